@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { App } from './context.ts';
+import { emOf } from './db/orm.ts';
+import { User } from './modules/users/user.entity.ts';
+import { createOrganization } from './modules/organizations/organization.service.ts';
+import { generateTemporaryPassword, hashPassword } from './auth/passwords.ts';
+import { recordAudit } from './modules/audit/audit.service.ts';
+
+/**
+ * First start on an empty database: a platform admin with a one-time password (changed at first
+ * sign-in) and a first organization they own. Returns the password so the caller can print it once.
+ */
+export async function bootstrapIfEmpty(app: App, config: Config, log: Logger): Promise<{ email: string; password: string } | null> {
+  const em = emOf(app.orm);
+  if ((await em.count(User, {})) > 0) return null;
+  const password = generateTemporaryPassword();
+  const passwordHash = await hashPassword(password);
+  const system = { userId: null, label: 'system' };
+  const admin = await em.transactional(async (tx) => {
+    const user = tx.create(User, {
+      id: crypto.randomUUID(),
+      email: config.bootstrap.adminEmail,
+      firstName: 'Platform',
+      lastName: 'Admin',
+      passwordHash,
+      mustChangePassword: true,
+      isPlatformAdmin: true,
+    });
+    recordAudit(tx, system, { orgId: null, action: 'user.created', target: { type: 'User', id: user.id, label: user.email }, after: { email: user.email, isPlatformAdmin: true } });
+    return user;
+  });
+  await createOrganization(em, system, app.preset, {
+    name: config.bootstrap.organizationName,
+    slug: config.bootstrap.organizationSlug,
+    ownerUserId: admin.id,
+  });
+  log.info({ email: admin.email, organization: config.bootstrap.organizationSlug }, 'created the platform admin and first organization');
+  return { email: admin.email, password };
+}

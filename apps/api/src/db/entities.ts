@@ -1,0 +1,8 @@
+import { User } from '../modules/users/user.entity.ts';
+import { Organization } from '../modules/organizations/organization.entity.ts';
+import { Role } from '../modules/roles/role.entity.ts';
+import { Membership } from '../modules/memberships/membership.entity.ts';
+import { AuditEvent } from '../modules/audit/audit-event.entity.ts';
+import { Session } from '../modules/sessions/session.entity.ts';
+
+export const entities = [User, Organization, Role, Membership, AuditEvent, Session];

@@ -1,0 +1,6 @@
+import { Migration20261123000001_initial } from './Migration20261123000001_initial.ts';
+
+/** Listed explicitly so the migrator needs no file discovery (the API runs .ts directly). */
+export const migrationsList = [
+  { name: 'Migration20261123000001_initial', class: Migration20261123000001_initial },
+];

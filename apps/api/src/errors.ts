@@ -1,0 +1,106 @@
+/**
+ * Domain errors thrown by services. The GraphQL layer exposes the business-rule ones as typed
+ * union members of mutation results; authentication and permission failures become top-level
+ * errors with `extensions.code`.
+ */
+export class DomainError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export interface FieldIssue {
+  path: string[];
+  message: string;
+}
+
+export class ValidationError extends DomainError {
+  readonly issues: FieldIssue[];
+  constructor(issues: FieldIssue[]) {
+    super(issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') || 'Invalid input');
+    this.issues = issues;
+  }
+  static field(path: string | string[], message: string): ValidationError {
+    return new ValidationError([{ path: Array.isArray(path) ? path : [path], message }]);
+  }
+}
+
+export class InvalidCredentialsError extends DomainError {
+  constructor() {
+    super('Email or password is incorrect');
+  }
+}
+
+export class TooManyAttemptsError extends DomainError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super(`Too many failed attempts; try again in ${retryAfterSeconds} seconds`);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export class InvalidRefreshTokenError extends DomainError {
+  constructor() {
+    super('The session has ended; sign in again');
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what = 'Resource') {
+    super(`${what} not found`);
+  }
+}
+
+export class LastOwnerError extends DomainError {
+  constructor(message = 'The organization must keep at least one active owner') {
+    super(message);
+  }
+}
+
+export class GrantCeilingError extends DomainError {
+  readonly roleKeys: string[];
+  readonly ownerOnly: boolean;
+  constructor(roleKeys: string[], ownerOnly: boolean) {
+    super(
+      ownerOnly
+        ? `Only owners may grant or take away ${roleKeys.join(', ')}`
+        : `You cannot grant or take away ${roleKeys.join(', ')}: it holds permissions you do not have`,
+    );
+    this.roleKeys = roleKeys;
+    this.ownerOnly = ownerOnly;
+  }
+}
+
+export class SelfRoleChangeError extends DomainError {
+  constructor() {
+    super('You cannot change your own roles; ask another administrator');
+  }
+}
+
+export class LimitExceededError extends DomainError {
+  readonly limit: number;
+  constructor(message: string, limit: number) {
+    super(message);
+    this.limit = limit;
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly field: string[];
+  constructor(message: string, field: string[]) {
+    super(message);
+    this.field = field;
+  }
+}
+
+export class PolicyError extends DomainError {}
+
+/** Top-level errors (not typed union members). */
+export class AuthError extends Error {
+  readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'PASSWORD_CHANGE_REQUIRED';
+  constructor(code: AuthError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}

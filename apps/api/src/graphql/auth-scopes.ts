@@ -1,0 +1,28 @@
+import { GraphQLError } from 'graphql';
+import type { Context } from '../context.ts';
+
+/** Scope loaders: each reads the request's memoized memberships and the pure permission rules. */
+export function authScopes(ctx: Context) {
+  const user = ctx.user;
+  return {
+    authenticated: user !== null,
+    member: user !== null && !user.mustChangePassword,
+    platformAdmin: user !== null && !user.mustChangePassword && user.isPlatformAdmin,
+    orgPermission: async (scope: string) => {
+      if (!user || user.mustChangePassword) return false;
+      const i = scope.indexOf(':');
+      return ctx.can(scope.slice(0, i), scope.slice(i + 1));
+    },
+  };
+}
+
+/** Missing sign-in, a pending forced password change, or missing permission: top-level errors with a code. */
+export function unauthorizedError(_parent: unknown, ctx: Context): GraphQLError {
+  if (!ctx.user) return new GraphQLError('Sign in to continue', { extensions: { code: 'UNAUTHENTICATED' } });
+  if (ctx.user.mustChangePassword) {
+    return new GraphQLError('Change your temporary password to continue', {
+      extensions: { code: 'PASSWORD_CHANGE_REQUIRED' },
+    });
+  }
+  return new GraphQLError('You do not have permission to do this', { extensions: { code: 'FORBIDDEN' } });
+}

@@ -1,0 +1,69 @@
+import SchemaBuilder from '@pothos/core';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import RelayPlugin from '@pothos/plugin-relay';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import type { Context } from '../context.ts';
+import { authScopes, unauthorizedError } from './auth-scopes.ts';
+
+export interface AuthScopes {
+  /** Signed in with a live session. */
+  authenticated: boolean;
+  /** Signed in and no pending forced password change (R7). */
+  member: boolean;
+  platformAdmin: boolean;
+  /** `"<orgId>:<permission>"`: a string, so the plugin's per-request cache works. */
+  orgPermission: string;
+}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** The builder holds no types: each lives in its own file under types/, queries/ or mutations/. */
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: AuthScopes;
+  DefaultFieldNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+  };
+}>({
+  // Relay first so authScopes functions receive parsed global IDs.
+  plugins: [RelayPlugin, ScopeAuthPlugin, ErrorsPlugin, DataloaderPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes,
+    unauthorizedError,
+    treatErrorsAsUnauthorized: false,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: { nullable: true },
+    nodesQueryOptions: { nullable: { list: false, items: true } },
+  },
+  errors: {
+    defaultTypes: [],
+    directResult: true,
+    defaultUnionOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Result` },
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});
+
+builder.scalarType('DateTime', {
+  description: 'An ISO-8601 date-time in UTC.',
+  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
+  parseValue: (value) => {
+    const date = new Date(String(value));
+    if (Number.isNaN(date.getTime())) throw new TypeError('DateTime must be an ISO-8601 string');
+    return date;
+  },
+});
+
+builder.scalarType('JSON', {
+  description: 'Arbitrary JSON (audit before/after snapshots).',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+});

@@ -1,0 +1,88 @@
+import { builder } from '../builder.ts';
+import {
+  ConflictError,
+  DomainError,
+  GrantCeilingError,
+  InvalidCredentialsError,
+  InvalidRefreshTokenError,
+  LastOwnerError,
+  LimitExceededError,
+  NotFoundError,
+  PolicyError,
+  SelfRoleChangeError,
+  TooManyAttemptsError,
+  ValidationError,
+  type FieldIssue,
+} from '../../errors.ts';
+
+/** Every typed business error implements this interface, so clients can select `message` generically. */
+export const ErrorInterface = builder.interfaceRef<DomainError>('Error').implement({
+  fields: (t) => ({ message: t.exposeString('message') }),
+});
+
+const FieldIssueRef = builder.objectRef<FieldIssue>('FieldIssue').implement({
+  description: 'One problem with one input field; `path` names the field, e.g. ["input", "emails", "2"].',
+  fields: (t) => ({
+    path: t.exposeStringList('path'),
+    message: t.exposeString('message'),
+  }),
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function errorType<T extends DomainError>(cls: new (...args: any[]) => T, name: string, description: string) {
+  return builder.objectType(cls, {
+    name,
+    description,
+    interfaces: [ErrorInterface] as never,
+    isTypeOf: (value: unknown) => value instanceof cls,
+    fields: () => ({}),
+  });
+}
+
+errorType(InvalidCredentialsError, 'InvalidCredentialsError', 'Unknown email or wrong password: the answer is the same for both.');
+errorType(InvalidRefreshTokenError, 'InvalidRefreshTokenError', 'The refresh token is unknown, expired, revoked or was already used.');
+errorType(NotFoundError, 'NotFoundError', 'Nothing with that ID exists that you can see.');
+errorType(LastOwnerError, 'LastOwnerError', 'The change would leave the organization without an active owner (R5).');
+errorType(SelfRoleChangeError, 'SelfRoleChangeError', 'Nobody changes their own roles (R4).');
+errorType(PolicyError, 'PolicyError', 'The active preset does not allow this.');
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  description: 'Bad input: every problem names its field. Nothing was stored.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ValidationError,
+  fields: (t) => ({ issues: t.field({ type: [FieldIssueRef], resolve: (e) => e.issues }) }),
+});
+
+builder.objectType(TooManyAttemptsError, {
+  name: 'TooManyAttemptsError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof TooManyAttemptsError,
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+
+builder.objectType(GrantCeilingError, {
+  name: 'GrantCeilingError',
+  description: 'You may only grant or take away roles whose permissions you hold yourself (R3).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof GrantCeilingError,
+  fields: (t) => ({ roleKeys: t.exposeStringList('roleKeys'), ownerOnly: t.exposeBoolean('ownerOnly') }),
+});
+
+builder.objectType(LimitExceededError, {
+  name: 'LimitExceededError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof LimitExceededError,
+  fields: (t) => ({ limit: t.exposeInt('limit') }),
+});
+
+builder.objectType(ConflictError, {
+  name: 'ConflictError',
+  description: 'The value is already taken (e.g. an email or slug).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ConflictError,
+  fields: (t) => ({ path: t.exposeStringList('field') }),
+});
+
+/** Error sets shared by many mutations. */
+export const COMMON_ERRORS = [ValidationError, NotFoundError];

@@ -1,0 +1,27 @@
+import { builder } from '../builder.ts';
+import { Role } from '../../modules/roles/role.entity.ts';
+import { OrganizationRef } from './organization.ts';
+import { onlyUuids } from '../../ids.ts';
+
+export const RoleRef = builder.loadableNodeRef<Role, string>('Role', {
+  id: { resolve: (role) => role.id },
+  load: async (ids: string[], ctx) => {
+    const roles = await ctx.em.find(Role, { id: onlyUuids(ids) });
+    const readable = await ctx.orgIdsWith('org:read');
+    return readable === 'all' ? roles : roles.filter((r) => readable.includes(r.organization.id));
+  },
+  sort: (role) => role.id,
+});
+
+RoleRef.implement({
+  isTypeOf: (value) => value instanceof Role,
+  fields: (t) => ({
+    key: t.exposeString('key'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description'),
+    permissions: t.stringList({ resolve: (r) => [...r.permissions] }),
+    builtin: t.exposeBoolean('builtin', { description: 'Built-in roles come from the preset and cannot be edited.' }),
+    organization: t.field({ type: OrganizationRef, resolve: (r, _a, ctx) => ctx.loaders.organization.load(r.organization.id).then((o) => o!) }),
+    memberCount: t.int({ resolve: (r, _a, ctx) => ctx.loaders.memberCountOfRole.load(r.id) }),
+  }),
+});

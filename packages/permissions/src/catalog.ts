@@ -1,0 +1,154 @@
+// The permission catalog: every `resource:action` string Gatehouse stores, checks or shows.
+// Core permissions are enforced by Gatehouse itself; platform permissions belong to the
+// protected platform (Gatehouse only stores them and answers checks).
+
+export type PermissionKind = 'core' | 'platform';
+
+export interface PermissionDef {
+  key: string;
+  resource: string;
+  action: string;
+  description: string;
+  kind: PermissionKind;
+}
+
+/** The top-role marker: owners, or admins in presets without an owner role (R3, R5). */
+export const ORG_OWN = 'org:own';
+
+/** Grants every permission of the catalog (only for top roles; never in a custom role). */
+export const ALL_PERMISSIONS = '*';
+
+type Actions = Record<string, string>;
+
+// Resources in display order; the SPA renders one checkbox group per resource.
+const CORE: Record<string, Actions> = {
+  org: {
+    read: 'See the organization and its settings',
+    update: 'Change the organization name and settings',
+    delete: 'Delete the organization',
+    own: 'Top role of the organization: grant and take away owner roles',
+  },
+  billing: { manage: 'Manage billing and the subscription' },
+  members: {
+    read: 'See the member list',
+    invite: 'Add members (invite or provision)',
+    update: 'Change members: roles, status, temporary passwords',
+    remove: 'Remove members from the organization',
+  },
+  roles: { manage: 'Create, edit and delete custom roles' },
+  audit: { read: 'Read and download the audit log' },
+  tokens: { create: 'Create personal API access tokens' },
+};
+
+const PLATFORM: Record<string, Actions> = {
+  projects: {
+    read: 'See projects and switch between them',
+    create: 'Create projects',
+    update: 'Change project settings',
+    delete: 'Delete projects',
+  },
+  environments: {
+    read: 'See environments and their status',
+    create: 'Create environments',
+    update: 'Change environments',
+    delete: 'Delete environments',
+  },
+  deployments: { read: 'See deployment history', create: 'Deploy' },
+  logs: { read: 'Read logs and monitoring' },
+  backups: { read: 'See the backup list', create: 'Create backups', restore: 'Restore backups' },
+  servers: { read: 'See servers', manage: 'Add, change and remove servers' },
+  applications: { read: 'See applications', manage: 'Create, change and delete applications' },
+  domains: { read: 'See domains', manage: 'Manage domains' },
+  status_pages: { read: 'See status pages', manage: 'Manage status pages' },
+  runner_tokens: { create: 'Generate runner tokens' },
+  env_vars: { read: 'See environment variables', manage: 'Manage environment variables' },
+  secrets: { read: 'See secret values' },
+  parameters: {
+    read: 'See project parameters',
+    create: 'Create project parameters',
+    update: 'Change project parameters',
+    delete: 'Delete project parameters',
+  },
+  templates: {
+    read: 'See project templates',
+    create: 'Create project templates',
+    update: 'Change project templates',
+    delete: 'Delete project templates',
+  },
+  integrations: { manage: 'Create, change and delete third-party integrations' },
+  spaces: {
+    read: 'Access a space and the login information of its apps',
+    create: 'Create spaces',
+    start: 'Start and stop spaces',
+    deploy: 'Deploy spaces',
+    destroy: 'Destroy a space (tear down its infrastructure)',
+    delete: 'Delete a space',
+    assign: 'Assign users to a space',
+    whitelist: 'Add yourself to the whitelist of a space',
+    whitelist_manage: 'Edit anyone on the whitelist of a space',
+  },
+};
+
+function definitions(kind: PermissionKind, resources: Record<string, Actions>): PermissionDef[] {
+  return Object.entries(resources).flatMap(([resource, actions]) =>
+    Object.entries(actions).map(([action, description]) => ({
+      key: `${resource}:${action}`,
+      resource,
+      action,
+      description,
+      kind,
+    })),
+  );
+}
+
+export const PERMISSION_CATALOG: readonly PermissionDef[] = Object.freeze([
+  ...definitions('core', CORE),
+  ...definitions('platform', PLATFORM),
+]);
+
+export const PERMISSION_KEYS: readonly string[] = PERMISSION_CATALOG.map((p) => p.key);
+
+const BY_KEY = new Map(PERMISSION_CATALOG.map((p) => [p.key, p]));
+
+export function isKnownPermission(key: string): boolean {
+  return BY_KEY.has(key);
+}
+
+export function getPermission(key: string): PermissionDef | undefined {
+  return BY_KEY.get(key);
+}
+
+export interface PermissionGroup {
+  resource: string;
+  kind: PermissionKind;
+  permissions: PermissionDef[];
+}
+
+/** Catalog grouped by resource, in catalog order (core groups first). */
+export function permissionsByResource(): PermissionGroup[] {
+  const groups = new Map<string, PermissionGroup>();
+  for (const p of PERMISSION_CATALOG) {
+    let group = groups.get(p.resource);
+    if (!group) {
+      group = { resource: p.resource, kind: p.kind, permissions: [] };
+      groups.set(p.resource, group);
+    }
+    group.permissions.push(p);
+  }
+  return [...groups.values()];
+}
+
+/** Keys matched by an exact key, `resource:*` or `*`; empty when the pattern matches nothing known. */
+export function matchPermissions(pattern: string): string[] {
+  if (pattern === ALL_PERMISSIONS) return [...PERMISSION_KEYS];
+  if (pattern.endsWith(':*')) {
+    const resource = pattern.slice(0, -2);
+    return PERMISSION_CATALOG.filter((p) => p.resource === resource).map((p) => p.key);
+  }
+  return isKnownPermission(pattern) ? [pattern] : [];
+}
+
+/** True for a catalog key or a wildcard that matches at least one catalog key. */
+export function isKnownPermissionPattern(pattern: string): boolean {
+  return matchPermissions(pattern).length > 0;
+}

@@ -1,0 +1,4 @@
+// @gatehouse/permissions: catalog, presets and pure permission rules, shared by api and web.
+export * from './catalog.ts';
+export * from './presets.ts';
+export * from './rules.ts';
