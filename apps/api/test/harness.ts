@@ -1,0 +1,158 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { loadConfig, type Config } from '../src/config.ts';
+import { startServer, type Server } from '../src/server.ts';
+import { openDatabase, emOf, type Orm } from '../src/db/orm.ts';
+import { User } from '../src/modules/users/user.entity.ts';
+import { hashPassword } from '../src/auth/passwords.ts';
+import { createOrganization } from '../src/modules/organizations/organization.service.ts';
+import type { Organization } from '../src/modules/organizations/organization.entity.ts';
+
+/** Real databases only: PGlite in memory by default, a fresh PostgreSQL database when DATABASE_URL is set. */
+export const onPostgres = Boolean(process.env.DATABASE_URL);
+
+export interface TestDb {
+  orm: Orm;
+  databaseUrl: string | undefined;
+  drop(): Promise<void>;
+}
+
+export async function createTestDb(): Promise<TestDb> {
+  const base = process.env.DATABASE_URL;
+  if (!base) {
+    const orm = await openDatabase({ databaseUrl: undefined, pgliteDir: 'memory://' });
+    return { orm, databaseUrl: undefined, drop: () => orm.close() };
+  }
+  const name = `gh_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const orm = await openDatabase({ databaseUrl: url.toString(), pgliteDir: '' });
+  return {
+    orm,
+    databaseUrl: url.toString(),
+    drop: async () => {
+      await orm.close();
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export interface GqlResult<T = any> {
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string }; path?: string[] }[];
+}
+
+export interface TestServer {
+  server: Server;
+  url: string;
+  orm: Orm;
+  config: Config;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string, headers?: Record<string, string>): Promise<GqlResult<T>>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const db = await createTestDb();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
+  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: dataDir, ...env });
+  const server = await startServer(config, { log: pino({ level: 'silent' }), orm: db.orm });
+  const gql = async (query: string, variables?: Record<string, unknown>, token?: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await res.json()) as GqlResult;
+  };
+  return {
+    server,
+    url: server.url,
+    orm: db.orm,
+    config,
+    gql,
+    close: async () => {
+      await server.close();
+      await db.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const PASSWORD = 'correct-horse-battery-9';
+
+let counter = 0;
+export function uniqueEmail(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}.${counter}.${Math.random().toString(36).slice(2, 7)}@example.test`;
+}
+
+export async function createUser(
+  orm: Orm,
+  input: { email?: string; password?: string; platformAdmin?: boolean; mustChangePassword?: boolean; firstName?: string; lastName?: string } = {},
+): Promise<User> {
+  const em = emOf(orm);
+  const user = em.create(User, {
+    id: crypto.randomUUID(),
+    email: (input.email ?? uniqueEmail()).toLowerCase(),
+    firstName: input.firstName ?? 'Test',
+    lastName: input.lastName ?? 'User',
+    passwordHash: await hashPassword(input.password ?? PASSWORD),
+    mustChangePassword: input.mustChangePassword ?? false,
+    isPlatformAdmin: input.platformAdmin ?? false,
+  });
+  await em.flush();
+  return user;
+}
+
+export async function createOrg(ts: TestServer, name: string, ownerUserId?: string): Promise<Organization> {
+  return createOrganization(emOf(ts.orm), { userId: null, label: 'test' }, ts.server.app.preset, {
+    name,
+    slug: `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${Math.random().toString(36).slice(2, 7)}`,
+    ownerUserId: ownerUserId ?? null,
+  });
+}
+
+export const SIGN_IN = `mutation SignIn($email: String!, $password: String!) {
+  signIn(email: $email, password: $password) {
+    __typename
+    ... on AuthPayload { accessToken refreshToken user { id email mustChangePassword } }
+    ... on Error { message }
+    ... on ValidationError { issues { path message } }
+    ... on TooManyAttemptsError { retryAfterSeconds }
+  }
+}`;
+
+export async function signIn(ts: TestServer, email: string, password = PASSWORD): Promise<{ accessToken: string; refreshToken: string; userId: string }> {
+  const res = await ts.gql(SIGN_IN, { email, password });
+  const payload = res.data?.signIn;
+  if (payload?.__typename !== 'AuthPayload') throw new Error(`sign-in failed: ${JSON.stringify(res)}`);
+  return { accessToken: payload.accessToken, refreshToken: payload.refreshToken, userId: payload.user.id };
+}
+
+/** Counts SQL statements sent through the ORM while `fn` runs (for N+1 checks). */
+export async function countQueries(orm: Orm, fn: () => Promise<unknown>): Promise<number> {
+  const driver = orm.em.getDriver();
+  const connection = driver.getConnection() as unknown as { execute: (...args: unknown[]) => Promise<unknown> };
+  const original = connection.execute.bind(connection);
+  let count = 0;
+  connection.execute = (...args: unknown[]) => {
+    count += 1;
+    return original(...args);
+  };
+  try {
+    await fn();
+  } finally {
+    connection.execute = original;
+  }
+  return count;
+}
