@@ -16,17 +16,5 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: false,
-    rolldownOptions: {
-      output: {
-        // Vendor libraries change less often than the app: keep them in their own chunks.
-        advancedChunks: {
-          groups: [
-            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/ },
-            { name: 'mantine', test: /node_modules[\\/]@mantine[\\/]/ },
-            { name: 'urql', test: /node_modules[\\/](@urql|urql|wonka|@0no-co)[\\/]/ },
-          ],
-        },
-      },
-    },
   },
 });

@@ -58,8 +58,8 @@ export interface Context {
   setCookie(cookie: string): void;
   /** All of the principal's memberships with roles, in one query, read fresh each request (R2). */
   memberships(): Promise<Map<string, MembershipGrant>>;
-  /** Forget the memo after a change to the principal's own memberships within this request. */
-  invalidateMemberships(): void;
+  /** After a write: forget cached entities, loaders and memberships so the response shows the new state. */
+  afterWrite(): void;
   /**
    * The actor's permissions in an organization: every permission for platform admins, the union of
    * the roles of an active membership in an active org for members, undefined otherwise (R1).
@@ -105,8 +105,10 @@ export function createContext(
     loaders: createLoaders(em),
     setCookie,
     memberships,
-    invalidateMemberships: () => {
+    afterWrite() {
       memo = undefined;
+      em.clear();
+      this.loaders = createLoaders(em);
     },
     permissionsIn,
     orgIdsWith: async (permission) => {

@@ -104,3 +104,11 @@ export class AuthError extends Error {
     this.code = code;
   }
 }
+
+export class RoleInUseError extends DomainError {
+  readonly memberCount: number;
+  constructor(memberCount: number) {
+    super(`${memberCount} member${memberCount === 1 ? ' holds' : 's hold'} this role; delete with force to take it from them`);
+    this.memberCount = memberCount;
+  }
+}

@@ -1,6 +1,10 @@
 import type { Preset } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
-import { ConflictError, ValidationError, type FieldIssue } from '../../errors.ts';
+import type { Context } from '../../context.ts';
+import { AuthError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../../errors.ts';
+import { isUuid } from '../../ids.ts';
+import { lockOrganization, permissionsAfterLock } from '../memberships/membership.locks.ts';
+import { requirePermission } from '../memberships/rule-errors.ts';
 import { recordAudit, type Actor } from '../audit/audit.service.ts';
 import { User } from '../users/user.entity.ts';
 import { Membership } from '../memberships/membership.entity.ts';
@@ -55,4 +59,72 @@ export async function createOrganization(
     await tx.flush();
     return org;
   });
+}
+
+/** Rename or change the slug (org:update). */
+export async function updateOrganization(ctx: Context, orgId: string, input: { name?: string | null; slug?: string | null }): Promise<string> {
+  const issues = organizationIssues(input);
+  if (issues.length) throw new ValidationError(issues.map((i) => ({ ...i, path: ['input', ...i.path] })));
+  return ctx.em.transactional(async (tx) => {
+    const org = await lockVisible(ctx, tx, orgId);
+    requirePermission(await permissionsAfterLock(tx, org.id, ctx.user!), 'org:update');
+    if (input.slug && input.slug !== org.slug) {
+      if ((await tx.execute(`select 1 from organization where slug = ? and id <> ?`, [input.slug, org.id])).length) {
+        throw new ConflictError(`The slug "${input.slug}" is taken`, ['input', 'slug']);
+      }
+    }
+    const next = { name: input.name?.trim() ?? org.name, slug: input.slug ?? org.slug };
+    await tx.execute(`update organization set name = ?, slug = ? where id = ?`, [next.name, next.slug, org.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: org.id,
+      action: 'organization.updated',
+      target: { type: 'Organization', id: org.id, label: next.slug },
+      before: { name: org.name, slug: org.slug },
+      after: next,
+    });
+    return org.id;
+  });
+}
+
+/** R10, R15: platform admins enable or disable an organization; members of a disabled one are blocked. */
+export async function setOrganizationStatus(ctx: Context, orgId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
+  if (!ctx.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
+  return ctx.em.transactional(async (tx) => {
+    const org = await lockVisible(ctx, tx, orgId);
+    if (org.status === status) return org.id;
+    await tx.execute(`update organization set status = ? where id = ?`, [status, org.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: org.id,
+      action: status === 'DISABLED' ? 'organization.disabled' : 'organization.enabled',
+      target: { type: 'Organization', id: org.id, label: org.slug },
+      before: { status: org.status },
+      after: { status },
+    });
+    return org.id;
+  });
+}
+
+/** Deletes an organization with its memberships and roles (org:delete); the slug must be typed to confirm. */
+export async function deleteOrganization(ctx: Context, orgId: string, confirmSlug: string): Promise<string> {
+  return ctx.em.transactional(async (tx) => {
+    const org = await lockVisible(ctx, tx, orgId);
+    requirePermission(await permissionsAfterLock(tx, org.id, ctx.user!), 'org:delete');
+    if (confirmSlug !== org.slug) throw ValidationError.field('confirmSlug', `Type "${org.slug}" to confirm`);
+    await tx.execute(`delete from organization where id = ?`, [org.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: org.id,
+      action: 'organization.deleted',
+      target: { type: 'Organization', id: org.id, label: org.slug },
+      before: { name: org.name, slug: org.slug },
+    });
+    return org.id;
+  });
+}
+
+async function lockVisible(ctx: Context, tx: Em, orgId: string) {
+  if (!ctx.user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
+  if (!isUuid(orgId)) throw new NotFoundError('Organization');
+  const readable = await ctx.orgIdsWith('org:read');
+  if (readable !== 'all' && !readable.includes(orgId)) throw new NotFoundError('Organization');
+  return lockOrganization(tx, orgId);
 }

@@ -1,4 +1,10 @@
-import type { Preset } from '@gatehouse/permissions';
+import { checkGrant, validateCustomRole, type Preset } from '@gatehouse/permissions';
+import type { Context } from '../../context.ts';
+import { GrantCeilingError, LimitExceededError, NotFoundError, PolicyError, RoleInUseError, ValidationError } from '../../errors.ts';
+import { isUuid } from '../../ids.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { lockOrganization, permissionsAfterLock } from '../memberships/membership.locks.ts';
+import { requirePermission } from '../memberships/rule-errors.ts';
 import type { Em } from '../../db/orm.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { Role } from './role.entity.ts';
@@ -57,4 +63,111 @@ export function topRoleKey(preset: Preset): string {
   const top = preset.roles.find((r) => r.permissions.includes('org:own') || r.permissions.includes('*'));
   if (!top) throw new Error(`Preset ${preset.key} has no role holding org:own`);
   return top.key;
+}
+
+interface CustomRoleInput {
+  name?: string | null;
+  description?: string | null;
+  permissions?: string[] | null;
+}
+
+async function customRoleContext(tx: Em, orgId: string, exceptRoleId?: string) {
+  const rows = await tx.execute<{ id: string; name: string; builtin: boolean }[]>(`select id, name, builtin from role where org_id = ?`, [orgId]);
+  const others = rows.filter((r) => r.id !== exceptRoleId);
+  return { existingNames: others.map((r) => r.name), count: others.filter((r) => !r.builtin).length };
+}
+
+function throwRoleIssues(issues: ReturnType<typeof validateCustomRole>, limit: number) {
+  const over = issues.find((i) => i.code === 'LIMIT_EXCEEDED');
+  if (over) throw new LimitExceededError(over.message, limit);
+  if (issues.length) throw new ValidationError(issues.map((i) => ({ path: ['input', ...i.field], message: i.message })));
+}
+
+/** R12: custom roles (roles:manage) within the preset's limit; never org:own; within the actor's own permissions (R3). */
+export async function createRole(ctx: Context, orgId: string, input: Required<CustomRoleInput>): Promise<string> {
+  const policy = ctx.app.preset.policy;
+  return ctx.em.transactional(async (tx) => {
+    if (!isUuid(orgId)) throw new NotFoundError('Organization');
+    await lockOrganization(tx, orgId);
+    const perms = await permissionsAfterLock(tx, orgId, ctx.user!);
+    requirePermission(perms, 'roles:manage');
+    const candidate = { name: (input.name ?? '').trim(), description: (input.description ?? '').trim(), permissions: [...new Set(input.permissions ?? [])] };
+    throwRoleIssues(validateCustomRole(candidate, { ...(await customRoleContext(tx, orgId)), policy }), policy.customRoleLimit);
+    const grant = checkGrant(perms, candidate);
+    if (!grant.ok) throw new GrantCeilingError([candidate.name], false);
+    const id = crypto.randomUUID();
+    await tx.execute(
+      `insert into role (id, org_id, key, name, description, permissions, builtin, position) values (?, ?, ?, ?, ?, ?, false, 1000)`,
+      [id, orgId, `custom-${id.slice(0, 8)}`, candidate.name, candidate.description, toPgArray(candidate.permissions)],
+    );
+    recordAudit(tx, ctx.actor, { orgId, action: 'role.created', target: { type: 'Role', id, label: candidate.name }, after: candidate });
+    return id;
+  });
+}
+
+export async function updateRole(ctx: Context, roleId: string, input: CustomRoleInput): Promise<string> {
+  const policy = ctx.app.preset.policy;
+  return ctx.em.transactional(async (tx) => {
+    const role = await findVisibleRole(ctx, tx, roleId);
+    await lockOrganization(tx, role.org_id);
+    const perms = await permissionsAfterLock(tx, role.org_id, ctx.user!);
+    requirePermission(perms, 'roles:manage');
+    if (role.builtin) throw new PolicyError('Built-in roles come from the preset and cannot be edited');
+    const next = {
+      name: input.name?.trim() ?? role.name,
+      description: input.description?.trim() ?? role.description,
+      permissions: input.permissions ? [...new Set(input.permissions)] : role.permissions,
+    };
+    throwRoleIssues(validateCustomRole(next, { ...(await customRoleContext(tx, role.org_id, role.id)), policy: { customRoleLimit: Number.MAX_SAFE_INTEGER } }), policy.customRoleLimit);
+    // Both the old and the new permission sets must be within the actor's own (R3).
+    if (!checkGrant(perms, next).ok || !checkGrant(perms, role).ok) throw new GrantCeilingError([role.name], false);
+    await tx.execute(`update role set name = ?, description = ?, permissions = ? where id = ?`, [next.name, next.description, toPgArray(next.permissions), role.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: role.org_id,
+      action: 'role.updated',
+      target: { type: 'Role', id: role.id, label: next.name },
+      before: { name: role.name, description: role.description, permissions: role.permissions },
+      after: next,
+    });
+    return role.id;
+  });
+}
+
+/** R12: deleting a role in use says how many members hold it, unless forced. */
+export async function deleteRole(ctx: Context, roleId: string, force: boolean): Promise<string> {
+  return ctx.em.transactional(async (tx) => {
+    const role = await findVisibleRole(ctx, tx, roleId);
+    await lockOrganization(tx, role.org_id);
+    const perms = await permissionsAfterLock(tx, role.org_id, ctx.user!);
+    requirePermission(perms, 'roles:manage');
+    if (role.builtin) throw new PolicyError('Built-in roles come from the preset and cannot be deleted');
+    if (!checkGrant(perms, role).ok) throw new GrantCeilingError([role.name], false);
+    const holders = (await tx.execute<{ n: number }[]>(`select count(*)::int as n from membership_role where role_id = ?`, [role.id]))[0]!.n;
+    if (holders > 0 && !force) throw new RoleInUseError(holders);
+    await tx.execute(`delete from role where id = ?`, [role.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: role.org_id,
+      action: 'role.deleted',
+      target: { type: 'Role', id: role.id, label: role.name },
+      before: { name: role.name, permissions: role.permissions, heldBy: holders },
+    });
+    return role.id;
+  });
+}
+
+async function findVisibleRole(ctx: Context, tx: Em, roleId: string) {
+  const row = isUuid(roleId)
+    ? (await tx.execute<{ id: string; org_id: string; name: string; description: string; permissions: string[]; builtin: boolean }[]>(
+        `select id, org_id, name, description, permissions, builtin from role where id = ?`,
+        [roleId],
+      ))[0]
+    : undefined;
+  const readable = await ctx.orgIdsWith('org:read');
+  if (!row || (readable !== 'all' && !readable.includes(row.org_id))) throw new NotFoundError('Role');
+  return row;
+}
+
+/** A text[] literal, since raw statements are formatted client-side. */
+function toPgArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 }

@@ -1,0 +1,199 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { builder } from '../builder.ts';
+import type { Context } from '../../context.ts';
+import { isUuid } from '../../ids.ts';
+import { MembershipRef, MembershipStatusEnum } from '../types/membership.ts';
+import { OrganizationRef } from '../types/organization.ts';
+import { RoleRef } from '../types/role.ts';
+import { UserRef } from '../types/user.ts';
+import { Membership } from '../../modules/memberships/membership.entity.ts';
+import { User } from '../../modules/users/user.entity.ts';
+import * as members from '../../modules/memberships/membership.service.ts';
+import {
+  ConflictError,
+  GrantCeilingError,
+  LastOwnerError,
+  LimitExceededError,
+  NotFoundError,
+  PolicyError,
+  SelfRoleChangeError,
+  ValidationError,
+} from '../../errors.ts';
+
+/** Scope for mutations addressed by membership id: the permission in the membership's org. */
+async function membershipScope(ctx: Context, membershipId: string, permission: string) {
+  const membership = isUuid(membershipId) ? await ctx.loaders.membership.load(membershipId) : null;
+  return { orgPermission: `${membership?.organization.id ?? 'none'}:${permission}` };
+}
+
+export async function freshMembership(ctx: Context, id: string): Promise<Membership> {
+  ctx.afterWrite();
+  return (await ctx.em.findOne(Membership, { id }))!;
+}
+
+builder.mutationField('setMemberRoles', (t) =>
+  t.field({
+    type: MembershipRef,
+    description: 'Replaces the whole role set of a membership (R3 grant ceiling, R4 no self change, R5 owner floor).',
+    errors: { types: [ValidationError, NotFoundError, GrantCeilingError, SelfRoleChangeError, LastOwnerError, PolicyError] },
+    args: {
+      membershipId: t.arg.globalID({ required: true, for: [MembershipRef] }),
+      roleIds: t.arg.globalIDList({ required: true, for: [RoleRef] }),
+    },
+    authScopes: (_r, args, ctx) => membershipScope(ctx, args.membershipId.id, 'members:update'),
+    resolve: async (_r, args, ctx) =>
+      freshMembership(ctx, await members.setMemberRoles(ctx, args.membershipId.id, args.roleIds.map((r) => r.id))),
+  }),
+);
+
+builder.mutationField('setMembershipStatus', (t) =>
+  t.field({
+    type: MembershipRef,
+    description: 'Disable (keeps details, blocks this org) or enable a membership (R10).',
+    errors: { types: [NotFoundError, GrantCeilingError, LastOwnerError, PolicyError] },
+    args: {
+      membershipId: t.arg.globalID({ required: true, for: [MembershipRef] }),
+      status: t.arg({ type: MembershipStatusEnum, required: true }),
+    },
+    authScopes: (_r, args, ctx) => membershipScope(ctx, args.membershipId.id, 'members:update'),
+    resolve: async (_r, args, ctx) => freshMembership(ctx, await members.setMembershipStatus(ctx, args.membershipId.id, args.status)),
+  }),
+);
+
+const RemovedMemberPayload = builder
+  .objectRef<{ membershipId: string; userId: string; orgId: string }>('RemovedMemberPayload')
+  .implement({
+    isTypeOf: (v) => typeof v === 'object' && v !== null && 'membershipId' in v,
+    fields: (t) => ({
+      membershipId: t.id({ resolve: (p) => encodeGlobalID('Membership', p.membershipId) }),
+      user: t.field({ type: UserRef, nullable: true, description: 'The account, which still exists (R9).', resolve: (p, _a, ctx) => ctx.loaders.user.load(p.userId) }),
+      organization: t.field({ type: OrganizationRef, nullable: true, resolve: (p, _a, ctx) => ctx.loaders.organization.load(p.orgId) }),
+    }),
+  });
+
+builder.mutationField('removeMember', (t) =>
+  t.field({
+    type: RemovedMemberPayload,
+    description: 'Ends one membership; the account and its other memberships stay (R9).',
+    errors: { types: [NotFoundError, GrantCeilingError, LastOwnerError, PolicyError] },
+    args: { membershipId: t.arg.globalID({ required: true, for: [MembershipRef] }) },
+    authScopes: (_r, args, ctx) => membershipScope(ctx, args.membershipId.id, 'members:remove'),
+    resolve: async (_r, args, ctx) => {
+      const removed = await members.removeMember(ctx, args.membershipId.id);
+      ctx.afterWrite();
+      return { membershipId: removed.id, userId: removed.user_id, orgId: removed.org_id };
+    },
+  }),
+);
+
+const LeftOrganizationPayload = builder.objectRef<{ organizationId: string }>('LeftOrganizationPayload').implement({
+  isTypeOf: (v) => typeof v === 'object' && v !== null && 'organizationId' in v,
+  fields: (t) => ({ organizationId: t.id({ resolve: (p) => encodeGlobalID('Organization', p.organizationId) }) }),
+});
+
+builder.mutationField('leaveOrganization', (t) =>
+  t.field({
+    type: LeftOrganizationPayload,
+    description: 'Leave an organization (R11), never as its last owner (R5).',
+    errors: { types: [NotFoundError, LastOwnerError, PolicyError] },
+    authScopes: { member: true },
+    args: { organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }) },
+    resolve: async (_r, args, ctx) => {
+      const organizationId = await members.leaveOrganization(ctx, args.organizationId.id);
+      ctx.afterWrite();
+      return { organizationId };
+    },
+  }),
+);
+
+const ProvisionRowInput = builder.inputType('ProvisionMemberInput', {
+  fields: (t) => ({
+    email: t.string({ required: true }),
+    firstName: t.string({ description: 'Used when a new account is created.' }),
+    lastName: t.string(),
+    roleIds: t.globalIDList({ required: true, for: [RoleRef] }),
+  }),
+});
+
+const ProvisionStatus = builder.enumType('ProvisionStatus', {
+  values: {
+    CREATED: { description: 'A new account was created with a temporary password.' },
+    ADDED: { description: 'An existing account was added to the organization.' },
+    ALREADY_MEMBER: { description: 'Nothing changed: already a member.' },
+  },
+});
+
+const ProvisionResultRef = builder.objectRef<members.ProvisionResult>('ProvisionResult').implement({
+  fields: (t) => ({
+    email: t.exposeString('email'),
+    status: t.field({ type: ProvisionStatus, resolve: (r) => r.status }),
+    membership: t.field({ type: MembershipRef, nullable: true, resolve: (r, _a, ctx) => (r.membershipId ? ctx.loaders.membership.load(r.membershipId) : null) }),
+    temporaryPassword: t.string({ nullable: true, description: 'Shown once, for new accounts only; the user must change it at first sign-in.', resolve: (r) => r.temporaryPassword }),
+  }),
+});
+
+const ProvisionMembersPayload = builder.objectRef<{ results: members.ProvisionResult[] }>('ProvisionMembersPayload').implement({
+  isTypeOf: (v) => typeof v === 'object' && v !== null && 'results' in v,
+  fields: (t) => ({ results: t.field({ type: [ProvisionResultRef], resolve: (p) => p.results }) }),
+});
+
+builder.mutationField('provisionMembers', (t) =>
+  t.field({
+    type: ProvisionMembersPayload,
+    description: 'Add people by email, up to the bulk limit (R7). New accounts get a temporary password, returned once.',
+    errors: { types: [ValidationError, NotFoundError, GrantCeilingError, SelfRoleChangeError, LimitExceededError, PolicyError] },
+    args: {
+      organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
+      members: t.arg({ type: [ProvisionRowInput], required: true }),
+    },
+    authScopes: (_r, args) => ({ orgPermission: `${args.organizationId.id}:members:invite` }),
+    resolve: async (_r, args, ctx) => {
+      const results = await members.provisionMembers(
+        ctx,
+        args.organizationId.id,
+        args.members.map((m) => ({ email: m.email, firstName: m.firstName, lastName: m.lastName, roleIds: m.roleIds.map((r) => r.id) })),
+      );
+      ctx.afterWrite();
+      return { results };
+    },
+  }),
+);
+
+const TemporaryPasswordPayload = builder.objectRef<{ userId: string; temporaryPassword: string }>('TemporaryPasswordPayload').implement({
+  isTypeOf: (v) => typeof v === 'object' && v !== null && 'temporaryPassword' in v,
+  fields: (t) => ({
+    user: t.field({ type: UserRef, resolve: async (p, _a, ctx) => (await ctx.em.findOne(User, { id: p.userId }))! }),
+    temporaryPassword: t.exposeString('temporaryPassword', { description: 'Shown once; the user must change it at next sign-in.' }),
+  }),
+});
+
+builder.mutationField('resetMemberPassword', (t) =>
+  t.field({
+    type: TemporaryPasswordPayload,
+    description: "Sets a new temporary password for a member and ends their sessions (R7). Only for people you fully administer.",
+    errors: { types: [NotFoundError, PolicyError] },
+    args: { membershipId: t.arg.globalID({ required: true, for: [MembershipRef] }) },
+    authScopes: (_r, args, ctx) => membershipScope(ctx, args.membershipId.id, 'members:update'),
+    resolve: async (_r, args, ctx) => {
+      const result = await members.resetMemberPassword(ctx, args.membershipId.id);
+      ctx.afterWrite();
+      return result;
+    },
+  }),
+);
+
+builder.mutationField('grantOrganizationAccess', (t) =>
+  t.field({
+    type: MembershipRef,
+    description: 'Platform admins give a user access to another organization (R15).',
+    errors: { types: [ValidationError, NotFoundError, ConflictError, GrantCeilingError, SelfRoleChangeError, PolicyError] },
+    authScopes: { platformAdmin: true },
+    args: {
+      userId: t.arg.globalID({ required: true, for: [UserRef] }),
+      organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
+      roleIds: t.arg.globalIDList({ required: true, for: [RoleRef] }),
+    },
+    resolve: async (_r, args, ctx) =>
+      freshMembership(ctx, await members.grantOrganizationAccess(ctx, args.userId.id, args.organizationId.id, args.roleIds.map((r) => r.id))),
+  }),
+);

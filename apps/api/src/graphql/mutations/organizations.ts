@@ -1,0 +1,94 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { builder } from '../builder.ts';
+import { OrganizationRef, OrganizationStatusEnum } from '../types/organization.ts';
+import { UserRef } from '../types/user.ts';
+import { DeletedPayload } from './users.ts';
+import { Organization } from '../../modules/organizations/organization.entity.ts';
+import * as orgs from '../../modules/organizations/organization.service.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import type { Context } from '../../context.ts';
+
+async function freshOrg(ctx: Context, id: string): Promise<Organization> {
+  ctx.afterWrite();
+  return (await ctx.em.findOne(Organization, { id }))!;
+}
+
+const CreateOrganizationInput = builder.inputType('CreateOrganizationInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    slug: t.string({ description: 'Defaults to one made from the name.' }),
+    ownerUserId: t.globalID({ for: [UserRef], description: 'Gets the top role of the preset.' }),
+  }),
+});
+
+builder.mutationField('createOrganization', (t) =>
+  t.field({
+    type: OrganizationRef,
+    description: 'Platform admins create organizations (R15) with the built-in roles of the active preset.',
+    errors: { types: [ValidationError, ConflictError, NotFoundError] },
+    authScopes: { platformAdmin: true },
+    args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
+    resolve: async (_r, { input }, ctx) => {
+      if (input.ownerUserId && !(await ctx.loaders.user.load(input.ownerUserId.id).catch(() => null))) {
+        throw new NotFoundError('User');
+      }
+      const org = await orgs.createOrganization(ctx.em, ctx.actor, ctx.app.preset, {
+        name: input.name,
+        slug: input.slug,
+        ownerUserId: input.ownerUserId?.id ?? null,
+      });
+      return freshOrg(ctx, org.id);
+    },
+  }),
+);
+
+const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
+  fields: (t) => ({
+    organizationId: t.globalID({ required: true, for: [OrganizationRef] }),
+    name: t.string(),
+    slug: t.string(),
+  }),
+});
+
+builder.mutationField('updateOrganization', (t) =>
+  t.field({
+    type: OrganizationRef,
+    errors: { types: [ValidationError, ConflictError, NotFoundError] },
+    authScopes: (_r, { input }) => ({ orgPermission: `${input.organizationId.id}:org:update` }),
+    args: { input: t.arg({ type: UpdateOrganizationInput, required: true }) },
+    resolve: async (_r, { input }, ctx) =>
+      freshOrg(ctx, await orgs.updateOrganization(ctx, input.organizationId.id, { name: input.name, slug: input.slug })),
+  }),
+);
+
+builder.mutationField('setOrganizationStatus', (t) =>
+  t.field({
+    type: OrganizationRef,
+    description: 'Platform admins enable or disable an organization (R10); members of a disabled one are blocked.',
+    errors: { types: [NotFoundError] },
+    authScopes: { platformAdmin: true },
+    args: {
+      organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
+      status: t.arg({ type: OrganizationStatusEnum, required: true }),
+    },
+    resolve: async (_r, args, ctx) => freshOrg(ctx, await orgs.setOrganizationStatus(ctx, args.organizationId.id, args.status)),
+  }),
+);
+
+builder.mutationField('deleteOrganization', (t) =>
+  t.field({
+    type: DeletedPayload,
+    description: 'Deletes the organization, its memberships and roles (org:delete). Accounts stay.',
+    errors: { types: [ValidationError, NotFoundError] },
+    authScopes: (_r, args) => ({ orgPermission: `${args.organizationId.id}:org:delete` }),
+    args: {
+      organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
+      confirmSlug: t.arg.string({ required: true, description: "The organization's slug, typed to confirm." }),
+    },
+    resolve: async (_r, args, ctx) => {
+      const id = await orgs.deleteOrganization(ctx, args.organizationId.id, args.confirmSlug);
+      ctx.afterWrite();
+      return { deletedId: encodeGlobalID('Organization', id) };
+    },
+  }),
+);

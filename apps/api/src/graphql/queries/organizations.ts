@@ -1,0 +1,77 @@
+import { builder } from '../builder.ts';
+import { OrganizationRef } from '../types/organization.ts';
+import { UserRef } from '../types/user.ts';
+import { Organization } from '../../modules/organizations/organization.entity.ts';
+import { User } from '../../modules/users/user.entity.ts';
+import { encodeCursor, likePattern, pageArgs, toPage } from '../pagination.ts';
+import { visibleOrganizations } from '../../modules/organizations/organization.queries.ts';
+
+builder.queryField('organization', (t) =>
+  t.field({
+    type: OrganizationRef,
+    nullable: true,
+    authScopes: { member: true },
+    description: 'An organization by slug; null when it does not exist or you cannot see it (R1).',
+    args: { slug: t.arg.string({ required: true }) },
+    resolve: async (_root, { slug }, ctx) => {
+      const org = await ctx.em.findOne(Organization, { slug });
+      return org ? ((await visibleOrganizations(ctx, [org.id]))[0] ?? null) : null;
+    },
+  }),
+);
+
+builder.queryField('organizations', (t) =>
+  t.connection({
+    type: OrganizationRef,
+    authScopes: { platformAdmin: true },
+    description: 'Every organization (platform admins, R15), by name.',
+    args: { search: t.arg.string() },
+    resolve: async (_root, args, ctx) => {
+      const { first, after } = pageArgs(args);
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (args.search?.trim()) {
+        where.push(`(lower(name) like ? or slug like ?)`);
+        params.push(likePattern(args.search), likePattern(args.search));
+      }
+      if (after) {
+        where.push(`(lower(name), id) > (?, ?::uuid)`);
+        params.push(after[0], after[1]);
+      }
+      const rows = await ctx.em.execute<Record<string, unknown>[]>(
+        `select * from organization ${where.length ? `where ${where.join(' and ')}` : ''} order by lower(name), id limit ${first + 1}`,
+        params,
+      );
+      const orgs = rows.map((r) => ctx.em.map(Organization, r));
+      return toPage(orgs, first, Boolean(after), (o) => encodeCursor(o.name.toLowerCase(), o.id));
+    },
+  }),
+);
+
+builder.queryField('users', (t) =>
+  t.connection({
+    type: UserRef,
+    authScopes: { platformAdmin: true },
+    description: 'Every account (platform admins, R15), by email.',
+    args: { search: t.arg.string() },
+    resolve: async (_root, args, ctx) => {
+      const { first, after } = pageArgs(args);
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (args.search?.trim()) {
+        where.push(`lower(first_name || ' ' || last_name || ' ' || email) like ?`);
+        params.push(likePattern(args.search));
+      }
+      if (after) {
+        where.push(`(email, id) > (?, ?::uuid)`);
+        params.push(after[0], after[1]);
+      }
+      const rows = await ctx.em.execute<Record<string, unknown>[]>(
+        `select * from "user" ${where.length ? `where ${where.join(' and ')}` : ''} order by email, id limit ${first + 1}`,
+        params,
+      );
+      const users = rows.map((r) => ctx.em.map(User, r));
+      return toPage(users, first, Boolean(after), (u) => encodeCursor(u.email, u.id));
+    },
+  }),
+);

@@ -1,0 +1,88 @@
+import { builder } from '../builder.ts';
+import { OrganizationRef } from './organization.ts';
+import { MembershipRef, MembershipStatusEnum } from './membership.ts';
+import { RoleRef } from './role.ts';
+import { AuditEventRef } from './audit-event.ts';
+import { Role } from '../../modules/roles/role.entity.ts';
+import { countMembers, listMembers, type MemberFilter } from '../../modules/memberships/membership.queries.ts';
+import { countAuditEvents, listAuditEvents, type AuditFilter } from '../../modules/audit/audit.queries.ts';
+import { pageArgs } from '../pagination.ts';
+import type { Organization } from '../../modules/organizations/organization.entity.ts';
+import type { Context } from '../../context.ts';
+import { isUuid } from '../../ids.ts';
+
+const MemberSortField = builder.enumType('MemberSortField', { values: ['NAME', 'EMAIL', 'CREATED_AT'] as const });
+const SortDirection = builder.enumType('SortDirection', { values: ['ASC', 'DESC'] as const });
+const MemberOrder = builder.inputType('MemberOrder', {
+  fields: (t) => ({
+    field: t.field({ type: MemberSortField, required: true }),
+    direction: t.field({ type: SortDirection, required: true, defaultValue: 'ASC' }),
+  }),
+});
+
+const orgScope = (permission: string) => (org: Organization) => ({ orgPermission: `${org.id}:${permission}` });
+
+builder.objectFields(OrganizationRef, (t) => ({
+  viewerMembership: t.field({
+    type: MembershipRef,
+    nullable: true,
+    description: "The signed-in user's own membership here (null for platform admins who are not members).",
+    resolve: async (org, _a, ctx) => {
+      const grant = (await ctx.memberships()).get(org.id);
+      return grant ? ctx.loaders.membership.load(grant.membershipId) : null;
+    },
+  }),
+  roles: t.field({
+    type: [RoleRef],
+    description: 'Built-in roles of the active preset first, then custom roles.',
+    resolve: (org, _a, ctx) => ctx.em.find(Role, { organization: org.id }, { orderBy: { position: 'asc', name: 'asc' } }),
+  }),
+  members: t.connection(
+    {
+      type: MembershipRef,
+      nullable: true,
+      description: 'Members (members:read), keyset-paginated with first/after; null without permission.',
+      authScopes: orgScope('members:read'),
+      unauthorizedResolver: () => null,
+      args: {
+        search: t.arg.string({ description: 'Part of a first name, last name or email.' }),
+        roleIds: t.arg.globalIDList({ for: [RoleRef] }),
+        status: t.arg({ type: MembershipStatusEnum }),
+        orderBy: t.arg({ type: MemberOrder }),
+      },
+      resolve: async (org, args, ctx) => {
+        const filter: MemberFilter = { search: args.search, status: args.status, roleIds: args.roleIds?.map((r) => r.id) };
+        const page = await listMembers(ctx.em, org.id, filter, { field: args.orderBy?.field ?? 'NAME', direction: args.orderBy?.direction ?? 'ASC' }, pageArgs(args));
+        return { ...page, totalCount: () => countMembers(ctx.em, org.id, filter) };
+      },
+    },
+    { name: 'MembershipConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as Counted).totalCount() }) }) },
+  ),
+  auditLog: t.connection(
+    {
+      type: AuditEventRef,
+      nullable: true,
+      description: 'Audit events, newest first (audit:read); null without permission.',
+      authScopes: orgScope('audit:read'),
+      unauthorizedResolver: () => null,
+      args: {
+        actorId: t.arg.globalID({ description: 'A User id.' }),
+        action: t.arg.string({ description: 'An exact action, or a prefix ending in "." such as "membership."' }),
+        targetId: t.arg.string({ description: 'Raw id of the target (as in targetId of an event).' }),
+        from: t.arg({ type: 'DateTime' }),
+        to: t.arg({ type: 'DateTime' }),
+      },
+      resolve: async (org, args, ctx: Context) => {
+        const actor = args.actorId ? (args.actorId.typename === 'User' && isUuid(args.actorId.id) ? args.actorId.id : '00000000-0000-0000-0000-000000000000') : null;
+        const filter: AuditFilter = { actorUserId: actor, action: args.action, targetId: args.targetId, from: args.from, to: args.to };
+        const page = await listAuditEvents(ctx.em, org.id, filter, pageArgs(args));
+        return { ...page, totalCount: () => countAuditEvents(ctx.em, org.id, filter) };
+      },
+    },
+    { name: 'AuditEventConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as Counted).totalCount() }) }) },
+  ),
+}));
+
+interface Counted {
+  totalCount(): Promise<number>;
+}

@@ -1,0 +1,281 @@
+import { checkLeave, checkRoleChange, effectivePermissions, isOwnerRole, type Preset } from '@gatehouse/permissions';
+import type { Context } from '../../context.ts';
+import type { Em } from '../../db/orm.ts';
+import { AuthError, ConflictError, LimitExceededError, NotFoundError, PolicyError, ValidationError } from '../../errors.ts';
+import { isUuid } from '../../ids.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { revokeAllSessions } from '../../auth/session.service.ts';
+import { generateTemporaryPassword, hashPassword } from '../../auth/passwords.ts';
+import {
+  findMembership,
+  findMembershipOf,
+  insertMembership,
+  lockOrganization,
+  permissionsAfterLock,
+  replaceMembershipRoles,
+  rolesInOrg,
+  rolesOfMembership,
+  type MembershipRow,
+  type RoleRow,
+} from './membership.locks.ts';
+import { assertOwnerFloor, requirePermission, throwRoleChangeProblems } from './rule-errors.ts';
+import { assertCanAdministerUser } from '../users/user.rules.ts';
+
+type Tx = Em;
+
+const roleKeys = (roles: RoleRow[]) => roles.map((r) => r.key);
+
+/** Loads a membership the actor may act on, locks its org and reads the actor's permissions after the lock. */
+async function lockMembership(tx: Tx, ctx: Context, membershipId: string) {
+  const user = ctx.user;
+  if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
+  const found = isUuid(membershipId) ? await findMembership(tx, membershipId) : undefined;
+  if (!found) throw new NotFoundError('Membership');
+  await lockOrganization(tx, found.org_id);
+  const membership = await findMembership(tx, membershipId); // re-read under the lock
+  if (!membership) throw new NotFoundError('Membership');
+  const actorPerms = await permissionsAfterLock(tx, membership.org_id, user);
+  if (!actorPerms.has('members:read')) throw new NotFoundError('Membership'); // R1: foreign = non-existent
+  return { membership, actorPerms, actorId: user.id };
+}
+
+function target(m: MembershipRow) {
+  return { type: 'Membership', id: m.id, label: m.email };
+}
+
+/** Replaces the whole role set of a membership (R3, R4, R5, R6). */
+export async function setMemberRoles(ctx: Context, membershipId: string, roleIds: string[]): Promise<string> {
+  return ctx.em.transactional(async (tx) => {
+    const { membership, actorPerms, actorId } = await lockMembership(tx, ctx, membershipId);
+    requirePermission(actorPerms, 'members:update');
+    const current = await rolesOfMembership(tx, membership.id);
+    const { roles: next, unknown } = await rolesInOrg(tx, membership.org_id, roleIds);
+    if (unknown.length) throw new ValidationError(unknown.map((i) => ({ path: ['roleIds', String(i)], message: 'Not a role of this organization' })));
+    throwRoleChangeProblems(
+      checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: next, policy: ctx.app.preset.policy }),
+    );
+    if (current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, next.some(isOwnerRole));
+    await replaceMembershipRoles(tx, membership.id, next.map((r) => r.id));
+    recordAudit(tx, ctx.actor, {
+      orgId: membership.org_id,
+      action: 'membership.roles_changed',
+      target: target(membership),
+      before: { roles: roleKeys(current) },
+      after: { roles: roleKeys(next) },
+    });
+    return membership.id;
+  });
+}
+
+/** Disable keeps the membership and its roles but blocks the org (R10); subject to R3, R4 and R5. */
+export async function setMembershipStatus(ctx: Context, membershipId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
+  return ctx.em.transactional(async (tx) => {
+    const { membership, actorPerms, actorId } = await lockMembership(tx, ctx, membershipId);
+    requirePermission(actorPerms, 'members:update');
+    if (membership.user_id === actorId) throw new PolicyError('You cannot disable or enable your own membership');
+    if (membership.status === status) return membership.id;
+    const current = await rolesOfMembership(tx, membership.id);
+    // Disabling takes every role's access away, so the grant ceiling applies to all of them.
+    throwRoleChangeProblems(
+      checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: [], policy: { ...ctx.app.preset.policy, ownerModel: 'multiple' } }),
+      { ignore: ['NO_ROLES'] },
+    );
+    if (status === 'DISABLED' && current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false);
+    await tx.execute(`update membership set status = ? where id = ?`, [status, membership.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: membership.org_id,
+      action: status === 'DISABLED' ? 'membership.disabled' : 'membership.enabled',
+      target: target(membership),
+      before: { status: membership.status },
+      after: { status },
+    });
+    return membership.id;
+  });
+}
+
+/** R9: ends one membership; the account and its other memberships stay. */
+export async function removeMember(ctx: Context, membershipId: string): Promise<MembershipRow> {
+  return ctx.em.transactional(async (tx) => {
+    const { membership, actorPerms, actorId } = await lockMembership(tx, ctx, membershipId);
+    requirePermission(actorPerms, 'members:remove');
+    if (membership.user_id === actorId) throw new PolicyError('To remove yourself, leave the organization');
+    const current = await rolesOfMembership(tx, membership.id);
+    throwRoleChangeProblems(
+      checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: [], policy: { ...ctx.app.preset.policy, ownerModel: 'multiple' } }),
+      { ignore: ['NO_ROLES'] },
+    );
+    if (current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false);
+    await tx.execute(`delete from membership where id = ?`, [membership.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: membership.org_id,
+      action: 'membership.removed',
+      target: target(membership),
+      before: { email: membership.email, status: membership.status, roles: roleKeys(current) },
+    });
+    return membership;
+  });
+}
+
+/** R11: a member leaves, subject to the preset's leave rule and the owner floor (R5). */
+export async function leaveOrganization(ctx: Context, orgId: string): Promise<string> {
+  const user = ctx.user!;
+  return ctx.em.transactional(async (tx) => {
+    if (!isUuid(orgId)) throw new NotFoundError('Organization');
+    const membership = await findMembershipOf(tx, orgId, user.id);
+    if (!membership) throw new NotFoundError('Organization');
+    await lockOrganization(tx, orgId);
+    const current = await rolesOfMembership(tx, membership.id);
+    const leave = checkLeave(ctx.app.preset.policy, effectivePermissions(current));
+    if (!leave.ok) throw new PolicyError('Your role may not leave this organization; ask an administrator to remove you');
+    if (current.some(isOwnerRole)) {
+      await assertOwnerFloor(tx, orgId, membership.id, false, 'You are the last owner: make someone else an owner before you leave');
+    }
+    await tx.execute(`delete from membership where id = ?`, [membership.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId,
+      action: 'membership.left',
+      target: target(membership),
+      before: { roles: roleKeys(current) },
+    });
+    return orgId;
+  });
+}
+
+export interface ProvisionRow {
+  email: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  roleIds: string[];
+}
+
+export interface ProvisionResult {
+  email: string;
+  status: 'CREATED' | 'ADDED' | 'ALREADY_MEMBER';
+  membershipId: string | null;
+  userId: string;
+  temporaryPassword: string | null;
+}
+
+const EMAIL = /^[^\s@,;<>]+@[^\s@,;<>]+\.[^\s@,;<>]+$/;
+
+export function emailIssue(email: string): string | undefined {
+  if (email.length === 0) return 'Enter an email address';
+  if (email.length > 254 || !EMAIL.test(email)) return 'Not a valid email address';
+  return undefined;
+}
+
+/**
+ * R7: add people by email, up to the preset's bulk limit per call. An existing account is added at
+ * once; a new one is created with a temporary password returned once. All rows or none.
+ */
+export async function provisionMembers(ctx: Context, orgId: string, rows: ProvisionRow[]): Promise<ProvisionResult[]> {
+  const preset: Preset = ctx.app.preset;
+  if (!preset.policy.provisioning) throw new PolicyError('This platform adds people by invitation only');
+  if (rows.length === 0) throw ValidationError.field('members', 'Add at least one person');
+  if (rows.length > preset.policy.bulkLimit) {
+    throw new LimitExceededError(`Add at most ${preset.policy.bulkLimit} people at a time`, preset.policy.bulkLimit);
+  }
+  const normalized = rows.map((r) => ({ ...r, email: r.email.trim().toLowerCase(), firstName: r.firstName?.trim() ?? '', lastName: r.lastName?.trim() ?? '' }));
+  const issues = normalized.flatMap((r, i) => {
+    const out: { path: string[]; message: string }[] = [];
+    const problem = emailIssue(r.email);
+    if (problem) out.push({ path: ['members', String(i), 'email'], message: problem });
+    if (normalized.findIndex((o) => o.email === r.email) !== i) out.push({ path: ['members', String(i), 'email'], message: 'This email is listed twice' });
+    if (r.firstName.length > 100) out.push({ path: ['members', String(i), 'firstName'], message: 'Use at most 100 characters' });
+    if (r.lastName.length > 100) out.push({ path: ['members', String(i), 'lastName'], message: 'Use at most 100 characters' });
+    return out;
+  });
+  if (issues.length) throw new ValidationError(issues);
+  // Hash outside the transaction: argon2 is deliberately slow.
+  const passwords = await Promise.all(normalized.map(async () => {
+    const temporaryPassword = generateTemporaryPassword();
+    return { temporaryPassword, hash: await hashPassword(temporaryPassword) };
+  }));
+  const user = ctx.user!;
+  return ctx.em.transactional(async (tx) => {
+    if (!isUuid(orgId)) throw new NotFoundError('Organization');
+    await lockOrganization(tx, orgId);
+    const actorPerms = await permissionsAfterLock(tx, orgId, user);
+    requirePermission(actorPerms, 'members:invite');
+    const results: ProvisionResult[] = [];
+    const grantedRoles: string[][] = [];
+    for (const [i, row] of normalized.entries()) {
+      const { roles, unknown } = await rolesInOrg(tx, orgId, row.roleIds);
+      grantedRoles.push(roleKeys(roles));
+      if (unknown.length) throw new ValidationError(unknown.map((j) => ({ path: ['members', String(i), 'roleIds', String(j)], message: 'Not a role of this organization' })));
+      const existing = (await tx.execute<{ id: string; first_name: string; last_name: string }[]>(`select id, first_name, last_name from "user" where lower(email) = ?`, [row.email]))[0];
+      throwRoleChangeProblems(
+        checkRoleChange({ actorUserId: user.id, targetUserId: existing?.id ?? 'new', actorPerms, currentRoles: [], nextRoles: roles, policy: preset.policy }),
+        { field: ['members', String(i), 'roleIds'] },
+      );
+      if (existing) {
+        const already = await findMembershipOf(tx, orgId, existing.id);
+        if (already) {
+          results.push({ email: row.email, status: 'ALREADY_MEMBER', membershipId: already.id, userId: existing.id, temporaryPassword: null });
+          continue;
+        }
+        const membershipId = await insertMembership(tx, { orgId, userId: existing.id, roleIds: roles.map((r) => r.id), addedById: user.id });
+        results.push({ email: row.email, status: 'ADDED', membershipId, userId: existing.id, temporaryPassword: null });
+      } else {
+        const userId = crypto.randomUUID();
+        await tx.execute(
+          `insert into "user" (id, email, first_name, last_name, password_hash, must_change_password) values (?, ?, ?, ?, ?, true)`,
+          [userId, row.email, row.firstName, row.lastName, passwords[i]!.hash],
+        );
+        const membershipId = await insertMembership(tx, { orgId, userId, roleIds: roles.map((r) => r.id), addedById: user.id });
+        results.push({ email: row.email, status: 'CREATED', membershipId, userId, temporaryPassword: passwords[i]!.temporaryPassword });
+      }
+    }
+    recordAudit(tx, ctx.actor, {
+      orgId,
+      action: 'members.provisioned',
+      target: { type: 'Organization', id: orgId },
+      after: {
+        members: results.map((r, i) => ({ email: r.email, userId: r.userId, outcome: r.status, roles: grantedRoles[i] })),
+      },
+    });
+    return results;
+  });
+}
+
+/** R7: a new temporary password for a member; their sessions end. Only for users the actor fully administers. */
+export async function resetMemberPassword(ctx: Context, membershipId: string): Promise<{ userId: string; temporaryPassword: string }> {
+  const temporaryPassword = generateTemporaryPassword();
+  const hash = await hashPassword(temporaryPassword);
+  return ctx.em.transactional(async (tx) => {
+    const { membership, actorPerms, actorId } = await lockMembership(tx, ctx, membershipId);
+    requirePermission(actorPerms, 'members:update');
+    if (membership.user_id === actorId) throw new PolicyError('Change your own password from My account');
+    await assertCanAdministerUser(tx, ctx, membership.user_id);
+    await tx.execute(`update "user" set password_hash = ?, must_change_password = true, password_changed_at = now() where id = ?`, [hash, membership.user_id]);
+    await revokeAllSessions(tx, membership.user_id);
+    recordAudit(tx, ctx.actor, { orgId: membership.org_id, action: 'user.password_reset', target: { type: 'User', id: membership.user_id, label: membership.email } });
+    return { userId: membership.user_id, temporaryPassword };
+  });
+}
+
+/** R15: a platform admin gives a user access to another organization. */
+export async function grantOrganizationAccess(ctx: Context, userId: string, orgId: string, roleIds: string[]): Promise<string> {
+  if (!ctx.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
+  return ctx.em.transactional(async (tx) => {
+    if (!isUuid(orgId)) throw new NotFoundError('Organization');
+    if (!isUuid(userId)) throw new NotFoundError('User');
+    await lockOrganization(tx, orgId);
+    const userRow = (await tx.execute<{ email: string }[]>(`select email from "user" where id = ?`, [userId]))[0];
+    if (!userRow) throw new NotFoundError('User');
+    if (await findMembershipOf(tx, orgId, userId)) throw new ConflictError('This user is already a member of that organization', ['organizationId']);
+    const { roles, unknown } = await rolesInOrg(tx, orgId, roleIds);
+    if (unknown.length) throw new ValidationError(unknown.map((i) => ({ path: ['roleIds', String(i)], message: 'Not a role of this organization' })));
+    throwRoleChangeProblems(
+      checkRoleChange({ actorUserId: ctx.user!.id, targetUserId: userId, actorPerms: await permissionsAfterLock(tx, orgId, ctx.user!), currentRoles: [], nextRoles: roles, policy: ctx.app.preset.policy }),
+    );
+    const membershipId = await insertMembership(tx, { orgId, userId, roleIds: roles.map((r) => r.id), addedById: ctx.user!.id });
+    recordAudit(tx, ctx.actor, {
+      orgId,
+      action: 'membership.granted',
+      target: { type: 'Membership', id: membershipId, label: userRow.email },
+      after: { roles: roleKeys(roles) },
+    });
+    return membershipId;
+  });
+}

@@ -1,0 +1,30 @@
+import { checkGrant } from '@gatehouse/permissions';
+import type { Context } from '../../context.ts';
+import type { Em } from '../../db/orm.ts';
+import { AuthError, PolicyError } from '../../errors.ts';
+import { permissionsAfterLock } from '../memberships/membership.locks.ts';
+
+/**
+ * Changing a global account (password reset, email, names) touches every org it belongs to, so an
+ * org admin may do it only when they administer all of them within their grant ceiling (R3).
+ */
+export async function assertCanAdministerUser(tx: Em, ctx: Context, userId: string): Promise<void> {
+  const actor = ctx.user;
+  if (!actor) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
+  if (actor.isPlatformAdmin || actor.id === userId) return;
+  const target = (await tx.execute<{ is_platform_admin: boolean }[]>(`select is_platform_admin from "user" where id = ?`, [userId]))[0];
+  if (target?.is_platform_admin) throw new PolicyError('Only platform admins can change a platform admin account');
+  const rows = await tx.execute<{ org_id: string; permissions: string[] | null }[]>(
+    `select m.org_id, r.permissions from membership m
+       left join membership_role mr on mr.membership_id = m.id left join role r on r.id = mr.role_id
+      where m.user_id = ?`,
+    [userId],
+  );
+  const byOrg = new Map<string, string[][]>();
+  for (const row of rows) byOrg.set(row.org_id, [...(byOrg.get(row.org_id) ?? []), ...(row.permissions ? [row.permissions] : [])]);
+  for (const [orgId, rolePerms] of byOrg) {
+    const perms = await permissionsAfterLock(tx, orgId, actor);
+    const ok = perms.has('members:update') && rolePerms.every((permissions) => checkGrant(perms, { permissions }).ok);
+    if (!ok) throw new PolicyError('This person belongs to an organization you do not administer, or holds a role above yours');
+  }
+}

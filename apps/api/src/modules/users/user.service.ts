@@ -1,0 +1,137 @@
+import { isOwnerRole } from '@gatehouse/permissions';
+import type { Context } from '../../context.ts';
+import { AuthError, ConflictError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
+import { isUuid } from '../../ids.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { revokeAllSessions } from '../../auth/session.service.ts';
+import { emailIssue } from '../memberships/membership.service.ts';
+import { lockOrganization, permissionsAfterLock, rolesOfMembership } from '../memberships/membership.locks.ts';
+import { assertOwnerFloor, requirePermission } from '../memberships/rule-errors.ts';
+import { assertCanAdministerUser } from './user.rules.ts';
+
+interface UserRow {
+  id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  status: 'ACTIVE' | 'DISABLED';
+  is_platform_admin: boolean;
+}
+
+async function loadUserRow(ctx: Context, tx: Context['em'], userId: string): Promise<UserRow> {
+  const row = isUuid(userId)
+    ? (await tx.execute<UserRow[]>(`select id, email, first_name, last_name, status, is_platform_admin from "user" where id = ? for update`, [userId]))[0]
+    : undefined;
+  if (!row) throw new NotFoundError('User');
+  // R1: someone the actor cannot see answers as non-existent.
+  if (!ctx.user!.isPlatformAdmin && row.id !== ctx.user!.id) {
+    const readable = await ctx.orgIdsWith('members:read');
+    const shared = readable === 'all' ? 1 : (readable.length
+      ? (await tx.execute<{ n: number }[]>(`select count(*)::int as n from membership where user_id = ? and org_id in (${readable.map(() => '?').join(',')})`, [row.id, ...readable]))[0]!.n
+      : 0);
+    if (!shared) throw new NotFoundError('User');
+  }
+  return row;
+}
+
+/** Basic info: by the user, a platform admin, or an admin of every org the user belongs to. */
+export async function updateUser(ctx: Context, userId: string, input: { email?: string | null; firstName?: string | null; lastName?: string | null }): Promise<string> {
+  const issues: FieldIssue[] = [];
+  const email = input.email?.trim().toLowerCase();
+  if (email !== undefined) {
+    const problem = emailIssue(email);
+    if (problem) issues.push({ path: ['input', 'email'], message: problem });
+  }
+  for (const field of ['firstName', 'lastName'] as const) {
+    const value = input[field];
+    if (value !== undefined && value !== null && value.trim().length > 100) issues.push({ path: ['input', field], message: 'Use at most 100 characters' });
+  }
+  if (issues.length) throw new ValidationError(issues);
+  return ctx.em.transactional(async (tx) => {
+    const row = await loadUserRow(ctx, tx, userId);
+    await assertCanAdministerUser(tx, ctx, row.id);
+    if (email && email !== row.email) {
+      const taken = await tx.execute(`select 1 from "user" where lower(email) = ? and id <> ?`, [email, row.id]);
+      if (taken.length) throw new ConflictError('Another account already uses this email', ['input', 'email']);
+    }
+    const next = {
+      email: email ?? row.email,
+      first_name: input.firstName?.trim() ?? row.first_name,
+      last_name: input.lastName?.trim() ?? row.last_name,
+    };
+    await tx.execute(`update "user" set email = ?, first_name = ?, last_name = ? where id = ?`, [next.email, next.first_name, next.last_name, row.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: null,
+      action: 'user.updated',
+      target: { type: 'User', id: row.id, label: next.email },
+      before: { email: row.email, firstName: row.first_name, lastName: row.last_name },
+      after: { email: next.email, firstName: next.first_name, lastName: next.last_name },
+    });
+    return row.id;
+  });
+}
+
+/** Owner floor for every org where the user is an owner, locking those orgs in id order (no deadlocks). */
+async function assertNotLastOwnerAnywhere(tx: Context['em'], userId: string, message: string): Promise<void> {
+  const memberships = await tx.execute<{ id: string; org_id: string }[]>(`select id, org_id from membership where user_id = ? order by org_id`, [userId]);
+  for (const m of memberships) {
+    if (!(await rolesOfMembership(tx, m.id)).some(isOwnerRole)) continue;
+    await lockOrganization(tx, m.org_id);
+    await assertOwnerFloor(tx, m.org_id, m.id, false, message);
+  }
+}
+
+/**
+ * R9: erases the account from every org. Platform admins always; an org admin (members:remove) only
+ * when the user belongs to no other org. R5 holds in every org the user owns.
+ */
+export async function deleteUser(ctx: Context, userId: string, orgId: string | null): Promise<string> {
+  const actor = ctx.user!;
+  return ctx.em.transactional(async (tx) => {
+    const row = await loadUserRow(ctx, tx, userId);
+    if (row.id === actor.id) throw new PolicyError('You cannot delete your own account here');
+    const orgs = (await tx.execute<{ org_id: string }[]>(`select org_id from membership where user_id = ?`, [row.id])).map((r) => r.org_id);
+    if (!actor.isPlatformAdmin) {
+      if (!orgId || !isUuid(orgId) || !orgs.includes(orgId)) throw new NotFoundError('User');
+      await lockOrganization(tx, orgId);
+      requirePermission(await permissionsAfterLock(tx, orgId, actor), 'members:remove');
+      if (orgs.length > 1) {
+        throw new PolicyError('This person also belongs to other organizations: remove them from this one instead, or ask a platform admin');
+      }
+      if (row.is_platform_admin) throw new PolicyError('Only platform admins can delete a platform admin');
+      await assertCanAdministerUser(tx, ctx, row.id);
+    }
+    await assertNotLastOwnerAnywhere(tx, row.id, 'This person is the last owner of an organization: make someone else an owner first');
+    await tx.execute(`delete from "user" where id = ?`, [row.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: orgId && isUuid(orgId) ? orgId : null,
+      action: 'user.deleted',
+      target: { type: 'User', id: row.id, label: row.email },
+      before: { email: row.email, firstName: row.first_name, lastName: row.last_name, organizations: orgs },
+    });
+    return row.id;
+  });
+}
+
+/** R10: a platform admin disables (blocks everything, ends sessions) or enables an account. */
+export async function setUserStatus(ctx: Context, userId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
+  if (!ctx.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
+  return ctx.em.transactional(async (tx) => {
+    const row = await loadUserRow(ctx, tx, userId);
+    if (row.id === ctx.user!.id) throw new PolicyError('You cannot disable your own account');
+    if (row.status === status) return row.id;
+    if (status === 'DISABLED') {
+      await assertNotLastOwnerAnywhere(tx, row.id, 'This person is the last active owner of an organization: make someone else an owner first');
+      await revokeAllSessions(tx, row.id);
+    }
+    await tx.execute(`update "user" set status = ? where id = ?`, [status, row.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: null,
+      action: status === 'DISABLED' ? 'user.disabled' : 'user.enabled',
+      target: { type: 'User', id: row.id, label: row.email },
+      before: { status: row.status },
+      after: { status },
+    });
+    return row.id;
+  });
+}

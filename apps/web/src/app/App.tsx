@@ -1,0 +1,76 @@
+import { lazy, Suspense, type ReactNode } from 'react';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { MantineProvider } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
+import { theme } from './theme.ts';
+import { SessionProvider, type SessionStatus } from './session.tsx';
+import { RequireSession } from './RequireSession.tsx';
+import { PageLoader } from '../components/PageLoader.tsx';
+
+// Route-level code splitting: each page is its own chunk.
+const SignInPage = lazy(() => import('../features/auth/SignInPage.tsx'));
+const ChangePasswordPage = lazy(() => import('../features/auth/ChangePasswordPage.tsx'));
+const HomeRedirect = lazy(() => import('../features/orgs/HomeRedirect.tsx'));
+const OrgPickerPage = lazy(() => import('../features/orgs/OrgPickerPage.tsx'));
+const Shell = lazy(() => import('./Shell.tsx'));
+const OrgRoute = lazy(() => import('../features/orgs/OrgRoute.tsx'));
+const UsersPage = lazy(() => import('../features/users/UsersPage.tsx'));
+const RolesPage = lazy(() => import('../features/roles/RolesPage.tsx'));
+const AuditPage = lazy(() => import('../features/audit/AuditPage.tsx'));
+const SettingsPage = lazy(() => import('../features/settings/SettingsPage.tsx'));
+const InvitationsPage = lazy(() => import('../features/invitations/InvitationsPage.tsx'));
+const AcceptInvitationPage = lazy(() => import('../features/invitations/AcceptInvitationPage.tsx'));
+const AccountPage = lazy(() => import('../features/account/AccountPage.tsx'));
+const AdminOrgsPage = lazy(() => import('../features/admin/AdminOrgsPage.tsx'));
+const AdminUsersPage = lazy(() => import('../features/admin/AdminUsersPage.tsx'));
+const NotFoundPage = lazy(() => import('../components/NotFoundPage.tsx'));
+
+export function AppRoutes() {
+  return (
+    <Suspense fallback={<PageLoader />}>
+      <Routes>
+        <Route path="/sign-in" element={<SignInPage />} />
+        <Route path="/invitations/:token" element={<AcceptInvitationPage />} />
+        <Route element={<RequireSession />}>
+          <Route path="/change-password" element={<ChangePasswordPage />} />
+          <Route index element={<HomeRedirect />} />
+          <Route path="/orgs" element={<OrgPickerPage />} />
+          <Route element={<Shell />}>
+            <Route path="/o/:slug" element={<OrgRoute />}>
+              <Route index element={<Navigate to="users" replace />} />
+              <Route path="users" element={<UsersPage />} />
+              <Route path="roles" element={<RolesPage />} />
+              <Route path="invitations" element={<InvitationsPage />} />
+              <Route path="audit" element={<AuditPage />} />
+              <Route path="settings" element={<SettingsPage />} />
+            </Route>
+            <Route path="/account" element={<AccountPage />} />
+            <Route path="/admin" element={<Navigate to="/admin/organizations" replace />} />
+            <Route path="/admin/organizations" element={<AdminOrgsPage />} />
+            <Route path="/admin/users" element={<AdminUsersPage />} />
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Route>
+      </Routes>
+    </Suspense>
+  );
+}
+
+export function Providers({ children, initialStatus }: { children: ReactNode; initialStatus?: SessionStatus }) {
+  return (
+    <MantineProvider theme={theme} defaultColorScheme="light">
+      <Notifications position="top-right" />
+      <SessionProvider initialStatus={initialStatus}>{children}</SessionProvider>
+    </MantineProvider>
+  );
+}
+
+export function App() {
+  return (
+    <Providers>
+      <BrowserRouter>
+        <AppRoutes />
+      </BrowserRouter>
+    </Providers>
+  );
+}

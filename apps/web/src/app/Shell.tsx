@@ -1,0 +1,96 @@
+import { Suspense } from 'react';
+import { AppShell, Box, Burger, Divider, Group, NavLink, ScrollArea, Text } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { NavLink as RouterNavLink, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
+import { useSession } from './session.tsx';
+import { lastOrg, useViewer } from './viewer.ts';
+import { OrgSwitcher } from '../features/orgs/OrgSwitcher.tsx';
+import { PageLoader } from '../components/PageLoader.tsx';
+import { Logo } from '../features/auth/AuthLayout.tsx';
+
+interface Item {
+  to: string;
+  label: string;
+  permission?: string;
+}
+
+const ORG_ITEMS: Item[] = [
+  { to: 'users', label: 'Users', permission: 'members:read' },
+  { to: 'roles', label: 'Roles', permission: 'members:read' },
+  { to: 'invitations', label: 'Invitations', permission: 'members:invite' },
+  { to: 'audit', label: 'Audit log', permission: 'audit:read' },
+  { to: 'settings', label: 'Settings' },
+];
+
+function SideLink({ to, label, onClick }: { to: string; label: string; onClick(): void }) {
+  const location = useLocation();
+  const active = location.pathname === to || location.pathname.startsWith(`${to}/`);
+  return <NavLink component={RouterNavLink} to={to} label={label} active={active} onClick={onClick} aria-current={active ? 'page' : undefined} />;
+}
+
+/** App frame: org switcher top-left (R14), navigation of the active organization, account links. */
+export default function Shell() {
+  const [opened, { toggle, close }] = useDisclosure();
+  const { viewer } = useViewer();
+  const { signOut } = useSession();
+  const navigate = useNavigate();
+  const match = useMatch('/o/:slug/*');
+  const slug = match?.params.slug ?? lastOrg();
+  const membership = viewer?.memberships.find((m) => m.organization.slug === slug);
+  const perms = new Set(membership?.organization.viewerPermissions ?? []);
+  const orgItems = slug && (membership || viewer?.isPlatformAdmin) ? ORG_ITEMS.filter((i) => !i.permission || viewer?.isPlatformAdmin || perms.has(i.permission)) : [];
+
+  return (
+    <AppShell header={{ height: 56, collapsed: false }} navbar={{ width: 260, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="xs" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Logo size={26} />
+            <Text fw={700}>Gatehouse</Text>
+          </Group>
+          {viewer && (
+            <Text size="sm" c="dimmed" truncate visibleFrom="xs">
+              {viewer.displayName || viewer.email}
+            </Text>
+          )}
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="sm" aria-label="Main navigation">
+        <AppShell.Section>
+          <OrgSwitcher activeSlug={slug} onNavigate={close} />
+        </AppShell.Section>
+        <AppShell.Section grow component={ScrollArea} mt="sm">
+          {orgItems.map((item) => (
+            <SideLink key={item.to} to={`/o/${slug}/${item.to}`} label={item.label} onClick={close} />
+          ))}
+          {viewer?.isPlatformAdmin && (
+            <>
+              <Divider my="sm" label="Platform" labelPosition="left" />
+              <SideLink to="/admin/organizations" label="All organizations" onClick={close} />
+              <SideLink to="/admin/users" label="All users" onClick={close} />
+            </>
+          )}
+        </AppShell.Section>
+        <AppShell.Section>
+          <Divider my="sm" />
+          <SideLink to="/account" label="My account" onClick={close} />
+          <NavLink
+            component="button"
+            label="Sign out"
+            onClick={() => {
+              void signOut().then(() => navigate('/sign-in', { replace: true }));
+            }}
+          />
+        </AppShell.Section>
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Box maw={1280} mx="auto">
+          <Suspense fallback={<PageLoader />}>
+            <Outlet />
+          </Suspense>
+        </Box>
+      </AppShell.Main>
+    </AppShell>
+  );
+}

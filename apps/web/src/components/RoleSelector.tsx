@@ -1,0 +1,77 @@
+import { Checkbox, Group, Select, Stack, Text, Tooltip } from '@mantine/core';
+import type { Reason, RoleLike } from '../lib/role-rules.ts';
+
+export interface RoleOption extends RoleLike {
+  description?: string;
+}
+
+export interface RoleSelectorProps {
+  roles: readonly RoleOption[];
+  value: readonly string[];
+  onChange(ids: string[]): void;
+  /** Several roles per membership (checkboxes) or one (a select), from the preset policy. */
+  multiple: boolean;
+  /** Why a role may not be ticked or unticked; null when it may. */
+  reasonFor(role: RoleOption): Reason | null;
+  label?: string;
+  error?: string | null;
+  compact?: boolean;
+}
+
+/** Role checkboxes (or a select); a role the actor may not change is disabled and says why. */
+export function RoleSelector({ roles, value, onChange, multiple, reasonFor, label = 'Roles', error, compact }: RoleSelectorProps) {
+  const selected = new Set(value);
+  const items = roles.map((role) => {
+    const reason = reasonFor(role);
+    const description = reason ? reason.message : compact ? undefined : role.description;
+    const control = (
+      <Checkbox
+        key={role.id}
+        value={role.id}
+        label={role.name}
+        description={description}
+        disabled={reason !== null}
+        data-reason={reason?.code}
+        styles={reason ? { description: { color: 'var(--mantine-color-orange-8)' } } : undefined}
+      />
+    );
+    return reason ? (
+      <Tooltip key={role.id} label={reason.message} multiline w={280} position="top-start" withinPortal>
+        <div>{control}</div>
+      </Tooltip>
+    ) : (
+      control
+    );
+  });
+  const body = compact ? <Group gap="md">{items}</Group> : <Stack gap={8}>{items}</Stack>;
+  if (multiple) {
+    return (
+      <Checkbox.Group label={label} value={[...selected]} onChange={onChange} error={error}>
+        <div style={{ marginTop: 6 }}>{body}</div>
+      </Checkbox.Group>
+    );
+  }
+  const unavailable = roles.map((r) => [r, reasonFor(r)] as const).filter(([, r]) => r !== null);
+  return (
+    <Stack gap={4}>
+      <Select
+        label={label}
+        placeholder="Choose a role"
+        data={roles.map((r) => ({ value: r.id, label: r.name, disabled: reasonFor(r) !== null }))}
+        value={value[0] ?? null}
+        onChange={(v) => onChange(v ? [v] : [])}
+        error={error}
+        allowDeselect={false}
+        disabled={roles.length > 0 && unavailable.length === roles.length}
+      />
+      {unavailable.map(([role, reason]) => (
+        <Text key={role.id} size="xs" c="orange.8" data-reason={reason!.code}>
+          {role.name}: {reason!.message}
+        </Text>
+      ))}
+    </Stack>
+  );
+}
+    </Radio.Group>
+  );
+}

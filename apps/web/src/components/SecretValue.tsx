@@ -1,0 +1,21 @@
+import { ActionIcon, Code, CopyButton, Group, Tooltip } from '@mantine/core';
+
+/** A one-time secret (temporary password) with a copy button. */
+export function SecretValue({ value, label = 'Copy' }: { value: string; label?: string }) {
+  return (
+    <Group gap={6} wrap="nowrap">
+      <Code fz="sm" data-testid="temporary-password">
+        {value}
+      </Code>
+      <CopyButton value={value} timeout={1500}>
+        {({ copied, copy }) => (
+          <Tooltip label={copied ? 'Copied' : label} withArrow>
+            <ActionIcon variant="subtle" color={copied ? 'teal' : 'gray'} onClick={copy} aria-label={`${label} ${value}`}>
+              {copied ? '✓' : '⧉'}
+            </ActionIcon>
+          </Tooltip>
+        )}
+      </CopyButton>
+    </Group>
+  );
+}

@@ -1,0 +1,10 @@
+import { Badge } from '@mantine/core';
+
+export function StatusBadge({ status }: { status: string }) {
+  const active = status === 'ACTIVE';
+  return (
+    <Badge color={active ? 'green' : 'gray'} variant="light" radius="sm">
+      {active ? 'Active' : status === 'DISABLED' ? 'Disabled' : status.toLowerCase()}
+    </Badge>
+  );
+}

@@ -1,0 +1,5 @@
+import { Title } from '@mantine/core';
+
+export default function AdminOrgsPage() {
+  return <Title order={2}>AdminOrgsPage</Title>;
+}

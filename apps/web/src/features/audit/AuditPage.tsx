@@ -1,0 +1,5 @@
+import { Title } from '@mantine/core';
+
+export default function AuditPage() {
+  return <Title order={2}>AuditPage</Title>;
+}

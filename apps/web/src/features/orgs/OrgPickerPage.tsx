@@ -1,0 +1,71 @@
+import { Badge, Button, Group, Stack, Text, UnstyledButton } from '@mantine/core';
+import { Link, useNavigate } from 'react-router';
+import { useSession } from '../../app/session.tsx';
+import { rememberOrg, useViewer } from '../../app/viewer.ts';
+import { AuthLayout } from '../auth/AuthLayout.tsx';
+import { PageLoader } from '../../components/PageLoader.tsx';
+import { OrgAvatar } from './OrgAvatar.tsx';
+import classes from './OrgPicker.module.css';
+
+/** Shown after sign-in to members of several organizations (R14). */
+export default function OrgPickerPage() {
+  const { viewer } = useViewer();
+  const { signOut } = useSession();
+  const navigate = useNavigate();
+  if (!viewer) return <PageLoader />;
+  const memberships = [...viewer.memberships].sort((a, b) => a.organization.name.localeCompare(b.organization.name));
+  return (
+    <AuthLayout title="Choose an organization" subtitle={`Signed in as ${viewer.email}`}>
+      {memberships.length === 0 && <Text c="dimmed">You do not belong to any organization yet. Ask an administrator to add you.</Text>}
+      <Stack gap="xs" role="list" aria-label="Organizations">
+        {memberships.map((m) => {
+          const disabled = m.status !== 'ACTIVE' || m.organization.status !== 'ACTIVE';
+          const why = m.organization.status !== 'ACTIVE' ? 'Organization disabled' : 'Your access is disabled';
+          return (
+            <UnstyledButton
+              key={m.id}
+              role="listitem"
+              className={classes.item}
+              data-disabled={disabled || undefined}
+              disabled={disabled}
+              aria-disabled={disabled}
+              onClick={() => {
+                rememberOrg(m.organization.slug);
+                navigate(`/o/${m.organization.slug}/users`);
+              }}
+            >
+              <Group wrap="nowrap" gap="sm">
+                <OrgAvatar name={m.organization.name} disabled={disabled} />
+                <div style={{ flex: 1, minWidth: 0 }}>
+                  <Text fw={600} truncate>
+                    {m.organization.name}
+                  </Text>
+                  <Text size="xs" c="dimmed" truncate>
+                    {m.roles.map((r) => r.name).join(', ') || 'No role'} · {m.organization.slug}
+                  </Text>
+                </div>
+                {disabled && (
+                  <Badge color="gray" variant="light">
+                    {why}
+                  </Badge>
+                )}
+              </Group>
+            </UnstyledButton>
+          );
+        })}
+      </Stack>
+      <Group justify="space-between">
+        {viewer.isPlatformAdmin ? (
+          <Button component={Link} to="/admin/organizations" variant="light">
+            Platform admin
+          </Button>
+        ) : (
+          <span />
+        )}
+        <Button variant="subtle" color="gray" onClick={() => void signOut()}>
+          Sign out
+        </Button>
+      </Group>
+    </AuthLayout>
+  );
+}

@@ -1,0 +1,80 @@
+import { Badge, Group, Menu, Text, UnstyledButton } from '@mantine/core';
+import { useNavigate } from 'react-router';
+import { rememberOrg, useViewer } from '../../app/viewer.ts';
+import { OrgAvatar } from './OrgAvatar.tsx';
+import classes from './OrgPicker.module.css';
+
+/** Click the organization name (top-left) to switch organizations (R14). */
+export function OrgSwitcher({ activeSlug, onNavigate }: { activeSlug: string | null; onNavigate(): void }) {
+  const { viewer } = useViewer();
+  const navigate = useNavigate();
+  const memberships = [...(viewer?.memberships ?? [])].sort((a, b) => a.organization.name.localeCompare(b.organization.name));
+  const active = memberships.find((m) => m.organization.slug === activeSlug);
+  const name = active?.organization.name ?? activeSlug ?? 'Choose an organization';
+
+  const go = (slug: string) => {
+    rememberOrg(slug);
+    onNavigate();
+    navigate(`/o/${slug}/users`);
+  };
+
+  return (
+    <Menu width="target" position="bottom-start" shadow="md" withinPortal>
+      <Menu.Target>
+        <UnstyledButton className={classes.item} aria-label={`Organization: ${name}. Switch organization`} data-testid="org-switcher">
+          <Group gap="sm" wrap="nowrap">
+            <OrgAvatar name={name} size={32} disabled={active?.organization.status === 'DISABLED'} />
+            <div style={{ flex: 1, minWidth: 0 }}>
+              <Text size="sm" fw={600} truncate>
+                {name}
+              </Text>
+              <Text size="xs" c="dimmed" truncate>
+                {active ? active.roles.map((r) => r.name).join(', ') : 'Switch organization'}
+              </Text>
+            </div>
+            <Text c="dimmed" aria-hidden>
+              ▾
+            </Text>
+          </Group>
+        </UnstyledButton>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>Your organizations</Menu.Label>
+        {memberships.map((m) => {
+          const disabled = m.status !== 'ACTIVE' || m.organization.status !== 'ACTIVE';
+          return (
+            <Menu.Item
+              key={m.id}
+              disabled={disabled}
+              onClick={() => go(m.organization.slug)}
+              leftSection={<OrgAvatar name={m.organization.name} size={22} disabled={disabled} />}
+              rightSection={
+                disabled ? (
+                  <Badge size="xs" color="gray" variant="light">
+                    disabled
+                  </Badge>
+                ) : m.organization.slug === activeSlug ? (
+                  <Text size="xs" c="dimmed">
+                    current
+                  </Text>
+                ) : null
+              }
+            >
+              {m.organization.name}
+            </Menu.Item>
+          );
+        })}
+        {memberships.length === 0 && <Menu.Item disabled>No organizations</Menu.Item>}
+        <Menu.Divider />
+        <Menu.Item
+          onClick={() => {
+            onNavigate();
+            navigate('/orgs');
+          }}
+        >
+          All my organizations…
+        </Menu.Item>
+      </Menu.Dropdown>
+    </Menu>
+  );
+}

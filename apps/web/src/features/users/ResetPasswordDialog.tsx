@@ -1,0 +1,62 @@
+import { useState } from 'react';
+import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
+import { useMutation } from 'urql';
+import { failureMessage } from '../../lib/errors.ts';
+import { fullName } from '../../lib/format.ts';
+import { SecretValue } from '../../components/SecretValue.tsx';
+import { ResetMemberPasswordMutation, type Member } from './queries.ts';
+
+/** R7: an admin gives a member a new temporary password, shown once. */
+export function ResetPasswordDialog({ member, onClose }: { member: Member; onClose(): void }) {
+  const [, reset] = useMutation(ResetMemberPasswordMutation);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [password, setPassword] = useState<string | null>(null);
+  const name = fullName(member.user);
+  return (
+    <Modal opened onClose={onClose} title={`Reset ${name}'s password`}>
+      <Stack gap="md">
+        {password ? (
+          <>
+            <Text size="sm">Share this temporary password securely. It is shown only once; {name} must change it at the next sign-in.</Text>
+            <SecretValue value={password} label="Copy password" />
+            <Group justify="flex-end">
+              <Button onClick={onClose}>Done</Button>
+            </Group>
+          </>
+        ) : (
+          <>
+            <Text size="sm">
+              {name} gets a new temporary password and is signed out everywhere. The old password stops working at once.
+            </Text>
+            {error && (
+              <Alert color="red" variant="light" role="alert">
+                {error}
+              </Alert>
+            )}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={onClose}>
+                Cancel
+              </Button>
+              <Button
+                color="orange"
+                loading={busy}
+                onClick={async () => {
+                  setBusy(true);
+                  const res = await reset({ membershipId: member.id });
+                  setBusy(false);
+                  const payload = res.data?.resetMemberPassword;
+                  const message = failureMessage(payload, res.error, 'TemporaryPasswordPayload');
+                  if (message) setError(message);
+                  else if (payload?.__typename === 'TemporaryPasswordPayload') setPassword(payload.temporaryPassword);
+                }}
+              >
+                Reset password
+              </Button>
+            </Group>
+          </>
+        )}
+      </Stack>
+    </Modal>
+  );
+}

@@ -1,0 +1,326 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { useMutation, useQuery } from 'urql';
+import { useDebouncedValue } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import {
+  ActionIcon, Alert, Badge, Button, Group, Menu, Select, Skeleton, Stack, Table, Text, TextInput, Title, Tooltip, VisuallyHidden,
+} from '@mantine/core';
+import { useOrg } from '../orgs/org-context.ts';
+import { useViewer } from '../../app/viewer.ts';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { formatDate, fullName } from '../../lib/format.ts';
+import { failureMessage } from '../../lib/errors.ts';
+import { isOwnerRole, memberActionReason } from '../../lib/role-rules.ts';
+import { MembersQuery, SetMembershipStatusMutation, type Member, type OrgRole } from './queries.ts';
+import { AddUsersDialog } from './AddUsersDialog.tsx';
+import { EditUserDialog } from './EditUserDialog.tsx';
+import { RemoveOrDeleteDialog } from './RemoveOrDeleteDialog.tsx';
+import { ResetPasswordDialog } from './ResetPasswordDialog.tsx';
+import { LeaveOrganizationDialog } from '../settings/LeaveOrganizationDialog.tsx';
+
+const PAGE_SIZE = 20;
+
+const SORTS = [
+  { value: 'NAME:ASC', label: 'Name A–Z' },
+  { value: 'NAME:DESC', label: 'Name Z–A' },
+  { value: 'EMAIL:ASC', label: 'Email A–Z' },
+  { value: 'CREATED_AT:DESC', label: 'Newest first' },
+  { value: 'CREATED_AT:ASC', label: 'Oldest first' },
+] as const;
+
+type Dialog =
+  | { kind: 'edit'; member: Member }
+  | { kind: 'remove'; member: Member }
+  | { kind: 'reset'; member: Member }
+  | { kind: 'leave' }
+  | null;
+
+/** Sum of active holders of the organization's owner roles (for R5 hints). */
+function ownerHolders(roles: readonly OrgRole[]): number {
+  return roles.filter(isOwnerRole).reduce((n, r) => n + r.memberCount, 0);
+}
+
+export default function UsersPage() {
+  const { org, preset, perms } = useOrg();
+  const { viewer } = useViewer();
+  const [params, setParams] = useSearchParams();
+  const q = params.get('q') ?? '';
+  const roleId = params.get('role');
+  const status = params.get('status');
+  const sort = params.get('sort') ?? 'NAME:ASC';
+  const [search, setSearch] = useState(q);
+  const [debounced] = useDebouncedValue(search.trim(), 250);
+  // Keyset pagination: the cursors that start each page we have visited.
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const page = cursors.length - 1;
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [addOpen, setAddOpen] = useState(false);
+
+  const update = (key: string, value: string | null) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+    setCursors([null]);
+  };
+  useEffect(() => {
+    if (debounced !== q) update('q', debounced || null);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [debounced]);
+
+  const [field, direction] = sort.split(':') as [string, string];
+  const variables = useMemo(
+    () => ({
+      slug: org.slug,
+      first: PAGE_SIZE,
+      after: cursors[page] ?? null,
+      search: q || null,
+      roleIds: roleId ? [roleId] : null,
+      status: status === 'ACTIVE' || status === 'DISABLED' ? status : null,
+      orderBy: { field, direction },
+    }),
+    [org.slug, cursors, page, q, roleId, status, field, direction],
+  );
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const [result] = useQuery({ query: MembersQuery, variables: variables as any });
+  const [, setStatusMutation] = useMutation(SetMembershipStatusMutation);
+  const members = result.data?.organization?.members;
+  const roles = result.data?.organization?.roles ?? [];
+  const owners = ownerHolders(roles);
+  const canAdd = perms.has('members:invite') && preset.policy.provisioning;
+  const isAdmin = viewer?.isPlatformAdmin ?? false;
+
+  async function toggleStatus(member: Member) {
+    const next = member.status === 'ACTIVE' ? 'DISABLED' : 'ACTIVE';
+    const res = await setStatusMutation({ membershipId: member.id, status: next });
+    const message = failureMessage(res.data?.setMembershipStatus, res.error, 'Membership');
+    notifications.show(
+      message
+        ? { color: 'red', title: `Could not ${next === 'DISABLED' ? 'disable' : 'enable'} ${fullName(member.user)}`, message }
+        : { color: 'green', message: `${fullName(member.user)} is ${next === 'DISABLED' ? 'disabled in' : 'active again in'} ${org.name}.` },
+    );
+  }
+
+  const rows = members?.edges.map(({ node: m }) => {
+    const self = m.user.id === viewer?.id;
+    const ctx = { actorUserId: viewer?.id ?? '', actorPerms: perms, ownerHolderCount: owners, isPlatformAdmin: isAdmin };
+    const disableReason = self ? 'You cannot disable yourself.' : memberActionReason('disable', { userId: m.user.id, roles: m.roles }, ctx);
+    const removeReason = memberActionReason('remove', { userId: m.user.id, roles: m.roles }, ctx);
+    const canEdit = perms.has('members:update') || isAdmin;
+    return (
+      <Table.Tr key={m.id} data-testid={`member-row-${m.user.email}`}>
+        <Table.Td>
+          <Group gap={6} wrap="nowrap">
+            <Text fw={500} size="sm">
+              {fullName(m.user)}
+            </Text>
+            {self && (
+              <Badge size="xs" variant="outline">
+                you
+              </Badge>
+            )}
+          </Group>
+        </Table.Td>
+        <Table.Td>
+          <Text size="sm">{m.user.email}</Text>
+        </Table.Td>
+        <Table.Td>
+          <Group gap={4}>
+            {m.roles.map((r) => (
+              <Badge key={r.id} variant="light" radius="sm" color={isOwnerRole(r) ? 'grape' : 'indigo'}>
+                {r.name}
+              </Badge>
+            ))}
+          </Group>
+        </Table.Td>
+        <Table.Td>
+          <StatusBadge status={m.user.status === 'DISABLED' ? 'DISABLED' : m.status} />
+        </Table.Td>
+        <Table.Td>
+          <Text size="sm" c="dimmed">
+            {m.user.authProvider}
+          </Text>
+        </Table.Td>
+        <Table.Td className="gh-nowrap">
+          <Text size="sm">{formatDate(m.createdAt)}</Text>
+        </Table.Td>
+        <Table.Td>
+          <Menu position="bottom-end" withinPortal shadow="md">
+            <Menu.Target>
+              <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${m.user.email}`}>
+                ⋯
+              </ActionIcon>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Item onClick={() => setDialog({ kind: 'edit', member: m })} disabled={!canEdit}>
+                Edit
+              </Menu.Item>
+              {!self && (
+                <Menu.Item onClick={() => setDialog({ kind: 'reset', member: m })} disabled={!canEdit || m.user.authProvider !== 'credentials'}>
+                  Reset password
+                </Menu.Item>
+              )}
+              {!self && (
+                <Tooltip label={disableReason} disabled={!disableReason} position="left" withinPortal>
+                  <div>
+                    <Menu.Item onClick={() => void toggleStatus(m)} disabled={Boolean(disableReason) && m.status === 'ACTIVE'}>
+                      {m.status === 'ACTIVE' ? 'Disable access' : 'Enable access'}
+                    </Menu.Item>
+                  </div>
+                </Tooltip>
+              )}
+              <Menu.Divider />
+              {self ? (
+                <Menu.Item color="red" onClick={() => setDialog({ kind: 'leave' })}>
+                  Leave organization
+                </Menu.Item>
+              ) : (
+                <Tooltip label={removeReason} disabled={!removeReason} position="left" withinPortal>
+                  <div>
+                    <Menu.Item color="red" onClick={() => setDialog({ kind: 'remove', member: m })} disabled={Boolean(removeReason)}>
+                      Remove or delete…
+                    </Menu.Item>
+                  </div>
+                </Tooltip>
+              )}
+            </Menu.Dropdown>
+          </Menu>
+        </Table.Td>
+      </Table.Tr>
+    );
+  });
+
+  const total = members?.totalCount ?? 0;
+  const from = total === 0 ? 0 : page * PAGE_SIZE + 1;
+  const to = Math.min(total, page * PAGE_SIZE + (members?.edges.length ?? 0));
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-end">
+        <div>
+          <Title order={2}>Users</Title>
+          <Text c="dimmed" size="sm">
+            People with access to {org.name}. Roles apply to this organization only.
+          </Text>
+        </div>
+        {canAdd && <Button onClick={() => setAddOpen(true)}>Add users</Button>}
+      </Group>
+
+      <Group gap="sm" align="flex-end" wrap="wrap">
+        <TextInput
+          label="Search"
+          placeholder="Name or email"
+          value={search}
+          onChange={(e) => setSearch(e.currentTarget.value)}
+          w={{ base: '100%', sm: 260 }}
+          type="search"
+        />
+        <Select
+          label="Role"
+          placeholder="All roles"
+          clearable
+          data={roles.map((r) => ({ value: r.id, label: r.name }))}
+          value={roleId}
+          onChange={(v) => update('role', v)}
+          w={{ base: '47%', sm: 180 }}
+        />
+        <Select
+          label="Status"
+          placeholder="Any status"
+          clearable
+          data={[
+            { value: 'ACTIVE', label: 'Active' },
+            { value: 'DISABLED', label: 'Disabled' },
+          ]}
+          value={status}
+          onChange={(v) => update('status', v)}
+          w={{ base: '47%', sm: 150 }}
+        />
+        <Select
+          label="Sort"
+          data={SORTS.map((s) => ({ ...s }))}
+          value={sort}
+          onChange={(v) => update('sort', v === 'NAME:ASC' ? null : v)}
+          allowDeselect={false}
+          w={{ base: '100%', sm: 170 }}
+        />
+      </Group>
+
+      {result.error && !members && (
+        <Alert color="red" title="Could not load users">
+          {result.error.message}
+        </Alert>
+      )}
+
+      <div className="gh-table-scroll">
+        <Table striped highlightOnHover miw={820} aria-label="Users" aria-busy={result.fetching}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Email</Table.Th>
+              <Table.Th>Roles</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th>Auth source</Table.Th>
+              <Table.Th>Added</Table.Th>
+              <Table.Th w={48}>
+                <VisuallyHidden>Actions</VisuallyHidden>
+              </Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {!members && result.fetching &&
+              Array.from({ length: 5 }, (_, i) => (
+                <Table.Tr key={i}>
+                  {Array.from({ length: 7 }, (_, j) => (
+                    <Table.Td key={j}>
+                      <Skeleton h={14} />
+                    </Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            {rows}
+            {members && members.edges.length === 0 && (
+              <Table.Tr>
+                <Table.Td colSpan={7}>
+                  <Text ta="center" c="dimmed" py="lg">
+                    {q || roleId || status ? 'No user matches these filters.' : 'Nobody here yet. Add the first users.'}
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            )}
+          </Table.Tbody>
+        </Table>
+      </div>
+
+      <Group justify="space-between">
+        <Text size="sm" c="dimmed" aria-live="polite">
+          {total > 0 ? `${from}–${to} of ${total}` : ''}
+        </Text>
+        <Group gap="xs">
+          <Button variant="default" size="xs" disabled={page === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
+            Previous
+          </Button>
+          <Button
+            variant="default"
+            size="xs"
+            disabled={!members?.pageInfo.hasNextPage}
+            onClick={() => setCursors((c) => [...c, members?.pageInfo.endCursor ?? null])}
+          >
+            Next
+          </Button>
+        </Group>
+      </Group>
+
+      {canAdd && <AddUsersDialog opened={addOpen} onClose={() => setAddOpen(false)} roles={roles} />}
+      {dialog?.kind === 'edit' && (
+        <EditUserDialog opened userId={dialog.member.user.id} onClose={() => setDialog(null)} />
+      )}
+      {dialog?.kind === 'remove' && (
+        <RemoveOrDeleteDialog member={dialog.member} onClose={() => setDialog(null)} />
+      )}
+      {dialog?.kind === 'reset' && <ResetPasswordDialog member={dialog.member} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'leave' && <LeaveOrganizationDialog onClose={() => setDialog(null)} />}
+    </Stack>
+  );
+}

@@ -1,0 +1,294 @@
+import { graphql, type ResultOf } from '../../graphql/graphql.ts';
+
+export const RoleFields = graphql(`
+  fragment RoleFields on Role @_unmask {
+    id
+    key
+    name
+    description
+    permissions
+    builtin
+    memberCount
+  }
+`);
+
+export const MemberFields = graphql(`
+  fragment MemberFields on Membership @_unmask {
+    id
+    status
+    createdAt
+    organization {
+      id
+    }
+    user {
+      id
+      email
+      firstName
+      lastName
+      displayName
+      authProvider
+      status
+      createdAt
+    }
+    roles {
+      id
+      key
+      name
+      permissions
+    }
+  }
+`);
+
+export const MembersQuery = graphql(
+  `
+  query Members(
+    $slug: String!
+    $first: Int!
+    $after: String
+    $search: String
+    $roleIds: [ID!]
+    $status: MembershipStatus
+    $orderBy: MembershipOrder
+  ) {
+    organization(slug: $slug) {
+      id
+      members(first: $first, after: $after, search: $search, roleIds: $roleIds, status: $status, orderBy: $orderBy) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          cursor
+          node {
+            ...MemberFields
+          }
+        }
+      }
+      roles {
+        ...RoleFields
+      }
+    }
+  }
+`,
+  [MemberFields, RoleFields],
+);
+
+export type Member = ResultOf<typeof MemberFields>;
+export type OrgRole = ResultOf<typeof RoleFields>;
+
+export const SetMemberRolesMutation = graphql(
+  `
+  mutation SetMemberRoles($membershipId: ID!, $roleIds: [ID!]!) {
+    setMemberRoles(membershipId: $membershipId, roleIds: $roleIds) {
+      __typename
+      ... on Membership {
+        ...MemberFields
+      }
+      ... on Error {
+        message
+      }
+      ... on GrantCeilingError {
+        roleKeys
+        ownerOnly
+      }
+    }
+  }
+`,
+  [MemberFields],
+);
+
+export const SetMembershipStatusMutation = graphql(`
+  mutation SetMembershipStatus($membershipId: ID!, $status: MembershipStatus!) {
+    setMembershipStatus(membershipId: $membershipId, status: $status) {
+      __typename
+      ... on Membership {
+        id
+        status
+        organization {
+          id
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const RemoveMemberMutation = graphql(`
+  mutation RemoveMember($membershipId: ID!) {
+    removeMember(membershipId: $membershipId) {
+      __typename
+      ... on RemovedMemberPayload {
+        membershipId
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const DeleteUserMutation = graphql(`
+  mutation DeleteUser($userId: ID!, $organizationId: ID) {
+    deleteUser(userId: $userId, organizationId: $organizationId) {
+      __typename
+      ... on DeletedPayload {
+        deletedId
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const LeaveOrganizationMutation = graphql(`
+  mutation LeaveOrganization($organizationId: ID!) {
+    leaveOrganization(organizationId: $organizationId) {
+      __typename
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const ResetMemberPasswordMutation = graphql(`
+  mutation ResetMemberPassword($membershipId: ID!) {
+    resetMemberPassword(membershipId: $membershipId) {
+      __typename
+      ... on TemporaryPasswordPayload {
+        temporaryPassword
+        user {
+          id
+          mustChangePassword
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const LookupUserQuery = graphql(`
+  query LookupUser($organizationId: ID!, $email: String!) {
+    lookupUser(organizationId: $organizationId, email: $email) {
+      email
+      exists
+      firstName
+      lastName
+      alreadyMember
+    }
+  }
+`);
+
+export const ProvisionMembersMutation = graphql(`
+  mutation ProvisionMembers($input: ProvisionMembersInput!) {
+    provisionMembers(input: $input) {
+      __typename
+      ... on ProvisionMembersPayload {
+        results {
+          email
+          status
+          temporaryPassword
+          membership {
+            id
+          }
+        }
+      }
+      ... on Error {
+        message
+      }
+      ... on ValidationError {
+        issues {
+          path
+          message
+        }
+      }
+      ... on GrantCeilingError {
+        roleKeys
+        ownerOnly
+      }
+      ... on LimitExceededError {
+        limit
+      }
+    }
+  }
+`);
+
+export const UserAccessQuery = graphql(
+  `
+  query UserAccess($userId: ID!) {
+    node(id: $userId) {
+      __typename
+      ... on User {
+        id
+        email
+        firstName
+        lastName
+        displayName
+        authProvider
+        status
+        memberships {
+          ...MemberFields
+          organization {
+            id
+            slug
+            name
+            status
+            viewerPermissions
+            roles {
+              ...RoleFields
+            }
+          }
+        }
+      }
+    }
+  }
+`,
+  [MemberFields, RoleFields],
+);
+
+export const UpdateUserMutation = graphql(`
+  mutation UpdateUser($input: UpdateUserInput!) {
+    updateUser(input: $input) {
+      __typename
+      ... on User {
+        id
+        email
+        firstName
+        lastName
+        displayName
+      }
+      ... on Error {
+        message
+      }
+      ... on ValidationError {
+        issues {
+          path
+          message
+        }
+      }
+      ... on ConflictError {
+        path
+      }
+    }
+  }
+`);
+
+export const GrantOrganizationAccessMutation = graphql(`
+  mutation GrantOrganizationAccess($userId: ID!, $organizationId: ID!, $roleIds: [ID!]!) {
+    grantOrganizationAccess(userId: $userId, organizationId: $organizationId, roleIds: $roleIds) {
+      __typename
+      ... on Membership {
+        id
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
