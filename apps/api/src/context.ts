@@ -6,6 +6,7 @@ import type { SigningKeys } from './auth/keys.ts';
 import { verifyAccessToken } from './auth/access-token.ts';
 import { User } from './modules/users/user.entity.ts';
 import type { Actor } from './modules/audit/audit.service.ts';
+import type { Mailer } from './modules/mail/mailer.ts';
 import { createLoaders, type Loaders } from './graphql/loaders.ts';
 
 /** Long-lived parts shared by every request. */
@@ -15,6 +16,8 @@ export interface App {
   keys: SigningKeys;
   preset: Preset;
   log: Logger;
+  /** SMTP when SMTP_URL is set, else the development outbox (R8 invitation mail). */
+  mailer: Mailer;
 }
 
 export interface MembershipGrant {

@@ -112,3 +112,46 @@ export class RoleInUseError extends DomainError {
     this.memberCount = memberCount;
   }
 }
+
+/** R8: unknown, revoked or replaced (resent) invitation token: one answer, so tokens cannot be probed. */
+export class InvalidInvitationError extends DomainError {
+  constructor() {
+    super('This invitation link is not valid; ask for a new invitation');
+  }
+}
+
+export class InvitationExpiredError extends DomainError {
+  constructor() {
+    super('This invitation has expired; ask for a new one');
+  }
+}
+
+export class InvitationAlreadyAcceptedError extends DomainError {
+  constructor() {
+    super('This invitation was already accepted');
+  }
+}
+
+/** Signed in with an account whose email is not the invited one. */
+export class InvitationEmailMismatchError extends DomainError {
+  constructor() {
+    super('This invitation is for a different email address; sign out and accept it with the invited account');
+  }
+}
+
+/** An account with the invited email exists: sign in with it, then accept. */
+export class SignInRequiredError extends DomainError {
+  readonly email: string;
+  constructor(email: string) {
+    super('An account with this email already exists; sign in to accept the invitation');
+    this.email = email;
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

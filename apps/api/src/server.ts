@@ -16,6 +16,7 @@ import { parseCookies } from './auth/refresh-token.ts';
 import { AuthError } from './errors.ts';
 import { syncBuiltinRoles } from './modules/roles/role.service.ts';
 import { handleAuditExport } from './modules/audit/audit.export.ts';
+import { createMailer } from './modules/mail/mailer.ts';
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
@@ -30,7 +31,7 @@ export async function createApp(config: Config, log?: Logger, orm?: Orm): Promis
   const logger = log ?? pino({ level: config.logLevel });
   const db = orm ?? (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') }));
   const keys = await loadSigningKeys(config.jwt.privateKeyPem, config.dataDir);
-  const app: App = { config, orm: db, keys, preset: presetOf(config), log: logger };
+  const app: App = { config, orm: db, keys, preset: presetOf(config), log: logger, mailer: createMailer(config, db, logger) };
   await syncBuiltinRoles(emOf(db), app.preset);
   return app;
 }
@@ -145,6 +146,7 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      app.mailer.close();
       if (!options.orm) await app.orm.close();
     },
   };

@@ -96,6 +96,14 @@ export function uniqueEmail(prefix = 'user'): string {
   return `${prefix}.${counter}.${Math.random().toString(36).slice(2, 7)}@example.test`;
 }
 
+let passwordHash: Promise<string> | undefined;
+/** One argon2 hash of PASSWORD, reused by every fixture user (hashing is deliberately slow). */
+function fixtureHash(password: string): Promise<string> {
+  if (password !== PASSWORD) return hashPassword(password);
+  passwordHash ??= hashPassword(PASSWORD);
+  return passwordHash;
+}
+
 export async function createUser(
   orm: Orm,
   input: { email?: string; password?: string; platformAdmin?: boolean; mustChangePassword?: boolean; firstName?: string; lastName?: string } = {},
@@ -106,7 +114,7 @@ export async function createUser(
     email: (input.email ?? uniqueEmail()).toLowerCase(),
     firstName: input.firstName ?? 'Test',
     lastName: input.lastName ?? 'User',
-    passwordHash: await hashPassword(input.password ?? PASSWORD),
+    passwordHash: await fixtureHash(input.password ?? PASSWORD),
     mustChangePassword: input.mustChangePassword ?? false,
     isPlatformAdmin: input.platformAdmin ?? false,
   });
@@ -155,4 +163,40 @@ export async function countQueries(orm: Orm, fn: () => Promise<unknown>): Promis
     connection.execute = original;
   }
   return count;
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  membershipId: string;
+  /** Relay global ids, as clients see them. */
+  gid: { user: string; membership: string };
+}
+
+export const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+
+/** Adds an account (new unless `userId` is given) to an org with the given role keys, straight in SQL. */
+export async function addMember(ts: TestServer, orgId: string, roleKeys: string[], opts: { userId?: string; status?: 'ACTIVE' | 'DISABLED'; email?: string } = {}): Promise<Member> {
+  const em = emOf(ts.orm);
+  const user = opts.userId ? (await em.findOneOrFail(User, { id: opts.userId })) : await createUser(ts.orm, { email: opts.email });
+  const membershipId = crypto.randomUUID();
+  await em.execute(`insert into membership (id, org_id, user_id, status) values (?, ?, ?, ?)`, [membershipId, orgId, user.id, opts.status ?? 'ACTIVE']);
+  for (const key of roleKeys) {
+    await em.execute(`insert into membership_role (membership_id, role_id) select ?, id from role where org_id = ? and key = ?`, [membershipId, orgId, key]);
+  }
+  return { userId: user.id, email: user.email, membershipId, gid: { user: gid('User', user.id), membership: gid('Membership', membershipId) } };
+}
+
+export async function roleGid(ts: TestServer, orgId: string, key: string): Promise<string> {
+  const rows = await emOf(ts.orm).execute<{ id: string }[]>(`select id from role where org_id = ? and key = ?`, [orgId, key]);
+  if (!rows[0]) throw new Error(`no role ${key}`);
+  return gid('Role', rows[0].id);
+}
+
+export async function auditCount(ts: TestServer, orgId?: string): Promise<number> {
+  const rows = await emOf(ts.orm).execute<{ n: number }[]>(
+    orgId ? `select count(*)::int as n from audit_event where org_id = ?` : `select count(*)::int as n from audit_event`,
+    orgId ? [orgId] : [],
+  );
+  return Number(rows[0]!.n);
 }

@@ -58,6 +58,11 @@ export async function signIn(app: App, em: Em, actor: Actor, email: string, pass
   });
 }
 
+/** Starts a new session family for a user who just proved who they are (sign-in, accepted invitation). */
+export function startSession(app: App, em: Em, user: User, actor: Actor): Promise<IssuedTokens> {
+  return issueTokens(app, em, user, crypto.randomUUID(), actor);
+}
+
 async function issueTokens(app: App, em: Em, user: User, familyId: string, actor: Actor): Promise<IssuedTokens> {
   const { token, hash } = newOpaqueToken();
   const refreshTokenExpiresAt = new Date(Date.now() + app.config.refreshTokenTtlDays * 86_400_000);

@@ -4,5 +4,6 @@ import { Role } from '../modules/roles/role.entity.ts';
 import { Membership } from '../modules/memberships/membership.entity.ts';
 import { AuditEvent } from '../modules/audit/audit-event.entity.ts';
 import { Session } from '../modules/sessions/session.entity.ts';
+import { Invitation } from '../modules/invitations/invitation.entity.ts';
 
-export const entities = [User, Organization, Role, Membership, AuditEvent, Session];
+export const entities = [User, Organization, Role, Membership, AuditEvent, Session, Invitation];

@@ -7,13 +7,16 @@ import './types/membership.ts';
 import './types/role.ts';
 import './types/audit-event.ts';
 import './types/organization-fields.ts';
+import './types/invitation.ts';
 import './queries/viewer.ts';
 import './queries/organizations.ts';
 import './queries/permissions.ts';
+import './queries/invitations.ts';
 import './mutations/auth.ts';
 import './mutations/members.ts';
 import './mutations/users.ts';
 import './mutations/organizations.ts';
 import './mutations/roles.ts';
+import './mutations/invitations.ts';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

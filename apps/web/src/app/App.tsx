@@ -30,7 +30,7 @@ export function AppRoutes() {
     <Suspense fallback={<PageLoader />}>
       <Routes>
         <Route path="/sign-in" element={<SignInPage />} />
-        <Route path="/invitations/:token" element={<AcceptInvitationPage />} />
+        <Route path="/invite/:token" element={<AcceptInvitationPage />} />
         <Route element={<RequireSession />}>
           <Route path="/change-password" element={<ChangePasswordPage />} />
           <Route index element={<HomeRedirect />} />

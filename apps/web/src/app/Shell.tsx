@@ -7,6 +7,7 @@ import { lastOrg, useViewer } from './viewer.ts';
 import { OrgSwitcher } from '../features/orgs/OrgSwitcher.tsx';
 import { PageLoader } from '../components/PageLoader.tsx';
 import { Logo } from '../features/auth/AuthLayout.tsx';
+import { schemaSupports } from '../lib/schema-features.ts';
 
 interface Item {
   to: string;
@@ -16,8 +17,8 @@ interface Item {
 
 const ORG_ITEMS: Item[] = [
   { to: 'users', label: 'Users', permission: 'members:read' },
+  ...(schemaSupports.invitations ? [{ to: 'invitations', label: 'Invitations', permission: 'members:invite' }] : []),
   { to: 'roles', label: 'Roles', permission: 'members:read' },
-  { to: 'invitations', label: 'Invitations', permission: 'members:invite' },
   { to: 'audit', label: 'Audit log', permission: 'audit:read' },
   { to: 'settings', label: 'Settings' },
 ];
@@ -43,6 +44,9 @@ export default function Shell() {
   return (
     <AppShell header={{ height: 56, collapsed: false }} navbar={{ width: 260, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
+        <a href="#main" className="gh-skip-link">
+          Skip to content
+        </a>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="xs" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
@@ -84,7 +88,7 @@ export default function Shell() {
           />
         </AppShell.Section>
       </AppShell.Navbar>
-      <AppShell.Main>
+      <AppShell.Main id="main" tabIndex={-1}>
         <Box maw={1280} mx="auto">
           <Suspense fallback={<PageLoader />}>
             <Outlet />

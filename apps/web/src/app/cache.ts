@@ -5,16 +5,20 @@ import { introspection } from '../graphql/introspection.ts';
 
 /** Types that have no identity of their own: stored embedded in their parent. */
 const EMBEDDED = [
-  'AuthPayload', 'OkPayload', 'PageInfo', 'FieldIssue', 'PermissionCheck', 'PermissionGroup', 'PermissionDef',
+  'AuthPayload', 'OkPayload', 'PageInfo', 'FieldIssue', 'PermissionCheck', 'PermissionGroup', 'PresetRole',
   'PresetPolicy', 'UserLookup', 'ProvisionMembersPayload', 'ProvisionResult', 'ProvisionMemberResult',
   'DeletedPayload', 'RemovedMemberPayload', 'LeftOrganizationPayload', 'TemporaryPasswordPayload',
   'InviteMembersPayload', 'InvitationResult', 'InviteResult', 'InvitationPreview', 'PermissionExplanation',
-  'AcceptInvitationPayload',
+  'AcceptInvitationPayload', 'InvitationPreviewRole', 'ResendInvitationPayload',
 ];
 
+const SCHEMA_TYPES = new Set(introspection.__schema.types.map((t) => t.name as string));
+
 export const keys: KeyingConfig = {
-  ...Object.fromEntries(EMBEDDED.map((t) => [t, () => null])),
+  // Only types the schema has (graphcache warns about the others in development).
+  ...Object.fromEntries(EMBEDDED.filter((t) => SCHEMA_TYPES.has(t)).map((t) => [t, () => null])),
   Preset: (p) => (p.key as string) ?? null,
+  Permission: (p) => (p.key as string) ?? null,
 };
 
 // Connections, connection edges and error types are embedded too.
@@ -56,7 +60,7 @@ function inputOf(args: Args): Args {
 export const updates: UpdatesConfig = {
   Mutation: {
     provisionMembers(result, args, cache) {
-      if (succeeded(result as Result, 'provisionMembers', 'ProvisionMembersPayload')) invalidateMemberLists(cache, inputOf(args).organizationId);
+      if (succeeded(result as Result, 'provisionMembers', 'ProvisionMembersPayload')) invalidateMemberLists(cache, args.organizationId);
     },
     setMemberRoles(result, _args, cache) {
       const m = (result as Result).setMemberRoles as { __typename?: string; organization?: { id: string } } | undefined;

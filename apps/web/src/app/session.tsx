@@ -55,6 +55,8 @@ interface SessionValue {
   tokensRenewed(accessToken: string, expiresAt: string): void;
   /** The session ended elsewhere (sign out everywhere, revoked refresh token). */
   sessionEnded(): void;
+  /** A new session whose tokens came from another mutation (accepting an invitation). */
+  adoptSession(accessToken: string, expiresAt: string): void;
 }
 
 const SessionContext = createContext<SessionValue | null>(null);
@@ -134,6 +136,12 @@ export function SessionProvider({ children, initialStatus }: { children: ReactNo
       sessionEnded() {
         setPasswordChangeRequired(false);
         lost();
+      },
+      adoptSession(accessToken, expiresAt) {
+        tokens.set(accessToken, expiresAt);
+        setPasswordChangeRequired(false);
+        setGeneration((g) => g + 1);
+        setStatus('signedIn');
       },
     }),
     [status, passwordChangeRequired, client, lost],

@@ -92,10 +92,12 @@ export function refreshAccessToken(): Promise<RefreshOutcome> {
       return { ok: false };
     };
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-    const locked = locks ? locks.request('gatehouse-refresh', run) : run();
-    inflight = locked.finally(() => {
+    const locked = (locks ? locks.request('gatehouse-refresh', run) : run()) as Promise<RefreshOutcome>;
+    const shared = locked.finally(() => {
       inflight = null;
     });
+    inflight = shared;
+    return shared;
   }
   return inflight;
 }

@@ -21,9 +21,13 @@ export interface RoleSelectorProps {
 /** Role checkboxes (or a select); a role the actor may not change is disabled and says why. */
 export function RoleSelector({ roles, value, onChange, multiple, reasonFor, label = 'Roles', error, compact }: RoleSelectorProps) {
   const selected = new Set(value);
+  const reasons = new Map(roles.map((role) => [role.id, reasonFor(role)] as const));
+  // One reason that applies to every role (own membership, no permission) is said once.
+  const messages = new Set([...reasons.values()].map((r) => r?.message ?? null));
+  const shared = roles.length > 1 && messages.size === 1 ? [...reasons.values()][0] ?? null : null;
   const items = roles.map((role) => {
-    const reason = reasonFor(role);
-    const description = reason ? reason.message : compact ? undefined : role.description;
+    const reason = reasons.get(role.id) ?? null;
+    const description = reason && !shared ? reason.message : compact ? undefined : role.description;
     const control = (
       <Checkbox
         key={role.id}
@@ -32,10 +36,10 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
         description={description}
         disabled={reason !== null}
         data-reason={reason?.code}
-        styles={reason ? { description: { color: 'var(--mantine-color-orange-8)' } } : undefined}
+        styles={reason && !shared ? { description: { color: 'var(--mantine-color-orange-8)' } } : undefined}
       />
     );
-    return reason ? (
+    return reason && !shared ? (
       <Tooltip key={role.id} label={reason.message} multiline w={280} position="top-start" withinPortal>
         <div>{control}</div>
       </Tooltip>
@@ -47,6 +51,11 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
   if (multiple) {
     return (
       <Checkbox.Group label={label} value={[...selected]} onChange={onChange} error={error}>
+        {shared && (
+          <Text size="sm" c="orange.8" mt={4} data-reason={shared.code}>
+            {shared.message}
+          </Text>
+        )}
         <div style={{ marginTop: 6 }}>{body}</div>
       </Checkbox.Group>
     );
@@ -70,8 +79,5 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
         </Text>
       ))}
     </Stack>
-  );
-}
-    </Radio.Group>
   );
 }

@@ -1,4 +1,5 @@
 import { ActionIcon, Code, CopyButton, Group, Tooltip } from '@mantine/core';
+import { IconCheck, IconCopy } from '@tabler/icons-react';
 
 /** A one-time secret (temporary password) with a copy button. */
 export function SecretValue({ value, label = 'Copy' }: { value: string; label?: string }) {
@@ -11,7 +12,7 @@ export function SecretValue({ value, label = 'Copy' }: { value: string; label?: 
         {({ copied, copy }) => (
           <Tooltip label={copied ? 'Copied' : label} withArrow>
             <ActionIcon variant="subtle" color={copied ? 'teal' : 'gray'} onClick={copy} aria-label={`${label} ${value}`}>
-              {copied ? '✓' : '⧉'}
+              {copied ? <IconCheck size={16} /> : <IconCopy size={16} />}
             </ActionIcon>
           </Tooltip>
         )}

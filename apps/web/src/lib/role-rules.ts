@@ -88,3 +88,21 @@ export function memberActionReason(
 }
 
 export { expandPermissions, isOwnerRole };
+
+/** Why a role may not be given to a member being added (R3; R6 single owner), or null. */
+export function addRoleReason(role: RoleLike, ctx: { actorPerms: ReadonlySet<string>; ownerModel: string }): Reason | null {
+  if (!ctx.actorPerms.has('members:invite')) return { code: 'NO_PERMISSION', message: 'Adding members needs the members:invite permission.' };
+  if (ctx.ownerModel === 'single' && isOwnerRole(role)) {
+    return { code: 'SINGLE_OWNER', message: 'This organization has exactly one owner: ownership moves by transfer.' };
+  }
+  const grant = checkGrant(ctx.actorPerms, role);
+  if (grant.ok) return null;
+  return grant.reason === 'OWNER_ONLY'
+    ? { code: 'OWNER_ONLY', message: `Only holders of the top role can grant ${role.name}.` }
+    : { code: 'CEILING', message: `${role.name} holds permissions you do not have: ${describe(grant.missing)}.`, missing: grant.missing };
+}
+
+/** The least privileged role: the default for new members (viewer, user, operator). */
+export function defaultRole<R extends RoleLike>(roles: readonly R[]): R | undefined {
+  return [...roles].sort((a, b) => expandPermissions(a.permissions).size - expandPermissions(b.permissions).size)[0];
+}

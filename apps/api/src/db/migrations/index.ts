@@ -1,6 +1,8 @@
 import { Migration20261123000001_initial } from './Migration20261123000001_initial.ts';
+import { Migration20261123000002_invitations } from './Migration20261123000002_invitations.ts';
 
 /** Listed explicitly so the migrator needs no file discovery (the API runs .ts directly). */
 export const migrationsList = [
   { name: 'Migration20261123000001_initial', class: Migration20261123000001_initial },
+  { name: 'Migration20261123000002_invitations', class: Migration20261123000002_invitations },
 ];

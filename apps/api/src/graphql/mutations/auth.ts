@@ -10,16 +10,16 @@ import {
 import * as sessions from '../../auth/session.service.ts';
 import { clearedRefreshCookie, REFRESH_COOKIE, refreshCookie } from '../../auth/refresh-token.ts';
 
-const Delivery = builder.enumType('RefreshTokenDelivery', {
+export const Delivery = builder.enumType('RefreshTokenDelivery', {
   description: 'COOKIE: an httpOnly SameSite=Strict cookie (browsers). RESPONSE: in the payload (services).',
   values: ['COOKIE', 'RESPONSE'] as const,
 });
 
-interface AuthPayloadShape extends sessions.IssuedTokens {
+export interface AuthPayloadShape extends sessions.IssuedTokens {
   delivered: 'COOKIE' | 'RESPONSE';
 }
 
-const AuthPayload = builder.objectRef<AuthPayloadShape>('AuthPayload').implement({
+export const AuthPayload = builder.objectRef<AuthPayloadShape>('AuthPayload').implement({
   isTypeOf: (v) => typeof v === 'object' && v !== null && 'accessToken' in v,
   fields: (t) => ({
     accessToken: t.exposeString('accessToken', { description: 'EdDSA-signed JWT; verify against /.well-known/jwks.json.' }),
@@ -39,7 +39,7 @@ const OkPayload = builder.objectRef<{ ok: true }>('OkPayload').implement({
   fields: (t) => ({ ok: t.exposeBoolean('ok') }),
 });
 
-function deliver(ctx: Context, tokens: sessions.IssuedTokens, delivered: 'COOKIE' | 'RESPONSE'): AuthPayloadShape {
+export function deliver(ctx: Context, tokens: sessions.IssuedTokens, delivered: 'COOKIE' | 'RESPONSE'): AuthPayloadShape {
   if (delivered === 'COOKIE') {
     const maxAge = Math.floor((tokens.refreshTokenExpiresAt.getTime() - Date.now()) / 1000);
     ctx.setCookie(refreshCookie(tokens.refreshToken, maxAge, ctx.app.config.publicUrl.startsWith('https:')));

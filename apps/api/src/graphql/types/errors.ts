@@ -4,12 +4,18 @@ import {
   DomainError,
   GrantCeilingError,
   InvalidCredentialsError,
+  InvalidInvitationError,
   InvalidRefreshTokenError,
+  InvitationAlreadyAcceptedError,
+  InvitationEmailMismatchError,
+  InvitationExpiredError,
   LastOwnerError,
   LimitExceededError,
   NotFoundError,
   PolicyError,
+  RateLimitedError,
   SelfRoleChangeError,
+  SignInRequiredError,
   TooManyAttemptsError,
   ValidationError,
   type FieldIssue,
@@ -82,6 +88,27 @@ builder.objectType(ConflictError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof ConflictError,
   fields: (t) => ({ path: t.exposeStringList('field') }),
+});
+
+errorType(InvalidInvitationError, 'InvalidInvitationError', 'The invitation token is unknown, revoked or replaced by a newer one: one answer for all three (R8).');
+errorType(InvitationExpiredError, 'InvitationExpiredError', 'The invitation has expired; ask for a new one (R8).');
+errorType(InvitationAlreadyAcceptedError, 'InvitationAlreadyAcceptedError', 'The invitation token was already used: tokens are single-use (R8).');
+errorType(InvitationEmailMismatchError, 'InvitationEmailMismatchError', 'Signed in as someone other than the invited email (R8).');
+
+builder.objectType(SignInRequiredError, {
+  name: 'SignInRequiredError',
+  description: 'An account with the invited email exists: sign in with it, then accept (R8).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof SignInRequiredError,
+  fields: (t) => ({ email: t.exposeString('email') }),
+});
+
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description: 'Done too often; retry after the given number of seconds.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RateLimitedError,
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
 });
 
 /** Error sets shared by many mutations. */

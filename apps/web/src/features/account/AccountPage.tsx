@@ -1,5 +1,147 @@
-import { Title } from '@mantine/core';
+import { useState } from 'react';
+import { Alert, Badge, Button, Group, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useNavigate } from 'react-router';
+import { useMutation } from 'urql';
+import { graphql } from '../../graphql/graphql.ts';
+import { useViewer } from '../../app/viewer.ts';
+import { useSession } from '../../app/session.tsx';
+import { ChangePasswordForm } from '../auth/ChangePasswordForm.tsx';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { PageLoader } from '../../components/PageLoader.tsx';
+import { failureMessage, fieldErrors } from '../../lib/errors.ts';
+import { formatDateTime } from '../../lib/format.ts';
+import { UpdateUserMutation } from '../users/queries.ts';
 
+const SignOutEverywhereMutation = graphql(`
+  mutation SignOutEverywhere {
+    signOutEverywhere {
+      ok
+    }
+  }
+`);
+
+/** My account: profile, password, sessions. */
 export default function AccountPage() {
-  return <Title order={2}>AccountPage</Title>;
+  const { viewer } = useViewer();
+  const { sessionEnded } = useSession();
+  const navigate = useNavigate();
+  const [, update] = useMutation(UpdateUserMutation);
+  const [, signOutEverywhere] = useMutation(SignOutEverywhereMutation);
+  const [firstName, setFirstName] = useState(viewer?.firstName ?? '');
+  const [lastName, setLastName] = useState(viewer?.lastName ?? '');
+  const [email, setEmail] = useState(viewer?.email ?? '');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [confirm, setConfirm] = useState(false);
+  if (!viewer) return <PageLoader />;
+
+  async function save() {
+    setBusy(true);
+    setErrors({});
+    setFormError(null);
+    const res = await update({ input: { userId: viewer!.id, firstName: firstName.trim(), lastName: lastName.trim(), email: email.trim() } });
+    setBusy(false);
+    const payload = res.data?.updateUser;
+    if (payload?.__typename === 'User') return void notifications.show({ color: 'green', message: 'Profile saved.' });
+    if (payload?.__typename === 'ValidationError') return setErrors(fieldErrors(payload));
+    if (payload?.__typename === 'ConflictError') return setErrors({ email: payload.message });
+    setFormError(failureMessage(payload, res.error, 'User'));
+  }
+
+  return (
+    <Stack gap="lg" maw={900}>
+      <div>
+        <Group gap="xs">
+          <Title order={2}>My account</Title>
+          {viewer.isPlatformAdmin && (
+            <Badge color="grape" variant="light">
+              platform admin
+            </Badge>
+          )}
+        </Group>
+        <Text c="dimmed" size="sm">
+          Signs in with {viewer.authProvider} · last sign-in {formatDateTime(viewer.lastLoginAt)}
+        </Text>
+      </div>
+      <SimpleGrid cols={{ base: 1, md: 2 }} spacing="lg">
+        <Paper withBorder p="lg" radius="md">
+          <Stack gap="sm">
+            <Title order={3} size="h4">
+              Profile
+            </Title>
+            <TextInput label="Email" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={errors.email} />
+            <TextInput label="First name" value={firstName} onChange={(e) => setFirstName(e.currentTarget.value)} error={errors.firstName} />
+            <TextInput label="Last name" value={lastName} onChange={(e) => setLastName(e.currentTarget.value)} error={errors.lastName} />
+            {formError && (
+              <Alert color="red" variant="light" role="alert">
+                {formError}
+              </Alert>
+            )}
+            <Group justify="flex-end">
+              <Button onClick={() => void save()} loading={busy}>
+                Save profile
+              </Button>
+            </Group>
+          </Stack>
+        </Paper>
+        <Paper withBorder p="lg" radius="md">
+          <Stack gap="sm">
+            <Title order={3} size="h4">
+              Password
+            </Title>
+            <ChangePasswordForm onDone={() => notifications.show({ color: 'green', message: 'Password changed. Your other sessions were signed out.' })} />
+          </Stack>
+        </Paper>
+      </SimpleGrid>
+      <Paper withBorder p="lg" radius="md">
+        <Group justify="space-between">
+          <div>
+            <Title order={3} size="h4">
+              Sessions
+            </Title>
+            <Text size="sm" c="dimmed">
+              Signs you out on every device and browser, including this one.
+            </Text>
+          </div>
+          <Button color="red" variant="outline" onClick={() => setConfirm(true)}>
+            Sign out everywhere
+          </Button>
+        </Group>
+      </Paper>
+      <Paper withBorder p="lg" radius="md">
+        <Title order={3} size="h4" mb="sm">
+          My organizations
+        </Title>
+        <Stack gap={6}>
+          {viewer.memberships.map((m) => (
+            <Group key={m.id} justify="space-between">
+              <Text size="sm">{m.organization.name}</Text>
+              <Text size="sm" c="dimmed">
+                {m.roles.map((r) => r.name).join(', ')}
+                {m.status !== 'ACTIVE' && ' · disabled'}
+              </Text>
+            </Group>
+          ))}
+          {viewer.memberships.length === 0 && <Text c="dimmed">None.</Text>}
+        </Stack>
+      </Paper>
+      <ConfirmDialog
+        opened={confirm}
+        title="Sign out everywhere?"
+        confirmLabel="Sign out everywhere"
+        onClose={() => setConfirm(false)}
+        onConfirm={async () => {
+          const res = await signOutEverywhere({});
+          if (res.error) return res.error.message;
+          sessionEnded();
+          navigate('/sign-in', { replace: true });
+          return null;
+        }}
+      >
+        <Text size="sm">Every session of your account ends, here too. You will need to sign in again.</Text>
+      </ConfirmDialog>
+    </Stack>
+  );
 }

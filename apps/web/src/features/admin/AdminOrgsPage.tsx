@@ -1,5 +1,291 @@
-import { Title } from '@mantine/core';
+import { useState } from 'react';
+import { Alert, Anchor, Button, Group, Modal, Select, Skeleton, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { Link, useNavigate } from 'react-router';
+import { useMutation, useQuery } from 'urql';
+import { graphql } from '../../graphql/graphql.ts';
+import { useViewer } from '../../app/viewer.ts';
+import { failureMessage, fieldErrors } from '../../lib/errors.ts';
+import { formatDate } from '../../lib/format.ts';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
+import NotFoundPage from '../../components/NotFoundPage.tsx';
+import { SetOrganizationStatusMutation } from '../settings/SettingsPage.tsx';
 
+const OrganizationsQuery = graphql(`
+  query AdminOrganizations($first: Int!, $after: String, $search: String) {
+    organizations(first: $first, after: $after, search: $search) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          slug
+          name
+          status
+          createdAt
+        }
+      }
+    }
+  }
+`);
+
+const UserChoicesQuery = graphql(`
+  query UserChoices($search: String) {
+    users(first: 20, search: $search) {
+      edges {
+        node {
+          id
+          email
+          displayName
+        }
+      }
+    }
+  }
+`);
+
+const CreateOrganizationMutation = graphql(`
+  mutation CreateOrganization($input: CreateOrganizationInput!) {
+    createOrganization(input: $input) {
+      __typename
+      ... on Organization {
+        id
+        slug
+        name
+        status
+        createdAt
+      }
+      ... on Error {
+        message
+      }
+      ... on ValidationError {
+        issues {
+          path
+          message
+        }
+      }
+      ... on ConflictError {
+        path
+      }
+    }
+  }
+`);
+
+const PAGE_SIZE = 25;
+
+/** Platform admin (R15): every organization; create, enable and disable. */
 export default function AdminOrgsPage() {
-  return <Title order={2}>AdminOrgsPage</Title>;
+  const { viewer } = useViewer();
+  const [search, setSearch] = useState('');
+  const [debounced] = useDebouncedValue(search.trim(), 250);
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [creating, setCreating] = useState(false);
+  const page = cursors.length - 1;
+  const [result] = useQuery({ query: OrganizationsQuery, variables: { first: PAGE_SIZE, after: cursors[page] ?? null, search: debounced || null }, pause: !viewer?.isPlatformAdmin });
+  const [, setStatus] = useMutation(SetOrganizationStatusMutation);
+  if (!viewer?.isPlatformAdmin) return <NotFoundPage title="Platform administrators only" message="This area manages every organization of the platform." />;
+  const orgs = result.data?.organizations;
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-end">
+        <div>
+          <Title order={2}>All organizations</Title>
+          <Text c="dimmed" size="sm">
+            Every organization on this platform.
+          </Text>
+        </div>
+        <Button onClick={() => setCreating(true)}>New organization</Button>
+      </Group>
+      <TextInput
+        label="Search"
+        placeholder="Name or slug"
+        type="search"
+        value={search}
+        onChange={(e) => {
+          setSearch(e.currentTarget.value);
+          setCursors([null]);
+        }}
+        maw={320}
+      />
+      {result.error && !orgs && <Alert color="red">{result.error.message}</Alert>}
+      <div className="gh-table-scroll">
+        <Table striped highlightOnHover miw={640} aria-label="Organizations">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Slug</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th>Created</Table.Th>
+              <Table.Th>Enabled</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {!orgs &&
+              result.fetching &&
+              Array.from({ length: 4 }, (_, i) => (
+                <Table.Tr key={i}>
+                  {Array.from({ length: 5 }, (_, j) => (
+                    <Table.Td key={j}>
+                      <Skeleton h={14} />
+                    </Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            {orgs?.edges.map(({ node: o }) => (
+              <Table.Tr key={o.id} data-testid={`org-row-${o.slug}`}>
+                <Table.Td>
+                  <Anchor component={Link} to={`/o/${o.slug}/users`} fw={500} size="sm">
+                    {o.name}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" c="dimmed">
+                    {o.slug}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <StatusBadge status={o.status} />
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{formatDate(o.createdAt)}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Switch
+                    aria-label={`${o.name} enabled`}
+                    checked={o.status === 'ACTIVE'}
+                    onChange={async (e) => {
+                      const status = e.currentTarget.checked ? 'ACTIVE' : 'DISABLED';
+                      const res = await setStatus({ organizationId: o.id, status });
+                      const message = failureMessage(res.data?.setOrganizationStatus, res.error, 'Organization');
+                      notifications.show(message ? { color: 'red', message } : { color: 'green', message: `${o.name} is ${status === 'ACTIVE' ? 'enabled' : 'disabled'}.` });
+                    }}
+                  />
+                </Table.Td>
+              </Table.Tr>
+            ))}
+            {orgs && orgs.edges.length === 0 && (
+              <Table.Tr>
+                <Table.Td colSpan={5}>
+                  <Text ta="center" c="dimmed" py="lg">
+                    No organization matches.
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            )}
+          </Table.Tbody>
+        </Table>
+      </div>
+      <Group justify="flex-end" gap="xs">
+        <Button variant="default" size="xs" disabled={page === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          Previous
+        </Button>
+        <Button variant="default" size="xs" disabled={!orgs?.pageInfo.hasNextPage} onClick={() => setCursors((c) => [...c, orgs?.pageInfo.endCursor ?? null])}>
+          Next
+        </Button>
+      </Group>
+      {creating && <CreateOrganizationDialog onClose={() => setCreating(false)} />}
+    </Stack>
+  );
+}
+
+function slugify(name: string): string {
+  return name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48);
+}
+
+function CreateOrganizationDialog({ onClose }: { onClose(): void }) {
+  const { viewer } = useViewer();
+  const navigate = useNavigate();
+  const [name, setName] = useState('');
+  const [slug, setSlug] = useState('');
+  const [slugTouched, setSlugTouched] = useState(false);
+  const [ownerSearch, setOwnerSearch] = useState('');
+  const [debounced] = useDebouncedValue(ownerSearch, 250);
+  const [ownerId, setOwnerId] = useState<string | null>(viewer?.id ?? null);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [users] = useQuery({ query: UserChoicesQuery, variables: { search: debounced || null } });
+  const [, create] = useMutation(CreateOrganizationMutation);
+  const choices = new Map((users.data?.users.edges ?? []).map((e) => [e.node.id, `${e.node.displayName} <${e.node.email}>`]));
+  if (viewer && !choices.has(viewer.id)) choices.set(viewer.id, `${viewer.displayName} <${viewer.email}> (you)`);
+
+  async function submit() {
+    setBusy(true);
+    setErrors({});
+    setFormError(null);
+    const res = await create({ input: { name: name.trim(), slug: slug.trim() || null, ownerUserId: ownerId } });
+    setBusy(false);
+    const payload = res.data?.createOrganization;
+    if (payload?.__typename === 'Organization') {
+      notifications.show({ color: 'green', message: `${payload.name} created.` });
+      onClose();
+      if (ownerId === viewer?.id) navigate(`/o/${payload.slug}/users`);
+      return;
+    }
+    if (payload?.__typename === 'ValidationError') return setErrors(fieldErrors(payload));
+    if (payload?.__typename === 'ConflictError') return setErrors({ [payload.path.at(-1) ?? 'slug']: payload.message });
+    setFormError(failureMessage(payload, res.error, 'Organization'));
+  }
+
+  return (
+    <Modal opened onClose={onClose} title="New organization">
+      <Stack gap="sm">
+        <TextInput
+          label="Name"
+          required
+          data-autofocus
+          value={name}
+          error={errors.name}
+          onChange={(e) => {
+            const value = e.currentTarget.value;
+            setName(value);
+            if (!slugTouched) setSlug(slugify(value));
+          }}
+        />
+        <TextInput
+          label="Slug"
+          description="Lowercase letters, digits and dashes; used in addresses."
+          value={slug}
+          error={errors.slug}
+          onChange={(e) => {
+            setSlug(e.currentTarget.value);
+            setSlugTouched(true);
+          }}
+        />
+        <Select
+          label="Owner"
+          description="Holds the top role of the new organization."
+          searchable
+          searchValue={ownerSearch}
+          onSearchChange={setOwnerSearch}
+          data={[...choices].map(([value, label]) => ({ value, label }))}
+          value={ownerId}
+          onChange={setOwnerId}
+          error={errors.ownerUserId}
+          nothingFoundMessage="No user found"
+        />
+        {formError && (
+          <Alert color="red" variant="light" role="alert">
+            {formError}
+          </Alert>
+        )}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button onClick={() => void submit()} loading={busy} disabled={!name.trim()}>
+            Create organization
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
 }

@@ -1,5 +1,233 @@
-import { Title } from '@mantine/core';
+import { useState } from 'react';
+import { ActionIcon, Alert, Badge, Button, Group, Menu, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery } from 'urql';
+import { IconDots } from '@tabler/icons-react';
+import { graphql } from '../../graphql/graphql.ts';
+import { useViewer } from '../../app/viewer.ts';
+import { failureMessage } from '../../lib/errors.ts';
+import { formatDate, formatDateTime, fullName } from '../../lib/format.ts';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import NotFoundPage from '../../components/NotFoundPage.tsx';
+import { EditUserDialog } from '../users/EditUserDialog.tsx';
+import { DeleteUserMutation } from '../users/queries.ts';
 
+const UsersQuery = graphql(`
+  query AdminUsers($first: Int!, $after: String, $search: String) {
+    users(first: $first, after: $after, search: $search) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          email
+          firstName
+          lastName
+          displayName
+          authProvider
+          status
+          isPlatformAdmin
+          createdAt
+          lastLoginAt
+          memberships {
+            id
+            organization {
+              id
+              name
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+const SetUserStatusMutation = graphql(`
+  mutation SetUserStatus($userId: ID!, $status: UserStatus!) {
+    setUserStatus(userId: $userId, status: $status) {
+      __typename
+      ... on User {
+        id
+        status
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+type AdminUser = { id: string; email: string; firstName: string; lastName: string; displayName: string };
+const PAGE_SIZE = 25;
+
+/** Platform admin (R15): every account; disable, delete completely, give access to another org. */
 export default function AdminUsersPage() {
-  return <Title order={2}>AdminUsersPage</Title>;
+  const { viewer } = useViewer();
+  const [search, setSearch] = useState('');
+  const [debounced] = useDebouncedValue(search.trim(), 250);
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<AdminUser | null>(null);
+  const page = cursors.length - 1;
+  const [result] = useQuery({ query: UsersQuery, variables: { first: PAGE_SIZE, after: cursors[page] ?? null, search: debounced || null }, pause: !viewer?.isPlatformAdmin });
+  const [, setStatus] = useMutation(SetUserStatusMutation);
+  const [, deleteUser] = useMutation(DeleteUserMutation);
+  if (!viewer?.isPlatformAdmin) return <NotFoundPage title="Platform administrators only" message="This area manages every account of the platform." />;
+  const users = result.data?.users;
+
+  return (
+    <Stack gap="md">
+      <div>
+        <Title order={2}>All users</Title>
+        <Text c="dimmed" size="sm">
+          Every account, across organizations.
+        </Text>
+      </div>
+      <TextInput
+        label="Search"
+        placeholder="Name or email"
+        type="search"
+        value={search}
+        onChange={(e) => {
+          setSearch(e.currentTarget.value);
+          setCursors([null]);
+        }}
+        maw={320}
+      />
+      {result.error && !users && <Alert color="red">{result.error.message}</Alert>}
+      <div className="gh-table-scroll">
+        <Table striped highlightOnHover miw={900} aria-label="All users">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Email</Table.Th>
+              <Table.Th>Organizations</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th>Created</Table.Th>
+              <Table.Th>Last sign-in</Table.Th>
+              <Table.Th />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {!users &&
+              result.fetching &&
+              Array.from({ length: 5 }, (_, i) => (
+                <Table.Tr key={i}>
+                  {Array.from({ length: 7 }, (_, j) => (
+                    <Table.Td key={j}>
+                      <Skeleton h={14} />
+                    </Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            {users?.edges.map(({ node: u }) => (
+              <Table.Tr key={u.id} data-testid={`user-row-${u.email}`}>
+                <Table.Td>
+                  <Group gap={6}>
+                    <Text size="sm" fw={500}>
+                      {fullName(u)}
+                    </Text>
+                    {u.isPlatformAdmin && (
+                      <Badge size="xs" color="grape" variant="light">
+                        platform admin
+                      </Badge>
+                    )}
+                  </Group>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{u.email}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" c="dimmed" lineClamp={2}>
+                    {u.memberships.map((m) => m.organization.name).join(', ') || '—'}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <StatusBadge status={u.status} />
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{formatDate(u.createdAt)}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{formatDateTime(u.lastLoginAt)}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Menu position="bottom-end" withinPortal>
+                    <Menu.Target>
+                      <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${u.email}`}>
+                        <IconDots size={18} />
+                      </ActionIcon>
+                    </Menu.Target>
+                    <Menu.Dropdown>
+                      <Menu.Item onClick={() => setEditing(u.id)}>Edit and organization access</Menu.Item>
+                      {u.id !== viewer.id && (
+                        <Menu.Item
+                          onClick={async () => {
+                            const status = u.status === 'ACTIVE' ? 'DISABLED' : 'ACTIVE';
+                            const res = await setStatus({ userId: u.id, status });
+                            const message = failureMessage(res.data?.setUserStatus, res.error, 'User');
+                            notifications.show(message ? { color: 'red', message } : { color: 'green', message: `${u.email} is ${status === 'ACTIVE' ? 'enabled' : 'disabled and signed out'}.` });
+                          }}
+                        >
+                          {u.status === 'ACTIVE' ? 'Disable account' : 'Enable account'}
+                        </Menu.Item>
+                      )}
+                      {u.id !== viewer.id && (
+                        <>
+                          <Menu.Divider />
+                          <Menu.Item color="red" onClick={() => setDeleting(u)}>
+                            Delete completely…
+                          </Menu.Item>
+                        </>
+                      )}
+                    </Menu.Dropdown>
+                  </Menu>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+            {users && users.edges.length === 0 && (
+              <Table.Tr>
+                <Table.Td colSpan={7}>
+                  <Text ta="center" c="dimmed" py="lg">
+                    No user matches.
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            )}
+          </Table.Tbody>
+        </Table>
+      </div>
+      <Group justify="flex-end" gap="xs">
+        <Button variant="default" size="xs" disabled={page === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          Previous
+        </Button>
+        <Button variant="default" size="xs" disabled={!users?.pageInfo.hasNextPage} onClick={() => setCursors((c) => [...c, users?.pageInfo.endCursor ?? null])}>
+          Next
+        </Button>
+      </Group>
+      {editing && <EditUserDialog opened userId={editing} onClose={() => setEditing(null)} />}
+      <ConfirmDialog
+        opened={deleting !== null}
+        title={`Delete ${deleting ? fullName(deleting) : ''} completely?`}
+        confirmLabel="Delete account"
+        onClose={() => setDeleting(null)}
+        onConfirm={async () => {
+          if (!deleting) return null;
+          const res = await deleteUser({ userId: deleting.id, organizationId: null });
+          const message = failureMessage(res.data?.deleteUser, res.error, 'DeletedPayload');
+          if (!message) notifications.show({ color: 'green', message: `${deleting.email} was deleted.` });
+          return message;
+        }}
+      >
+        <Text size="sm">
+          The account {deleting?.email} is permanently deleted from every organization it belongs to. To take away access to one organization only,
+          remove the user from that organization instead.
+        </Text>
+      </ConfirmDialog>
+    </Stack>
+  );
 }

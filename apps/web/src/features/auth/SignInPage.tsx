@@ -27,10 +27,11 @@ export default function SignInPage() {
     setError(null);
     setFieldErrors({});
     const result = await signIn(email.trim(), password);
-    setBusy(false);
     if (result.ok) {
+      // Stay busy: the redirect below must not race this navigation.
       navigate(result.mustChangePassword ? '/change-password' : next, { replace: true });
     } else {
+      setBusy(false);
       setError(result.message);
       setFieldErrors(result.fieldErrors);
     }

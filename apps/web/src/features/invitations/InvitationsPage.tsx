@@ -1,5 +1,343 @@
-import { Title } from '@mantine/core';
+import { useState } from 'react';
+import {
+  ActionIcon, Alert, Badge, Button, Group, Menu, Modal, SegmentedControl, Skeleton, Stack, Table, Text, Textarea, Title,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconDots, IconX } from '@tabler/icons-react';
+import { useMutation, useQuery } from 'urql';
+import { useOrg } from '../orgs/org-context.ts';
+import { RoleSelector } from '../../components/RoleSelector.tsx';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import NotFoundPage from '../../components/NotFoundPage.tsx';
+import { addRoleReason, defaultRole } from '../../lib/role-rules.ts';
+import { failureMessage } from '../../lib/errors.ts';
+import { formatDate, formatDateTime } from '../../lib/format.ts';
+import type { OrgRole } from '../users/queries.ts';
+import { InvitationsQuery, InviteMembersMutation, ResendInvitationMutation, RevokeInvitationMutation, type InvitationRow } from './queries.ts';
 
+const PAGE_SIZE = 25;
+const STATUS_COLOR: Record<string, string> = { PENDING: 'blue', ACCEPTED: 'green', REVOKED: 'gray', EXPIRED: 'orange' };
+
+/** R8 (seeds 001, 003): invite by email, review, resend, revoke. */
 export default function InvitationsPage() {
-  return <Title order={2}>InvitationsPage</Title>;
+  const { org, preset, perms } = useOrg();
+  const [status, setStatus] = useState<string>('PENDING');
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [inviting, setInviting] = useState(false);
+  const [revoking, setRevoking] = useState<InvitationRow | null>(null);
+  const page = cursors.length - 1;
+  const [result] = useQuery({
+    query: InvitationsQuery,
+    variables: { slug: org.slug, first: PAGE_SIZE, after: cursors[page] ?? null, status: status === 'ALL' ? null : [status as 'PENDING'] },
+  });
+  const [, resend] = useMutation(ResendInvitationMutation);
+  const [, revoke] = useMutation(RevokeInvitationMutation);
+  const invitations = result.data?.organization?.invitations;
+  const roles = result.data?.organization?.roles ?? [];
+  const canInvite = perms.has('members:invite') && preset.policy.invitations;
+
+  if (!preset.policy.invitations) {
+    return <NotFoundPage title="Invitations are off" message={`The ${preset.name} preset adds members directly: use Add users on the Users page.`} />;
+  }
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-end">
+        <div>
+          <Title order={2}>Invitations</Title>
+          <Text c="dimmed" size="sm">
+            People invited to {org.name} by email. Links work once and expire.
+          </Text>
+        </div>
+        {canInvite && <Button onClick={() => setInviting(true)}>Invite members</Button>}
+      </Group>
+      <SegmentedControl
+        value={status}
+        onChange={(v) => {
+          setStatus(v);
+          setCursors([null]);
+        }}
+        data={[
+          { value: 'PENDING', label: 'Pending' },
+          { value: 'ACCEPTED', label: 'Accepted' },
+          { value: 'EXPIRED', label: 'Expired' },
+          { value: 'REVOKED', label: 'Revoked' },
+          { value: 'ALL', label: 'All' },
+        ]}
+        w="fit-content"
+      />
+      {result.error && !invitations && <Alert color="red">{result.error.message}</Alert>}
+      <div className="gh-table-scroll">
+        <Table striped highlightOnHover miw={760} aria-label="Invitations">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Email</Table.Th>
+              <Table.Th>Roles</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th>Invited by</Table.Th>
+              <Table.Th>Last sent</Table.Th>
+              <Table.Th>Expires</Table.Th>
+              <Table.Th />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {!invitations &&
+              result.fetching &&
+              Array.from({ length: 3 }, (_, i) => (
+                <Table.Tr key={i}>
+                  {Array.from({ length: 7 }, (_, j) => (
+                    <Table.Td key={j}>
+                      <Skeleton h={14} />
+                    </Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            {invitations?.edges.map(({ node: inv }) => (
+              <Table.Tr key={inv.id} data-testid={`invitation-${inv.email}`}>
+                <Table.Td>
+                  <Text size="sm">{inv.email}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{inv.roles.map((r) => r.name).join(', ')}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Badge variant="light" color={STATUS_COLOR[inv.status] ?? 'gray'}>
+                    {inv.status.toLowerCase()}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{inv.invitedBy?.displayName ?? '—'}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">
+                    {formatDateTime(inv.lastSentAt)}
+                    {inv.sendCount > 1 ? ` (${inv.sendCount}×)` : ''}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{formatDate(inv.expiresAt)}</Text>
+                </Table.Td>
+                <Table.Td>
+                  {(inv.status === 'PENDING' || inv.status === 'EXPIRED') && canInvite && (
+                    <Menu position="bottom-end" withinPortal>
+                      <Menu.Target>
+                        <ActionIcon variant="subtle" color="gray" aria-label={`Actions for the invitation of ${inv.email}`}>
+                          <IconDots size={18} />
+                        </ActionIcon>
+                      </Menu.Target>
+                      <Menu.Dropdown>
+                        <Menu.Item
+                          onClick={async () => {
+                            const res = await resend({ invitationId: inv.id });
+                            const payload = res.data?.resendInvitation;
+                            const message = failureMessage(payload, res.error, 'ResendInvitationPayload');
+                            notifications.show(
+                              message
+                                ? { color: 'red', title: 'Not resent', message }
+                                : payload?.__typename === 'ResendInvitationPayload' && !payload.emailSent
+                                  ? { color: 'orange', message: 'A new link was made, but the mail could not be sent. Try again later.' }
+                                  : { color: 'green', message: `Invitation resent to ${inv.email}. The old link no longer works.` },
+                            );
+                          }}
+                        >
+                          Resend
+                        </Menu.Item>
+                        {inv.status === 'PENDING' && (
+                          <Menu.Item color="red" onClick={() => setRevoking(inv)}>
+                            Revoke
+                          </Menu.Item>
+                        )}
+                      </Menu.Dropdown>
+                    </Menu>
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+            {invitations && invitations.edges.length === 0 && (
+              <Table.Tr>
+                <Table.Td colSpan={7}>
+                  <Text ta="center" c="dimmed" py="lg">
+                    No {status === 'ALL' ? '' : status.toLowerCase()} invitations.
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            )}
+          </Table.Tbody>
+        </Table>
+      </div>
+      <Group justify="space-between">
+        <Text size="sm" c="dimmed">
+          {invitations?.totalCount ? `${invitations.totalCount} in total` : ''}
+        </Text>
+        <Group gap="xs">
+          <Button variant="default" size="xs" disabled={page === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
+            Previous
+          </Button>
+          <Button variant="default" size="xs" disabled={!invitations?.pageInfo.hasNextPage} onClick={() => setCursors((c) => [...c, invitations?.pageInfo.endCursor ?? null])}>
+            Next
+          </Button>
+        </Group>
+      </Group>
+      {inviting && <InviteDialog roles={roles} onClose={() => setInviting(false)} />}
+      <ConfirmDialog
+        opened={revoking !== null}
+        title="Revoke this invitation?"
+        confirmLabel="Revoke"
+        onClose={() => setRevoking(null)}
+        onConfirm={async () => {
+          if (!revoking) return null;
+          const res = await revoke({ invitationId: revoking.id });
+          const message = failureMessage(res.data?.revokeInvitation, res.error, 'Invitation');
+          if (!message) notifications.show({ color: 'green', message: `The invitation of ${revoking.email} was revoked.` });
+          return message;
+        }}
+      >
+        <Text size="sm">The link sent to {revoking?.email} stops working at once.</Text>
+      </ConfirmDialog>
+    </Stack>
+  );
+}
+
+interface Review {
+  email: string;
+  status: string;
+  message: string | null;
+}
+
+const REVIEW_LABEL: Record<string, { label: string; color: string }> = {
+  INVITED: { label: 'Will be invited', color: 'green' },
+  ALREADY_INVITED: { label: 'Already invited', color: 'gray' },
+  ALREADY_MEMBER: { label: 'Already a member', color: 'gray' },
+  INVALID_ADDRESS: { label: 'Not an email address', color: 'red' },
+};
+
+/** CloudTruth flow: a comma-separated list, a review list (dry run) with roles, then send. */
+function InviteDialog({ roles, onClose }: { roles: readonly OrgRole[]; onClose(): void }) {
+  const { org, preset, perms } = useOrg();
+  const [, invite] = useMutation(InviteMembersMutation);
+  const [text, setText] = useState('');
+  const [review, setReview] = useState<Review[] | null>(null);
+  const [sent, setSent] = useState<{ email: string; status: string; emailSent: boolean }[] | null>(null);
+  const reasonFor = (role: OrgRole) => addRoleReason(role, { actorPerms: perms, ownerModel: preset.policy.ownerModel });
+  const initial = defaultRole(roles.filter((r) => reasonFor(r) === null));
+  const [roleIds, setRoleIds] = useState<string[]>(initial ? [initial.id] : []);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const limit = preset.policy.bulkLimit;
+
+  async function run(dryRun: boolean, emails: string[]) {
+    setBusy(true);
+    setError(null);
+    const res = await invite({ organizationId: org.id, emails, roleIds, dryRun });
+    setBusy(false);
+    const payload = res.data?.inviteMembers;
+    if (payload?.__typename === 'InviteMembersPayload') return payload;
+    setError(
+      payload?.__typename === 'ValidationError'
+        ? payload.issues.map((i) => i.message).join(' ')
+        : (failureMessage(payload, res.error, 'InviteMembersPayload') ?? 'Could not invite.'),
+    );
+    return null;
+  }
+
+  async function doReview() {
+    if (roleIds.length === 0) return setError('Choose at least one role.');
+    const payload = await run(true, [text]);
+    if (payload) setReview(payload.results.map((r) => ({ email: r.email, status: r.status, message: r.message ?? null })));
+  }
+
+  async function send() {
+    const emails = (review ?? []).filter((r) => r.status === 'INVITED').map((r) => r.email);
+    if (emails.length === 0) return setError('Nobody left to invite.');
+    const payload = await run(false, emails);
+    if (payload) setSent(payload.results.map((r) => ({ email: r.email, status: r.status, emailSent: r.emailSent })));
+  }
+
+  return (
+    <Modal opened onClose={onClose} title={sent ? 'Invitations sent' : 'Invite team members'} size="lg">
+      <Stack gap="md">
+        {sent ? (
+          <>
+            {sent.map((r) => (
+              <Group key={r.email} justify="space-between">
+                <Text size="sm">{r.email}</Text>
+                <Badge color={r.status === 'INVITED' ? (r.emailSent ? 'green' : 'orange') : 'gray'} variant="light">
+                  {r.status === 'INVITED' ? (r.emailSent ? 'Invited' : 'Invited, mail not sent: resend later') : REVIEW_LABEL[r.status]?.label ?? r.status}
+                </Badge>
+              </Group>
+            ))}
+            <Group justify="flex-end">
+              <Button onClick={onClose}>Done</Button>
+            </Group>
+          </>
+        ) : (
+          <>
+            <Textarea
+              label="Email addresses"
+              description={`Separate addresses with commas, spaces or new lines. Up to ${limit} at a time.`}
+              placeholder="ada@example.com, grace@example.com"
+              autosize
+              minRows={3}
+              value={text}
+              onChange={(e) => {
+                setText(e.currentTarget.value);
+                setReview(null);
+              }}
+              data-autofocus
+            />
+            <RoleSelector
+              roles={roles}
+              value={roleIds}
+              onChange={setRoleIds}
+              multiple={preset.policy.multipleRolesPerMembership}
+              reasonFor={reasonFor}
+              label={preset.policy.multipleRolesPerMembership ? 'Roles for every invitation' : 'Role for every invitation'}
+              compact
+            />
+            {review && (
+              <Stack gap={6} aria-label="Review list">
+                <Text size="sm" fw={600}>
+                  Review
+                </Text>
+                {review.map((r) => (
+                  <Group key={r.email} justify="space-between" wrap="nowrap" data-testid={`review-${r.email}`}>
+                    <Text size="sm" truncate>
+                      {r.email}
+                    </Text>
+                    <Group gap="xs" wrap="nowrap">
+                      <Badge variant="light" color={REVIEW_LABEL[r.status]?.color ?? 'gray'}>
+                        {REVIEW_LABEL[r.status]?.label ?? r.status}
+                      </Badge>
+                      <ActionIcon variant="subtle" color="gray" aria-label={`Remove ${r.email} from the list`} onClick={() => setReview((all) => (all ?? []).filter((x) => x.email !== r.email))}>
+                        <IconX size={14} />
+                      </ActionIcon>
+                    </Group>
+                  </Group>
+                ))}
+              </Stack>
+            )}
+            {error && (
+              <Alert color="red" variant="light" role="alert">
+                {error}
+              </Alert>
+            )}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={onClose}>
+                Cancel
+              </Button>
+              {review ? (
+                <Button onClick={() => void send()} loading={busy} disabled={!review.some((r) => r.status === 'INVITED')}>
+                  Send {review.filter((r) => r.status === 'INVITED').length} invitation{review.filter((r) => r.status === 'INVITED').length === 1 ? '' : 's'}
+                </Button>
+              ) : (
+                <Button onClick={() => void doReview()} loading={busy} disabled={!text.trim()}>
+                  Set roles and review
+                </Button>
+              )}
+            </Group>
+          </>
+        )}
+      </Stack>
+    </Modal>
+  );
 }

@@ -17,14 +17,13 @@ export default function OrgPickerPage() {
   return (
     <AuthLayout title="Choose an organization" subtitle={`Signed in as ${viewer.email}`}>
       {memberships.length === 0 && <Text c="dimmed">You do not belong to any organization yet. Ask an administrator to add you.</Text>}
-      <Stack gap="xs" role="list" aria-label="Organizations">
+      <Stack gap="xs" component="ul" aria-label="Organizations" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
         {memberships.map((m) => {
           const disabled = m.status !== 'ACTIVE' || m.organization.status !== 'ACTIVE';
           const why = m.organization.status !== 'ACTIVE' ? 'Organization disabled' : 'Your access is disabled';
           return (
+            <li key={m.id}>
             <UnstyledButton
-              key={m.id}
-              role="listitem"
               className={classes.item}
               data-disabled={disabled || undefined}
               disabled={disabled}
@@ -51,6 +50,7 @@ export default function OrgPickerPage() {
                 )}
               </Group>
             </UnstyledButton>
+            </li>
           );
         })}
       </Stack>

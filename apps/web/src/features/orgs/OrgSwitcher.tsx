@@ -1,5 +1,6 @@
 import { Badge, Group, Menu, Text, UnstyledButton } from '@mantine/core';
 import { useNavigate } from 'react-router';
+import { IconSelector } from '@tabler/icons-react';
 import { rememberOrg, useViewer } from '../../app/viewer.ts';
 import { OrgAvatar } from './OrgAvatar.tsx';
 import classes from './OrgPicker.module.css';
@@ -32,9 +33,7 @@ export function OrgSwitcher({ activeSlug, onNavigate }: { activeSlug: string | n
                 {active ? active.roles.map((r) => r.name).join(', ') : 'Switch organization'}
               </Text>
             </div>
-            <Text c="dimmed" aria-hidden>
-              ▾
-            </Text>
+            <IconSelector size={16} color="var(--mantine-color-dimmed)" aria-hidden />
           </Group>
         </UnstyledButton>
       </Menu.Target>

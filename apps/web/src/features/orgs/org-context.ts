@@ -63,3 +63,7 @@ export function useOrg(): OrgContextValue {
   if (!value) throw new Error('useOrg outside an organization route');
   return value;
 }
+
+export function useOptionalOrg(): OrgContextValue | null {
+  return use(OrgContext);
+}

@@ -1,5 +1,389 @@
-import { Title } from '@mantine/core';
+import { useMemo, useState } from 'react';
+import {
+  Accordion, Alert, Badge, Button, Checkbox, Group, Modal, Paper, SimpleGrid, Stack, Text, Textarea, TextInput, Title, Tooltip,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery } from 'urql';
+import { checkGrant, expandPermissions, ORG_OWN, validateCustomRole } from '@gatehouse/permissions';
+import { graphql } from '../../graphql/graphql.ts';
+import { useOrg } from '../orgs/org-context.ts';
+import { failureMessage, fieldErrors } from '../../lib/errors.ts';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { PageLoader } from '../../components/PageLoader.tsx';
+import { isOwnerRole } from '../../lib/role-rules.ts';
+import { RoleFields, type OrgRole } from '../users/queries.ts';
+import { ExplainPermission } from './ExplainPermission.tsx';
 
+const RolesQuery = graphql(
+  `
+  query Roles($slug: String!) {
+    organization(slug: $slug) {
+      id
+      roles {
+        ...RoleFields
+      }
+    }
+    permissionCatalog {
+      resource
+      kind
+      permissions {
+        key
+        action
+        description
+      }
+    }
+  }
+`,
+  [RoleFields],
+);
+
+const CreateRoleMutation = graphql(
+  `
+  mutation CreateRole($input: CreateRoleInput!) {
+    createRole(input: $input) {
+      __typename
+      ... on Role {
+        ...RoleFields
+      }
+      ... on Error {
+        message
+      }
+      ... on ValidationError {
+        issues {
+          path
+          message
+        }
+      }
+      ... on LimitExceededError {
+        limit
+      }
+    }
+  }
+`,
+  [RoleFields],
+);
+
+const UpdateRoleMutation = graphql(
+  `
+  mutation UpdateRole($input: UpdateRoleInput!) {
+    updateRole(input: $input) {
+      __typename
+      ... on Role {
+        ...RoleFields
+      }
+      ... on Error {
+        message
+      }
+      ... on ValidationError {
+        issues {
+          path
+          message
+        }
+      }
+    }
+  }
+`,
+  [RoleFields],
+);
+
+const DeleteRoleMutation = graphql(`
+  mutation DeleteRole($roleId: ID!, $force: Boolean) {
+    deleteRole(roleId: $roleId, force: $force) {
+      __typename
+      ... on DeletedPayload {
+        deletedId
+      }
+      ... on RoleInUseError {
+        memberCount
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+type Catalog = { resource: string; kind: string; permissions: { key: string; action: string; description: string }[] }[];
+
+/** Built-in roles (read-only, from the preset) and custom roles (R12). */
 export default function RolesPage() {
-  return <Title order={2}>RolesPage</Title>;
+  const { org, preset, perms } = useOrg();
+  const [result] = useQuery({ query: RolesQuery, variables: { slug: org.slug } });
+  const [editing, setEditing] = useState<OrgRole | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<OrgRole | null>(null);
+  const [inUse, setInUse] = useState<number | null>(null);
+  const [, deleteRole] = useMutation(DeleteRoleMutation);
+  const roles = result.data?.organization?.roles ?? [];
+  const catalog = (result.data?.permissionCatalog ?? []) as Catalog;
+  const builtin = roles.filter((r) => r.builtin);
+  const custom = roles.filter((r) => !r.builtin);
+  const limit = preset.policy.customRoleLimit;
+  const canManage = perms.has('roles:manage');
+
+  if (!result.data && result.fetching) return <PageLoader />;
+  return (
+    <Stack gap="lg">
+      <Group justify="space-between" align="flex-end">
+        <div>
+          <Title order={2}>Roles</Title>
+          <Text c="dimmed" size="sm">
+            What each role may do in {org.name}. Built-in roles come from the {preset.name} preset.
+          </Text>
+        </div>
+        {limit > 0 && canManage && (
+          <Tooltip label={`At most ${limit} custom roles`} disabled={custom.length < limit}>
+            <Button onClick={() => setEditing('new')} disabled={custom.length >= limit}>
+              New custom role
+            </Button>
+          </Tooltip>
+        )}
+      </Group>
+
+      <section aria-labelledby="builtin-roles">
+        <Title order={3} size="h4" id="builtin-roles" mb="sm">
+          Built-in roles
+        </Title>
+        <SimpleGrid cols={{ base: 1, md: 2 }} spacing="sm">
+          {builtin.map((role) => (
+            <RoleCard key={role.id} role={role} catalog={catalog} />
+          ))}
+        </SimpleGrid>
+      </section>
+
+      <section aria-labelledby="custom-roles">
+        <Group justify="space-between" mb="sm">
+          <Title order={3} size="h4" id="custom-roles">
+            Custom roles
+          </Title>
+          <Text size="sm" c="dimmed" data-testid="custom-role-count">
+            {limit === 0 ? 'The preset allows no custom roles.' : `${custom.length} of ${limit} used`}
+          </Text>
+        </Group>
+        {custom.length === 0 && limit > 0 && <Text c="dimmed">No custom roles yet.</Text>}
+        <SimpleGrid cols={{ base: 1, md: 2 }} spacing="sm">
+          {custom.map((role) => (
+            <RoleCard
+              key={role.id}
+              role={role}
+              catalog={catalog}
+              onEdit={canManage ? () => setEditing(role) : undefined}
+              onDelete={canManage ? () => setDeleting(role) : undefined}
+            />
+          ))}
+        </SimpleGrid>
+      </section>
+
+      {perms.has('members:read') && catalog.length > 0 && <ExplainPermission catalog={catalog} />}
+
+      {editing && (
+        <RoleEditor
+          role={editing === 'new' ? null : editing}
+          catalog={catalog}
+          existing={roles}
+          onClose={() => setEditing(null)}
+        />
+      )}
+      {deleting && (
+        <ConfirmDialog
+          opened
+          title={`Delete the role ${deleting.name}?`}
+          confirmLabel={inUse ? `Delete and take it from ${inUse}` : 'Delete role'}
+          onClose={() => {
+            setDeleting(null);
+            setInUse(null);
+          }}
+          onConfirm={async () => {
+            const res = await deleteRole({ roleId: deleting.id, force: inUse !== null });
+            const payload = res.data?.deleteRole;
+            if (payload?.__typename === 'RoleInUseError') {
+              setInUse(payload.memberCount);
+              return `${payload.memberCount} member${payload.memberCount === 1 ? ' holds' : 's hold'} this role. Confirm again to take it from them and delete it.`;
+            }
+            const message = failureMessage(payload, res.error, 'DeletedPayload');
+            if (!message) notifications.show({ color: 'green', message: `Role ${deleting.name} deleted.` });
+            return message;
+          }}
+        >
+          <Text size="sm">The role is removed from every member who holds it. This cannot be undone.</Text>
+        </ConfirmDialog>
+      )}
+    </Stack>
+  );
+}
+
+function RoleCard({ role, catalog, onEdit, onDelete }: { role: OrgRole; catalog: Catalog; onEdit?(): void; onDelete?(): void }) {
+  const perms = expandPermissions(role.permissions);
+  const groups = catalog
+    .map((g) => ({ ...g, held: g.permissions.filter((p) => perms.has(p.key)) }))
+    .filter((g) => g.held.length > 0);
+  return (
+    <Paper withBorder p="md" radius="md" data-testid={`role-${role.key}`}>
+      <Stack gap="xs">
+        <Group justify="space-between" wrap="nowrap">
+          <Group gap="xs">
+            <Text fw={600}>{role.name}</Text>
+            {isOwnerRole(role) && (
+              <Badge color="grape" variant="light" size="sm">
+                top role
+              </Badge>
+            )}
+            {role.builtin ? (
+              <Badge variant="outline" color="gray" size="sm">
+                built-in
+              </Badge>
+            ) : (
+              <Badge variant="outline" size="sm">
+                custom
+              </Badge>
+            )}
+          </Group>
+          <Text size="sm" c="dimmed" className="gh-nowrap">
+            {role.memberCount} member{role.memberCount === 1 ? '' : 's'}
+          </Text>
+        </Group>
+        {role.description && (
+          <Text size="sm" c="dimmed">
+            {role.description}
+          </Text>
+        )}
+        <Accordion variant="default" chevronPosition="left">
+          <Accordion.Item value="perms">
+            <Accordion.Control>
+              <Text size="sm">{perms.size} permissions</Text>
+            </Accordion.Control>
+            <Accordion.Panel>
+              <Stack gap={4}>
+                {groups.map((g) => (
+                  <Text size="xs" key={g.resource}>
+                    <Text span fw={600} size="xs">
+                      {g.resource}
+                    </Text>
+                    : {g.held.map((p) => p.action).join(', ')}
+                  </Text>
+                ))}
+              </Stack>
+            </Accordion.Panel>
+          </Accordion.Item>
+        </Accordion>
+        {(onEdit || onDelete) && (
+          <Group justify="flex-end" gap="xs">
+            {onEdit && (
+              <Button size="xs" variant="default" onClick={onEdit}>
+                Edit
+              </Button>
+            )}
+            {onDelete && (
+              <Button size="xs" variant="subtle" color="red" onClick={onDelete}>
+                Delete
+              </Button>
+            )}
+          </Group>
+        )}
+      </Stack>
+    </Paper>
+  );
+}
+
+/** Create or edit a custom role: permission checkboxes grouped by resource, within your own (R3, R12). */
+function RoleEditor({ role, catalog, existing, onClose }: { role: OrgRole | null; catalog: Catalog; existing: readonly OrgRole[]; onClose(): void }) {
+  const { org, preset, perms: actorPerms } = useOrg();
+  const [name, setName] = useState(role?.name ?? '');
+  const [description, setDescription] = useState(role?.description ?? '');
+  const [selected, setSelected] = useState<Set<string>>(() => expandPermissions(role?.permissions ?? []) as Set<string>);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [, create] = useMutation(CreateRoleMutation);
+  const [, update] = useMutation(UpdateRoleMutation);
+  const others = useMemo(() => existing.filter((r) => r.id !== role?.id), [existing, role]);
+
+  const toggle = (key: string, on: boolean) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (on) next.add(key);
+      else next.delete(key);
+      return next;
+    });
+
+  async function save() {
+    const permissions = [...selected];
+    const issues = validateCustomRole(
+      { name, description, permissions },
+      { existingNames: others.map((r) => r.name), count: others.filter((r) => !r.builtin).length, policy: preset.policy },
+    );
+    const local: Record<string, string> = {};
+    for (const i of issues) local[i.field[0] ?? '_'] ??= i.message;
+    setErrors(local);
+    setFormError(local._ ?? local.permissions ?? null);
+    if (issues.length) return;
+    setBusy(true);
+    const res = role
+      ? await update({ input: { roleId: role.id, name: name.trim(), description, permissions } })
+      : await create({ input: { organizationId: org.id, name: name.trim(), description, permissions } });
+    setBusy(false);
+    const payload = role ? (res.data as { updateRole?: { __typename: string } })?.updateRole : (res.data as { createRole?: { __typename: string } })?.createRole;
+    if (payload?.__typename === 'Role') {
+      notifications.show({ color: 'green', message: `Role ${name.trim()} saved.` });
+      onClose();
+      return;
+    }
+    if (payload?.__typename === 'ValidationError') setErrors(fieldErrors(payload as never));
+    setFormError(failureMessage(payload as never, res.error, 'Role'));
+  }
+
+  return (
+    <Modal opened onClose={onClose} title={role ? `Edit ${role.name}` : 'New custom role'} size="xl">
+      <Stack gap="md">
+        <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} data-autofocus />
+        <Textarea label="Description" value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={errors.description} autosize minRows={2} />
+        <Text size="sm" fw={500}>
+          Permissions ({selected.size})
+        </Text>
+        <Text size="xs" c="dimmed">
+          You can only give permissions you hold yourself. {ORG_OWN} is reserved for the top role.
+        </Text>
+        <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="sm">
+          {catalog.map((group) => (
+            <Paper withBorder p="sm" radius="md" key={group.resource}>
+              <Checkbox.Group label={group.resource} value={group.permissions.map((p) => p.key).filter((k) => selected.has(k))}>
+                <Stack gap={4} mt={6}>
+                  {group.permissions.map((p) => {
+                    const reason =
+                      p.key === ORG_OWN ? 'Reserved for the top role.' : !checkGrant(actorPerms, { permissions: [p.key] }).ok ? 'You do not hold this permission.' : null;
+                    return (
+                      <Tooltip key={p.key} label={reason ?? p.description} multiline w={240} withinPortal position="top-start">
+                        <div>
+                          <Checkbox
+                            value={p.key}
+                            label={p.action}
+                            size="xs"
+                            disabled={reason !== null && !selected.has(p.key)}
+                            checked={selected.has(p.key)}
+                            onChange={(e) => toggle(p.key, e.currentTarget.checked)}
+                          />
+                        </div>
+                      </Tooltip>
+                    );
+                  })}
+                </Stack>
+              </Checkbox.Group>
+            </Paper>
+          ))}
+        </SimpleGrid>
+        {formError && (
+          <Alert color="red" variant="light" role="alert">
+            {formError}
+          </Alert>
+        )}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button onClick={() => void save()} loading={busy}>
+            {role ? 'Save role' : 'Create role'}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
 }

@@ -1,5 +1,216 @@
-import { Title } from '@mantine/core';
+import { useState } from 'react';
+import { Alert, Button, Group, Paper, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useNavigate } from 'react-router';
+import { useMutation } from 'urql';
+import { graphql } from '../../graphql/graphql.ts';
+import { useOrg } from '../orgs/org-context.ts';
+import { useViewer } from '../../app/viewer.ts';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { failureMessage, fieldErrors } from '../../lib/errors.ts';
+import { LeaveOrganizationDialog } from './LeaveOrganizationDialog.tsx';
 
+const UpdateOrganizationMutation = graphql(`
+  mutation UpdateOrganization($input: UpdateOrganizationInput!) {
+    updateOrganization(input: $input) {
+      __typename
+      ... on Organization {
+        id
+        name
+        slug
+      }
+      ... on Error {
+        message
+      }
+      ... on ValidationError {
+        issues {
+          path
+          message
+        }
+      }
+      ... on ConflictError {
+        path
+      }
+    }
+  }
+`);
+
+const DeleteOrganizationMutation = graphql(`
+  mutation DeleteOrganization($organizationId: ID!, $confirmSlug: String!) {
+    deleteOrganization(organizationId: $organizationId, confirmSlug: $confirmSlug) {
+      __typename
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const SetOrganizationStatusMutation = graphql(`
+  mutation SetOrganizationStatus($organizationId: ID!, $status: OrganizationStatus!) {
+    setOrganizationStatus(organizationId: $organizationId, status: $status) {
+      __typename
+      ... on Organization {
+        id
+        status
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+/** Rename, enable/disable (platform admins), leave and delete the organization. */
 export default function SettingsPage() {
-  return <Title order={2}>SettingsPage</Title>;
+  const { org, perms } = useOrg();
+  const { viewer } = useViewer();
+  const navigate = useNavigate();
+  const [name, setName] = useState(org.name);
+  const [slug, setSlug] = useState(org.slug);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [dialog, setDialog] = useState<'delete' | 'leave' | null>(null);
+  const [, updateOrg] = useMutation(UpdateOrganizationMutation);
+  const [, deleteOrg] = useMutation(DeleteOrganizationMutation);
+  const [, setStatus] = useMutation(SetOrganizationStatusMutation);
+  const canUpdate = perms.has('org:update');
+  const isAdmin = viewer?.isPlatformAdmin ?? false;
+
+  async function save() {
+    setBusy(true);
+    setErrors({});
+    setFormError(null);
+    const res = await updateOrg({ input: { organizationId: org.id, name: name.trim(), slug: slug.trim() } });
+    setBusy(false);
+    const payload = res.data?.updateOrganization;
+    if (payload?.__typename === 'Organization') {
+      notifications.show({ color: 'green', message: 'Organization saved.' });
+      if (payload.slug !== org.slug) navigate(`/o/${payload.slug}/settings`, { replace: true });
+      return;
+    }
+    if (payload?.__typename === 'ValidationError') return setErrors(fieldErrors(payload));
+    if (payload?.__typename === 'ConflictError') return setErrors({ [payload.path.at(-1) ?? 'slug']: payload.message });
+    setFormError(failureMessage(payload, res.error, 'Organization'));
+  }
+
+  return (
+    <Stack gap="lg" maw={720}>
+      <div>
+        <Title order={2}>Settings</Title>
+        <Text c="dimmed" size="sm">
+          {org.name} · created {new Date(org.createdAt).toLocaleDateString()}
+        </Text>
+      </div>
+
+      <Paper withBorder p="lg" radius="md">
+        <Stack gap="sm">
+          <Title order={3} size="h4">
+            General
+          </Title>
+          <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} disabled={!canUpdate} />
+          <TextInput
+            label="Slug"
+            description="Appears in addresses: /o/<slug>/users. Lowercase letters, digits and dashes."
+            value={slug}
+            onChange={(e) => setSlug(e.currentTarget.value)}
+            error={errors.slug}
+            disabled={!canUpdate}
+          />
+          {formError && (
+            <Alert color="red" variant="light" role="alert">
+              {formError}
+            </Alert>
+          )}
+          {canUpdate ? (
+            <Group justify="flex-end">
+              <Button onClick={() => void save()} loading={busy} disabled={name === org.name && slug === org.slug}>
+                Save
+              </Button>
+            </Group>
+          ) : (
+            <Text size="sm" c="dimmed">
+              Changing the organization needs the org:update permission.
+            </Text>
+          )}
+        </Stack>
+      </Paper>
+
+      {isAdmin && (
+        <Paper withBorder p="lg" radius="md">
+          <Stack gap="sm">
+            <Title order={3} size="h4">
+              Platform controls
+            </Title>
+            <Switch
+              label="Organization enabled"
+              description="When disabled, its members cannot use it (R10)."
+              checked={org.status === 'ACTIVE'}
+              onChange={async (e) => {
+                const status = e.currentTarget.checked ? 'ACTIVE' : 'DISABLED';
+                const res = await setStatus({ organizationId: org.id, status });
+                const message = failureMessage(res.data?.setOrganizationStatus, res.error, 'Organization');
+                notifications.show(message ? { color: 'red', message } : { color: 'green', message: `${org.name} is ${status === 'ACTIVE' ? 'enabled' : 'disabled'}.` });
+              }}
+            />
+          </Stack>
+        </Paper>
+      )}
+
+      <Paper withBorder p="lg" radius="md" style={{ borderColor: 'var(--mantine-color-red-3)' }}>
+        <Stack gap="md">
+          <Title order={3} size="h4" c="red.8">
+            Danger zone
+          </Title>
+          {viewer?.memberships.some((m) => m.organization.id === org.id) && (
+            <Group justify="space-between" wrap="nowrap">
+              <div>
+                <Text fw={500}>Leave this organization</Text>
+                <Text size="sm" c="dimmed">
+                  You lose access; your account and other organizations stay.
+                </Text>
+              </div>
+              <Button variant="outline" color="red" onClick={() => setDialog('leave')}>
+                Leave
+              </Button>
+            </Group>
+          )}
+          {(perms.has('org:delete') || isAdmin) && (
+            <Group justify="space-between" wrap="nowrap">
+              <div>
+                <Text fw={500}>Delete this organization</Text>
+                <Text size="sm" c="dimmed">
+                  Deletes its memberships, roles and invitations. Member accounts stay.
+                </Text>
+              </div>
+              <Button color="red" onClick={() => setDialog('delete')}>
+                Delete
+              </Button>
+            </Group>
+          )}
+        </Stack>
+      </Paper>
+
+      {dialog === 'leave' && <LeaveOrganizationDialog onClose={() => setDialog(null)} />}
+      <ConfirmDialog
+        opened={dialog === 'delete'}
+        title={`Delete ${org.name}?`}
+        confirmLabel="Delete organization"
+        typeToConfirm={org.slug}
+        onClose={() => setDialog(null)}
+        onConfirm={async () => {
+          const res = await deleteOrg({ organizationId: org.id, confirmSlug: org.slug });
+          const message = failureMessage(res.data?.deleteOrganization, res.error, 'DeletedPayload');
+          if (!message) {
+            notifications.show({ color: 'green', message: `${org.name} was deleted.` });
+            navigate('/', { replace: true });
+          }
+          return message;
+        }}
+      >
+        <Text size="sm">This cannot be undone. Every member loses access to {org.name} at once.</Text>
+      </ConfirmDialog>
+    </Stack>
+  );
 }

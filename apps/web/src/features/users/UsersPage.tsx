@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
+import { IconDots } from '@tabler/icons-react';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import {
@@ -69,7 +70,7 @@ export default function UsersPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [debounced]);
 
-  const [field, direction] = sort.split(':') as [string, string];
+  const [field, direction] = sort.split(':') as ['NAME' | 'EMAIL' | 'CREATED_AT', 'ASC' | 'DESC'];
   const variables = useMemo(
     () => ({
       slug: org.slug,
@@ -77,13 +78,12 @@ export default function UsersPage() {
       after: cursors[page] ?? null,
       search: q || null,
       roleIds: roleId ? [roleId] : null,
-      status: status === 'ACTIVE' || status === 'DISABLED' ? status : null,
+      status: status === 'ACTIVE' || status === 'DISABLED' ? (status as 'ACTIVE' | 'DISABLED') : null,
       orderBy: { field, direction },
     }),
     [org.slug, cursors, page, q, roleId, status, field, direction],
   );
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const [result] = useQuery({ query: MembersQuery, variables: variables as any });
+  const [result] = useQuery({ query: MembersQuery, variables });
   const [, setStatusMutation] = useMutation(SetMembershipStatusMutation);
   const members = result.data?.organization?.members;
   const roles = result.data?.organization?.roles ?? [];
@@ -149,7 +149,7 @@ export default function UsersPage() {
           <Menu position="bottom-end" withinPortal shadow="md">
             <Menu.Target>
               <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${m.user.email}`}>
-                ⋯
+                <IconDots size={18} />
               </ActionIcon>
             </Menu.Target>
             <Menu.Dropdown>
@@ -247,6 +247,12 @@ export default function UsersPage() {
         />
       </Group>
 
+      {result.data?.organization && result.data.organization.members === null && (
+        <Alert color="gray" variant="light" title="The member list is not visible to you">
+          Seeing who belongs to {org.name} needs the members:read permission. Ask an administrator if you need it.
+        </Alert>
+      )}
+
       {result.error && !members && (
         <Alert color="red" title="Could not load users">
           {result.error.message}
@@ -312,7 +318,7 @@ export default function UsersPage() {
         </Group>
       </Group>
 
-      {canAdd && <AddUsersDialog opened={addOpen} onClose={() => setAddOpen(false)} roles={roles} />}
+      {canAdd && addOpen && <AddUsersDialog opened={addOpen} onClose={() => setAddOpen(false)} roles={roles} />}
       {dialog?.kind === 'edit' && (
         <EditUserDialog opened userId={dialog.member.user.id} onClose={() => setDialog(null)} />
       )}

@@ -48,7 +48,7 @@ export const MembersQuery = graphql(
     $search: String
     $roleIds: [ID!]
     $status: MembershipStatus
-    $orderBy: MembershipOrder
+    $orderBy: MemberOrder
   ) {
     organization(slug: $slug) {
       id
@@ -186,8 +186,8 @@ export const LookupUserQuery = graphql(`
 `);
 
 export const ProvisionMembersMutation = graphql(`
-  mutation ProvisionMembers($input: ProvisionMembersInput!) {
-    provisionMembers(input: $input) {
+  mutation ProvisionMembers($organizationId: ID!, $members: [ProvisionMemberInput!]!) {
+    provisionMembers(organizationId: $organizationId, members: $members) {
       __typename
       ... on ProvisionMembersPayload {
         results {

@@ -1,0 +1,175 @@
+import { builder } from '../builder.ts';
+import type { Context } from '../../context.ts';
+import { isUuid } from '../../ids.ts';
+import { InvitationRef, loadersOf } from '../types/invitation.ts';
+import { OrganizationRef } from '../types/organization.ts';
+import { MembershipRef } from '../types/membership.ts';
+import { RoleRef } from '../types/role.ts';
+import { AuthPayload, deliver, Delivery, type AuthPayloadShape } from './auth.ts';
+import { Membership } from '../../modules/memberships/membership.entity.ts';
+import { Invitation } from '../../modules/invitations/invitation.entity.ts';
+import * as invitations from '../../modules/invitations/invitation.service.ts';
+import {
+  GrantCeilingError,
+  InvalidInvitationError,
+  InvitationAlreadyAcceptedError,
+  InvitationEmailMismatchError,
+  InvitationExpiredError,
+  LimitExceededError,
+  NotFoundError,
+  PolicyError,
+  RateLimitedError,
+  SignInRequiredError,
+  ValidationError,
+} from '../../errors.ts';
+
+/** Scope for mutations addressed by invitation id: the permission in the invitation's org. */
+async function invitationScope(ctx: Context, invitationId: string, permission: string) {
+  const invitation = isUuid(invitationId) ? await ctx.em.findOne(Invitation, { id: invitationId }) : null;
+  return { orgPermission: `${invitation?.organization.id ?? 'none'}:${permission}` };
+}
+
+async function freshInvitation(ctx: Context, id: string): Promise<Invitation> {
+  ctx.afterWrite();
+  return (await ctx.em.findOne(Invitation, { id }))!;
+}
+
+const InviteStatus = builder.enumType('InviteStatus', {
+  values: {
+    INVITED: { description: 'Invited and mailed (in a dry run: would be invited).' },
+    INVALID_ADDRESS: { description: 'Not an email address (dry run only; otherwise the call fails with a ValidationError).' },
+    ALREADY_MEMBER: { description: 'Skipped: already a member.' },
+    ALREADY_INVITED: { description: 'Skipped: a pending invitation exists; resend it instead.' },
+  },
+});
+
+const InviteResultRef = builder.objectRef<invitations.InviteResult>('InviteResult').implement({
+  fields: (t) => ({
+    email: t.exposeString('email'),
+    status: t.field({ type: InviteStatus, resolve: (r) => r.status }),
+    message: t.exposeString('message', { nullable: true }),
+    emailSent: t.exposeBoolean('emailSent', { description: 'False when sending the mail failed: resend later.' }),
+    invitation: t.field({
+      type: InvitationRef,
+      nullable: true,
+      description: 'The new invitation (INVITED) or the pending one (ALREADY_INVITED); null in a dry run.',
+      resolve: (r, _a, ctx) => (r.invitationId ? loadersOf(ctx).invitation.load(r.invitationId) : null),
+    }),
+  }),
+});
+
+const InviteMembersPayload = builder.objectRef<{ results: invitations.InviteResult[]; dryRun: boolean }>('InviteMembersPayload').implement({
+  isTypeOf: (v) => typeof v === 'object' && v !== null && 'results' in v && 'dryRun' in v,
+  fields: (t) => ({
+    results: t.field({ type: [InviteResultRef], description: 'One per distinct address, in input order.', resolve: (p) => p.results }),
+    dryRun: t.exposeBoolean('dryRun'),
+  }),
+});
+
+builder.mutationField('inviteMembers', (t) =>
+  t.field({
+    type: InviteMembersPayload,
+    description:
+      'Invite people by email with the given roles (R8, R3). Each `emails` entry may hold several addresses separated by commas, spaces or newlines. ' +
+      'With dryRun nothing is stored or sent: use it for a review list.',
+    errors: { types: [ValidationError, NotFoundError, GrantCeilingError, LimitExceededError, PolicyError] },
+    args: {
+      organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
+      emails: t.arg.stringList({ required: true }),
+      roleIds: t.arg.globalIDList({ required: true, for: [RoleRef] }),
+      dryRun: t.arg.boolean({ defaultValue: false }),
+    },
+    authScopes: (_r, args) => ({ orgPermission: `${args.organizationId.id}:members:invite` }),
+    resolve: async (_r, args, ctx) => {
+      const dryRun = args.dryRun ?? false;
+      const results = await invitations.inviteMembers(ctx, args.organizationId.id, args.emails, args.roleIds.map((r) => r.id), { dryRun });
+      ctx.afterWrite();
+      return { results, dryRun };
+    },
+  }),
+);
+
+const ResendInvitationPayload = builder.objectRef<{ invitation: Invitation; emailSent: boolean }>('ResendInvitationPayload').implement({
+  isTypeOf: (v) => typeof v === 'object' && v !== null && 'emailSent' in v && 'invitation' in v,
+  fields: (t) => ({
+    invitation: t.field({ type: InvitationRef, resolve: (p) => p.invitation }),
+    emailSent: t.exposeBoolean('emailSent'),
+  }),
+});
+
+builder.mutationField('resendInvitation', (t) =>
+  t.field({
+    type: ResendInvitationPayload,
+    description: 'Sends the invitation again with a new token and expiry; the old link stops working (R8). At most once a minute and 5 times a day.',
+    errors: { types: [NotFoundError, GrantCeilingError, PolicyError, RateLimitedError] },
+    args: { invitationId: t.arg.globalID({ required: true, for: [InvitationRef] }) },
+    authScopes: (_r, args, ctx) => invitationScope(ctx, args.invitationId.id, 'members:invite'),
+    resolve: async (_r, args, ctx) => {
+      const { invitationId, emailSent } = await invitations.resendInvitation(ctx, args.invitationId.id);
+      return { invitation: await freshInvitation(ctx, invitationId), emailSent };
+    },
+  }),
+);
+
+builder.mutationField('revokeInvitation', (t) =>
+  t.field({
+    type: InvitationRef,
+    description: 'Revokes a pending invitation; its link stops working at once (R8).',
+    errors: { types: [NotFoundError, GrantCeilingError, PolicyError] },
+    args: { invitationId: t.arg.globalID({ required: true, for: [InvitationRef] }) },
+    authScopes: (_r, args, ctx) => invitationScope(ctx, args.invitationId.id, 'members:invite'),
+    resolve: async (_r, args, ctx) => freshInvitation(ctx, await invitations.revokeInvitation(ctx, args.invitationId.id)),
+  }),
+);
+
+interface AcceptedShape {
+  membership: Membership;
+  auth: AuthPayloadShape | null;
+}
+
+const AcceptInvitationPayload = builder.objectRef<AcceptedShape>('AcceptInvitationPayload').implement({
+  isTypeOf: (v) => typeof v === 'object' && v !== null && 'membership' in v && 'auth' in v,
+  fields: (t) => ({
+    membership: t.field({ type: MembershipRef, resolve: (p) => p.membership }),
+    organization: t.field({ type: OrganizationRef, resolve: async (p, _a, ctx) => (await ctx.loaders.organization.load(p.membership.organization.id))! }),
+    auth: t.field({
+      type: AuthPayload,
+      nullable: true,
+      description: 'Tokens of the new account, which is now signed in; null when accepted by a signed-in user.',
+      resolve: (p) => p.auth,
+    }),
+  }),
+});
+
+builder.mutationField('acceptInvitation', (t) =>
+  t.field({
+    type: AcceptInvitationPayload,
+    description:
+      'Public (R8). Signed in with the invited email: joins the organization. Not signed in and no account with that email: ' +
+      'creates the account from firstName, lastName and password and signs it in. An existing account must sign in first (SignInRequiredError).',
+    errors: {
+      types: [
+        ValidationError,
+        InvalidInvitationError,
+        InvitationExpiredError,
+        InvitationAlreadyAcceptedError,
+        InvitationEmailMismatchError,
+        SignInRequiredError,
+        PolicyError,
+      ],
+    },
+    args: {
+      token: t.arg.string({ required: true }),
+      firstName: t.arg.string({ description: 'New accounts only.' }),
+      lastName: t.arg.string({ description: 'New accounts only.' }),
+      password: t.arg.string({ description: 'New accounts only: 12 to 256 characters, not a common password.' }),
+      refreshTokenDelivery: t.arg({ type: Delivery, defaultValue: 'RESPONSE' }),
+    },
+    resolve: async (_r, args, ctx) => {
+      const result = await invitations.acceptInvitation(ctx, args.token, { firstName: args.firstName, lastName: args.lastName, password: args.password });
+      ctx.afterWrite();
+      const membership = (await ctx.em.findOne(Membership, { id: result.membershipId }))!;
+      return { membership, auth: result.tokens ? deliver(ctx, result.tokens, args.refreshTokenDelivery ?? 'RESPONSE') : null };
+    },
+  }),
+);

@@ -1,0 +1,136 @@
+import DataLoader from 'dataloader';
+import { builder } from '../builder.ts';
+import type { Context } from '../../context.ts';
+import { OrganizationRef } from './organization.ts';
+import { RoleRef } from './role.ts';
+import { UserRef } from './user.ts';
+import { Role } from '../../modules/roles/role.entity.ts';
+import { effectiveStatus, Invitation, InvitationStatus } from '../../modules/invitations/invitation.entity.ts';
+import { countInvitations, listInvitations } from '../../modules/invitations/invitation.queries.ts';
+import type { InvitationPreview } from '../../modules/invitations/invitation.service.ts';
+import type { OutboxMail } from '../../modules/mail/mailer.ts';
+import { onlyUuids, placeholders } from '../../ids.ts';
+import { pageArgs } from '../pagination.ts';
+
+export const InvitationStatusEnum = builder.enumType('InvitationStatus', {
+  values: InvitationStatus,
+  description: 'EXPIRED is also shown for a pending invitation past its expiry.',
+});
+
+/** Per-request loaders, renewed with the request's other loaders (ctx.afterWrite). */
+const invitationLoaders = new WeakMap<object, ReturnType<typeof createInvitationLoaders>>();
+function createInvitationLoaders(ctx: Context) {
+  const em = ctx.em;
+  return {
+    invitation: new DataLoader<string, Invitation | null>(async (ids) => {
+      const rows = await em.find(Invitation, { id: [...ids] });
+      return ids.map((id) => rows.find((r) => r.id === id) ?? null);
+    }),
+    roles: new DataLoader<string, Role[]>(async (invitationIds) => {
+      const links = await em.execute<{ invitation_id: string; role_id: string }[]>(
+        `select invitation_id, role_id from invitation_role where invitation_id in (${placeholders(invitationIds)})`,
+        [...invitationIds],
+      );
+      const roles = links.length ? await em.find(Role, { id: [...new Set(links.map((l) => l.role_id))] }) : [];
+      const byId = new Map(roles.map((r) => [r.id, r]));
+      return invitationIds.map((id) =>
+        links
+          .filter((l) => l.invitation_id === id)
+          .map((l) => byId.get(l.role_id)!)
+          .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name)),
+      );
+    }),
+  };
+}
+export function loadersOf(ctx: Context) {
+  let loaders = invitationLoaders.get(ctx.loaders);
+  if (!loaders) {
+    loaders = createInvitationLoaders(ctx);
+    invitationLoaders.set(ctx.loaders, loaders);
+  }
+  return loaders;
+}
+
+/** Visible to members:read and members:invite holders of its org (R1); the token is never exposed. */
+export const InvitationRef = builder.loadableNodeRef<Invitation, string>('Invitation', {
+  id: { resolve: (inv) => inv.id },
+  load: async (ids: string[], ctx) => {
+    const valid = onlyUuids(ids);
+    if (!ctx.user || valid.length === 0) return [];
+    const [readers, inviters] = await Promise.all([ctx.orgIdsWith('members:read'), ctx.orgIdsWith('members:invite')]);
+    const rows = await ctx.em.find(Invitation, { id: valid });
+    return rows.filter((inv) => readers === 'all' || inviters === 'all' || readers.includes(inv.organization.id) || inviters.includes(inv.organization.id));
+  },
+  sort: (inv) => inv.id,
+});
+
+InvitationRef.implement({
+  isTypeOf: (value) => value instanceof Invitation,
+  fields: (t) => ({
+    email: t.exposeString('email'),
+    status: t.field({ type: InvitationStatusEnum, resolve: (inv) => effectiveStatus(inv) }),
+    roles: t.field({ type: [RoleRef], description: 'Granted on acceptance.', resolve: (inv, _a, ctx) => loadersOf(ctx).roles.load(inv.id) }),
+    organization: t.field({ type: OrganizationRef, resolve: async (inv, _a, ctx) => (await ctx.loaders.organization.load(inv.organization.id))! }),
+    invitedBy: t.field({ type: UserRef, nullable: true, resolve: (inv, _a, ctx) => (inv.inviterId ? ctx.loaders.user.load(inv.inviterId) : null) }),
+    expiresAt: t.field({ type: 'DateTime', resolve: (inv) => inv.expiresAt }),
+    sendCount: t.exposeInt('sendCount', { description: 'How many times the mail was sent (the first included).' }),
+    lastSentAt: t.field({ type: 'DateTime', resolve: (inv) => inv.lastSentAt }),
+    createdAt: t.field({ type: 'DateTime', resolve: (inv) => inv.createdAt }),
+    acceptedAt: t.field({ type: 'DateTime', nullable: true, resolve: (inv) => inv.acceptedAt ?? null }),
+    acceptedBy: t.field({ type: UserRef, nullable: true, resolve: (inv, _a, ctx) => (inv.acceptedById ? ctx.loaders.user.load(inv.acceptedById) : null) }),
+  }),
+});
+
+builder.objectFields(OrganizationRef, (t) => ({
+  invitations: t.connection(
+    {
+      type: InvitationRef,
+      nullable: true,
+      description: 'Invitations, newest first (members:read or members:invite); null without permission.',
+      // A scope map is an "any of": either permission will do.
+      authScopes: (org) => ({ orgPermission: `${org.id}:members:read`, $any: { orgPermission: `${org.id}:members:invite` } }),
+      unauthorizedResolver: () => null,
+      args: { status: t.arg({ type: [InvitationStatusEnum], description: 'Only these statuses; all when omitted.' }) },
+      resolve: async (org, args, ctx) => {
+        const page = await listInvitations(ctx.em, org.id, args.status, pageArgs(args));
+        return { ...page, totalCount: () => countInvitations(ctx.em, org.id, args.status) };
+      },
+    },
+    {
+      name: 'InvitationConnection',
+      fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount(): Promise<number> }).totalCount() }) }),
+    },
+  ),
+}));
+
+const InvitationPreviewRole = builder.objectRef<InvitationPreview['roles'][number]>('InvitationPreviewRole').implement({
+  fields: (t) => ({ key: t.exposeString('key'), name: t.exposeString('name'), description: t.exposeString('description') }),
+});
+
+export const InvitationPreviewRef = builder.objectRef<InvitationPreview>('InvitationPreview').implement({
+  description: 'What the accept page shows for a token (public).',
+  fields: (t) => ({
+    email: t.exposeString('email', { description: 'The invited address.' }),
+    status: t.field({ type: InvitationStatusEnum, resolve: (p) => p.status }),
+    expiresAt: t.field({ type: 'DateTime', resolve: (p) => p.expiresAt }),
+    organizationName: t.exposeString('organizationName'),
+    organizationSlug: t.exposeString('organizationSlug'),
+    inviterName: t.exposeString('inviterName', { nullable: true }),
+    roles: t.field({ type: [InvitationPreviewRole], resolve: (p) => p.roles }),
+    accountExists: t.exposeBoolean('accountExists', {
+      description: 'An account with the invited email exists: sign in, then accept. Otherwise accepting creates one.',
+    }),
+  }),
+});
+
+export const OutboxMailRef = builder.objectRef<OutboxMail>('OutboxMail').implement({
+  description: 'A mail kept in the development outbox (no SMTP_URL configured).',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    to: t.exposeString('to'),
+    subject: t.exposeString('subject'),
+    text: t.exposeString('text'),
+    html: t.exposeString('html'),
+    createdAt: t.field({ type: 'DateTime', resolve: (m) => m.createdAt }),
+  }),
+});

@@ -1,0 +1,51 @@
+import type { Em } from '../../db/orm.ts';
+import { Invitation, type InvitationStatus } from './invitation.entity.ts';
+import { encodeCursor, toPage, type Page } from '../../graphql/pagination.ts';
+
+/** SQL for each shown status: a PENDING row past its expiry shows as EXPIRED. */
+const STATUS_SQL: Record<InvitationStatus, string> = {
+  PENDING: `(i.status = 'PENDING' and i.expires_at > now())`,
+  EXPIRED: `(i.status = 'EXPIRED' or (i.status = 'PENDING' and i.expires_at <= now()))`,
+  ACCEPTED: `i.status = 'ACCEPTED'`,
+  REVOKED: `i.status = 'REVOKED'`,
+};
+
+function filterSql(orgId: string, statuses: readonly InvitationStatus[] | null | undefined) {
+  const where = ['i.org_id = ?'];
+  if (statuses?.length) where.push(`(${[...new Set(statuses)].map((s) => STATUS_SQL[s]).join(' or ')})`);
+  return { where, params: [orgId] as unknown[] };
+}
+
+/** An org's invitations, newest first, one keyset page in one statement. */
+export async function listInvitations(
+  em: Em,
+  orgId: string,
+  statuses: readonly InvitationStatus[] | null | undefined,
+  page: { first: number; after: [string | number | null, string | number] | undefined },
+): Promise<Page<Invitation>> {
+  const { where, params } = filterSql(orgId, statuses);
+  if (page.after) {
+    where.push(`(i.created_at, i.id) < (?::timestamptz, ?::uuid)`);
+    params.push(page.after[0], page.after[1]);
+  }
+  const rows = await em.execute<Record<string, unknown>[]>(
+    `select i.*, i.created_at::text as sort_key from invitation i
+      where ${where.join(' and ')}
+      order by i.created_at desc, i.id desc
+      limit ${page.first + 1}`,
+    params,
+  );
+  const keys = new Map<string, unknown>();
+  const invitations = rows.map(({ sort_key, ...row }) => {
+    const entity = em.map(Invitation, row);
+    keys.set(entity.id, sort_key);
+    return entity;
+  });
+  return toPage(invitations, page.first, Boolean(page.after), (inv) => encodeCursor(keys.get(inv.id), inv.id));
+}
+
+export async function countInvitations(em: Em, orgId: string, statuses: readonly InvitationStatus[] | null | undefined): Promise<number> {
+  const { where, params } = filterSql(orgId, statuses);
+  const rows = await em.execute<{ n: number }[]>(`select count(*)::int as n from invitation i where ${where.join(' and ')}`, params);
+  return Number(rows[0]?.n ?? 0);
+}

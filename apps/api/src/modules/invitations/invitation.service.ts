@@ -1,0 +1,495 @@
+import { checkRoleChange } from '@gatehouse/permissions';
+import type { Context } from '../../context.ts';
+import type { Em } from '../../db/orm.ts';
+import {
+  AuthError,
+  InvalidInvitationError,
+  InvitationAlreadyAcceptedError,
+  InvitationEmailMismatchError,
+  InvitationExpiredError,
+  LimitExceededError,
+  NotFoundError,
+  PolicyError,
+  RateLimitedError,
+  SignInRequiredError,
+  ValidationError,
+  type FieldIssue,
+} from '../../errors.ts';
+import { isUuid, placeholders } from '../../ids.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { hashToken, newOpaqueToken } from '../../auth/refresh-token.ts';
+import { hashPassword, passwordIssues } from '../../auth/passwords.ts';
+import { startSession, type IssuedTokens } from '../../auth/session.service.ts';
+import { User, displayName } from '../users/user.entity.ts';
+import {
+  findMembershipOf,
+  insertMembership,
+  lockOrganization,
+  permissionsAfterLock,
+  rolesInOrg,
+  type RoleRow,
+} from '../memberships/membership.locks.ts';
+import { requirePermission, throwRoleChangeProblems } from '../memberships/rule-errors.ts';
+import { emailIssue } from '../memberships/membership.service.ts';
+import { invitationMail } from './invitation.mail.ts';
+
+/** R8 resend limits per invitation: one send a minute, five sends (the first included) per 24 hours. */
+export const RESEND_MIN_INTERVAL_SECONDS = 60;
+export const SENDS_PER_DAY = 5;
+const DAY_SECONDS = 86_400;
+
+export type InviteStatus = 'INVITED' | 'INVALID_ADDRESS' | 'ALREADY_MEMBER' | 'ALREADY_INVITED';
+
+export interface InviteResult {
+  email: string;
+  status: InviteStatus;
+  /** The new invitation (INVITED) or the pending one (ALREADY_INVITED); null in a dry run. */
+  invitationId: string | null;
+  /** Why the address was not invited (INVALID_ADDRESS). */
+  message: string | null;
+  /** Whether the mail went out (INVITED, not a dry run). */
+  emailSent: boolean;
+}
+
+interface ParsedAddress {
+  email: string;
+  /** Index of the `emails` list entry it came from (for field paths). */
+  index: number;
+}
+
+/** Each entry may hold several addresses separated by commas, semicolons, spaces or newlines; duplicates are dropped. */
+export function parseEmailList(entries: readonly string[]): ParsedAddress[] {
+  const seen = new Set<string>();
+  const out: ParsedAddress[] = [];
+  entries.forEach((entry, index) => {
+    for (const part of entry.split(/[\s,;]+/)) {
+      const email = part.trim().replace(/^<(.*)>$/, '$1').toLowerCase();
+      if (email === '' || seen.has(email)) continue;
+      seen.add(email);
+      out.push({ email, index });
+    }
+  });
+  return out;
+}
+
+interface PendingMail {
+  to: string;
+  token: string;
+  organizationName: string;
+  inviterName: string | null;
+  roleNames: string[];
+  expiresAt: Date;
+}
+
+/** Mail goes out after the commit, so a rolled-back change never sends a live token. A failed send is logged, never thrown. */
+async function sendInvitationMail(ctx: Context, mail: PendingMail): Promise<boolean> {
+  try {
+    await ctx.app.mailer.send(invitationMail({ ...mail, publicUrl: ctx.app.config.publicUrl }));
+    return true;
+  } catch (error) {
+    // Only the error message: the mail body carries the token.
+    ctx.app.log.error({ to: mail.to, error: error instanceof Error ? error.message : String(error) }, 'invitation mail failed');
+    return false;
+  }
+}
+
+const expiryFrom = (ctx: Context) => new Date(Date.now() + ctx.app.config.invitationTtlDays * 86_400_000);
+const roleKeys = (roles: RoleRow[]) => roles.map((r) => r.key);
+
+/**
+ * R8: invite people by email (R3 applies to the roles). Invalid addresses are a ValidationError
+ * naming `emails.<i>` and nothing is stored; members and people already invited are skipped and
+ * reported. With `dryRun`, nothing is stored or sent and invalid addresses are reported per address,
+ * so a UI can show a review list first.
+ */
+export async function inviteMembers(
+  ctx: Context,
+  orgId: string,
+  emails: readonly string[],
+  roleIds: readonly string[],
+  options: { dryRun?: boolean } = {},
+): Promise<InviteResult[]> {
+  const user = ctx.user;
+  if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
+  const dryRun = options.dryRun ?? false;
+  const policy = ctx.app.preset.policy;
+  if (!policy.invitations) throw new PolicyError('This platform does not use invitations; add people directly');
+  const parsed = parseEmailList(emails);
+  if (parsed.length === 0) throw ValidationError.field('emails', 'Enter at least one email address');
+  const invalid = parsed.map((a) => ({ ...a, problem: emailIssue(a.email) })).filter((a) => a.problem);
+  if (invalid.length && !dryRun) {
+    throw new ValidationError(invalid.map((a) => ({ path: ['emails', String(a.index)], message: `${a.email}: ${a.problem}` })));
+  }
+  const valid = parsed.filter((a) => !emailIssue(a.email));
+  if (valid.length > policy.bulkLimit) {
+    throw new LimitExceededError(`Invite at most ${policy.bulkLimit} people at a time`, policy.bulkLimit);
+  }
+
+  const mails: PendingMail[] = [];
+  const results = await ctx.em.transactional(async (tx) => {
+    if (!isUuid(orgId)) throw new NotFoundError('Organization');
+    const org = await lockOrganization(tx, orgId);
+    const actorPerms = await permissionsAfterLock(tx, orgId, user);
+    requirePermission(actorPerms, 'members:invite');
+    const { roles, unknown } = await rolesInOrg(tx, orgId, roleIds);
+    if (unknown.length) throw new ValidationError(unknown.map((i) => ({ path: ['roleIds', String(i)], message: 'Not a role of this organization' })));
+    // R3 (and R6): the roles granted on acceptance must be within the inviter's own permissions.
+    throwRoleChangeProblems(
+      checkRoleChange({ actorUserId: user.id, targetUserId: 'invitee', actorPerms, currentRoles: [], nextRoles: roles, policy }),
+    );
+
+    const addresses = valid.map((a) => a.email);
+    const members = new Set(
+      addresses.length
+        ? (await tx.execute<{ email: string }[]>(
+            `select lower(u.email) as email from membership m join "user" u on u.id = m.user_id
+              where m.org_id = ? and lower(u.email) in (${placeholders(addresses)})`,
+            [orgId, ...addresses],
+          )).map((r) => r.email)
+        : [],
+    );
+    const pending = new Map(
+      (addresses.length
+        ? await tx.execute<{ id: string; email: string; expired: boolean }[]>(
+            `select id, lower(email) as email, expires_at <= now() as expired from invitation
+              where org_id = ? and status = 'PENDING' and lower(email) in (${placeholders(addresses)})`,
+            [orgId, ...addresses],
+          )
+        : []
+      ).map((r) => [r.email, r]),
+    );
+
+    const out: InviteResult[] = [];
+    const expiresAt = expiryFrom(ctx);
+    for (const address of parsed) {
+      const { email } = address;
+      const problem = emailIssue(email);
+      if (problem) {
+        out.push({ email, status: 'INVALID_ADDRESS', invitationId: null, message: problem, emailSent: false });
+        continue;
+      }
+      if (members.has(email)) {
+        out.push({ email, status: 'ALREADY_MEMBER', invitationId: null, message: null, emailSent: false });
+        continue;
+      }
+      const open = pending.get(email);
+      if (open && !open.expired) {
+        out.push({ email, status: 'ALREADY_INVITED', invitationId: open.id, message: null, emailSent: false });
+        continue;
+      }
+      if (dryRun) {
+        out.push({ email, status: 'INVITED', invitationId: null, message: null, emailSent: false });
+        continue;
+      }
+      // An expired pending invitation gives way to the new one (one pending per org and email).
+      if (open) await tx.execute(`update invitation set status = 'EXPIRED' where id = ?`, [open.id]);
+      const id = crypto.randomUUID();
+      const { token, hash } = newOpaqueToken();
+      await tx.execute(
+        `insert into invitation (id, org_id, email, token_hash, status, expires_at, inviter_id) values (?, ?, ?, ?, 'PENDING', ?, ?)`,
+        [id, orgId, email, hash, expiresAt, user.id],
+      );
+      if (roles.length) {
+        await tx.execute(
+          `insert into invitation_role (invitation_id, role_id) values ${roles.map(() => '(?, ?)').join(', ')}`,
+          roles.flatMap((r) => [id, r.id]),
+        );
+      }
+      mails.push({ to: email, token, organizationName: org.name, inviterName: displayName(user), roleNames: roles.map((r) => r.name), expiresAt });
+      out.push({ email, status: 'INVITED', invitationId: id, message: null, emailSent: false });
+    }
+    const invited = out.filter((r) => r.status === 'INVITED' && r.invitationId);
+    if (invited.length) {
+      recordAudit(tx, ctx.actor, {
+        orgId,
+        action: 'invitations.sent',
+        target: { type: 'Organization', id: orgId, label: org.slug },
+        after: {
+          roles: roleKeys(roles),
+          expiresAt: expiresAt.toISOString(),
+          invitations: invited.map((r) => ({ id: r.invitationId, email: r.email })),
+          skipped: out.filter((r) => r.status !== 'INVITED').map((r) => ({ email: r.email, outcome: r.status })),
+        },
+      });
+    }
+    return out;
+  });
+
+  const sent = await Promise.all(mails.map((m) => sendInvitationMail(ctx, m)));
+  mails.forEach((m, i) => {
+    const result = results.find((r) => r.email === m.to);
+    if (result) result.emailSent = sent[i]!;
+  });
+  return results;
+}
+
+interface LockedInvitation {
+  id: string;
+  org_id: string;
+  email: string;
+  token_hash: string;
+  status: 'PENDING' | 'ACCEPTED' | 'REVOKED' | 'EXPIRED';
+  expires_at: Date;
+  expired: boolean;
+  inviter_id: string | null;
+  send_count: number;
+  seconds_since_sent: number;
+  window_age_seconds: number;
+  send_window_count: number;
+}
+
+const LOCK_COLUMNS = `id, org_id, email, token_hash, status, expires_at, expires_at <= now() as expired, inviter_id, send_count,
+  extract(epoch from (now() - last_sent_at))::float8 as seconds_since_sent,
+  extract(epoch from (now() - send_window_started_at))::float8 as window_age_seconds, send_window_count`;
+
+async function rolesOfInvitation(tx: Em, invitationId: string): Promise<RoleRow[]> {
+  return tx.execute<RoleRow[]>(
+    `select r.id, r.key, r.name, r.permissions, r.builtin from invitation_role ir join role r on r.id = ir.role_id
+      where ir.invitation_id = ? order by r.position, r.name`,
+    [invitationId],
+  );
+}
+
+/**
+ * Locks the invitation's org, then the invitation row, and reads the actor's permissions after the
+ * lock. An invitation of an org where the actor may not see invitations answers as non-existent (R1).
+ */
+async function lockInvitationForAdmin(tx: Em, ctx: Context, invitationId: string) {
+  const user = ctx.user;
+  if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
+  const found = isUuid(invitationId)
+    ? (await tx.execute<{ org_id: string }[]>(`select org_id from invitation where id = ?`, [invitationId]))[0]
+    : undefined;
+  if (!found) throw new NotFoundError('Invitation');
+  const org = await lockOrganization(tx, found.org_id);
+  const invitation = (await tx.execute<LockedInvitation[]>(`select ${LOCK_COLUMNS} from invitation where id = ? for update`, [invitationId]))[0];
+  if (!invitation) throw new NotFoundError('Invitation');
+  const actorPerms = await permissionsAfterLock(tx, invitation.org_id, user);
+  if (!actorPerms.has('members:read') && !actorPerms.has('members:invite')) throw new NotFoundError('Invitation');
+  requirePermission(actorPerms, 'members:invite');
+  const roles = await rolesOfInvitation(tx, invitation.id);
+  // R3: re-sending or revoking an invitation grants or takes away its roles.
+  throwRoleChangeProblems(
+    checkRoleChange({ actorUserId: user.id, targetUserId: 'invitee', actorPerms, currentRoles: [], nextRoles: roles, policy: { ...ctx.app.preset.policy, ownerModel: 'multiple' } }),
+    { ignore: ['NO_ROLES', 'TOO_MANY_ROLES'] },
+  );
+  return { org, invitation, roles, user };
+}
+
+const target = (inv: { id: string; email: string }) => ({ type: 'Invitation', id: inv.id, label: inv.email });
+
+/** R8: a new token (the old one stops working) and a new expiry; rate-limited per invitation. */
+export async function resendInvitation(ctx: Context, invitationId: string): Promise<{ invitationId: string; emailSent: boolean }> {
+  let mail: PendingMail | undefined;
+  const id = await ctx.em.transactional(async (tx) => {
+    const { org, invitation, roles, user } = await lockInvitationForAdmin(tx, ctx, invitationId);
+    if (invitation.status !== 'PENDING') throw new PolicyError(`This invitation is ${invitation.status.toLowerCase()}; send a new one instead`);
+    if (invitation.seconds_since_sent < RESEND_MIN_INTERVAL_SECONDS) {
+      const wait = Math.max(1, Math.ceil(RESEND_MIN_INTERVAL_SECONDS - invitation.seconds_since_sent));
+      throw new RateLimitedError(`This invitation was just sent; try again in ${wait} seconds`, wait);
+    }
+    const windowOpen = invitation.window_age_seconds < DAY_SECONDS;
+    if (windowOpen && invitation.send_window_count >= SENDS_PER_DAY) {
+      const wait = Math.max(1, Math.ceil(DAY_SECONDS - invitation.window_age_seconds));
+      throw new RateLimitedError(`This invitation was sent ${SENDS_PER_DAY} times in the last day; try again later`, wait);
+    }
+    const { token, hash } = newOpaqueToken();
+    const expiresAt = expiryFrom(ctx);
+    await tx.execute(
+      `update invitation set token_hash = ?, expires_at = ?, send_count = send_count + 1, last_sent_at = now(),
+              send_window_started_at = ${windowOpen ? 'send_window_started_at' : 'now()'},
+              send_window_count = ${windowOpen ? 'send_window_count + 1' : '1'}
+        where id = ?`,
+      [hash, expiresAt, invitation.id],
+    );
+    recordAudit(tx, ctx.actor, {
+      orgId: invitation.org_id,
+      action: 'invitation.resent',
+      target: target(invitation),
+      before: { sendCount: invitation.send_count, expiresAt: new Date(invitation.expires_at).toISOString() },
+      after: { sendCount: invitation.send_count + 1, expiresAt: expiresAt.toISOString() },
+    });
+    mail = { to: invitation.email, token, organizationName: org.name, inviterName: displayName(user), roleNames: roles.map((r) => r.name), expiresAt };
+    return invitation.id;
+  });
+  const emailSent = mail ? await sendInvitationMail(ctx, mail) : false;
+  return { invitationId: id, emailSent };
+}
+
+/** R8: the token stops working at once. Revoking a revoked invitation changes nothing. */
+export async function revokeInvitation(ctx: Context, invitationId: string): Promise<string> {
+  return ctx.em.transactional(async (tx) => {
+    const { invitation, roles } = await lockInvitationForAdmin(tx, ctx, invitationId);
+    if (invitation.status === 'REVOKED') return invitation.id;
+    if (invitation.status !== 'PENDING') throw new PolicyError(`This invitation is ${invitation.status.toLowerCase()}; it cannot be revoked`);
+    await tx.execute(`update invitation set status = 'REVOKED', revoked_at = now() where id = ?`, [invitation.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: invitation.org_id,
+      action: 'invitation.revoked',
+      target: target(invitation),
+      before: { status: invitation.expired ? 'EXPIRED' : 'PENDING', roles: roleKeys(roles) },
+      after: { status: 'REVOKED' },
+    });
+    return invitation.id;
+  });
+}
+
+// ---------------------------------------------------------------- accepting (public, by token)
+
+/** Tokens are 43 base64url characters; anything else is answered like an unknown token without a query. */
+function tokenHashOf(token: string): string | undefined {
+  const trimmed = token.trim();
+  return /^[A-Za-z0-9_-]{20,200}$/.test(trimmed) ? hashToken(trimmed) : undefined;
+}
+
+export interface InvitationPreview {
+  email: string;
+  status: 'PENDING' | 'ACCEPTED' | 'EXPIRED';
+  expiresAt: Date;
+  organizationName: string;
+  organizationSlug: string;
+  inviterName: string | null;
+  roles: { key: string; name: string; description: string }[];
+  /** Whether an account with the invited email exists (sign in to accept) or one is created. */
+  accountExists: boolean;
+}
+
+/** What the accept page shows. Unknown, revoked and replaced tokens all answer null. */
+export async function previewInvitation(em: Em, token: string): Promise<InvitationPreview | null> {
+  const hash = tokenHashOf(token);
+  if (!hash) return null;
+  const row = (await em.execute<{
+    id: string; email: string; status: string; expires_at: Date; expired: boolean; org_name: string; org_slug: string;
+    first_name: string | null; last_name: string | null; inviter_email: string | null; account_exists: boolean;
+  }[]>(
+    `select i.id, i.email, i.status, i.expires_at, i.expires_at <= now() as expired, o.name as org_name, o.slug as org_slug,
+            u.first_name, u.last_name, u.email as inviter_email,
+            exists (select 1 from "user" x where lower(x.email) = lower(i.email)) as account_exists
+       from invitation i join organization o on o.id = i.org_id left join "user" u on u.id = i.inviter_id
+      where i.token_hash = ?`,
+    [hash],
+  ))[0];
+  if (!row || row.status === 'REVOKED') return null;
+  const roles = await em.execute<{ key: string; name: string; description: string }[]>(
+    `select r.key, r.name, r.description from invitation_role ir join role r on r.id = ir.role_id where ir.invitation_id = ? order by r.position, r.name`,
+    [row.id],
+  );
+  const status = row.status === 'ACCEPTED' ? 'ACCEPTED' : row.status === 'EXPIRED' || row.expired ? 'EXPIRED' : 'PENDING';
+  return {
+    email: row.email,
+    status,
+    expiresAt: new Date(row.expires_at),
+    organizationName: row.org_name,
+    organizationSlug: row.org_slug,
+    inviterName: row.inviter_email ? displayName({ firstName: row.first_name ?? '', lastName: row.last_name ?? '', email: row.inviter_email }) : null,
+    roles,
+    accountExists: row.account_exists,
+  };
+}
+
+export interface AcceptInput {
+  firstName?: string | null;
+  lastName?: string | null;
+  password?: string | null;
+}
+
+export interface AcceptResult {
+  membershipId: string;
+  orgId: string;
+  userId: string;
+  /** Tokens of a new session, when a new account was created. */
+  tokens: IssuedTokens | null;
+}
+
+/** Typed refusal of a token in a state that cannot be accepted; revoked and replaced tokens answer like unknown ones. */
+function assertAcceptable(inv: { status: string; expired: boolean } | undefined): void {
+  if (!inv || inv.status === 'REVOKED') throw new InvalidInvitationError();
+  if (inv.status === 'ACCEPTED') throw new InvitationAlreadyAcceptedError();
+  if (inv.status === 'EXPIRED' || inv.expired) throw new InvitationExpiredError();
+}
+
+function newAccountIssues(input: AcceptInput, email: string): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const firstName = input.firstName?.trim() ?? '';
+  const lastName = input.lastName?.trim() ?? '';
+  if (firstName === '') issues.push({ path: ['firstName'], message: 'Enter your first name' });
+  else if (firstName.length > 100) issues.push({ path: ['firstName'], message: 'Use at most 100 characters' });
+  if (lastName.length > 100) issues.push({ path: ['lastName'], message: 'Use at most 100 characters' });
+  if (!input.password) issues.push({ path: ['password'], message: 'Choose a password' });
+  else issues.push(...passwordIssues(input.password, ['password'], { email }));
+  return issues;
+}
+
+/**
+ * R8: a signed-in user whose email matches joins the org; a new person creates an account and is
+ * signed in; an existing account must sign in first. The org row and then the invitation row are
+ * locked, so two simultaneous accepts of one token give exactly one membership.
+ */
+export async function acceptInvitation(ctx: Context, token: string, input: AcceptInput): Promise<AcceptResult> {
+  const hash = tokenHashOf(token);
+  if (!hash) throw new InvalidInvitationError();
+  const found = (await ctx.em.execute<{ id: string; org_id: string; email: string; status: string; expired: boolean }[]>(
+    `select id, org_id, email, status, expires_at <= now() as expired from invitation where token_hash = ?`,
+    [hash],
+  ))[0];
+  assertAcceptable(found);
+  const email = found!.email.toLowerCase();
+  const signedIn = ctx.user;
+  let passwordHash: string | undefined;
+  if (signedIn) {
+    if (signedIn.email.toLowerCase() !== email) throw new InvitationEmailMismatchError();
+  } else {
+    if ((await ctx.em.execute(`select 1 from "user" where lower(email) = ?`, [email])).length) throw new SignInRequiredError(email);
+    const issues = newAccountIssues(input, email);
+    if (issues.length) throw new ValidationError(issues);
+    passwordHash = await hashPassword(input.password!); // outside the transaction: argon2 is deliberately slow
+  }
+
+  return ctx.em.transactional(async (tx) => {
+    const org = await lockOrganization(tx, found!.org_id);
+    const inv = (await tx.execute<LockedInvitation[]>(`select ${LOCK_COLUMNS} from invitation where id = ? for update`, [found!.id]))[0];
+    // Re-checked under the lock: a concurrent accept, revoke or resend may have won.
+    assertAcceptable(inv?.token_hash === hash ? inv : undefined);
+    if (org.status !== 'ACTIVE') throw new PolicyError('This organization is disabled');
+
+    let userId: string;
+    let created = false;
+    if (signedIn) {
+      userId = signedIn.id;
+    } else {
+      if ((await tx.execute(`select 1 from "user" where lower(email) = ?`, [email])).length) throw new SignInRequiredError(email);
+      userId = crypto.randomUUID();
+      await tx.execute(
+        `insert into "user" (id, email, first_name, last_name, password_hash, must_change_password) values (?, ?, ?, ?, ?, false)`,
+        [userId, email, input.firstName!.trim(), input.lastName?.trim() ?? '', passwordHash],
+      );
+      created = true;
+    }
+
+    let roles = await rolesOfInvitation(tx, inv!.id);
+    if (roles.length === 0) {
+      // Every role of the invitation was deleted meanwhile: the preset's default role.
+      roles = await tx.execute<RoleRow[]>(`select id, key, name, permissions, builtin from role where org_id = ? and key = ?`, [org.id, ctx.app.preset.defaultRoleKey]);
+    }
+    const existing = await findMembershipOf(tx, org.id, userId);
+    const membershipId = existing?.id ?? (await insertMembership(tx, { orgId: org.id, userId, roleIds: roles.map((r) => r.id), addedById: inv!.inviter_id }));
+    await tx.execute(`update invitation set status = 'ACCEPTED', accepted_at = now(), accepted_by_id = ? where id = ?`, [userId, inv!.id]);
+    const actor = signedIn ? ctx.actor : { ...ctx.actor, userId, label: email };
+    recordAudit(tx, actor, {
+      orgId: org.id,
+      action: 'invitation.accepted',
+      target: target(inv!),
+      before: { status: 'PENDING' },
+      after: {
+        status: 'ACCEPTED',
+        userId,
+        membershipId,
+        accountCreated: created,
+        alreadyMember: Boolean(existing),
+        roles: existing ? [] : roleKeys(roles),
+      },
+    });
+    const tokens = created ? await startSession(ctx.app, tx, await tx.findOneOrFail(User, { id: userId }), actor) : null;
+    return { membershipId, orgId: org.id, userId, tokens };
+  });
+}

@@ -1,0 +1,92 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.ts';
+import { emOf, type Em, type Orm } from '../../db/orm.ts';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface Mailer {
+  /** smtp: delivered to SMTP_URL; outbox: no SMTP configured, kept in the mail_outbox table. */
+  readonly mode: 'smtp' | 'outbox';
+  send(message: MailMessage): Promise<void>;
+  close(): void;
+}
+
+/** SMTP through nodemailer when SMTP_URL is set, else the development outbox. */
+export function createMailer(config: Config, orm: Orm, log: Logger): Mailer {
+  if (config.smtpUrl) return smtpMailer(config.smtpUrl, config.mailFrom);
+  if (config.env === 'production') {
+    log.warn('SMTP_URL is not set: mail is kept in the development outbox (platform admins read it with the devOutbox query)');
+  }
+  return outboxMailer(orm, log, config.env !== 'production');
+}
+
+function smtpMailer(smtpUrl: string, from: string): Mailer {
+  // Never logs message bodies: they carry single-use tokens.
+  const transport: Transporter = nodemailer.createTransport(smtpUrl);
+  return {
+    mode: 'smtp',
+    async send(message) {
+      await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text, html: message.html });
+    },
+    close: () => transport.close(),
+  };
+}
+
+function outboxMailer(orm: Orm, log: Logger, printToLog: boolean): Mailer {
+  return {
+    mode: 'outbox',
+    async send(message) {
+      await emOf(orm).execute(
+        `insert into mail_outbox (id, to_address, subject, text_body, html_body) values (?, ?, ?, ?, ?)`,
+        [crypto.randomUUID(), message.to, message.subject, message.text, message.html],
+      );
+      // Only without SMTP (the embedded development default): the body, with its link and token, is
+      // printed so that a developer on a fresh machine can follow it. With SMTP_URL set, or in
+      // production, mail bodies never reach the log.
+      if (printToLog) log.info({ to: message.to, subject: message.subject }, `development mail (no SMTP_URL configured):\n${message.text}`);
+    },
+    close: () => {},
+  };
+}
+
+export interface OutboxMail {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  createdAt: Date;
+  /** created_at as text (microseconds kept), for the keyset cursor. */
+  sortKey: string;
+}
+
+/** Newest first, keyset-paginated on (created_at, id). */
+export async function listOutbox(
+  em: Em,
+  filter: { to?: string | null },
+  page: { first: number; after: [string | number | null, string | number] | undefined },
+): Promise<OutboxMail[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.to?.trim()) {
+    where.push('lower(to_address) = ?');
+    params.push(filter.to.trim().toLowerCase());
+  }
+  if (page.after) {
+    where.push('(created_at, id) < (?::timestamptz, ?::uuid)');
+    params.push(page.after[0], page.after[1]);
+  }
+  const rows = await em.execute<{ id: string; to_address: string; subject: string; text_body: string; html_body: string; created_at: Date | string; sort_key: string }[]>(
+    `select id, to_address, subject, text_body, html_body, created_at, created_at::text as sort_key from mail_outbox
+      ${where.length ? `where ${where.join(' and ')}` : ''}
+      order by created_at desc, id desc limit ${page.first + 1}`,
+    params,
+  );
+  return rows.map((r) => ({ id: r.id, to: r.to_address, subject: r.subject, text: r.text_body, html: r.html_body, createdAt: new Date(r.created_at), sortKey: r.sort_key }));
+}

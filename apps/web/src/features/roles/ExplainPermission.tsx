@@ -1,0 +1,101 @@
+import { useState } from 'react';
+import { Alert, Badge, Group, Paper, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useQuery } from 'urql';
+import { graphql } from '../../graphql/graphql.ts';
+import { useOrg } from '../orgs/org-context.ts';
+
+const MemberChoicesQuery = graphql(`
+  query ExplainMemberChoices($slug: String!) {
+    organization(slug: $slug) {
+      id
+      members(first: 100, orderBy: { field: NAME, direction: ASC }) {
+        edges {
+          node {
+            id
+            user {
+              id
+              email
+              displayName
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+const ExplainQuery = graphql(`
+  query ExplainPermission($organizationId: ID!, $userId: ID!, $permission: String!) {
+    explainPermission(organizationId: $organizationId, userId: $userId, permission: $permission) {
+      permission
+      allowed
+      known
+      membershipActive
+      grantedBy {
+        id
+        name
+      }
+    }
+  }
+`);
+
+/** "Why can (or can't) this member do X?": which of their roles grant a permission. */
+export function ExplainPermission({ catalog }: { catalog: { resource: string; permissions: { key: string; description: string }[] }[] }) {
+  const { org } = useOrg();
+  const [userId, setUserId] = useState<string | null>(null);
+  const [permission, setPermission] = useState<string | null>(null);
+  const [members] = useQuery({ query: MemberChoicesQuery, variables: { slug: org.slug } });
+  const [answer] = useQuery({
+    query: ExplainQuery,
+    variables: { organizationId: org.id, userId: userId ?? '', permission: permission ?? '' },
+    pause: !userId || !permission,
+  });
+  const result = answer.data?.explainPermission;
+  const people = members.data?.organization?.members?.edges.map((e) => e.node.user) ?? [];
+
+  return (
+    <Paper withBorder p="md" radius="md">
+      <Stack gap="sm">
+        <Title order={3} size="h4">
+          Check a permission
+        </Title>
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+          <Select
+            label="Member"
+            placeholder="Choose a member"
+            searchable
+            data={people.map((u) => ({ value: u.id, label: u.displayName || u.email }))}
+            value={userId}
+            onChange={setUserId}
+          />
+          <Select
+            label="Permission"
+            placeholder="e.g. deployments:create"
+            searchable
+            data={catalog.map((g) => ({ group: g.resource, items: g.permissions.map((p) => ({ value: p.key, label: p.key })) }))}
+            value={permission}
+            onChange={setPermission}
+          />
+        </SimpleGrid>
+        {answer.error && <Alert color="red">{answer.error.message}</Alert>}
+        {userId && permission && result === null && <Text size="sm">Not a member of {org.name}.</Text>}
+        {result && (
+          <Group gap="xs" data-testid="explain-result">
+            <Badge color={result.allowed ? 'green' : 'gray'} variant="light">
+              {result.allowed ? 'Allowed' : 'Not allowed'}
+            </Badge>
+            <Text size="sm">
+              {result.allowed
+                ? `Granted by ${result.grantedBy.map((r) => r.name).join(', ')}.`
+                : !result.membershipActive
+                  ? 'The membership is disabled.'
+                  : result.grantedBy.length > 0
+                    ? `Held through ${result.grantedBy.map((r) => r.name).join(', ')}, but not in effect.`
+                    : 'None of their roles grants it.'}
+            </Text>
+          </Group>
+        )}
+      </Stack>
+    </Paper>
+  );
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { AddUsersDialog } from './AddUsersDialog.tsx';
+import { OrgContext } from '../orgs/org-context.ts';
+import { mockClient, renderWith } from '../../test/render.tsx';
+import { ROLES, orgContext } from '../../test/org.ts';
+
+function respond(name: string, variables: Record<string, unknown>) {
+  if (name === 'LookupUser') {
+    const existing = variables.email === 'erin@example.com';
+    return {
+      lookupUser: {
+        __typename: 'UserLookup',
+        email: variables.email,
+        exists: existing,
+        firstName: existing ? 'Erin' : null,
+        lastName: existing ? 'Existing' : null,
+        alreadyMember: false,
+      },
+    };
+  }
+  if (name === 'ProvisionMembers') {
+    return {
+      provisionMembers: {
+        __typename: 'ProvisionMembersPayload',
+        results: [
+          { __typename: 'ProvisionResult', email: 'nora@example.com', status: 'CREATED', temporaryPassword: 'Temp-Pass-1234-abcd', membership: { __typename: 'Membership', id: 'm1' } },
+          { __typename: 'ProvisionResult', email: 'erin@example.com', status: 'ADDED', temporaryPassword: null, membership: { __typename: 'Membership', id: 'm2' } },
+        ],
+      },
+    };
+  }
+  return undefined;
+}
+
+describe('AddUsersDialog (R7)', () => {
+  it('looks addresses up: existing accounts show their name, new ones ask for it; temporary passwords are shown once', async () => {
+    const { client, calls } = mockClient(respond);
+    const user = userEvent.setup();
+    renderWith(
+      <OrgContext value={orgContext('admin')}>
+        <AddUsersDialog opened onClose={() => {}} roles={ROLES} />
+      </OrgContext>,
+      { client },
+    );
+    const row0 = screen.getByTestId('add-row-0');
+    await user.type(within(row0).getByLabelText(/Email/), 'nora@example.com');
+    await user.click(within(row0).getByRole('button', { name: 'Look up' }));
+    await within(row0).findByText(/No account yet/);
+    await user.type(within(row0).getByLabelText('First name'), 'Nora');
+    await user.type(within(row0).getByLabelText('Last name'), 'New');
+    // Admins cannot grant the top role (R3); the least privileged role is preselected.
+    expect(within(row0).getByRole('checkbox', { name: 'Owner' })).toBeDisabled();
+    expect(within(row0).getByRole('checkbox', { name: 'Viewer' })).toBeChecked();
+
+    await user.click(screen.getByRole('button', { name: /Add another/ }));
+    const row1 = screen.getByTestId('add-row-1');
+    await user.type(within(row1).getByLabelText(/Email/), 'erin@example.com');
+    await user.click(within(row1).getByRole('button', { name: 'Look up' }));
+    expect(await within(row1).findByTestId('existing-account')).toHaveTextContent('Erin Existing');
+    expect(within(row1).queryByLabelText('First name')).toBeNull();
+
+    await user.click(screen.getByRole('button', { name: 'Add 2 users' }));
+    expect(await screen.findByText('Account created')).toBeInTheDocument();
+    expect(screen.getByTestId('temporary-password')).toHaveTextContent('Temp-Pass-1234-abcd');
+    expect(screen.getByRole('button', { name: /Copy password/ })).toBeInTheDocument();
+
+    const provision = calls.find((c) => c.name === 'ProvisionMembers')!;
+    expect(provision.variables).toEqual({
+      organizationId: 'org-1',
+      members: [
+        { email: 'nora@example.com', firstName: 'Nora', lastName: 'New', roleIds: ['viewer'] },
+        { email: 'erin@example.com', firstName: 'Erin', lastName: 'Existing', roleIds: ['viewer'] },
+      ],
+    });
+  });
+
+  it('refuses to submit a row that was not looked up', async () => {
+    const { client, calls } = mockClient(respond);
+    const user = userEvent.setup();
+    renderWith(
+      <OrgContext value={orgContext('owner')}>
+        <AddUsersDialog opened onClose={() => {}} roles={ROLES} />
+      </OrgContext>,
+      { client },
+    );
+    await user.type(screen.getByLabelText(/Email/), 'someone@example.com');
+    await user.click(screen.getByRole('button', { name: 'Add user' }));
+    expect(await screen.findByText('Look the address up first.')).toBeInTheDocument();
+    await waitFor(() => expect(calls.some((c) => c.name === 'ProvisionMembers')).toBe(false));
+  });
+});

@@ -1,0 +1,343 @@
+import { useEffect, useState } from 'react';
+import { Alert, Anchor, Badge, Button, Group, Loader, Modal, Paper, Select, Stack, Tabs, Text, TextInput } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { Link } from 'react-router';
+import { useClient, useMutation, useQuery } from 'urql';
+import { expandPermissions } from '@gatehouse/permissions';
+import { graphql } from '../../graphql/graphql.ts';
+import { useViewer } from '../../app/viewer.ts';
+import { RoleSelector } from '../../components/RoleSelector.tsx';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { failureMessage, fieldErrors } from '../../lib/errors.ts';
+import { fullName } from '../../lib/format.ts';
+import { isOwnerRole, roleToggleReason } from '../../lib/role-rules.ts';
+import { useOptionalOrg } from '../orgs/org-context.ts';
+import {
+  GrantOrganizationAccessMutation, RemoveMemberMutation, SetMemberRolesMutation, UpdateUserMutation, UserAccessQuery, type OrgRole,
+} from './queries.ts';
+
+type AccessUser = Extract<NonNullable<ReturnType<typeof useUserAccess>['user']>, { __typename: 'User' }>;
+type AccessMembership = AccessUser['memberships'][number];
+
+function useUserAccess(userId: string) {
+  const [result] = useQuery({ query: UserAccessQuery, variables: { userId } });
+  const node = result.data?.node;
+  return { user: node?.__typename === 'User' ? node : null, fetching: result.fetching, error: result.error };
+}
+
+/** Edit a user: Basic info and Organization access tabs (seed 002). */
+export function EditUserDialog({ opened, userId, onClose }: { opened: boolean; userId: string; onClose(): void }) {
+  const { user, fetching, error } = useUserAccess(userId);
+  return (
+    <Modal opened={opened} onClose={onClose} title={user ? `Edit ${fullName(user)}` : 'Edit user'} size="xl">
+      {!user && fetching && <Loader size="sm" />}
+      {!user && !fetching && <Alert color="red">{error?.message ?? 'This user is not visible to you.'}</Alert>}
+      {user && (
+        <Tabs defaultValue="basic" keepMounted={false}>
+          <Tabs.List>
+            <Tabs.Tab value="basic">Basic info</Tabs.Tab>
+            <Tabs.Tab value="access">Organization access</Tabs.Tab>
+          </Tabs.List>
+          <Tabs.Panel value="basic" pt="md">
+            <BasicInfo user={user as AccessUser} onSaved={onClose} />
+          </Tabs.Panel>
+          <Tabs.Panel value="access" pt="md">
+            <OrganizationAccess user={user as AccessUser} />
+          </Tabs.Panel>
+        </Tabs>
+      )}
+    </Modal>
+  );
+}
+
+function BasicInfo({ user, onSaved }: { user: AccessUser; onSaved(): void }) {
+  const [, update] = useMutation(UpdateUserMutation);
+  const [email, setEmail] = useState(user.email);
+  const [firstName, setFirstName] = useState(user.firstName);
+  const [lastName, setLastName] = useState(user.lastName);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const changed = email !== user.email || firstName !== user.firstName || lastName !== user.lastName;
+
+  async function save() {
+    setBusy(true);
+    setErrors({});
+    setFormError(null);
+    const res = await update({ input: { userId: user.id, email: email.trim(), firstName: firstName.trim(), lastName: lastName.trim() } });
+    setBusy(false);
+    const payload = res.data?.updateUser;
+    if (payload?.__typename === 'User') {
+      notifications.show({ color: 'green', message: 'Saved.' });
+      onSaved();
+      return;
+    }
+    if (payload?.__typename === 'ValidationError') return setErrors(fieldErrors(payload));
+    if (payload?.__typename === 'ConflictError') return setErrors({ [payload.path.at(-1) ?? 'email']: payload.message });
+    setFormError(failureMessage(payload, res.error, 'User'));
+  }
+
+  return (
+    <Stack gap="sm">
+      <TextInput label="Email" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={errors.email} />
+      <Group grow align="flex-start">
+        <TextInput label="First name" value={firstName} onChange={(e) => setFirstName(e.currentTarget.value)} error={errors.firstName} />
+        <TextInput label="Last name" value={lastName} onChange={(e) => setLastName(e.currentTarget.value)} error={errors.lastName} />
+      </Group>
+      <TextInput label="Auth provider" value={user.authProvider} readOnly description="How this user signs in. Set by the identity source." />
+      <Group gap="xs">
+        <Text size="sm">Account status:</Text>
+        <StatusBadge status={user.status} />
+      </Group>
+      {formError && (
+        <Alert color="red" variant="light" role="alert">
+          {formError}
+        </Alert>
+      )}
+      <Group justify="flex-end">
+        <Button onClick={() => void save()} loading={busy} disabled={!changed}>
+          Save
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
+
+function OrganizationAccess({ user }: { user: AccessUser }) {
+  const { viewer } = useViewer();
+  const isAdmin = viewer?.isPlatformAdmin ?? false;
+  const administrable = user.memberships.filter((m) => {
+    const perms = new Set(m.organization.viewerPermissions);
+    return isAdmin || perms.has('members:update') || perms.has('members:remove');
+  });
+  return (
+    <Stack gap="sm">
+      {administrable.length === 0 && <Text c="dimmed">No organization of this user that you can administer.</Text>}
+      {administrable.map((m) => (
+        <MembershipAccess key={m.id} membership={m} userId={user.id} />
+      ))}
+      {isAdmin && <AddOrganizationAccess userId={user.id} existing={user.memberships.map((m) => m.organization.id)} />}
+    </Stack>
+  );
+}
+
+function MembershipAccess({ membership, userId }: { membership: AccessMembership; userId: string }) {
+  const { viewer } = useViewer();
+  const current = useOptionalOrg();
+  const [, setRoles] = useMutation(SetMemberRolesMutation);
+  const [, remove] = useMutation(RemoveMemberMutation);
+  const savedIds = membership.roles.map((r) => r.id);
+  const [roleIds, setRoleIds] = useState<string[]>(savedIds);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  useEffect(() => setRoleIds(membership.roles.map((r) => r.id)), [membership.roles]);
+
+  const org = membership.organization;
+  const roles = org.roles as readonly OrgRole[];
+  const actorPerms = expandPermissions(org.viewerPermissions);
+  const policy = current?.preset.policy;
+  const multiple = policy?.multipleRolesPerMembership ?? true;
+  const owners = roles.filter(isOwnerRole).reduce((n, r) => n + r.memberCount, 0);
+  const ctx = {
+    actorUserId: viewer?.id ?? '',
+    targetUserId: userId,
+    actorPerms,
+    currentRoleIds: new Set(savedIds),
+    membershipActive: membership.status === 'ACTIVE',
+    ownerHolderCount: owners,
+    ownerModel: policy?.ownerModel ?? 'multiple',
+  };
+  const dirty = roleIds.length !== savedIds.length || roleIds.some((id) => !savedIds.includes(id));
+
+  async function save() {
+    setBusy(true);
+    setError(null);
+    const res = await setRoles({ membershipId: membership.id, roleIds });
+    setBusy(false);
+    const message = failureMessage(res.data?.setMemberRoles, res.error, 'Membership');
+    if (message) setError(message);
+    else notifications.show({ color: 'green', message: `Roles in ${org.name} saved.` });
+  }
+
+  async function removeAccess() {
+    setBusy(true);
+    setError(null);
+    const res = await remove({ membershipId: membership.id });
+    setBusy(false);
+    setConfirmRemove(false);
+    const message = failureMessage(res.data?.removeMember, res.error, 'RemovedMemberPayload');
+    if (message) setError(message);
+    else notifications.show({ color: 'green', message: `Access to ${org.name} removed.` });
+  }
+
+  return (
+    <Paper withBorder p="md" radius="md" data-testid={`access-${org.slug}`}>
+      <Stack gap="sm">
+        <Group justify="space-between">
+          <Group gap="xs">
+            <Anchor component={Link} to={`/o/${org.slug}/users`} fw={600}>
+              {org.name}
+            </Anchor>
+            <StatusBadge status={membership.status} />
+            {org.status === 'DISABLED' && (
+              <Badge color="gray" variant="outline">
+                organization disabled
+              </Badge>
+            )}
+          </Group>
+          {confirmRemove ? (
+            <Group gap="xs">
+              <Text size="sm">Remove access to {org.name}?</Text>
+              <Button size="xs" variant="default" onClick={() => setConfirmRemove(false)}>
+                Cancel
+              </Button>
+              <Button size="xs" color="red" loading={busy} onClick={() => void removeAccess()}>
+                Yes, remove
+              </Button>
+            </Group>
+          ) : (
+            <Button size="xs" variant="subtle" color="red" onClick={() => setConfirmRemove(true)} disabled={viewer?.id === userId}>
+              Remove access
+            </Button>
+          )}
+        </Group>
+        <RoleSelector
+          roles={roles}
+          value={roleIds}
+          onChange={setRoleIds}
+          multiple={multiple}
+          reasonFor={(role) => roleToggleReason(role, ctx)}
+          label={multiple ? 'Roles' : 'Role'}
+          error={error}
+        />
+        <Group justify="flex-end">
+          <Button size="xs" variant="default" disabled={!dirty} onClick={() => setRoleIds(savedIds)}>
+            Reset
+          </Button>
+          <Button size="xs" disabled={!dirty || roleIds.length === 0} loading={busy} onClick={() => void save()}>
+            Save roles
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
+  );
+}
+
+
+const AdminOrganizationsQuery = graphql(`
+  query AdminOrganizationChoices($search: String) {
+    organizations(first: 50, search: $search) {
+      edges {
+        node {
+          id
+          slug
+          name
+          status
+        }
+      }
+    }
+  }
+`);
+
+const OrgRolesQuery = graphql(`
+  query OrgRoles($slug: String!) {
+    organization(slug: $slug) {
+      id
+      viewerPermissions
+      roles {
+        id
+        key
+        name
+        description
+        permissions
+        builtin
+        memberCount
+      }
+    }
+  }
+`);
+
+/** Platform admins give a user access to another organization (R15). */
+function AddOrganizationAccess({ userId, existing }: { userId: string; existing: string[] }) {
+  const [open, setOpen] = useState(false);
+  const [slug, setSlug] = useState<string | null>(null);
+  const [roleIds, setRoleIds] = useState<string[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [orgs] = useQuery({ query: AdminOrganizationsQuery, variables: { search: null }, pause: !open });
+  const [roles] = useQuery({ query: OrgRolesQuery, variables: { slug: slug ?? '' }, pause: !slug });
+  const [, grant] = useMutation(GrantOrganizationAccessMutation);
+  const client = useClient();
+  const choices = (orgs.data?.organizations.edges ?? []).map((e) => e.node).filter((o) => !existing.includes(o.id));
+  const target = roles.data?.organization;
+  const current = useOptionalOrg();
+
+  if (!open) {
+    return (
+      <Group>
+        <Button variant="light" onClick={() => setOpen(true)}>
+          + Add organization access
+        </Button>
+      </Group>
+    );
+  }
+  return (
+    <Paper withBorder p="md" radius="md" data-testid="add-access">
+      <Stack gap="sm">
+        <Select
+          label="Organization"
+          placeholder="Choose an organization"
+          searchable
+          data={choices.map((o) => ({ value: o.slug, label: o.status === 'DISABLED' ? `${o.name} (disabled)` : o.name }))}
+          value={slug}
+          onChange={(v) => {
+            setSlug(v);
+            setRoleIds([]);
+          }}
+          nothingFoundMessage={orgs.fetching ? 'Loading…' : 'No other organization'}
+        />
+        {target && (
+          <RoleSelector
+            roles={target.roles}
+            value={roleIds}
+            onChange={setRoleIds}
+            multiple={current?.preset.policy.multipleRolesPerMembership ?? true}
+            reasonFor={() => null}
+            label="Roles"
+            compact
+          />
+        )}
+        {error && (
+          <Alert color="red" variant="light" role="alert">
+            {error}
+          </Alert>
+        )}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={() => setOpen(false)}>
+            Cancel
+          </Button>
+          <Button
+            loading={busy}
+            disabled={!target || roleIds.length === 0}
+            onClick={async () => {
+              if (!target) return;
+              setBusy(true);
+              const res = await grant({ userId, organizationId: target.id, roleIds });
+              setBusy(false);
+              const message = failureMessage(res.data?.grantOrganizationAccess, res.error, 'Membership');
+              if (message) return setError(message);
+              await client.query(UserAccessQuery, { userId }, { requestPolicy: 'network-only' }).toPromise();
+              setOpen(false);
+              setSlug(null);
+              notifications.show({ color: 'green', message: 'Access granted.' });
+            }}
+          >
+            Grant access
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
+  );
+}
+

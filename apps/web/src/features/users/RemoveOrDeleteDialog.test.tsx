@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { RemoveOrDeleteDialog } from './RemoveOrDeleteDialog.tsx';
+import { OrgContext } from '../orgs/org-context.ts';
+import { mockClient, renderWith } from '../../test/render.tsx';
+import { orgContext } from '../../test/org.ts';
+import type { Member } from './queries.ts';
+
+const member: Member = {
+  id: 'm-1',
+  status: 'ACTIVE',
+  createdAt: '2026-01-01T00:00:00Z',
+  organization: { id: 'org-1' },
+  user: { id: 'u-1', email: 'erin@example.com', firstName: 'Erin', lastName: 'Existing', displayName: 'Erin Existing', authProvider: 'credentials', status: 'ACTIVE', createdAt: '2026-01-01T00:00:00Z' },
+  roles: [{ id: 'viewer', key: 'viewer', name: 'Viewer', permissions: ['org:read'] }],
+};
+
+describe('RemoveOrDeleteDialog (R9)', () => {
+  it('explains both choices and removes the membership by default', async () => {
+    const { client, calls } = mockClient((name) =>
+      name === 'RemoveMember' ? { removeMember: { __typename: 'RemovedMemberPayload', membershipId: 'm-1' } } : undefined,
+    );
+    let closed = false;
+    renderWith(
+      <OrgContext value={orgContext()}>
+        <RemoveOrDeleteDialog member={member} onClose={() => (closed = true)} />
+      </OrgContext>,
+      { client },
+    );
+    expect(screen.getByRole('radio', { name: 'Remove from Acme' })).toBeChecked();
+    expect(screen.getByText(/keeps|account stays/i)).toBeInTheDocument();
+    expect(screen.getByText(/permanently deleted from every organization/)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Yes, remove' }));
+    expect(calls.map((c) => c.name)).toContain('RemoveMember');
+    expect(calls.find((c) => c.name === 'RemoveMember')!.variables).toEqual({ membershipId: 'm-1' });
+    expect(closed).toBe(true);
+  });
+
+  it('delete completely shows the API’s PolicyError in place', async () => {
+    const { client, calls } = mockClient((name) =>
+      name === 'DeleteUser'
+        ? { deleteUser: { __typename: 'PolicyError', message: 'This user belongs to another organization you cannot administer.' } }
+        : undefined,
+    );
+    renderWith(
+      <OrgContext value={orgContext()}>
+        <RemoveOrDeleteDialog member={member} onClose={() => {}} />
+      </OrgContext>,
+      { client },
+    );
+    await userEvent.click(screen.getByRole('radio', { name: 'Delete completely' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Delete account' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('belongs to another organization');
+    expect(calls.find((c) => c.name === 'DeleteUser')!.variables).toEqual({ userId: 'u-1', organizationId: 'org-1' });
+  });
+});
