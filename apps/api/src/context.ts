@@ -71,6 +71,11 @@ export interface Context {
   /** Organizations where the actor holds a permission; 'all' for platform admins. */
   orgIdsWith(permission: string): Promise<string[] | 'all'>;
   can(orgId: string, permission: string): Promise<boolean>;
+  /**
+   * Runs a service's transaction. The memberships memo is loaded first, because PGlite has one
+   * connection: a query outside the open transaction would wait for it forever.
+   */
+  transaction<T>(fn: (tx: Em) => Promise<T>): Promise<T>;
 }
 
 export function createContext(
@@ -122,6 +127,10 @@ export function createContext(
         .map((g) => g.orgId);
     },
     can: async (orgId, permission) => (await permissionsIn(orgId))?.has(permission) ?? false,
+    transaction: async (fn) => {
+      await memberships();
+      return em.transactional((tx) => fn(tx as Em));
+    },
   };
 }
 

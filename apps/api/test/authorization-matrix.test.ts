@@ -36,14 +36,11 @@ function mutation(field: string, doc: string, successType: string, vars: (f: Fix
   };
 }
 
-const r = (field: string, args: string, body = '') =>
-  `mutation($a: ID, $b: ID, $c: [ID!], $s: String, $i: ID) { ${field}(${args}) { __typename ${body} ... on Error { message } } }`;
-
 const OPERATIONS: Operation[] = [
   {
     name: 'setMemberRoles',
     allowed: OWNER_ADMIN,
-    run: mutation('setMemberRoles', r('setMemberRoles', 'membershipId: $a, roleIds: $c'), 'Membership', async (f, ts) => ({ a: gid('Membership', f.target.membershipId), c: [await roleGid(ts, f.orgId, 'developer')] })),
+    run: mutation('setMemberRoles', `mutation($a: ID!, $c: [ID!]!) { setMemberRoles(membershipId: $a, roleIds: $c) { __typename ... on Error { message } } }`, 'Membership', async (f, ts) => ({ a: gid('Membership', f.target.membershipId), c: [await roleGid(ts, f.orgId, 'developer')] })),
   },
   {
     name: 'setMembershipStatus',

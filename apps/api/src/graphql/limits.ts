@@ -8,7 +8,7 @@ import {
   type ValidationContext,
 } from 'graphql';
 
-export const LIMITS = { maxDepth: 12, maxAliases: 30, maxCost: 20_000, defaultListSize: 50 };
+export const LIMITS = { maxDepth: 12, maxAliases: 30, maxCost: 50_000, defaultListSize: 50, maxPage: 100 };
 
 /**
  * Depth, alias and cost limits as validation rules, so abusive documents are refused before they run.
@@ -61,5 +61,7 @@ class LimitError extends Error {}
 function pageSize(field: FieldNode, fallback: number): number {
   const arg = field.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'last');
   if (arg?.value.kind === Kind.INT) return Math.max(1, Number(arg.value.value));
-  return field.name.value.endsWith('s') || arg ? fallback / 5 : 1;
+  // Validation cannot see variable values, so a variable page size costs as the largest allowed page.
+  if (arg) return LIMITS.maxPage;
+  return field.name.value.endsWith('s') ? fallback / 5 : 1;
 }

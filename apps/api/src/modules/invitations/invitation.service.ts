@@ -126,7 +126,7 @@ export async function inviteMembers(
   }
 
   const mails: PendingMail[] = [];
-  const results = await ctx.em.transactional(async (tx) => {
+  const results = await ctx.transaction(async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     const org = await lockOrganization(tx, orgId);
     const actorPerms = await permissionsAfterLock(tx, orgId, user);
@@ -281,7 +281,7 @@ const target = (inv: { id: string; email: string }) => ({ type: 'Invitation', id
 /** R8: a new token (the old one stops working) and a new expiry; rate-limited per invitation. */
 export async function resendInvitation(ctx: Context, invitationId: string): Promise<{ invitationId: string; emailSent: boolean }> {
   let mail: PendingMail | undefined;
-  const id = await ctx.em.transactional(async (tx) => {
+  const id = await ctx.transaction(async (tx) => {
     const { org, invitation, roles, user } = await lockInvitationForAdmin(tx, ctx, invitationId);
     if (invitation.status !== 'PENDING') throw new PolicyError(`This invitation is ${invitation.status.toLowerCase()}; send a new one instead`);
     if (invitation.seconds_since_sent < RESEND_MIN_INTERVAL_SECONDS) {
@@ -318,7 +318,7 @@ export async function resendInvitation(ctx: Context, invitationId: string): Prom
 
 /** R8: the token stops working at once. Revoking a revoked invitation changes nothing. */
 export async function revokeInvitation(ctx: Context, invitationId: string): Promise<string> {
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const { invitation, roles } = await lockInvitationForAdmin(tx, ctx, invitationId);
     if (invitation.status === 'REVOKED') return invitation.id;
     if (invitation.status !== 'PENDING') throw new PolicyError(`This invitation is ${invitation.status.toLowerCase()}; it cannot be revoked`);
@@ -445,7 +445,7 @@ export async function acceptInvitation(ctx: Context, token: string, input: Accep
     passwordHash = await hashPassword(input.password!); // outside the transaction: argon2 is deliberately slow
   }
 
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const org = await lockOrganization(tx, found!.org_id);
     const inv = (await tx.execute<LockedInvitation[]>(`select ${LOCK_COLUMNS} from invitation where id = ? for update`, [found!.id]))[0];
     // Re-checked under the lock: a concurrent accept, revoke or resend may have won.

@@ -45,7 +45,7 @@ function target(m: MembershipRow) {
 
 /** Replaces the whole role set of a membership (R3, R4, R5, R6). */
 export async function setMemberRoles(ctx: Context, membershipId: string, roleIds: string[]): Promise<string> {
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const { membership, actorPerms, actorId } = await lockMembership(tx, ctx, membershipId);
     requirePermission(actorPerms, 'members:update');
     const current = await rolesOfMembership(tx, membership.id);
@@ -69,7 +69,7 @@ export async function setMemberRoles(ctx: Context, membershipId: string, roleIds
 
 /** Disable keeps the membership and its roles but blocks the org (R10); subject to R3, R4 and R5. */
 export async function setMembershipStatus(ctx: Context, membershipId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const { membership, actorPerms, actorId } = await lockMembership(tx, ctx, membershipId);
     requirePermission(actorPerms, 'members:update');
     if (membership.user_id === actorId) throw new PolicyError('You cannot disable or enable your own membership');
@@ -95,7 +95,7 @@ export async function setMembershipStatus(ctx: Context, membershipId: string, st
 
 /** R9: ends one membership; the account and its other memberships stay. */
 export async function removeMember(ctx: Context, membershipId: string): Promise<MembershipRow> {
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const { membership, actorPerms, actorId } = await lockMembership(tx, ctx, membershipId);
     requirePermission(actorPerms, 'members:remove');
     if (membership.user_id === actorId) throw new PolicyError('To remove yourself, leave the organization');
@@ -119,7 +119,7 @@ export async function removeMember(ctx: Context, membershipId: string): Promise<
 /** R11: a member leaves, subject to the preset's leave rule and the owner floor (R5). */
 export async function leaveOrganization(ctx: Context, orgId: string): Promise<string> {
   const user = ctx.user!;
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     const membership = await findMembershipOf(tx, orgId, user.id);
     if (!membership) throw new NotFoundError('Organization');
@@ -192,7 +192,7 @@ export async function provisionMembers(ctx: Context, orgId: string, rows: Provis
     return { temporaryPassword, hash: await hashPassword(temporaryPassword) };
   }));
   const user = ctx.user!;
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     await lockOrganization(tx, orgId);
     const actorPerms = await permissionsAfterLock(tx, orgId, user);
@@ -242,7 +242,7 @@ export async function provisionMembers(ctx: Context, orgId: string, rows: Provis
 export async function resetMemberPassword(ctx: Context, membershipId: string): Promise<{ userId: string; temporaryPassword: string }> {
   const temporaryPassword = generateTemporaryPassword();
   const hash = await hashPassword(temporaryPassword);
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const { membership, actorPerms, actorId } = await lockMembership(tx, ctx, membershipId);
     requirePermission(actorPerms, 'members:update');
     if (membership.user_id === actorId) throw new PolicyError('Change your own password from My account');
@@ -257,7 +257,7 @@ export async function resetMemberPassword(ctx: Context, membershipId: string): P
 /** R15: a platform admin gives a user access to another organization. */
 export async function grantOrganizationAccess(ctx: Context, userId: string, orgId: string, roleIds: string[]): Promise<string> {
   if (!ctx.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     if (!isUuid(userId)) throw new NotFoundError('User');
     await lockOrganization(tx, orgId);

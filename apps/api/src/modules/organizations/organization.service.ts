@@ -65,7 +65,7 @@ export async function createOrganization(
 export async function updateOrganization(ctx: Context, orgId: string, input: { name?: string | null; slug?: string | null }): Promise<string> {
   const issues = organizationIssues(input);
   if (issues.length) throw new ValidationError(issues.map((i) => ({ ...i, path: ['input', ...i.path] })));
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const org = await lockVisible(ctx, tx, orgId);
     requirePermission(await permissionsAfterLock(tx, org.id, ctx.user!), 'org:update');
     if (input.slug && input.slug !== org.slug) {
@@ -89,7 +89,7 @@ export async function updateOrganization(ctx: Context, orgId: string, input: { n
 /** R10, R15: platform admins enable or disable an organization; members of a disabled one are blocked. */
 export async function setOrganizationStatus(ctx: Context, orgId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
   if (!ctx.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const org = await lockVisible(ctx, tx, orgId);
     if (org.status === status) return org.id;
     await tx.execute(`update organization set status = ? where id = ?`, [status, org.id]);
@@ -106,7 +106,7 @@ export async function setOrganizationStatus(ctx: Context, orgId: string, status:
 
 /** Deletes an organization with its memberships and roles (org:delete); the slug must be typed to confirm. */
 export async function deleteOrganization(ctx: Context, orgId: string, confirmSlug: string): Promise<string> {
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const org = await lockVisible(ctx, tx, orgId);
     requirePermission(await permissionsAfterLock(tx, org.id, ctx.user!), 'org:delete');
     if (confirmSlug !== org.slug) throw ValidationError.field('confirmSlug', `Type "${org.slug}" to confirm`);

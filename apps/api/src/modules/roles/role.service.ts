@@ -86,7 +86,7 @@ function throwRoleIssues(issues: ReturnType<typeof validateCustomRole>, limit: n
 /** R12: custom roles (roles:manage) within the preset's limit; never org:own; within the actor's own permissions (R3). */
 export async function createRole(ctx: Context, orgId: string, input: Required<CustomRoleInput>): Promise<string> {
   const policy = ctx.app.preset.policy;
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     await lockOrganization(tx, orgId);
     const perms = await permissionsAfterLock(tx, orgId, ctx.user!);
@@ -107,7 +107,7 @@ export async function createRole(ctx: Context, orgId: string, input: Required<Cu
 
 export async function updateRole(ctx: Context, roleId: string, input: CustomRoleInput): Promise<string> {
   const policy = ctx.app.preset.policy;
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const role = await findVisibleRole(ctx, tx, roleId);
     await lockOrganization(tx, role.org_id);
     const perms = await permissionsAfterLock(tx, role.org_id, ctx.user!);
@@ -135,7 +135,7 @@ export async function updateRole(ctx: Context, roleId: string, input: CustomRole
 
 /** R12: deleting a role in use says how many members hold it, unless forced. */
 export async function deleteRole(ctx: Context, roleId: string, force: boolean): Promise<string> {
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const role = await findVisibleRole(ctx, tx, roleId);
     await lockOrganization(tx, role.org_id);
     const perms = await permissionsAfterLock(tx, role.org_id, ctx.user!);

@@ -24,6 +24,7 @@ export async function assertCanAdministerUser(tx: Em, ctx: Context, userId: stri
   for (const row of rows) byOrg.set(row.org_id, [...(byOrg.get(row.org_id) ?? []), ...(row.permissions ? [row.permissions] : [])]);
   for (const [orgId, rolePerms] of byOrg) {
     const perms = await permissionsAfterLock(tx, orgId, actor);
+    if (perms.has('members:read') && !perms.has('members:update')) throw new AuthError('FORBIDDEN', 'You do not have permission to do this');
     const ok = perms.has('members:update') && rolePerms.every((permissions) => checkGrant(perms, { permissions }).ok);
     if (!ok) throw new PolicyError('This person belongs to an organization you do not administer, or holds a role above yours');
   }

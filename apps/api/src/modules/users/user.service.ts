@@ -47,7 +47,7 @@ export async function updateUser(ctx: Context, userId: string, input: { email?: 
     if (value !== undefined && value !== null && value.trim().length > 100) issues.push({ path: ['input', field], message: 'Use at most 100 characters' });
   }
   if (issues.length) throw new ValidationError(issues);
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const row = await loadUserRow(ctx, tx, userId);
     await assertCanAdministerUser(tx, ctx, row.id);
     if (email && email !== row.email) {
@@ -87,7 +87,7 @@ async function assertNotLastOwnerAnywhere(tx: Context['em'], userId: string, mes
  */
 export async function deleteUser(ctx: Context, userId: string, orgId: string | null): Promise<string> {
   const actor = ctx.user!;
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const row = await loadUserRow(ctx, tx, userId);
     if (row.id === actor.id) throw new PolicyError('You cannot delete your own account here');
     const orgs = (await tx.execute<{ org_id: string }[]>(`select org_id from membership where user_id = ?`, [row.id])).map((r) => r.org_id);
@@ -116,7 +116,7 @@ export async function deleteUser(ctx: Context, userId: string, orgId: string | n
 /** R10: a platform admin disables (blocks everything, ends sessions) or enables an account. */
 export async function setUserStatus(ctx: Context, userId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
   if (!ctx.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
-  return ctx.em.transactional(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const row = await loadUserRow(ctx, tx, userId);
     if (row.id === ctx.user!.id) throw new PolicyError('You cannot disable your own account');
     if (row.status === status) return row.id;
