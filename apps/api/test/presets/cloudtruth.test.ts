@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emOf } from '../../src/db/orm.ts';
 import { addMember, signIn, startTestServer, uniqueEmail, type TestServer } from '../harness.ts';
 import {
-  ACCEPT, EXPLAIN, INVITE, LEAVE, PRESET, PROVISION, REMOVE, SET_ROLES,
+  ACCEPT, DELETE_USER, EXPLAIN, INVITE, LEAVE, PRESET, PROVISION, REMOVE, SET_ROLES, SET_STATUS,
   canMap, code, expectTable, invitationToken, platformAdmin, team, typename,
 } from './helpers.ts';
 
@@ -22,6 +22,7 @@ const OA = ['owner', 'admin'];
 const newTeam = (name = 'Truth') => team(ts, name, 'owner', ['admin', 'contributor', 'viewer', 'viewer_no_secrets']);
 const REVOKE = `mutation($i: ID!) { revokeInvitation(invitationId: $i) { __typename ... on Error { message } ... on Invitation { status } } }`;
 const RESEND = `mutation($i: ID!) { resendInvitation(invitationId: $i) { __typename ... on Error { message } ... on RateLimitedError { retryAfterSeconds } ... on ResendInvitationPayload { invitation { sendCount } } } }`;
+const USER_STATUS = `mutation($u: ID!, $s: UserStatus!) { setUserStatus(userId: $u, status: $s) { __typename ... on Error { message } ... on User { status } } }`;
 const INVITATIONS = `query($o: ID!) { node(id: $o) { ... on Organization { invitations(first: 20, status: [PENDING]) { totalCount edges { node { email } } } } } }`;
 
 describe('cloudtruth preset (seed 003): users', () => {
@@ -165,6 +166,32 @@ describe('cloudtruth preset (seed 003): users', () => {
     expect(typename(remove, 'removeMember')).toBe('LastOwnerError');
     expect(typename(await ts.gql(LEAVE, { o: t.orgGid }, t.tokens.owner), 'leaveOrganization')).toBe('LastOwnerError');
     expect(await canMap(ts, t.tokens.owner!, t.orgId, ['org:own'])).toEqual({ 'org:own': true });
+  });
+
+  it('R5 the owner floor holds on every path: deleting or disabling the only owner\'s account is refused', async () => {
+    const t = await newTeam();
+    const del = await ts.gql(DELETE_USER, { u: t.members.owner!.gid.user }, pa.token);
+    expect(typename(del, 'deleteUser')).toBe('LastOwnerError');
+    const off = await ts.gql(USER_STATUS, { u: t.members.owner!.gid.user, s: 'DISABLED' }, pa.token);
+    expect(typename(off, 'setUserStatus')).toBe('LastOwnerError');
+    const member = await ts.gql(SET_STATUS, { m: t.members.owner!.gid.membership, s: 'DISABLED' }, pa.token);
+    expect(typename(member, 'setMembershipStatus')).toBe('LastOwnerError');
+    expect(await canMap(ts, t.tokens.owner!, t.orgId, ['org:own'])).toEqual({ 'org:own': true });
+  });
+
+  it('R5 two owners demoting each other at the same moment: exactly one succeeds, one owner remains', async () => {
+    const t = await newTeam();
+    const second = await addMember(ts, t.orgId, ['owner']);
+    const secondToken = (await signIn(ts, second.email)).accessToken;
+    const [a, b] = await Promise.all([
+      ts.gql(SET_ROLES, { m: second.gid.membership, r: [t.roleIds.admin] }, t.tokens.owner),
+      ts.gql(SET_ROLES, { m: t.members.owner!.gid.membership, r: [t.roleIds.admin] }, secondToken),
+    ]);
+    const outcomes = [typename(a, 'setMemberRoles'), typename(b, 'setMemberRoles')].sort();
+    expect(outcomes[0]).toBe('Membership');
+    expect(['GrantCeilingError', 'LastOwnerError']).toContain(outcomes[1]);
+    const owners = [await canMap(ts, t.tokens.owner!, t.orgId, ['org:own']), await canMap(ts, secondToken, t.orgId, ['org:own'])].filter((c) => c['org:own']);
+    expect(owners).toHaveLength(1);
   });
 
   it('R5 R11 with a second owner assigned first, an owner can leave', async () => {

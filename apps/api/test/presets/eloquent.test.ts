@@ -17,6 +17,7 @@ afterAll(async () => ts?.close());
 const ROLES = ['admin', 'user'];
 const newTeam = (name = 'Eloquent') => team(ts, name, 'admin', ['user']);
 const LOOKUP = `query($o: ID!, $e: String!) { lookupUser(organizationId: $o, email: $e) { exists alreadyMember firstName lastName } }`;
+const DELETE_ROLE = `mutation($r: ID!, $f: Boolean) { deleteRole(roleId: $r, force: $f) { __typename ... on Error { message } ... on RoleInUseError { memberCount } } }`;
 const USER_STATUS = `mutation($u: ID!, $s: UserStatus!) { setUserStatus(userId: $u, status: $s) { __typename ... on Error { message } ... on User { id status } } }`;
 
 describe('eloquent preset (seed 002): user and role management', () => {
@@ -101,6 +102,20 @@ describe('eloquent preset (seed 002): user and role management', () => {
     const own = await ts.gql(CREATE_ROLE, { o: t.orgGid, n: 'Sneaky', p: ['org:own'] }, t.tokens.admin);
     expect(typename(own, 'createRole')).toBe('ValidationError');
     expect(code(await ts.gql(CREATE_ROLE, { o: t.orgGid, n: 'Mine', p: ['org:read'] }, t.tokens.user))).toBe('FORBIDDEN');
+  });
+
+  it('R12 deleting a custom role in use says how many members hold it; force takes it from them', async () => {
+    const t = await newTeam();
+    const role = (await ts.gql(CREATE_ROLE, { o: t.orgGid, n: 'Auditors', p: ['audit:read'] }, t.tokens.admin)).data.createRole.id as string;
+    await ts.gql(SET_ROLES, { m: t.members.user!.gid.membership, r: [t.roleIds.user, role] }, t.tokens.admin);
+    const extra = await addMember(ts, t.orgId, ['user']);
+    await ts.gql(SET_ROLES, { m: extra.gid.membership, r: [role] }, t.tokens.admin);
+    const refused = await ts.gql(DELETE_ROLE, { r: role, f: false }, t.tokens.admin);
+    expect(refused.data.deleteRole).toMatchObject({ __typename: 'RoleInUseError', memberCount: 2 });
+    expect(await canMap(ts, t.tokens.user!, t.orgId, ['audit:read'])).toEqual({ 'audit:read': true });
+    const forced = await ts.gql(DELETE_ROLE, { r: role, f: true }, t.tokens.admin);
+    expect(forced.data.deleteRole.__typename).toBe('DeletedPayload');
+    expect(await canMap(ts, t.tokens.user!, t.orgId, ['audit:read', 'org:read'])).toEqual({ 'audit:read': false, 'org:read': true });
   });
 
   it('R3 several roles per membership (checkboxes): permissions are the union, effective at once (R2)', async () => {
@@ -204,7 +219,9 @@ describe('eloquent preset (seed 002): user and role management', () => {
     const b = await newTeam('Beta');
     const res = await ts.gql(MEMBERS, { o: orgGid(b.orgId) }, a.tokens.admin);
     expect(res.data.node).toBeNull();
-    expect(code(await ts.gql(SET_ROLES, { m: b.members.user!.gid.membership, r: [a.roleIds.admin] }, a.tokens.admin)) ?? (await ts.gql(SET_ROLES, { m: b.members.user!.gid.membership, r: [a.roleIds.admin] }, a.tokens.admin)).data.setMemberRoles.__typename).toMatch(/FORBIDDEN|NotFoundError/);
+    const cross = await ts.gql(SET_ROLES, { m: b.members.user!.gid.membership, r: [a.roleIds.admin] }, a.tokens.admin);
+    expect(cross.data?.setMemberRoles?.__typename ?? code(cross)).toMatch(/^(FORBIDDEN|NotFoundError)$/);
+    expect(await canMap(ts, b.tokens.user!, b.orgId, ['members:update'])).toEqual({ 'members:update': false });
   });
 });
 

@@ -123,7 +123,9 @@ describe('reoclo preset (seed 000): team and user management', () => {
   it('R3 one role per member: setting two roles is refused', async () => {
     const t = await newTeam();
     const res = await ts.gql(SET_ROLES, { m: t.members.viewer!.gid.membership, r: [t.roleIds.viewer, t.roleIds.developer] }, t.tokens.admin);
-    expect(['PolicyError', 'ValidationError']).toContain(typename(res, 'setMemberRoles'));
+    expect(typename(res, 'setMemberRoles')).toBe('ValidationError');
+    expect(res.data.setMemberRoles.issues.map((i: { path: string[] }) => i.path[0])).toContain('roleIds');
+    expect(await canMap(ts, t.tokens.viewer!, t.orgId, ['deployments:create'])).toEqual({ 'deployments:create': false });
   });
 
   it('R3 only admins add, remove or change roles: manager, developer and viewer get FORBIDDEN', async () => {
