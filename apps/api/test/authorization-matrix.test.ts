@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emOf } from '../src/db/orm.ts';
 import { addMember, createOrg, createUser, gid, roleGid, signIn, startTestServer, type TestServer } from './harness.ts';
 
 /**
@@ -149,7 +150,7 @@ const OPERATIONS: Operation[] = [
     name: 'deleteOrganization',
     allowed: ['owner', 'platformAdmin'],
     run: async (ts, token, f) => {
-      const slug = (await ts.server.app.orm.em.fork().execute<{ slug: string }[]>(`select slug from organization where id = ?`, [f.orgId]))[0]!.slug;
+      const slug = (await emOf(ts.orm).execute<{ slug: string }[]>(`select slug from organization where id = ?`, [f.orgId]))[0]!.slug;
       return mutation('deleteOrganization', `mutation($a: ID!, $s: String!) { deleteOrganization(organizationId: $a, confirmSlug: $s) { __typename } }`, 'DeletedPayload', () => ({ a: gid('Organization', f.orgId), s: slug }))(ts, token, f);
     },
   },
@@ -185,7 +186,7 @@ async function orgWithRoleHolders() {
 async function freshFixture(orgId: string): Promise<Fixture> {
   const target = await addMember(ts, orgId, ['viewer']);
   const customRoleId = crypto.randomUUID();
-  await ts.server.app.orm.em.fork().execute(
+  await emOf(ts.orm).execute(
     `insert into role (id, org_id, key, name, permissions, builtin) values (?, ?, ?, ?, '{projects:read}', false)`,
     [customRoleId, orgId, `custom-${customRoleId.slice(0, 8)}`, `Custom ${customRoleId.slice(0, 8)}`],
   );
