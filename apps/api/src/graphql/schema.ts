@@ -17,6 +17,7 @@ import './mutations/members.ts';
 import './mutations/users.ts';
 import './mutations/organizations.ts';
 import './mutations/roles.ts';
+import './mutations/ownership.ts';
 import './mutations/invitations.ts';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,84 @@
+import { builder } from '../builder.ts';
+import { OrganizationRef } from '../types/organization.ts';
+import { MembershipRef } from '../types/membership.ts';
+import { UserRef } from '../types/user.ts';
+import { Organization } from '../../modules/organizations/organization.entity.ts';
+import { NotFoundError, PolicyError } from '../../errors.ts';
+import * as ownership from '../../modules/organizations/ownership.service.ts';
+import type { TransferRow } from '../../modules/organizations/ownership.service.ts';
+
+const TransferStatus = builder.enumType('OwnershipTransferStatus', { values: ['PENDING', 'ACCEPTED', 'CANCELLED'] as const });
+
+const OwnershipTransferRef = builder.objectRef<TransferRow>('OwnershipTransfer').implement({
+  description: 'R6: an offer of ownership that the new owner accepts (presets with a single owner).',
+  isTypeOf: (v) => typeof v === 'object' && v !== null && 'to_membership_id' in v,
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    status: t.field({ type: TransferStatus, resolve: (r) => r.status }),
+    from: t.field({ type: UserRef, nullable: true, resolve: (r, _a, ctx) => ctx.loaders.user.load(r.from_user_id) }),
+    to: t.field({ type: MembershipRef, nullable: true, resolve: (r, _a, ctx) => ctx.loaders.membership.load(r.to_membership_id) }),
+    createdAt: t.field({ type: 'DateTime', resolve: (r) => new Date(r.created_at) }),
+  }),
+});
+
+builder.objectFields(OrganizationRef, (t) => ({
+  pendingOwnershipTransfer: t.field({
+    type: OwnershipTransferRef,
+    nullable: true,
+    authScopes: (org) => ({ orgPermission: `${org.id}:members:read` }),
+    unauthorizedResolver: () => null,
+    resolve: async (org, _a, ctx) => (await ownership.pendingTransfer(ctx.em, org.id)) ?? null,
+  }),
+}));
+
+async function transferById(ctx: { em: import('../../db/orm.ts').Em }, id: string) {
+  return (await ctx.em.execute<TransferRow[]>(`select * from ownership_transfer where id = ?`, [id]))[0]!;
+}
+
+builder.mutationField('requestOwnershipTransfer', (t) =>
+  t.field({
+    type: OwnershipTransferRef,
+    description: 'The owner offers ownership to another active member (R6). Replaces any pending offer.',
+    errors: { types: [NotFoundError, PolicyError] },
+    authScopes: (_r, args) => ({ orgPermission: `${args.organizationId.id}:org:own` }),
+    args: {
+      organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
+      toMembershipId: t.arg.globalID({ required: true, for: [MembershipRef] }),
+    },
+    resolve: async (_r, args, ctx) => {
+      const id = await ownership.requestOwnershipTransfer(ctx, args.organizationId.id, args.toMembershipId.id);
+      ctx.afterWrite();
+      return transferById(ctx, id);
+    },
+  }),
+);
+
+builder.mutationField('acceptOwnershipTransfer', (t) =>
+  t.field({
+    type: OrganizationRef,
+    description: 'The recipient accepts: they become the owner, the previous owner becomes an admin.',
+    errors: { types: [NotFoundError, PolicyError] },
+    authScopes: { member: true },
+    args: { transferId: t.arg.id({ required: true }) },
+    resolve: async (_r, args, ctx) => {
+      const orgId = await ownership.acceptOwnershipTransfer(ctx, String(args.transferId));
+      ctx.afterWrite();
+      return (await ctx.em.findOne(Organization, { id: orgId }))!;
+    },
+  }),
+);
+
+builder.mutationField('cancelOwnershipTransfer', (t) =>
+  t.field({
+    type: OwnershipTransferRef,
+    description: 'The offering owner withdraws, or the recipient declines.',
+    errors: { types: [NotFoundError, PolicyError] },
+    authScopes: { member: true },
+    args: { transferId: t.arg.id({ required: true }) },
+    resolve: async (_r, args, ctx) => {
+      const id = await ownership.cancelOwnershipTransfer(ctx, String(args.transferId));
+      ctx.afterWrite();
+      return transferById(ctx, id);
+    },
+  }),
+);
