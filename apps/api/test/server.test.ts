@@ -35,6 +35,8 @@ describe('operations', () => {
     const deep = `{ viewer { memberships { organization { viewerPermissions } user { memberships { organization { id } user { memberships { user { memberships { user { memberships { user { id } } } } } } } } } } } }`;
     const deepRes = await ts.gql(deep);
     expect(deepRes.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    const costly = `{ organizations(first: 100) { edges { node { members(first: 100) { edges { node { id roles { id name } } } } } } } }`;
+    expect((await ts.gql(costly)).errors?.[0]?.message).toMatch(/Query cost \d+ exceeds/);
     const aliases = `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: viewer { id }`).join(' ')} }`;
     const aliasRes = await ts.gql(aliases);
     expect(aliasRes.errors?.[0]?.message).toMatch(/aliases/);

@@ -8,7 +8,7 @@ import {
   type ValidationContext,
 } from 'graphql';
 
-export const LIMITS = { maxDepth: 12, maxAliases: 30, maxCost: 50_000, defaultListSize: 50, maxPage: 100 };
+export const LIMITS = { maxDepth: 12, maxAliases: 30, maxCost: 100_000, defaultListSize: 50, maxPage: 100 };
 
 /**
  * Depth, alias and cost limits as validation rules, so abusive documents are refused before they run.
@@ -61,7 +61,8 @@ class LimitError extends Error {}
 function pageSize(field: FieldNode, fallback: number): number {
   const arg = field.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'last');
   if (arg?.value.kind === Kind.INT) return Math.max(1, Number(arg.value.value));
-  // Validation cannot see variable values, so a variable page size costs as the largest allowed page.
-  if (arg) return LIMITS.maxPage;
+  // Validation cannot see variable values: a variable page size counts as the default page. Pages are
+  // capped at maxPage by the resolvers, so the estimate is off by at most maxPage/defaultListSize per level.
+  if (arg) return fallback;
   return field.name.value.endsWith('s') ? fallback / 5 : 1;
 }

@@ -111,6 +111,24 @@ const introspection = {
         ]
       },
       {
+        "kind": "UNION",
+        "name": "AcceptOwnershipTransferResult",
+        "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "NotFoundError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "Organization"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "PolicyError"
+          }
+        ]
+      },
+      {
         "kind": "OBJECT",
         "name": "AuditEvent",
         "fields": [
@@ -389,6 +407,24 @@ const introspection = {
       {
         "kind": "SCALAR",
         "name": "Boolean"
+      },
+      {
+        "kind": "UNION",
+        "name": "CancelOwnershipTransferResult",
+        "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "NotFoundError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "OwnershipTransfer"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "PolicyError"
+          }
+        ]
       },
       {
         "kind": "UNION",
@@ -1989,6 +2025,52 @@ const introspection = {
             "isDeprecated": false
           },
           {
+            "name": "acceptOwnershipTransfer",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "UNION",
+                "name": "AcceptOwnershipTransferResult"
+              }
+            },
+            "args": [
+              {
+                "name": "transferId",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "ID"
+                  }
+                }
+              }
+            ],
+            "isDeprecated": false
+          },
+          {
+            "name": "cancelOwnershipTransfer",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "UNION",
+                "name": "CancelOwnershipTransferResult"
+              }
+            },
+            "args": [
+              {
+                "name": "transferId",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "ID"
+                  }
+                }
+              }
+            ],
+            "isDeprecated": false
+          },
+          {
             "name": "changePassword",
             "type": {
               "kind": "NON_NULL",
@@ -2375,6 +2457,39 @@ const introspection = {
             "args": [
               {
                 "name": "membershipId",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "ID"
+                  }
+                }
+              }
+            ],
+            "isDeprecated": false
+          },
+          {
+            "name": "requestOwnershipTransfer",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "UNION",
+                "name": "RequestOwnershipTransferResult"
+              }
+            },
+            "args": [
+              {
+                "name": "organizationId",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "ID"
+                  }
+                }
+              },
+              {
+                "name": "toMembershipId",
                 "type": {
                   "kind": "NON_NULL",
                   "ofType": {
@@ -3055,6 +3170,15 @@ const introspection = {
             "isDeprecated": false
           },
           {
+            "name": "pendingOwnershipTransfer",
+            "type": {
+              "kind": "OBJECT",
+              "name": "OwnershipTransfer"
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
             "name": "roles",
             "type": {
               "kind": "NON_NULL",
@@ -3291,6 +3415,85 @@ const introspection = {
           }
         ],
         "interfaces": []
+      },
+      {
+        "kind": "OBJECT",
+        "name": "OwnershipTransfer",
+        "fields": [
+          {
+            "name": "createdAt",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "DateTime"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "from",
+            "type": {
+              "kind": "OBJECT",
+              "name": "User"
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "id",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "ID"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "status",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "ENUM",
+                "name": "OwnershipTransferStatus"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "to",
+            "type": {
+              "kind": "OBJECT",
+              "name": "Membership"
+            },
+            "args": [],
+            "isDeprecated": false
+          }
+        ],
+        "interfaces": []
+      },
+      {
+        "kind": "ENUM",
+        "name": "OwnershipTransferStatus",
+        "enumValues": [
+          {
+            "name": "ACCEPTED",
+            "isDeprecated": false
+          },
+          {
+            "name": "CANCELLED",
+            "isDeprecated": false
+          },
+          {
+            "name": "PENDING",
+            "isDeprecated": false
+          }
+        ]
       },
       {
         "kind": "OBJECT",
@@ -4654,6 +4857,24 @@ const introspection = {
           }
         ],
         "interfaces": []
+      },
+      {
+        "kind": "UNION",
+        "name": "RequestOwnershipTransferResult",
+        "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "NotFoundError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "OwnershipTransfer"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "PolicyError"
+          }
+        ]
       },
       {
         "kind": "OBJECT",
