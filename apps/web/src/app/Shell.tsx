@@ -8,6 +8,15 @@ import { OrgSwitcher } from '../features/orgs/OrgSwitcher.tsx';
 import { PageLoader } from '../components/PageLoader.tsx';
 import { Logo } from '../features/auth/AuthLayout.tsx';
 import { schemaSupports } from '../lib/schema-features.ts';
+import { useQuery } from 'urql';
+import { graphql } from '../graphql/graphql.ts';
+
+/** Features the active preset turns off disappear from the navigation (invitations under reoclo). */
+const PresetPolicyQuery = graphql(`
+  query ShellPresetPolicy {
+    preset { key policy { invitations } }
+  }
+`);
 
 interface Item {
   to: string;
@@ -39,7 +48,11 @@ export default function Shell() {
   const slug = match?.params.slug ?? lastOrg();
   const membership = viewer?.memberships.find((m) => m.organization.slug === slug);
   const perms = new Set(membership?.organization.viewerPermissions ?? []);
-  const orgItems = slug && (membership || viewer?.isPlatformAdmin) ? ORG_ITEMS.filter((i) => !i.permission || viewer?.isPlatformAdmin || perms.has(i.permission)) : [];
+  const [{ data: presetData }] = useQuery({ query: PresetPolicyQuery });
+  const invitationsOn = presetData?.preset.policy.invitations ?? true;
+  const orgItems = slug && (membership || viewer?.isPlatformAdmin)
+    ? ORG_ITEMS.filter((i) => (i.to !== 'invitations' || invitationsOn) && (!i.permission || viewer?.isPlatformAdmin || perms.has(i.permission)))
+    : [];
 
   return (
     <AppShell header={{ height: 56, collapsed: false }} navbar={{ width: 260, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
