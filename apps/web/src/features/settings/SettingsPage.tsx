@@ -9,6 +9,7 @@ import { useViewer } from '../../app/viewer.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { failureMessage, fieldErrors } from '../../lib/errors.ts';
 import { LeaveOrganizationDialog } from './LeaveOrganizationDialog.tsx';
+import { OwnershipTransferPanel } from './OwnershipTransferPanel.tsx';
 
 const UpdateOrganizationMutation = graphql(`
   mutation UpdateOrganization($input: UpdateOrganizationInput!) {
@@ -63,7 +64,7 @@ export const SetOrganizationStatusMutation = graphql(`
 
 /** Rename, enable/disable (platform admins), leave and delete the organization. */
 export default function SettingsPage() {
-  const { org, perms } = useOrg();
+  const { org, perms, preset } = useOrg();
   const { viewer } = useViewer();
   const navigate = useNavigate();
   const [name, setName] = useState(org.name);
@@ -136,6 +137,8 @@ export default function SettingsPage() {
           )}
         </Stack>
       </Paper>
+
+      {preset.policy.ownershipTransfer && <OwnershipTransferPanel />}
 
       {isAdmin && (
         <Paper withBorder p="lg" radius="md">

@@ -1,0 +1,135 @@
+import { useState } from 'react';
+import { Alert, Button, Group, Paper, Select, Stack, Text, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useClient, useMutation, useQuery } from 'urql';
+import { graphql } from '../../graphql/graphql.ts';
+import { OrganizationQuery, useOrg } from '../orgs/org-context.ts';
+import { useViewer, ViewerQuery } from '../../app/viewer.ts';
+import { failureMessage } from '../../lib/errors.ts';
+
+const TransferQuery = graphql(`
+  query OwnershipTransferPanel($slug: String!) {
+    organization(slug: $slug) {
+      id
+      pendingOwnershipTransfer {
+        id
+        status
+        from { id email displayName }
+        to { id user { id email displayName } }
+      }
+      members(first: 100, status: ACTIVE) {
+        edges { node { id user { id email displayName } } }
+      }
+    }
+  }
+`);
+
+const RequestMutation = graphql(`
+  mutation RequestOwnershipTransfer($organizationId: ID!, $toMembershipId: ID!) {
+    requestOwnershipTransfer(organizationId: $organizationId, toMembershipId: $toMembershipId) {
+      __typename
+      ... on OwnershipTransfer { id status }
+      ... on Error { message }
+    }
+  }
+`);
+
+const AcceptMutation = graphql(`
+  mutation AcceptOwnershipTransfer($transferId: ID!) {
+    acceptOwnershipTransfer(transferId: $transferId) {
+      __typename
+      ... on Organization { id }
+      ... on Error { message }
+    }
+  }
+`);
+
+const CancelMutation = graphql(`
+  mutation CancelOwnershipTransfer($transferId: ID!) {
+    cancelOwnershipTransfer(transferId: $transferId) {
+      __typename
+      ... on OwnershipTransfer { id status }
+      ... on Error { message }
+    }
+  }
+`);
+
+/** R6: with a single owner, the owner offers ownership and the new owner accepts it here. */
+export function OwnershipTransferPanel() {
+  const { org, perms } = useOrg();
+  const { viewer } = useViewer();
+  const client = useClient();
+  const [{ data }, refetch] = useQuery({ query: TransferQuery, variables: { slug: org.slug }, requestPolicy: 'cache-and-network' });
+  const [target, setTarget] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [, request] = useMutation(RequestMutation);
+  const [, accept] = useMutation(AcceptMutation);
+  const [, cancel] = useMutation(CancelMutation);
+  const pending = data?.organization?.pendingOwnershipTransfer ?? null;
+  const isOwner = perms.has('org:own');
+  const isRecipient = pending?.to?.user.id === viewer?.id;
+  const candidates = (data?.organization?.members?.edges ?? [])
+    .map((e) => e.node)
+    .filter((m) => m.user.id !== viewer?.id)
+    .map((m) => ({ value: m.id, label: `${m.user.displayName} (${m.user.email})` }));
+
+  async function run(action: () => Promise<{ message: string | null; done: string }>) {
+    setError(null);
+    const { message, done } = await action();
+    if (message) return setError(message);
+    notifications.show({ color: 'green', message: done });
+    refetch({ requestPolicy: 'network-only' });
+    // Roles changed on both sides: refresh the permissions every page reads.
+    await Promise.all([
+      client.query(OrganizationQuery, { slug: org.slug }, { requestPolicy: 'network-only' }).toPromise(),
+      client.query(ViewerQuery, {}, { requestPolicy: 'network-only' }).toPromise(),
+    ]);
+  }
+
+  if (!isOwner && !isRecipient) return null;
+  return (
+    <Paper withBorder p="lg" radius="md">
+      <Stack gap="sm">
+        <Title order={3} size="h4">Ownership</Title>
+        <Text size="sm" c="dimmed">
+          This organization has exactly one owner. Ownership moves when the person you choose accepts; you then become an admin.
+        </Text>
+        {pending && (
+          <Alert variant="light" color="blue">
+            {isRecipient
+              ? `${pending.from?.displayName ?? 'The owner'} offers you ownership of ${org.name}.`
+              : `Waiting for ${pending.to?.user.displayName ?? 'the recipient'} to accept ownership.`}
+          </Alert>
+        )}
+        {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
+        {pending && isRecipient && (
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => void run(async () => {
+              const res = await cancel({ transferId: pending.id });
+              return { message: failureMessage(res.data?.cancelOwnershipTransfer, res.error, 'OwnershipTransfer'), done: 'You declined ownership.' };
+            })}>Decline</Button>
+            <Button onClick={() => void run(async () => {
+              const res = await accept({ transferId: pending.id });
+              return { message: failureMessage(res.data?.acceptOwnershipTransfer, res.error, 'Organization'), done: `You now own ${org.name}.` };
+            })}>Accept ownership</Button>
+          </Group>
+        )}
+        {isOwner && (
+          <Group align="flex-end" wrap="wrap">
+            <Select label="New owner" placeholder="Choose a member" data={candidates} value={target} onChange={setTarget} searchable style={{ flex: 1, minWidth: 240 }} />
+            <Button disabled={!target} onClick={() => void run(async () => {
+              const res = await request({ organizationId: org.id, toMembershipId: target! });
+              return { message: failureMessage(res.data?.requestOwnershipTransfer, res.error, 'OwnershipTransfer'), done: 'Ownership offered; it moves when they accept.' };
+            })}>Offer ownership</Button>
+            {pending && !isRecipient && (
+              <Button variant="default" onClick={() => void run(async () => {
+                const res = await cancel({ transferId: pending.id });
+                return { message: failureMessage(res.data?.cancelOwnershipTransfer, res.error, 'OwnershipTransfer'), done: 'Offer withdrawn.' };
+              })}>Withdraw offer</Button>
+            )}
+          </Group>
+        )}
+      </Stack>
+    </Paper>
+  );
+}
