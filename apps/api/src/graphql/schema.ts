@@ -19,5 +19,6 @@ import './mutations/organizations.ts';
 import './mutations/roles.ts';
 import './mutations/ownership.ts';
 import './mutations/invitations.ts';
+import './mutations/resources.ts';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -536,6 +536,24 @@ const introspection = {
         ]
       },
       {
+        "kind": "UNION",
+        "name": "CreateResourceResult",
+        "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "NotFoundError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "Resource"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "ValidationError"
+          }
+        ]
+      },
+      {
         "kind": "INPUT_OBJECT",
         "name": "CreateRoleInput",
         "inputFields": [
@@ -907,6 +925,32 @@ const introspection = {
           {
             "kind": "OBJECT",
             "name": "PolicyError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "SelfRoleChangeError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "ValidationError"
+          }
+        ]
+      },
+      {
+        "kind": "UNION",
+        "name": "GrantResourceRoleResult",
+        "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "GrantCeilingError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "NotFoundError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "Resource"
           },
           {
             "kind": "OBJECT",
@@ -2135,6 +2179,49 @@ const introspection = {
             "isDeprecated": false
           },
           {
+            "name": "createResource",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "UNION",
+                "name": "CreateResourceResult"
+              }
+            },
+            "args": [
+              {
+                "name": "name",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "String"
+                  }
+                }
+              },
+              {
+                "name": "organizationId",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "ID"
+                  }
+                }
+              },
+              {
+                "name": "type",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "String"
+                  }
+                }
+              }
+            ],
+            "isDeprecated": false
+          },
+          {
             "name": "createRole",
             "type": {
               "kind": "NON_NULL",
@@ -2294,6 +2381,49 @@ const introspection = {
                   "ofType": {
                     "kind": "SCALAR",
                     "name": "ID"
+                  }
+                }
+              }
+            ],
+            "isDeprecated": false
+          },
+          {
+            "name": "grantResourceRole",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "UNION",
+                "name": "GrantResourceRoleResult"
+              }
+            },
+            "args": [
+              {
+                "name": "membershipId",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "ID"
+                  }
+                }
+              },
+              {
+                "name": "resourceId",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "ID"
+                  }
+                }
+              },
+              {
+                "name": "roleKey",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "String"
                   }
                 }
               }
@@ -2559,6 +2689,39 @@ const introspection = {
             "args": [
               {
                 "name": "invitationId",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "ID"
+                  }
+                }
+              }
+            ],
+            "isDeprecated": false
+          },
+          {
+            "name": "revokeResourceRole",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "UNION",
+                "name": "RevokeResourceRoleResult"
+              }
+            },
+            "args": [
+              {
+                "name": "membershipId",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "ID"
+                  }
+                }
+              },
+              {
+                "name": "resourceId",
                 "type": {
                   "kind": "NON_NULL",
                   "ofType": {
@@ -3176,6 +3339,32 @@ const introspection = {
               "name": "OwnershipTransfer"
             },
             "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "resources",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "LIST",
+                "ofType": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "OBJECT",
+                    "name": "Resource"
+                  }
+                }
+              }
+            },
+            "args": [
+              {
+                "name": "type",
+                "type": {
+                  "kind": "SCALAR",
+                  "name": "String"
+                }
+              }
+            ],
             "isDeprecated": false
           },
           {
@@ -4240,6 +4429,13 @@ const introspection = {
                     }
                   }
                 }
+              },
+              {
+                "name": "resourceId",
+                "type": {
+                  "kind": "SCALAR",
+                  "name": "ID"
+                }
               }
             ],
             "isDeprecated": false
@@ -4952,6 +5148,116 @@ const introspection = {
         ]
       },
       {
+        "kind": "OBJECT",
+        "name": "Resource",
+        "fields": [
+          {
+            "name": "createdAt",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "DateTime"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "createdBy",
+            "type": {
+              "kind": "OBJECT",
+              "name": "User"
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "grants",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "LIST",
+                "ofType": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "OBJECT",
+                    "name": "ResourceGrant"
+                  }
+                }
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "id",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "ID"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "name",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "String"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "type",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "String"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          }
+        ],
+        "interfaces": []
+      },
+      {
+        "kind": "OBJECT",
+        "name": "ResourceGrant",
+        "fields": [
+          {
+            "name": "membership",
+            "type": {
+              "kind": "OBJECT",
+              "name": "Membership"
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "roleKey",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "String"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          }
+        ],
+        "interfaces": []
+      },
+      {
         "kind": "UNION",
         "name": "RevokeInvitationResult",
         "possibleTypes": [
@@ -4970,6 +5276,28 @@ const introspection = {
           {
             "kind": "OBJECT",
             "name": "PolicyError"
+          }
+        ]
+      },
+      {
+        "kind": "UNION",
+        "name": "RevokeResourceRoleResult",
+        "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "GrantCeilingError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "NotFoundError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "Resource"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "SelfRoleChangeError"
           }
         ]
       },

@@ -1,10 +1,12 @@
 import { Migration20261123000001_initial } from './Migration20261123000001_initial.ts';
 import { Migration20261123000002_invitations } from './Migration20261123000002_invitations.ts';
 import { Migration20261123000003_ownership_transfer } from './Migration20261123000003_ownership_transfer.ts';
+import { Migration20261123000004_resources } from './Migration20261123000004_resources.ts';
 
 /** Listed explicitly so the migrator needs no file discovery (the API runs .ts directly). */
 export const migrationsList = [
   { name: 'Migration20261123000001_initial', class: Migration20261123000001_initial },
   { name: 'Migration20261123000002_invitations', class: Migration20261123000002_invitations },
   { name: 'Migration20261123000003_ownership_transfer', class: Migration20261123000003_ownership_transfer },
+  { name: 'Migration20261123000004_resources', class: Migration20261123000004_resources },
 ];

@@ -1,4 +1,4 @@
-import { effectivePermissions, explainPermission, isKnownPermission, permissionsByResource, type PermissionDef, type Preset, type RoleDefinition } from '@gatehouse/permissions';
+import { canOnResource, effectivePermissions, explainPermission, isKnownPermission, permissionsByResource, type PermissionDef, type Preset, type RoleDefinition } from '@gatehouse/permissions';
 import { builder } from '../builder.ts';
 import { RoleRef } from '../types/role.ts';
 import { OrganizationRef } from '../types/organization.ts';
@@ -7,6 +7,7 @@ import { isUuid } from '../../ids.ts';
 import { findMembershipOf, rolesOfMembership } from '../../modules/memberships/membership.locks.ts';
 import { Role } from '../../modules/roles/role.entity.ts';
 import { badInput } from '../pagination.ts';
+import { resourcePermissions } from '../../modules/resources/resource.service.ts';
 
 const PermissionRef = builder.objectRef<PermissionDef>('Permission').implement({
   fields: (t) => ({
@@ -78,11 +79,20 @@ builder.queryField('can', (t) =>
     args: {
       organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
       permissions: t.arg.stringList({ required: true }),
+      resourceId: t.arg.id({ description: 'Ask about one resource of the org: org roles and resource roles add up. A resource of another org answers false everywhere.' }),
     },
     resolve: async (_r, args, ctx) => {
       if (args.permissions.length > 100) throw badInput('permissions', 'Ask at most 100 at once');
-      const perms = isUuid(args.organizationId.id) ? await ctx.permissionsIn(args.organizationId.id) : undefined;
-      return args.permissions.map((permission) => ({ permission, allowed: perms?.has(permission) ?? false }));
+      const orgId = args.organizationId.id;
+      const perms = isUuid(orgId) ? await ctx.permissionsIn(orgId) : undefined;
+      if (args.resourceId == null) return args.permissions.map((permission) => ({ permission, allowed: perms?.has(permission) ?? false }));
+      const resourceId = String(args.resourceId);
+      const inOrg = isUuid(resourceId) && isUuid(orgId)
+        ? (await ctx.em.execute<{ id: string }[]>(`select id from resource where id = ? and org_id = ?`, [resourceId, orgId])).length > 0
+        : false;
+      if (!perms || !inOrg) return args.permissions.map((permission) => ({ permission, allowed: false }));
+      const resourceRolePerms = ctx.user!.isPlatformAdmin ? new Set<string>() : await resourcePermissions(ctx.em, orgId, ctx.user!.id, resourceId, ctx.app.preset);
+      return args.permissions.map((permission) => ({ permission, allowed: canOnResource({ orgPerms: perms, resourceRolePerms }, permission) }));
     },
   }),
 );

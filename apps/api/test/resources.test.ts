@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addMember, auditCount, createOrg, createUser, gid, signIn, startTestServer, type TestServer } from './harness.ts';
+
+/** Resources and resource grants under the spaces preset: org roles and space roles add up. */
+let ts: TestServer;
+beforeAll(async () => {
+  ts = await startTestServer({ GATEHOUSE_PRESET: 'spaces' });
+});
+afterAll(async () => ts?.close());
+
+const CREATE = `mutation($o: ID!, $t: String!, $n: String!) { createResource(organizationId: $o, type: $t, name: $n) { __typename ... on Resource { id type name createdBy { email } } ... on ValidationError { message } } }`;
+const GRANT = `mutation($r: ID!, $m: ID!, $k: String!) { grantResourceRole(resourceId: $r, membershipId: $m, roleKey: $k) { __typename ... on Resource { grants { roleKey membership { id } } } ... on Error { message } } }`;
+const REVOKE = `mutation($r: ID!, $m: ID!) { revokeResourceRole(resourceId: $r, membershipId: $m) { __typename ... on Resource { grants { roleKey } } ... on Error { message } } }`;
+const CAN = `query($o: ID!, $p: [String!]!, $r: ID) { can(organizationId: $o, permissions: $p, resourceId: $r) { permission allowed } }`;
+
+async function setup() {
+  const admin = await createUser(ts.orm);
+  const org = await createOrg(ts, 'Lab', admin.id);
+  const editor = await addMember(ts, org.id, ['editor']);
+  const editor2 = await addMember(ts, org.id, ['editor']);
+  const operator = await addMember(ts, org.id, ['operator']);
+  const operator2 = await addMember(ts, org.id, ['operator']);
+  const token = async (email: string) => (await signIn(ts, email)).accessToken;
+  return {
+    org,
+    orgGid: gid('Organization', org.id),
+    editor,
+    editor2,
+    operator,
+    operator2,
+    tokens: { admin: await token(admin.email), editor: await token(editor.email), editor2: await token(editor2.email), operator: await token(operator.email), operator2: await token(operator2.email) },
+  };
+}
+
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+async function createSpace(t: Setup, token: string, name: string): Promise<string> {
+  const res = await ts.gql(CREATE, { o: t.orgGid, t: 'space', n: name }, token);
+  expect(res.data.createResource.__typename).toBe('Resource');
+  return res.data.createResource.id;
+}
+
+async function allowed(t: Setup, token: string, perms: string[], resourceId?: string): Promise<Record<string, boolean>> {
+  const res = await ts.gql(CAN, { o: t.orgGid, p: perms, r: resourceId ?? null }, token);
+  expect(res.errors).toBeUndefined();
+  return Object.fromEntries(res.data.can.map((c: { permission: string; allowed: boolean }) => [c.permission, c.allowed]));
+}
+
+describe('resources and resource grants (spaces preset)', () => {
+  it('the creator of a space holds the creator role on it, not on spaces of others', async () => {
+    const t = await setup();
+    const before = await auditCount(ts, t.org.id);
+    const mine = await createSpace(t, t.tokens.editor, 'Mine');
+    expect(await auditCount(ts, t.org.id)).toBe(before + 1);
+    const theirs = await createSpace(t, t.tokens.editor2, 'Theirs');
+    expect(await allowed(t, t.tokens.editor, ['spaces:deploy', 'spaces:assign'], mine)).toEqual({ 'spaces:deploy': true, 'spaces:assign': true });
+    expect(await allowed(t, t.tokens.editor, ['spaces:deploy'], theirs)).toEqual({ 'spaces:deploy': false });
+    // Without a resource only org roles count.
+    expect(await allowed(t, t.tokens.editor, ['spaces:deploy', 'spaces:create'])).toEqual({ 'spaces:deploy': false, 'spaces:create': true });
+    // An editor sees only the spaces they created or are assigned to.
+    const list = await ts.gql(`query($o: ID!) { node(id: $o) { ... on Organization { resources(type: "space") { id } } } }`, { o: t.orgGid }, t.tokens.editor);
+    expect(list.data.node.resources.map((r: { id: string }) => r.id)).toEqual([mine]);
+  });
+
+  it('create checks the type, the name and <type>s:create', async () => {
+    const t = await setup();
+    expect((await ts.gql(CREATE, { o: t.orgGid, t: 'project', n: 'X' }, t.tokens.editor)).data.createResource.__typename).toBe('ValidationError');
+    expect((await ts.gql(CREATE, { o: t.orgGid, t: 'space', n: '  ' }, t.tokens.editor)).data.createResource.__typename).toBe('ValidationError');
+    expect((await ts.gql(CREATE, { o: t.orgGid, t: 'space', n: 'x'.repeat(101) }, t.tokens.editor)).data.createResource.__typename).toBe('ValidationError');
+    expect((await ts.gql(CREATE, { o: t.orgGid, t: 'space', n: 'Nope' }, t.tokens.operator)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('an admin assigns an operator; operators cannot grant; unknown roles are refused; revoke applies on the next request (R2, R13)', async () => {
+    const t = await setup();
+    const space = await createSpace(t, t.tokens.editor, 'Shared');
+    const other = await createSpace(t, t.tokens.editor2, 'Other');
+    expect(await allowed(t, t.tokens.operator, ['spaces:read'], space)).toEqual({ 'spaces:read': false });
+
+    const before = await auditCount(ts, t.org.id);
+    const granted = await ts.gql(GRANT, { r: space, m: t.operator.gid.membership, k: 'space_operator' }, t.tokens.admin);
+    expect(granted.data.grantResourceRole.__typename).toBe('Resource');
+    expect(granted.data.grantResourceRole.grants).toEqual([{ roleKey: 'space_operator', membership: { id: t.operator.gid.membership } }]);
+    expect(await auditCount(ts, t.org.id)).toBe(before + 1);
+
+    expect(await allowed(t, t.tokens.operator, ['spaces:read', 'spaces:start', 'spaces:deploy'], space)).toEqual({ 'spaces:read': true, 'spaces:start': false, 'spaces:deploy': false });
+    expect(await allowed(t, t.tokens.operator, ['spaces:read'], other)).toEqual({ 'spaces:read': false });
+    // The operator lists only the space assigned to them.
+    const list = await ts.gql(`query($o: ID!) { node(id: $o) { ... on Organization { resources { id } } } }`, { o: t.orgGid }, t.tokens.operator);
+    expect(list.data.node.resources.map((r: { id: string }) => r.id)).toEqual([space]);
+
+    // An operator cannot assign anybody.
+    const refused = await ts.gql(GRANT, { r: space, m: t.operator2.gid.membership, k: 'space_operator' }, t.tokens.operator);
+    expect(refused.errors?.[0]?.extensions?.code ?? refused.data?.grantResourceRole?.__typename).toMatch(/FORBIDDEN|GrantCeilingError/);
+
+    // Unknown role key.
+    expect((await ts.gql(GRANT, { r: space, m: t.operator2.gid.membership, k: 'space_god' }, t.tokens.admin)).data.grantResourceRole.__typename).toBe('ValidationError');
+    // The creator (space_owner, holds spaces:assign) may assign on their own space, not on others'.
+    expect((await ts.gql(GRANT, { r: space, m: t.operator2.gid.membership, k: 'space_editor' }, t.tokens.editor)).data.grantResourceRole.__typename).toBe('Resource');
+    expect((await ts.gql(GRANT, { r: other, m: t.operator2.gid.membership, k: 'space_operator' }, t.tokens.editor)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // A space of this org cannot be granted to a member of another org.
+    const stranger = await addMember(ts, (await createOrg(ts, 'Elsewhere')).id, ['operator']);
+    expect((await ts.gql(GRANT, { r: space, m: stranger.gid.membership, k: 'space_operator' }, t.tokens.admin)).data.grantResourceRole.__typename).toBe('NotFoundError');
+
+    const beforeRevoke = await auditCount(ts, t.org.id);
+    expect((await ts.gql(REVOKE, { r: space, m: t.operator.gid.membership }, t.tokens.admin)).data.revokeResourceRole.__typename).toBe('Resource');
+    expect(await auditCount(ts, t.org.id)).toBe(beforeRevoke + 1);
+    expect(await allowed(t, t.tokens.operator, ['spaces:read'], space)).toEqual({ 'spaces:read': false });
+  });
+
+  it('a space of another org answers false everywhere', async () => {
+    const t = await setup();
+    const u = await setup();
+    const space = await createSpace(u, u.tokens.editor, 'Foreign');
+    expect(await allowed(t, t.tokens.admin, ['spaces:read'], space)).toEqual({ 'spaces:read': false });
+    expect(await allowed(t, t.tokens.admin, ['spaces:read'], 'not-a-uuid')).toEqual({ 'spaces:read': false });
+  });
+});
