@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Anchor, Button, Group, Modal, Select, Skeleton, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Modal, Select, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { Link, useNavigate } from 'react-router';
@@ -11,6 +11,7 @@ import { formatDate } from '../../lib/format.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
 import { SetOrganizationStatusMutation } from '../settings/SettingsPage.tsx';
+import { SkeletonRows } from '../../components/SkeletonRows.tsx';
 
 const OrganizationsQuery = graphql(`
   query AdminOrganizations($first: Int!, $after: String, $search: String) {
@@ -124,16 +125,7 @@ export default function AdminOrgsPage() {
           </Table.Thead>
           <Table.Tbody>
             {!orgs &&
-              result.fetching &&
-              Array.from({ length: 4 }, (_, i) => (
-                <Table.Tr key={i}>
-                  {Array.from({ length: 5 }, (_, j) => (
-                    <Table.Td key={j}>
-                      <Skeleton h={14} />
-                    </Table.Td>
-                  ))}
-                </Table.Tr>
-              ))}
+              result.fetching && <SkeletonRows rows={4} columns={5} />}
             {orgs?.edges.map(({ node: o }) => (
               <Table.Tr key={o.id} data-testid={`org-row-${o.slug}`}>
                 <Table.Td>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ActionIcon, Alert, Badge, Button, Group, Menu, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Group, Menu, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery } from 'urql';
@@ -13,6 +13,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
 import { EditUserDialog } from '../users/EditUserDialog.tsx';
 import { DeleteUserMutation } from '../users/queries.ts';
+import { SkeletonRows } from '../../components/SkeletonRows.tsx';
 
 const UsersQuery = graphql(`
   query AdminUsers($first: Int!, $after: String, $search: String) {
@@ -114,16 +115,7 @@ export default function AdminUsersPage() {
           </Table.Thead>
           <Table.Tbody>
             {!users &&
-              result.fetching &&
-              Array.from({ length: 5 }, (_, i) => (
-                <Table.Tr key={i}>
-                  {Array.from({ length: 7 }, (_, j) => (
-                    <Table.Td key={j}>
-                      <Skeleton h={14} />
-                    </Table.Td>
-                  ))}
-                </Table.Tr>
-              ))}
+              result.fetching && <SkeletonRows rows={5} columns={7} />}
             {users?.edges.map(({ node: u }) => (
               <Table.Tr key={u.id} data-testid={`user-row-${u.email}`}>
                 <Table.Td>

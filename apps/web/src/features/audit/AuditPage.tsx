@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Alert, Button, Code, Group, Menu, Modal, ScrollArea, Select, SimpleGrid, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Code, Group, Menu, Modal, ScrollArea, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery } from 'urql';
 import { graphql, type ResultOf } from '../../graphql/graphql.ts';
@@ -7,6 +7,7 @@ import { useOrg } from '../orgs/org-context.ts';
 import { freshAccessToken } from '../../app/tokens.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
+import { SkeletonRows } from '../../components/SkeletonRows.tsx';
 
 const AuditLogQuery = graphql(`
   query AuditLog($slug: String!, $first: Int!, $after: String, $action: String, $actorId: ID, $from: DateTime, $to: DateTime) {
@@ -215,16 +216,7 @@ export default function AuditPage() {
           </Table.Thead>
           <Table.Tbody>
             {!log &&
-              result.fetching &&
-              Array.from({ length: 6 }, (_, i) => (
-                <Table.Tr key={i}>
-                  {Array.from({ length: 6 }, (_, j) => (
-                    <Table.Td key={j}>
-                      <Skeleton h={14} />
-                    </Table.Td>
-                  ))}
-                </Table.Tr>
-              ))}
+              result.fetching && <SkeletonRows rows={6} columns={6} />}
             {log?.edges.map(({ node: e }) => (
               <Table.Tr key={e.id} data-testid="audit-row">
                 <Table.Td className="gh-nowrap">

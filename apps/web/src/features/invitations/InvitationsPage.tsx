@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import {
-  ActionIcon, Alert, Badge, Button, Group, Menu, Modal, SegmentedControl, Skeleton, Stack, Table, Text, Textarea, Title,
+  ActionIcon, Alert, Badge, Button, Group, Menu, Modal, SegmentedControl, Stack, Table, Text, Textarea, Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconDots, IconX } from '@tabler/icons-react';
@@ -14,6 +14,7 @@ import { failureMessage } from '../../lib/errors.ts';
 import { formatDate, formatDateTime } from '../../lib/format.ts';
 import type { OrgRole } from '../users/queries.ts';
 import { InvitationsQuery, InviteMembersMutation, ResendInvitationMutation, RevokeInvitationMutation, type InvitationRow } from './queries.ts';
+import { SkeletonRows } from '../../components/SkeletonRows.tsx';
 
 const PAGE_SIZE = 25;
 const STATUS_COLOR: Record<string, string> = { PENDING: 'blue', ACCEPTED: 'green', REVOKED: 'gray', EXPIRED: 'orange' };
@@ -82,16 +83,7 @@ export default function InvitationsPage() {
           </Table.Thead>
           <Table.Tbody>
             {!invitations &&
-              result.fetching &&
-              Array.from({ length: 3 }, (_, i) => (
-                <Table.Tr key={i}>
-                  {Array.from({ length: 7 }, (_, j) => (
-                    <Table.Td key={j}>
-                      <Skeleton h={14} />
-                    </Table.Td>
-                  ))}
-                </Table.Tr>
-              ))}
+              result.fetching && <SkeletonRows rows={3} columns={7} />}
             {invitations?.edges.map(({ node: inv }) => (
               <Table.Tr key={inv.id} data-testid={`invitation-${inv.email}`}>
                 <Table.Td>
