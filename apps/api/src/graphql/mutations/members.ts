@@ -28,7 +28,10 @@ async function membershipScope(ctx: Context, membershipId: string, permission: s
 
 export async function freshMembership(ctx: Context, id: string): Promise<Membership> {
   ctx.afterWrite();
-  return (await ctx.em.findOne(Membership, { id }))!;
+  // A concurrent removal can land between the commit and this read: answer as not found, not a 500.
+  const membership = await ctx.em.findOne(Membership, { id });
+  if (!membership) throw new NotFoundError('Membership');
+  return membership;
 }
 
 builder.mutationField('setMemberRoles', (t) =>
