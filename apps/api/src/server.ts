@@ -2,18 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { createYoga, useErrorHandler, type Plugin } from 'graphql-yoga';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { GraphQLError, type FieldNode, type ValidationContext } from 'graphql';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { openDatabase, emOf, type Orm } from './db/orm.ts';
 import { loadSigningKeys } from './auth/keys.ts';
-import { authenticate, createContext, presetOf, type App } from './context.ts';
-import { schema } from './graphql/schema.ts';
-import { limitRules } from './graphql/limits.ts';
-import { parseCookies } from './auth/refresh-token.ts';
-import { AuthError } from './errors.ts';
+import { presetOf, type App } from './context.ts';
+import { createGraphQLHandler } from './graphql/handler.ts';
 import { syncBuiltinRoles } from './modules/roles/role.service.ts';
 import { handleAuditExport } from './modules/audit/audit.export.ts';
 import { createMailer } from './modules/mail/mailer.ts';
@@ -34,79 +28,6 @@ export async function createApp(config: Config, log?: Logger, orm?: Orm): Promis
   const app: App = { config, orm: db, keys, preset: presetOf(config), log: logger, mailer: createMailer(config, db, logger) };
   await syncBuiltinRoles(emOf(db), app.preset);
   return app;
-}
-
-export function createGraphQLHandler(app: App) {
-  return createYoga<{ req: http.IncomingMessage; res: http.ServerResponse }>({
-    schema,
-    graphqlEndpoint: '/graphql',
-    graphiql: app.config.graphiql ? { title: 'Gatehouse GraphiQL', credentials: 'same-origin' } : false,
-    landingPage: false,
-    logging: false,
-    // Unexpected errors are masked; typed GraphQL errors (codes) pass through.
-    maskedErrors: {
-      maskError: (error, message) => {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (original instanceof AuthError) {
-          return new GraphQLError(original.message, { extensions: { code: original.code } });
-        }
-        if (error instanceof GraphQLError && !original) return error;
-        if (original instanceof GraphQLError) return original;
-        app.log.error({ err: original ?? error }, 'unexpected error');
-        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-      },
-    },
-    plugins: [
-      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
-      limitsPlugin(),
-      introspectionGate(app.config.graphiql),
-      useErrorHandler(() => {}),
-    ],
-    context: async ({ request, req, res }) => {
-      const em = emOf(app.orm);
-      const meta = {
-        requestId: request.headers.get('x-request-id') ?? crypto.randomUUID(),
-        ip: clientIp(req, app.config.trustProxy),
-        userAgent: request.headers.get('user-agent') ?? undefined,
-        cookies: parseCookies(request.headers.get('cookie')),
-      };
-      const principal = await authenticate(app, em, request.headers.get('authorization'));
-      return createContext(app, em, meta, principal, (cookie) => res?.appendHeader('set-cookie', cookie));
-    },
-  });
-}
-
-function limitsPlugin(): Plugin {
-  return {
-    onValidate({ addValidationRule }) {
-      for (const rule of limitRules()) addValidationRule(rule);
-    },
-  };
-}
-
-/** Introspection only where GraphiQL is on (development by default). */
-function introspectionGate(enabled: boolean): Plugin {
-  return {
-    onValidate({ addValidationRule }) {
-      if (enabled) return;
-      addValidationRule((context: ValidationContext) => ({
-        Field(node: FieldNode) {
-          if (node.name.value === '__schema' || node.name.value === '__type') {
-            context.reportError(new GraphQLError('Introspection is disabled', { nodes: [node], extensions: { code: 'INTROSPECTION_DISABLED' } }));
-          }
-        },
-      }));
-    },
-  };
-}
-
-function clientIp(req: http.IncomingMessage | undefined, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const forwarded = req?.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req?.socket.remoteAddress ?? undefined;
 }
 
 export async function startServer(config: Config, options: { log?: Logger; orm?: Orm } = {}): Promise<Server> {
