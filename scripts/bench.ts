@@ -1,240 +1,476 @@
-// `pnpm bench` (node scripts/bench.ts): measured API latency/throughput on this machine, memory after
-// the run and the SPA's initial JS size. Starts the API in-process on loopback with a temporary data
-// directory: embedded PGlite by default, or a fresh PostgreSQL database (created, then dropped) when
-// DATABASE_URL is set. Seeds one organization with 1,000 members in SQL, signs in as its owner and
-// runs bounded loops (BENCH_REQUESTS, default 200, per operation, 4 at a time).
-// Prints a table and writes JSON (BENCH_RESULTS, default <tmpdir>/bench-results.json). Exits 0.
+// `pnpm bench` (node scripts/bench.ts): Gatehouse measured against the raw-SQL limit ("L1") in one run,
+// on the same database and data. docs/benchmarks.md explains the workloads and how to read the table.
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm bench        PostgreSQL (full dataset)
+//   pnpm bench                                                                  PGlite (small dataset, Gatehouse only)
+//
+// Flags: --small (quick dataset), --workloads viewer,members-big,... (see WORKLOAD_KEYS),
+//        --duration <s> (10), --repeats <n> (3), --clients <n> (10), --warmup <s> (2),
+//        --explain (EXPLAIN ANALYZE of every statement of one request of each read workload, PostgreSQL),
+//        --keep (keep the benchmark database), --json <file> (.bench/last.json).
+//
+// What it does: creates a database (gatehouse_bench_<time> next to DATABASE_URL's, or an embedded one
+// in a temporary directory), migrates it with Gatehouse's own migrations and seeds it by SQL
+// (scripts/bench/seed.ts); starts Gatehouse (scripts/bench/gatehouse-server.ts) and L1
+// (scripts/bench/l1-server.ts), each in a process of its own; compares one answer of each workload
+// from both; then, per workload, counts statements per request on both sides and drives both with the
+// closed-loop load generator (scripts/bench/load.ts), alternating Gatehouse and L1 (ABAB...) for
+// --repeats rounds, and reports the median. Then the audit export (rows/s, RSS of the server) and the
+// SPA's initial JavaScript. Prints one table and writes it as JSON.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { loadConfig } from '../apps/api/src/config.ts';
-import { startServer } from '../apps/api/src/server.ts';
-import { createTestDb, type TestDb } from '../apps/api/test/harness.ts';
-import { emOf } from '../apps/api/src/db/orm.ts';
-import { User } from '../apps/api/src/modules/users/user.entity.ts';
-import { hashPassword } from '../apps/api/src/auth/passwords.ts';
-import { createOrganization } from '../apps/api/src/modules/organizations/organization.service.ts';
+import { createPostgresDatabase, dropPostgresDatabase, FULL, SMALL, seedPglite, seedPostgres, BENCH_PASSWORD, BIG_SLUG, type DatasetSpec, type SeedResult, type Sql } from './bench/seed.ts';
+import { fixtures as loadFixtures, workloads as allWorkloads, WORKLOAD_KEYS, DOCS, type Fixtures, type Side, type Workload } from './bench/workloads.ts';
+import { call, dataOf, runLoad, send, type LoadResult } from './bench/load.ts';
+import { startChild, type ChildServer, type Statement } from './bench/ipc.ts';
+import { ROOT, loadPglite, loadPgTrgm, pg, type PgClient } from './bench/deps.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
-const SIGN_IN_REQUESTS = Number(process.env.BENCH_SIGNIN_REQUESTS ?? REQUESTS);
-const CONCURRENCY = 4;
-const WARMUP = 10;
-const MEMBERS = 1000;
-const PASSWORD = 'bench-owner-password-42';
-const OUT = process.env.BENCH_RESULTS ?? path.join(os.tmpdir(), 'bench-results.json');
-
+const { values: flags } = parseArgs({
+  options: {
+    small: { type: 'boolean', default: false },
+    workloads: { type: 'string' },
+    duration: { type: 'string', default: '10' },
+    repeats: { type: 'string', default: '3' },
+    clients: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    explain: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    json: { type: 'string', default: path.join(ROOT, '.bench/last.json') },
+  },
+});
+const DURATION_MS = Number(flags.duration) * 1000;
+const WARMUP_MS = Number(flags.warmup) * 1000;
+const REPEATS = Math.max(1, Number(flags.repeats));
+const CLIENTS = Math.max(1, Number(flags.clients));
+// Always in WORKLOAD_KEYS order: the export runs before setMemberRoles adds events to "big".
+const asked = flags.workloads ? flags.workloads.split(',').map((s) => s.trim()).filter(Boolean) : WORKLOAD_KEYS;
+const selected = WORKLOAD_KEYS.filter((k) => asked.includes(k));
+const unknown = asked.filter((k) => !WORKLOAD_KEYS.includes(k));
+if (unknown.length) {
+  console.error(`unknown workload(s) ${unknown.join(', ')}; choose from ${WORKLOAD_KEYS.join(', ')}`);
+  process.exit(2);
+}
+const baseUrl = process.env.DATABASE_URL?.trim() || undefined;
+const onPostgres = Boolean(baseUrl);
+const spec: DatasetSpec = flags.small || !onPostgres ? SMALL : FULL;
 const started = performance.now();
-const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+const log = (line: string) => console.log(line);
 
 // --- database ------------------------------------------------------------------------------------
-// A fresh PostgreSQL database (created and dropped like the test harness does) when DATABASE_URL is set.
-const pgDb: TestDb | undefined = process.env.DATABASE_URL?.trim() ? await createTestDb() : undefined;
-const databaseUrl = pgDb?.databaseUrl;
+const dbName = `gatehouse_bench_${Date.now().toString(36)}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
-const config = loadConfig({
-  NODE_ENV: 'development',
-  PORT: '0',
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'silent',
-  GRAPHIQL: 'false',
-  GATEHOUSE_DATA_DIR: dataDir,
-  ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-});
-const database = databaseUrl ? 'PostgreSQL' : 'PGlite';
-console.log(`bench: ${database}, ${MEMBERS} members, ${REQUESTS} requests per operation (sign-in ${SIGN_IN_REQUESTS}), concurrency ${CONCURRENCY}`);
+let databaseUrl: string | undefined;
+const children: ChildServer[] = [];
+const result: Record<string, any> = {
+  when: new Date().toISOString(),
+  command: `${onPostgres ? 'DATABASE_URL=… ' : ''}node scripts/bench.ts ${process.argv.slice(2).join(' ')}`.trim(),
+  database: onPostgres ? 'PostgreSQL' : 'PGlite',
+  machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg().map((n) => Math.round(n * 100) / 100) },
+  settings: { clients: CLIENTS, durationSeconds: DURATION_MS / 1000, warmupSeconds: WARMUP_MS / 1000, repeats: REPEATS },
+  dataset: spec,
+};
+let exitCode = 0;
 
-const server = await startServer(config, pgDb ? { orm: pgDb.orm } : {});
-const results: Record<string, unknown> = {};
 try {
-  // --- fixtures ----------------------------------------------------------------------------------
-  const seedStarted = performance.now();
-  const em = emOf(server.app.orm);
-  const owner = em.create(User, { id: crypto.randomUUID(), email: 'owner@bench.test', firstName: 'Olive', lastName: 'Owner', passwordHash: await hashPassword(PASSWORD) });
-  await em.flush();
-  const org = await createOrganization(emOf(server.app.orm), { userId: null, label: 'bench' }, server.app.preset, { name: 'Bench', slug: 'bench', ownerUserId: owner.id });
-  const sql = emOf(server.app.orm);
-  await sql.execute(
-    `insert into "user" (id, email, first_name, last_name, created_at)
-     select gen_random_uuid(), 'member' || i || '@bench.test',
-            (array['Alice','Bob','Carol','Dave','Erin','Frank','Grace','Heidi','Ivan','Judy'])[1 + i % 10],
-            (array['Smith','Jones','Garcia','Miller','Davis','Lopez','Wilson','Moore','Taylor','Clark','Lewis'])[1 + i % 11] || i,
-            now()
-       from generate_series(1, ?) as i`,
-    [MEMBERS - 1],
-  );
-  await sql.execute(
-    `insert into membership (id, org_id, user_id, status, created_at)
-     select gen_random_uuid(), ?, u.id, case when row_number() over (order by u.email) % 50 = 0 then 'DISABLED' else 'ACTIVE' end,
-            now() - (row_number() over (order by u.email)) * interval '1 second'
-       from "user" u where u.email like 'member%@bench.test'`,
-    [org.id],
-  );
-  const roles = await sql.execute<{ id: string; key: string }[]>(`select id, key from role where org_id = ? and builtin order by position`, [org.id]);
-  const assignable = roles.filter((r) => r.key !== roles[0]!.key); // everything below the top role
-  await sql.execute(
-    `insert into membership_role (membership_id, role_id)
-     select m.id, (?::uuid[])[1 + (row_number() over (order by m.id))::int % ?]
-       from membership m join "user" u on u.id = m.user_id where m.org_id = ? and u.email like 'member%@bench.test'`,
-    [`{${assignable.map((r) => r.id).join(',')}}`, assignable.length, org.id],
-  );
-  const members = await sql.execute<{ id: string }[]>(
-    `select m.id from membership m join "user" u on u.id = m.user_id where m.org_id = ? and u.email like 'member%@bench.test' order by m.id`,
-    [org.id],
-  );
-  const total = (await sql.execute<{ n: number }[]>(`select count(*)::int as n from membership where org_id = ?`, [org.id]))[0]!.n;
-  if (total !== MEMBERS) throw new Error(`expected ${MEMBERS} members, got ${total}`);
-  const seedMs = performance.now() - seedStarted;
+  console.log(`bench: ${result.database}, dataset ${spec.name} (${spec.users.toLocaleString('en')} users, ${spec.orgs} organizations, ${spec.auditEvents.toLocaleString('en')} audit events); ${CLIENTS} clients, ${DURATION_MS / 1000} s x ${REPEATS} per side`);
+  if (!onPostgres) console.log('bench: L1 needs PostgreSQL (PGlite has no server port a second process could use): Gatehouse-only figures. Set DATABASE_URL to compare.');
 
-  // --- client ------------------------------------------------------------------------------------
-  const agentHeaders = { 'content-type': 'application/json' };
-  async function gql(query: string, variables: Record<string, unknown>, token?: string): Promise<any> {
-    const res = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: token ? { ...agentHeaders, authorization: `Bearer ${token}` } : agentHeaders,
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: any; errors?: { message: string }[] };
-    if (!res.ok || body.errors?.length) throw new Error(`HTTP ${res.status}: ${JSON.stringify(body.errors ?? body).slice(0, 300)}`);
-    return body.data;
+  let seeded: SeedResult;
+  let fx: Fixtures;
+  const t = performance.now();
+  if (baseUrl) {
+    databaseUrl = await createPostgresDatabase(baseUrl, dbName);
+    console.log(`bench: created ${dbName} and applied Gatehouse's migrations (${Math.round(performance.now() - t)} ms)`);
+    seeded = await seedPostgres(databaseUrl, spec, log);
+    fx = await withPg(databaseUrl, (sql) => loadFixtures(sql, spec, CLIENTS));
+  } else {
+    seeded = await seedPglite(dataDir, spec, log);
+    fx = await withPglite(dataDir, (sql) => loadFixtures(sql, spec, CLIENTS));
+  }
+  console.log(`bench: seeded in ${(seeded.totalMs / 1000).toFixed(1)} s: ${JSON.stringify(seeded.counts)}`);
+  result.seed = seeded;
+
+  // --- servers -----------------------------------------------------------------------------------
+  const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const common = { JWT_PRIVATE_KEY: pem, JWT_ISSUER: 'https://gatehouse.bench', JWT_AUDIENCE: 'gatehouse', ACCESS_TOKEN_TTL_SECONDS: '3600', GATEHOUSE_PRESET: 'gatehouse', PORT: '0', HOST: '127.0.0.1' };
+  const gatehouse = await startChild('Gatehouse', path.join(ROOT, 'scripts/bench/gatehouse-server.ts'), {
+    ...common,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'error',
+    GRAPHIQL: 'false',
+    PUBLIC_URL: 'https://gatehouse.bench',
+    GATEHOUSE_DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl ?? '',
+    MIGRATION_DATABASE_URL: '',
+  });
+  children.push(gatehouse);
+  const l1 = databaseUrl ? await startChild('L1', path.join(ROOT, 'scripts/bench/l1-server.ts'), { ...common, DATABASE_URL: databaseUrl }) : undefined;
+  if (l1) children.push(l1);
+  const sides: { side: Side; server: ChildServer }[] = [{ side: 'gatehouse', server: gatehouse }, ...(l1 ? [{ side: 'l1' as const, server: l1 }] : [])];
+  console.log(`bench: Gatehouse on ${gatehouse.url} (pid ${gatehouse.pid})${l1 ? `, L1 on ${l1.url} (pid ${l1.pid})` : ''}`);
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  let token = await signInCaller(agent, gatehouse.url, fx);
+  let tokenAt = Date.now();
+  const freshToken = async () => {
+    if (Date.now() - tokenAt > 30 * 60_000) {
+      token = await signInCaller(agent, gatehouse.url, fx);
+      tokenAt = Date.now();
+    }
+    return token;
+  };
+
+  const all = allWorkloads(fx);
+  const rows: Row[] = [];
+  result.workloads = rows;
+  const explains: string[] = [];
+
+  for (const key of selected) {
+    if (key === 'export') {
+      result.export = await exportPhase(sides, await freshToken(), fx);
+      continue;
+    }
+    if (key === 'spa') {
+      result.spa = bundleSize();
+      continue;
+    }
+    const workload = all.find((w) => w.key === key)!;
+    console.log(`\n[${workload.key}] ${workload.title}`);
+    const row: Row = { key: workload.key, title: workload.title, sides: {} };
+    rows.push(row);
+    const tok = await freshToken();
+
+    // One answer of each side, compared field by field (setMemberRoles on its own extra target).
+    if (l1) {
+      const client = workload.key === 'set-member-roles' ? CLIENTS : 0;
+      const g = await call(agent, gatehouse.url, 'gatehouse', { ...workload, done: undefined }, client, 0, tok);
+      const l = await call(agent, l1.url, 'l1', { ...workload, done: undefined }, client, 0, tok);
+      workload.done?.(client, 0);
+      const difference = g.error || l.error ? undefined : diff(g.data, l.data, '', new Set(workload.ignore ?? []));
+      row.sameAnswer = g.error ? `Gatehouse: ${g.error}` : l.error ? `L1: ${l.error}` : difference ? `differs at ${difference}` : 'yes';
+      console.log(`  same answer from both: ${row.sameAnswer}`);
+    }
+
+    // Statements per request, from each server's own counter; with --explain, the statements of one request.
+    for (const { side, server } of sides) {
+      const n = workload.key === 'sign-in' ? 3 : 10;
+      if (flags.explain && databaseUrl && !['set-member-roles', 'sign-in'].includes(workload.key)) {
+        await server.capture(true);
+        await call(agent, server.url, side, workload, 0, 0, tok);
+        const captured = (await server.stats()).captured ?? [];
+        await server.capture(false);
+        const report = await explainAll(databaseUrl, captured);
+        explains.push(`=== ${workload.key} / ${side}: ${captured.length} statements\n${report.text}`);
+        (row.sides[side] ??= {} as SideResult).slowest = report.slowest;
+      }
+      const before = (await server.stats()).statements;
+      let errors = 0;
+      for (let i = 0; i < n; i++) if ((await call(agent, server.url, side, workload, 0, i, tok)).error) errors += 1;
+      const after = (await server.stats()).statements;
+      const s = (row.sides[side] ??= {} as SideResult);
+      s.statementsPerRequest = Math.round(((after - before) / n) * 10) / 10;
+      if (errors) s.countingErrors = errors;
+    }
+
+    // ABAB...: Gatehouse, L1, Gatehouse, L1, ...
+    for (let r = 0; r < REPEATS; r++) {
+      for (const { side, server } of sides) {
+        // The server's CPU time (user + system) over the counted window, per answered request.
+        const cpu = async () => {
+          const s = await server.stats();
+          return s.cpuUserMicros + s.cpuSystemMicros;
+        };
+        const run = await runLoad(server.url, side, workload, { clients: CLIENTS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, token: tok, sample: cpu });
+        const s = (row.sides[side] ??= {} as SideResult);
+        (s.runs ??= []).push({ ...run, serverCpuMsPerRequest: run.requests && run.sampled !== undefined ? Math.round((run.sampled / 1000 / run.requests) * 100) / 100 : NaN });
+        console.log(`  ${side.padEnd(9)} run ${r + 1}: ${run.rps} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, ${run.errors} errors${run.errorSamples.length ? ` (${run.errorSamples[0]})` : ''}`);
+      }
+    }
+    for (const s of Object.values(row.sides)) summarize(s);
+    const g = row.sides.gatehouse;
+    const l = row.sides.l1;
+    if (g && l) row.ratio = Math.round((g.rps / l.rps) * 100) / 100;
   }
 
-  const SIGN_IN = `mutation ($email: String!, $password: String!) { signIn(email: $email, password: $password) {
-    __typename ... on AuthPayload { accessToken } ... on Error { message } } }`;
-  const signIn = async () => {
-    const data = await gql(SIGN_IN, { email: 'owner@bench.test', password: PASSWORD });
-    if (data.signIn.__typename !== 'AuthPayload') throw new Error(`sign-in: ${JSON.stringify(data.signIn)}`);
-    return data.signIn.accessToken as string;
-  };
-  const token = await signIn();
-
-  // The SPA's members page (apps/web/src/features/users/queries.ts, MembersQuery with its fragments).
-  const MEMBERS_QUERY = `query Members($slug: String!, $first: Int!, $after: String, $search: String) {
-    organization(slug: $slug) { id
-      members(first: $first, after: $after, search: $search) {
-        totalCount pageInfo { hasNextPage endCursor }
-        edges { cursor node { id status createdAt organization { id }
-          user { id email firstName lastName displayName authProvider status createdAt }
-          roles { id key name permissions } } }
-      }
-      roles { id key name description permissions builtin memberCount }
-    } }`;
-  const MEMBERS_PAGE = MEMBERS_QUERY;
-  const MEMBERS_SEARCH = MEMBERS_QUERY;
-  const CAN = `query ($org: ID!, $perms: [String!]!) { can(organizationId: $org, permissions: $perms) { permission allowed } }`;
-  const SET_ROLES = `mutation ($m: ID!, $roles: [ID!]!) { setMemberRoles(membershipId: $m, roleIds: $roles) {
-    __typename ... on Membership { id roles { key } } ... on Error { message } } }`;
-  const orgGid = gid('Organization', org.id);
-  const perms = ['org:read', 'org:update', 'members:read', 'members:invite', 'members:update', 'roles:manage', 'audit:read', 'projects:read', 'deployments:create', 'billing:manage'];
-  const searches = ['alice', 'smith', 'member12', 'garcia7', 'bench.test', 'zzz-no-match', 'judy', 'lopez5'];
-  const roleSets = [[assignable[0]!.id], [assignable[assignable.length - 1]!.id], assignable.slice(1, 3).map((r) => r.id)].map((s) => s.map((id) => gid('Role', id)));
-  const multi = server.app.preset.policy.multipleRolesPerMembership;
-
-  const operations: { name: string; n: number; run: (i: number) => Promise<void> }[] = [
-    { name: 'members page (first 50)', n: REQUESTS, run: async () => { const d = await gql(MEMBERS_PAGE, { slug: 'bench', first: 50 }, token); if (d.organization.members.edges.length !== 50) throw new Error('short page'); } },
-    { name: 'members search', n: REQUESTS, run: async (i) => void (await gql(MEMBERS_SEARCH, { slug: 'bench', first: 50, search: searches[i % searches.length] }, token)) },
-    { name: 'can (10 permissions)', n: REQUESTS, run: async () => { const d = await gql(CAN, { org: orgGid, perms }, token); if (d.can.length !== 10) throw new Error('can'); } },
-    {
-      name: 'setMemberRoles',
-      n: REQUESTS,
-      run: async (i) => {
-        const set = roleSets[i % roleSets.length]!;
-        const d = await gql(SET_ROLES, { m: gid('Membership', members[i % members.length]!.id), roles: multi ? set : set.slice(0, 1) }, token);
-        if (d.setMemberRoles.__typename !== 'Membership') throw new Error(`setMemberRoles: ${JSON.stringify(d.setMemberRoles)}`);
-      },
-    },
-    { name: 'signIn (argon2id)', n: SIGN_IN_REQUESTS, run: async () => void (await signIn()) },
-  ];
-
-  const rows: Row[] = [];
-  for (const op of operations) rows.push(await measure(op.name, op.n, op.run));
-
-  const mem = process.memoryUsage();
-  const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
-  const memory = { rssMB: mb(mem.rss), heapUsedMB: mb(mem.heapUsed), heapTotalMB: mb(mem.heapTotal), externalMB: mb(mem.external), arrayBuffersMB: mb(mem.arrayBuffers), maxRssMB: mb(process.resourceUsage().maxRSS * 1024) };
-
-  const bundle = bundleSize();
-
-  Object.assign(results, {
-    when: new Date().toISOString(),
-    machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemMB: mb(os.totalmem()) },
-    database,
-    preset: server.app.preset.key,
-    members: MEMBERS,
-    concurrency: CONCURRENCY,
-    warmupPerOperation: WARMUP,
-    seedMs: Math.round(seedMs),
-    operations: rows,
-    memoryAfterRun: memory,
-    spaBundle: bundle,
-  });
-
-  // --- report ------------------------------------------------------------------------------------
-  const head = ['operation', 'n', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'req/s'];
-  const table = rows.map((r) => [r.operation, r.n, r.errors, r.p50, r.p95, r.p99, r.max, r.throughput].map(String));
-  const widths = head.map((h, c) => Math.max(h.length, ...table.map((t) => t[c]!.length)));
-  const line = (cells: string[]) => cells.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ');
-  console.log(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}`);
-  console.log(`\nmemory after run (API and load generator share the process): rss ${memory.rssMB} MB (peak ${memory.maxRssMB} MB), heap ${memory.heapUsedMB}/${memory.heapTotalMB} MB, external ${memory.externalMB} MB`);
-  if ('initialJsGzipKB' in bundle) console.log(`SPA initial JS: ${bundle.initialJsGzipKB} KB gzip (${bundle.initialJsRawKB} KB raw, ${bundle.files} files; budget ${bundle.budgetKB} KB); all JS ${bundle.allJsGzipKB} KB gzip in ${bundle.chunks} chunks`);
-  else console.log(`SPA initial JS: not measured (${(bundle as { error: string }).error})`);
+  if (explains.length) {
+    const file = path.join(path.dirname(path.resolve(flags.json!)), 'explain.txt');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, explains.join('\n\n'));
+    result.explainFile = path.relative(ROOT, file);
+  }
+  result.servers = { gatehouse: await gatehouse.rss(), ...(l1 ? { l1: await l1.rss() } : {}) };
+  agent.destroy();
+  printReport(result, rows);
 } catch (error) {
+  exitCode = 1;
   console.error('bench failed:', error);
-  results.error = String(error instanceof Error ? error.stack : error);
+  result.error = String(error instanceof Error ? error.stack : error);
 } finally {
-  await server.close();
-  await pgDb?.drop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  for (const child of children) await child.stop().catch(() => {});
+  if (baseUrl && databaseUrl && !flags.keep) await dropPostgresDatabase(baseUrl, dbName).catch((e) => console.error('could not drop', dbName, e));
+  if (flags.keep) console.log(`kept: ${databaseUrl ?? `${dataDir}/pglite`}`);
+  else fs.rmSync(dataDir, { recursive: true, force: true });
 }
-results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
-fs.writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
-console.log(`\nJSON: ${OUT} (total ${results.totalSeconds} s)`);
-process.exit(0);
+result.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+fs.mkdirSync(path.dirname(path.resolve(flags.json!)), { recursive: true });
+fs.writeFileSync(path.resolve(flags.json!), `${JSON.stringify(result, null, 2)}\n`);
+console.log(`\nJSON: ${path.relative(process.cwd(), path.resolve(flags.json!))} (total ${result.totalSeconds} s)`);
+process.exit(exitCode);
 
 // --- helpers -------------------------------------------------------------------------------------
-interface Row { operation: string; n: number; errors: number; p50: number; p95: number; p99: number; max: number; mean: number; throughput: number; firstError?: string }
+interface RunResult extends LoadResult { serverCpuMsPerRequest: number }
+interface SideResult {
+  statementsPerRequest: number;
+  countingErrors?: number;
+  runs: RunResult[];
+  /** Medians over the runs. */
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  serverCpuMsPerRequest: number;
+  slowest?: { ms: number; statement: string; plan: string } | undefined;
+}
+interface Row {
+  key: string;
+  title: string;
+  sameAnswer?: string;
+  sides: Partial<Record<Side, SideResult>>;
+  ratio?: number;
+}
 
-/** Warm-up, then `n` calls of `run`, CONCURRENCY at a time; latency per call, throughput over the wall time. */
-async function measure(operation: string, n: number, run: (i: number) => Promise<void>): Promise<Row> {
-  for (let i = 0; i < Math.min(WARMUP, n); i++) await run(n + i).catch(() => {});
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < n) {
-      const i = next++;
-      const s = performance.now();
-      try {
-        await run(i);
-      } catch (error) {
-        errors += 1;
-        firstError ??= String(error instanceof Error ? error.message : error);
-      }
-      latencies.push(performance.now() - s);
+function summarize(s: SideResult) {
+  const median = (xs: number[]) => {
+    const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+    if (!v.length) return NaN;
+    const m = Math.floor(v.length / 2);
+    return v.length % 2 ? v[m]! : Math.round(((v[m - 1]! + v[m]!) / 2) * 100) / 100;
+  };
+  s.rps = median(s.runs.map((r) => r.rps));
+  s.p50 = median(s.runs.map((r) => r.p50));
+  s.p99 = median(s.runs.map((r) => r.p99));
+  s.errors = s.runs.reduce((n, r) => n + r.errors, 0);
+  s.serverCpuMsPerRequest = median(s.runs.map((r) => r.serverCpuMsPerRequest));
+}
+
+async function withPg<T>(url: string, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function withPglite<T>(dir: string, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const { PGlite } = await loadPglite();
+  const { pg_trgm } = await loadPgTrgm();
+  const db = await PGlite.create(path.join(dir, 'pglite'), { extensions: { pg_trgm } });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function signInCaller(agent: http.Agent, url: string, fx: Fixtures): Promise<string> {
+  const answer = await send(agent, url, { method: 'POST', path: '/graphql', body: JSON.stringify({ query: DOCS.signIn, variables: { email: fx.callerEmail, password: BENCH_PASSWORD } }), auth: false }, undefined);
+  const { data, error } = dataOf(answer);
+  if (error || data?.signIn?.__typename !== 'AuthPayload') throw new Error(`Gatehouse sign-in of the benchmark caller failed: ${error ?? JSON.stringify(data)}`);
+  return data.signIn.accessToken as string;
+}
+
+/** First path where two answers differ, ignoring the given keys; undefined when equal. */
+function diff(a: unknown, b: unknown, at: string, ignore: Set<string>): string | undefined {
+  if (a === b) return undefined;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return `${at || '.'}: ${JSON.stringify(a)?.slice(0, 120)} vs ${JSON.stringify(b)?.slice(0, 120)}`;
+  if (Array.isArray(a) !== Array.isArray(b)) return `${at}: array vs object`;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return `${at}: ${a.length} items vs ${bb.length}`;
+    for (let i = 0; i < a.length; i++) {
+      const d = diff(a[i], bb[i], `${at}[${i}]`, ignore);
+      if (d) return d;
     }
-  }));
-  const wall = performance.now() - t0;
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!);
-  const row: Row = { operation, n, errors, p50: q(50), p95: q(95), p99: q(99), max: round(latencies.at(-1)!), mean: round(latencies.reduce((a, b) => a + b, 0) / latencies.length), throughput: round((n / wall) * 1000) };
-  if (firstError) row.firstError = firstError;
-  return row;
+    return undefined;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(ao), ...Object.keys(bo)])) {
+    if (ignore.has(k)) continue;
+    const d = diff(ao[k], bo[k], `${at}.${k}`, ignore);
+    if (d) return d;
+  }
+  return undefined;
 }
 
-function round(n: number): number {
-  return Math.round(n * 10) / 10;
+/** EXPLAIN (ANALYZE, BUFFERS) of every SELECT of one request; the slowest by execution time. */
+async function explainAll(url: string, statements: Statement[]) {
+  return withPg(url, async (sql) => {
+    const client = sql as PgClient;
+    let text = '';
+    let slowest: { ms: number; statement: string; plan: string } | undefined;
+    for (const [i, s] of statements.entries()) {
+      const head = s.text.trim().toLowerCase();
+      if (!head.startsWith('select') && !head.startsWith('with') && !head.startsWith('(select')) {
+        text += `\n--- ${i + 1}: ${s.text.trim().split('\n')[0]!.slice(0, 100)} (not explained)\n`;
+        continue;
+      }
+      try {
+        const rows = (await client.query(`explain (analyze, buffers) ${s.text}`, s.values ?? [])).rows as Record<string, string>[];
+        const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+        const ms = Number(plan.match(/Execution Time: ([\d.]+) ms/)?.[1] ?? NaN);
+        text += `\n--- ${i + 1}: ${ms} ms\n${s.text.trim()}\n${s.values?.length ? `-- values: ${JSON.stringify(s.values).slice(0, 500)}\n` : ''}${plan}\n`;
+        if (!slowest || ms > slowest.ms) slowest = { ms, statement: s.text.trim(), plan };
+      } catch (error) {
+        text += `\n--- ${i + 1}: explain failed: ${error instanceof Error ? error.message : error}\n${s.text.trim()}\n`;
+      }
+    }
+    return { text, slowest };
+  });
 }
 
-/** apps/web/scripts/bundle-size.ts --json (it builds when dist is missing; exit 1 only means over budget). */
+/** GET /audit/export on each side, REPEATS times (ABAB): rows/s, and the server's RSS sampled every 50 ms. */
+async function exportPhase(sides: { side: Side; server: ChildServer }[], token: string, fx: Fixtures) {
+  console.log(`\n[export] audit export of ${fx.auditEvents.toLocaleString('en')} events (CSV)`);
+  const out: Record<string, any> = { events: fx.auditEvents, sides: {} };
+  const hashes: Record<string, string> = {};
+  for (let r = 0; r < REPEATS; r++) {
+    for (const { side, server } of sides) {
+      const m = await measureExport(server, token);
+      if (m.rows !== fx.auditEvents) m.error ??= `wrong answer: ${m.rows} rows, expected ${fx.auditEvents}`;
+      ((out.sides[side] ??= { runs: [] }).runs as any[]).push(m);
+      hashes[side] ??= m.sha256;
+      console.log(`  ${side.padEnd(9)} run ${r + 1}: ${m.rows.toLocaleString('en')} rows in ${m.seconds} s = ${m.rowsPerSecond.toLocaleString('en')} rows/s; RSS ${m.rssBeforeMB} MB before, peak ${m.peakRssMB} MB (+${m.rssGrowthMB} MB)${m.error ? `; ERROR ${m.error}` : ''}`);
+    }
+  }
+  for (const s of Object.values(out.sides) as any[]) {
+    const med = (k: string) => {
+      const v = s.runs.map((x: any) => x[k]).sort((a: number, b: number) => a - b);
+      return v[Math.floor(v.length / 2)];
+    };
+    Object.assign(s, { rowsPerSecond: med('rowsPerSecond'), peakRssMB: med('peakRssMB'), rssGrowthMB: med('rssGrowthMB'), errors: s.runs.filter((x: any) => x.error).length });
+  }
+  if (hashes.gatehouse && hashes.l1) out.sameCsv = hashes.gatehouse === hashes.l1 ? 'yes (identical bytes)' : 'no (the two CSV files differ)';
+  if (out.sides.gatehouse && out.sides.l1) out.ratio = Math.round((out.sides.gatehouse.rowsPerSecond / out.sides.l1.rowsPerSecond) * 100) / 100;
+  if (out.sameCsv) console.log(`  same CSV from both: ${out.sameCsv}`);
+  return out;
+}
+
+async function measureExport(server: ChildServer, token: string) {
+  const mb = (n: number) => Math.round(n / 1024 / 102.4) / 10;
+  const before = await server.rss();
+  let peak = before.rss;
+  const sampler = setInterval(() => {
+    server.rss().then((r) => (peak = Math.max(peak, r.rss)), () => {});
+  }, 50);
+  const hash = createHash('sha256');
+  let newlines = 0;
+  let bytes = 0;
+  const t0 = performance.now();
+  let error: string | undefined;
+  const pathQuery = `/audit/export?organization=${BIG_SLUG}&format=csv`;
+  await new Promise<void>((resolve) => {
+    const req = http.get(`${server.url}${pathQuery}`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+      if (res.statusCode !== 200) error = `HTTP ${res.statusCode}`;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        hash.update(chunk);
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines += 1;
+      });
+      res.on('end', () => resolve());
+      res.on('error', (e) => {
+        error = e.message;
+        resolve();
+      });
+    });
+    req.on('error', (e) => {
+      error = e.message;
+      resolve();
+    });
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  const after = await server.rss();
+  peak = Math.max(peak, after.rss);
+  const rows = Math.max(0, newlines - 1);
+  return {
+    rows,
+    bytes,
+    seconds: Math.round(seconds * 100) / 100,
+    rowsPerSecond: Math.round(rows / seconds),
+    rssBeforeMB: mb(before.rss),
+    peakRssMB: mb(peak),
+    rssGrowthMB: mb(peak - before.rss),
+    sha256: hash.digest('hex'),
+    ...(error ? { error } : {}),
+  } as { rows: number; bytes: number; seconds: number; rowsPerSecond: number; rssBeforeMB: number; peakRssMB: number; rssGrowthMB: number; sha256: string; error?: string };
+}
+
+/** apps/web/scripts/bundle-size.ts --json (it builds the SPA when dist is missing; exit 1 only means over budget). */
 function bundleSize(): Record<string, unknown> {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'apps/web/scripts/bundle-size.ts'), '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  // Rebuilt when a source file is newer than the last build (a stale dist would measure old code).
+  const web = path.join(ROOT, 'apps/web');
+  const built = fs.statSync(path.join(web, 'dist/index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const newest = (dir: string): number =>
+    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+      const p = path.join(dir, e.name);
+      return Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+    }, 0);
+  const stale = newest(path.join(web, 'src')) > built || fs.statSync(path.join(web, 'index.html')).mtimeMs > built;
+  console.log(`\n[spa] initial JavaScript of the SPA${stale ? ' (building it first: dist is older than src)' : ''}`);
+  const r = spawnSync(process.execPath, [path.join(web, 'scripts/bundle-size.ts'), '--json', ...(stale ? ['--build'] : [])], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
   const last = r.stdout?.trim().split('\n').at(-1);
   try {
     return JSON.parse(last ?? '') as Record<string, unknown>;
   } catch {
     return { error: `bundle-size exited ${r.status}: ${(r.stderr || r.stdout || String(r.error ?? '')).trim().slice(0, 300)}` };
   }
+}
+
+function printReport(result: Record<string, any>, rows: Row[]) {
+  const hasL1 = rows.some((r) => r.sides.l1);
+  const f = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? '—' : n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+  const head = ['workload', 'L1 req/s', 'Gatehouse req/s', 'GH/L1', 'L1 p50/p99 ms', 'GH p50/p99 ms', 'stmts/req L1', 'GH', 'errors L1/GH', 'CPU ms/req L1', 'GH'];
+  const table = rows.map((r) => {
+    const l = r.sides.l1;
+    const g = r.sides.gatehouse;
+    return [
+      r.title,
+      hasL1 ? f(l?.rps) : '—',
+      f(g?.rps),
+      r.ratio !== undefined ? f(r.ratio, 2) : '—',
+      l ? `${f(l.p50, 1)} / ${f(l.p99, 1)}` : '—',
+      g ? `${f(g.p50, 1)} / ${f(g.p99, 1)}` : '—',
+      l ? f(l.statementsPerRequest, 1) : '—',
+      g ? f(g.statementsPerRequest, 1) : '—',
+      `${l ? l.errors : '—'} / ${g ? g.errors : '—'}`,
+      l ? f(l.serverCpuMsPerRequest, 2) : '—',
+      g ? f(g.serverCpuMsPerRequest, 2) : '—',
+    ];
+  });
+  const widths = head.map((h, c) => Math.max(h.length, ...table.map((t) => t[c]!.length)));
+  const line = (cells: string[]) => cells.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ');
+  console.log(`\n${result.database}, ${result.dataset.name} dataset, ${result.settings.clients} clients, ${result.settings.durationSeconds} s x ${result.settings.repeats} per side (medians), load average at start ${result.machine.loadAverage.join(' ')}`);
+  console.log(`${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}`);
+  const ex = result.export;
+  if (ex) {
+    const g = ex.sides.gatehouse;
+    const l = ex.sides.l1;
+    const part = (s: any) => (s ? `${f(s.rowsPerSecond)} rows/s, peak RSS ${f(s.peakRssMB, 1)} MB (+${f(s.rssGrowthMB, 1)} MB)${s.errors ? `, ${s.errors} failed` : ''}` : '—');
+    console.log(`\naudit export of ${f(ex.events)} events (CSV): L1 ${part(l)}; Gatehouse ${part(g)}${ex.ratio !== undefined ? `; GH/L1 ${f(ex.ratio, 2)}` : ''}${ex.sameCsv ? `; same CSV: ${ex.sameCsv}` : ''}`);
+  }
+  const spa = result.spa;
+  if (spa) console.log(`SPA initial JS: ${'initialJsGzipKB' in spa ? `${spa.initialJsGzipKB} KB gzip (${spa.initialJsRawKB} KB raw, ${spa.files} files; budget ${spa.budgetKB} KB)` : `not measured (${spa.error})`}`);
+  const mismatches = rows.filter((r) => r.sameAnswer && r.sameAnswer !== 'yes');
+  for (const r of mismatches) console.log(`answers differ on ${r.key}: ${r.sameAnswer}`);
+  for (const r of rows) for (const [side, s] of Object.entries(r.sides)) if (s?.errors) console.log(`${side} errors on ${r.key}: ${s.runs.flatMap((x) => x.errorSamples)[0]}`);
+  const slow = rows.find((r) => r.key === 'members-big')?.sides.gatehouse?.slowest;
+  if (slow) console.log(`\nGatehouse's slowest statement on the members page of "big" (${slow.ms} ms):\n${slow.statement}\n${slow.plan}`);
 }

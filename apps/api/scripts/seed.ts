@@ -141,7 +141,7 @@ try {
         userIds.set(u.handle, existing[0].id);
         continue;
       }
-      const user = tx.create(User, { id: crypto.randomUUID(), email, firstName: u.firstName, lastName: u.lastName, passwordHash, mustChangePassword: false });
+      const user = tx.create(User, { id: crypto.randomUUID(), email, firstName: u.firstName, lastName: u.lastName, passwordHash, mustChangePassword: false, emailVerifiedAt: new Date() });
       recordAudit(tx, actor, { orgId: null, action: 'user.created', target: { type: 'User', id: user.id, label: email }, after: { email, seeded: true } });
       userIds.set(u.handle, user.id);
       createdUsers.push(email);

@@ -26,6 +26,8 @@ export async function bootstrapIfEmpty(app: App, config: Config, log: Logger): P
       passwordHash,
       mustChangePassword: true,
       isPlatformAdmin: true,
+      // Named by the operator's configuration: the one address proven by whoever runs Gatehouse.
+      emailVerifiedAt: new Date(),
     });
     recordAudit(tx, system, { orgId: null, action: 'user.created', target: { type: 'User', id: user.id, label: user.email }, after: { email: user.email, isPlatformAdmin: true } });
     return user;

@@ -10,6 +10,10 @@ export interface Config {
   publicUrl: string;
   /** PostgreSQL URL; when absent the embedded PGlite database in `dataDir` is used. */
   databaseUrl: string | undefined;
+  /** PostgreSQL URL used only to run migrations (the schema owner), when the server's role may not change the schema. */
+  migrationDatabaseUrl: string | undefined;
+  /** Apply pending migrations at start (GATEHOUSE_MIGRATE, default true). */
+  migrate: boolean;
   dataDir: string;
   preset: string;
   jwt: {
@@ -26,6 +30,10 @@ export interface Config {
   graphiql: boolean;
   logLevel: string;
   trustProxy: boolean;
+  /** Largest request body accepted, in bytes (counted while reading; 413 above). */
+  maxBodyBytes: number;
+  /** Exact origins allowed to call /graphql from a browser with credentials (CORS); empty = same origin only. */
+  corsOrigins: string[];
   /** Bootstrap account created on first start. */
   bootstrap: { adminEmail: string; organizationName: string; organizationSlug: string };
 }
@@ -81,6 +89,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     }
     return raw;
   };
+  const origins = (name: string) => {
+    const list = (optional(name) ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+    for (const o of list) {
+      // Exact origins only: scheme, host and optional port, no path, no wildcard, no "null".
+      const origin = URL.canParse(o) && /^https?:$/.test(new URL(o).protocol) && !o.includes('*') ? new URL(o).origin : undefined;
+      if (origin !== o) {
+        problems.push(`${name} must list exact origins like https://app.example.com, comma-separated (got "${o}")`);
+      }
+    }
+    return list;
+  };
 
   const nodeEnv = str('NODE_ENV', 'development');
   if (!['development', 'production', 'test'].includes(nodeEnv)) {
@@ -110,6 +129,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     host: str('HOST', '0.0.0.0'),
     publicUrl: publicUrl.replace(/\/$/, ''),
     databaseUrl: url('DATABASE_URL', undefined, ['postgres:', 'postgresql:']),
+    migrationDatabaseUrl: url('MIGRATION_DATABASE_URL', undefined, ['postgres:', 'postgresql:']),
+    migrate: bool('GATEHOUSE_MIGRATE', true),
     dataDir: path.resolve(cwd, str('GATEHOUSE_DATA_DIR', '.data')),
     preset,
     jwt: {
@@ -125,6 +146,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     graphiql: bool('GRAPHIQL', env_ !== 'production'),
     logLevel: str('LOG_LEVEL', env_ === 'test' ? 'silent' : 'info'),
     trustProxy: bool('TRUST_PROXY', false),
+    maxBodyBytes: int('MAX_BODY_BYTES', 262_144, 1024, 67_108_864),
+    corsOrigins: origins('CORS_ORIGINS'),
     bootstrap: {
       adminEmail,
       organizationName: str('GATEHOUSE_ORG_NAME', 'Acme'),
@@ -134,6 +157,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
   }
+  if (config.migrationDatabaseUrl && !config.databaseUrl) problems.push('MIGRATION_DATABASE_URL needs DATABASE_URL (the embedded database has one user)');
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -132,6 +132,13 @@ export class InvitationAlreadyAcceptedError extends DomainError {
   }
 }
 
+/** R20: an unknown, used, expired or outdated email confirmation link: one answer for all. */
+export class InvalidEmailTokenError extends DomainError {
+  constructor() {
+    super('This confirmation link is not valid any more; ask for a new one');
+  }
+}
+
 /** Signed in with an account whose email is not the invited one. */
 export class InvitationEmailMismatchError extends DomainError {
   constructor() {
@@ -154,4 +161,10 @@ export class RateLimitedError extends DomainError {
     super(message);
     this.retryAfterSeconds = retryAfterSeconds;
   }
+}
+
+/** A row read back after a write: one removed meanwhile by a concurrent request answers NotFoundError, never a 500. */
+export function found<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new NotFoundError(what);
+  return value;
 }

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,12 @@ import { createGraphQLHandler } from './graphql/handler.ts';
 import { syncBuiltinRoles } from './modules/roles/role.service.ts';
 import { handleAuditExport } from './modules/audit/audit.export.ts';
 import { createMailer } from './modules/mail/mailer.ts';
+import { declaredTooLarge, MAX_URL_BYTES, PayloadTooLargeError, readBody, refusePayload, RequestAbortedError } from './http/body.ts';
+import { originAllowed } from './http/cors.ts';
+import { GRAPHIQL_ASSETS, graphiqlAssets } from './http/graphiql.ts';
+import { logPath } from './http/log-path.ts';
+import { securityHeaders, setHeaders } from './http/security-headers.ts';
+import { spaHandler } from './http/static.ts';
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
@@ -33,27 +38,68 @@ export async function createApp(config: Config, log?: Logger, orm?: Orm): Promis
 export async function startServer(config: Config, options: { log?: Logger; orm?: Orm } = {}): Promise<Server> {
   const app = await createApp(config, options.log, options.orm);
   const yoga = createGraphQLHandler(app);
-  const server = http.createServer(async (req, res) => {
-    const requestId = (req.headers['x-request-id'] as string | undefined) ?? crypto.randomUUID();
+  const baseHeaders = securityHeaders(config);
+  const serveWeb = spaHandler(WEB_DIST);
+  const serveGraphiQL = config.graphiql ? graphiqlAssets() : undefined;
+  const limit = config.maxBodyBytes;
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const incomingId = req.headers['x-request-id'];
+    const requestId = typeof incomingId === 'string' && /^[\w.:-]{1,128}$/.test(incomingId) ? incomingId : crypto.randomUUID();
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
+    setHeaders(res, baseHeaders);
     const started = performance.now();
+    // Never the query string, and secret-looking path segments redacted (http/log-path.ts).
+    const loggedPath = logPath(req.url);
     res.on('finish', () => {
-      app.log.info({ requestId, method: req.method, url: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+      app.log.info({ requestId, method: req.method, url: loggedPath, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
     });
     try {
+      if ((req.url?.length ?? 0) > MAX_URL_BYTES) return problem(res, 414, 'URI_TOO_LONG', `The request URL is longer than ${MAX_URL_BYTES} bytes`);
+      if (declaredTooLarge(req, limit)) return refusePayload(req, res, limit);
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname === '/graphql') return void (await yoga.handle(req, res, { req, res }));
+      if (url.pathname === '/graphql') return void (await graphql(req, res));
+      if (serveGraphiQL && url.pathname.startsWith(GRAPHIQL_ASSETS)) return void (onlyGet(req, res) && serveGraphiQL(req, res));
       if (url.pathname === '/.well-known/jwks.json') return json(res, 200, app.keys.jwks, 'public, max-age=300');
       if (url.pathname === '/healthz') return json(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') return void (await readiness(app, res));
       if (url.pathname === '/audit/export') return void (await handleAuditExport(app, req, res, url));
-      return serveWeb(url.pathname, res);
+      return void (onlyGet(req, res) && serveWeb(req, res));
     } catch (error) {
+      if (error instanceof PayloadTooLargeError) return refusePayload(req, res, limit);
+      if (error instanceof RequestAbortedError) return void req.socket.destroy();
       app.log.error({ err: error, requestId }, 'request failed');
       if (!res.headersSent) json(res, 500, { error: 'Internal error', requestId });
       else res.destroy();
     }
+  };
+
+  /** POST bodies are read here, counted against MAX_BODY_BYTES, and handed to yoga as a buffer. */
+  const graphql = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.setHeader('cache-control', 'no-store');
+    if (config.corsOrigins.length > 0) res.setHeader('vary', 'Origin');
+    const origin = req.headers.origin;
+    if (req.method === 'OPTIONS' && origin !== undefined && !originAllowed(config.corsOrigins, origin)) {
+      return problem(res, 403, 'ORIGIN_NOT_ALLOWED', 'This origin may not call the API from a browser');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
+      // yoga's node adapter would stream `req` into a Request and read all of it; given a body
+      // already read (the way body-parser middleware hands one over), it uses that instead.
+      (req as http.IncomingMessage & { body?: Buffer }).body = await readBody(req, limit);
+    }
+    await yoga.handle(req, res, { req, res });
+  };
+
+  const server = http.createServer(handle);
+  // `Expect: 100-continue` with a declared body over the limit is refused before the client sends it.
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!declaredTooLarge(req, limit)) {
+      res.writeContinue();
+      return void handle(req, res);
+    }
+    setHeaders(res, baseHeaders);
+    refusePayload(req, res, limit, true);
   });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
@@ -83,28 +129,19 @@ async function readiness(app: App, res: http.ServerResponse) {
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown, cache = 'no-store') {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': cache });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': cache });
   res.end(JSON.stringify(body));
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json', '.woff2': 'font/woff2',
-};
+function problem(res: http.ServerResponse, status: number, code: string, message: string) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ error: message, code }));
+}
 
-/** The built SPA (apps/web/dist); unknown paths fall back to index.html for client-side routes. */
-function serveWeb(pathname: string, res: http.ServerResponse) {
-  const file = path.join(WEB_DIST, path.normalize(pathname).replace(/^(\.\.[/\\])+/, ''));
-  const target = file.startsWith(WEB_DIST) && fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(WEB_DIST, 'index.html');
-  if (!fs.existsSync(target)) {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    return res.end('<!doctype html><title>Gatehouse</title><h1>Gatehouse</h1><p>The API is running at <a href="/graphql">/graphql</a>. Build the SPA with <code>pnpm build</code>.</p>');
-  }
-  const immutable = target.includes(`${path.sep}assets${path.sep}`);
-  res.writeHead(200, {
-    'content-type': MIME[path.extname(target)] ?? 'application/octet-stream',
-    'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'x-content-type-options': 'nosniff',
-  });
-  fs.createReadStream(target).pipe(res);
+/** Static files answer GET and HEAD only. */
+function onlyGet(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return true;
+  res.setHeader('allow', 'GET, HEAD');
+  problem(res, 405, 'METHOD_NOT_ALLOWED', 'Method not allowed');
+  return false;
 }

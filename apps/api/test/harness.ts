@@ -106,7 +106,7 @@ function fixtureHash(password: string): Promise<string> {
 
 export async function createUser(
   orm: Orm,
-  input: { email?: string; password?: string; platformAdmin?: boolean; mustChangePassword?: boolean; firstName?: string; lastName?: string } = {},
+  input: { email?: string; password?: string; platformAdmin?: boolean; mustChangePassword?: boolean; firstName?: string; lastName?: string; emailVerified?: boolean } = {},
 ): Promise<User> {
   const em = emOf(orm);
   const user = em.create(User, {
@@ -117,6 +117,8 @@ export async function createUser(
     passwordHash: await fixtureHash(input.password ?? PASSWORD),
     mustChangePassword: input.mustChangePassword ?? false,
     isPlatformAdmin: input.platformAdmin ?? false,
+    // A settled account has proven its address (R20); pass emailVerified: false for one created by an admin.
+    emailVerifiedAt: input.emailVerified === false ? null : new Date(),
   });
   await em.flush();
   return user;

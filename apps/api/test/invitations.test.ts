@@ -83,7 +83,7 @@ function mimeParts(raw: string): { type: string; body: string }[] {
   });
 }
 
-const LINK = /(https?:\/\/[^\s"<>]+)\/invite\/([A-Za-z0-9_-]+)/;
+const LINK = /(https?:\/\/[^\s"<>]+)\/invitations\/accept#token=([A-Za-z0-9_-]+)/;
 
 function tokenFrom(text: string): string {
   const match = LINK.exec(text);
@@ -216,8 +216,8 @@ describe('inviting (R8)', () => {
       const text = parts.find((p) => p.type === 'text/plain')!.body;
       const html = parts.find((p) => p.type === 'text/html')!.body;
       expect(text).toContain('Acme');
-      expect(text).toMatch(new RegExp(`${PUBLIC_URL}/invite/[A-Za-z0-9_-]{43}`));
-      expect(html).toContain(`href="${PUBLIC_URL}/invite/${tokenFrom(text)}"`);
+      expect(text).toMatch(new RegExp(`${PUBLIC_URL}/invitations/accept#token=[A-Za-z0-9_-]{43}`));
+      expect(html).toContain(`href="${PUBLIC_URL}/invitations/accept#token=${tokenFrom(text)}"`);
       // The token is 256 random bits and is stored only as its hash.
       const rows = await emOf(ts.orm).execute<{ token_hash: string }[]>(`select token_hash from invitation where email = ?`, [address]);
       expect(rows[0]!.token_hash).toBe(hashToken(tokenFrom(text)));
@@ -587,7 +587,7 @@ describe('without SMTP (R8 development outbox)', () => {
       const outbox = (await dev.gql(OUTBOX, { to: email }, adminToken)).data.devOutbox.edges;
       expect(outbox).toHaveLength(1);
       expect(outbox[0].node.subject).toBe('Join Devco on Gatehouse');
-      expect(outbox[0].node.html).toContain('/invite/');
+      expect(outbox[0].node.html).toContain('/invitations/accept#token=');
       const token = tokenFrom(outbox[0].node.text);
       // Not for organization admins.
       expect((await dev.gql(OUTBOX, { to: email }, t.owner.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

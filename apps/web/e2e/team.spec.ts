@@ -249,13 +249,16 @@ test('invite by email with a review list, accept the link with a new account (R8
   // The link from the development outbox (no SMTP configured).
   await adminApi(api);
   const mail = await api.gql<{ devOutbox: { edges: { node: { text: string } }[] } }>(`query($to: String) { devOutbox(first: 1, to: $to) { edges { node { text } } } }`, { to: INVITEE });
-  const link = /https?:\/\/\S+\/invite\/\S+/.exec(mail.devOutbox.edges[0]!.node.text)![0];
-  const path = new URL(link).pathname;
+  // The token travels in the fragment, never in the path or query (it must not reach a server log).
+  const link = /https?:\/\/\S+\/invitations\/accept#token=\S+/.exec(mail.devOutbox.edges[0]!.node.text)![0];
+  const path = new URL(link).pathname + new URL(link).hash;
 
   const other = await browser.newContext({ baseURL: state().url });
   const invitee = await other.newPage();
   await invitee.goto(path);
   await expect(invitee.getByRole('heading', { name: 'Join Acme' })).toBeVisible();
+  // The page took the token out of the address bar.
+  expect(new URL(invitee.url()).hash).toBe('');
   await invitee.getByLabel(/^First name/).fill('Ivy');
   await invitee.getByLabel(/^Last name/).fill('Invited');
   await invitee.getByLabel(/^Choose a password/).fill('Invited-and-Accepted-7');

@@ -2,3 +2,4 @@
 export * from './catalog.ts';
 export * from './presets.ts';
 export * from './rules.ts';
+export * from './text.ts';

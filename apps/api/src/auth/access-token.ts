@@ -29,12 +29,41 @@ export async function signAccessToken(keys: SigningKeys, settings: AccessTokenSe
   return { token, expiresAt };
 }
 
+/**
+ * Tokens already verified, until they expire: a signature check costs more than the rest of a
+ * permission check. Only the token's own claims are cached; whether its session and user are still
+ * live is read on every request (R2, R21), so a revocation still applies to the very next request.
+ */
+const VERIFIED_LIMIT = 10_000;
+const verified = new WeakMap<SigningKeys, Map<string, { claims: AccessClaims; expiresAt: number }>>();
+
 /** Verifies signature (allow-listed algorithm, known kid), iss, aud, typ and expiry; undefined when any fails. */
 export async function verifyAccessToken(
   keys: SigningKeys,
   settings: AccessTokenSettings,
   token: string,
 ): Promise<AccessClaims | undefined> {
+  if (token.length > 4096) return undefined;
+  let cache = verified.get(keys);
+  if (!cache) verified.set(keys, (cache = new Map()));
+  const hit = cache.get(token);
+  if (hit) {
+    if (hit.expiresAt > Date.now()) return hit.claims;
+    cache.delete(token);
+  }
+  const claims = await verifySignature(keys, settings, token);
+  if (claims) {
+    if (cache.size >= VERIFIED_LIMIT) cache.delete(cache.keys().next().value!); // oldest first
+    cache.set(token, { claims: { userId: claims.userId, sessionId: claims.sessionId }, expiresAt: claims.expiresAt });
+  }
+  return claims && { userId: claims.userId, sessionId: claims.sessionId };
+}
+
+async function verifySignature(
+  keys: SigningKeys,
+  settings: AccessTokenSettings,
+  token: string,
+): Promise<(AccessClaims & { expiresAt: number }) | undefined> {
   try {
     const { payload } = await jwtVerify(token, keys.verifyKeySet, {
       algorithms: [ACCESS_TOKEN_ALG],
@@ -43,8 +72,8 @@ export async function verifyAccessToken(
       typ: ACCESS_TOKEN_TYP,
       requiredClaims: ['sub', 'exp', 'iat'],
     });
-    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return undefined;
-    return { userId: payload.sub, sessionId: payload.sid };
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') return undefined;
+    return { userId: payload.sub, sessionId: payload.sid, expiresAt: payload.exp * 1000 };
   } catch {
     return undefined;
   }

@@ -11,9 +11,16 @@ import {
   ValidationError,
   type FieldIssue,
 } from '../errors.ts';
-import { hashPassword, passwordIssues, verifyAgainstDummy, verifyPassword } from './passwords.ts';
-import { assertNotThrottled, clearAccountFailures, recordFailure, throttleKeys } from './throttle.ts';
+import { hashPassword, passwordIssues, PASSWORD_MAX, verifyAgainstDummy, verifyPassword } from './passwords.ts';
+import { countAttempt, recordSuccess, throttleKeys } from './throttle.ts';
+import { canonicalEmail, emailIssue, textIssue } from '@gatehouse/permissions';
 import { hashToken, newOpaqueToken } from './refresh-token.ts';
+import { withRetry } from '../db/retry.ts';
+
+/** One transaction, run again when it lost a race (see withRetry). */
+function transaction<T>(em: Em, fn: (tx: Em) => Promise<T>): Promise<T> {
+  return withRetry(() => em.transactional((tx) => fn(tx as Em)));
+}
 import { signAccessToken } from './access-token.ts';
 
 export interface IssuedTokens {
@@ -24,30 +31,39 @@ export interface IssuedTokens {
   refreshTokenExpiresAt: Date;
 }
 
+/** The canonical form of a typed address (see canonicalEmail), or the trimmed lower-case text when invalid. */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return canonicalEmail(email) ?? email.trim().toLowerCase();
 }
 
-/** R16: identical answer and similar timing for an unknown email and a wrong password. */
+/**
+ * R16: identical answer and similar timing for an unknown email and a wrong password. The attempt is
+ * counted first (R16, issue: parallel bursts), whatever the input: a refused email still counts.
+ * The gate of text rules runs here, after counting, not in the GraphQL input gate.
+ */
 export async function signIn(app: App, em: Em, actor: Actor, email: string, password: string): Promise<IssuedTokens> {
-  const normalized = normalizeEmail(email);
+  const keys = throttleKeys(email, actor.ip);
+  await countAttempt(em, keys);
   const issues: FieldIssue[] = [];
-  if (normalized === '') issues.push({ path: ['email'], message: 'Enter your email address' });
+  if (email.trim() === '') issues.push({ path: ['email'], message: 'Enter your email address' });
+  else if (emailIssue(email)) issues.push({ path: ['email'], message: emailIssue(email)! });
   if (password === '') issues.push({ path: ['password'], message: 'Enter your password' });
-  if (password.length > 1024) issues.push({ path: ['password'], message: 'Password is too long' });
+  else {
+    const problem = textIssue(password, { maxLength: PASSWORD_MAX });
+    if (problem) issues.push({ path: ['password'], message: problem });
+  }
   if (issues.length) throw new ValidationError(issues);
 
-  const keys = throttleKeys(normalized, actor.ip);
-  await assertNotThrottled(em, keys);
+  const normalized = canonicalEmail(email)!;
   const user = await em.findOne(User, { email: normalized });
   const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
-  if (!user || !ok || user.status !== 'ACTIVE') {
-    await recordFailure(em, keys);
-    throw new InvalidCredentialsError();
-  }
-  await clearAccountFailures(em, keys.account);
-  return em.transactional(async (tx) => {
-    const u = await tx.findOneOrFail(User, { id: user.id });
+  if (!user || !ok || user.status !== 'ACTIVE') throw new InvalidCredentialsError();
+  const verifiedHash = user.passwordHash;
+  const tokens = await transaction(em, async (tx) => {
+    // R21: lock the account (shared) as every session-creating path does, and re-check what was
+    // verified: a password change, disable or delete that committed meanwhile wins.
+    const u = await tx.findOne(User, { id: user.id }, { lockMode: LockMode.PESSIMISTIC_READ, refresh: true });
+    if (!u || u.status !== 'ACTIVE' || u.passwordHash !== verifiedHash) return null;
     u.lastLoginAt = new Date();
     recordAudit(tx, { ...actor, userId: u.id, label: u.email }, {
       orgId: null,
@@ -56,6 +72,9 @@ export async function signIn(app: App, em: Em, actor: Actor, email: string, pass
     });
     return issueTokens(app, tx, u, crypto.randomUUID(), actor);
   });
+  if (!tokens) throw new InvalidCredentialsError();
+  await recordSuccess(em, keys);
+  return tokens;
 }
 
 /** Starts a new session family for a user who just proved who they are (sign-in, accepted invitation). */
@@ -83,25 +102,31 @@ async function issueTokens(app: App, em: Em, user: User, familyId: string, actor
 /**
  * R17: rotate on every use. Presenting a token that was already rotated means it leaked or was
  * replayed, so the whole family is revoked.
+ *
+ * R21, lock order: every path that creates or ends sessions locks the account row first (refresh and
+ * sign-in share it; revocations take it exclusively), then session rows. A refresh that races
+ * "sign out everywhere" therefore either commits first, and the revocation's UPDATE (which starts
+ * after it) ends the new session too, or waits and then finds its session revoked. No path waits for
+ * a session row while holding one, so there is no deadlock.
  */
 export async function refreshSession(app: App, em: Em, actor: Actor, refreshToken: string): Promise<IssuedTokens> {
-  const outcome = await em.transactional(async (tx) => {
-    const session = await tx.findOne(
-      Session,
-      { tokenHash: hashToken(refreshToken) },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['user'] },
-    );
+  const tokenHash = hashToken(refreshToken);
+  const outcome = await transaction(em, async (tx) => {
+    const owner = (await tx.execute<{ user_id: string }[]>(`select user_id from session where token_hash = ?`, [tokenHash]))[0];
+    if (!owner) return 'invalid' as const;
+    const user = await tx.findOne(User, { id: owner.user_id }, { lockMode: LockMode.PESSIMISTIC_READ, refresh: true });
+    if (!user) return 'invalid' as const;
+    const session = await tx.findOne(Session, { tokenHash }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (!session || session.revokedAt) return 'invalid' as const;
     if (session.rotatedAt) {
-      await revokeFamily(tx, session.familyId);
+      await revokeSessions(tx, user.id, session.familyId);
       recordAudit(tx, actor, {
         orgId: null,
         action: 'session.reuse_detected',
-        target: { type: 'User', id: session.user.id, label: session.user.email },
+        target: { type: 'User', id: user.id, label: user.email },
       });
       return 'reused' as const;
     }
-    const user = session.user;
     if (session.expiresAt <= new Date() || user.status !== 'ACTIVE') return 'invalid' as const;
     session.rotatedAt = new Date();
     return issueTokens(app, tx, user, session.familyId, actor);
@@ -111,29 +136,40 @@ export async function refreshSession(app: App, em: Em, actor: Actor, refreshToke
   return outcome;
 }
 
-export async function revokeFamily(em: Em, familyId: string): Promise<void> {
-  await em.execute(`update session set revoked_at = now() where family_id = ? and revoked_at is null`, [familyId]);
+/**
+ * Ends one session family, or every session of the user (familyId omitted). Locks the account row
+ * first (R21 lock order), so no refresh of that user can be between reading its session and
+ * inserting the next one while this runs. NO KEY UPDATE: memberships being inserted for the user
+ * (which take KEY SHARE) are not blocked by it.
+ */
+export async function revokeSessions(em: Em, userId: string, familyId?: string): Promise<void> {
+  await em.execute(`select 1 from "user" where id = ? for no key update`, [userId]);
+  if (familyId) {
+    await em.execute(`update session set revoked_at = now() where user_id = ? and family_id = ? and revoked_at is null`, [userId, familyId]);
+  } else {
+    await em.execute(`update session set revoked_at = now() where user_id = ? and revoked_at is null`, [userId]);
+  }
 }
 
-export async function revokeAllSessions(em: Em, userId: string): Promise<void> {
-  await em.execute(`update session set revoked_at = now() where user_id = ? and revoked_at is null`, [userId]);
+export function revokeAllSessions(em: Em, userId: string): Promise<void> {
+  return revokeSessions(em, userId);
 }
 
-export async function signOut(em: Em, actor: Actor, sessionId: string): Promise<void> {
-  await em.transactional(async (tx) => {
-    await revokeFamily(tx, sessionId);
+export async function signOut(em: Em, actor: Actor, userId: string, sessionId: string): Promise<void> {
+  await transaction(em, async (tx) => {
+    await revokeSessions(tx, userId, sessionId);
     recordAudit(tx, actor, { orgId: null, action: 'session.signed_out', target: userTarget(actor) });
   });
 }
 
 export async function signOutEverywhere(em: Em, actor: Actor, userId: string): Promise<void> {
-  await em.transactional(async (tx) => {
-    await revokeAllSessions(tx, userId);
+  await transaction(em, async (tx) => {
+    await revokeSessions(tx, userId);
     recordAudit(tx, actor, { orgId: null, action: 'session.signed_out_everywhere', target: userTarget(actor) });
   });
 }
 
-/** Ends every session of the user (R17) and starts a fresh one for the caller. */
+/** Ends every session of the user (R17, R21) and starts a fresh one for the caller. */
 export async function changePassword(
   app: App,
   em: Em,
@@ -148,13 +184,16 @@ export async function changePassword(
   const currentOk = user.passwordHash ? await verifyPassword(user.passwordHash, currentPassword) : false;
   if (!currentOk) issues.unshift({ path: ['currentPassword'], message: 'The current password is incorrect' });
   if (issues.length) throw new ValidationError(issues);
+  const verifiedHash = user.passwordHash;
   const passwordHash = await hashPassword(newPassword);
-  return em.transactional(async (tx) => {
-    const u = await tx.findOneOrFail(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  return transaction(em, async (tx) => {
+    const u = await tx.findOneOrFail(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    // Another change (or a reset by an admin) committed since the current password was checked.
+    if (u.passwordHash !== verifiedHash) throw ValidationError.field('currentPassword', 'The current password is incorrect');
     u.passwordHash = passwordHash;
     u.mustChangePassword = false;
     u.passwordChangedAt = new Date();
-    await revokeAllSessions(tx, u.id);
+    await revokeSessions(tx, u.id);
     recordAudit(tx, actor, { orgId: null, action: 'user.password_changed', target: { type: 'User', id: u.id, label: u.email } });
     return issueTokens(app, tx, u, crypto.randomUUID(), actor);
   });

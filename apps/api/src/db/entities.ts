@@ -5,5 +5,6 @@ import { Membership } from '../modules/memberships/membership.entity.ts';
 import { AuditEvent } from '../modules/audit/audit-event.entity.ts';
 import { Session } from '../modules/sessions/session.entity.ts';
 import { Invitation } from '../modules/invitations/invitation.entity.ts';
+import { EmailToken } from '../modules/users/email-token.entity.ts';
 
-export const entities = [User, Organization, Role, Membership, AuditEvent, Session, Invitation];
+export const entities = [User, Organization, Role, Membership, AuditEvent, Session, Invitation, EmailToken];

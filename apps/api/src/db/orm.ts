@@ -17,6 +17,13 @@ export interface DatabaseTarget {
   databaseUrl: string | undefined;
   /** PGlite data directory; 'memory://' keeps it in memory (tests). */
   pgliteDir: string;
+  /**
+   * PostgreSQL URL of the schema owner, used only to apply migrations (then closed), so the server
+   * itself can run as a role without DDL or UPDATE/DELETE on audit_event (docs/database-roles.md).
+   */
+  migrationUrl?: string | undefined;
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
 }
 
 export function ormOptions(target: DatabaseTarget): Partial<Options> {
@@ -41,8 +48,17 @@ export function ormOptions(target: DatabaseTarget): Partial<Options> {
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<Orm> {
+  const separate = target.migrate !== false && Boolean(target.migrationUrl && target.databaseUrl && target.migrationUrl !== target.databaseUrl);
+  if (separate) {
+    const owner = await MikroORM.init({ ...ormOptions({ ...target, databaseUrl: target.migrationUrl }), pool: { min: 0, max: 1 } });
+    try {
+      await owner.migrator.up();
+    } finally {
+      await owner.close();
+    }
+  }
   const orm = await MikroORM.init(ormOptions(target));
-  await orm.migrator.up();
+  if (target.migrate !== false && !separate) await orm.migrator.up();
   return orm;
 }
 

@@ -16,6 +16,15 @@ export function authScopes(ctx: Context) {
   };
 }
 
+/**
+ * Scope of the public mutations that change something (acceptInvitation): anyone may call them
+ * anonymously (the resolver checks the token), but a signed-in caller must be a full member, so a
+ * pending forced password change refuses them like every other operation (R7).
+ */
+export function publicOrMember(_parent: unknown, _args: unknown, ctx: Context): true | { member: true } {
+  return ctx.user ? { member: true } : true;
+}
+
 /** Missing sign-in, a pending forced password change, or missing permission: top-level errors with a code. */
 export function unauthorizedError(_parent: unknown, ctx: Context): GraphQLError {
   if (!ctx.user) return new GraphQLError('Sign in to continue', { extensions: { code: 'UNAUTHENTICATED' } });

@@ -3,6 +3,10 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import RelayPlugin from '@pothos/plugin-relay';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
+import ComplexityPlugin from '@pothos/plugin-complexity';
+import { DateTimeResolver } from 'graphql-scalars';
+import './input-gate.ts';
+import { fieldComplexity } from './limits.ts';
 import type { Context } from '../context.ts';
 import { authScopes, unauthorizedError } from './auth-scopes.ts';
 
@@ -28,8 +32,11 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
-  // Relay first so authScopes functions receive parsed global IDs.
-  plugins: [RelayPlugin, ScopeAuthPlugin, ErrorsPlugin, DataloaderPlugin],
+  // The input gate first, so every argument is bounded and checked before scopes load anything;
+  // then relay, so authScopes functions receive parsed global IDs.
+  plugins: ['inputGate', RelayPlugin, ScopeAuthPlugin, ErrorsPlugin, DataloaderPlugin, ComplexityPlugin],
+  // Costs are declared here and checked before execution by graphql/limits.ts (with the request's variables).
+  complexity: { fieldComplexity },
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes,
@@ -52,15 +59,8 @@ export const builder = new SchemaBuilder<{
 builder.queryType({});
 builder.mutationType({});
 
-builder.scalarType('DateTime', {
-  description: 'An ISO-8601 date-time in UTC.',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
-  parseValue: (value) => {
-    const date = new Date(String(value));
-    if (Number.isNaN(date.getTime())) throw new TypeError('DateTime must be an ISO-8601 string');
-    return date;
-  },
-});
+// A maintained scalar: invalid values in variables or literals are validation errors, never a 500.
+builder.addScalarType('DateTime', DateTimeResolver, {});
 
 builder.scalarType('JSON', {
   description: 'Arbitrary JSON (audit before/after snapshots).',

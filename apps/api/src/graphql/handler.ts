@@ -1,14 +1,18 @@
 import type http from 'node:http';
 import { createYoga, useErrorHandler, type Plugin } from 'graphql-yoga';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { GraphQLError, type FieldNode, type ValidationContext } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { emOf } from '../db/orm.ts';
 import { authenticate, createContext, type App } from '../context.ts';
 import { schema } from './schema.ts';
-import { limitRules } from './limits.ts';
+import { limitsPlugin } from './limits.ts';
+import { presentable } from './error-text.ts';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { parseCookies } from '../auth/refresh-token.ts';
-import { AuthError } from '../errors.ts';
+import { AuthError, DomainError, ValidationError } from '../errors.ts';
 import { clientIp } from '../http/client-ip.ts';
+import { corsOptions } from '../http/cors.ts';
+import { renderGraphiQL } from '../http/graphiql.ts';
 
 /** The GraphQL endpoint: yoga with the schema, error masking, limits and the per-request context. */
 export function createGraphQLHandler(app: App) {
@@ -16,25 +20,22 @@ export function createGraphQLHandler(app: App) {
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: app.config.graphiql ? { title: 'Gatehouse GraphiQL', credentials: 'same-origin' } : false,
+    // GraphiQL from the installed package, no CDN, no inline script (http/graphiql.ts).
+    renderGraphiQL,
+    // CORS only for the exact origins of CORS_ORIGINS (yoga's default would reflect any origin).
+    cors: corsOptions(app.config.corsOrigins),
     landingPage: false,
     logging: false,
     // Unexpected errors are masked; typed GraphQL errors (codes) pass through.
     maskedErrors: {
-      maskError: (error, message) => {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (original instanceof AuthError) {
-          return new GraphQLError(original.message, { extensions: { code: original.code } });
-        }
-        if (error instanceof GraphQLError && !original) return error;
-        if (original instanceof GraphQLError) return original;
-        app.log.error({ err: original ?? error }, 'unexpected error');
-        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-      },
+      maskError: (error, message) => presentable(classify(app, error, message), !app.config.graphiql),
+
     },
     plugins: [
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
-      limitsPlugin(),
-      introspectionGate(app.config.graphiql),
+      limitsPlugin({ hideSuggestions: !app.config.graphiql }),
+      useDisableIntrospection({ isDisabled: () => !app.config.graphiql }),
+      blockFieldSuggestions(!app.config.graphiql),
       useErrorHandler(() => {}),
     ],
     context: async ({ request, req, res }) => {
@@ -51,26 +52,45 @@ export function createGraphQLHandler(app: App) {
   });
 }
 
-function limitsPlugin(): Plugin {
+/** Typed errors keep their code; anything unexpected is logged and masked (never a stack trace). */
+function classify(app: App, error: unknown, message: string): GraphQLError {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof AuthError) return new GraphQLError(original.message, { extensions: { code: original.code } });
+  // A business error on a field whose result union does not list it: still typed, never a 500.
+  if (original instanceof DomainError) return domainErrorAsGraphQL(original);
+  if (error instanceof GraphQLError && !original) return error;
+  if (original instanceof GraphQLError) return original;
+  app.log.error({ err: original ?? error }, 'unexpected error');
+  return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+/**
+ * With introspection off (production by default), no error may name or suggest schema elements:
+ * graphql-js' "Did you mean …?" hints are cut from validation errors.
+ */
+function blockFieldSuggestions(enabled: boolean): Plugin {
   return {
-    onValidate({ addValidationRule }) {
-      for (const rule of limitRules()) addValidationRule(rule);
+    onValidate() {
+      if (!enabled) return;
+      return ({ result, setResult }) => {
+        if (result.length === 0) return;
+        setResult(result.map((e) => presentable(e, true)));
+      };
     },
   };
 }
 
-/** Introspection only where GraphiQL is on (development by default). */
-function introspectionGate(enabled: boolean): Plugin {
-  return {
-    onValidate({ addValidationRule }) {
-      if (enabled) return;
-      addValidationRule((context: ValidationContext) => ({
-        Field(node: FieldNode) {
-          if (node.name.value === '__schema' || node.name.value === '__type') {
-            context.reportError(new GraphQLError('Introspection is disabled', { nodes: [node], extensions: { code: 'INTROSPECTION_DISABLED' } }));
-          }
-        },
-      }));
-    },
-  };
+const DOMAIN_CODES: Record<string, string> = {
+  ValidationError: 'BAD_USER_INPUT',
+  NotFoundError: 'NOT_FOUND',
+  ConflictError: 'CONFLICT',
+  PolicyError: 'FORBIDDEN',
+  TooManyAttemptsError: 'RATE_LIMITED',
+  RateLimitedError: 'RATE_LIMITED',
+};
+
+function domainErrorAsGraphQL(error: DomainError): GraphQLError {
+  const extensions: Record<string, unknown> = { code: DOMAIN_CODES[error.name] ?? 'BAD_REQUEST', type: error.name };
+  if (error instanceof ValidationError) extensions['issues'] = error.issues;
+  return new GraphQLError(error.message, { extensions });
 }

@@ -12,6 +12,7 @@ import './queries/viewer.ts';
 import './queries/organizations.ts';
 import './queries/permissions.ts';
 import './queries/invitations.ts';
+import './queries/audit-chain.ts';
 import './mutations/auth.ts';
 import './mutations/members.ts';
 import './mutations/users.ts';

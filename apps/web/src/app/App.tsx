@@ -21,6 +21,7 @@ const SettingsPage = lazy(() => import('../features/settings/SettingsPage.tsx'))
 const InvitationsPage = lazy(() => import('../features/invitations/InvitationsPage.tsx'));
 const AcceptInvitationPage = lazy(() => import('../features/invitations/AcceptInvitationPage.tsx'));
 const AccountPage = lazy(() => import('../features/account/AccountPage.tsx'));
+const ConfirmEmailPage = lazy(() => import('../features/account/ConfirmEmailPage.tsx'));
 const AdminOrgsPage = lazy(() => import('../features/admin/AdminOrgsPage.tsx'));
 const AdminUsersPage = lazy(() => import('../features/admin/AdminUsersPage.tsx'));
 const NotFoundPage = lazy(() => import('../components/NotFoundPage.tsx'));
@@ -30,7 +31,11 @@ export function AppRoutes() {
     <Suspense fallback={<PageLoader />}>
       <Routes>
         <Route path="/sign-in" element={<SignInPage />} />
+        {/* The invitation token travels in the fragment (#token=…); /invite/:token is the older link form. */}
+        <Route path="/invitations/accept" element={<AcceptInvitationPage />} />
         <Route path="/invite/:token" element={<AcceptInvitationPage />} />
+        {/* R20: public, signed in or not; the token travels in the fragment (#token=…). */}
+        <Route path="/account/confirm-email" element={<ConfirmEmailPage />} />
         <Route element={<RequireSession />}>
           <Route path="/change-password" element={<ChangePasswordPage />} />
           <Route index element={<HomeRedirect />} />

@@ -129,6 +129,148 @@ const introspection = {
         ]
       },
       {
+        "kind": "ENUM",
+        "name": "AuditChainProblem",
+        "enumValues": [
+          {
+            "name": "BEYOND_HEAD",
+            "isDeprecated": false
+          },
+          {
+            "name": "HASH_MISMATCH",
+            "isDeprecated": false
+          },
+          {
+            "name": "HEAD_MISMATCH",
+            "isDeprecated": false
+          },
+          {
+            "name": "HEAD_MISSING",
+            "isDeprecated": false
+          },
+          {
+            "name": "SEQUENCE_GAP",
+            "isDeprecated": false
+          },
+          {
+            "name": "TRUNCATED",
+            "isDeprecated": false
+          }
+        ]
+      },
+      {
+        "kind": "OBJECT",
+        "name": "AuditChainVerification",
+        "fields": [
+          {
+            "name": "complete",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Boolean"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "eventsChecked",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Int"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "firstBrokenEventId",
+            "type": {
+              "kind": "SCALAR",
+              "name": "ID"
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "firstBrokenSeq",
+            "type": {
+              "kind": "SCALAR",
+              "name": "Int"
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "headHash",
+            "type": {
+              "kind": "SCALAR",
+              "name": "String"
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "headSeq",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Int"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "lastSeq",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Int"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "ok",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Boolean"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "problem",
+            "type": {
+              "kind": "ENUM",
+              "name": "AuditChainProblem"
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "reason",
+            "type": {
+              "kind": "SCALAR",
+              "name": "String"
+            },
+            "args": [],
+            "isDeprecated": false
+          }
+        ],
+        "interfaces": []
+      },
+      {
         "kind": "OBJECT",
         "name": "AuditEvent",
         "fields": [
@@ -196,6 +338,18 @@ const introspection = {
             "isDeprecated": false
           },
           {
+            "name": "hash",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "String"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
             "name": "id",
             "type": {
               "kind": "NON_NULL",
@@ -212,6 +366,18 @@ const introspection = {
             "type": {
               "kind": "SCALAR",
               "name": "String"
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "seq",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Int"
+              }
             },
             "args": [],
             "isDeprecated": false
@@ -433,6 +599,28 @@ const introspection = {
           {
             "kind": "OBJECT",
             "name": "AuthPayload"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "ValidationError"
+          }
+        ]
+      },
+      {
+        "kind": "UNION",
+        "name": "ConfirmEmailResult",
+        "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "ConflictError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "InvalidEmailTokenError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "User"
           },
           {
             "kind": "OBJECT",
@@ -751,6 +939,10 @@ const introspection = {
           },
           {
             "kind": "OBJECT",
+            "name": "InvalidEmailTokenError"
+          },
+          {
+            "kind": "OBJECT",
             "name": "InvalidInvitationError"
           },
           {
@@ -973,6 +1165,30 @@ const introspection = {
       {
         "kind": "OBJECT",
         "name": "InvalidCredentialsError",
+        "fields": [
+          {
+            "name": "message",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "String"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          }
+        ],
+        "interfaces": [
+          {
+            "kind": "INTERFACE",
+            "name": "Error"
+          }
+        ]
+      },
+      {
+        "kind": "OBJECT",
+        "name": "InvalidEmailTokenError",
         "fields": [
           {
             "name": "message",
@@ -2156,6 +2372,29 @@ const introspection = {
             "isDeprecated": false
           },
           {
+            "name": "confirmEmail",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "UNION",
+                "name": "ConfirmEmailResult"
+              }
+            },
+            "args": [
+              {
+                "name": "token",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "String"
+                  }
+                }
+              }
+            ],
+            "isDeprecated": false
+          },
+          {
             "name": "createOrganization",
             "type": {
               "kind": "NON_NULL",
@@ -2596,6 +2835,51 @@ const introspection = {
                 }
               }
             ],
+            "isDeprecated": false
+          },
+          {
+            "name": "requestEmailChange",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "UNION",
+                "name": "RequestEmailChangeResult"
+              }
+            },
+            "args": [
+              {
+                "name": "currentPassword",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "String"
+                  }
+                }
+              },
+              {
+                "name": "newEmail",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "String"
+                  }
+                }
+              }
+            ],
+            "isDeprecated": false
+          },
+          {
+            "name": "requestEmailVerification",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "OBJECT",
+                "name": "User"
+              }
+            },
+            "args": [],
             "isDeprecated": false
           },
           {
@@ -3100,6 +3384,32 @@ const introspection = {
         "kind": "OBJECT",
         "name": "Organization",
         "fields": [
+          {
+            "name": "auditChain",
+            "type": {
+              "kind": "OBJECT",
+              "name": "AuditChainVerification"
+            },
+            "args": [
+              {
+                "name": "fromSeq",
+                "type": {
+                  "kind": "SCALAR",
+                  "name": "Int"
+                },
+                "defaultValue": "1"
+              },
+              {
+                "name": "maxEvents",
+                "type": {
+                  "kind": "SCALAR",
+                  "name": "Int"
+                },
+                "defaultValue": "100000"
+              }
+            ],
+            "isDeprecated": false
+          },
           {
             "name": "auditLog",
             "type": {
@@ -4720,6 +5030,35 @@ const introspection = {
             "isDeprecated": false
           },
           {
+            "name": "platformAuditChain",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "OBJECT",
+                "name": "AuditChainVerification"
+              }
+            },
+            "args": [
+              {
+                "name": "fromSeq",
+                "type": {
+                  "kind": "SCALAR",
+                  "name": "Int"
+                },
+                "defaultValue": "1"
+              },
+              {
+                "name": "maxEvents",
+                "type": {
+                  "kind": "SCALAR",
+                  "name": "Int"
+                },
+                "defaultValue": "100000"
+              }
+            ],
+            "isDeprecated": false
+          },
+          {
             "name": "preset",
             "type": {
               "kind": "NON_NULL",
@@ -5053,6 +5392,28 @@ const introspection = {
           }
         ],
         "interfaces": []
+      },
+      {
+        "kind": "UNION",
+        "name": "RequestEmailChangeResult",
+        "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "ConflictError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "TooManyAttemptsError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "User"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "ValidationError"
+          }
+        ]
       },
       {
         "kind": "UNION",
@@ -5958,6 +6319,18 @@ const introspection = {
             "isDeprecated": false
           },
           {
+            "name": "emailVerified",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Boolean"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
             "name": "firstName",
             "type": {
               "kind": "NON_NULL",
@@ -6040,6 +6413,15 @@ const introspection = {
                 "kind": "SCALAR",
                 "name": "Boolean"
               }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "pendingEmail",
+            "type": {
+              "kind": "SCALAR",
+              "name": "String"
             },
             "args": [],
             "isDeprecated": false

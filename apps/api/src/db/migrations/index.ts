@@ -2,6 +2,8 @@ import { Migration20261123000001_initial } from './Migration20261123000001_initi
 import { Migration20261123000002_invitations } from './Migration20261123000002_invitations.ts';
 import { Migration20261123000003_ownership_transfer } from './Migration20261123000003_ownership_transfer.ts';
 import { Migration20261123000004_resources } from './Migration20261123000004_resources.ts';
+import { Migration20261123000005_proven_addresses } from './Migration20261123000005_proven_addresses.ts';
+import { Migration20261123000006_audit_chain } from './Migration20261123000006_audit_chain.ts';
 
 /** Listed explicitly so the migrator needs no file discovery (the API runs .ts directly). */
 export const migrationsList = [
@@ -9,4 +11,6 @@ export const migrationsList = [
   { name: 'Migration20261123000002_invitations', class: Migration20261123000002_invitations },
   { name: 'Migration20261123000003_ownership_transfer', class: Migration20261123000003_ownership_transfer },
   { name: 'Migration20261123000004_resources', class: Migration20261123000004_resources },
+  { name: 'Migration20261123000005_proven_addresses', class: Migration20261123000005_proven_addresses },
+  { name: 'Migration20261123000006_audit_chain', class: Migration20261123000006_audit_chain },
 ];

@@ -52,8 +52,9 @@ builder.mutationField('signIn', (t) =>
     type: AuthPayload,
     errors: { types: [ValidationError, InvalidCredentialsError, TooManyAttemptsError] },
     args: {
-      email: t.arg.string({ required: true }),
-      password: t.arg.string({ required: true }),
+      // Checked by signIn after the attempt is counted (R16): refused input still counts.
+      email: t.arg.string({ required: true, extensions: { textGate: 'service' } }),
+      password: t.arg.string({ required: true, extensions: { textGate: 'service' } }),
       refreshTokenDelivery: t.arg({ type: Delivery, defaultValue: 'RESPONSE' }),
     },
     resolve: async (_root, args, ctx) =>
@@ -92,7 +93,7 @@ builder.mutationField('signOut', (t) =>
     authScopes: { authenticated: true },
     description: 'Ends this session (its refresh token family); its access tokens stop working at once.',
     resolve: async (_root, _args, ctx) => {
-      await sessions.signOut(ctx.em, ctx.actor, ctx.principal!.sessionId);
+      await sessions.signOut(ctx.em, ctx.actor, ctx.principal!.user.id, ctx.principal!.sessionId);
       ctx.setCookie(clearedRefreshCookie(ctx.app.config.publicUrl.startsWith('https:')));
       return { ok: true as const };
     },
@@ -102,7 +103,8 @@ builder.mutationField('signOut', (t) =>
 builder.mutationField('signOutEverywhere', (t) =>
   t.field({
     type: OkPayload,
-    authScopes: { member: true },
+    // A sign-out: allowed during a forced password change too (R7 allows changing it and signing out).
+    authScopes: { authenticated: true },
     description: 'Ends every session of the signed-in user on every device.',
     resolve: async (_root, _args, ctx) => {
       await sessions.signOutEverywhere(ctx.em, ctx.actor, ctx.user!.id);

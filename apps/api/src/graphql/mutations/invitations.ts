@@ -1,7 +1,7 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../../context.ts';
 import { isUuid } from '../../ids.ts';
-import { InvitationRef, loadersOf } from '../types/invitation.ts';
+import { InvitationRef } from '../types/invitation.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { MembershipRef } from '../types/membership.ts';
 import { RoleRef } from '../types/role.ts';
@@ -9,6 +9,9 @@ import { AuthPayload, deliver, Delivery, type AuthPayloadShape } from './auth.ts
 import { Membership } from '../../modules/memberships/membership.entity.ts';
 import { Invitation } from '../../modules/invitations/invitation.entity.ts';
 import * as invitations from '../../modules/invitations/invitation.service.ts';
+import { hashToken } from '../../auth/refresh-token.ts';
+import { publicOrMember } from '../auth-scopes.ts';
+import { sight } from '../../modules/visibility.ts';
 import {
   GrantCeilingError,
   InvalidInvitationError,
@@ -21,6 +24,7 @@ import {
   RateLimitedError,
   SignInRequiredError,
   ValidationError,
+  found,
 } from '../../errors.ts';
 
 /** Scope for mutations addressed by invitation id: the permission in the invitation's org. */
@@ -31,7 +35,7 @@ async function invitationScope(ctx: Context, invitationId: string, permission: s
 
 async function freshInvitation(ctx: Context, id: string): Promise<Invitation> {
   ctx.afterWrite();
-  return (await ctx.em.findOne(Invitation, { id }))!;
+  return found(await ctx.em.findOne(Invitation, { id }), 'Invitation');
 }
 
 const InviteStatus = builder.enumType('InviteStatus', {
@@ -53,7 +57,7 @@ const InviteResultRef = builder.objectRef<invitations.InviteResult>('InviteResul
       type: InvitationRef,
       nullable: true,
       description: 'The new invitation (INVITED) or the pending one (ALREADY_INVITED); null in a dry run.',
-      resolve: (r, _a, ctx) => (r.invitationId ? loadersOf(ctx).invitation.load(r.invitationId) : null),
+      resolve: (r, _a, ctx) => (r.invitationId ? sight(ctx).invitation.load(r.invitationId) : null),
     }),
   }),
 });
@@ -122,6 +126,19 @@ builder.mutationField('revokeInvitation', (t) =>
   }),
 );
 
+/**
+ * R10: a signed-in caller whose membership in the invitation's org is disabled cannot act there, so
+ * accepting (which would consume the invitation and leave the membership disabled) is refused.
+ * A disabled organization is refused by the service for everyone.
+ */
+async function refuseDisabledMembership(ctx: Context, token: string): Promise<void> {
+  const trimmed = token.trim();
+  if (!ctx.user || !/^[A-Za-z0-9_-]{20,200}$/.test(trimmed)) return;
+  const orgId = (await ctx.em.execute<{ org_id: string }[]>(`select org_id from invitation where token_hash = ?`, [hashToken(trimmed)]))[0]?.org_id;
+  const grant = orgId ? (await ctx.memberships()).get(orgId) : undefined;
+  if (grant && !grant.active) throw new PolicyError('Your membership in this organization or the organization is disabled');
+}
+
 interface AcceptedShape {
   membership: Membership;
   auth: AuthPayloadShape | null;
@@ -165,10 +182,13 @@ builder.mutationField('acceptInvitation', (t) =>
       password: t.arg.string({ description: 'New accounts only: 12 to 256 characters, not a common password.' }),
       refreshTokenDelivery: t.arg({ type: Delivery, defaultValue: 'RESPONSE' }),
     },
+    // Public, but a signed-in caller with a pending forced password change is refused (R7).
+    authScopes: publicOrMember,
     resolve: async (_r, args, ctx) => {
+      await refuseDisabledMembership(ctx, args.token);
       const result = await invitations.acceptInvitation(ctx, args.token, { firstName: args.firstName, lastName: args.lastName, password: args.password });
       ctx.afterWrite();
-      const membership = (await ctx.em.findOne(Membership, { id: result.membershipId }))!;
+      const membership = found(await ctx.em.findOne(Membership, { id: result.membershipId }), 'Membership');
       return { membership, auth: result.tokens ? deliver(ctx, result.tokens, args.refreshTokenDelivery ?? 'RESPONSE') : null };
     },
   }),

@@ -9,6 +9,7 @@ import { UserRef } from '../types/user.ts';
 import { Membership } from '../../modules/memberships/membership.entity.ts';
 import { User } from '../../modules/users/user.entity.ts';
 import * as members from '../../modules/memberships/membership.service.ts';
+import { activeIn, sight } from '../../modules/visibility.ts';
 import {
   ConflictError,
   GrantCeilingError,
@@ -21,9 +22,17 @@ import {
 } from '../../errors.ts';
 
 /** Scope for mutations addressed by membership id: the permission in the membership's org. */
+/**
+ * The permission in the membership's org, for a membership the actor can see. One the actor cannot
+ * see (another org's, or none at all, e.g. removed a moment ago by a concurrent request) only needs
+ * a signed-in member here: the service then answers NotFoundError for both alike (R1), where a
+ * FORBIDDEN would tell a foreign membership from a missing one.
+ */
 async function membershipScope(ctx: Context, membershipId: string, permission: string) {
   const membership = isUuid(membershipId) ? await ctx.loaders.membership.load(membershipId) : null;
-  return { orgPermission: `${membership?.organization.id ?? 'none'}:${permission}` };
+  const orgId = membership?.organization.id;
+  if (!orgId || !(await ctx.can(orgId, 'members:read'))) return { member: true };
+  return { orgPermission: `${orgId}:${permission}` };
 }
 
 export async function freshMembership(ctx: Context, id: string): Promise<Membership> {
@@ -69,8 +78,13 @@ const RemovedMemberPayload = builder
     isTypeOf: (v) => typeof v === 'object' && v !== null && 'membershipId' in v,
     fields: (t) => ({
       membershipId: t.id({ resolve: (p) => encodeGlobalID('Membership', p.membershipId) }),
-      user: t.field({ type: UserRef, nullable: true, description: 'The account, which still exists (R9).', resolve: (p, _a, ctx) => ctx.loaders.user.load(p.userId) }),
-      organization: t.field({ type: OrganizationRef, nullable: true, resolve: (p, _a, ctx) => ctx.loaders.organization.load(p.orgId) }),
+      user: t.field({
+        type: UserRef,
+        nullable: true,
+        description: 'The account, which still exists (R9); null when you no longer share an organization with it (R1).',
+        resolve: (p, _a, ctx) => sight(ctx).user.load(p.userId),
+      }),
+      organization: t.field({ type: OrganizationRef, nullable: true, resolve: (p, _a, ctx) => sight(ctx).organization.load(p.orgId) }),
     }),
   });
 
@@ -102,6 +116,9 @@ builder.mutationField('leaveOrganization', (t) =>
     authScopes: { member: true },
     args: { organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }) },
     resolve: async (_r, args, ctx) => {
+      // R10: a disabled membership, or a member of a disabled org, cannot act there, leaving included;
+      // to them the org answers like one that does not exist (R1).
+      if (!(await activeIn(ctx, args.organizationId.id))) throw new NotFoundError('Organization');
       const organizationId = await members.leaveOrganization(ctx, args.organizationId.id);
       ctx.afterWrite();
       return { organizationId };
@@ -130,7 +147,7 @@ const ProvisionResultRef = builder.objectRef<members.ProvisionResult>('Provision
   fields: (t) => ({
     email: t.exposeString('email'),
     status: t.field({ type: ProvisionStatus, resolve: (r) => r.status }),
-    membership: t.field({ type: MembershipRef, nullable: true, resolve: (r, _a, ctx) => (r.membershipId ? ctx.loaders.membership.load(r.membershipId) : null) }),
+    membership: t.field({ type: MembershipRef, nullable: true, resolve: (r, _a, ctx) => (r.membershipId ? sight(ctx).membership.load(r.membershipId) : null) }),
     temporaryPassword: t.string({ nullable: true, description: 'Shown once, for new accounts only; the user must change it at first sign-in.', resolve: (r) => r.temporaryPassword }),
   }),
 });
@@ -165,6 +182,7 @@ builder.mutationField('provisionMembers', (t) =>
 const TemporaryPasswordPayload = builder.objectRef<{ userId: string; temporaryPassword: string }>('TemporaryPasswordPayload').implement({
   isTypeOf: (v) => typeof v === 'object' && v !== null && 'temporaryPassword' in v,
   fields: (t) => ({
+    // The service checked members:read in the member's org under the lock, so the account is visible (R1).
     user: t.field({ type: UserRef, resolve: async (p, _a, ctx) => (await ctx.em.findOne(User, { id: p.userId }))! }),
     temporaryPassword: t.exposeString('temporaryPassword', { description: 'Shown once; the user must change it at next sign-in.' }),
   }),

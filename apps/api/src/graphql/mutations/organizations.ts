@@ -5,12 +5,12 @@ import { UserRef } from '../types/user.ts';
 import { DeletedPayload } from './users.ts';
 import { Organization } from '../../modules/organizations/organization.entity.ts';
 import * as orgs from '../../modules/organizations/organization.service.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { ConflictError, NotFoundError, ValidationError, found } from '../../errors.ts';
 import type { Context } from '../../context.ts';
 
 async function freshOrg(ctx: Context, id: string): Promise<Organization> {
   ctx.afterWrite();
-  return (await ctx.em.findOne(Organization, { id }))!;
+  return found(await ctx.em.findOne(Organization, { id }), 'Organization');
 }
 
 const CreateOrganizationInput = builder.inputType('CreateOrganizationInput', {

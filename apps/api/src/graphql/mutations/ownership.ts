@@ -3,9 +3,11 @@ import { OrganizationRef } from '../types/organization.ts';
 import { MembershipRef } from '../types/membership.ts';
 import { UserRef } from '../types/user.ts';
 import { Organization } from '../../modules/organizations/organization.entity.ts';
-import { NotFoundError, PolicyError } from '../../errors.ts';
+import { NotFoundError, PolicyError, found } from '../../errors.ts';
 import * as ownership from '../../modules/organizations/ownership.service.ts';
 import type { TransferRow } from '../../modules/organizations/ownership.service.ts';
+import type { Context } from '../../context.ts';
+import { sight, transferOfParty } from '../../modules/visibility.ts';
 
 const TransferStatus = builder.enumType('OwnershipTransferStatus', { values: ['PENDING', 'ACCEPTED', 'CANCELLED'] as const });
 
@@ -15,8 +17,9 @@ const OwnershipTransferRef = builder.objectRef<TransferRow>('OwnershipTransfer')
   fields: (t) => ({
     id: t.exposeID('id'),
     status: t.field({ type: TransferStatus, resolve: (r) => r.status }),
-    from: t.field({ type: UserRef, nullable: true, resolve: (r, _a, ctx) => ctx.loaders.user.load(r.from_user_id) }),
-    to: t.field({ type: MembershipRef, nullable: true, resolve: (r, _a, ctx) => ctx.loaders.membership.load(r.to_membership_id) }),
+    // R1: the people named are shown only as far as the reader may see them.
+    from: t.field({ type: UserRef, nullable: true, resolve: (r, _a, ctx) => sight(ctx).user.load(r.from_user_id) }),
+    to: t.field({ type: MembershipRef, nullable: true, resolve: (r, _a, ctx) => sight(ctx).membership.load(r.to_membership_id) }),
     createdAt: t.field({ type: 'DateTime', resolve: (r) => new Date(r.created_at) }),
   }),
 });
@@ -30,6 +33,15 @@ builder.objectFields(OrganizationRef, (t) => ({
     resolve: async (org, _a, ctx) => (await ownership.pendingTransfer(ctx.em, org.id)) ?? null,
   }),
 }));
+
+/**
+ * R1 and R10 before the service runs: a transfer the caller is not a party to, or one in an org where
+ * their membership or the org is disabled, answers exactly like one that does not exist (the service
+ * alone would tell a bystander whether it was already decided).
+ */
+async function requireParty(ctx: Context, transferId: string): Promise<void> {
+  if (!(await transferOfParty(ctx, transferId))) throw new NotFoundError('Ownership transfer');
+}
 
 async function transferById(ctx: { em: import('../../db/orm.ts').Em }, id: string) {
   return (await ctx.em.execute<TransferRow[]>(`select * from ownership_transfer where id = ?`, [id]))[0]!;
@@ -61,9 +73,10 @@ builder.mutationField('acceptOwnershipTransfer', (t) =>
     authScopes: { member: true },
     args: { transferId: t.arg.id({ required: true }) },
     resolve: async (_r, args, ctx) => {
+      await requireParty(ctx, String(args.transferId));
       const orgId = await ownership.acceptOwnershipTransfer(ctx, String(args.transferId));
       ctx.afterWrite();
-      return (await ctx.em.findOne(Organization, { id: orgId }))!;
+      return found(await ctx.em.findOne(Organization, { id: orgId }), 'Organization');
     },
   }),
 );
@@ -76,6 +89,7 @@ builder.mutationField('cancelOwnershipTransfer', (t) =>
     authScopes: { member: true },
     args: { transferId: t.arg.id({ required: true }) },
     resolve: async (_r, args, ctx) => {
+      await requireParty(ctx, String(args.transferId));
       const id = await ownership.cancelOwnershipTransfer(ctx, String(args.transferId));
       ctx.afterWrite();
       return transferById(ctx, id);

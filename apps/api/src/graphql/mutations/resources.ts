@@ -2,14 +2,20 @@ import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { MembershipRef } from '../types/membership.ts';
 import { UserRef } from '../types/user.ts';
-import { GrantCeilingError, NotFoundError, SelfRoleChangeError, ValidationError } from '../../errors.ts';
+import { GrantCeilingError, NotFoundError, SelfRoleChangeError, ValidationError, found } from '../../errors.ts';
 import * as resources from '../../modules/resources/resource.service.ts';
 import type { ResourceGrantRow, ResourceRow } from '../../modules/resources/resource.service.ts';
+import { sight } from '../../modules/visibility.ts';
 
 const ResourceGrantRef = builder.objectRef<ResourceGrantRow>('ResourceGrant').implement({
   description: 'A role on one resource given to a member (adds to their org roles, never takes away).',
   fields: (t) => ({
-    membership: t.field({ type: MembershipRef, nullable: true, resolve: (g, _a, ctx) => ctx.loaders.membership.load(g.membership_id) }),
+    membership: t.field({
+      type: MembershipRef,
+      nullable: true,
+      description: 'The grantee; null unless you may see them (members:read, or it is you), R1.',
+      resolve: (g, _a, ctx) => sight(ctx).membership.load(g.membership_id),
+    }),
     roleKey: t.string({ resolve: (g) => g.role_key }),
   }),
 });
@@ -21,7 +27,12 @@ export const ResourceRef = builder.objectRef<ResourceRow>('Resource').implement(
     id: t.exposeID('id'),
     type: t.exposeString('type'),
     name: t.exposeString('name'),
-    createdBy: t.field({ type: UserRef, nullable: true, resolve: (r, _a, ctx) => (r.created_by_id ? ctx.loaders.user.load(r.created_by_id) : null) }),
+    createdBy: t.field({
+      type: UserRef,
+      nullable: true,
+      description: 'Null when that account is gone or is no one you can see (R1).',
+      resolve: (r, _a, ctx) => (r.created_by_id ? sight(ctx).user.load(r.created_by_id) : null),
+    }),
     createdAt: t.field({ type: 'DateTime', resolve: (r) => new Date(r.created_at) }),
     grants: t.field({ type: [ResourceGrantRef], resolve: (r, _a, ctx) => resources.grantsOf(ctx.em, r.id) }),
   }),
@@ -50,7 +61,7 @@ builder.objectFields(OrganizationRef, (t) => ({
 }));
 
 async function resourceById(ctx: { em: import('../../db/orm.ts').Em }, id: string) {
-  return (await resources.findResource(ctx.em, id))!;
+  return found(await resources.findResource(ctx.em, id), 'Resource');
 }
 
 builder.mutationField('createResource', (t) =>

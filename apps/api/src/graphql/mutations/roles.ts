@@ -5,7 +5,7 @@ import { RoleRef } from '../types/role.ts';
 import { DeletedPayload } from './users.ts';
 import { Role } from '../../modules/roles/role.entity.ts';
 import * as roles from '../../modules/roles/role.service.ts';
-import { GrantCeilingError, LimitExceededError, NotFoundError, PolicyError, RoleInUseError, ValidationError } from '../../errors.ts';
+import { GrantCeilingError, LimitExceededError, NotFoundError, PolicyError, RoleInUseError, ValidationError, found } from '../../errors.ts';
 import type { Context } from '../../context.ts';
 import { isUuid } from '../../ids.ts';
 import { ErrorInterface } from '../types/errors.ts';
@@ -20,7 +20,7 @@ builder.objectType(RoleInUseError, {
 
 async function freshRole(ctx: Context, id: string): Promise<Role> {
   ctx.afterWrite();
-  return (await ctx.em.findOne(Role, { id }))!;
+  return found(await ctx.em.findOne(Role, { id }), 'Role');
 }
 
 async function roleScope(ctx: Context, roleId: string) {

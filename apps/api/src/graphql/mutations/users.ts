@@ -4,12 +4,16 @@ import { OrganizationRef } from '../types/organization.ts';
 import { UserRef, UserStatusEnum } from '../types/user.ts';
 import { User } from '../../modules/users/user.entity.ts';
 import * as users from '../../modules/users/user.service.ts';
-import { ConflictError, LastOwnerError, NotFoundError, PolicyError, ValidationError } from '../../errors.ts';
+import { AuthError, ConflictError, InvalidEmailTokenError, LastOwnerError, NotFoundError, PolicyError, TooManyAttemptsError, ValidationError } from '../../errors.ts';
+import * as emails from '../../modules/users/email.service.ts';
 import type { Context } from '../../context.ts';
 
+/** The user as committed; a concurrent deletion between commit and this read answers NotFoundError, not a 500. */
 async function freshUser(ctx: Context, id: string): Promise<User> {
   ctx.afterWrite();
-  return (await ctx.em.findOne(User, { id }))!;
+  const user = await ctx.em.findOne(User, { id });
+  if (!user) throw new NotFoundError('User');
+  return user;
 }
 
 export const DeletedPayload = builder.objectRef<{ deletedId: string }>('DeletedPayload').implement({
@@ -29,7 +33,9 @@ const UpdateUserInput = builder.inputType('UpdateUserInput', {
 builder.mutationField('updateUser', (t) =>
   t.field({
     type: UserRef,
-    description: 'Basic info. By the user, a platform admin, or an admin of every organization the user belongs to.',
+    description:
+      'Basic info. By the user, a platform admin, or an admin of every organization the user belongs to. A new email takes effect only once ' +
+      'its holder follows the confirmation link sent to it (R20; see pendingEmail); your own email changes through requestEmailChange.',
     errors: { types: [ValidationError, NotFoundError, ConflictError, PolicyError] },
     authScopes: { member: true },
     args: { input: t.arg({ type: UpdateUserInput, required: true }) },
@@ -68,5 +74,52 @@ builder.mutationField('setUserStatus', (t) =>
       status: t.arg({ type: UserStatusEnum, required: true }),
     },
     resolve: async (_r, args, ctx) => freshUser(ctx, await users.setUserStatus(ctx, args.userId.id, args.status)),
+  }),
+);
+
+builder.mutationField('requestEmailChange', (t) =>
+  t.field({
+    type: UserRef,
+    description:
+      'R20: change your own email. Needs your current password; a confirmation link goes to the new address and your current ' +
+      'address is told. Nothing changes until the link is followed (see pendingEmail).',
+    errors: { types: [ValidationError, ConflictError, TooManyAttemptsError] },
+    authScopes: { member: true },
+    args: {
+      currentPassword: t.arg.string({ required: true }),
+      newEmail: t.arg.string({ required: true }),
+    },
+    resolve: async (_r, args, ctx) => {
+      await emails.requestEmailChange(ctx.app, ctx.em, ctx.actor, ctx.user!.id, args.currentPassword, args.newEmail);
+      return freshUser(ctx, ctx.user!.id);
+    },
+  }),
+);
+
+builder.mutationField('requestEmailVerification', (t) =>
+  t.field({
+    type: UserRef,
+    description: 'R20: sends a link that proves your current address (accounts created by an administrator start unproven).',
+    authScopes: { member: true },
+    resolve: async (_r, _args, ctx) => {
+      await emails.requestEmailVerification(ctx.app, ctx.em, ctx.actor, ctx.user!.id);
+      return freshUser(ctx, ctx.user!.id);
+    },
+  }),
+);
+
+builder.mutationField('confirmEmail', (t) =>
+  t.field({
+    type: UserRef,
+    description: 'R20: follows an email confirmation link (public: the token is the proof). Verifies the address, or completes a change.',
+    errors: { types: [ValidationError, InvalidEmailTokenError, ConflictError] },
+    args: { token: t.arg.string({ required: true }) },
+    resolve: async (_r, args, ctx) => {
+      // A signed-in account with a pending forced password change may not change anything else (R7).
+      if (ctx.user?.mustChangePassword) throw new AuthError('PASSWORD_CHANGE_REQUIRED', 'Change your temporary password to continue');
+      const user = await emails.confirmEmail(ctx.app, ctx.em, ctx.actor, args.token);
+      ctx.afterWrite();
+      return user;
+    },
   }),
 );

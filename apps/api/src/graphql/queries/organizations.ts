@@ -3,8 +3,8 @@ import { OrganizationRef } from '../types/organization.ts';
 import { UserRef } from '../types/user.ts';
 import { Organization } from '../../modules/organizations/organization.entity.ts';
 import { User } from '../../modules/users/user.entity.ts';
-import { encodeCursor, likePattern, pageArgs, toPage } from '../pagination.ts';
-import { visibleOrganizations } from '../../modules/organizations/organization.queries.ts';
+import { likePattern, pageArgs, toPage } from '../pagination.ts';
+import { visibleOrganizations } from '../../modules/visibility.ts';
 
 builder.queryField('organization', (t) =>
   t.field({
@@ -27,7 +27,8 @@ builder.queryField('organizations', (t) =>
     description: 'Every organization (platform admins, R15), by name.',
     args: { search: t.arg.string() },
     resolve: async (_root, args, ctx) => {
-      const { first, after } = pageArgs(args);
+      const page = pageArgs(args, { list: 'organizations', sort: 'text', id: 'uuid' });
+      const { first, after } = page;
       const where: string[] = [];
       const params: unknown[] = [];
       if (args.search?.trim()) {
@@ -43,7 +44,7 @@ builder.queryField('organizations', (t) =>
         params,
       );
       const orgs = rows.map((r) => ctx.em.map(Organization, r));
-      return toPage(orgs, first, Boolean(after), (o) => encodeCursor(o.name.toLowerCase(), o.id));
+      return toPage(orgs, page, (o) => [o.name.toLowerCase(), o.id]);
     },
   }),
 );
@@ -55,7 +56,8 @@ builder.queryField('users', (t) =>
     description: 'Every account (platform admins, R15), by email.',
     args: { search: t.arg.string() },
     resolve: async (_root, args, ctx) => {
-      const { first, after } = pageArgs(args);
+      const page = pageArgs(args, { list: 'users', sort: 'text', id: 'uuid' });
+      const { first, after } = page;
       const where: string[] = [];
       const params: unknown[] = [];
       if (args.search?.trim()) {
@@ -71,7 +73,7 @@ builder.queryField('users', (t) =>
         params,
       );
       const users = rows.map((r) => ctx.em.map(User, r));
-      return toPage(users, first, Boolean(after), (u) => encodeCursor(u.email, u.id));
+      return toPage(users, page, (u) => [u.email, u.id]);
     },
   }),
 );

@@ -8,6 +8,7 @@ import { findMembershipOf, rolesOfMembership } from '../../modules/memberships/m
 import { Role } from '../../modules/roles/role.entity.ts';
 import { badInput } from '../pagination.ts';
 import { resourcePermissions } from '../../modules/resources/resource.service.ts';
+import { activeIn, lookupAccount } from '../../modules/visibility.ts';
 
 const PermissionRef = builder.objectRef<PermissionDef>('Permission').implement({
   fields: (t) => ({
@@ -84,7 +85,8 @@ builder.queryField('can', (t) =>
     resolve: async (_r, args, ctx) => {
       if (args.permissions.length > 100) throw badInput('permissions', 'Ask at most 100 at once');
       const orgId = args.organizationId.id;
-      const perms = isUuid(orgId) ? await ctx.permissionsIn(orgId) : undefined;
+      // An org the caller cannot see (foreign, disabled for them, or non-existent) answers false everywhere (R1).
+      const perms = isUuid(orgId) && (await activeIn(ctx, orgId)) ? await ctx.permissionsIn(orgId) : undefined;
       if (args.resourceId == null) return args.permissions.map((permission) => ({ permission, allowed: perms?.has(permission) ?? false }));
       const resourceId = String(args.resourceId);
       const inOrg = isUuid(resourceId) && isUuid(orgId)
@@ -155,19 +157,27 @@ builder.queryField('lookupUser', (t) =>
   t.field({
     type: UserLookupRef,
     authScopes: (_r, args) => ({ orgPermission: `${args.organizationId.id}:members:invite` }),
-    description: 'For the add-users dialog: does an account with this email exist (names shown), and is it already a member?',
+    description:
+      'For the add-users dialog: is this email an account you can already see (names shown), and is it already a member here? ' +
+      'An account you cannot see answers exists: false, like an unknown address; adding it then reports ADDED instead of CREATED.',
     args: {
       organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
       email: t.arg.string({ required: true }),
     },
+    /*
+     * R1 decision: this is not an oracle for which addresses have accounts elsewhere. The dialog only
+     * needs (a) names to prefill for people the admin already sees (shared org; platform admins see
+     * everyone) and (b) whether the person is already a member here, which inviteMembers and
+     * provisionMembers report anyway. For anyone else it answers exactly as for an unknown address:
+     * the dialog asks for names, and provisionMembers adds the existing account (status ADDED, with
+     * an audit event) without ever showing its names. So the only way to learn that an address has an
+     * account elsewhere is to add that person to your organization, which is recorded.
+     */
     resolve: async (_r, args, ctx) => {
       const email = args.email.trim().toLowerCase();
-      const row = (await ctx.em.execute<{ id: string; first_name: string; last_name: string }[]>(
-        `select id, first_name, last_name from "user" where lower(email) = ?`,
-        [email],
-      ))[0];
-      const member = row && isUuid(args.organizationId.id) ? await findMembershipOf(ctx.em, args.organizationId.id, row.id) : undefined;
-      return { email, exists: Boolean(row), firstName: row?.first_name ?? null, lastName: row?.last_name ?? null, alreadyMember: Boolean(member) };
+      const orgId = args.organizationId.id;
+      const found = isUuid(orgId) ? await lookupAccount(ctx, orgId, email) : { exists: false, firstName: null, lastName: null, alreadyMember: false };
+      return { email, ...found };
     },
   }),
 );

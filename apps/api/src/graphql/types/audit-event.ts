@@ -1,17 +1,15 @@
 import { builder } from '../builder.ts';
 import { AuditEvent } from '../../modules/audit/audit-event.entity.ts';
 import { UserRef } from './user.ts';
+import { redactSnapshot, sight, visibleAuditEvents } from '../../modules/visibility.ts';
 
-/** Append-only record of one state change (R13). Visible to audit:read holders of its org. */
+/**
+ * Append-only record of one state change (R13). Visible to audit:read holders of its org; a platform
+ * event (no org) to platform admins and to the account it is about (R1, modules/visibility.ts).
+ */
 export const AuditEventRef = builder.loadableNodeRef<AuditEvent, string>('AuditEvent', {
   id: { resolve: (e) => String(e.id) },
-  load: async (ids: string[], ctx) => {
-    const numeric = ids.filter((id) => /^\d{1,15}$/.test(id)).map(Number);
-    if (!numeric.length) return [];
-    const events = await ctx.em.find(AuditEvent, { id: numeric });
-    const readable = await ctx.orgIdsWith('audit:read');
-    return events.filter((e) => e.orgId && (readable === 'all' || readable.includes(e.orgId)));
-  },
+  load: (ids: string[], ctx) => visibleAuditEvents(ctx, ids),
   sort: (e) => String(e.id),
 });
 
@@ -23,13 +21,15 @@ AuditEventRef.implement({
     actor: t.field({
       type: UserRef,
       nullable: true,
-      resolve: (e, _a, ctx) => (e.actorUserId ? ctx.loaders.user.load(e.actorUserId) : null),
+      description: 'The acting account; null when it is gone or is no one you can see (actorLabel stays).',
+      resolve: (e, _a, ctx) => (e.actorUserId ? sight(ctx).user.load(e.actorUserId) : null),
     }),
     targetType: t.string({ nullable: true, resolve: (e) => e.targetType ?? null }),
     targetId: t.string({ nullable: true, resolve: (e) => e.targetId ?? null }),
     targetLabel: t.string({ nullable: true, resolve: (e) => e.targetLabel ?? null }),
-    before: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.before ?? null }),
-    after: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.after ?? null }),
+    // R1: snapshots name only organizations the reader may see (e.g. user.deleted lists every org of the account).
+    before: t.field({ type: 'JSON', nullable: true, resolve: (e, _a, ctx) => redactSnapshot(ctx, e.before) }),
+    after: t.field({ type: 'JSON', nullable: true, resolve: (e, _a, ctx) => redactSnapshot(ctx, e.after) }),
     ip: t.string({ nullable: true, resolve: (e) => e.ip ?? null }),
     userAgent: t.string({ nullable: true, resolve: (e) => e.userAgent ?? null }),
     createdAt: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),

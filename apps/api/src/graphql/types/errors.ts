@@ -4,6 +4,7 @@ import {
   DomainError,
   GrantCeilingError,
   InvalidCredentialsError,
+  InvalidEmailTokenError,
   InvalidInvitationError,
   InvalidRefreshTokenError,
   InvitationAlreadyAcceptedError,
@@ -47,6 +48,7 @@ function errorType<T extends DomainError>(cls: new (...args: any[]) => T, name: 
 
 errorType(InvalidCredentialsError, 'InvalidCredentialsError', 'Unknown email or wrong password: the answer is the same for both.');
 errorType(InvalidRefreshTokenError, 'InvalidRefreshTokenError', 'The refresh token is unknown, expired, revoked or was already used.');
+errorType(InvalidEmailTokenError, 'InvalidEmailTokenError', 'The email confirmation link is unknown, used, expired or outdated (R20).');
 errorType(NotFoundError, 'NotFoundError', 'Nothing with that ID exists that you can see.');
 errorType(LastOwnerError, 'LastOwnerError', 'The change would leave the organization without an active owner (R5).');
 errorType(SelfRoleChangeError, 'SelfRoleChangeError', 'Nobody changes their own roles (R4).');

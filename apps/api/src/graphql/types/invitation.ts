@@ -9,7 +9,8 @@ import { effectiveStatus, Invitation, InvitationStatus } from '../../modules/inv
 import { countInvitations, listInvitations } from '../../modules/invitations/invitation.queries.ts';
 import type { InvitationPreview } from '../../modules/invitations/invitation.service.ts';
 import type { OutboxMail } from '../../modules/mail/mailer.ts';
-import { onlyUuids, placeholders } from '../../ids.ts';
+import { placeholders } from '../../ids.ts';
+import { sight, visibleInvitations } from '../../modules/visibility.ts';
 import { pageArgs } from '../pagination.ts';
 
 export const InvitationStatusEnum = builder.enumType('InvitationStatus', {
@@ -22,10 +23,6 @@ const invitationLoaders = new WeakMap<object, ReturnType<typeof createInvitation
 function createInvitationLoaders(ctx: Context) {
   const em = ctx.em;
   return {
-    invitation: new DataLoader<string, Invitation | null>(async (ids) => {
-      const rows = await em.find(Invitation, { id: [...ids] });
-      return ids.map((id) => rows.find((r) => r.id === id) ?? null);
-    }),
     roles: new DataLoader<string, Role[]>(async (invitationIds) => {
       const links = await em.execute<{ invitation_id: string; role_id: string }[]>(
         `select invitation_id, role_id from invitation_role where invitation_id in (${placeholders(invitationIds)})`,
@@ -51,16 +48,13 @@ export function loadersOf(ctx: Context) {
   return loaders;
 }
 
-/** Visible to members:read and members:invite holders of its org (R1); the token is never exposed. */
+/**
+ * Visible to members:read and members:invite holders of its org (R1, modules/visibility.ts); its
+ * organization is part of it; the people it names are checked on their own. The token is never exposed.
+ */
 export const InvitationRef = builder.loadableNodeRef<Invitation, string>('Invitation', {
   id: { resolve: (inv) => inv.id },
-  load: async (ids: string[], ctx) => {
-    const valid = onlyUuids(ids);
-    if (!ctx.user || valid.length === 0) return [];
-    const [readers, inviters] = await Promise.all([ctx.orgIdsWith('members:read'), ctx.orgIdsWith('members:invite')]);
-    const rows = await ctx.em.find(Invitation, { id: valid });
-    return rows.filter((inv) => readers === 'all' || inviters === 'all' || readers.includes(inv.organization.id) || inviters.includes(inv.organization.id));
-  },
+  load: (ids: string[], ctx) => visibleInvitations(ctx, ids),
   sort: (inv) => inv.id,
 });
 
@@ -71,13 +65,13 @@ InvitationRef.implement({
     status: t.field({ type: InvitationStatusEnum, resolve: (inv) => effectiveStatus(inv) }),
     roles: t.field({ type: [RoleRef], description: 'Granted on acceptance.', resolve: (inv, _a, ctx) => loadersOf(ctx).roles.load(inv.id) }),
     organization: t.field({ type: OrganizationRef, resolve: async (inv, _a, ctx) => (await ctx.loaders.organization.load(inv.organization.id))! }),
-    invitedBy: t.field({ type: UserRef, nullable: true, resolve: (inv, _a, ctx) => (inv.inviterId ? ctx.loaders.user.load(inv.inviterId) : null) }),
+    invitedBy: t.field({ type: UserRef, nullable: true, description: 'Null when that account is gone or is no one you can see (R1).', resolve: (inv, _a, ctx) => (inv.inviterId ? sight(ctx).user.load(inv.inviterId) : null) }),
     expiresAt: t.field({ type: 'DateTime', resolve: (inv) => inv.expiresAt }),
     sendCount: t.exposeInt('sendCount', { description: 'How many times the mail was sent (the first included).' }),
     lastSentAt: t.field({ type: 'DateTime', resolve: (inv) => inv.lastSentAt }),
     createdAt: t.field({ type: 'DateTime', resolve: (inv) => inv.createdAt }),
     acceptedAt: t.field({ type: 'DateTime', nullable: true, resolve: (inv) => inv.acceptedAt ?? null }),
-    acceptedBy: t.field({ type: UserRef, nullable: true, resolve: (inv, _a, ctx) => (inv.acceptedById ? ctx.loaders.user.load(inv.acceptedById) : null) }),
+    acceptedBy: t.field({ type: UserRef, nullable: true, description: 'Null when that account is gone or is no one you can see (R1).', resolve: (inv, _a, ctx) => (inv.acceptedById ? sight(ctx).user.load(inv.acceptedById) : null) }),
   }),
 });
 
@@ -92,7 +86,7 @@ builder.objectFields(OrganizationRef, (t) => ({
       unauthorizedResolver: () => null,
       args: { status: t.arg({ type: [InvitationStatusEnum], description: 'Only these statuses; all when omitted.' }) },
       resolve: async (org, args, ctx) => {
-        const page = await listInvitations(ctx.em, org.id, args.status, pageArgs(args));
+        const page = await listInvitations(ctx.em, org.id, args.status, pageArgs(args, { list: `invitations:${org.id}`, sort: 'timestamp', id: 'uuid' }));
         return { ...page, totalCount: () => countInvitations(ctx.em, org.id, args.status) };
       },
     },

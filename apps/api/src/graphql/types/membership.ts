@@ -3,18 +3,17 @@ import { Membership, MembershipStatus } from '../../modules/memberships/membersh
 import { OrganizationRef } from './organization.ts';
 import { UserRef } from './user.ts';
 import { RoleRef } from './role.ts';
-import { onlyUuids } from '../../ids.ts';
+import { sight, visibleMemberships } from '../../modules/visibility.ts';
 
 export const MembershipStatusEnum = builder.enumType('MembershipStatus', { values: MembershipStatus });
 
-/** Visible to the member and to members:read holders in its org. */
+/**
+ * Visible to the member and to members:read holders in its org (R1, modules/visibility.ts). Its user
+ * and organization are part of it; whoever else it names (addedBy) is checked on its own.
+ */
 export const MembershipRef = builder.loadableNodeRef<Membership, string>('Membership', {
   id: { resolve: (m) => m.id },
-  load: async (ids: string[], ctx) => {
-    const rows = await ctx.em.find(Membership, { id: onlyUuids(ids) });
-    const readable = await ctx.orgIdsWith('members:read');
-    return rows.filter((m) => readable === 'all' || readable.includes(m.organization.id) || m.user.id === ctx.user?.id);
-  },
+  load: (ids: string[], ctx) => visibleMemberships(ctx, ids),
   sort: (m) => m.id,
 });
 
@@ -32,7 +31,8 @@ MembershipRef.implement({
     addedBy: t.field({
       type: UserRef,
       nullable: true,
-      resolve: (m, _a, ctx) => (m.addedById ? ctx.loaders.user.load(m.addedById) : null),
+      description: 'Who added the member; null when that account is gone or is no one you can see (R1).',
+      resolve: (m, _a, ctx) => (m.addedById ? sight(ctx).user.load(m.addedById) : null),
     }),
   }),
 });

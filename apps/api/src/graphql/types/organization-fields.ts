@@ -10,6 +10,7 @@ import { pageArgs } from '../pagination.ts';
 import type { Organization } from '../../modules/organizations/organization.entity.ts';
 import type { Context } from '../../context.ts';
 import { isUuid } from '../../ids.ts';
+import { mayIn } from '../../modules/visibility.ts';
 
 const MemberSortField = builder.enumType('MemberSortField', { values: ['NAME', 'EMAIL', 'CREATED_AT'] as const });
 const SortDirection = builder.enumType('SortDirection', { values: ['ASC', 'DESC'] as const });
@@ -34,8 +35,9 @@ builder.objectFields(OrganizationRef, (t) => ({
   }),
   roles: t.field({
     type: [RoleRef],
-    description: 'Built-in roles of the active preset first, then custom roles.',
-    resolve: (org, _a, ctx) => ctx.em.find(Role, { organization: org.id }, { orderBy: { position: 'asc', name: 'asc' } }),
+    description: 'Built-in roles of the active preset first, then custom roles; empty without org:read (e.g. a disabled membership, R10).',
+    resolve: async (org, _a, ctx) =>
+      (await mayIn(ctx, org.id, 'org:read')) ? ctx.em.find(Role, { organization: org.id }, { orderBy: { position: 'asc', name: 'asc' } }) : [],
   }),
   members: t.connection(
     {
@@ -52,7 +54,9 @@ builder.objectFields(OrganizationRef, (t) => ({
       },
       resolve: async (org, args, ctx) => {
         const filter: MemberFilter = { search: args.search, status: args.status, roleIds: args.roleIds?.map((r) => r.id) };
-        const page = await listMembers(ctx.em, org.id, filter, { field: args.orderBy?.field ?? 'NAME', direction: args.orderBy?.direction ?? 'ASC' }, pageArgs(args));
+        const order = { field: args.orderBy?.field ?? 'NAME', direction: args.orderBy?.direction ?? 'ASC' } as const;
+        const spec = { list: `members:${org.id}:${order.field}:${order.direction}`, sort: order.field === 'CREATED_AT' ? 'timestamp' : 'text', id: 'uuid' } as const;
+        const page = await listMembers(ctx.em, org.id, filter, order, pageArgs(args, spec));
         return { ...page, totalCount: () => countMembers(ctx.em, org.id, filter) };
       },
     },
@@ -75,7 +79,7 @@ builder.objectFields(OrganizationRef, (t) => ({
       resolve: async (org, args, ctx: Context) => {
         const actor = args.actorId ? (args.actorId.typename === 'User' && isUuid(args.actorId.id) ? args.actorId.id : '00000000-0000-0000-0000-000000000000') : null;
         const filter: AuditFilter = { actorUserId: actor, action: args.action, targetId: args.targetId, from: args.from, to: args.to };
-        const page = await listAuditEvents(ctx.em, org.id, filter, pageArgs(args));
+        const page = await listAuditEvents(ctx.em, org.id, filter, pageArgs(args, { list: `audit:${org.id}`, sort: 'none', id: 'serial' }));
         return { ...page, totalCount: () => countAuditEvents(ctx.em, org.id, filter) };
       },
     },

@@ -1,6 +1,6 @@
 import { builder } from '../builder.ts';
 import { Organization, OrganizationStatus } from '../../modules/organizations/organization.entity.ts';
-import { visibleOrganizations } from '../../modules/organizations/organization.queries.ts';
+import { visibleOrganizations } from '../../modules/visibility.ts';
 
 export const OrganizationStatusEnum = builder.enumType('OrganizationStatus', { values: OrganizationStatus });
 

@@ -1,15 +1,12 @@
 import { builder } from '../builder.ts';
 import { Role } from '../../modules/roles/role.entity.ts';
 import { OrganizationRef } from './organization.ts';
-import { onlyUuids } from '../../ids.ts';
+import { visibleRoles } from '../../modules/visibility.ts';
 
+/** Visible to org:read holders of its org (R1, modules/visibility.ts); its organization is part of it. */
 export const RoleRef = builder.loadableNodeRef<Role, string>('Role', {
   id: { resolve: (role) => role.id },
-  load: async (ids: string[], ctx) => {
-    const roles = await ctx.em.find(Role, { id: onlyUuids(ids) });
-    const readable = await ctx.orgIdsWith('org:read');
-    return readable === 'all' ? roles : roles.filter((r) => readable.includes(r.organization.id));
-  },
+  load: (ids: string[], ctx) => visibleRoles(ctx, ids),
   sort: (role) => role.id,
 });
 

@@ -1,7 +1,8 @@
 import { builder } from '../builder.ts';
 import { displayName, User, UserStatus } from '../../modules/users/user.entity.ts';
 import { MembershipRef } from './membership.ts';
-import { visibleUsers } from '../../modules/users/user.queries.ts';
+import { pendingEmailOf } from '../../modules/users/email.service.ts';
+import { visibleMembershipsOf, visibleUsers } from '../../modules/visibility.ts';
 
 export const UserStatusEnum = builder.enumType('UserStatus', { values: UserStatus });
 
@@ -16,6 +17,15 @@ UserRef.implement({
   isTypeOf: (value) => value instanceof User,
   fields: (t) => ({
     email: t.exposeString('email'),
+    emailVerified: t.boolean({
+      description: 'R20: the holder proved this address (invitation or confirmation link). Only proven addresses are ever matched.',
+      resolve: (u) => u.emailVerifiedAt != null,
+    }),
+    pendingEmail: t.string({
+      nullable: true,
+      description: 'An address waiting for confirmation from its holder (R20); shown to the account holder and platform admins only.',
+      resolve: (u, _args, ctx) => (ctx.user && (ctx.user.id === u.id || ctx.user.isPlatformAdmin) ? pendingEmailOf(ctx.em, u.id) : null),
+    }),
     firstName: t.exposeString('firstName'),
     lastName: t.exposeString('lastName'),
     displayName: t.string({ resolve: (u) => displayName(u) }),
@@ -28,12 +38,8 @@ UserRef.implement({
     memberships: t.field({
       type: [MembershipRef],
       description: 'Memberships in organizations where you may read members (all of them for yourself and platform admins).',
-      resolve: async (user, _args, ctx) => {
-        const all = await ctx.loaders.membershipsOfUser.load(user.id);
-        if (ctx.user?.id === user.id) return all;
-        const readable = await ctx.orgIdsWith('members:read');
-        return readable === 'all' ? all : all.filter((m) => readable.includes(m.organization.id));
-      },
+      // R1: an admin of org A sees this person's membership in A, never that they also belong to B.
+      resolve: async (user, _args, ctx) => visibleMembershipsOf(ctx, user.id, await ctx.loaders.membershipsOfUser.load(user.id)),
     }),
   }),
 });

@@ -5,13 +5,22 @@ import { authenticate, createContext } from '../../context.ts';
 import { emOf } from '../../db/orm.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { isUuid } from '../../ids.ts';
+import { canonicalContent } from './audit.chain.ts';
 
 const BATCH = 500;
-const COLUMNS = ['id', 'created_at', 'org_id', 'actor_user_id', 'actor_label', 'action', 'target_type', 'target_id', 'target_label', 'before', 'after', 'ip', 'user_agent', 'request_id'] as const;
+/** seq and hash (hex) last, so existing CSV readers keep their columns. */
+const COLUMNS = ['id', 'created_at', 'org_id', 'actor_user_id', 'actor_label', 'action', 'target_type', 'target_id', 'target_label', 'before', 'after', 'ip', 'user_agent', 'request_id', 'seq', 'hash'] as const;
+/** The exported columns, plus the exact text forms the canonical content is built from. */
+const SELECT = `e.id, e.created_at, e.org_id, e.actor_user_id, e.actor_label, e.action, e.target_type, e.target_id, e.target_label,
+  e.before, e.after, e.ip, e.user_agent, e.request_id, e.seq::text as seq, encode(e.hash, 'hex') as hash,
+  e.before::text as before_text, e.after::text as after_text, floor(extract(epoch from e.created_at) * 1000000)::bigint::text as created_us`;
 
 /**
  * GET /audit/export?organization=<slug or id>&format=csv|ndjson (R13). Bearer token of an audit:read
  * holder. Rows are read in keyset batches and written with backpressure, so memory stays flat.
+ * Rows come in chain order (seq). Each NDJSON line also carries `canonical`, the exact text its hash
+ * covers, so someone outside Gatehouse can check the chain: hash = sha256(previous line's hash, or
+ * 32 zero bytes for seq 1 || canonical), and canonical agrees with the line's fields (docs/audit-log.md).
  */
 export async function handleAuditExport(app: App, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
   const em = emOf(app.orm);
@@ -35,14 +44,14 @@ export async function handleAuditExport(app: App, req: http.IncomingMessage, res
   let after = 0;
   for (;;) {
     const rows = await em.execute<Record<string, unknown>[]>(
-      `select * from audit_event where org_id = ? and id > ? order by id limit ${BATCH}`,
+      `select ${SELECT} from audit_event e where e.org_id = ? and e.seq > ? order by e.seq limit ${BATCH}`,
       [org.id, after],
     );
     for (const row of rows) {
       await write(res, format === 'csv' ? csvLine(row) : `${JSON.stringify(ndjsonRow(row))}\n`);
     }
     if (rows.length < BATCH) break;
-    after = Number(rows[rows.length - 1]!.id);
+    after = Number(rows[rows.length - 1]!.seq);
   }
   res.end();
 }
@@ -52,7 +61,25 @@ async function write(res: http.ServerResponse, chunk: string) {
 }
 
 function ndjsonRow(row: Record<string, unknown>) {
-  return Object.fromEntries(COLUMNS.map((c) => [c, normalize(row[c])]));
+  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  const canonical = canonicalContent({
+    seq: String(row.seq),
+    id: String(row.id),
+    org_id: text(row.org_id),
+    actor_user_id: text(row.actor_user_id),
+    actor_label: String(row.actor_label),
+    action: String(row.action),
+    target_type: text(row.target_type),
+    target_id: text(row.target_id),
+    target_label: text(row.target_label),
+    before: text(row.before_text),
+    after: text(row.after_text),
+    ip: text(row.ip),
+    user_agent: text(row.user_agent),
+    request_id: text(row.request_id),
+    created_us: String(row.created_us),
+  });
+  return { ...Object.fromEntries(COLUMNS.map((c) => [c, normalize(row[c])])), seq: Number(row.seq), canonical };
 }
 
 function normalize(value: unknown): unknown {

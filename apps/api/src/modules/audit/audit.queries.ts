@@ -1,6 +1,6 @@
 import type { Em } from '../../db/orm.ts';
 import { AuditEvent } from './audit-event.entity.ts';
-import { encodeCursor, toPage, type Page } from '../../graphql/pagination.ts';
+import { toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 
 export interface AuditFilter {
   actorUserId?: string | null;
@@ -43,7 +43,7 @@ function filterSql(orgId: string, filter: AuditFilter) {
 }
 
 /** Newest first, keyset on the identity column (index org_id, id). */
-export async function listAuditEvents(em: Em, orgId: string, filter: AuditFilter, page: { first: number; after: [unknown, string | number] | undefined }): Promise<Page<AuditEvent>> {
+export async function listAuditEvents(em: Em, orgId: string, filter: AuditFilter, page: PageRequest): Promise<Page<AuditEvent>> {
   const { where, params } = filterSql(orgId, filter);
   if (page.after) {
     where.push('id < ?');
@@ -54,7 +54,7 @@ export async function listAuditEvents(em: Em, orgId: string, filter: AuditFilter
     params,
   );
   const events = rows.map((row) => em.map(AuditEvent, row));
-  return toPage(events, page.first, Boolean(page.after), (e) => encodeCursor(null, e.id));
+  return toPage(events, page, (e) => [null, e.id]);
 }
 
 export async function countAuditEvents(em: Em, orgId: string, filter: AuditFilter): Promise<number> {

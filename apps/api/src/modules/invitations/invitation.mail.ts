@@ -1,4 +1,5 @@
 import type { MailMessage } from '../mail/mailer.ts';
+import { secretLink } from '../../http/links.ts';
 
 export interface InvitationMailInput {
   to: string;
@@ -13,9 +14,9 @@ export interface InvitationMailInput {
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** The link to the SPA's accept page. */
+/** The SPA's accept page; the token travels in the fragment, so it never reaches a server log or a Referer. */
 export function invitationLink(publicUrl: string, token: string): string {
-  return `${publicUrl}/invite/${token}`;
+  return secretLink(publicUrl, '/invitations/accept', token);
 }
 
 /** Plain-text and HTML parts with the accept link. */

@@ -1,6 +1,6 @@
 import type { Em } from '../../db/orm.ts';
 import { Invitation, type InvitationStatus } from './invitation.entity.ts';
-import { encodeCursor, toPage, type Page } from '../../graphql/pagination.ts';
+import { toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 
 /** SQL for each shown status: a PENDING row past its expiry shows as EXPIRED. */
 const STATUS_SQL: Record<InvitationStatus, string> = {
@@ -21,7 +21,7 @@ export async function listInvitations(
   em: Em,
   orgId: string,
   statuses: readonly InvitationStatus[] | null | undefined,
-  page: { first: number; after: [string | number | null, string | number] | undefined },
+  page: PageRequest,
 ): Promise<Page<Invitation>> {
   const { where, params } = filterSql(orgId, statuses);
   if (page.after) {
@@ -41,7 +41,7 @@ export async function listInvitations(
     keys.set(entity.id, sort_key);
     return entity;
   });
-  return toPage(invitations, page.first, Boolean(page.after), (inv) => encodeCursor(keys.get(inv.id), inv.id));
+  return toPage(invitations, page, (inv) => [keys.get(inv.id), inv.id]);
 }
 
 export async function countInvitations(em: Em, orgId: string, statuses: readonly InvitationStatus[] | null | undefined): Promise<number> {

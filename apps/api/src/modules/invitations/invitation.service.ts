@@ -1,3 +1,4 @@
+import { changeOne } from '../../db/retry.ts';
 import { checkRoleChange } from '@gatehouse/permissions';
 import type { Context } from '../../context.ts';
 import type { Em } from '../../db/orm.ts';
@@ -19,7 +20,7 @@ import { isUuid, placeholders } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { hashToken, newOpaqueToken } from '../../auth/refresh-token.ts';
 import { hashPassword, passwordIssues } from '../../auth/passwords.ts';
-import { startSession, type IssuedTokens } from '../../auth/session.service.ts';
+import { revokeAllSessions, startSession, type IssuedTokens } from '../../auth/session.service.ts';
 import { User, displayName } from '../users/user.entity.ts';
 import {
   findMembershipOf,
@@ -30,7 +31,7 @@ import {
   type RoleRow,
 } from '../memberships/membership.locks.ts';
 import { requirePermission, throwRoleChangeProblems } from '../memberships/rule-errors.ts';
-import { emailIssue } from '../memberships/membership.service.ts';
+import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
 import { invitationMail } from './invitation.mail.ts';
 
 /** R8 resend limits per invitation: one send a minute, five sends (the first included) per 24 hours. */
@@ -63,7 +64,8 @@ export function parseEmailList(entries: readonly string[]): ParsedAddress[] {
   const out: ParsedAddress[] = [];
   entries.forEach((entry, index) => {
     for (const part of entry.split(/[\s,;]+/)) {
-      const email = part.trim().replace(/^<(.*)>$/, '$1').toLowerCase();
+      const typed = part.trim().replace(/^<(.*)>$/, '$1');
+      const email = canonicalEmail(typed) ?? typed.toLowerCase();
       if (email === '' || seen.has(email)) continue;
       seen.add(email);
       out.push({ email, index });
@@ -182,7 +184,7 @@ export async function inviteMembers(
         continue;
       }
       // An expired pending invitation gives way to the new one (one pending per org and email).
-      if (open) await tx.execute(`update invitation set status = 'EXPIRED' where id = ?`, [open.id]);
+      if (open) await changeOne(tx, 'Invitation', `update invitation set status = 'EXPIRED' where id = ?`, [open.id]);
       const id = crypto.randomUUID();
       const { token, hash } = newOpaqueToken();
       await tx.execute(
@@ -322,7 +324,7 @@ export async function revokeInvitation(ctx: Context, invitationId: string): Prom
     const { invitation, roles } = await lockInvitationForAdmin(tx, ctx, invitationId);
     if (invitation.status === 'REVOKED') return invitation.id;
     if (invitation.status !== 'PENDING') throw new PolicyError(`This invitation is ${invitation.status.toLowerCase()}; it cannot be revoked`);
-    await tx.execute(`update invitation set status = 'REVOKED', revoked_at = now() where id = ?`, [invitation.id]);
+    await changeOne(tx, 'Invitation', `update invitation set status = 'REVOKED', revoked_at = now() where id = ?`, [invitation.id]);
     recordAudit(tx, ctx.actor, {
       orgId: invitation.org_id,
       action: 'invitation.revoked',
@@ -435,11 +437,13 @@ export async function acceptInvitation(ctx: Context, token: string, input: Accep
   assertAcceptable(found);
   const email = found!.email.toLowerCase();
   const signedIn = ctx.user;
+  // R7: an account with a pending forced password change changes nothing else, public paths included.
+  if (signedIn?.mustChangePassword) throw new AuthError('PASSWORD_CHANGE_REQUIRED', 'Change your temporary password to continue');
   let passwordHash: string | undefined;
   if (signedIn) {
     if (signedIn.email.toLowerCase() !== email) throw new InvitationEmailMismatchError();
   } else {
-    if ((await ctx.em.execute(`select 1 from "user" where lower(email) = ?`, [email])).length) throw new SignInRequiredError(email);
+    if (await accountHolding(ctx.em, email) === 'PROVEN') throw new SignInRequiredError(email);
     const issues = newAccountIssues(input, email);
     if (issues.length) throw new ValidationError(issues);
     passwordHash = await hashPassword(input.password!); // outside the transaction: argon2 is deliberately slow
@@ -454,15 +458,36 @@ export async function acceptInvitation(ctx: Context, token: string, input: Accep
 
     let userId: string;
     let created = false;
+    let claimed = false;
     if (signedIn) {
       userId = signedIn.id;
+      // R20: the link reached this mailbox, so its holder proved the address.
+      await changeOne(tx, 'User', `update "user" set email_verified_at = coalesce(email_verified_at, now()) where id = ?`, [userId]);
     } else {
-      if ((await tx.execute(`select 1 from "user" where lower(email) = ?`, [email])).length) throw new SignInRequiredError(email);
-      userId = crypto.randomUUID();
-      await tx.execute(
-        `insert into "user" (id, email, first_name, last_name, password_hash, must_change_password) values (?, ?, ?, ?, ?, false)`,
-        [userId, email, input.firstName!.trim(), input.lastName?.trim() ?? '', passwordHash],
-      );
+      const holder = (await tx.execute<{ id: string; verified: boolean }[]>(
+        `select id, email_verified_at is not null as verified from "user" where lower(email) = ? for no key update`,
+        [email],
+      ))[0];
+      if (holder?.verified) throw new SignInRequiredError(email);
+      if (holder) {
+        // R20: an account holds this address without ever having proved it (created by an administrator
+        // elsewhere). The invitee just proved it, so the account becomes theirs: their password, their
+        // names, every earlier session ended.
+        userId = holder.id;
+        await tx.execute(
+          `update "user" set first_name = ?, last_name = ?, password_hash = ?, must_change_password = false,
+                  password_changed_at = now(), email_verified_at = now() where id = ?`,
+          [input.firstName!.trim(), input.lastName?.trim() ?? '', passwordHash, userId],
+        );
+        await revokeAllSessions(tx, userId);
+        claimed = true;
+      } else {
+        userId = crypto.randomUUID();
+        await tx.execute(
+          `insert into "user" (id, email, first_name, last_name, password_hash, must_change_password, email_verified_at) values (?, ?, ?, ?, ?, false, now())`,
+          [userId, email, input.firstName!.trim(), input.lastName?.trim() ?? '', passwordHash],
+        );
+      }
       created = true;
     }
 
@@ -473,7 +498,7 @@ export async function acceptInvitation(ctx: Context, token: string, input: Accep
     }
     const existing = await findMembershipOf(tx, org.id, userId);
     const membershipId = existing?.id ?? (await insertMembership(tx, { orgId: org.id, userId, roleIds: roles.map((r) => r.id), addedById: inv!.inviter_id }));
-    await tx.execute(`update invitation set status = 'ACCEPTED', accepted_at = now(), accepted_by_id = ? where id = ?`, [userId, inv!.id]);
+    await changeOne(tx, 'Invitation', `update invitation set status = 'ACCEPTED', accepted_at = now(), accepted_by_id = ? where id = ?`, [userId, inv!.id]);
     const actor = signedIn ? ctx.actor : { ...ctx.actor, userId, label: email };
     recordAudit(tx, actor, {
       orgId: org.id,
@@ -484,7 +509,8 @@ export async function acceptInvitation(ctx: Context, token: string, input: Accep
         status: 'ACCEPTED',
         userId,
         membershipId,
-        accountCreated: created,
+        accountCreated: created && !claimed,
+        accountClaimed: claimed,
         alreadyMember: Boolean(existing),
         roles: existing ? [] : roleKeys(roles),
       },
@@ -492,4 +518,10 @@ export async function acceptInvitation(ctx: Context, token: string, input: Accep
     const tokens = created ? await startSession(ctx.app, tx, await tx.findOneOrFail(User, { id: userId }), actor) : null;
     return { membershipId, orgId: org.id, userId, tokens };
   });
+}
+
+/** Whether an account holds this address, and whether its holder proved it (R20). */
+async function accountHolding(em: Context['em'], email: string): Promise<'NONE' | 'UNPROVEN' | 'PROVEN'> {
+  const row = (await em.execute<{ verified: boolean }[]>(`select email_verified_at is not null as verified from "user" where lower(email) = ?`, [email]))[0];
+  return row ? (row.verified ? 'PROVEN' : 'UNPROVEN') : 'NONE';
 }

@@ -21,7 +21,7 @@ export interface Mailer {
 export function createMailer(config: Config, orm: Orm, log: Logger): Mailer {
   if (config.smtpUrl) return smtpMailer(config.smtpUrl, config.mailFrom);
   if (config.env === 'production') {
-    log.warn('SMTP_URL is not set: mail is kept in the development outbox (platform admins read it with the devOutbox query)');
+    log.warn('SMTP_URL is not set: mail is kept in the mail_outbox table and not delivered (the devOutbox query is off in production)');
   }
   return outboxMailer(orm, log, config.env !== 'production');
 }

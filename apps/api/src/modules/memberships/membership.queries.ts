@@ -1,6 +1,6 @@
 import type { Em } from '../../db/orm.ts';
 import { Membership } from './membership.entity.ts';
-import { encodeCursor, likePattern, toPage, type Page } from '../../graphql/pagination.ts';
+import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 import { onlyUuids, placeholders } from '../../ids.ts';
 
 export type MemberSortField = 'NAME' | 'EMAIL' | 'CREATED_AT';
@@ -46,7 +46,7 @@ export async function listMembers(
   orgId: string,
   filter: MemberFilter,
   order: { field: MemberSortField; direction: 'ASC' | 'DESC' },
-  page: { first: number; after: [string | number | null, string | number] | undefined },
+  page: PageRequest,
 ): Promise<Page<Membership>> {
   const sort = SORT_SQL[order.field];
   const { where, params } = filterSql(orgId, filter);
@@ -70,14 +70,14 @@ export async function listMembers(
     keys.set(entity.id, sort_key instanceof Date ? sort_key.toISOString() : sort_key);
     return entity;
   });
-  return toPage(members, page.first, Boolean(page.after), (m) => encodeCursor(keys.get(m.id), m.id));
+  return toPage(members, page, (m) => [keys.get(m.id), m.id]);
 }
 
 export async function countMembers(em: Em, orgId: string, filter: MemberFilter): Promise<number> {
   const { where, params } = filterSql(orgId, filter);
-  const rows = await em.execute<{ n: number }[]>(
-    `select count(*)::int as n from membership m join "user" u on u.id = m.user_id where ${where.join(' and ')}`,
-    params,
-  );
+  // Only a search reads the user's names: without one, the count is an index-only scan of membership
+  // (every membership has its user, by foreign key), not a join with every account.
+  const from = filter.search?.trim() ? `membership m join "user" u on u.id = m.user_id` : `membership m`;
+  const rows = await em.execute<{ n: number }[]>(`select count(*)::int as n from ${from} where ${where.join(' and ')}`, params);
   return Number(rows[0]?.n ?? 0);
 }

@@ -1,3 +1,5 @@
+import { changeOne } from '../../db/retry.ts';
+import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
 import { checkLeave, checkRoleChange, effectivePermissions, isOwnerRole, type Preset } from '@gatehouse/permissions';
 import type { Context } from '../../context.ts';
 import type { Em } from '../../db/orm.ts';
@@ -81,7 +83,7 @@ export async function setMembershipStatus(ctx: Context, membershipId: string, st
       { ignore: ['NO_ROLES'] },
     );
     if (status === 'DISABLED' && current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false);
-    await tx.execute(`update membership set status = ? where id = ?`, [status, membership.id]);
+    await changeOne(tx, 'Membership', `update membership set status = ? where id = ?`, [status, membership.id]);
     recordAudit(tx, ctx.actor, {
       orgId: membership.org_id,
       action: status === 'DISABLED' ? 'membership.disabled' : 'membership.enabled',
@@ -105,7 +107,7 @@ export async function removeMember(ctx: Context, membershipId: string): Promise<
       { ignore: ['NO_ROLES'] },
     );
     if (current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false);
-    await tx.execute(`delete from membership where id = ?`, [membership.id]);
+    await changeOne(tx, 'Membership', `delete from membership where id = ?`, [membership.id]);
     recordAudit(tx, ctx.actor, {
       orgId: membership.org_id,
       action: 'membership.removed',
@@ -130,7 +132,7 @@ export async function leaveOrganization(ctx: Context, orgId: string): Promise<st
     if (current.some(isOwnerRole)) {
       await assertOwnerFloor(tx, orgId, membership.id, false, 'You are the last owner: make someone else an owner before you leave');
     }
-    await tx.execute(`delete from membership where id = ?`, [membership.id]);
+    await changeOne(tx, 'Membership', `delete from membership where id = ?`, [membership.id]);
     recordAudit(tx, ctx.actor, {
       orgId,
       action: 'membership.left',
@@ -156,13 +158,8 @@ export interface ProvisionResult {
   temporaryPassword: string | null;
 }
 
-const EMAIL = /^[^\s@,;<>]+@[^\s@,;<>]+\.[^\s@,;<>]+$/;
-
-export function emailIssue(email: string): string | undefined {
-  if (email.length === 0) return 'Enter an email address';
-  if (email.length > 254 || !EMAIL.test(email)) return 'Not a valid email address';
-  return undefined;
-}
+/** One email rule for API and SPA (R18, R20): see @gatehouse/permissions. */
+export { emailIssue };
 
 /**
  * R7: add people by email, up to the preset's bulk limit per call. An existing account is added at
@@ -175,7 +172,7 @@ export async function provisionMembers(ctx: Context, orgId: string, rows: Provis
   if (rows.length > preset.policy.bulkLimit) {
     throw new LimitExceededError(`Add at most ${preset.policy.bulkLimit} people at a time`, preset.policy.bulkLimit);
   }
-  const normalized = rows.map((r) => ({ ...r, email: r.email.trim().toLowerCase(), firstName: r.firstName?.trim() ?? '', lastName: r.lastName?.trim() ?? '' }));
+  const normalized = rows.map((r) => ({ ...r, email: canonicalEmail(r.email) ?? r.email.trim().toLowerCase(), firstName: r.firstName?.trim() ?? '', lastName: r.lastName?.trim() ?? '' }));
   const issues = normalized.flatMap((r, i) => {
     const out: { path: string[]; message: string }[] = [];
     const problem = emailIssue(r.email);
@@ -203,7 +200,10 @@ export async function provisionMembers(ctx: Context, orgId: string, rows: Provis
       const { roles, unknown } = await rolesInOrg(tx, orgId, row.roleIds);
       grantedRoles.push(roleKeys(roles));
       if (unknown.length) throw new ValidationError(unknown.map((j) => ({ path: ['members', String(i), 'roleIds', String(j)], message: 'Not a role of this organization' })));
-      const existing = (await tx.execute<{ id: string; first_name: string; last_name: string }[]>(`select id, first_name, last_name from "user" where lower(email) = ?`, [row.email]))[0];
+      const existing = (await tx.execute<{ id: string; first_name: string; last_name: string; verified: boolean }[]>(
+        `select id, first_name, last_name, email_verified_at is not null as verified from "user" where lower(email) = ?`,
+        [row.email],
+      ))[0];
       throwRoleChangeProblems(
         checkRoleChange({ actorUserId: user.id, targetUserId: existing?.id ?? 'new', actorPerms, currentRoles: [], nextRoles: roles, policy: preset.policy }),
         { field: ['members', String(i), 'roleIds'] },
@@ -213,6 +213,14 @@ export async function provisionMembers(ctx: Context, orgId: string, rows: Provis
         if (already) {
           results.push({ email: row.email, status: 'ALREADY_MEMBER', membershipId: already.id, userId: existing.id, temporaryPassword: null });
           continue;
+        }
+        // R20: an address its holder never proved (an account another admin created with it) is not
+        // matched: whoever holds that account may not be the person behind the address.
+        if (!existing.verified && !user.isPlatformAdmin) {
+          throw ValidationError.field(
+            ['members', String(i), 'email'],
+            'An account uses this address but has not confirmed it yet: send an invitation instead (following its link proves the address)',
+          );
         }
         const membershipId = await insertMembership(tx, { orgId, userId: existing.id, roleIds: roles.map((r) => r.id), addedById: user.id });
         results.push({ email: row.email, status: 'ADDED', membershipId, userId: existing.id, temporaryPassword: null });
@@ -247,7 +255,7 @@ export async function resetMemberPassword(ctx: Context, membershipId: string): P
     requirePermission(actorPerms, 'members:update');
     if (membership.user_id === actorId) throw new PolicyError('Change your own password from My account');
     await assertCanAdministerUser(tx, ctx, membership.user_id);
-    await tx.execute(`update "user" set password_hash = ?, must_change_password = true, password_changed_at = now() where id = ?`, [hash, membership.user_id]);
+    await changeOne(tx, 'User', `update "user" set password_hash = ?, must_change_password = true, password_changed_at = now() where id = ?`, [hash, membership.user_id]);
     await revokeAllSessions(tx, membership.user_id);
     recordAudit(tx, ctx.actor, { orgId: membership.org_id, action: 'user.password_reset', target: { type: 'User', id: membership.user_id, label: membership.email } });
     return { userId: membership.user_id, temporaryPassword };

@@ -1,3 +1,4 @@
+import { changeOne, withRetry } from '../../db/retry.ts';
 import type { Preset } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import type { Context } from '../../context.ts';
@@ -39,7 +40,7 @@ export async function createOrganization(
   const slug = input.slug ?? slugify(input.name);
   const issues = organizationIssues({ name: input.name, slug });
   if (issues.length) throw new ValidationError(issues);
-  return em.transactional(async (tx) => {
+  return withRetry(() => em.transactional(async (tx) => {
     if (await tx.count(Organization, { slug })) throw new ConflictError(`The slug "${slug}" is taken`, ['slug']);
     const org = tx.create(Organization, { id: crypto.randomUUID(), slug, name: input.name.trim() });
     const roles = createBuiltinRoles(tx, org, preset);
@@ -58,7 +59,7 @@ export async function createOrganization(
     });
     await tx.flush();
     return org;
-  });
+  }));
 }
 
 /** Rename or change the slug (org:update). */
@@ -74,7 +75,7 @@ export async function updateOrganization(ctx: Context, orgId: string, input: { n
       }
     }
     const next = { name: input.name?.trim() ?? org.name, slug: input.slug ?? org.slug };
-    await tx.execute(`update organization set name = ?, slug = ? where id = ?`, [next.name, next.slug, org.id]);
+    await changeOne(tx, 'Organization', `update organization set name = ?, slug = ? where id = ?`, [next.name, next.slug, org.id]);
     recordAudit(tx, ctx.actor, {
       orgId: org.id,
       action: 'organization.updated',
@@ -92,7 +93,7 @@ export async function setOrganizationStatus(ctx: Context, orgId: string, status:
   return ctx.transaction(async (tx) => {
     const org = await lockVisible(ctx, tx, orgId);
     if (org.status === status) return org.id;
-    await tx.execute(`update organization set status = ? where id = ?`, [status, org.id]);
+    await changeOne(tx, 'Organization', `update organization set status = ? where id = ?`, [status, org.id]);
     recordAudit(tx, ctx.actor, {
       orgId: org.id,
       action: status === 'DISABLED' ? 'organization.disabled' : 'organization.enabled',
@@ -110,7 +111,7 @@ export async function deleteOrganization(ctx: Context, orgId: string, confirmSlu
     const org = await lockVisible(ctx, tx, orgId);
     requirePermission(await permissionsAfterLock(tx, org.id, ctx.user!), 'org:delete');
     if (confirmSlug !== org.slug) throw ValidationError.field('confirmSlug', `Type "${org.slug}" to confirm`);
-    await tx.execute(`delete from organization where id = ?`, [org.id]);
+    await changeOne(tx, 'Organization', `delete from organization where id = ?`, [org.id]);
     recordAudit(tx, ctx.actor, {
       orgId: org.id,
       action: 'organization.deleted',

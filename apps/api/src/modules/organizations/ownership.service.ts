@@ -1,3 +1,4 @@
+import { changeOne } from '../../db/retry.ts';
 import { isOwnerRole } from '@gatehouse/permissions';
 import type { Context } from '../../context.ts';
 import type { Em } from '../../db/orm.ts';
@@ -72,7 +73,7 @@ export async function acceptOwnershipTransfer(ctx: Context, transferId: string):
     const nextKey = preset.roles.find((r) => r.key !== topKey)!.key;
     await replaceMembershipRoles(tx, target.id, [await roleIds(topKey)]);
     await replaceMembershipRoles(tx, previous.id, [await roleIds(nextKey)]);
-    await tx.execute(`update ownership_transfer set status = 'ACCEPTED', decided_at = now() where id = ?`, [transfer.id]);
+    await changeOne(tx, 'Ownership transfer', `update ownership_transfer set status = 'ACCEPTED', decided_at = now() where id = ?`, [transfer.id]);
     recordAudit(tx, ctx.actor, {
       orgId: transfer.org_id,
       action: 'ownership.transferred',
@@ -91,7 +92,7 @@ export async function cancelOwnershipTransfer(ctx: Context, transferId: string):
     const transfer = await lockTransfer(tx, transferId);
     const target = await findMembership(tx, transfer.to_membership_id);
     if (transfer.from_user_id !== user.id && target?.user_id !== user.id) throw new NotFoundError('Ownership transfer');
-    await tx.execute(`update ownership_transfer set status = 'CANCELLED', decided_at = now() where id = ?`, [transfer.id]);
+    await changeOne(tx, 'Ownership transfer', `update ownership_transfer set status = 'CANCELLED', decided_at = now() where id = ?`, [transfer.id]);
     recordAudit(tx, ctx.actor, { orgId: transfer.org_id, action: 'ownership.transfer_cancelled', target: { type: 'Membership', id: transfer.to_membership_id, label: target?.email ?? '' } });
     return transfer.id;
   });

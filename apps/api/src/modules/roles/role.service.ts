@@ -1,3 +1,4 @@
+import { changeOne } from '../../db/retry.ts';
 import { checkGrant, validateCustomRole, type Preset } from '@gatehouse/permissions';
 import type { Context } from '../../context.ts';
 import { GrantCeilingError, LimitExceededError, NotFoundError, PolicyError, RoleInUseError, ValidationError } from '../../errors.ts';
@@ -121,7 +122,7 @@ export async function updateRole(ctx: Context, roleId: string, input: CustomRole
     throwRoleIssues(validateCustomRole(next, { ...(await customRoleContext(tx, role.org_id, role.id)), policy: { customRoleLimit: Number.MAX_SAFE_INTEGER } }), policy.customRoleLimit);
     // Both the old and the new permission sets must be within the actor's own (R3).
     if (!checkGrant(perms, next).ok || !checkGrant(perms, role).ok) throw new GrantCeilingError([role.name], false);
-    await tx.execute(`update role set name = ?, description = ?, permissions = ? where id = ?`, [next.name, next.description, toPgArray(next.permissions), role.id]);
+    await changeOne(tx, 'Role', `update role set name = ?, description = ?, permissions = ? where id = ?`, [next.name, next.description, toPgArray(next.permissions), role.id]);
     recordAudit(tx, ctx.actor, {
       orgId: role.org_id,
       action: 'role.updated',
@@ -144,7 +145,7 @@ export async function deleteRole(ctx: Context, roleId: string, force: boolean): 
     if (!checkGrant(perms, role).ok) throw new GrantCeilingError([role.name], false);
     const holders = (await tx.execute<{ n: number }[]>(`select count(*)::int as n from membership_role where role_id = ?`, [role.id]))[0]!.n;
     if (holders > 0 && !force) throw new RoleInUseError(holders);
-    await tx.execute(`delete from role where id = ?`, [role.id]);
+    await changeOne(tx, 'Role', `delete from role where id = ?`, [role.id]);
     recordAudit(tx, ctx.actor, {
       orgId: role.org_id,
       action: 'role.deleted',

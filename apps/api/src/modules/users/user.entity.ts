@@ -10,6 +10,8 @@ const UserSchema = defineEntity({
     id: p.uuid().primary(),
     /** Stored lower-cased; a unique index on lower(email) keeps it case-insensitive. */
     email: p.string(),
+    /** R20: when the holder proved the address; only proven addresses are ever matched. */
+    emailVerifiedAt: p.datetime().nullable(),
     firstName: p.string().default(''),
     lastName: p.string().default(''),
     authProvider: p.string().default('credentials'),

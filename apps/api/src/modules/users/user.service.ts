@@ -1,10 +1,13 @@
+import { changeOne } from '../../db/retry.ts';
+import type { QueryResult } from '@mikro-orm/core';
 import { isOwnerRole } from '@gatehouse/permissions';
 import type { Context } from '../../context.ts';
 import { AuthError, ConflictError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { revokeAllSessions } from '../../auth/session.service.ts';
-import { emailIssue } from '../memberships/membership.service.ts';
+import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
+import { startEmailChange } from './email.service.ts';
 import { lockOrganization, permissionsAfterLock, rolesOfMembership } from '../memberships/membership.locks.ts';
 import { assertOwnerFloor, requirePermission } from '../memberships/rule-errors.ts';
 import { assertCanAdministerUser } from './user.rules.ts';
@@ -20,7 +23,7 @@ interface UserRow {
 
 async function loadUserRow(ctx: Context, tx: Context['em'], userId: string): Promise<UserRow> {
   const row = isUuid(userId)
-    ? (await tx.execute<UserRow[]>(`select id, email, first_name, last_name, status, is_platform_admin from "user" where id = ? for update`, [userId]))[0]
+    ? (await tx.execute<UserRow[]>(`select id, email, first_name, last_name, status, is_platform_admin from "user" where id = ? for no key update`, [userId]))[0]
     : undefined;
   if (!row) throw new NotFoundError('User');
   // R1: someone the actor cannot see answers as non-existent.
@@ -34,41 +37,50 @@ async function loadUserRow(ctx: Context, tx: Context['em'], userId: string): Pro
   return row;
 }
 
-/** Basic info: by the user, a platform admin, or an admin of every org the user belongs to. */
+/**
+ * Basic info: by the user, a platform admin, or an admin of every org the user belongs to. Names
+ * change at once; an email never does (R20): an administrator's new address gets a confirmation link
+ * and takes effect when its holder follows it, and the account holder uses requestEmailChange.
+ */
 export async function updateUser(ctx: Context, userId: string, input: { email?: string | null; firstName?: string | null; lastName?: string | null }): Promise<string> {
   const issues: FieldIssue[] = [];
-  const email = input.email?.trim().toLowerCase();
-  if (email !== undefined) {
-    const problem = emailIssue(email);
-    if (problem) issues.push({ path: ['input', 'email'], message: problem });
-  }
+  const email = input.email == null ? undefined : canonicalEmail(input.email);
+  if (input.email != null && !email) issues.push({ path: ['input', 'email'], message: emailIssue(input.email) ?? 'Not a valid email address' });
   for (const field of ['firstName', 'lastName'] as const) {
     const value = input[field];
     if (value !== undefined && value !== null && value.trim().length > 100) issues.push({ path: ['input', field], message: 'Use at most 100 characters' });
   }
   if (issues.length) throw new ValidationError(issues);
-  return ctx.transaction(async (tx) => {
+  let emailChange: string | undefined;
+  const id = await ctx.transaction(async (tx) => {
     const row = await loadUserRow(ctx, tx, userId);
     await assertCanAdministerUser(tx, ctx, row.id);
     if (email && email !== row.email) {
+      if (row.id === ctx.user!.id) {
+        throw ValidationError.field(['input', 'email'], 'Your own email changes with your current password and a confirmation link: use "Change email"');
+      }
       const taken = await tx.execute(`select 1 from "user" where lower(email) = ? and id <> ?`, [email, row.id]);
       if (taken.length) throw new ConflictError('Another account already uses this email', ['input', 'email']);
+      emailChange = email;
     }
     const next = {
-      email: email ?? row.email,
       first_name: input.firstName?.trim() ?? row.first_name,
       last_name: input.lastName?.trim() ?? row.last_name,
     };
-    await tx.execute(`update "user" set email = ?, first_name = ?, last_name = ? where id = ?`, [next.email, next.first_name, next.last_name, row.id]);
+    if (next.first_name === row.first_name && next.last_name === row.last_name) return row.id;
+    const updated = await tx.execute<QueryResult>(`update "user" set first_name = ?, last_name = ? where id = ?`, [next.first_name, next.last_name, row.id], 'run');
+    if (updated.affectedRows !== 1) throw new NotFoundError('User');
     recordAudit(tx, ctx.actor, {
       orgId: null,
       action: 'user.updated',
-      target: { type: 'User', id: row.id, label: next.email },
-      before: { email: row.email, firstName: row.first_name, lastName: row.last_name },
-      after: { email: next.email, firstName: next.first_name, lastName: next.last_name },
+      target: { type: 'User', id: row.id, label: row.email },
+      before: { firstName: row.first_name, lastName: row.last_name },
+      after: { firstName: next.first_name, lastName: next.last_name },
     });
     return row.id;
   });
+  if (emailChange) await startEmailChange(ctx.app, ctx.em, ctx.actor, id, emailChange);
+  return id;
 }
 
 /** Owner floor for every org where the user is an owner, locking those orgs in id order (no deadlocks). */
@@ -102,7 +114,7 @@ export async function deleteUser(ctx: Context, userId: string, orgId: string | n
       await assertCanAdministerUser(tx, ctx, row.id);
     }
     await assertNotLastOwnerAnywhere(tx, row.id, 'This person is the last owner of an organization: make someone else an owner first');
-    await tx.execute(`delete from "user" where id = ?`, [row.id]);
+    await changeOne(tx, 'User', `delete from "user" where id = ?`, [row.id]);
     recordAudit(tx, ctx.actor, {
       orgId: orgId && isUuid(orgId) ? orgId : null,
       action: 'user.deleted',
@@ -124,7 +136,7 @@ export async function setUserStatus(ctx: Context, userId: string, status: 'ACTIV
       await assertNotLastOwnerAnywhere(tx, row.id, 'This person is the last active owner of an organization: make someone else an owner first');
       await revokeAllSessions(tx, row.id);
     }
-    await tx.execute(`update "user" set status = ? where id = ?`, [status, row.id]);
+    await changeOne(tx, 'User', `update "user" set status = ? where id = ?`, [status, row.id]);
     recordAudit(tx, ctx.actor, {
       orgId: null,
       action: status === 'DISABLED' ? 'user.disabled' : 'user.enabled',

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Alert, Badge, Button, Group, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useNavigate } from 'react-router';
-import { useMutation } from 'urql';
+import { useMutation, useQuery } from 'urql';
 import { graphql } from '../../graphql/graphql.ts';
 import { useViewer } from '../../app/viewer.ts';
 import { useSession } from '../../app/session.tsx';
@@ -12,6 +12,8 @@ import { PageLoader } from '../../components/PageLoader.tsx';
 import { failureMessage, fieldErrors } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { UpdateUserMutation } from '../users/queries.ts';
+import { EmailAddressSection } from './EmailAddressSection.tsx';
+import { AccountEmailQuery } from './queries.ts';
 
 const SignOutEverywhereMutation = graphql(`
   mutation SignOutEverywhere {
@@ -21,16 +23,17 @@ const SignOutEverywhereMutation = graphql(`
   }
 `);
 
-/** My account: profile, password, sessions. */
+/** My account: profile, email address (R20), password, sessions. */
 export default function AccountPage() {
   const { viewer } = useViewer();
   const { sessionEnded } = useSession();
   const navigate = useNavigate();
   const [, update] = useMutation(UpdateUserMutation);
   const [, signOutEverywhere] = useMutation(SignOutEverywhereMutation);
+  const [accountEmail] = useQuery({ query: AccountEmailQuery });
+  const account = accountEmail.data?.viewer ?? null;
   const [firstName, setFirstName] = useState(viewer?.firstName ?? '');
   const [lastName, setLastName] = useState(viewer?.lastName ?? '');
-  const [email, setEmail] = useState(viewer?.email ?? '');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -41,12 +44,12 @@ export default function AccountPage() {
     setBusy(true);
     setErrors({});
     setFormError(null);
-    const res = await update({ input: { userId: viewer!.id, firstName: firstName.trim(), lastName: lastName.trim(), email: email.trim() } });
+    // Names only: one's own email changes through requestEmailChange (R20), below.
+    const res = await update({ input: { userId: viewer!.id, firstName: firstName.trim(), lastName: lastName.trim() } });
     setBusy(false);
     const payload = res.data?.updateUser;
     if (payload?.__typename === 'User') return void notifications.show({ color: 'green', message: 'Profile saved.' });
     if (payload?.__typename === 'ValidationError') return setErrors(fieldErrors(payload));
-    if (payload?.__typename === 'ConflictError') return setErrors({ email: payload.message });
     setFormError(failureMessage(payload, res.error, 'User'));
   }
 
@@ -71,7 +74,6 @@ export default function AccountPage() {
             <Title order={3} size="h4">
               Profile
             </Title>
-            <TextInput label="Email" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={errors.email} />
             <TextInput label="First name" value={firstName} onChange={(e) => setFirstName(e.currentTarget.value)} error={errors.firstName} />
             <TextInput label="Last name" value={lastName} onChange={(e) => setLastName(e.currentTarget.value)} error={errors.lastName} />
             {formError && (
@@ -86,6 +88,9 @@ export default function AccountPage() {
             </Group>
           </Stack>
         </Paper>
+        <Paper withBorder p="lg" radius="md" data-testid="email-address-section">
+          {account ? <EmailAddressSection account={account} /> : <PageLoader label="Loading email address" />}
+        </Paper>
         <Paper withBorder p="lg" radius="md">
           <Stack gap="sm">
             <Title order={3} size="h4">
@@ -94,22 +99,20 @@ export default function AccountPage() {
             <ChangePasswordForm onDone={() => notifications.show({ color: 'green', message: 'Password changed. Your other sessions were signed out.' })} />
           </Stack>
         </Paper>
-      </SimpleGrid>
-      <Paper withBorder p="lg" radius="md">
-        <Group justify="space-between">
-          <div>
+        <Paper withBorder p="lg" radius="md">
+          <Stack gap="sm" align="flex-start">
             <Title order={3} size="h4">
               Sessions
             </Title>
             <Text size="sm" c="dimmed">
               Signs you out on every device and browser, including this one.
             </Text>
-          </div>
-          <Button color="red" variant="outline" onClick={() => setConfirm(true)}>
-            Sign out everywhere
-          </Button>
-        </Group>
-      </Paper>
+            <Button color="red" variant="outline" onClick={() => setConfirm(true)}>
+              Sign out everywhere
+            </Button>
+          </Stack>
+        </Paper>
+      </SimpleGrid>
       <Paper withBorder p="lg" radius="md">
         <Title order={3} size="h4" mb="sm">
           My organizations

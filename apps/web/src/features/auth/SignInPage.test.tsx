@@ -31,7 +31,8 @@ function renderSignIn() {
   );
 }
 
-describe('SignInPage', () => {
+// Many typed keystrokes through Mantine inputs: generous on a busy machine.
+describe('SignInPage', { timeout: 30_000 }, () => {
   it('shows the API’s answer for a wrong password and keeps no token', async () => {
     stubFetch({ data: { signIn: { __typename: 'InvalidCredentialsError', message: 'Wrong email or password.' } } });
     renderSignIn();
@@ -62,5 +63,15 @@ describe('SignInPage', () => {
     const [, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
     expect(String(init.body)).toContain('refreshTokenDelivery: COOKIE');
     expect(localStorage.length + sessionStorage.length).toBe(0);
+  });
+
+  it('explains an address the API would refuse (the shared rule) without calling it', async () => {
+    const fetchMock = stubFetch({ data: {} });
+    renderSignIn();
+    await userEvent.type(screen.getByLabelText(/Email/), 'a@example');
+    await userEvent.type(screen.getByLabelText(/^Password/), 'whatever');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByText('Not a valid email address')).toBeInTheDocument();
+    expect(fetchMock).not.toHaveBeenCalled();
   });
 });

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { Alert, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { emailIssue } from '@gatehouse/permissions';
 import { useSession } from '../../app/session.tsx';
 import { AuthLayout } from './AuthLayout.tsx';
 
@@ -23,9 +24,15 @@ export default function SignInPage() {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
     setError(null);
-    setFieldErrors({});
+    // The API's own address rule (packages/permissions): a typo is explained before any attempt is counted.
+    const problem = emailIssue(email);
+    const local: Record<string, string> = {};
+    if (problem) local.email = problem;
+    if (password === '') local.password = 'Enter your password';
+    setFieldErrors(local);
+    if (Object.keys(local).length > 0) return;
+    setBusy(true);
     const result = await signIn(email.trim(), password);
     if (result.ok) {
       // Stay busy: the redirect below must not race this navigation.

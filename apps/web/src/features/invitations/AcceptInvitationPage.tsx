@@ -1,6 +1,6 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Alert, Badge, Button, Group, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { useSession } from '../../app/session.tsx';
 import { useViewer } from '../../app/viewer.ts';
@@ -11,12 +11,38 @@ import { formatDate } from '../../lib/format.ts';
 import { PASSWORD_MIN } from '../auth/ChangePasswordForm.tsx';
 import { AcceptInvitationMutation, InvitationPreviewQuery } from './queries.ts';
 
+const ACCEPT_PATH = '/invitations/accept';
+const STORAGE_KEY = 'gatehouse.invitationToken';
+
+/**
+ * The invitation token of this tab. Links carry it in the fragment (`/invitations/accept#token=…`),
+ * which browsers never send to a server; older links had it in the path (`/invite/<token>`). It is
+ * kept in sessionStorage, so a sign-in round trip or a reload still finds it, and taken out of the
+ * address bar at once (a history.replaceState through the router): it never shows up in a path,
+ * a query string, the history or a Referer.
+ */
+function useInvitationToken(): string {
+  const params = useParams();
+  const { hash } = useLocation();
+  const navigate = useNavigate();
+  const [token] = useState(() => {
+    const fromLink = new URLSearchParams(hash.slice(1)).get('token') ?? params.token;
+    if (fromLink) sessionStorage.setItem(STORAGE_KEY, fromLink);
+    return fromLink ?? sessionStorage.getItem(STORAGE_KEY) ?? '';
+  });
+  const inAddressBar = hash !== '' || params.token !== undefined;
+  useEffect(() => {
+    if (inAddressBar) navigate(ACCEPT_PATH, { replace: true });
+  }, [inAddressBar, navigate]);
+  return token;
+}
+
 /** Public page of an invitation link (R8): join with the signed-in account, or create one. */
 export default function AcceptInvitationPage() {
-  const { token = '' } = useParams();
+  const token = useInvitationToken();
   const { status, adoptSession, signOut } = useSession();
   const navigate = useNavigate();
-  const [preview] = useQuery({ query: InvitationPreviewQuery, variables: { token }, requestPolicy: 'network-only' });
+  const [preview] = useQuery({ query: InvitationPreviewQuery, variables: { token }, requestPolicy: 'network-only', pause: !token });
   const { viewer } = useViewer();
   const [, accept] = useMutation(AcceptInvitationMutation);
   const [firstName, setFirstName] = useState('');
@@ -37,7 +63,7 @@ export default function AcceptInvitationPage() {
       </AuthLayout>
     );
   }
-  const next = `/invite/${token}`;
+  const next = ACCEPT_PATH;
   const signedInAs = status === 'signedIn' ? viewer?.email : null;
   const mismatch = signedInAs && signedInAs.toLowerCase() !== invitation.email.toLowerCase();
   const usable = invitation.status === 'PENDING';
@@ -54,6 +80,7 @@ export default function AcceptInvitationPage() {
     setBusy(false);
     const payload = res.data?.acceptInvitation;
     if (payload?.__typename === 'AcceptInvitationPayload') {
+      sessionStorage.removeItem(STORAGE_KEY);
       if (payload.auth) adoptSession(payload.auth.accessToken, payload.auth.accessTokenExpiresAt);
       navigate(`/o/${payload.organization.slug}/users`, { replace: true });
       return;

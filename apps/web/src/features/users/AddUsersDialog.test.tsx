@@ -34,10 +34,11 @@ function respond(name: string, variables: Record<string, unknown>) {
   return undefined;
 }
 
-describe('AddUsersDialog (R7)', () => {
+// Many typed keystrokes through Mantine inputs: generous on a busy machine.
+describe('AddUsersDialog (R7)', { timeout: 30_000 }, () => {
   it('looks addresses up: existing accounts show their name, new ones ask for it; temporary passwords are shown once', async () => {
     const { client, calls } = mockClient(respond);
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     renderWith(
       <OrgContext value={orgContext('admin')}>
         <AddUsersDialog opened onClose={() => {}} roles={ROLES} />
@@ -78,7 +79,7 @@ describe('AddUsersDialog (R7)', () => {
 
   it('refuses to submit a row that was not looked up', async () => {
     const { client, calls } = mockClient(respond);
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     renderWith(
       <OrgContext value={orgContext('owner')}>
         <AddUsersDialog opened onClose={() => {}} roles={ROLES} />
@@ -89,5 +90,21 @@ describe('AddUsersDialog (R7)', () => {
     await user.click(screen.getByRole('button', { name: 'Add user' }));
     expect(await screen.findByText('Look the address up first.')).toBeInTheDocument();
     await waitFor(() => expect(calls.some((c) => c.name === 'ProvisionMembers')).toBe(false));
+  });
+
+  it('checks addresses with the API’s own rule before looking them up', async () => {
+    const { client, calls } = mockClient(respond);
+    const user = userEvent.setup({ delay: null });
+    renderWith(
+      <OrgContext value={orgContext('owner')}>
+        <AddUsersDialog opened onClose={() => {}} roles={ROLES} />
+      </OrgContext>,
+      { client },
+    );
+    // The old local pattern let this through; the API (and now the SPA) refuse two dots in a row.
+    await user.type(screen.getByLabelText(/Email/), 'nora..new@example.com');
+    await user.click(screen.getByRole('button', { name: 'Look up' }));
+    expect(await screen.findByText('Not a valid email address')).toBeInTheDocument();
+    expect(calls.some((c) => c.name === 'LookupUser')).toBe(false);
   });
 });

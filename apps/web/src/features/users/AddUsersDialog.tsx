@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { ActionIcon, Alert, Badge, Button, Divider, Group, Modal, Paper, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useClient, useMutation } from 'urql';
 import { IconX } from '@tabler/icons-react';
+import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
 import { useOrg } from '../orgs/org-context.ts';
 import { RoleSelector } from '../../components/RoleSelector.tsx';
 import { SecretValue } from '../../components/SecretValue.tsx';
@@ -34,7 +35,6 @@ interface ResultRow {
   temporaryPassword: string | null;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 let nextKey = 1;
 
 const STATUS_LABEL: Record<string, { label: string; color: string }> = {
@@ -73,7 +73,9 @@ export function AddUsersDialog({ opened, onClose, roles }: { opened: boolean; on
 
   async function lookUp(row: Row) {
     const email = row.email.trim();
-    if (!EMAIL.test(email)) return patch(row.key, { errors: { email: 'Enter a valid email address.' } });
+    // The API's own rule (packages/permissions): the same address is refused on both sides.
+    const problem = emailIssue(email);
+    if (problem) return patch(row.key, { errors: { email: problem } });
     patch(row.key, { looking: true, errors: {} });
     const res = await client.query(LookupUserQuery, { organizationId: org.id, email }, { requestPolicy: 'network-only' }).toPromise();
     const lookup = res.data?.lookupUser ?? null;
@@ -92,11 +94,13 @@ export function AddUsersDialog({ opened, onClose, roles }: { opened: boolean; on
     const seen = new Set<string>();
     const checked = rows.map((row) => {
       const errors: Record<string, string> = {};
-      const email = row.email.trim().toLowerCase();
-      if (!EMAIL.test(email)) errors.email = 'Enter a valid email address.';
+      const problem = emailIssue(row.email);
+      // Canonical form: case and internationalized domains (punycode) compare as the API does.
+      const email = canonicalEmail(row.email);
+      if (problem || !email) errors.email = problem ?? 'Not a valid email address';
       else if (seen.has(email)) errors.email = 'This address is in the list twice.';
-      else if (!row.lookup || row.lookup.email.toLowerCase() !== email) errors.email = 'Look the address up first.';
-      seen.add(email);
+      else if (!row.lookup || canonicalEmail(row.lookup.email) !== email) errors.email = 'Look the address up first.';
+      if (email) seen.add(email);
       if (row.lookup && !row.lookup.exists) {
         if (!row.firstName.trim()) errors.firstName = 'Required for a new account.';
         if (!row.lastName.trim()) errors.lastName = 'Required for a new account.';

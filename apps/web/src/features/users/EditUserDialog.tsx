@@ -3,7 +3,7 @@ import { Alert, Anchor, Badge, Button, Group, Loader, Modal, Paper, Select, Stac
 import { notifications } from '@mantine/notifications';
 import { Link } from 'react-router';
 import { useClient, useMutation, useQuery } from 'urql';
-import { expandPermissions } from '@gatehouse/permissions';
+import { canonicalEmail, emailIssue, expandPermissions } from '@gatehouse/permissions';
 import { graphql } from '../../graphql/graphql.ts';
 import { useViewer } from '../../app/viewer.ts';
 import { RoleSelector } from '../../components/RoleSelector.tsx';
@@ -50,24 +50,59 @@ export function EditUserDialog({ opened, userId, onClose }: { opened: boolean; u
   );
 }
 
+/** The address waiting for confirmation (R20): the API shows it to platform admins only. */
+const PendingEmailQuery = graphql(`
+  query UserPendingEmail($userId: ID!) {
+    node(id: $userId) {
+      __typename
+      ... on User {
+        id
+        pendingEmail
+      }
+    }
+  }
+`);
+
 function BasicInfo({ user, onSaved }: { user: AccessUser; onSaved(): void }) {
+  const { viewer } = useViewer();
+  const own = viewer?.id === user.id;
   const [, update] = useMutation(UpdateUserMutation);
+  const [pending, refetchPending] = useQuery({ query: PendingEmailQuery, variables: { userId: user.id }, pause: !viewer?.isPlatformAdmin || own });
+  const pendingEmail = pending.data?.node?.__typename === 'User' ? pending.data.node.pendingEmail : null;
   const [email, setEmail] = useState(user.email);
   const [firstName, setFirstName] = useState(user.firstName);
   const [lastName, setLastName] = useState(user.lastName);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
+  const [emailSentTo, setEmailSentTo] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const changed = email !== user.email || firstName !== user.firstName || lastName !== user.lastName;
+  // Compared in canonical form, as the API stores it: a change of case only is no change.
+  const emailChanged = !own && (canonicalEmail(email) ?? email.trim()) !== user.email;
+  const changed = emailChanged || firstName !== user.firstName || lastName !== user.lastName;
 
   async function save() {
+    // One's own email changes on My account only (current password + confirmation, R20).
+    if (emailChanged) {
+      const problem = emailIssue(email);
+      if (problem) return setErrors({ email: problem });
+    }
     setBusy(true);
     setErrors({});
     setFormError(null);
-    const res = await update({ input: { userId: user.id, email: email.trim(), firstName: firstName.trim(), lastName: lastName.trim() } });
+    setEmailSentTo(null);
+    const res = await update({
+      input: { userId: user.id, firstName: firstName.trim(), lastName: lastName.trim(), ...(emailChanged ? { email: email.trim() } : {}) },
+    });
     setBusy(false);
     const payload = res.data?.updateUser;
     if (payload?.__typename === 'User') {
+      if (emailChanged) {
+        // The address changes only when its holder follows the link (R20): the account keeps the old one until then.
+        setEmailSentTo(canonicalEmail(email) ?? email.trim());
+        setEmail(payload.email);
+        if (viewer?.isPlatformAdmin) refetchPending({ requestPolicy: 'network-only' });
+        return;
+      }
       notifications.show({ color: 'green', message: 'Saved.' });
       onSaved();
       return;
@@ -79,7 +114,41 @@ function BasicInfo({ user, onSaved }: { user: AccessUser; onSaved(): void }) {
 
   return (
     <Stack gap="sm">
-      <TextInput label="Email" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={errors.email} />
+      {own ? (
+        <TextInput
+          label="Email"
+          type="email"
+          value={user.email}
+          readOnly
+          description={
+            <>
+              Your own address changes on{' '}
+              <Anchor component={Link} to="/account" size="xs">
+                My account
+              </Anchor>
+              , with your current password and a confirmation from the new address.
+            </>
+          }
+        />
+      ) : (
+        <TextInput
+          label="Email"
+          type="email"
+          value={email}
+          onChange={(e) => setEmail(e.currentTarget.value)}
+          error={errors.email}
+          description={
+            pendingEmail
+              ? `Waiting for confirmation: ${pendingEmail}. The address changes when its holder follows the link.`
+              : 'A new address takes effect only when its holder follows the confirmation link sent to it.'
+          }
+        />
+      )}
+      {emailSentTo && (
+        <Alert color="blue" variant="light" role="status" data-testid="email-change-sent">
+          A confirmation link was sent to {emailSentTo}; the address changes when it is confirmed.
+        </Alert>
+      )}
       <Group grow align="flex-start">
         <TextInput label="First name" value={firstName} onChange={(e) => setFirstName(e.currentTarget.value)} error={errors.firstName} />
         <TextInput label="Last name" value={lastName} onChange={(e) => setLastName(e.currentTarget.value)} error={errors.lastName} />

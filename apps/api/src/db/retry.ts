@@ -1,0 +1,53 @@
+import {
+  DeadlockException,
+  ForeignKeyConstraintViolationException,
+  LockWaitTimeoutException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import type { QueryResult } from '@mikro-orm/core';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import type { Em } from './orm.ts';
+
+/** PostgreSQL's "try again" answers: serialization failure and deadlock. */
+const RETRYABLE_CODES = new Set(['40001', '40P01']);
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof UniqueConstraintViolationException || error instanceof DeadlockException || error instanceof LockWaitTimeoutException) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE_CODES.has(code);
+}
+
+/**
+ * Every write is race-safe (R22): a transaction that lost a race to another request (a unique row
+ * created, a deadlock broken, a serialization failure) runs again from the start, now seeing the
+ * winner's committed row, and answers as the rules say for that state (ALREADY_MEMBER, ConflictError,
+ * NotFoundError...). A transaction is all or nothing, so running it again is safe; services send mail
+ * and other side effects only after commit. What still fails after the retries becomes a typed error,
+ * never a 500.
+ */
+export async function withRetry<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt < attempts && isTransient(error)) continue;
+      throw translate(error);
+    }
+  }
+}
+
+function translate(error: unknown): unknown {
+  if (error instanceof ForeignKeyConstraintViolationException) return new NotFoundError();
+  if (isTransient(error)) return new ConflictError('Another request changed this at the same moment; reload and try again', []);
+  return error;
+}
+
+/**
+ * Runs an UPDATE or DELETE that must touch exactly one row (one identified by its id, locked
+ * earlier in the transaction) and checks that it did: a row deleted by a concurrent request answers
+ * NotFoundError instead of a silent no-op.
+ */
+export async function changeOne(em: Em, what: string, sql: string, params: unknown[]): Promise<void> {
+  const result = await em.execute<QueryResult>(sql, params, 'run');
+  if (result.affectedRows !== 1) throw new NotFoundError(what);
+}

@@ -1,0 +1,242 @@
+import DataLoader from 'dataloader';
+import type { Context } from '../context.ts';
+import { onlyUuids, placeholders } from '../ids.ts';
+import { User } from './users/user.entity.ts';
+import { Organization } from './organizations/organization.entity.ts';
+import { Membership } from './memberships/membership.entity.ts';
+import { Role } from './roles/role.entity.ts';
+import { Invitation } from './invitations/invitation.entity.ts';
+import { AuditEvent } from './audit/audit-event.entity.ts';
+
+/**
+ * R1: the one place that decides what an actor may see. Every node loader, every relation field and
+ * every query that hands out a user, membership, organization, role, invitation, audit event or
+ * resource asks these functions; anything they leave out answers exactly as if it did not exist.
+ *
+ * The rules:
+ * - Nobody signed in sees nothing. During a forced password change (R7) a user sees only their own
+ *   account and their own memberships (what `viewer` shows), nothing of any organization's contents.
+ * - Organization: platform admins; active members of an active organization holding `org:read`
+ *   (a disabled membership or organization sees nothing of it, R10).
+ * - User: themselves; platform admins; holders of `members:read` in an organization the user belongs to.
+ * - Membership: the member; platform admins; `members:read` holders of its organization. A visible
+ *   membership shows its own user and organization (they are part of it); any other person it names
+ *   (addedBy) is checked on its own.
+ * - Role: `org:read` holders of its organization. Invitation: `members:read` or `members:invite` holders.
+ * - Audit event of an organization: `audit:read` holders there. Platform event (no organization):
+ *   platform admins, and the account it is about (target User) for its own events. Before/after
+ *   snapshots name only organizations the reader may see.
+ * - Resource: anyone reading the org's resources sees the resource, but the people on it (creator,
+ *   grantees) only as far as the User and Membership rules allow.
+ */
+
+/** Organization ids where the reader holds a permission; 'all' for platform admins; none during a forced change. */
+export async function orgsWhere(ctx: Context, permission: string): Promise<string[] | 'all'> {
+  if (!ctx.user || ctx.user.mustChangePassword) return [];
+  return ctx.orgIdsWith(permission);
+}
+
+const within = (readable: string[] | 'all', orgId: string | null | undefined) =>
+  orgId != null && (readable === 'all' || readable.includes(orgId));
+
+/** Whether the reader holds `permission` in the organization (active membership, active org, no forced change). */
+export async function mayIn(ctx: Context, orgId: string, permission: string): Promise<boolean> {
+  return within(await orgsWhere(ctx, permission), orgId);
+}
+
+/** Organizations among `ids` the reader may see. */
+export async function visibleOrganizations(ctx: Context, requested: readonly string[]): Promise<Organization[]> {
+  const ids = onlyUuids(requested);
+  if (ids.length === 0) return [];
+  const readable = await orgsWhere(ctx, 'org:read');
+  const allowed = readable === 'all' ? ids : ids.filter((id) => readable.includes(id));
+  return allowed.length ? ctx.em.find(Organization, { id: allowed }) : [];
+}
+
+/** Users among `ids` the reader may see. */
+export async function visibleUsers(ctx: Context, requested: readonly string[]): Promise<User[]> {
+  const ids = onlyUuids(requested);
+  const self = ctx.user;
+  if (!self || ids.length === 0) return [];
+  if (self.mustChangePassword) return ids.includes(self.id) ? ctx.em.find(User, { id: self.id }) : [];
+  const orgIds = await orgsWhere(ctx, 'members:read');
+  if (orgIds === 'all') return ctx.em.find(User, { id: ids });
+  const rows = await ctx.em.execute(
+    `select u.* from "user" u
+      where u.id in (${placeholders(ids)})
+        and (u.id = ? ${orgIds.length ? `or exists (select 1 from membership m where m.user_id = u.id and m.org_id in (${placeholders(orgIds)}))` : ''})`,
+    [...ids, self.id, ...orgIds],
+  );
+  return rows.map((row) => ctx.em.map(User, row));
+}
+
+/** Whether the reader may see this membership (their own, or members:read in its organization). */
+export async function mayReadMembership(ctx: Context, membership: { user: { id: string }; organization: { id: string } }): Promise<boolean> {
+  if (!ctx.user) return false;
+  if (membership.user.id === ctx.user.id) return true;
+  return within(await orgsWhere(ctx, 'members:read'), membership.organization.id);
+}
+
+/** Memberships among `ids` the reader may see. */
+export async function visibleMemberships(ctx: Context, requested: readonly string[]): Promise<Membership[]> {
+  const ids = onlyUuids(requested);
+  if (!ctx.user || ids.length === 0) return [];
+  const rows = await ctx.em.find(Membership, { id: ids });
+  const readable = await orgsWhere(ctx, 'members:read');
+  return rows.filter((m) => m.user.id === ctx.user!.id || within(readable, m.organization.id));
+}
+
+/** Of one user's memberships, those the reader may see: all for themselves and platform admins. */
+export async function visibleMembershipsOf(ctx: Context, userId: string, memberships: readonly Membership[]): Promise<Membership[]> {
+  if (!ctx.user) return [];
+  if (ctx.user.id === userId) return [...memberships];
+  const readable = await orgsWhere(ctx, 'members:read');
+  return memberships.filter((m) => within(readable, m.organization.id));
+}
+
+/** Roles among `ids` the reader may see. */
+export async function visibleRoles(ctx: Context, requested: readonly string[]): Promise<Role[]> {
+  const ids = onlyUuids(requested);
+  if (ids.length === 0) return [];
+  const readable = await orgsWhere(ctx, 'org:read');
+  if (readable !== 'all' && readable.length === 0) return [];
+  const roles = await ctx.em.find(Role, { id: ids });
+  return roles.filter((r) => within(readable, r.organization.id));
+}
+
+/** Invitations among `ids` the reader may see. */
+export async function visibleInvitations(ctx: Context, requested: readonly string[]): Promise<Invitation[]> {
+  const ids = onlyUuids(requested);
+  if (ids.length === 0) return [];
+  const [readers, inviters] = await Promise.all([orgsWhere(ctx, 'members:read'), orgsWhere(ctx, 'members:invite')]);
+  if (readers !== 'all' && inviters !== 'all' && readers.length === 0 && inviters.length === 0) return [];
+  const rows = await ctx.em.find(Invitation, { id: ids });
+  return rows.filter((inv) => within(readers, inv.organization.id) || within(inviters, inv.organization.id));
+}
+
+/** Whether the reader may see an audit event (see the rules above). */
+export async function mayReadAuditEvent(ctx: Context, event: Pick<AuditEvent, 'orgId' | 'targetType' | 'targetId'>): Promise<boolean> {
+  const user = ctx.user;
+  if (!user || user.mustChangePassword) return false;
+  if (event.orgId) return within(await orgsWhere(ctx, 'audit:read'), event.orgId);
+  return user.isPlatformAdmin || (event.targetType === 'User' && event.targetId === user.id);
+}
+
+/** Audit events among `ids` the reader may see. */
+export async function visibleAuditEvents(ctx: Context, requested: readonly string[]): Promise<AuditEvent[]> {
+  const numeric = requested.filter((id) => /^[1-9]\d{0,14}$/.test(id)).map(Number);
+  if (!ctx.user || ctx.user.mustChangePassword || numeric.length === 0) return [];
+  const events = await ctx.em.find(AuditEvent, { id: numeric });
+  const out: AuditEvent[] = [];
+  for (const event of events) if (await mayReadAuditEvent(ctx, event)) out.push(event);
+  return out;
+}
+
+/** Keys of audit snapshots that hold organization ids (e.g. user.deleted lists every org the account was in). */
+const ORG_LIST_KEYS = new Set(['organizations', 'organizationIds', 'orgIds']);
+const ORG_KEYS = new Set(['orgId', 'organizationId']);
+
+/**
+ * An audit snapshot as this reader may see it: organization ids the reader cannot see are left out
+ * of lists and blanked in single fields, so an event in org A never names the orgs B a person was in.
+ */
+export async function redactSnapshot(ctx: Context, raw: Record<string, unknown> | string | null | undefined): Promise<Record<string, unknown> | null> {
+  if (raw == null) return null;
+  const snapshot: unknown = typeof raw === 'string' ? JSON.parse(raw) : raw;
+  const readable = await orgsWhere(ctx, 'org:read');
+  if (readable === 'all') return snapshot as Record<string, unknown>;
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      if (ORG_LIST_KEYS.has(key) && Array.isArray(inner)) out[key] = inner.filter((id) => typeof id !== 'string' || readable.includes(id));
+      else if (ORG_KEYS.has(key) && typeof inner === 'string') out[key] = readable.includes(inner) ? inner : null;
+      else out[key] = walk(inner);
+    }
+    return out;
+  };
+  return walk(snapshot) as Record<string, unknown>;
+}
+
+/**
+ * For the add-users dialog (lookupUser): an account counts as found only when the reader may see it,
+ * or when it is already a member of the organization being added to (inviteMembers and
+ * provisionMembers report that anyway). Names only for accounts the reader may see.
+ */
+export async function lookupAccount(ctx: Context, orgId: string, email: string): Promise<{ exists: boolean; firstName: string | null; lastName: string | null; alreadyMember: boolean }> {
+  const none = { exists: false, firstName: null, lastName: null, alreadyMember: false };
+  const row = (await ctx.em.execute<{ id: string; member: boolean; verified: boolean }[]>(
+    `select u.id, exists (select 1 from membership m where m.user_id = u.id and m.org_id = ?) as member,
+            u.email_verified_at is not null as verified
+       from "user" u where lower(u.email) = ?`,
+    [orgId, email],
+  ))[0];
+  if (!row) return none;
+  // R20: an address its holder never proved is not matched (except by platform admins, and as a member here).
+  if (!row.verified && !row.member && !ctx.user?.isPlatformAdmin) return none;
+  const [visible] = await visibleUsers(ctx, [row.id]);
+  if (!visible && !row.member) return none;
+  return { exists: true, firstName: visible?.firstName ?? null, lastName: visible?.lastName ?? null, alreadyMember: Boolean(row.member) };
+}
+
+/**
+ * R10 and R7 for operations addressed by organization: the actor's membership there is active in an
+ * active organization (or they are a platform admin), with no forced password change pending.
+ */
+export async function activeIn(ctx: Context, orgId: string): Promise<boolean> {
+  if (!ctx.user || ctx.user.mustChangePassword) return false;
+  if (ctx.user.isPlatformAdmin) return (await visibleOrganizations(ctx, [orgId])).length > 0;
+  return (await ctx.permissionsIn(orgId)) !== undefined;
+}
+
+/**
+ * An ownership transfer the actor is a party to (the offering owner or the recipient), in an
+ * organization where they are active (R10); undefined otherwise, like a transfer that does not exist.
+ */
+export async function transferOfParty(ctx: Context, transferId: string): Promise<{ id: string; org_id: string } | undefined> {
+  const user = ctx.user;
+  if (!user || user.mustChangePassword || !onlyUuids([transferId]).length) return undefined;
+  const row = (await ctx.em.execute<{ id: string; org_id: string; from_user_id: string; to_user_id: string | null }[]>(
+    `select t.id, t.org_id, t.from_user_id, m.user_id as to_user_id
+       from ownership_transfer t left join membership m on m.id = t.to_membership_id where t.id = ?`,
+    [transferId],
+  ))[0];
+  if (!row || (row.from_user_id !== user.id && row.to_user_id !== user.id)) return undefined;
+  if ((await ctx.permissionsIn(row.org_id)) === undefined) return undefined;
+  return { id: row.id, org_id: row.org_id };
+}
+
+/** Per-request batch loaders over the rules above, renewed with the request's other loaders (ctx.afterWrite). */
+export interface Sight {
+  user: DataLoader<string, User | null>;
+  organization: DataLoader<string, Organization | null>;
+  membership: DataLoader<string, Membership | null>;
+  role: DataLoader<string, Role | null>;
+  invitation: DataLoader<string, Invitation | null>;
+}
+
+const sights = new WeakMap<object, Sight>();
+
+function batch<T extends { id: string }>(ctx: Context, load: (ctx: Context, ids: readonly string[]) => Promise<T[]>) {
+  return new DataLoader<string, T | null>(async (ids) => {
+    const byId = new Map((await load(ctx, ids)).map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+/** What this request's actor may see, batched: `sight(ctx).user.load(id)` is null for anyone they cannot see. */
+export function sight(ctx: Context): Sight {
+  let s = sights.get(ctx.loaders);
+  if (!s) {
+    s = {
+      user: batch(ctx, visibleUsers),
+      organization: batch(ctx, visibleOrganizations),
+      membership: batch(ctx, visibleMemberships),
+      role: batch(ctx, visibleRoles),
+      invitation: batch(ctx, visibleInvitations),
+    };
+    sights.set(ctx.loaders, s);
+  }
+  return s;
+}

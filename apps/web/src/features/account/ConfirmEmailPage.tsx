@@ -1,0 +1,98 @@
+import { useEffect, useRef, useState } from 'react';
+import { Alert, Button, Group, Loader, Text } from '@mantine/core';
+import { Link, useLocation } from 'react-router';
+import { useMutation } from 'urql';
+import { useSession } from '../../app/session.tsx';
+import { AuthLayout } from '../auth/AuthLayout.tsx';
+import { failureMessage } from '../../lib/errors.ts';
+import { ConfirmEmailMutation } from './queries.ts';
+
+/**
+ * The token of a confirmation link (`/account/confirm-email#token=…`). The fragment never reaches a
+ * server, so the secret stays out of logs and Referer headers; it is read once and taken out of the
+ * address bar at once (history.replaceState keeps the router's own history state), so it is not left
+ * in the history either.
+ */
+function useLinkToken(): string {
+  const { hash } = useLocation();
+  const [token] = useState(() => new URLSearchParams(hash.replace(/^#/, '')).get('token') ?? '');
+  useEffect(() => {
+    if (window.location.hash !== '') {
+      window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
+    }
+  }, []);
+  return token;
+}
+
+type Outcome = { kind: 'confirmed'; email: string } | { kind: 'failed'; message: string };
+
+/** Public page of an email confirmation link (R20): works signed in or not. */
+export default function ConfirmEmailPage() {
+  const token = useLinkToken();
+  const { status } = useSession();
+  const [, confirm] = useMutation(ConfirmEmailMutation);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  // A link works once: never send it twice (StrictMode runs effects twice in development).
+  const sent = useRef(false);
+
+  useEffect(() => {
+    // Wait for a restored session, so a signed-in account's cached address is updated by the answer.
+    if (!token || status === 'loading' || sent.current) return;
+    sent.current = true;
+    void confirm({ token }).then((res) => {
+      const payload = res.data?.confirmEmail;
+      if (payload?.__typename === 'User') setOutcome({ kind: 'confirmed', email: payload.email });
+      else setOutcome({ kind: 'failed', message: failureMessage(payload, res.error, 'User') ?? 'Could not confirm the address.' });
+    });
+  }, [token, status, confirm]);
+
+  const signedIn = status === 'signedIn';
+  const onward = signedIn ? (
+    <Button component={Link} to="/account" variant="light">
+      Go to My account
+    </Button>
+  ) : (
+    <Button component={Link} to={`/sign-in?next=${encodeURIComponent('/account')}`}>
+      Sign in
+    </Button>
+  );
+
+  if (!token) {
+    return (
+      <AuthLayout title="Link incomplete" subtitle="This page needs the whole link from the confirmation email.">
+        <Text size="sm">Open the link from the email again. If it was already used, ask for a new one on My account.</Text>
+        <Group>{onward}</Group>
+      </AuthLayout>
+    );
+  }
+  if (!outcome) {
+    return (
+      <AuthLayout title="Confirming your email address">
+        <Group gap="sm" role="status" aria-label="Confirming">
+          <Loader size="sm" />
+          <Text size="sm">One moment…</Text>
+        </Group>
+      </AuthLayout>
+    );
+  }
+  if (outcome.kind === 'failed') {
+    return (
+      <AuthLayout title="Address not confirmed">
+        <Alert color="red" variant="light" role="alert">
+          {outcome.message}
+        </Alert>
+        <Text size="sm">Links work once, for 24 hours, and only the newest one. Ask for a new one on My account.</Text>
+        <Group>{onward}</Group>
+      </AuthLayout>
+    );
+  }
+  return (
+    <AuthLayout title="Email address confirmed">
+      <Alert color="green" variant="light" role="status" data-testid="confirmed-email">
+        Your account’s email address is now <b>{outcome.email}</b>.
+      </Alert>
+      <Text size="sm">{signedIn ? 'You stay signed in.' : `Sign in with ${outcome.email} from now on.`}</Text>
+      <Group>{onward}</Group>
+    </AuthLayout>
+  );
+}

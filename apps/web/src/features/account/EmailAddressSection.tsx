@@ -1,0 +1,179 @@
+import { useState, type FormEvent } from 'react';
+import { Alert, Badge, Button, Group, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useMutation } from 'urql';
+import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
+import { failureMessage, fieldErrors } from '../../lib/errors.ts';
+import { RequestEmailChangeMutation, RequestEmailVerificationMutation, type AccountEmail } from './queries.ts';
+
+/**
+ * My account, "Email address" (R20): the address in force, whether its holder proved it, a change
+ * waiting for confirmation, and the form that asks for one. Nothing here changes the address: only
+ * following the link sent to the new address does.
+ */
+export function EmailAddressSection({ account }: { account: AccountEmail }) {
+  return (
+    <Stack gap="sm">
+      <Title order={3} size="h4">
+        Email address
+      </Title>
+      <CurrentAddress account={account} />
+      {account.pendingEmail && (
+        <Alert color="blue" variant="light" title="Change waiting for confirmation" data-testid="pending-email">
+          <Text size="sm">
+            <b>{account.pendingEmail}</b> becomes your address once the link sent there is followed. Until then you sign in with {account.email}.
+          </Text>
+        </Alert>
+      )}
+      <ChangeEmailForm currentEmail={account.email} />
+    </Stack>
+  );
+}
+
+function CurrentAddress({ account }: { account: AccountEmail }) {
+  const [, requestVerification] = useMutation(RequestEmailVerificationMutation);
+  const [busy, setBusy] = useState(false);
+  const [sentTo, setSentTo] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  async function send() {
+    setBusy(true);
+    setError(null);
+    const res = await requestVerification({});
+    setBusy(false);
+    const user = res.data?.requestEmailVerification;
+    if (user) setSentTo(user.email);
+    else setError(failureMessage(null, res.error) ?? 'Could not send the link.');
+  }
+
+  return (
+    <Stack gap={6}>
+      <Group gap="xs">
+        <Text fw={600} data-testid="current-email" style={{ overflowWrap: 'anywhere' }}>
+          {account.email}
+        </Text>
+        {account.emailVerified ? (
+          <Badge color="green" variant="light" style={{ flexShrink: 0 }}>
+            Confirmed
+          </Badge>
+        ) : (
+          <Badge color="orange" variant="light" style={{ flexShrink: 0 }}>
+            Not confirmed
+          </Badge>
+        )}
+      </Group>
+      {!account.emailVerified && !sentTo && (
+        <Stack gap={6} align="flex-start">
+          <Text size="sm" c="dimmed">
+            Confirm that this address is yours: until then it is not used to match invitations or new access to you.
+            {account.pendingEmail && ' A new link cancels the pending change.'}
+          </Text>
+          <Button size="xs" variant="light" loading={busy} onClick={() => void send()}>
+            Send confirmation link
+          </Button>
+        </Stack>
+      )}
+      {sentTo && (
+        <Text size="sm" c="green.8" role="status">
+          Confirmation link sent to {sentTo}. It works once, for 24 hours.
+        </Text>
+      )}
+      {error && (
+        <Text size="sm" c="red" role="alert">
+          {error}
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
+/** The new address and the current password; the API mails a link to the new address and tells the old one. */
+export function ChangeEmailForm({ currentEmail }: { currentEmail: string }) {
+  const [, requestChange] = useMutation(RequestEmailChangeMutation);
+  const [newEmail, setNewEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [sentTo, setSentTo] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const local: Record<string, string> = {};
+    const problem = emailIssue(newEmail);
+    if (problem) local.newEmail = problem;
+    else if (canonicalEmail(newEmail) === canonicalEmail(currentEmail)) local.newEmail = 'This is already your email address';
+    if (password === '') local.currentPassword = 'Enter your current password';
+    setErrors(local);
+    setFormError(null);
+    setSentTo(null);
+    if (Object.keys(local).length > 0) return;
+
+    setBusy(true);
+    const res = await requestChange({ currentPassword: password, newEmail: newEmail.trim() });
+    setBusy(false);
+    const payload = res.data?.requestEmailChange;
+    if (payload?.__typename === 'User') {
+      setSentTo(payload.pendingEmail ?? canonicalEmail(newEmail) ?? newEmail.trim());
+      setNewEmail('');
+      setPassword('');
+      return;
+    }
+    setPassword('');
+    if (payload?.__typename === 'ValidationError') {
+      const byField = fieldErrors(payload);
+      const known = { newEmail: byField.newEmail, currentPassword: byField.currentPassword };
+      setErrors(Object.fromEntries(Object.entries(known).filter(([, v]) => v)) as Record<string, string>);
+      const other = payload.issues.filter((i) => !['newEmail', 'currentPassword'].includes(i.path.at(-1) ?? ''));
+      if (other.length > 0 || (!known.newEmail && !known.currentPassword)) setFormError(other.map((i) => i.message).join(' ') || payload.message);
+      return;
+    }
+    if (payload?.__typename === 'ConflictError') return setErrors({ newEmail: payload.message });
+    if (payload?.__typename === 'TooManyAttemptsError') return setFormError(`${payload.message} Try again in ${payload.retryAfterSeconds} s.`);
+    setFormError(failureMessage(payload, res.error, 'User'));
+  }
+
+  return (
+    <form onSubmit={submit} noValidate aria-label="Change email">
+      <Stack gap="sm">
+        <Text fw={600} size="sm">
+          Change email
+        </Text>
+        <TextInput
+          label="New email address"
+          type="email"
+          autoComplete="email"
+          required
+          value={newEmail}
+          onChange={(e) => setNewEmail(e.currentTarget.value)}
+          error={errors.newEmail}
+        />
+        <PasswordInput
+          label="Current password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.currentTarget.value)}
+          error={errors.currentPassword}
+        />
+        {formError && (
+          <Alert color="red" variant="light" role="alert">
+            {formError}
+          </Alert>
+        )}
+        {sentTo && (
+          <Alert color="green" variant="light" role="status" data-testid="email-change-sent">
+            Confirmation sent to {sentTo}; your current address stays in force until then.
+          </Alert>
+        )}
+        <Text size="xs" c="dimmed">
+          A link goes to the new address and {currentEmail} is told. The change happens only when the link is followed.
+        </Text>
+        <Group justify="flex-end">
+          <Button type="submit" loading={busy}>
+            Change email
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
