@@ -116,7 +116,9 @@ export async function deleteUser(ctx: Context, userId: string, orgId: string | n
     await assertNotLastOwnerAnywhere(tx, row.id, 'This person is the last owner of an organization: make someone else an owner first');
     await changeOne(tx, 'User', `delete from "user" where id = ?`, [row.id]);
     recordAudit(tx, ctx.actor, {
-      orgId: orgId && isUuid(orgId) ? orgId : null,
+      // A platform admin's deletion is a platform event: its snapshot lists every org the person was
+      // in, which no single org's log may show (R1). An org admin deletes only people of that one org.
+      orgId: actor.isPlatformAdmin ? null : orgId,
       action: 'user.deleted',
       target: { type: 'User', id: row.id, label: row.email },
       before: { email: row.email, firstName: row.first_name, lastName: row.last_name, organizations: orgs },
