@@ -23,18 +23,19 @@ export function createLoaders(em: Em) {
     ),
     /** Roles of each membership, ordered as the preset lists them. */
     rolesOfMembership: new DataLoader<string, Role[]>(async (membershipIds) => {
-      const rows = await em.execute<{ membership_id: string; role_id: string }[]>(
-        `select mr.membership_id, mr.role_id from membership_role mr where mr.membership_id in (${placeholders(membershipIds)})`,
+      // One statement: the links and the roles they point to, in the preset's order.
+      const rows = await em.execute<({ membership_id: string } & Record<string, unknown>)[]>(
+        `select mr.membership_id, r.* from membership_role mr join role r on r.id = mr.role_id
+          where mr.membership_id in (${placeholders(membershipIds)}) order by r.position, r.name`,
         [...membershipIds],
       );
-      const roles = rows.length ? await em.find(Role, { id: [...new Set(rows.map((r) => r.role_id))] }, { orderBy: { position: 'asc', name: 'asc' } }) : [];
-      const roleById = new Map(roles.map((r) => [r.id, r]));
-      return membershipIds.map((id) =>
-        rows
-          .filter((r) => r.membership_id === id)
-          .map((r) => roleById.get(r.role_id)!)
-          .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name)),
-      );
+      const byMembership = new Map<string, Role[]>();
+      for (const { membership_id, ...row } of rows) {
+        const list = byMembership.get(membership_id) ?? [];
+        list.push(em.map(Role, row));
+        byMembership.set(membership_id, list);
+      }
+      return membershipIds.map((id) => byMembership.get(id) ?? []);
     }),
     /** Memberships of each user. */
     membershipsOfUser: new DataLoader<string, Membership[]>(async (userIds) => {

@@ -56,7 +56,8 @@ builder.objectFields(OrganizationRef, (t) => ({
         const filter: MemberFilter = { search: args.search, status: args.status, roleIds: args.roleIds?.map((r) => r.id) };
         const order = { field: args.orderBy?.field ?? 'NAME', direction: args.orderBy?.direction ?? 'ASC' } as const;
         const spec = { list: `members:${org.id}:${order.field}:${order.direction}`, sort: order.field === 'CREATED_AT' ? 'timestamp' : 'text', id: 'uuid' } as const;
-        const page = await listMembers(ctx.em, org.id, filter, order, pageArgs(args, spec));
+        const { users, ...page } = await listMembers(ctx.em, org.id, filter, order, pageArgs(args, spec));
+        for (const user of users) ctx.loaders.user.prime(user.id, user);
         return { ...page, totalCount: () => countMembers(ctx.em, org.id, filter) };
       },
     },

@@ -1,3 +1,4 @@
+import { User } from '../users/user.entity.ts';
 import type { Em } from '../../db/orm.ts';
 import { Membership } from './membership.entity.ts';
 import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
@@ -47,7 +48,7 @@ export async function listMembers(
   filter: MemberFilter,
   order: { field: MemberSortField; direction: 'ASC' | 'DESC' },
   page: PageRequest,
-): Promise<Page<Membership>> {
+): Promise<Page<Membership> & { users: User[] }> {
   const sort = SORT_SQL[order.field];
   const { where, params } = filterSql(orgId, filter);
   const cmp = order.direction === 'ASC' ? '>' : '<';
@@ -57,7 +58,7 @@ export async function listMembers(
     params.push(page.after[0], page.after[1]);
   }
   const rows = await em.execute<Record<string, unknown>[]>(
-    `select m.id, m.org_id, m.user_id, m.status, m.added_by_id, m.created_at, ${sort} as sort_key
+    `select m.id, m.org_id, m.user_id, m.status, m.added_by_id, m.created_at, ${sort} as sort_key, to_jsonb(u) as user_row
        from membership m join "user" u on u.id = m.user_id
       where ${where.join(' and ')}
       order by ${sort} ${order.direction}, m.id ${order.direction}
@@ -65,12 +66,15 @@ export async function listMembers(
     params,
   );
   const keys = new Map<string, unknown>();
-  const members = rows.map(({ sort_key, ...row }) => {
+  const users: User[] = [];
+  const members = rows.map(({ sort_key, user_row, ...row }) => {
     const entity = em.map(Membership, row);
     keys.set(entity.id, sort_key instanceof Date ? sort_key.toISOString() : sort_key);
+    // The page already joined each member's account: hand it over instead of reading it again.
+    users.push(em.map(User, (typeof user_row === 'string' ? JSON.parse(user_row) : user_row) as Record<string, unknown>));
     return entity;
   });
-  return toPage(members, page, (m) => [keys.get(m.id), m.id]);
+  return { ...toPage(members, page, (m) => [keys.get(m.id), m.id]), users };
 }
 
 export async function countMembers(em: Em, orgId: string, filter: MemberFilter): Promise<number> {
