@@ -98,28 +98,31 @@ try {
   // --- servers -----------------------------------------------------------------------------------
   const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const common = { JWT_PRIVATE_KEY: pem, JWT_ISSUER: 'https://gatehouse.bench', JWT_AUDIENCE: 'gatehouse', ACCESS_TOKEN_TTL_SECONDS: '3600', GATEHOUSE_PRESET: 'gatehouse', PORT: '0', HOST: '127.0.0.1' };
-  const gatehouse = await startChild('Gatehouse', path.join(ROOT, 'scripts/bench/gatehouse-server.ts'), {
-    ...common,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'error',
-    GRAPHIQL: 'false',
-    PUBLIC_URL: 'https://gatehouse.bench',
-    GATEHOUSE_DATA_DIR: dataDir,
-    DATABASE_URL: databaseUrl ?? '',
-    MIGRATION_DATABASE_URL: '',
-  });
-  children.push(gatehouse);
-  const l1 = databaseUrl ? await startChild('L1', path.join(ROOT, 'scripts/bench/l1-server.ts'), { ...common, DATABASE_URL: databaseUrl }) : undefined;
-  if (l1) children.push(l1);
-  const sides: { side: Side; server: ChildServer }[] = [{ side: 'gatehouse', server: gatehouse }, ...(l1 ? [{ side: 'l1' as const, server: l1 }] : [])];
-  console.log(`bench: Gatehouse on ${gatehouse.url} (pid ${gatehouse.pid})${l1 ? `, L1 on ${l1.url} (pid ${l1.pid})` : ''}`);
+  const startGatehouse = () =>
+    startChild('Gatehouse', path.join(ROOT, 'scripts/bench/gatehouse-server.ts'), {
+      ...common,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'error',
+      GRAPHIQL: 'false',
+      PUBLIC_URL: 'https://gatehouse.bench',
+      GATEHOUSE_DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl ?? '',
+      MIGRATION_DATABASE_URL: '',
+    }).then((c) => (children.push(c), c));
+  const startL1 = () => startChild('L1', path.join(ROOT, 'scripts/bench/l1-server.ts'), { ...common, DATABASE_URL: databaseUrl }).then((c) => (children.push(c), c));
+  const sides: { side: Side; server: ChildServer }[] = [{ side: 'gatehouse', server: await startGatehouse() }];
+  if (databaseUrl) sides.push({ side: 'l1', server: await startL1() });
+  const serverOf = (side: Side) => sides.find((s) => s.side === side)?.server;
+  const gatehouse = () => serverOf('gatehouse')!;
+  const l1 = serverOf('l1');
+  console.log(`bench: Gatehouse on ${gatehouse().url} (pid ${gatehouse().pid})${l1 ? `, L1 on ${l1.url} (pid ${l1.pid})` : ''}`);
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-  let token = await signInCaller(agent, gatehouse.url, fx);
+  let token = await signInCaller(agent, gatehouse().url, fx);
   let tokenAt = Date.now();
   const freshToken = async () => {
     if (Date.now() - tokenAt > 30 * 60_000) {
-      token = await signInCaller(agent, gatehouse.url, fx);
+      token = await signInCaller(agent, gatehouse().url, fx);
       tokenAt = Date.now();
     }
     return token;
@@ -132,6 +135,12 @@ try {
 
   for (const key of selected) {
     if (key === 'export') {
+      // Fresh server processes, so RSS before the export is a server's own baseline, not what earlier
+      // workloads left in its heap; they serve the workloads after it too.
+      for (const s of sides) {
+        await s.server.stop();
+        s.server = await (s.side === 'gatehouse' ? startGatehouse() : startL1());
+      }
       result.export = await exportPhase(sides, await freshToken(), fx);
       continue;
     }
@@ -146,10 +155,10 @@ try {
     const tok = await freshToken();
 
     // One answer of each side, compared field by field (setMemberRoles on its own extra target).
-    if (l1) {
+    if (serverOf('l1')) {
       const client = workload.key === 'set-member-roles' ? CLIENTS : 0;
-      const g = await call(agent, gatehouse.url, 'gatehouse', { ...workload, done: undefined }, client, 0, tok);
-      const l = await call(agent, l1.url, 'l1', { ...workload, done: undefined }, client, 0, tok);
+      const g = await call(agent, gatehouse().url, 'gatehouse', { ...workload, done: undefined }, client, 0, tok);
+      const l = await call(agent, serverOf('l1')!.url, 'l1', { ...workload, done: undefined }, client, 0, tok);
       workload.done?.(client, 0);
       const difference = g.error || l.error ? undefined : diff(g.data, l.data, '', new Set(workload.ignore ?? []));
       row.sameAnswer = g.error ? `Gatehouse: ${g.error}` : l.error ? `L1: ${l.error}` : difference ? `differs at ${difference}` : 'yes';
@@ -203,7 +212,13 @@ try {
     fs.writeFileSync(file, explains.join('\n\n'));
     result.explainFile = path.relative(ROOT, file);
   }
-  result.servers = { gatehouse: await gatehouse.rss(), ...(l1 ? { l1: await l1.rss() } : {}) };
+  // RSS (and its high-water mark) of each server process at the end (since the restart before the export).
+  const mb = (n: number) => Math.round(n / 1024 / 102.4) / 10;
+  result.serversAtEnd = Object.fromEntries(await Promise.all(sides.map(async ({ side, server }) => {
+    const r = await server.rss();
+    return [side, { rssMB: mb(r.rss), peakRssMB: mb(r.hwm) }];
+  })));
+  result.machine.loadAverageAtEnd = os.loadavg().map((n) => Math.round(n * 100) / 100);
   agent.destroy();
   printReport(result, rows);
 } catch (error) {
@@ -341,13 +356,21 @@ async function exportPhase(sides: { side: Side; server: ChildServer }[], token: 
   console.log(`\n[export] audit export of ${fx.auditEvents.toLocaleString('en')} events (CSV)`);
   const out: Record<string, any> = { events: fx.auditEvents, sides: {} };
   const hashes: Record<string, string> = {};
+  // Each fresh server answers one authenticated export request first (an unknown format: it checks
+  // the token and the user, then answers 400 without exporting); then its RSS is the baseline every
+  // run's growth is measured from.
+  const baseline: Record<string, number> = {};
+  for (const { side, server } of sides) {
+    await send(new http.Agent(), server.url, { method: 'GET', path: `/audit/export?organization=${BIG_SLUG}&format=none`, auth: true }, token).catch(() => undefined);
+    baseline[side] = (await server.rss()).rss;
+  }
   for (let r = 0; r < REPEATS; r++) {
     for (const { side, server } of sides) {
-      const m = await measureExport(server, token);
+      const m = await measureExport(server, token, baseline[side]!);
       if (m.rows !== fx.auditEvents) m.error ??= `wrong answer: ${m.rows} rows, expected ${fx.auditEvents}`;
       ((out.sides[side] ??= { runs: [] }).runs as any[]).push(m);
       hashes[side] ??= m.sha256;
-      console.log(`  ${side.padEnd(9)} run ${r + 1}: ${m.rows.toLocaleString('en')} rows in ${m.seconds} s = ${m.rowsPerSecond.toLocaleString('en')} rows/s; RSS ${m.rssBeforeMB} MB before, peak ${m.peakRssMB} MB (+${m.rssGrowthMB} MB)${m.error ? `; ERROR ${m.error}` : ''}`);
+      console.log(`  ${side.padEnd(9)} run ${r + 1}: ${m.rows.toLocaleString('en')} rows in ${m.seconds} s = ${m.rowsPerSecond.toLocaleString('en')} rows/s; RSS ${m.rssBeforeMB} MB before, peak ${m.peakRssMB} MB (+${m.rssGrowthMB} MB over the fresh process's ${m.baselineRssMB} MB)${m.error ? `; ERROR ${m.error}` : ''}`);
     }
   }
   for (const s of Object.values(out.sides) as any[]) {
@@ -355,7 +378,8 @@ async function exportPhase(sides: { side: Side; server: ChildServer }[], token: 
       const v = s.runs.map((x: any) => x[k]).sort((a: number, b: number) => a - b);
       return v[Math.floor(v.length / 2)];
     };
-    Object.assign(s, { rowsPerSecond: med('rowsPerSecond'), peakRssMB: med('peakRssMB'), rssGrowthMB: med('rssGrowthMB'), errors: s.runs.filter((x: any) => x.error).length });
+    const max = (k: string) => Math.max(...s.runs.map((x: any) => x[k]));
+    Object.assign(s, { rowsPerSecond: med('rowsPerSecond'), baselineRssMB: s.runs[0].baselineRssMB, peakRssMB: max('peakRssMB'), rssGrowthMB: max('rssGrowthMB'), errors: s.runs.filter((x: any) => x.error).length });
   }
   if (hashes.gatehouse && hashes.l1) out.sameCsv = hashes.gatehouse === hashes.l1 ? 'yes (identical bytes)' : 'no (the two CSV files differ)';
   if (out.sides.gatehouse && out.sides.l1) out.ratio = Math.round((out.sides.gatehouse.rowsPerSecond / out.sides.l1.rowsPerSecond) * 100) / 100;
@@ -363,7 +387,7 @@ async function exportPhase(sides: { side: Side; server: ChildServer }[], token: 
   return out;
 }
 
-async function measureExport(server: ChildServer, token: string) {
+async function measureExport(server: ChildServer, token: string, baseline: number) {
   const mb = (n: number) => Math.round(n / 1024 / 102.4) / 10;
   const before = await server.rss();
   let peak = before.rss;
@@ -405,12 +429,14 @@ async function measureExport(server: ChildServer, token: string) {
     bytes,
     seconds: Math.round(seconds * 100) / 100,
     rowsPerSecond: Math.round(rows / seconds),
+    baselineRssMB: mb(baseline),
     rssBeforeMB: mb(before.rss),
     peakRssMB: mb(peak),
-    rssGrowthMB: mb(peak - before.rss),
+    /** Peak during this run minus the fresh process's baseline. */
+    rssGrowthMB: mb(peak - baseline),
     sha256: hash.digest('hex'),
     ...(error ? { error } : {}),
-  } as { rows: number; bytes: number; seconds: number; rowsPerSecond: number; rssBeforeMB: number; peakRssMB: number; rssGrowthMB: number; sha256: string; error?: string };
+  } as { rows: number; bytes: number; seconds: number; rowsPerSecond: number; baselineRssMB: number; rssBeforeMB: number; peakRssMB: number; rssGrowthMB: number; sha256: string; error?: string };
 }
 
 /** apps/web/scripts/bundle-size.ts --json (it builds the SPA when dist is missing; exit 1 only means over budget). */
@@ -463,7 +489,7 @@ function printReport(result: Record<string, any>, rows: Row[]) {
   if (ex) {
     const g = ex.sides.gatehouse;
     const l = ex.sides.l1;
-    const part = (s: any) => (s ? `${f(s.rowsPerSecond)} rows/s, peak RSS ${f(s.peakRssMB, 1)} MB (+${f(s.rssGrowthMB, 1)} MB)${s.errors ? `, ${s.errors} failed` : ''}` : '—');
+    const part = (s: any) => (s ? `${f(s.rowsPerSecond)} rows/s, peak RSS ${f(s.peakRssMB, 1)} MB (+${f(s.rssGrowthMB, 1)} MB over ${f(s.baselineRssMB, 1)} MB fresh)${s.errors ? `, ${s.errors} failed` : ''}` : '—');
     console.log(`\naudit export of ${f(ex.events)} events (CSV): L1 ${part(l)}; Gatehouse ${part(g)}${ex.ratio !== undefined ? `; GH/L1 ${f(ex.ratio, 2)}` : ''}${ex.sameCsv ? `; same CSV: ${ex.sameCsv}` : ''}`);
   }
   const spa = result.spa;

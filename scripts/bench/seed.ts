@@ -1,7 +1,7 @@
 // Benchmark dataset, seeded by SQL in seconds into a database migrated by Gatehouse's own migrations.
 //
 //   full  (default on PostgreSQL): 100,000 users, 1,000 organizations of Zipf sizes (organization k
-//         has round(10,000 / k) members: "big" has 10,000, "small" (k = 500) has 20; 74,854 memberships
+//         has round(10,000 / k) members: "big" has 10,000, "small" (k = 500) has 20; 74,850 memberships
 //         in all), the 5 built-in roles of the gatehouse preset in every organization, 1,000,000
 //         audit events in "big".
 //   small (--small, and the default on PGlite): 10,000 users, 100 organizations (big = 2,000 members,

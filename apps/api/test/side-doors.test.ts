@@ -309,15 +309,18 @@ describe('R1 people and organizations through relations', () => {
 describe('R1 lookups and checks', () => {
   const LOOKUP = `query($o: ID!, $e: String!) { lookupUser(organizationId: $o, email: $e) { exists firstName lastName alreadyMember } }`;
 
-  it('R1 lookupUser reveals nothing about accounts the reader cannot see', async () => {
+  it('R1 R20 lookupUser shows a proven account\'s names (seed 002) and nothing of its organizations; an unproven one answers like an unknown address', async () => {
     const elsewhere = await createUser(ts.orm, { firstName: 'Hidden', lastName: 'Elsewhere' });
     await addMember(ts, w.b.id, ['viewer'], { userId: elsewhere.id });
+    const unproven = await createUser(ts.orm, { firstName: 'Squat', lastName: 'Ter', emailVerified: false });
+    await addMember(ts, w.b.id, ['viewer'], { userId: unproven.id });
     const unknown = { exists: false, firstName: null, lastName: null, alreadyMember: false };
     const ask = async (token: string | undefined, email: string, orgId = w.a.id) => ts.gql(LOOKUP, { o: orgGid(orgId), e: email }, token);
 
-    // An admin of A: an account only in B answers exactly like an unknown address.
-    expect((await ask(w.adminA.token, elsewhere.email)).data.lookupUser).toEqual(unknown);
-    expect((await ask(w.adminA.token, w.onlyB.email)).data.lookupUser).toEqual(unknown);
+    // An admin of A: a proven account only in B is found with its names (the add-users dialog
+    // pre-fills them), never with anything about B; an unproven address is like an unknown one.
+    expect((await ask(w.adminA.token, elsewhere.email)).data.lookupUser).toEqual({ exists: true, firstName: 'Hidden', lastName: 'Elsewhere', alreadyMember: false });
+    expect((await ask(w.adminA.token, unproven.email)).data.lookupUser).toEqual(unknown);
     expect((await ask(w.adminA.token, uniqueEmail('nobody'))).data.lookupUser).toEqual(unknown);
     // Someone they can see: names; a member of A: alreadyMember.
     expect((await ask(w.adminA.token, w.memberA.email)).data.lookupUser).toMatchObject({ exists: true, firstName: 'Test', alreadyMember: true });

@@ -66,7 +66,9 @@ export class InputGatePlugin<Types extends SchemaTypes> extends BasePlugin<Types
     };
   }
 
-  override wrapResolve(
+  // wrapArgMappers, not wrapResolve: Pothos maps arguments (the relay plugin decodes global IDs)
+  // before any wrapResolve runs, and this gate must see the raw values first.
+  override wrapArgMappers(
     resolver: GraphQLFieldResolver<unknown, Types['Context'], object>,
     fieldConfig: PothosOutputFieldConfig<Types>,
   ): GraphQLFieldResolver<unknown, Types['Context'], object> {
@@ -120,7 +122,7 @@ function walk(value: unknown, type: GraphQLInputType, text: TextExtension | unde
     return record;
   }
   if (isScalarType(type) && text) {
-    // Global IDs arrive decoded by the relay plugin only after this gate: here they are still strings.
+    // Global IDs are decoded by the relay plugin only after this gate: here they are still strings.
     if (typeof value !== 'string') return value;
     const problem = textIssue(value, { maxLength: text.maxLength, multiline: text.kind === 'description' || text.kind === 'addressList' });
     if (problem) {

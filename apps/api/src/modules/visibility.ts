@@ -160,24 +160,23 @@ export async function redactSnapshot(ctx: Context, raw: Record<string, unknown> 
 }
 
 /**
- * For the add-users dialog (lookupUser): an account counts as found only when the reader may see it,
- * or when it is already a member of the organization being added to (inviteMembers and
- * provisionMembers report that anyway). Names only for accounts the reader may see.
+ * For the add-users dialog (lookupUser, seed 002: "if the user exists, a green checkmark appears and
+ * name fields are pre-filled"): an account is found, with its names, when its holder proved the
+ * address (R20), or when the reader may already see it. An unproven address answers exactly like an
+ * unknown one, except to platform admins and for people already members here. Nothing about the
+ * account's other organizations is ever shown; only holders of members:invite may ask.
  */
 export async function lookupAccount(ctx: Context, orgId: string, email: string): Promise<{ exists: boolean; firstName: string | null; lastName: string | null; alreadyMember: boolean }> {
   const none = { exists: false, firstName: null, lastName: null, alreadyMember: false };
-  const row = (await ctx.em.execute<{ id: string; member: boolean; verified: boolean }[]>(
-    `select u.id, exists (select 1 from membership m where m.user_id = u.id and m.org_id = ?) as member,
+  const row = (await ctx.em.execute<{ id: string; first_name: string; last_name: string; member: boolean; verified: boolean }[]>(
+    `select u.id, u.first_name, u.last_name, exists (select 1 from membership m where m.user_id = u.id and m.org_id = ?) as member,
             u.email_verified_at is not null as verified
        from "user" u where lower(u.email) = ?`,
     [orgId, email],
   ))[0];
   if (!row) return none;
-  // R20: an address its holder never proved is not matched (except by platform admins, and as a member here).
   if (!row.verified && !row.member && !ctx.user?.isPlatformAdmin) return none;
-  const [visible] = await visibleUsers(ctx, [row.id]);
-  if (!visible && !row.member) return none;
-  return { exists: true, firstName: visible?.firstName ?? null, lastName: visible?.lastName ?? null, alreadyMember: Boolean(row.member) };
+  return { exists: true, firstName: row.first_name, lastName: row.last_name, alreadyMember: Boolean(row.member) };
 }
 
 /**

@@ -121,7 +121,7 @@ export const ACCEPT = `mutation($t: String!, $f: String, $l: String, $p: String)
   ... on AcceptInvitationPayload { membership { id roles { key } user { email } } organization { id } auth { accessToken } }
 } }`;
 const OUTBOX = `query($to: String!) { devOutbox(first: 5, to: $to) { edges { node { text } } } }`;
-const LINK = /\/invite\/([A-Za-z0-9_-]+)/;
+const LINK = /\/invitations\/accept#token=([A-Za-z0-9_-]+)/;
 
 /** The newest invitation token mailed to `email`, read from the development outbox as a platform admin. */
 export async function invitationToken(ts: TestServer, platformAdminToken: string, email: string): Promise<string> {

@@ -103,8 +103,8 @@ builder.mutationField('signOut', (t) =>
 builder.mutationField('signOutEverywhere', (t) =>
   t.field({
     type: OkPayload,
-    // A sign-out: allowed during a forced password change too (R7 allows changing it and signing out).
-    authScopes: { authenticated: true },
+    // Ends the caller's own session too: during a forced password change only signOut is offered (R7).
+    authScopes: { member: true },
     description: 'Ends every session of the signed-in user on every device.',
     resolve: async (_root, _args, ctx) => {
       await sessions.signOutEverywhere(ctx.em, ctx.actor, ctx.user!.id);

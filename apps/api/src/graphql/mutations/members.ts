@@ -23,15 +23,16 @@ import {
 
 /** Scope for mutations addressed by membership id: the permission in the membership's org. */
 /**
- * The permission in the membership's org, for a membership the actor can see. One the actor cannot
- * see (another org's, or none at all, e.g. removed a moment ago by a concurrent request) only needs
+ * The permission in the membership's org, for a membership of an org the actor is active in. Any
+ * other (another org's, or none at all, e.g. removed a moment ago by a concurrent request) only needs
  * a signed-in member here: the service then answers NotFoundError for both alike (R1), where a
  * FORBIDDEN would tell a foreign membership from a missing one.
  */
 async function membershipScope(ctx: Context, membershipId: string, permission: string) {
   const membership = isUuid(membershipId) ? await ctx.loaders.membership.load(membershipId) : null;
   const orgId = membership?.organization.id;
-  if (!orgId || !(await ctx.can(orgId, 'members:read'))) return { member: true };
+  // Active in that org: its permission decides (FORBIDDEN when missing). Anywhere else: not found.
+  if (!orgId || (await ctx.permissionsIn(orgId)) === undefined) return { member: true };
   return { orgPermission: `${orgId}:${permission}` };
 }
 
@@ -81,8 +82,8 @@ const RemovedMemberPayload = builder
       user: t.field({
         type: UserRef,
         nullable: true,
-        description: 'The account, which still exists (R9); null when you no longer share an organization with it (R1).',
-        resolve: (p, _a, ctx) => sight(ctx).user.load(p.userId),
+        description: 'The account, which still exists (R9). You just administered it, so it is shown; its memberships list only what you may see (R1).',
+        resolve: (p, _a, ctx) => ctx.loaders.user.load(p.userId),
       }),
       organization: t.field({ type: OrganizationRef, nullable: true, resolve: (p, _a, ctx) => sight(ctx).organization.load(p.orgId) }),
     }),

@@ -1,3 +1,4 @@
+import { canonicalEmail } from '@gatehouse/permissions';
 import { canOnResource, effectivePermissions, explainPermission, isKnownPermission, permissionsByResource, type PermissionDef, type Preset, type RoleDefinition } from '@gatehouse/permissions';
 import { builder } from '../builder.ts';
 import { RoleRef } from '../types/role.ts';
@@ -165,16 +166,12 @@ builder.queryField('lookupUser', (t) =>
       email: t.arg.string({ required: true }),
     },
     /*
-     * R1 decision: this is not an oracle for which addresses have accounts elsewhere. The dialog only
-     * needs (a) names to prefill for people the admin already sees (shared org; platform admins see
-     * everyone) and (b) whether the person is already a member here, which inviteMembers and
-     * provisionMembers report anyway. For anyone else it answers exactly as for an unknown address:
-     * the dialog asks for names, and provisionMembers adds the existing account (status ADDED, with
-     * an audit event) without ever showing its names. So the only way to learn that an address has an
-     * account elsewhere is to add that person to your organization, which is recorded.
+     * Seed 002 needs names pre-filled for an existing account. What is revealed: that a proven address
+     * has an account, and its names (which the person chose to share with Gatehouse), to holders of
+     * members:invite only; never its organizations. Unproven addresses answer like unknown ones (R20).
      */
     resolve: async (_r, args, ctx) => {
-      const email = args.email.trim().toLowerCase();
+      const email = canonicalEmail(args.email) ?? args.email.trim().toLowerCase();
       const orgId = args.organizationId.id;
       const found = isUuid(orgId) ? await lookupAccount(ctx, orgId, email) : { exists: false, firstName: null, lastName: null, alreadyMember: false };
       return { email, ...found };
