@@ -73,6 +73,7 @@ const result: Record<string, any> = {
   machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg().map((n) => Math.round(n * 100) / 100) },
   settings: { clients: CLIENTS, durationSeconds: DURATION_MS / 1000, warmupSeconds: WARMUP_MS / 1000, repeats: REPEATS },
   dataset: spec,
+  git: gitState(),
 };
 let exitCode = 0;
 
@@ -257,6 +258,12 @@ interface Row {
   sameAnswer?: string;
   sides: Partial<Record<Side, SideResult>>;
   ratio?: number;
+}
+
+/** The commit measured, and how many files differed from it (the working tree is what runs). */
+function gitState() {
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  return { head: git('rev-parse', '--short', 'HEAD'), changedFiles: git('status', '--porcelain').split('\n').filter(Boolean).length };
 }
 
 function summarize(s: SideResult) {
