@@ -58,11 +58,16 @@ export async function listMembers(
     params.push(page.after[0], page.after[1]);
   }
   const rows = await em.execute<Record<string, unknown>[]>(
-    `select m.id, m.org_id, m.user_id, m.status, m.added_by_id, m.created_at, ${sort} as sort_key, to_jsonb(u) as user_row
-       from membership m join "user" u on u.id = m.user_id
-      where ${where.join(' and ')}
-      order by ${sort} ${order.direction}, m.id ${order.direction}
-      limit ${page.first + 1}`,
+    // The page is chosen on narrow rows; only its own accounts are then read whole (carrying whole
+    // account rows through the sort of a 10,000-member org more than doubled its time).
+    `with page as (
+       select m.id, m.org_id, m.user_id, m.status, m.added_by_id, m.created_at, ${sort} as sort_key
+         from membership m join "user" u on u.id = m.user_id
+        where ${where.join(' and ')}
+        order by ${sort} ${order.direction}, m.id ${order.direction}
+        limit ${page.first + 1})
+     select page.*, to_jsonb(u) as user_row from page join "user" u on u.id = page.user_id
+      order by page.sort_key ${order.direction}, page.id ${order.direction}`,
     params,
   );
   const keys = new Map<string, unknown>();
