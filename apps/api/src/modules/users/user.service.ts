@@ -115,13 +115,15 @@ export async function deleteUser(ctx: Context, userId: string, orgId: string | n
     }
     await assertNotLastOwnerAnywhere(tx, row.id, 'This person is the last owner of an organization: make someone else an owner first');
     await changeOne(tx, 'User', `delete from "user" where id = ?`, [row.id]);
+    // Deleted from an organization's page: that org's log records it, naming only that org (R1: no
+    // org's log shows the others the person was in). From the platform pages: a platform event with
+    // every org.
+    const inOrg = orgId && isUuid(orgId) && orgs.includes(orgId) ? orgId : null;
     recordAudit(tx, ctx.actor, {
-      // A platform admin's deletion is a platform event: its snapshot lists every org the person was
-      // in, which no single org's log may show (R1). An org admin deletes only people of that one org.
-      orgId: actor.isPlatformAdmin ? null : orgId,
+      orgId: inOrg,
       action: 'user.deleted',
       target: { type: 'User', id: row.id, label: row.email },
-      before: { email: row.email, firstName: row.first_name, lastName: row.last_name, organizations: orgs },
+      before: { email: row.email, firstName: row.first_name, lastName: row.last_name, organizations: inOrg ? [inOrg] : orgs },
     });
     return row.id;
   });
