@@ -8,7 +8,7 @@ import { User } from './modules/users/user.entity.ts';
 import type { Actor } from './modules/audit/audit.service.ts';
 import type { Mailer } from './modules/mail/mailer.ts';
 import { createLoaders, type Loaders } from './graphql/loaders.ts';
-import { withRetry } from './db/retry.ts';
+import { transaction } from './db/retry.ts';
 
 /** Long-lived parts shared by every request. */
 export interface App {
@@ -130,7 +130,7 @@ export function createContext(
     can: async (orgId, permission) => (await permissionsIn(orgId))?.has(permission) ?? false,
     transaction: async (fn) => {
       await memberships();
-      return withRetry(() => em.transactional((tx) => fn(tx as Em)));
+      return transaction(em, fn);
     },
   };
 }

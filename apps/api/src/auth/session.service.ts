@@ -15,12 +15,7 @@ import { hashPassword, passwordIssues, PASSWORD_MAX, verifyAgainstDummy, verifyP
 import { countAttempt, recordSuccess, throttleKeys } from './throttle.ts';
 import { canonicalEmail, emailIssue, textIssue } from '@gatehouse/permissions';
 import { hashToken, newOpaqueToken } from './refresh-token.ts';
-import { withRetry } from '../db/retry.ts';
-
-/** One transaction, run again when it lost a race (see withRetry). */
-function transaction<T>(em: Em, fn: (tx: Em) => Promise<T>): Promise<T> {
-  return withRetry(() => em.transactional((tx) => fn(tx as Em)));
-}
+import { transaction } from '../db/retry.ts';
 import { signAccessToken } from './access-token.ts';
 
 export interface IssuedTokens {
@@ -46,7 +41,10 @@ export async function signIn(app: App, em: Em, actor: Actor, email: string, pass
   await countAttempt(em, keys);
   const issues: FieldIssue[] = [];
   if (email.trim() === '') issues.push({ path: ['email'], message: 'Enter your email address' });
-  else if (emailIssue(email)) issues.push({ path: ['email'], message: emailIssue(email)! });
+  else {
+    const problem = emailIssue(email);
+    if (problem) issues.push({ path: ['email'], message: problem });
+  }
   if (password === '') issues.push({ path: ['password'], message: 'Enter your password' });
   else {
     const problem = textIssue(password, { maxLength: PASSWORD_MAX });

@@ -36,6 +36,11 @@ export async function withRetry<T>(run: () => Promise<T>, attempts = 3): Promise
   }
 }
 
+/** One transaction on `em`, run again from the start when it lost a race (see withRetry). */
+export function transaction<T>(em: Em, fn: (tx: Em) => Promise<T>): Promise<T> {
+  return withRetry(() => em.transactional((tx) => fn(tx as Em)));
+}
+
 function translate(error: unknown): unknown {
   if (error instanceof ForeignKeyConstraintViolationException) return new NotFoundError();
   if (isTransient(error)) return new ConflictError('Another request changed this at the same moment; reload and try again', []);

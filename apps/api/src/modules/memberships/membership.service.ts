@@ -158,9 +158,6 @@ export interface ProvisionResult {
   temporaryPassword: string | null;
 }
 
-/** One email rule for API and SPA (R18, R20): see @gatehouse/permissions. */
-export { emailIssue };
-
 /**
  * R7: add people by email, up to the preset's bulk limit per call. An existing account is added at
  * once; a new one is created with a temporary password returned once. All rows or none.

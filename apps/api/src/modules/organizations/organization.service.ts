@@ -1,4 +1,4 @@
-import { changeOne, withRetry } from '../../db/retry.ts';
+import { changeOne, transaction } from '../../db/retry.ts';
 import type { Preset } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import type { Context } from '../../context.ts';
@@ -40,7 +40,7 @@ export async function createOrganization(
   const slug = input.slug ?? slugify(input.name);
   const issues = organizationIssues({ name: input.name, slug });
   if (issues.length) throw new ValidationError(issues);
-  return withRetry(() => em.transactional(async (tx) => {
+  return transaction(em, async (tx) => {
     if (await tx.count(Organization, { slug })) throw new ConflictError(`The slug "${slug}" is taken`, ['slug']);
     const org = tx.create(Organization, { id: crypto.randomUUID(), slug, name: input.name.trim() });
     const roles = createBuiltinRoles(tx, org, preset);
@@ -59,7 +59,7 @@ export async function createOrganization(
     });
     await tx.flush();
     return org;
-  }));
+  });
 }
 
 /** Rename or change the slug (org:update). */

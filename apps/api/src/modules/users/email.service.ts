@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import type { App } from '../../context.ts';
-import { withRetry } from '../../db/retry.ts';
+import { transaction } from '../../db/retry.ts';
 import { ConflictError, InvalidEmailTokenError, ValidationError } from '../../errors.ts';
 import { hashToken, newOpaqueToken } from '../../auth/refresh-token.ts';
 import { verifyPassword } from '../../auth/passwords.ts';
@@ -14,10 +14,6 @@ import { emailChangedNotice, emailChangeRequestedNotice, emailConfirmationMail }
 
 /** How long a confirmation link works. */
 const LINK_TTL_MS = 24 * 3_600_000;
-
-function transaction<T>(em: Em, fn: (tx: Em) => Promise<T>): Promise<T> {
-  return withRetry(() => em.transactional((tx) => fn(tx as Em)));
-}
 
 /**
  * Replaces the user's pending link (one live link per account) with a new one and returns its
