@@ -82,15 +82,17 @@ export function limitsPlugin(options: { hideSuggestions: boolean }): Plugin {
     onValidate({ addValidationRule }) {
       addValidationRule(writtenCountsRule);
     },
-    onExecute({ args, setResultAndStopExecution }) {
-      // A long list in the variables is refused before graphql-js coerces every item of it.
-      const longList = longListIn(args.variableValues, []);
+    onParams({ params, setResult }) {
+      // A long list in the variables is refused as soon as the body is read: before parsing,
+      // validation, authentication and graphql-js coercing every item of it.
+      const longList = longListIn(params.variables, []);
       if (longList) {
-        setResultAndStopExecution({
+        setResult({
           errors: [new GraphQLError(`Invalid input: ${longList.slice(0, 16).join('.')}: Use at most ${MAX_LIST_ITEMS} items, nested at most 16 levels`, { extensions: { code: 'BAD_USER_INPUT' } })],
         });
-        return;
       }
+    },
+    onExecute({ args, setResultAndStopExecution }) {
       const errors = validate(args.schema, args.document, [
         createComplexityRule({
           context: {},
