@@ -10,7 +10,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { MAX_LIST_ITEMS } from '@gatehouse/permissions';
+import { MAX_LIST_ITEMS, TEXT_LIMITS } from '@gatehouse/permissions';
 import { presentable } from './error-text.ts';
 
 /**
@@ -83,13 +83,12 @@ export function limitsPlugin(options: { hideSuggestions: boolean }): Plugin {
       addValidationRule(writtenCountsRule);
     },
     onParams({ params, setResult }) {
-      // A long list in the variables is refused as soon as the body is read: before parsing,
-      // validation, authentication and graphql-js coercing every item of it.
-      const longList = longListIn(params.variables, []);
-      if (longList) {
-        setResult({
-          errors: [new GraphQLError(`Invalid input: ${longList.slice(0, 16).join('.')}: Use at most ${MAX_LIST_ITEMS} items, nested at most 16 levels`, { extensions: { code: 'BAD_USER_INPUT' } })],
-        });
+      // A value no argument accepts (a long list or string) is refused as soon as the body is read:
+      // before parsing, validation, authentication and graphql-js coercing it.
+      const oversize = oversizeIn(params.variables, []);
+      if (oversize) {
+        const at = oversize.path.slice(0, MAX_NESTING).map((p) => p.slice(0, 64)).join('.');
+        setResult({ errors: [new GraphQLError(`Invalid input: ${at}: ${oversize.message}`, { extensions: { code: 'BAD_USER_INPUT' } })] });
       }
     },
     onExecute({ args, setResultAndStopExecution }) {
@@ -117,18 +116,28 @@ export function limitsPlugin(options: { hideSuggestions: boolean }): Plugin {
   };
 }
 
-/** The path of the first array longer than MAX_LIST_ITEMS (or nested deeper than any input) in raw variable values. */
-function longListIn(value: unknown, path: string[]): string[] | undefined {
-  if (path.length > 16) return path;
+/** No text argument takes more than this; anything longer is refused before graphql-js sees it. */
+const LONGEST_TEXT = Math.max(...Object.values(TEXT_LIMITS));
+const MAX_NESTING = 16;
+
+/**
+ * The first value in raw variables that no argument could accept whatever its type: a list longer
+ * than MAX_LIST_ITEMS, a string longer than the longest text limit, or nesting deeper than any input.
+ */
+function oversizeIn(value: unknown, path: string[]): { path: string[]; message: string } | undefined {
+  if (path.length > MAX_NESTING) return { path, message: `Nest at most ${MAX_NESTING} levels` };
+  if (typeof value === 'string') {
+    return value.length > LONGEST_TEXT ? { path, message: `Longer than any argument accepts (at most ${LONGEST_TEXT} characters)` } : undefined;
+  }
   if (Array.isArray(value)) {
-    if (value.length > MAX_LIST_ITEMS) return path;
+    if (value.length > MAX_LIST_ITEMS) return { path, message: `Use at most ${MAX_LIST_ITEMS} items` };
     for (let i = 0; i < value.length; i++) {
-      const found = longListIn(value[i], [...path, String(i)]);
+      const found = oversizeIn(value[i], [...path, String(i)]);
       if (found) return found;
     }
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
-      const found = longListIn(item, [...path, key]);
+      const found = oversizeIn(item, [...path, key]);
       if (found) return found;
     }
   }
