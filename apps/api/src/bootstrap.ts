@@ -7,17 +7,25 @@ import { createOrganization } from './modules/organizations/organization.service
 import { generateTemporaryPassword, hashPassword } from './auth/passwords.ts';
 import { recordAudit } from './modules/audit/audit.service.ts';
 
+/** Advisory lock key of the bootstrap transaction (any fixed number; see db/orm.ts STARTUP_LOCK_KEY). */
+const BOOTSTRAP_LOCK_KEY = 7_347_201_162;
+
 /**
  * First start on an empty database: a platform admin with a one-time password (changed at first
  * sign-in) and a first organization they own. Returns the password so the caller can print it once.
+ * One transaction that first takes a transaction-level advisory lock and counts again: replicas
+ * started together on an empty database create exactly one admin, and a failure leaves nothing half made.
  */
 export async function bootstrapIfEmpty(app: App, config: Config, log: Logger): Promise<{ email: string; password: string } | null> {
   const em = emOf(app.orm);
   if ((await em.count(User, {})) > 0) return null;
+  // Hashed before the transaction: argon2 is slow on purpose and needs no lock.
   const password = generateTemporaryPassword();
   const passwordHash = await hashPassword(password);
   const system = { userId: null, label: 'system' };
   const admin = await em.transactional(async (tx) => {
+    await tx.execute('select pg_advisory_xact_lock(?)', [BOOTSTRAP_LOCK_KEY]);
+    if ((await tx.count(User, {})) > 0) return null;
     const user = tx.create(User, {
       id: crypto.randomUUID(),
       email: config.bootstrap.adminEmail,
@@ -30,13 +38,15 @@ export async function bootstrapIfEmpty(app: App, config: Config, log: Logger): P
       emailVerifiedAt: new Date(),
     });
     recordAudit(tx, system, { orgId: null, action: 'user.created', target: { type: 'User', id: user.id, label: user.email }, after: { email: user.email, isPlatformAdmin: true } });
+    await tx.flush();
+    await createOrganization(tx, system, app.preset, {
+      name: config.bootstrap.organizationName,
+      slug: config.bootstrap.organizationSlug,
+      ownerUserId: user.id,
+    });
     return user;
   });
-  await createOrganization(em, system, app.preset, {
-    name: config.bootstrap.organizationName,
-    slug: config.bootstrap.organizationSlug,
-    ownerUserId: admin.id,
-  });
+  if (!admin) return null;
   log.info({ email: admin.email, organization: config.bootstrap.organizationSlug }, 'created the platform admin and first organization');
   return { email: admin.email, password };
 }

@@ -1,42 +1,198 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import path from 'node:path';
+import { z } from 'zod';
 import { PRESET_KEYS } from '@gatehouse/permissions';
 
-/** Everything Gatehouse reads from the environment, validated once at start. */
-export interface Config {
-  env: 'development' | 'production' | 'test';
-  port: number;
-  host: string;
-  /** Public URL of the SPA, used in mail links. */
-  publicUrl: string;
-  /** PostgreSQL URL; when absent the embedded PGlite database in `dataDir` is used. */
-  databaseUrl: string | undefined;
-  /** PostgreSQL URL used only to run migrations (the schema owner), when the server's role may not change the schema. */
-  migrationDatabaseUrl: string | undefined;
-  /** Apply pending migrations at start (GATEHOUSE_MIGRATE, default true). */
-  migrate: boolean;
-  dataDir: string;
-  preset: string;
-  jwt: {
-    issuer: string;
-    audience: string;
-    /** PKCS#8 PEM of an Ed25519 key; when absent a key is generated and kept in `dataDir`. */
-    privateKeyPem: string | undefined;
-    accessTokenTtlSeconds: number;
-  };
-  refreshTokenTtlDays: number;
-  invitationTtlDays: number;
-  smtpUrl: string | undefined;
-  mailFrom: string;
-  graphiql: boolean;
-  logLevel: string;
-  trustProxy: boolean;
-  /** Largest request body accepted, in bytes (counted while reading; 413 above). */
-  maxBodyBytes: number;
-  /** Exact origins allowed to call /graphql from a browser with credentials (CORS); empty = same origin only. */
-  corsOrigins: string[];
-  /** Bootstrap account created on first start. */
-  bootstrap: { adminEmail: string; organizationName: string; organizationSlug: string };
+// Everything Gatehouse reads from the environment, parsed once at start by one schema (zod): each
+// variable is trimmed (blank counts as unset), checked, and every problem is reported at once, each
+// naming its variable. The Config type is inferred from the schema, so a setting exists in one place.
+
+const ENVIRONMENTS = ['development', 'production', 'test'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const trimmed = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+
+/** One environment variable: trimmed, and optional (a blank value counts as unset; defaults come later). */
+const variable = <T extends z.ZodType>(schema: T) => z.preprocess(trimmed, schema.optional());
+
+const wholeNumber = (min: number, max: number) =>
+  z.string().transform((raw, ctx) => {
+    const n = Number(raw);
+    if (Number.isInteger(n) && n >= min && n <= max) return n;
+    ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${raw}")` });
+    return z.NEVER;
+  });
+
+const flag = z.string().transform((raw, ctx) => {
+  const value = raw.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  ctx.addIssue({ code: 'custom', message: `must be true or false (got "${raw}")` });
+  return z.NEVER;
+});
+
+const urlOf = (protocols: string[]) =>
+  z.string().superRefine((raw, ctx) => {
+    if (!URL.canParse(raw)) return void ctx.addIssue({ code: 'custom', message: 'is not a valid URL' });
+    const { protocol } = new URL(raw);
+    if (!protocols.includes(protocol)) ctx.addIssue({ code: 'custom', message: `must be a ${protocols.join(' or ')} URL (got "${protocol}")` });
+  });
+
+/** Exact origins only: scheme, host and optional port, no path, no wildcard, no "null". */
+const origins = z.string().transform((raw, ctx) => {
+  const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const o of list) {
+    const origin = URL.canParse(o) && /^https?:$/.test(new URL(o).protocol) && !o.includes('*') ? new URL(o).origin : undefined;
+    if (origin !== o) ctx.addIssue({ code: 'custom', message: `must list exact origins like https://app.example.com, comma-separated (got "${o}")` });
+  }
+  return list;
+});
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: (issue) => `must be one of ${values.join(', ')} (got "${String(issue.input)}")` });
+
+const pemBlocks = (raw: string, label: string) => raw.replace(/\\n/g, '\n').match(new RegExp(`-----BEGIN ${label}-----[\\s\\S]*?-----END ${label}-----`, 'g')) ?? [];
+
+/** PKCS#8 PEM of an Ed25519 key (literal "\n" accepted, as some secret stores flatten newlines). */
+const ed25519PrivateKey = z.string().transform((raw, ctx) => {
+  const [pem] = pemBlocks(raw, 'PRIVATE KEY');
+  if (pem && isEd25519(() => createPrivateKey(pem))) return `${pem}\n`;
+  ctx.addIssue({ code: 'custom', message: 'must be the PKCS#8 PEM of an Ed25519 key ("-----BEGIN PRIVATE KEY-----"; openssl genpkey -algorithm ed25519)' });
+  return z.NEVER;
+});
+
+/** Public keys of earlier signing keys, published in the JWKS so their tokens verify until they expire. */
+const ed25519PublicKeys = z.string().transform((raw, ctx) => {
+  const blocks = pemBlocks(raw, 'PUBLIC KEY');
+  if (blocks.length > 0 && blocks.every((pem) => isEd25519(() => createPublicKey(pem)))) return blocks.map((pem) => `${pem}\n`);
+  ctx.addIssue({ code: 'custom', message: 'must be one or more SPKI PEM Ed25519 public keys ("-----BEGIN PUBLIC KEY-----"; openssl pkey -in old.pem -pubout)' });
+  return z.NEVER;
+});
+
+function isEd25519(load: () => { asymmetricKeyType?: string }): boolean {
+  try {
+    return load().asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
 }
+
+const environmentSchema = z
+  .object({
+    NODE_ENV: variable(oneOf(ENVIRONMENTS)),
+    PORT: variable(wholeNumber(0, 65535)),
+    HOST: variable(z.string()),
+    /** Public URL of the SPA, used in mail links. */
+    PUBLIC_URL: variable(urlOf(['http:', 'https:'])),
+    /** PostgreSQL URL; when absent the embedded PGlite database in GATEHOUSE_DATA_DIR is used. */
+    DATABASE_URL: variable(urlOf(['postgres:', 'postgresql:'])),
+    /** PostgreSQL URL used only to run migrations (the schema owner). */
+    MIGRATION_DATABASE_URL: variable(urlOf(['postgres:', 'postgresql:'])),
+    GATEHOUSE_MIGRATE: variable(flag),
+    /** Connections each process may open to PostgreSQL. */
+    DATABASE_POOL_MAX: variable(wholeNumber(1, 1000)),
+    /** Named prepared statements on the hot paths; false behind PgBouncer in transaction mode before 1.21. */
+    DATABASE_PREPARED_STATEMENTS: variable(flag),
+    GATEHOUSE_DATA_DIR: variable(z.string()),
+    GATEHOUSE_PRESET: variable(oneOf(PRESET_KEYS as unknown as [string, ...string[]])),
+    JWT_ISSUER: variable(z.string()),
+    JWT_AUDIENCE: variable(z.string()),
+    JWT_PRIVATE_KEY: variable(ed25519PrivateKey),
+    JWT_PREVIOUS_PUBLIC_KEYS: variable(ed25519PublicKeys),
+    ACCESS_TOKEN_TTL_SECONDS: variable(wholeNumber(30, 3600)),
+    REFRESH_TOKEN_TTL_DAYS: variable(wholeNumber(1, 365)),
+    INVITATION_TTL_DAYS: variable(wholeNumber(1, 90)),
+    SMTP_URL: variable(urlOf(['smtp:', 'smtps:'])),
+    MAIL_FROM: variable(z.string()),
+    GRAPHIQL: variable(flag),
+    LOG_LEVEL: variable(oneOf(LOG_LEVELS)),
+    TRUST_PROXY: variable(flag),
+    MAX_BODY_BYTES: variable(wholeNumber(1024, 67_108_864)),
+    CORS_ORIGINS: variable(origins),
+    /** Seconds between SIGTERM (readiness turns 503) and closing the listener: the balancer's time to notice. */
+    DRAIN_SECONDS: variable(wholeNumber(0, 300)),
+    /** Hard deadline from SIGTERM to exit; in-flight requests still running then are cut off. */
+    SHUTDOWN_TIMEOUT_SECONDS: variable(wholeNumber(1, 900)),
+    GATEHOUSE_ADMIN_EMAIL: variable(z.string().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, { error: 'is not an email address' })),
+    GATEHOUSE_ORG_NAME: variable(z.string()),
+    GATEHOUSE_ORG_SLUG: variable(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, { error: 'must be 1–48 lowercase letters, digits or dashes' })),
+  })
+  .superRefine((e, ctx) => {
+    const problem = (name: string, message: string) => ctx.addIssue({ code: 'custom', path: [name], message });
+    // One key or no start: replicas on one database must sign with one key, and production must not
+    // depend on a key file in a container's data directory.
+    if (!e.JWT_PRIVATE_KEY && (e.NODE_ENV === 'production' || e.DATABASE_URL)) {
+      problem('JWT_PRIVATE_KEY', 'is required in production and whenever DATABASE_URL is set, so every replica signs with the same key (openssl genpkey -algorithm ed25519)');
+    }
+    if (e.MIGRATION_DATABASE_URL && !e.DATABASE_URL) problem('MIGRATION_DATABASE_URL', 'needs DATABASE_URL (the embedded database has one user)');
+    const drain = e.DRAIN_SECONDS ?? defaultDrainSeconds(e.NODE_ENV);
+    if (e.SHUTDOWN_TIMEOUT_SECONDS !== undefined && e.SHUTDOWN_TIMEOUT_SECONDS <= drain) {
+      problem('SHUTDOWN_TIMEOUT_SECONDS', `must be longer than the drain period (DRAIN_SECONDS = ${drain})`);
+    }
+  });
+
+/** Production waits for the balancer to see /readyz turn 503; development and tests stop at once. */
+const defaultDrainSeconds = (env: string | undefined) => (env === 'production' ? 10 : 0);
+
+const configSchema = (cwd: string) =>
+  environmentSchema.transform((e) => {
+    const env = e.NODE_ENV ?? 'development';
+    const port = e.PORT ?? 4000;
+    const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
+    const drainSeconds = e.DRAIN_SECONDS ?? defaultDrainSeconds(env);
+    return {
+      env,
+      port,
+      host: e.HOST ?? '0.0.0.0',
+      /** Public URL of the SPA, used in mail links. */
+      publicUrl,
+      /** PostgreSQL URL; when absent the embedded PGlite database in `dataDir` is used. */
+      databaseUrl: e.DATABASE_URL,
+      /** PostgreSQL URL used only to run migrations (the schema owner), when the server's role may not change the schema. */
+      migrationDatabaseUrl: e.MIGRATION_DATABASE_URL,
+      /** Apply pending migrations at start (GATEHOUSE_MIGRATE, default true). */
+      migrate: e.GATEHOUSE_MIGRATE ?? true,
+      /** Most connections one process opens to PostgreSQL (DATABASE_POOL_MAX, default 10). */
+      databasePoolMax: e.DATABASE_POOL_MAX ?? 10,
+      /** Prepare the hot paths' statements once per connection (DATABASE_PREPARED_STATEMENTS, default true). */
+      databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS ?? true,
+      dataDir: path.resolve(cwd, e.GATEHOUSE_DATA_DIR ?? '.data'),
+      preset: e.GATEHOUSE_PRESET ?? 'gatehouse',
+      jwt: {
+        issuer: e.JWT_ISSUER ?? publicUrl,
+        audience: e.JWT_AUDIENCE ?? 'gatehouse',
+        /** PKCS#8 PEM of an Ed25519 key; when absent (PGlite development only) a key is generated and kept in `dataDir`. */
+        privateKeyPem: e.JWT_PRIVATE_KEY,
+        /** SPKI PEMs of earlier signing keys, still published in the JWKS (rotation). */
+        previousPublicKeysPem: e.JWT_PREVIOUS_PUBLIC_KEYS ?? [],
+        accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS ?? 900,
+      },
+      refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS ?? 30,
+      invitationTtlDays: e.INVITATION_TTL_DAYS ?? 7,
+      smtpUrl: e.SMTP_URL,
+      mailFrom: e.MAIL_FROM ?? 'Gatehouse <no-reply@gatehouse.local>',
+      graphiql: e.GRAPHIQL ?? env !== 'production',
+      logLevel: e.LOG_LEVEL ?? (env === 'test' ? 'silent' : 'info'),
+      trustProxy: e.TRUST_PROXY ?? false,
+      /** Largest request body accepted, in bytes (counted while reading; 413 above). */
+      maxBodyBytes: e.MAX_BODY_BYTES ?? 262_144,
+      /** Exact origins allowed to call /graphql from a browser with credentials (CORS); empty = same origin only. */
+      corsOrigins: e.CORS_ORIGINS ?? [],
+      /** Graceful shutdown (http/shutdown.ts): drain period, then the hard deadline. */
+      shutdown: {
+        drainSeconds,
+        timeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS ?? drainSeconds + 20,
+      },
+      /** Bootstrap account created on first start. */
+      bootstrap: {
+        adminEmail: e.GATEHOUSE_ADMIN_EMAIL ?? 'admin@gatehouse.local',
+        organizationName: e.GATEHOUSE_ORG_NAME ?? 'Acme',
+        organizationSlug: e.GATEHOUSE_ORG_SLUG ?? 'acme',
+      },
+    };
+  });
+
+export type Config = z.output<ReturnType<typeof configSchema>>;
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -49,115 +205,7 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
-  const problems: string[] = [];
-  const str = (name: string, fallback: string) => {
-    const v = env[name]?.trim();
-    return v === undefined || v === '' ? fallback : v;
-  };
-  const optional = (name: string) => {
-    const v = env[name]?.trim();
-    return v === undefined || v === '' ? undefined : v;
-  };
-  const int = (name: string, fallback: number, min: number, max: number) => {
-    const raw = optional(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return n;
-  };
-  const bool = (name: string, fallback: boolean) => {
-    const raw = optional(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-    problems.push(`${name} must be true or false (got "${raw}")`);
-    return fallback;
-  };
-  const url = (name: string, fallback: string | undefined, protocols: string[]) => {
-    const raw = optional(name) ?? fallback;
-    if (raw === undefined) return undefined;
-    try {
-      const u = new URL(raw);
-      if (!protocols.includes(u.protocol)) {
-        problems.push(`${name} must be a ${protocols.join(' or ')} URL (got "${u.protocol}")`);
-      }
-    } catch {
-      problems.push(`${name} is not a valid URL`);
-    }
-    return raw;
-  };
-  const origins = (name: string) => {
-    const list = (optional(name) ?? '').split(',').map((o) => o.trim()).filter(Boolean);
-    for (const o of list) {
-      // Exact origins only: scheme, host and optional port, no path, no wildcard, no "null".
-      const origin = URL.canParse(o) && /^https?:$/.test(new URL(o).protocol) && !o.includes('*') ? new URL(o).origin : undefined;
-      if (origin !== o) {
-        problems.push(`${name} must list exact origins like https://app.example.com, comma-separated (got "${o}")`);
-      }
-    }
-    return list;
-  };
-
-  const nodeEnv = str('NODE_ENV', 'development');
-  if (!['development', 'production', 'test'].includes(nodeEnv)) {
-    problems.push(`NODE_ENV must be development, production or test (got "${nodeEnv}")`);
-  }
-  const env_ = (['development', 'production', 'test'].includes(nodeEnv) ? nodeEnv : 'development') as Config['env'];
-  const port = int('PORT', 4000, 0, 65535);
-  const publicUrl = url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:'])!;
-  const preset = str('GATEHOUSE_PRESET', 'gatehouse');
-  if (!PRESET_KEYS.includes(preset)) {
-    problems.push(`GATEHOUSE_PRESET must be one of ${PRESET_KEYS.join(', ')} (got "${preset}")`);
-  }
-  const privateKeyPem = optional('JWT_PRIVATE_KEY')?.replace(/\\n/g, '\n');
-  if (privateKeyPem !== undefined && !privateKeyPem.includes('BEGIN PRIVATE KEY')) {
-    problems.push('JWT_PRIVATE_KEY must be a PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----")');
-  }
-  const adminEmail = str('GATEHOUSE_ADMIN_EMAIL', 'admin@gatehouse.local').toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+$/.test(adminEmail)) problems.push(`GATEHOUSE_ADMIN_EMAIL is not an email address`);
-  const orgSlug = str('GATEHOUSE_ORG_SLUG', 'acme');
-  if (!/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/.test(orgSlug)) {
-    problems.push('GATEHOUSE_ORG_SLUG must be 1–48 lowercase letters, digits or dashes');
-  }
-
-  const config: Config = {
-    env: env_,
-    port,
-    host: str('HOST', '0.0.0.0'),
-    publicUrl: publicUrl.replace(/\/$/, ''),
-    databaseUrl: url('DATABASE_URL', undefined, ['postgres:', 'postgresql:']),
-    migrationDatabaseUrl: url('MIGRATION_DATABASE_URL', undefined, ['postgres:', 'postgresql:']),
-    migrate: bool('GATEHOUSE_MIGRATE', true),
-    dataDir: path.resolve(cwd, str('GATEHOUSE_DATA_DIR', '.data')),
-    preset,
-    jwt: {
-      issuer: str('JWT_ISSUER', publicUrl.replace(/\/$/, '')),
-      audience: str('JWT_AUDIENCE', 'gatehouse'),
-      privateKeyPem,
-      accessTokenTtlSeconds: int('ACCESS_TOKEN_TTL_SECONDS', 900, 30, 3600),
-    },
-    refreshTokenTtlDays: int('REFRESH_TOKEN_TTL_DAYS', 30, 1, 365),
-    invitationTtlDays: int('INVITATION_TTL_DAYS', 7, 1, 90),
-    smtpUrl: url('SMTP_URL', undefined, ['smtp:', 'smtps:']),
-    mailFrom: str('MAIL_FROM', 'Gatehouse <no-reply@gatehouse.local>'),
-    graphiql: bool('GRAPHIQL', env_ !== 'production'),
-    logLevel: str('LOG_LEVEL', env_ === 'test' ? 'silent' : 'info'),
-    trustProxy: bool('TRUST_PROXY', false),
-    maxBodyBytes: int('MAX_BODY_BYTES', 262_144, 1024, 67_108_864),
-    corsOrigins: origins('CORS_ORIGINS'),
-    bootstrap: {
-      adminEmail,
-      organizationName: str('GATEHOUSE_ORG_NAME', 'Acme'),
-      organizationSlug: orgSlug,
-    },
-  };
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
-    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
-  }
-  if (config.migrationDatabaseUrl && !config.databaseUrl) problems.push('MIGRATION_DATABASE_URL needs DATABASE_URL (the embedded database has one user)');
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  const parsed = configSchema(cwd).safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
 }

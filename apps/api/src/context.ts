@@ -9,6 +9,11 @@ import type { Actor } from './modules/audit/audit.service.ts';
 import type { Mailer } from './modules/mail/mailer.ts';
 import { createLoaders, type Loaders } from './graphql/loaders.ts';
 import { transaction } from './db/retry.ts';
+import { credentialLabel, restrictToCredential, type Credential } from './modules/tokens/credential.ts';
+import { hasCredentialPrefix } from './auth/api-key.ts';
+import { authenticateCredential } from './modules/tokens/token.auth.ts';
+import { isServicePrincipal, serviceAccountLabel, serviceAccountOrgIdsWith, serviceAccountPermissionsIn, type ServiceAccountIdentity, type ServicePrincipal } from './modules/service-accounts/service-account.principal.ts';
+import { row, rows, statement } from './db/sql.ts';
 
 /** Long-lived parts shared by every request. */
 export interface App {
@@ -35,6 +40,12 @@ export interface MembershipGrant {
 export interface Principal {
   user: User;
   sessionId: string;
+  /** The user's memberships with roles, read in the same statement as the user (R2: every request). */
+  grants?: Map<string, MembershipGrant>;
+  /** The same memberships as rows, for the viewer's own membership fields (mapped only when asked). */
+  grantRows?: GrantRow[];
+  /** Set for a personal access token: one organization, a permission subset (R23, modules/tokens). */
+  credential?: Credential;
 }
 
 export interface RequestMeta {
@@ -56,6 +67,8 @@ export interface Context {
   meta: RequestMeta;
   principal: Principal | null;
   user: User | null;
+  /** Set when a service account calls (API key or client credentials, R23); principal and user are null then. */
+  serviceAccount: ServiceAccountIdentity | null;
   actor: Actor;
   loaders: Loaders;
   /** Adds a Set-Cookie header to the response (refresh cookie). */
@@ -64,6 +77,8 @@ export interface Context {
   memberships(): Promise<Map<string, MembershipGrant>>;
   /** After a write: forget cached entities, loaders and memberships so the response shows the new state. */
   afterWrite(): void;
+  /** After a write that may change the actor's own roles: their memberships are read again when next asked. */
+  forgetMemberships(): void;
   /**
    * The actor's permissions in an organization: every permission for platform admins, the union of
    * the roles of an active membership in an active org for members, undefined otherwise (R1).
@@ -83,17 +98,20 @@ export function createContext(
   app: App,
   em: Em,
   meta: RequestMeta,
-  principal: Principal | null,
+  authenticated: Principal | ServicePrincipal | null,
   setCookie: (cookie: string) => void = () => {},
 ): Context {
+  const serviceAccount = isServicePrincipal(authenticated) ? authenticated.serviceAccount : null;
+  const principal = isServicePrincipal(authenticated) ? null : authenticated;
   const user = principal?.user ?? null;
-  let memo: Promise<Map<string, MembershipGrant>> | undefined;
+  let memo: Promise<Map<string, MembershipGrant>> | undefined = principal?.grants ? Promise.resolve(principal.grants) : undefined;
   const memberships = () => {
     memo ??= user ? loadGrants(em, user.id) : Promise.resolve(new Map<string, MembershipGrant>());
     return memo;
   };
-  const permissionsIn = async (orgId: string) => {
-    if (!user) return undefined;
+  const permissionsIn = async (orgId: string) => restrictToCredential(principal?.credential, orgId, await ownPermissionsIn(orgId));
+  const ownPermissionsIn = async (orgId: string) => {
+    if (!user) return serviceAccount ? serviceAccountPermissionsIn(serviceAccount, orgId) : undefined;
     if (user.isPlatformAdmin) return ALL_PERMISSIONS;
     const grant = (await memberships()).get(orgId);
     return grant?.active ? grant.permissions : undefined;
@@ -104,16 +122,20 @@ export function createContext(
     meta,
     principal,
     user,
+    serviceAccount,
     actor: {
       userId: user?.id ?? null,
-      label: user?.email ?? 'anonymous',
+      label: serviceAccount ? serviceAccountLabel(serviceAccount) : principal?.credential ? credentialLabel(principal.credential, user!.email) : (user?.email ?? 'anonymous'),
       ip: meta.ip,
       userAgent: meta.userAgent,
       requestId: meta.requestId,
     },
-    loaders: createLoaders(em),
+    loaders: createLoaders(em, user && principal?.grantRows ? { userId: user.id, rows: principal.grantRows } : undefined),
     setCookie,
     memberships,
+    forgetMemberships() {
+      memo = undefined;
+    },
     afterWrite() {
       memo = undefined;
       em.clear();
@@ -121,10 +143,10 @@ export function createContext(
     },
     permissionsIn,
     orgIdsWith: async (permission) => {
-      if (!user) return [];
+      if (!user) return serviceAccount ? serviceAccountOrgIdsWith(serviceAccount, permission) : [];
       if (user.isPlatformAdmin) return 'all';
       return [...(await memberships()).values()]
-        .filter((g) => g.active && g.permissions.has(permission))
+        .filter((g) => g.active && (restrictToCredential(principal?.credential, g.orgId, g.permissions)?.has(permission) ?? false))
         .map((g) => g.orgId);
     },
     can: async (orgId, permission) => (await permissionsIn(orgId))?.has(permission) ?? false,
@@ -135,32 +157,51 @@ export function createContext(
   };
 }
 
-interface GrantRow {
+/** A membership as the principal statement reads it: the grant, and the whole rows for the viewer's fields. */
+export interface GrantRow {
   membership_id: string;
   org_id: string;
   slug: string;
   name: string;
   active: boolean;
-  roles: { id: string; key: string; name: string; permissions: string[] }[] | null;
+  roles: ({ id: string; key: string; name: string; permissions: string[] } & Record<string, unknown>)[] | null;
+  membership_row: Record<string, unknown>;
+  org_row: Record<string, unknown>;
 }
 
-async function loadGrants(em: Em, userId: string): Promise<Map<string, MembershipGrant>> {
-  const rows = await em.execute<GrantRow[]>(
-    `select m.id as membership_id, o.id as org_id, o.slug, o.name,
-            (m.status = 'ACTIVE' and o.status = 'ACTIVE') as active,
-            coalesce(json_agg(json_build_object('id', r.id, 'key', r.key, 'name', r.name, 'permissions', r.permissions)
-                     order by r.position) filter (where r.id is not null), '[]') as roles
-       from membership m
-       join organization o on o.id = m.org_id
-       left join membership_role mr on mr.membership_id = m.id
-       left join role r on r.id = mr.role_id
-      where m.user_id = ?
-      group by m.id, o.id
-      order by o.name`,
-    [userId],
-  );
+/** One row per membership of the user, with its organization and roles (JSON built by PostgreSQL). */
+const GRANTS_OF_USER = `
+  select m.id as membership_id, o.id as org_id, o.slug, o.name,
+         (m.status = 'ACTIVE' and o.status = 'ACTIVE') as active,
+         to_jsonb(m) as membership_row, to_jsonb(o) as org_row,
+         coalesce((select json_agg(to_jsonb(r) order by r.position, r.name)
+                     from membership_role mr join role r on r.id = mr.role_id
+                    where mr.membership_id = m.id), '[]') as roles
+    from membership m
+    join organization o on o.id = m.org_id
+   where m.user_id = u.id`;
+
+const grantsOfUser = statement(
+  'grants_of_user',
+  `select g.* from "user" u cross join lateral (${GRANTS_OF_USER}) g where u.id = $1 order by g.name`,
+);
+
+/**
+ * The principal in one statement: the active user, whether the token's session family is live, and
+ * every membership with its roles. Roles are read on every request, never cached (R2).
+ */
+const principalOf = statement(
+  'principal_of',
+  `select u.*,
+          exists (select 1 from session s where s.family_id = $1 and s.user_id = u.id
+                     and s.revoked_at is null and s.expires_at > now()) as session_live,
+          (select coalesce(json_agg(g order by g.name), '[]') from (${GRANTS_OF_USER}) g) as grants
+     from "user" u where u.id = $2 and u.status = 'ACTIVE'`,
+);
+
+function toGrants(list: GrantRow[]): Map<string, MembershipGrant> {
   const grants = new Map<string, MembershipGrant>();
-  for (const row of rows) {
+  for (const row of list) {
     const roles = typeof row.roles === 'string' ? JSON.parse(row.roles) : (row.roles ?? []);
     grants.set(row.org_id, {
       membershipId: row.membership_id,
@@ -175,25 +216,26 @@ async function loadGrants(em: Em, userId: string): Promise<Map<string, Membershi
   return grants;
 }
 
+async function loadGrants(em: Em, userId: string): Promise<Map<string, MembershipGrant>> {
+  return toGrants(await rows<GrantRow>(em, grantsOfUser, [userId]));
+}
+
 /**
- * Verifies the bearer token and loads its user and session liveness in one query. A disabled user,
- * a revoked or expired session family answers as unauthenticated (R2, R10, R17).
+ * Verifies the bearer token, then reads its user, session liveness and memberships in one
+ * statement. A disabled user, a revoked or expired session family answers as unauthenticated
+ * (R2, R10, R17).
  */
-export async function authenticate(app: App, em: Em, authorization: string | null): Promise<Principal | null> {
+export async function authenticate(app: App, em: Em, authorization: string | null, ip?: string): Promise<Principal | ServicePrincipal | null> {
   const match = authorization?.match(/^Bearer\s+(\S+)$/i);
   if (!match?.[1]) return null;
+  if (hasCredentialPrefix(match[1])) return authenticateCredential(em, match[1], ip);
   const claims = await verifyAccessToken(app.keys, tokenSettings(app.config), match[1]);
   if (!claims) return null;
-  const rows = await em.execute<({ session_live: boolean } & Record<string, unknown>)[]>(
-    `select u.*, exists (select 1 from session s where s.family_id = ? and s.user_id = u.id
-                           and s.revoked_at is null and s.expires_at > now()) as session_live
-       from "user" u where u.id = ? and u.status = 'ACTIVE'`,
-    [claims.sessionId, claims.userId],
-  );
-  const row = rows[0];
-  if (!row?.session_live) return null;
-  const { session_live: _live, ...userRow } = row;
-  return { user: em.map(User, userRow), sessionId: claims.sessionId };
+  const found = await row<{ session_live: boolean; grants: GrantRow[] | string } & Record<string, unknown>>(em, principalOf, [claims.sessionId, claims.userId]);
+  if (!found?.session_live) return null;
+  const { session_live: _live, grants, ...userRow } = found;
+  const list: GrantRow[] = typeof grants === 'string' ? JSON.parse(grants) : grants;
+  return { user: em.map(User, userRow), sessionId: claims.sessionId, grants: toGrants(list), grantRows: list };
 }
 
 export function tokenSettings(config: Config) {

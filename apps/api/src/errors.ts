@@ -78,6 +78,17 @@ export class SelfRoleChangeError extends DomainError {
   }
 }
 
+/** R19: the role given on a resource is more than the grantee's organization role may hold there. */
+export class ResourceRoleCapError extends DomainError {
+  readonly roleKey: string;
+  readonly allowedRoleKeys: string[];
+  constructor(message: string, roleKey: string, allowedRoleKeys: string[]) {
+    super(message);
+    this.roleKey = roleKey;
+    this.allowedRoleKeys = allowedRoleKeys;
+  }
+}
+
 export class LimitExceededError extends DomainError {
   readonly limit: number;
   constructor(message: string, limit: number) {

@@ -17,6 +17,7 @@ import { GRAPHIQL_ASSETS, graphiqlAssets } from './http/graphiql.ts';
 import { logPath } from './http/log-path.ts';
 import { securityHeaders, setHeaders } from './http/security-headers.ts';
 import { spaHandler } from './http/static.ts';
+import { DrainState } from './http/shutdown.ts';
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
@@ -24,13 +25,15 @@ export interface Server {
   app: App;
   http: http.Server;
   url: string;
+  /** Set on SIGTERM (http/shutdown.ts): /readyz answers 503 and responses say Connection: close. */
+  drain: DrainState;
   close(): Promise<void>;
 }
 
 export async function createApp(config: Config, log?: Logger, orm?: Orm): Promise<App> {
   const logger = log ?? pino({ level: config.logLevel });
-  const db = orm ?? (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') }));
-  const keys = await loadSigningKeys(config.jwt.privateKeyPem, config.dataDir);
+  const db = orm ?? (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite'), poolMax: config.databasePoolMax, preparedStatements: config.databasePreparedStatements }));
+  const keys = await loadSigningKeys(config.jwt.privateKeyPem, config.dataDir, config.jwt.previousPublicKeysPem);
   const app: App = { config, orm: db, keys, preset: presetOf(config), log: logger, mailer: createMailer(config, db, logger) };
   await syncBuiltinRoles(emOf(db), app.preset);
   return app;
@@ -43,6 +46,7 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
   const serveWeb = spaHandler(WEB_DIST);
   const serveGraphiQL = config.graphiql ? graphiqlAssets() : undefined;
   const limit = config.maxBodyBytes;
+  const drain = new DrainState();
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const incomingId = req.headers['x-request-id'];
@@ -50,6 +54,7 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     setHeaders(res, baseHeaders);
+    drain.mark(res);
     const started = performance.now();
     // Never the query string, and secret-looking path segments redacted (http/log-path.ts).
     const loggedPath = logPath(req.url);
@@ -64,7 +69,7 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
       if (serveGraphiQL && url.pathname.startsWith(GRAPHIQL_ASSETS)) return void (onlyGet(req, res) && serveGraphiQL(req, res));
       if (url.pathname === '/.well-known/jwks.json') return json(res, 200, app.keys.jwks, 'public, max-age=300');
       if (url.pathname === '/healthz') return json(res, 200, { status: 'ok' });
-      if (url.pathname === '/readyz') return void (await readiness(app, res));
+      if (url.pathname === '/readyz') return drain.draining ? json(res, 503, { status: 'draining' }) : void (await readiness(app, res));
       if (url.pathname === '/audit/export') return void (await handleAuditExport(app, req, res, url));
       return void (onlyGet(req, res) && serveWeb(req, res));
     } catch (error) {
@@ -116,6 +121,7 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
     app,
     http: server,
     url: `http://127.0.0.1:${port}`,
+    drain,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

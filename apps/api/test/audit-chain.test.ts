@@ -11,7 +11,7 @@ import { emOf, openDatabase, ormOptions, type Orm } from '../src/db/orm.ts';
 import { migrationsList } from '../src/db/migrations/index.ts';
 import { recordAudit, type Actor } from '../src/modules/audit/audit.service.ts';
 import { CHAIN_COLUMNS, canonicalContent, GENESIS, verifyAuditChain, type ChainRow } from '../src/modules/audit/audit.chain.ts';
-import { addMember, createOrg, createUser, gid, onPostgres, PASSWORD, roleGid, signIn, startTestServer, type TestServer } from './harness.ts';
+import { addMember, createOrg, createUser, gid, onPostgres, PASSWORD, roleGid, signIn, startTestServer, TEST_SIGNING_KEY, type TestServer } from './harness.ts';
 
 /**
  * R13 tamper evidence: every audit event is hashed together with the previous event of its
@@ -435,7 +435,8 @@ function run(file: string, args: string[], env: Record<string, string | undefine
 
 /** The test's own environment minus anything that points at a database, plus `env`. */
 function cleanEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
+  // On PostgreSQL a configured signing key is required (config.ts).
+  const out: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', JWT_PRIVATE_KEY: TEST_SIGNING_KEY };
   for (const key of ['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'GATEHOUSE_MIGRATE', 'GATEHOUSE_DATA_DIR', 'PORT', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID']) delete out[key];
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
   return out;

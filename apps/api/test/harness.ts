@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { loadConfig, type Config } from '../src/config.ts';
 import { startServer, type Server } from '../src/server.ts';
-import { openDatabase, emOf, type Orm } from '../src/db/orm.ts';
+import { openDatabase, emOf, observeStatements, type Orm } from '../src/db/orm.ts';
 import { User } from '../src/modules/users/user.entity.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
 import { createOrganization } from '../src/modules/organizations/organization.service.ts';
@@ -61,10 +62,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** One Ed25519 key for the test servers: production and PostgreSQL refuse to start without a configured key (config.ts). */
+export const TEST_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const db = await createTestDb();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: dataDir, ...env });
+  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: dataDir, JWT_PRIVATE_KEY: TEST_SIGNING_KEY, ...env });
   const server = await startServer(config, { log: pino({ level: 'silent' }), orm: db.orm });
   const gql = async (query: string, variables?: Record<string, unknown>, token?: string, headers: Record<string, string> = {}) => {
     const res = await fetch(`${server.url}/graphql`, {
@@ -149,20 +153,16 @@ export async function signIn(ts: TestServer, email: string, password = PASSWORD)
   return { accessToken: payload.accessToken, refreshToken: payload.refreshToken, userId: payload.user.id };
 }
 
-/** Counts SQL statements sent through the ORM while `fn` runs (for N+1 checks). */
-export async function countQueries(orm: Orm, fn: () => Promise<unknown>): Promise<number> {
-  const driver = orm.em.getDriver();
-  const connection = driver.getConnection() as unknown as { execute: (...args: unknown[]) => Promise<unknown> };
-  const original = connection.execute.bind(connection);
+/** Counts SQL statements sent to the database while `fn` runs (for N+1 checks; BEGIN/COMMIT included). */
+export async function countQueries(_orm: Orm, fn: () => Promise<unknown>): Promise<number> {
   let count = 0;
-  connection.execute = (...args: unknown[]) => {
+  const stop = observeStatements(() => {
     count += 1;
-    return original(...args);
-  };
+  });
   try {
     await fn();
   } finally {
-    connection.execute = original;
+    stop();
   }
   return count;
 }

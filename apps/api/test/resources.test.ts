@@ -94,9 +94,13 @@ describe('resources and resource grants (spaces preset)', () => {
 
     // Unknown role key.
     expect((await ts.gql(GRANT, { r: space, m: t.operator2.gid.membership, k: 'space_god' }, t.tokens.admin)).data.grantResourceRole.__typename).toBe('ValidationError');
-    // The creator (space_owner, holds spaces:assign) may assign on their own space, not on others'.
-    expect((await ts.gql(GRANT, { r: space, m: t.operator2.gid.membership, k: 'space_editor' }, t.tokens.editor)).data.grantResourceRole.__typename).toBe('Resource');
-    expect((await ts.gql(GRANT, { r: other, m: t.operator2.gid.membership, k: 'space_operator' }, t.tokens.editor)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // The creator (space_owner, holds spaces:assign) may assign on their own space, within the
+    // grantee's cap (R19: an Operator gets Operator privileges, whoever assigns them).
+    const capped = await ts.gql(GRANT, { r: space, m: t.operator2.gid.membership, k: 'space_editor' }, t.tokens.editor);
+    expect(capped.data.grantResourceRole.__typename).toBe('ResourceRoleCapError');
+    expect((await ts.gql(GRANT, { r: space, m: t.operator2.gid.membership, k: 'space_operator' }, t.tokens.editor)).data.grantResourceRole.__typename).toBe('Resource');
+    // Not on others' spaces: an Editor cannot even see them (R1: NotFoundError, as for a non-existent one).
+    expect((await ts.gql(GRANT, { r: other, m: t.operator2.gid.membership, k: 'space_operator' }, t.tokens.editor)).data.grantResourceRole.__typename).toBe('NotFoundError');
     // A space of this org cannot be granted to a member of another org.
     const stranger = await addMember(ts, (await createOrg(ts, 'Elsewhere')).id, ['operator']);
     expect((await ts.gql(GRANT, { r: space, m: stranger.gid.membership, k: 'space_operator' }, t.tokens.admin)).data.grantResourceRole.__typename).toBe('NotFoundError');

@@ -496,6 +496,7 @@ const OPS: Op[] = [
   { field: 'createResource', doc: `mutation($o: ID!) { createResource(organizationId: $o, type: "project", name: "Gemini") { ${T} } }`, vars: (s) => ({ o: orgGid(s.orgId) }) },
   { field: 'grantResourceRole', doc: `mutation($r: ID!, $m: ID!) { grantResourceRole(resourceId: $r, membershipId: $m, roleKey: "viewer") { ${T} } }`, vars: (s) => ({ r: s.resourceId, m: s.target.gid.membership }) },
   { field: 'revokeResourceRole', doc: `mutation($r: ID!, $m: ID!) { revokeResourceRole(resourceId: $r, membershipId: $m) { ${T} } }`, vars: (s) => ({ r: s.resourceId, m: s.target.gid.membership }) },
+  { field: 'deleteResource', doc: `mutation($r: ID!) { deleteResource(resourceId: $r) { ${T} } }`, vars: (s) => ({ r: s.resourceId }) },
   { field: 'grantOrganizationAccess', doc: `mutation($u: ID!, $o: ID!, $r: [ID!]!) { grantOrganizationAccess(userId: $u, organizationId: $o, roleIds: $r) { ${T} } }`, vars: (s) => ({ u: w.onlyB.gid.user, o: orgGid(s.orgId), r: [s.roles.viewer] }) },
   { field: 'updateUser', doc: `mutation($u: ID!) { updateUser(input: { userId: $u, firstName: "Renamed" }) { ${T} } }`, vars: (s) => ({ u: s.target.gid.user }) },
   { field: 'setUserStatus', doc: `mutation($u: ID!) { setUserStatus(userId: $u, status: DISABLED) { ${T} } }`, vars: (s) => ({ u: s.target.gid.user }) },
@@ -503,6 +504,15 @@ const OPS: Op[] = [
   { field: 'requestEmailChange', account: true, doc: `mutation($e: String!) { requestEmailChange(currentPassword: "correct-horse-battery-9", newEmail: $e) { ${T} } }`, vars: () => ({ e: uniqueEmail('moved') }) },
   { field: 'requestEmailVerification', account: true, doc: `mutation { requestEmailVerification { ${T} } }`, vars: () => ({}) },
   { field: 'confirmEmail', account: true, doc: `mutation($t: String!) { confirmEmail(token: $t) { ${T} } }`, vars: () => ({ t: newOpaqueToken().token }) },
+  { field: 'createPersonalAccessToken', doc: `mutation($o: ID!) { createPersonalAccessToken(input: { organizationId: $o, name: "ci", permissions: ["projects:read"] }) { ${T} } }`, vars: (s) => ({ o: orgGid(s.orgId) }) },
+  { field: 'revokePersonalAccessToken', doc: `mutation($t: ID!) { revokePersonalAccessToken(tokenId: $t) { ${T} } }`, vars: () => ({ t: gid('PersonalAccessToken', randomUuid()) }) },
+  { field: 'createServiceAccount', doc: `mutation($o: ID!, $r: ID!, $n: String!) { createServiceAccount(input: { organizationId: $o, name: $n, roleIds: [$r] }) { ${T} } }`, vars: (s) => ({ o: orgGid(s.orgId), r: s.roles.viewer, n: `svc ${randomUuid().slice(0, 8)}` }) },
+  { field: 'setServiceAccountRoles', doc: `mutation($a: ID!, $r: ID!) { setServiceAccountRoles(serviceAccountId: $a, roleIds: [$r]) { ${T} } }`, vars: (s) => ({ a: gid('ServiceAccount', randomUuid()), r: s.roles.viewer }) },
+  { field: 'setServiceAccountStatus', doc: `mutation($a: ID!) { setServiceAccountStatus(serviceAccountId: $a, status: DISABLED) { ${T} } }`, vars: () => ({ a: gid('ServiceAccount', randomUuid()) }) },
+  { field: 'deleteServiceAccount', doc: `mutation($a: ID!) { deleteServiceAccount(serviceAccountId: $a) { ${T} } }`, vars: () => ({ a: gid('ServiceAccount', randomUuid()) }) },
+  { field: 'createServiceAccountKey', doc: `mutation($a: ID!) { createServiceAccountKey(input: { serviceAccountId: $a, name: "k" }) { ${T} } }`, vars: () => ({ a: gid('ServiceAccount', randomUuid()) }) },
+  { field: 'rotateServiceAccountKey', doc: `mutation($k: ID!) { rotateServiceAccountKey(keyId: $k) { ${T} } }`, vars: () => ({ k: gid('ServiceAccountKey', randomUuid()) }) },
+  { field: 'revokeServiceAccountKey', doc: `mutation($k: ID!) { revokeServiceAccountKey(keyId: $k) { ${T} } }`, vars: () => ({ k: gid('ServiceAccountKey', randomUuid()) }) },
 ];
 
 /**
@@ -522,6 +532,7 @@ async function stateOf(s: Scene) {
     pendingInvitations: await count(`select count(*)::int as n from invitation where org_id = ? and status = 'PENDING'`, [s.orgId]),
     pendingTransfers: await count(`select count(*)::int as n from ownership_transfer where org_id = ? and status = 'PENDING'`, [s.orgId]),
     roles: await count(`select count(*)::int as n from role where org_id = ?`, [s.orgId]),
+    resources: await count(`select count(*)::int as n from resource where org_id = ?`, [s.orgId]),
     orgs: await count(`select count(*)::int as n from organization`, []),
   };
 }

@@ -1,6 +1,7 @@
 // Starts the real API (which also serves the built SPA from apps/web/dist) on a free port with a
 // fresh database: a new PGlite data directory, or a new PostgreSQL database next to DATABASE_URL.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -64,6 +65,8 @@ export async function startApi(): Promise<{ state: E2EState; child: ChildProcess
     GATEHOUSE_DATA_DIR: dataDir,
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
+    // On PostgreSQL the API refuses to start without a configured signing key (apps/api/src/config.ts).
+    JWT_PRIVATE_KEY: process.env.JWT_PRIVATE_KEY ?? generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
   if (database) env.DATABASE_URL = database.url;
   else delete env.DATABASE_URL;

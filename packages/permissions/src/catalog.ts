@@ -38,6 +38,8 @@ const CORE: Record<string, Actions> = {
   roles: { manage: 'Create, edit and delete custom roles' },
   audit: { read: 'Read and download the audit log' },
   tokens: { create: 'Create personal API access tokens' },
+  service_accounts: { manage: 'Create service accounts, set their roles, issue and revoke their keys' },
+  permissions: { check: 'Ask permission questions about any member or service account (checks, who can, accessible resources)' },
 };
 
 const PLATFORM: Record<string, Actions> = {
@@ -46,6 +48,7 @@ const PLATFORM: Record<string, Actions> = {
     create: 'Create projects',
     update: 'Change project settings',
     delete: 'Delete projects',
+    assign: 'Add members to a project and set their project role',
   },
   environments: {
     read: 'See environments and their status',

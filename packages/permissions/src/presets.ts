@@ -4,6 +4,7 @@
 // resource roles (ResourceTypeDef) only add permissions on one resource, never take any away.
 
 import { ALL_PERMISSIONS, ORG_OWN } from './catalog.ts';
+import { MAX_LIST_ITEMS } from './text.ts';
 
 export interface RoleDefinition {
   key: string;
@@ -15,12 +16,23 @@ export interface RoleDefinition {
 export interface ResourceTypeDef {
   key: string;
   name: string;
+  /** Plural shown in navigation and lists ("Projects"). */
+  pluralName: string;
+  description: string;
+  /** Org permission namespace of the type (`projects` → projects:read, projects:create, ...). */
+  permissionPrefix: string;
   /** Roles a member can be granted on one resource of this type. */
   roles: RoleDefinition[];
   /** Role the creator of a resource holds on it implicitly. */
   creatorRoleKey?: string;
   /** Resource role an assignment gives by default, by the assignee's org role key. */
   defaultRoleByOrgRole?: Readonly<Record<string, string>>;
+  /**
+   * R19 cap: the most a member gets on one resource through resource roles, by their org role key
+   * (Spaces: an Operator assigned to a space gets Operator privileges there, whoever assigned them).
+   * An org role missing here is not capped; with several org roles the caps add up.
+   */
+  orgRoleCaps?: Readonly<Record<string, readonly string[]>>;
 }
 
 export type OwnerModel = 'none' | 'single' | 'multiple';
@@ -33,8 +45,15 @@ export interface PresetPolicy {
   multipleRolesPerMembership: boolean;
   /** 0 = no custom roles. */
   customRoleLimit: number;
-  /** Emails per provision or invite call. */
+  /** Emails per provisioning call (R7: 10). */
   bulkLimit: number;
+  /** Emails per invitation call, separate from provisioning (CloudTruth: "as many users as needed"). */
+  invitationLimit: number;
+  /**
+   * Whether an owner may lower their own roles while another owner remains (CloudTruth: yes).
+   * Otherwise R4 holds for everyone. The only owner is refused with LastOwnerError either way.
+   */
+  ownerSelfDowngrade: boolean;
   ownershipTransfer: boolean;
   /** Who may leave an organization (always subject to the owner floor, R5). */
   leave: 'any' | { requiresPermission: string };
@@ -51,8 +70,10 @@ export interface Preset {
   policy: PresetPolicy;
 }
 
-// R7: provisioning and invitations take at most 10 emails per call in every preset.
+// R7: provisioning takes at most 10 emails per call in every preset; invitations by default too.
 const BULK_LIMIT = 10;
+/** CloudTruth invites "as many users as needed": one list holds up to MAX_LIST_ITEMS (the input gate's bound). */
+const LONG_INVITATION_LIST = MAX_LIST_ITEMS;
 
 // ---------------------------------------------------------------- gatehouse (default)
 
@@ -69,6 +90,7 @@ const gatehouse: Preset = {
       description: 'Everything except billing, deleting the organization and granting ownership.',
       permissions: [
         'org:read', 'org:update', 'members:*', 'roles:manage', 'audit:read', 'tokens:create',
+        'service_accounts:manage', 'permissions:check',
         'projects:*', 'environments:*', 'deployments:*', 'logs:*', 'backups:*', 'servers:*', 'applications:*',
         'domains:*', 'status_pages:*', 'runner_tokens:*', 'env_vars:*', 'secrets:*', 'parameters:*',
         'templates:*', 'integrations:*', 'spaces:*',
@@ -120,6 +142,8 @@ const gatehouse: Preset = {
     multipleRolesPerMembership: true,
     customRoleLimit: 20,
     bulkLimit: BULK_LIMIT,
+    invitationLimit: BULK_LIMIT,
+    ownerSelfDowngrade: false,
     ownershipTransfer: false, // several owners: grant owner to someone else instead
     leave: 'any',
     resourceTypes: [],
@@ -149,6 +173,7 @@ const reoclo: Preset = {
       description: 'Full access. Manage users, servers, applications, domains, status pages, and organization settings.',
       permissions: [
         ...REOCLO_READ, ORG_OWN, 'org:update', 'org:delete', 'billing:manage', 'members:*', 'audit:read',
+        'service_accounts:manage', 'permissions:check',
         'tokens:create', 'servers:manage', 'applications:manage', 'deployments:create', 'runner_tokens:create',
         'env_vars:manage', 'domains:manage', 'status_pages:manage',
       ],
@@ -183,6 +208,8 @@ const reoclo: Preset = {
     multipleRolesPerMembership: false,
     customRoleLimit: 0,
     bulkLimit: BULK_LIMIT,
+    invitationLimit: BULK_LIMIT,
+    ownerSelfDowngrade: false,
     ownershipTransfer: false,
     leave: 'any',
     resourceTypes: [],
@@ -193,12 +220,13 @@ const reoclo: Preset = {
 // Follows "Role Permissions Quick Reference" (the checkmarks, lost in the seed, are those of
 // doc.oec.sh/how-to/manage-team). Not in the table, decided here: org:update ("Admin: settings")
 // and audit:read for Owner and Admin; personal tokens for Owner, Admin, Developer.
-// Org roles apply to every project; to limit a developer to some projects, give them Viewer
-// and a project role.
+// Org roles apply to every project. "Developers who can only access specific projects": the
+// org role restricted_developer holds no projects:* at all, so every project it reaches comes
+// from a project role (R19), and it lists and reads exactly those (R1).
 
 const OEC_VIEW = ['org:read', 'members:read', 'projects:read', 'environments:read', 'deployments:read', 'backups:read', 'logs:read'];
 const OEC_BUILD = ['tokens:create', 'projects:create', 'projects:update', 'environments:create', 'environments:update', 'deployments:create', 'backups:create'];
-const OEC_ADMIN = ['org:update', 'members:*', 'audit:read', 'backups:restore', 'environments:delete', 'projects:delete', 'servers:*'];
+const OEC_ADMIN = ['org:update', 'members:*', 'audit:read', 'service_accounts:manage', 'permissions:check', 'backups:restore', 'environments:delete', 'projects:delete', 'projects:assign', 'servers:*'];
 
 const oec: Preset = {
   key: 'oec',
@@ -210,6 +238,12 @@ const oec: Preset = {
     { key: 'admin', name: 'Admin', description: 'Manage members, servers, settings.', permissions: [...OEC_VIEW, ...OEC_BUILD, ...OEC_ADMIN] },
     { key: 'developer', name: 'Developer', description: 'Create projects, deploy, view logs.', permissions: [...OEC_VIEW, ...OEC_BUILD] },
     { key: 'viewer', name: 'Viewer', description: 'View only, no changes.', permissions: OEC_VIEW },
+    {
+      key: 'restricted_developer',
+      name: 'Developer (assigned projects only)',
+      description: 'Sees and works only in the projects they are added to, with their project role there.',
+      permissions: ['org:read', 'members:read', 'tokens:create'],
+    },
   ],
   defaultRoleKey: 'viewer',
   policy: {
@@ -219,18 +253,23 @@ const oec: Preset = {
     multipleRolesPerMembership: false,
     customRoleLimit: 0,
     bulkLimit: BULK_LIMIT,
+    invitationLimit: BULK_LIMIT,
+    ownerSelfDowngrade: false,
     ownershipTransfer: true,
     leave: 'any',
     resourceTypes: [
       {
         key: 'project',
         name: 'Project',
+        pluralName: 'Projects',
+        description: 'An OEC.SH project with its environments, deployments and backups.',
+        permissionPrefix: 'projects',
         roles: [
           {
             key: 'project_admin',
             name: 'Project Admin',
-            description: 'Full control of this project.',
-            permissions: ['projects:read', 'projects:update', 'projects:delete', 'environments:*', 'deployments:*', 'backups:*', 'logs:read'],
+            description: 'Full control of this project, including its members.',
+            permissions: ['projects:read', 'projects:update', 'projects:delete', 'projects:assign', 'environments:*', 'deployments:*', 'backups:*', 'logs:read'],
           },
           {
             key: 'project_developer',
@@ -269,6 +308,8 @@ const eloquent: Preset = {
     multipleRolesPerMembership: true, // "Roles — checkboxes"
     customRoleLimit: 20,
     bulkLimit: BULK_LIMIT,
+    invitationLimit: BULK_LIMIT,
+    ownerSelfDowngrade: false,
     ownershipTransfer: false,
     leave: 'any',
     resourceTypes: [],
@@ -294,7 +335,7 @@ const eloquent: Preset = {
 
 const CT_VIEW = ['org:read', 'members:read', 'projects:read', 'environments:read', 'parameters:read', 'templates:read'];
 const CT_CONTRIBUTE = ['tokens:create', 'projects:create', 'projects:update', 'projects:delete', 'environments:create', 'environments:update', 'environments:delete', 'parameters:create', 'parameters:update', 'parameters:delete', 'templates:create', 'templates:update', 'templates:delete'];
-const CT_ADMIN = ['integrations:manage', 'members:*', 'audit:read'];
+const CT_ADMIN = ['integrations:manage', 'members:*', 'audit:read', 'service_accounts:manage', 'permissions:check'];
 
 const cloudtruth: Preset = {
   key: 'cloudtruth',
@@ -316,6 +357,8 @@ const cloudtruth: Preset = {
     multipleRolesPerMembership: false,
     customRoleLimit: 0,
     bulkLimit: BULK_LIMIT,
+    invitationLimit: LONG_INVITATION_LIST, // "Enter as many users as needed via a comma-delimited list"
+    ownerSelfDowngrade: true, // only the *only* Owner cannot be downgraded
     ownershipTransfer: false,
     // "Only Admins and Owners can leave": members:invite is held by exactly those two roles.
     leave: { requiresPermission: 'members:invite' },
@@ -361,7 +404,7 @@ const spaces: Preset = {
       key: 'admin',
       name: 'Admin',
       description: 'Full edit and access privileges for all spaces; configures the organization, manages users, changes credentials, assigns roles.',
-      permissions: ['org:read', 'org:update', ORG_OWN, 'members:*', 'audit:read', 'tokens:create', 'integrations:manage', 'spaces:*'],
+      permissions: ['org:read', 'org:update', ORG_OWN, 'members:*', 'audit:read', 'tokens:create', 'integrations:manage', 'spaces:*', 'service_accounts:manage', 'permissions:check'],
     },
     {
       key: 'editor',
@@ -384,12 +427,17 @@ const spaces: Preset = {
     multipleRolesPerMembership: false,
     customRoleLimit: 0,
     bulkLimit: BULK_LIMIT, // "Up to ten users can be added at a time."
+    invitationLimit: BULK_LIMIT,
+    ownerSelfDowngrade: false,
     ownershipTransfer: false,
     leave: 'any',
     resourceTypes: [
       {
         key: 'space',
         name: 'Space',
+        pluralName: 'Spaces',
+        description: 'A Spaces space: deployable infrastructure with apps and a whitelist.',
+        permissionPrefix: 'spaces',
         roles: [
           { key: 'space_owner', name: 'Space owner', description: 'Created the space: full use of it and assigns users to it.', permissions: [...SPACE_EDIT, 'spaces:assign'] },
           { key: 'space_editor', name: 'Space editor', description: 'Assigned Editor: starts, deploys, destroys and deletes the space.', permissions: SPACE_EDIT },
@@ -397,6 +445,9 @@ const spaces: Preset = {
         ],
         creatorRoleKey: 'space_owner',
         defaultRoleByOrgRole: { editor: 'space_editor', operator: 'space_operator' },
+        // "Operator: access spaces that have been assigned to them": whatever role an Operator is
+        // given on a space, they get spaces:read there. Editors get at most a space owner's rights.
+        orgRoleCaps: { editor: [...SPACE_EDIT, 'spaces:assign'], operator: ['spaces:read'] },
       },
     ],
   },

@@ -81,7 +81,17 @@ export interface RoleChangeInput {
   actorPerms: ReadonlySet<string>;
   currentRoles: readonly KeyedRole[];
   nextRoles: readonly KeyedRole[];
-  policy: Pick<PresetPolicy, 'multipleRolesPerMembership' | 'ownerModel'>;
+  policy: Pick<PresetPolicy, 'multipleRolesPerMembership' | 'ownerModel'> & Partial<Pick<PresetPolicy, 'ownerSelfDowngrade'>>;
+}
+
+/**
+ * CloudTruth: an owner may lower their own roles (never raise them, never to none: that is leaving).
+ * Whether another owner remains is the owner floor's business (R5), checked after locking.
+ */
+export function isOwnerSelfDowngrade(input: Pick<RoleChangeInput, 'currentRoles' | 'nextRoles' | 'policy'>): boolean {
+  if (!input.policy.ownerSelfDowngrade || !input.currentRoles.some(isOwnerRole) || input.nextRoles.length === 0) return false;
+  const held = effectivePermissions(input.currentRoles);
+  return missingPermissions(held, effectivePermissions(input.nextRoles)).length === 0;
 }
 
 /**
@@ -93,8 +103,9 @@ export function checkRoleChange(input: RoleChangeInput): RoleChangeProblem[] {
   const { actorUserId, targetUserId, actorPerms, currentRoles, nextRoles, policy } = input;
   const problems: RoleChangeProblem[] = [];
 
-  // R4: nobody changes their own roles, not even to the same set (leaving is separate).
-  if (actorUserId === targetUserId) problems.push({ code: 'SELF_ROLE_CHANGE' });
+  // R4: nobody changes their own roles, not even to the same set (leaving is separate), except an
+  // owner lowering their own roles where the preset allows it (CloudTruth).
+  if (actorUserId === targetUserId && !isOwnerSelfDowngrade(input)) problems.push({ code: 'SELF_ROLE_CHANGE' });
 
   const nextKeys = new Set(nextRoles.map((r) => r.key));
   if (nextKeys.size === 0) problems.push({ code: 'NO_ROLES' });
@@ -137,6 +148,16 @@ export interface OwnerFloorInput {
   affectedMembershipId: string;
   /** Whether that membership still holds org:own and stays active after the change. */
   keepsOwn: boolean;
+}
+
+/**
+ * R5's refusal says what to do: ownership must reach someone else first (CloudTruth: "another user
+ * must be assigned the Owner role"; single-owner presets move it by transfer).
+ */
+export function lastOwnerMessage(policy: Pick<PresetPolicy, 'ownerModel'>, topRoleName: string): string {
+  return policy.ownerModel === 'single'
+    ? `This is the organization's only ${topRoleName}: transfer ownership to another member first.`
+    : `This is the organization's only ${topRoleName}: another user must be made ${topRoleName} first.`;
 }
 
 /** R5: every org keeps at least one active member holding org:own. */

@@ -13,6 +13,7 @@ import {
 const CORE = [
   'org:read', 'org:update', 'org:delete', 'org:own', 'billing:manage', 'members:read', 'members:invite',
   'members:update', 'members:remove', 'roles:manage', 'audit:read', 'tokens:create',
+  'service_accounts:manage', 'permissions:check',
 ];
 
 describe('permission catalog', () => {
@@ -58,7 +59,7 @@ describe('permission catalog', () => {
   });
 
   it('wildcards: resource:* matches every action of the resource, * the whole catalog', () => {
-    expect(matchPermissions('projects:*')).toEqual(['projects:read', 'projects:create', 'projects:update', 'projects:delete']);
+    expect(matchPermissions('projects:*')).toEqual(['projects:read', 'projects:create', 'projects:update', 'projects:delete', 'projects:assign']);
     expect(matchPermissions(ALL_PERMISSIONS)).toEqual(PERMISSION_KEYS);
     expect(matchPermissions('nothing:*')).toEqual([]);
     expect(matchPermissions('org:own')).toEqual(['org:own']);

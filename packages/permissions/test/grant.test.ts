@@ -18,10 +18,11 @@ const GRANTABLE: Readonly<Record<string, Readonly<Record<string, readonly string
     viewer: ['viewer'],
   },
   oec: {
-    owner: ['owner', 'admin', 'developer', 'viewer'],
-    admin: ['admin', 'developer', 'viewer'],
-    developer: ['developer', 'viewer'],
+    owner: ['owner', 'admin', 'developer', 'viewer', 'restricted_developer'],
+    admin: ['admin', 'developer', 'viewer', 'restricted_developer'],
+    developer: ['developer', 'viewer', 'restricted_developer'],
     viewer: ['viewer'],
+    restricted_developer: ['restricted_developer'],
   },
   eloquent: {
     admin: ['admin', 'user'],

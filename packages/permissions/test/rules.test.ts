@@ -39,7 +39,7 @@ describe('wildcards and permission sets', () => {
 
   it('effectivePermissions is the union of every role held, with no duplicates', () => {
     const perms = effectivePermissions([{ permissions: ['projects:read', 'logs:read'] }, { permissions: ['projects:*'] }]);
-    expect([...perms].sort()).toEqual(['logs:read', 'projects:create', 'projects:delete', 'projects:read', 'projects:update']);
+    expect([...perms].sort()).toEqual(['logs:read', 'projects:assign', 'projects:create', 'projects:delete', 'projects:read', 'projects:update']);
     expect(effectivePermissions([]).size).toBe(0);
   });
 
@@ -54,7 +54,7 @@ describe('wildcards and permission sets', () => {
     const perms = effectivePermissions([{ permissions: ['projects:read', 'projects:create'] }]);
     expect(canAll(perms, ['projects:read', 'projects:create'])).toBe(true);
     expect(canAll(perms, ['projects:*'])).toBe(false);
-    expect(missingPermissions(perms, ['projects:*', 'logs:read'])).toEqual(['projects:update', 'projects:delete', 'logs:read']);
+    expect(missingPermissions(perms, ['projects:*', 'logs:read'])).toEqual(['projects:update', 'projects:delete', 'projects:assign', 'logs:read']);
     expect(canAll(perms, [])).toBe(true);
   });
 

@@ -12,6 +12,7 @@ export const GATEHOUSE_TABLE: readonly SeedRow[] = [
   ['Billing, delete organization, grant ownership', ['billing:manage', 'org:delete', 'org:own'], ['owner']],
   ['Manage members, custom roles, read the audit log', ['members:invite', 'members:update', 'members:remove', 'roles:manage', 'audit:read'], ['owner', 'admin']],
   ['Personal API tokens', ['tokens:create'], ['owner', 'admin', 'manager', 'developer']],
+  ['(decided) Service accounts and permission checks for services: those who manage members', ['service_accounts:manage', 'permissions:check'], ['owner', 'admin']],
   [
     'Read platform resources',
     ['projects:read', 'environments:read', 'deployments:read', 'logs:read', 'backups:read', 'servers:read', 'applications:read', 'domains:read', 'status_pages:read', 'parameters:read', 'templates:read', 'spaces:read'],
@@ -25,7 +26,7 @@ export const GATEHOUSE_TABLE: readonly SeedRow[] = [
   ],
   [
     'Delete, restore, infrastructure and integrations',
-    ['projects:delete', 'environments:delete', 'backups:restore', 'servers:manage', 'applications:manage', 'domains:manage', 'status_pages:manage', 'runner_tokens:create', 'parameters:delete', 'templates:delete', 'integrations:manage', 'spaces:destroy', 'spaces:delete', 'spaces:assign', 'spaces:whitelist_manage'],
+    ['projects:delete', 'projects:assign', 'environments:delete', 'backups:restore', 'servers:manage', 'applications:manage', 'domains:manage', 'status_pages:manage', 'runner_tokens:create', 'parameters:delete', 'templates:delete', 'integrations:manage', 'spaces:destroy', 'spaces:delete', 'spaces:assign', 'spaces:whitelist_manage'],
     ['owner', 'admin', 'manager'],
   ],
 ];
@@ -47,6 +48,7 @@ export const REOCLO_TABLE: readonly SeedRow[] = [
   ['Admin: organization settings', ['org:update', 'org:delete', 'billing:manage'], ['admin']],
   ['Admin: full access, top role (no owner)', ['org:own'], ['admin']],
   ['(decided) user management is audit-logged; admins read it', ['audit:read'], ['admin']],
+  ['(decided) service accounts and permission checks for services: admins, who manage users', ['service_accounts:manage', 'permissions:check'], ['admin']],
 ];
 
 // Seed 001: "Role Permissions Quick Reference" (checkmarks from doc.oec.sh/how-to/manage-team).
@@ -54,16 +56,19 @@ export const OEC_TABLE: readonly SeedRow[] = [
   ['View projects/environments', ['projects:read', 'environments:read'], ['owner', 'admin', 'developer', 'viewer']],
   ['View logs and monitoring', ['logs:read'], ['owner', 'admin', 'developer', 'viewer']],
   ['Client access: deployment history, backup list', ['deployments:read', 'backups:read'], ['owner', 'admin', 'developer', 'viewer']],
-  ['(decided) see the organization and its members', ['org:read', 'members:read'], ['owner', 'admin', 'developer', 'viewer']],
+  ['(decided) see the organization and its members', ['org:read', 'members:read'], ['owner', 'admin', 'developer', 'viewer', 'restricted_developer']],
   ['Create projects', ['projects:create', 'projects:update'], ['owner', 'admin', 'developer']],
   ['Deploy environments', ['deployments:create', 'environments:create', 'environments:update'], ['owner', 'admin', 'developer']],
   ['Create backups', ['backups:create'], ['owner', 'admin', 'developer']],
-  ['(decided) personal API tokens', ['tokens:create'], ['owner', 'admin', 'developer']],
+  ['(decided) personal API tokens', ['tokens:create'], ['owner', 'admin', 'developer', 'restricted_developer']],
+  ['Project-Level Permissions: "developers who can only access specific projects" (no org-wide project access)', [], ['restricted_developer']],
+  ['(decided) Admin: add members to any project (Project Admin: to their own)', ['projects:assign'], ['owner', 'admin']],
   ['Restore backups', ['backups:restore'], ['owner', 'admin']],
   ['Delete environments (and projects)', ['environments:delete', 'projects:delete'], ['owner', 'admin']],
   ['Manage servers', ['servers:read', 'servers:manage'], ['owner', 'admin']],
   ['Invite members (Admin: manage members)', ['members:invite', 'members:update', 'members:remove'], ['owner', 'admin']],
   ['(decided) Admin: settings; audit log', ['org:update', 'audit:read'], ['owner', 'admin']],
+  ['(decided) service accounts and permission checks for services: who manages members', ['service_accounts:manage', 'permissions:check'], ['owner', 'admin']],
   ['Manage billing', ['billing:manage'], ['owner']],
   ['Delete organization', ['org:delete'], ['owner']],
   ['One Owner per organization', ['org:own'], ['owner']],
@@ -81,6 +86,7 @@ export const CLOUDTRUTH_TABLE: readonly SeedRow[] = [
   ['View list of users', ['org:read', 'members:read'], CT_ALL],
   ['Create personal API access tokens', ['tokens:create'], ['owner', 'admin', 'contributor']],
   ['Create - Update - Delete 3rd-party integrations', ['integrations:manage'], ['owner', 'admin']],
+  ['(decided) service accounts and permission checks for services, beside integrations', ['service_accounts:manage', 'permissions:check'], ['owner', 'admin']],
   ['Manage and invite users', ['members:invite', 'members:remove'], ['owner', 'admin']],
   ['View and Download audit logs', ['audit:read'], ['owner', 'admin']],
   ['Update non owner roles and users', ['members:update'], ['owner', 'admin']],
@@ -106,6 +112,7 @@ export const SPACES_TABLE: readonly SeedRow[] = [
   ['Add new users to the organization and assign roles', ['members:invite', 'members:update', 'members:remove'], ['admin']],
   ['Admin: change credentials', ['integrations:manage'], ['admin']],
   ['(decided) Admin is the top role; audit log; API tokens', ['org:own', 'audit:read', 'tokens:create'], ['admin']],
+  ['(decided) service accounts and permission checks for services', ['service_accounts:manage', 'permissions:check'], ['admin']],
   ['(decided) Editors see the member list to assign users to their spaces', ['members:read'], ['admin', 'editor']],
   ['(decided) every member sees the organization', ['org:read'], ['admin', 'editor', 'operator']],
 ];

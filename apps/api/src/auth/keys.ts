@@ -7,6 +7,7 @@ import {
   exportPKCS8,
   generateKeyPair,
   importPKCS8,
+  importSPKI,
   type CryptoKey,
   type JSONWebKeySet,
   type JWK,
@@ -23,9 +24,12 @@ export interface SigningKeys {
 
 /**
  * The access-token signing key: from config (JWT_PRIVATE_KEY), else generated once and kept in the
- * data directory so restarts keep tokens valid. Replicas must share the configured key.
+ * data directory so restarts keep tokens valid (config refuses that in production and on PostgreSQL,
+ * where replicas must share the configured key). Earlier keys' public halves
+ * (JWT_PREVIOUS_PUBLIC_KEYS) are published in the JWKS and accepted when verifying, so tokens signed
+ * before a rotation stay valid until they expire.
  */
-export async function loadSigningKeys(privateKeyPem: string | undefined, dataDir: string): Promise<SigningKeys> {
+export async function loadSigningKeys(privateKeyPem: string | undefined, dataDir: string, previousPublicKeysPem: string[] = []): Promise<SigningKeys> {
   let pem = privateKeyPem;
   if (!pem) {
     const file = path.join(dataDir, 'jwt-private-key.pem');
@@ -40,7 +44,17 @@ export async function loadSigningKeys(privateKeyPem: string | undefined, dataDir
   }
   const privateKey = await importPKCS8(pem, ACCESS_TOKEN_ALG, { extractable: true });
   const { d: _secret, ...publicJwk } = await exportJWK(privateKey);
-  const kid = await calculateJwkThumbprint(publicJwk as JWK);
-  const jwks: JSONWebKeySet = { keys: [{ ...publicJwk, kid, alg: ACCESS_TOKEN_ALG, use: 'sig' }] };
-  return { kid, privateKey, jwks, verifyKeySet: createLocalJWKSet(jwks) };
+  const current = await published(publicJwk as JWK);
+  const previous: JWK[] = [];
+  for (const spki of previousPublicKeysPem) {
+    const jwk = await published(await exportJWK(await importSPKI(spki, ACCESS_TOKEN_ALG, { extractable: true })));
+    // The current key listed again among the previous ones is published once.
+    if (jwk.kid !== current.kid && !previous.some((p) => p.kid === jwk.kid)) previous.push(jwk);
+  }
+  const jwks: JSONWebKeySet = { keys: [current, ...previous] };
+  return { kid: current.kid!, privateKey, jwks, verifyKeySet: createLocalJWKSet(jwks) };
+}
+
+async function published(publicJwk: JWK): Promise<JWK> {
+  return { ...publicJwk, kid: await calculateJwkThumbprint(publicJwk), alg: ACCESS_TOKEN_ALG, use: 'sig' };
 }

@@ -6,5 +6,7 @@ import { AuditEvent } from '../modules/audit/audit-event.entity.ts';
 import { Session } from '../modules/sessions/session.entity.ts';
 import { Invitation } from '../modules/invitations/invitation.entity.ts';
 import { EmailToken } from '../modules/users/email-token.entity.ts';
+import { PersonalAccessToken } from '../modules/tokens/personal-access-token.entity.ts';
+import { ServiceAccount, ServiceAccountKey } from '../modules/service-accounts/service-account.entity.ts';
 
-export const entities = [User, Organization, Role, Membership, AuditEvent, Session, Invitation, EmailToken];
+export const entities = [User, Organization, Role, Membership, AuditEvent, Session, Invitation, EmailToken, PersonalAccessToken, ServiceAccount, ServiceAccountKey];

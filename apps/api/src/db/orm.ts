@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
@@ -8,6 +9,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { entities } from './entities.ts';
 import { migrationsList } from './migrations/index.ts';
+import { preparedNameOf } from './sql.ts';
 
 export type Em = EntityManager;
 export type Orm = MikroORM;
@@ -24,6 +26,13 @@ export interface DatabaseTarget {
   migrationUrl?: string | undefined;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
+  /**
+   * Prepare the hot paths' named statements once per connection (default true). Off behind a pooler
+   * that cannot keep them (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+   */
+  preparedStatements?: boolean;
+  /** Most connections this process opens to PostgreSQL (DATABASE_POOL_MAX, default 10). */
+  poolMax?: number;
 }
 
 export function ormOptions(target: DatabaseTarget): Partial<Options> {
@@ -34,9 +43,11 @@ export function ormOptions(target: DatabaseTarget): Partial<Options> {
     // Requests fork their own EntityManager; the global one must never be used by accident.
     allowGlobalContext: false,
     debug: false,
+    onCreateConnection: async (connection) => observeConnection(connection as unknown as ObservedConnection),
   };
   if (target.databaseUrl) {
-    return { ...common, driver: PostgreSqlDriver, clientUrl: target.databaseUrl, pool: { min: 0, max: 10 } };
+    const driverOptions = target.preparedStatements === false ? {} : { onPoolCreated: prepareNamedStatements };
+    return { ...common, driver: PostgreSqlDriver, clientUrl: target.databaseUrl, pool: { min: 0, max: target.poolMax ?? 10 }, driverOptions } as Partial<Options>;
   }
   if (target.pgliteDir !== 'memory://') fs.mkdirSync(path.dirname(target.pgliteDir), { recursive: true });
   return {
@@ -60,6 +71,80 @@ export async function openDatabase(target: DatabaseTarget): Promise<Orm> {
   const orm = await MikroORM.init(ormOptions(target));
   if (target.migrate !== false && !separate) await orm.migrator.up();
   return orm;
+}
+
+type StatementObserver = (sql: string) => void;
+const observers = new Set<StatementObserver>();
+
+/**
+ * Calls `observer` with the text of every statement sent on any connection of this process, the
+ * ORM's and db/sql.ts' alike (BEGIN and COMMIT included). For statement-count tests and the
+ * benchmark; returns the function that stops observing.
+ */
+export function observeStatements(observer: StatementObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
+interface ObservedConnection {
+  executeQuery(query: { sql: string }, ...rest: unknown[]): Promise<unknown>;
+}
+
+function observeConnection(connection: ObservedConnection) {
+  const execute = connection.executeQuery.bind(connection);
+  connection.executeQuery = (query, ...rest) => {
+    for (const observer of observers) observer(query.sql);
+    return execute(query, ...rest);
+  };
+}
+
+interface PgClient {
+  query: (...args: unknown[]) => unknown;
+}
+
+/**
+ * Every new `pg` connection sends the statements registered with db/sql.ts `statement()` as named
+ * ones: PostgreSQL parses and plans them once per connection, then only binds and executes.
+ */
+function prepareNamedStatements(pool: { on(event: 'connect', listener: (client: PgClient) => void): unknown }) {
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client);
+    client.query = (config: unknown, values?: unknown, callback?: unknown) => {
+      const name = typeof config === 'string' && Array.isArray(values) ? preparedNameOf(config) : undefined;
+      return name ? query({ name, text: config, values }, callback) : query(config, values, callback);
+    };
+  });
+}
+
+/** Any number over a fixed value: the key of the start-up lock (migrations and first-start bootstrap). */
+export const STARTUP_LOCK_KEY = 7_347_201_161;
+
+/**
+ * Runs `fn` while holding the start-up lock, so replicas started together migrate and bootstrap one
+ * after another. The lock is a transaction-level advisory lock held by an open transaction on a
+ * dedicated connection (not from the pool), released by PostgreSQL if this process dies. It is
+ * tried, not waited for: a replica that does not get it ends its transaction and tries again, so
+ * behind PgBouncer in transaction mode the waiting replicas hold no server connection (waiting ones
+ * would fill a small pool and starve the holder's migrations). PGlite is one process: nothing to lock.
+ */
+export async function withStartupLock<T>(databaseUrl: string | undefined, fn: () => Promise<T>, retryMs = 200): Promise<T> {
+  if (!databaseUrl) return fn();
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'gatehouse-startup-lock' });
+  await client.connect();
+  try {
+    for (;;) {
+      await client.query('begin');
+      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [STARTUP_LOCK_KEY]);
+      if (rows[0]?.locked) break;
+      await client.query('rollback');
+      await new Promise((resolve) => setTimeout(resolve, retryMs));
+    }
+    const result = await fn();
+    await client.query('commit');
+    return result;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 export function emOf(orm: Orm): Em {

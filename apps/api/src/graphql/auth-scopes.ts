@@ -9,7 +9,9 @@ export function authScopes(ctx: Context) {
     member: user !== null && !user.mustChangePassword,
     platformAdmin: user !== null && !user.mustChangePassword && user.isPlatformAdmin,
     orgPermission: async (scope: string) => {
-      if (!user || user.mustChangePassword) return false;
+      // A service account (R23) holds its roles' permissions in its own organization only.
+      if (!user && !ctx.serviceAccount) return false;
+      if (user?.mustChangePassword) return false;
       const i = scope.indexOf(':');
       return ctx.can(scope.slice(0, i), scope.slice(i + 1));
     },
@@ -27,8 +29,8 @@ export function publicOrMember(_parent: unknown, _args: unknown, ctx: Context): 
 
 /** Missing sign-in, a pending forced password change, or missing permission: top-level errors with a code. */
 export function unauthorizedError(_parent: unknown, ctx: Context): GraphQLError {
-  if (!ctx.user) return new GraphQLError('Sign in to continue', { extensions: { code: 'UNAUTHENTICATED' } });
-  if (ctx.user.mustChangePassword) {
+  if (!ctx.user && !ctx.serviceAccount) return new GraphQLError('Sign in to continue', { extensions: { code: 'UNAUTHENTICATED' } });
+  if (ctx.user?.mustChangePassword) {
     return new GraphQLError('Change your temporary password to continue', {
       extensions: { code: 'PASSWORD_CHANGE_REQUIRED' },
     });

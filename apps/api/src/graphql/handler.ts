@@ -6,6 +6,7 @@ import { emOf } from '../db/orm.ts';
 import { authenticate, createContext, type App } from '../context.ts';
 import { schema } from './schema.ts';
 import { limitsPlugin } from './limits.ts';
+import { credentialGate } from './credential-gate.ts';
 import { presentable } from './error-text.ts';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { parseCookies } from '../auth/refresh-token.ts';
@@ -36,6 +37,8 @@ export function createGraphQLHandler(app: App) {
       limitsPlugin({ hideSuggestions: !app.config.graphiql }),
       useDisableIntrospection({ isDisabled: () => !app.config.graphiql }),
       blockFieldSuggestions(!app.config.graphiql),
+      // R23: a personal access token calls only the mutations of its organization (graphql/credential-gate.ts).
+      credentialGate(),
       useErrorHandler(() => {}),
     ],
     context: async ({ request, req, res }) => {
@@ -46,7 +49,7 @@ export function createGraphQLHandler(app: App) {
         userAgent: request.headers.get('user-agent') ?? undefined,
         cookies: parseCookies(request.headers.get('cookie')),
       };
-      const principal = await authenticate(app, em, request.headers.get('authorization'));
+      const principal = await authenticate(app, em, request.headers.get('authorization'), meta.ip);
       return createContext(app, em, meta, principal, (cookie) => res?.appendHeader('set-cookie', cookie));
     },
   });

@@ -6,13 +6,19 @@ import { Organization } from '../modules/organizations/organization.entity.ts';
 import { Role } from '../modules/roles/role.entity.ts';
 import { Membership } from '../modules/memberships/membership.entity.ts';
 
+/** The signed-in user's memberships as the principal statement already read them (context.ts). */
+export interface PreloadedMemberships {
+  userId: string;
+  rows: readonly { membership_row: Record<string, unknown>; org_row: Record<string, unknown>; roles: Record<string, unknown>[] | null }[];
+}
+
 /** Batch loaders for relations: one query per relation per request, whatever the page size. */
-export function createLoaders(em: Em) {
+export function createLoaders(em: Em, preloaded?: PreloadedMemberships) {
   const byId = <T extends { id: string }>(rows: T[], ids: readonly string[]) => {
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   };
-  return {
+  const loaders = {
     user: new DataLoader<string, User | null>(async (ids) => byId(await em.find(User, { id: [...ids] }), ids)),
     organization: new DataLoader<string, Organization | null>(async (ids) =>
       byId(await em.find(Organization, { id: [...ids] }), ids),
@@ -39,8 +45,9 @@ export function createLoaders(em: Em) {
     }),
     /** Memberships of each user. */
     membershipsOfUser: new DataLoader<string, Membership[]>(async (userIds) => {
-      const rows = await em.find(Membership, { user: [...userIds] }, { orderBy: { createdAt: 'asc' } });
-      return userIds.map((id) => rows.filter((m) => m.user.id === id));
+      const others = userIds.filter((id) => id !== preloaded?.userId);
+      const rows = others.length ? await em.find(Membership, { user: [...others] }, { orderBy: { createdAt: 'asc' } }) : [];
+      return userIds.map((id) => (id === preloaded?.userId ? ownMemberships(preloaded) : rows.filter((m) => m.user.id === id)));
     }),
     /** How many members hold each role. */
     memberCountOfRole: new DataLoader<string, number>(async (roleIds) => {
@@ -52,6 +59,20 @@ export function createLoaders(em: Em) {
       return roleIds.map((id) => counts.get(id) ?? 0);
     }),
   };
+
+  /** The viewer's memberships from the principal's rows; their organizations and roles primed too. */
+  function ownMemberships(own: PreloadedMemberships): Membership[] {
+    const list = own.rows.map((row) => {
+      const membership = em.map(Membership, row.membership_row);
+      const organization = em.map(Organization, row.org_row);
+      loaders.organization.prime(organization.id, organization);
+      loaders.membership.prime(membership.id, membership);
+      loaders.rolesOfMembership.prime(membership.id, (row.roles ?? []).map((r) => em.map(Role, r)));
+      return membership;
+    });
+    return list.sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime());
+  }
+  return loaders;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -21,5 +21,9 @@ import './mutations/roles.ts';
 import './mutations/ownership.ts';
 import './mutations/invitations.ts';
 import './mutations/resources.ts';
+import './types/personal-access-token.ts';
+import './mutations/personal-access-tokens.ts';
+import './types/service-account.ts';
+import './mutations/service-accounts.ts';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

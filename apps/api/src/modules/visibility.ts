@@ -44,6 +44,11 @@ export async function mayIn(ctx: Context, orgId: string, permission: string): Pr
   return within(await orgsWhere(ctx, permission), orgId);
 }
 
+/** The organization, already read, if the reader may see it. */
+export async function visibleOrganization(ctx: Context, org: Organization | null): Promise<Organization | null> {
+  return org && (await mayIn(ctx, org.id, 'org:read')) ? org : null;
+}
+
 /** Organizations among `ids` the reader may see. */
 export async function visibleOrganizations(ctx: Context, requested: readonly string[]): Promise<Organization[]> {
   const ids = onlyUuids(requested);

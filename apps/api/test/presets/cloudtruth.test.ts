@@ -153,9 +153,10 @@ describe('cloudtruth preset (seed 003): users', () => {
     const ok = await ts.gql(SET_ROLES, { m: t.members.owner!.gid.membership, r: [t.roleIds.admin] }, secondToken);
     expect(ok.data.setMemberRoles).toMatchObject({ __typename: 'Membership', roles: [{ key: 'admin' }] });
     expect(await canMap(ts, t.tokens.owner!, t.orgId, ['org:own', 'members:update'])).toEqual({ 'org:own': false, 'members:update': true });
-    // Now `second` is the only owner; R4 stops them downgrading themselves.
+    // Now `second` is the only owner: "the account CANNOT be downgraded ... another user must be assigned the Owner role".
     const self = await ts.gql(SET_ROLES, { m: second.gid.membership, r: [t.roleIds.admin] }, secondToken);
-    expect(typename(self, 'setMemberRoles')).toBe('SelfRoleChangeError');
+    expect(typename(self, 'setMemberRoles')).toBe('LastOwnerError');
+    expect(self.data.setMemberRoles.message).toBe("This is the organization's only Owner: another user must be made Owner first.");
     expect(typename(await ts.gql(SET_ROLES, { m: second.gid.membership, r: [t.roleIds.admin] }, pa.token), 'setMemberRoles')).toBe('LastOwnerError');
   });
 

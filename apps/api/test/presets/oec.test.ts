@@ -21,7 +21,8 @@ describe('oec preset (seed 001): manage your team', () => {
   it('the active preset is oec: a single owner, invitations on, provisioning off', async () => {
     const res = await ts.gql(PRESET);
     expect(res.data.preset.key).toBe('oec');
-    expect(res.data.preset.roles.map((r: { key: string }) => r.key)).toEqual(ROLES);
+    // restricted_developer: "developers who can only access specific projects" (R19, see oec-projects.test.ts).
+    expect(res.data.preset.roles.map((r: { key: string }) => r.key)).toEqual([...ROLES, 'restricted_developer']);
     expect(res.data.preset.policy).toMatchObject({ ownerModel: 'single', invitations: true, provisioning: false, multipleRolesPerMembership: false });
   });
 
@@ -108,10 +109,11 @@ describe('oec preset (seed 001): manage your team', () => {
     expect(await canMap(ts, t.tokens.owner!, t.orgId, ['org:own'])).toEqual({ 'org:own': true });
   });
 
-  it('R4 nobody changes their own role: owner and admin get SelfRoleChangeError', async () => {
+  it('R4 R5 nobody changes their own role: the owner is told to transfer ownership first (LastOwnerError), an admin gets SelfRoleChangeError', async () => {
     const t = await newTeam();
     const owner = await ts.gql(SET_ROLES, { m: t.members.owner!.gid.membership, r: [t.roleIds.admin] }, t.tokens.owner);
-    expect(typename(owner, 'setMemberRoles')).toBe('SelfRoleChangeError');
+    expect(typename(owner, 'setMemberRoles')).toBe('LastOwnerError');
+    expect(owner.data.setMemberRoles.message).toBe("This is the organization's only Owner: transfer ownership to another member first.");
     const admin = await ts.gql(SET_ROLES, { m: t.members.admin!.gid.membership, r: [t.roleIds.developer] }, t.tokens.admin);
     expect(typename(admin, 'setMemberRoles')).toBe('SelfRoleChangeError');
     expect(await canMap(ts, t.tokens.admin!, t.orgId, ['members:invite'])).toEqual({ 'members:invite': true });

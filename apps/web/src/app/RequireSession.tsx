@@ -2,6 +2,7 @@ import { Navigate, Outlet, useLocation } from 'react-router';
 import { useSession } from './session.tsx';
 import { useViewer } from './viewer.ts';
 import { PageLoader } from '../components/PageLoader.tsx';
+import { useLiveAccess } from './live-access.ts';
 
 /** Routes behind sign-in; a forced password change comes before anything else (R7). */
 export function RequireSession() {
@@ -19,6 +20,7 @@ function SignedIn({ forceChange }: { forceChange: boolean }) {
   const location = useLocation();
   const { viewer, fetching } = useViewer();
   const mustChange = forceChange || viewer?.mustChangePassword === true;
+  useLiveAccess(!mustChange);
   if (mustChange && location.pathname !== '/change-password') return <Navigate to="/change-password" replace />;
   if (!mustChange && fetching && !viewer) return <PageLoader />;
   return <Outlet />;

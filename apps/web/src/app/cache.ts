@@ -121,9 +121,22 @@ export const updates: UpdatesConfig = {
     inviteMembers(_result, args, cache) {
       invalidateField(cache, orgKey(cache, inputOf(args).organizationId), 'invitations');
     },
-    revokeInvitation(_result, args, cache) {
-      const id = args.invitationId as string | undefined;
-      if (id) cache.invalidate({ __typename: 'Invitation', id });
+    // The returned invitation updates itself (status REVOKED); invalidating that very object made
+    // the mutation's own answer unreadable ("Something went wrong"). Only the lists refetch.
+    revokeInvitation(result, _args, cache) {
+      const inv = (result as Result).revokeInvitation as { __typename?: string; organization?: { id: string } } | undefined;
+      if (inv?.__typename !== 'Invitation') return;
+      const org = orgKey(cache, inv.organization?.id);
+      invalidateField(cache, org, 'invitations');
+      invalidateField(cache, org, 'auditLog');
+    },
+    // R25: mutations that change the viewer's own access reread it.
+    acceptInvitation(result, _args, cache) {
+      if (succeeded(result as Result, 'acceptInvitation', 'AcceptInvitationPayload')) invalidateField(cache, 'Query', 'viewer');
+    },
+    acceptOwnershipTransfer(_result, _args, cache) {
+      invalidateField(cache, 'Query', 'viewer');
+      invalidateField(cache, 'Query', 'organization');
     },
   },
 };

@@ -1,4 +1,4 @@
-import { Client, fetchExchange, type CombinedError } from 'urql';
+import { Client, fetchExchange, mapExchange, type CombinedError } from 'urql';
 import { authExchange } from '@urql/exchange-auth';
 import { createCacheExchange } from './cache.ts';
 import { refreshAccessToken, tokens } from './tokens.ts';
@@ -12,6 +12,8 @@ export interface ClientHooks {
   onSessionLost(): void;
   /** The API refused an operation until the temporary password is changed. */
   onPasswordChangeRequired(): void;
+  /** The API refused an operation (FORBIDDEN): the viewer's access changed, read it again. */
+  onForbidden?(): void;
 }
 
 /** One client per signed-in session: signing out throws the whole cache away with it. */
@@ -21,6 +23,12 @@ export function createClient(hooks: ClientHooks): Client {
     fetchOptions: { credentials: 'same-origin' },
     preferGetMethod: false,
     exchanges: [
+      // R25: a refusal means the roles the SPA shows are stale; the hook refetches the viewer.
+      mapExchange({
+        onResult(result) {
+          if (errorCode(result.error) === 'FORBIDDEN') hooks.onForbidden?.();
+        },
+      }),
       createCacheExchange(),
       authExchange(async (utils) => ({
         addAuthToOperation(operation) {

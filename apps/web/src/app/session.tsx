@@ -3,6 +3,7 @@ import { createContext, use, useCallback, useEffect, useMemo, useRef, useState, 
 import { Provider as UrqlProvider, type Client } from 'urql';
 import { graphql } from '../graphql/graphql.ts';
 import { createClient } from './client.ts';
+import { accessMayHaveChanged } from './live-access.ts';
 import { AuthPayloadFragment, publicClient, refreshAccessToken, tokens } from './tokens.ts';
 
 export const SignInMutation = graphql(
@@ -77,11 +78,16 @@ export function SessionProvider({ children, initialStatus }: { children: ReactNo
     setStatus('signedOut');
     setGeneration((g) => g + 1);
   }, []);
-  const hooksRef = useRef({ onSessionLost: lost, onPasswordChangeRequired: () => setPasswordChangeRequired(true) });
+  const hooksRef = useRef({ onSessionLost: lost, onPasswordChangeRequired: () => setPasswordChangeRequired(true), onForbidden: accessMayHaveChanged });
 
   // A fresh client (and cache) for every session.
   const client: Client = useMemo(
-    () => createClient({ onSessionLost: () => hooksRef.current.onSessionLost(), onPasswordChangeRequired: () => hooksRef.current.onPasswordChangeRequired() }),
+    () =>
+      createClient({
+        onSessionLost: () => hooksRef.current.onSessionLost(),
+        onPasswordChangeRequired: () => hooksRef.current.onPasswordChangeRequired(),
+        onForbidden: () => hooksRef.current.onForbidden(),
+      }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [generation],
   );

@@ -40,7 +40,7 @@ export type ViewerMembership = Viewer['memberships'][number];
 
 export function useViewer() {
   const [result, reexecute] = useQuery({ query: ViewerQuery });
-  return { viewer: result.data?.viewer ?? null, fetching: result.fetching, error: result.error, reexecute };
+  return { viewer: result.data?.viewer ?? null, fetching: result.fetching, stale: result.stale, error: result.error, reexecute };
 }
 
 /** Organizations the viewer can enter: active membership in an active organization (R14). */

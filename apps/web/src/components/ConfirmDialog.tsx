@@ -7,7 +7,7 @@ export interface ConfirmDialogProps {
   children: ReactNode;
   confirmLabel: string;
   color?: string;
-  /** When set, the user must type this text to confirm (e.g. an organization slug). */
+  /** When set, the user must type this text to confirm (e.g. an organization slug; case and outer spaces do not count). */
   typeToConfirm?: string;
   onClose(): void;
   /** Returns an error message to show, or null when done. */
@@ -49,7 +49,7 @@ export function ConfirmDialog({ opened, title, children, confirmLabel, color = '
           <Button
             color={color}
             loading={busy}
-            disabled={typeToConfirm !== undefined && typed !== typeToConfirm}
+            disabled={typeToConfirm !== undefined && typed.trim().toLowerCase() !== typeToConfirm.toLowerCase()}
             onClick={async () => {
               setBusy(true);
               setError(null);

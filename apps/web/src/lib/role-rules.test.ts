@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expandPermissions, getPreset } from '@gatehouse/permissions';
-import { addRoleReason, defaultRole, memberActionReason, roleToggleReason, type RoleToggleContext } from './role-rules.ts';
+import { addRoleReason, presetDefaultRole, memberActionReason, roleToggleReason, type RoleToggleContext } from './role-rules.ts';
 
 const preset = getPreset('gatehouse');
 const roles = preset.roles.map((r) => ({ ...r, id: `id-${r.key}` }));
@@ -60,15 +60,21 @@ describe('roleToggleReason', () => {
   });
 });
 
-describe('addRoleReason and defaultRole', () => {
+describe('addRoleReason and presetDefaultRole', () => {
   it('an admin may add members with any role but the top one', () => {
     const perms = permsOf('admin');
     expect(addRoleReason(role('developer'), { actorPerms: perms, ownerModel: 'multiple' })).toBeNull();
     expect(addRoleReason(role('owner'), { actorPerms: perms, ownerModel: 'multiple' })?.code).toBe('OWNER_ONLY');
   });
 
-  it('the default role is the least privileged', () => {
-    expect(defaultRole(roles)?.key).toBe('viewer');
+  it("R7/R8: the preset's default built-in role, never a custom role with fewer permissions", () => {
+    const builtin = roles.map((r) => ({ ...r, builtin: true }));
+    const custom = [
+      { id: 'c1', key: 'auditor', name: 'Auditor', permissions: ['audit:read'], builtin: false },
+      { id: 'c2', key: 'team_role_1', name: 'Team role 1', permissions: [], builtin: false },
+    ];
+    expect(presetDefaultRole([...custom, ...builtin], 'gatehouse', () => true)?.key).toBe('viewer');
+    expect(presetDefaultRole(custom, 'gatehouse', () => true)).toBeUndefined();
   });
 });
 

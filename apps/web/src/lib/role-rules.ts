@@ -1,7 +1,7 @@
 // Why a role control is disabled: the same pure rules the API runs (@gatehouse/permissions), so
 // the SPA can explain a refusal before the user tries (R3 grant ceiling, R4 own roles, R5 last
 // owner, R6 single owner). The API stays the authority: its typed errors are shown too.
-import { checkGrant, expandPermissions, isOwnerRole, getPermission } from '@gatehouse/permissions';
+import { PRESETS, checkGrant, defaultMemberRole, expandPermissions, isOwnerRole, getPermission } from '@gatehouse/permissions';
 
 export interface RoleLike {
   id: string;
@@ -102,7 +102,15 @@ export function addRoleReason(role: RoleLike, ctx: { actorPerms: ReadonlySet<str
     : { code: 'CEILING', message: `${role.name} holds permissions you do not have: ${describe(grant.missing)}.`, missing: grant.missing };
 }
 
-/** The least privileged role: the default for new members (viewer, user, operator). */
-export function defaultRole<R extends RoleLike>(roles: readonly R[]): R | undefined {
-  return [...roles].sort((a, b) => expandPermissions(a.permissions).size - expandPermissions(b.permissions).size)[0];
+/**
+ * The role preselected for a new member: the preset's default built-in role (viewer, user,
+ * operator), never a custom role nobody chose (@gatehouse/permissions defaultMemberRole).
+ */
+export function presetDefaultRole<R extends RoleLike & { builtin: boolean }>(
+  roles: readonly R[],
+  presetKey: string,
+  mayGive: (role: R) => boolean,
+): R | undefined {
+  const preset = PRESETS.find((p) => p.key === presetKey);
+  return defaultMemberRole(roles, preset?.defaultRoleKey ?? '', mayGive);
 }

@@ -8,6 +8,7 @@ import { RoleRef } from '../types/role.ts';
 import { UserRef } from '../types/user.ts';
 import { Membership } from '../../modules/memberships/membership.entity.ts';
 import { User } from '../../modules/users/user.entity.ts';
+import { Role } from '../../modules/roles/role.entity.ts';
 import * as members from '../../modules/memberships/membership.service.ts';
 import { activeIn, sight } from '../../modules/visibility.ts';
 import {
@@ -44,6 +45,21 @@ export async function freshMembership(ctx: Context, id: string): Promise<Members
   return membership;
 }
 
+/**
+ * The membership as the role change left it, from the rows the transaction read under its lock and
+ * wrote: the identity map and the loaders are brought up to date instead of cleared and read again.
+ */
+function changedMembership(ctx: Context, changed: members.ChangedRoles): Membership {
+  const membership = ctx.em.map(Membership, changed.membershipRow);
+  const roles = changed.roles
+    .map((row) => ctx.em.map(Role, row as unknown as Record<string, unknown>))
+    .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
+  ctx.loaders.rolesOfMembership.clear(membership.id).prime(membership.id, roles);
+  // The actor's own grants may have changed (an owner stepping down): read them again if asked.
+  ctx.forgetMemberships();
+  return membership;
+}
+
 builder.mutationField('setMemberRoles', (t) =>
   t.field({
     type: MembershipRef,
@@ -54,8 +70,7 @@ builder.mutationField('setMemberRoles', (t) =>
       roleIds: t.arg.globalIDList({ required: true, for: [RoleRef] }),
     },
     authScopes: (_r, args, ctx) => membershipScope(ctx, args.membershipId.id, 'members:update'),
-    resolve: async (_r, args, ctx) =>
-      freshMembership(ctx, await members.setMemberRoles(ctx, args.membershipId.id, args.roleIds.map((r) => r.id))),
+    resolve: async (_r, args, ctx) => changedMembership(ctx, await members.setMemberRoles(ctx, args.membershipId.id, args.roleIds.map((r) => r.id))),
   }),
 );
 

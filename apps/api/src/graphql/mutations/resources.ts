@@ -1,11 +1,15 @@
+import { canManageResourceMembers, findResourceRole, type RoleDefinition } from '@gatehouse/permissions';
 import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { MembershipRef } from '../types/membership.ts';
 import { UserRef } from '../types/user.ts';
-import { GrantCeilingError, NotFoundError, SelfRoleChangeError, ValidationError, found } from '../../errors.ts';
+import { GrantCeilingError, NotFoundError, ResourceRoleCapError, SelfRoleChangeError, ValidationError, found } from '../../errors.ts';
 import * as resources from '../../modules/resources/resource.service.ts';
-import type { ResourceGrantRow, ResourceRow } from '../../modules/resources/resource.service.ts';
+import type { ResourceGrantRow, ResourceMemberRow, ResourceRow } from '../../modules/resources/resource.service.ts';
 import { sight } from '../../modules/visibility.ts';
+import { pageArgs, toPage } from '../pagination.ts';
+import { ResourceRoleRef, ResourceTypeRef } from '../queries/permissions.ts';
+import type { Context } from '../../context.ts';
 
 const ResourceGrantRef = builder.objectRef<ResourceGrantRow>('ResourceGrant').implement({
   description: 'A role on one resource given to a member (adds to their org roles, never takes away).',
@@ -20,13 +24,61 @@ const ResourceGrantRef = builder.objectRef<ResourceGrantRow>('ResourceGrant').im
   }),
 });
 
+const ResourceMemberRef = builder.objectRef<ResourceMemberRow>('ResourceMember').implement({
+  description: 'A member of the org holding a role on one resource (R19).',
+  fields: (t) => ({
+    membership: t.field({
+      type: MembershipRef,
+      nullable: true,
+      description: 'Null unless you may see this member (members:read, or it is you), R1.',
+      resolve: (g, _a, ctx) => sight(ctx).membership.load(g.membership_id),
+    }),
+    roleKey: t.string({ resolve: (g) => g.role_key }),
+    role: t.field({
+      type: ResourceRoleRef,
+      nullable: true,
+      description: 'The role as the preset defines it; null for a role the preset no longer has.',
+      resolve: (g, _a, ctx) => roleOf(ctx, g.resource_id, g.role_key),
+    }),
+    grantedAt: t.field({ type: 'DateTime', resolve: (g) => new Date(g.created_at) }),
+  }),
+});
+
+async function roleOf(ctx: Context, resourceId: string, roleKey: string): Promise<RoleDefinition | null> {
+  const resource = await resources.findResource(ctx.em, resourceId);
+  const def = resource && resources.resourceType(ctx.app.preset, resource.type);
+  return (def && findResourceRole(def, roleKey)) ?? null;
+}
+
+/** What the signed-in user holds on a resource, read once per resource and request. */
+const viewerPerms = new WeakMap<object, Map<string, Promise<ReadonlySet<string>>>>();
+function permsOfViewer(ctx: Context, r: ResourceRow): Promise<ReadonlySet<string>> {
+  let byId = viewerPerms.get(ctx.loaders);
+  if (!byId) viewerPerms.set(ctx.loaders, (byId = new Map()));
+  let p = byId.get(r.id);
+  if (!p) {
+    p = ctx.user
+      ? resources.standingIn(ctx.em, r.org_id, ctx.user).then((s) => resources.permissionsOn(ctx.em, s, r, ctx.app.preset, ctx.user!))
+      : Promise.resolve(new Set<string>());
+    byId.set(r.id, p);
+  }
+  return p;
+}
+
 export const ResourceRef = builder.objectRef<ResourceRow>('Resource').implement({
   description: 'An org-scoped resource of a preset resource type (OEC project, Spaces space).',
   isTypeOf: (v) => typeof v === 'object' && v !== null && 'org_id' in v && 'type' in v && 'created_by_id' in v,
   fields: (t) => ({
     id: t.exposeID('id'),
     type: t.exposeString('type'),
+    resourceType: t.field({
+      type: ResourceTypeRef,
+      nullable: true,
+      description: 'The preset definition of this type: its roles and who may create, manage and be granted them.',
+      resolve: (r, _a, ctx) => resources.resourceType(ctx.app.preset, r.type) ?? null,
+    }),
     name: t.exposeString('name'),
+    organization: t.field({ type: OrganizationRef, nullable: true, resolve: (r, _a, ctx) => sight(ctx).organization.load(r.org_id) }),
     createdBy: t.field({
       type: UserRef,
       nullable: true,
@@ -34,40 +86,67 @@ export const ResourceRef = builder.objectRef<ResourceRow>('Resource').implement(
       resolve: (r, _a, ctx) => (r.created_by_id ? sight(ctx).user.load(r.created_by_id) : null),
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (r) => new Date(r.created_at) }),
-    grants: t.field({ type: [ResourceGrantRef], resolve: (r, _a, ctx) => resources.grantsOf(ctx.em, r.id) }),
+    grants: t.field({ type: [ResourceGrantRef], deprecationReason: 'Use members (a connection).', resolve: (r, _a, ctx) => resources.grantsOf(ctx.em, r.id) }),
+    viewerPermissions: t.stringList({
+      description: 'What you hold on this resource: org roles and your (capped) resource roles add up (R19).',
+      resolve: async (r, _a, ctx) => [...(await permsOfViewer(ctx, r))].sort(),
+    }),
+    viewerCanManageMembers: t.boolean({
+      description: 'Whether you may add, change and remove its members (org members:update, or `<prefix>:assign` on it).',
+      resolve: async (r, _a, ctx) => {
+        const def = resources.resourceType(ctx.app.preset, r.type);
+        if (!def || !ctx.user) return false;
+        const standing = await resources.standingIn(ctx.em, r.org_id, ctx.user);
+        return canManageResourceMembers(def, standing.orgPerms, await permsOfViewer(ctx, r));
+      },
+    }),
+    members: t.connection(
+      {
+        type: ResourceMemberRef,
+        description: 'Members holding a role on this resource, by email (keyset-paginated with first/after).',
+        resolve: async (r, args, ctx) => {
+          const page = pageArgs(args, { list: `resource-members:${r.id}`, sort: 'text', id: 'uuid' });
+          const rows = await resources.listResourceMembers(ctx.em, r.id, page.first, page.after);
+          return { ...toPage(rows, page, (g) => [g.sort_key, g.membership_id]), totalCount: () => resources.countResourceMembers(ctx.em, r.id) };
+        },
+      },
+      { name: 'ResourceMemberConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount(): Promise<number> }).totalCount() }) }) },
+    ),
   }),
 });
 
 builder.objectFields(OrganizationRef, (t) => ({
   resources: t.field({
     type: [ResourceRef],
-    description: 'Resources of the org that the signed-in user may read: all with the org `<type>s:read`, else those they created or were granted.',
+    description:
+      'Resources of the org you may read: every resource of a type whose `<prefix>:read` your org role holds, ' +
+      'else only those you created or were granted (R1, R19: restricted members see exactly theirs).',
     authScopes: (org) => ({ orgPermission: `${org.id}:org:read` }),
     unauthorizedResolver: () => [],
     args: { type: t.arg.string() },
-    resolve: async (org, args, ctx) => {
-      const rows = args.type
-        ? await ctx.em.execute<ResourceRow[]>(`select * from resource where org_id = ? and type = ? order by type, name, id`, [org.id, args.type])
-        : await ctx.em.execute<ResourceRow[]>(`select * from resource where org_id = ? order by type, name, id`, [org.id]);
-      const orgPerms = (await ctx.permissionsIn(org.id)) ?? new Set<string>();
-      const visible: ResourceRow[] = [];
-      for (const row of rows) {
-        const read = `${resources.permissionPrefix(row.type)}:read`;
-        if (orgPerms.has(read) || (await resources.resourcePermissions(ctx.em, org.id, ctx.user!.id, row.id, ctx.app.preset)).has(read)) visible.push(row);
-      }
-      return visible;
-    },
+    resolve: async (org, args, ctx) => resources.visibleResources(ctx.em, await resources.standingIn(ctx.em, org.id, ctx.user!), ctx.app.preset, args.type),
   }),
 }));
 
-async function resourceById(ctx: { em: import('../../db/orm.ts').Em }, id: string) {
+builder.queryField('resource', (t) =>
+  t.field({
+    type: ResourceRef,
+    nullable: true,
+    authScopes: { member: true },
+    description: 'One resource by id; null when it does not exist or you may not read it (R1: the same answer).',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_r, args, ctx) => (await resources.readableResource(ctx, String(args.id)))?.resource ?? null,
+  }),
+);
+
+async function resourceById(ctx: Context, id: string) {
   return found(await resources.findResource(ctx.em, id), 'Resource');
 }
 
 builder.mutationField('createResource', (t) =>
   t.field({
     type: ResourceRef,
-    description: 'Creates a resource of a preset resource type; needs `<type>s:create`. The creator holds the type creator role on it.',
+    description: 'Creates a resource of a preset resource type; needs `<prefix>:create`. The creator holds the type creator role on it.',
     errors: { types: [ValidationError, NotFoundError] },
     authScopes: (_r, args) => ({ orgPermission: `${args.organizationId.id}:org:read` }),
     args: {
@@ -83,11 +162,32 @@ builder.mutationField('createResource', (t) =>
   }),
 );
 
+const DeletedResourceRef = builder.objectRef<{ resourceId: string; organizationId: string }>('DeletedResourcePayload').implement({
+  fields: (t) => ({ resourceId: t.exposeID('resourceId'), organization: t.field({ type: OrganizationRef, nullable: true, resolve: (p, _a, ctx) => sight(ctx).organization.load(p.organizationId) }) }),
+});
+
+builder.mutationField('deleteResource', (t) =>
+  t.field({
+    type: DeletedResourceRef,
+    description: 'Deletes a resource and every grant on it; needs `<prefix>:delete` on it (org role or resource role).',
+    errors: { types: [NotFoundError] },
+    authScopes: { member: true },
+    args: { resourceId: t.arg.id({ required: true }) },
+    resolve: async (_r, args, ctx) => {
+      const row = await resources.deleteResource(ctx, String(args.resourceId));
+      ctx.afterWrite();
+      return { resourceId: row.id, organizationId: row.org_id };
+    },
+  }),
+);
+
 builder.mutationField('grantResourceRole', (t) =>
   t.field({
     type: ResourceRef,
-    description: 'Gives a member a role on one resource (replacing their previous role on it). Needs members:update or `<type>s:assign`; R3 applies.',
-    errors: { types: [ValidationError, NotFoundError, GrantCeilingError, SelfRoleChangeError] },
+    description:
+      'Adds a member of the org to a resource with a role, or changes their role there. Needs members:update or `<prefix>:assign` on the resource; ' +
+      'R3 (the role within what you hold there), R4 (not yourself) and R19 (within what their org role may hold there) apply.',
+    errors: { types: [ValidationError, NotFoundError, GrantCeilingError, SelfRoleChangeError, ResourceRoleCapError] },
     authScopes: { member: true },
     args: {
       resourceId: t.arg.id({ required: true }),
@@ -105,7 +205,7 @@ builder.mutationField('grantResourceRole', (t) =>
 builder.mutationField('revokeResourceRole', (t) =>
   t.field({
     type: ResourceRef,
-    description: "Takes a member's role on one resource away.",
+    description: "Removes a member from a resource (takes their role there away); R3 and R4 apply.",
     errors: { types: [NotFoundError, GrantCeilingError, SelfRoleChangeError] },
     authScopes: { member: true },
     args: {

@@ -4,7 +4,7 @@ import { UserRef } from '../types/user.ts';
 import { Organization } from '../../modules/organizations/organization.entity.ts';
 import { User } from '../../modules/users/user.entity.ts';
 import { likePattern, pageArgs, toPage } from '../pagination.ts';
-import { visibleOrganizations } from '../../modules/visibility.ts';
+import { visibleOrganization } from '../../modules/visibility.ts';
 
 builder.queryField('organization', (t) =>
   t.field({
@@ -14,8 +14,7 @@ builder.queryField('organization', (t) =>
     description: 'An organization by slug; null when it does not exist or you cannot see it (R1).',
     args: { slug: t.arg.string({ required: true }) },
     resolve: async (_root, { slug }, ctx) => {
-      const org = await ctx.em.findOne(Organization, { slug });
-      return org ? ((await visibleOrganizations(ctx, [org.id]))[0] ?? null) : null;
+      return visibleOrganization(ctx, await ctx.em.findOne(Organization, { slug }));
     },
   }),
 );

@@ -1,5 +1,5 @@
 import { canonicalEmail } from '@gatehouse/permissions';
-import { canOnResource, effectivePermissions, explainPermission, isKnownPermission, permissionsByResource, type PermissionDef, type Preset, type RoleDefinition } from '@gatehouse/permissions';
+import { canOnResource, effectivePermissions, explainPermission, isKnownPermission, permissionsByResource, permissionsUsedByPreset, summarizeResourceType, type PermissionDef, type Preset, type ResourceTypeDef, type RoleDefinition } from '@gatehouse/permissions';
 import { builder } from '../builder.ts';
 import { RoleRef } from '../types/role.ts';
 import { OrganizationRef } from '../types/organization.ts';
@@ -18,6 +18,10 @@ const PermissionRef = builder.objectRef<PermissionDef>('Permission').implement({
     action: t.exposeString('action'),
     description: t.exposeString('description'),
     kind: t.exposeString('kind', { description: 'core (enforced by Gatehouse) or platform (answered for your services).' }),
+    usedByPreset: t.boolean({
+      description: "Whether a role of the active preset (org or resource role) uses it: the custom-role editor shows these, not other platforms' permissions.",
+      resolve: (p, _a, ctx) => usedPermissions(ctx.app.preset).has(p.key),
+    }),
   }),
 });
 
@@ -38,6 +42,62 @@ const PresetRoleRef = builder.objectRef<RoleDefinition>('PresetRole').implement(
   }),
 });
 
+const usedByPreset = new WeakMap<Preset, ReadonlySet<string>>();
+function usedPermissions(preset: Preset): ReadonlySet<string> {
+  let used = usedByPreset.get(preset);
+  if (!used) usedByPreset.set(preset, (used = permissionsUsedByPreset(preset)));
+  return used;
+}
+
+export const ResourceRoleRef = builder.objectRef<RoleDefinition>('ResourceRole').implement({
+  description: 'A role on one resource (project, space): key, name, description and the permissions it gives there.',
+  fields: (t) => ({
+    key: t.exposeString('key'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description'),
+    permissions: t.stringList({ resolve: (r) => [...r.permissions] }),
+    grantableToOrgRoleKeys: t.stringList({
+      description: 'Org roles that may be given this role (R19: within the cap of their org role).',
+      resolve: (r, _a, ctx) => {
+        const def = ctx.app.preset.policy.resourceTypes.find((d) => d.roles.includes(r));
+        return def ? (summarizeResourceType(ctx.app.preset, def).grantableTo[r.key] ?? []) : [];
+      },
+    }),
+  }),
+});
+
+const OrgRoleCapRef = builder.objectRef<{ orgRoleKey: string; permissions: readonly string[] }>('ResourceOrgRoleCap').implement({
+  description: 'The most a member with this org role gets on one resource through resource roles (R19).',
+  fields: (t) => ({ orgRoleKey: t.exposeString('orgRoleKey'), permissions: t.stringList({ resolve: (c) => [...c.permissions] }) }),
+});
+
+export const ResourceTypeRef = builder.objectRef<ResourceTypeDef>('ResourceType').implement({
+  description: 'A resource type of the active preset (OEC project, Spaces space), with its roles and who may do what.',
+  fields: (t) => ({
+    key: t.exposeString('key'),
+    name: t.exposeString('name'),
+    pluralName: t.exposeString('pluralName'),
+    description: t.exposeString('description'),
+    permissionPrefix: t.exposeString('permissionPrefix', { description: 'Org permissions of the type are `<prefix>:<action>` (projects:read, spaces:assign).' }),
+    roles: t.field({ type: [ResourceRoleRef], resolve: (d) => d.roles }),
+    creatorRoleKey: t.string({ nullable: true, description: 'Role the creator holds on what they create.', resolve: (d) => d.creatorRoleKey ?? null }),
+    creatorOrgRoleKeys: t.stringList({ description: 'Org roles that may create one (`<prefix>:create`).', resolve: (d, _a, ctx) => summarizeResourceType(ctx.app.preset, d).creatorOrgRoleKeys }),
+    managerOrgRoleKeys: t.stringList({
+      description: 'Org roles that manage the members of every one (members:update or `<prefix>:assign`); others only where a resource role gives `<prefix>:assign`.',
+      resolve: (d, _a, ctx) => summarizeResourceType(ctx.app.preset, d).managerOrgRoleKeys,
+    }),
+    readAllOrgRoleKeys: t.stringList({
+      description: 'Org roles that read every one; other roles read only those they created or were granted (R1).',
+      resolve: (d, _a, ctx) => summarizeResourceType(ctx.app.preset, d).readAllOrgRoleKeys,
+    }),
+    orgRoleCaps: t.field({
+      type: [OrgRoleCapRef],
+      description: 'Caps by org role (R19); an org role not listed is not capped.',
+      resolve: (d) => Object.entries(d.orgRoleCaps ?? {}).map(([orgRoleKey, permissions]) => ({ orgRoleKey, permissions })),
+    }),
+  }),
+});
+
 const PolicyRef = builder.objectRef<Preset['policy']>('PresetPolicy').implement({
   fields: (t) => ({
     ownerModel: t.string({ description: 'none (admins are the top role), single (exactly one owner) or multiple.', resolve: (p) => p.ownerModel }),
@@ -45,7 +105,11 @@ const PolicyRef = builder.objectRef<Preset['policy']>('PresetPolicy').implement(
     provisioning: t.exposeBoolean('provisioning'),
     multipleRolesPerMembership: t.exposeBoolean('multipleRolesPerMembership'),
     customRoleLimit: t.exposeInt('customRoleLimit'),
-    bulkLimit: t.exposeInt('bulkLimit'),
+    bulkLimit: t.exposeInt('bulkLimit', { description: 'Emails per provisioning call (R7).' }),
+    invitationLimit: t.exposeInt('invitationLimit', { description: 'Emails per invitation call (CloudTruth: as many as needed, up to 100).' }),
+    ownerSelfDowngrade: t.exposeBoolean('ownerSelfDowngrade', {
+      description: 'Whether an owner may lower their own roles while another owner remains (otherwise R4: nobody changes their own roles).',
+    }),
     ownershipTransfer: t.exposeBoolean('ownershipTransfer'),
     leaveRequiresPermission: t.string({ nullable: true, resolve: (p) => (p.leave === 'any' ? null : p.leave.requiresPermission) }),
   }),
@@ -58,6 +122,7 @@ const PresetRef = builder.objectRef<Preset>('Preset').implement({
     description: t.exposeString('description'),
     roles: t.field({ type: [PresetRoleRef], resolve: (p) => p.roles }),
     policy: t.field({ type: PolicyRef, resolve: (p) => p.policy }),
+    resourceTypes: t.field({ type: [ResourceTypeRef], description: 'Resource types (projects, spaces) and their roles; empty when the platform has none.', resolve: (p) => p.policy.resourceTypes }),
   }),
 });
 

@@ -15,6 +15,7 @@ import {
   NotFoundError,
   PolicyError,
   RateLimitedError,
+  ResourceRoleCapError,
   SelfRoleChangeError,
   SignInRequiredError,
   TooManyAttemptsError,
@@ -75,6 +76,14 @@ builder.objectType(GrantCeilingError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof GrantCeilingError,
   fields: (t) => ({ roleKeys: t.exposeStringList('roleKeys'), ownerOnly: t.exposeBoolean('ownerOnly') }),
+});
+
+builder.objectType(ResourceRoleCapError, {
+  name: 'ResourceRoleCapError',
+  description: "The grantee's organization role caps what they may hold on this resource (R19); allowedRoleKeys are the roles they may be given.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ResourceRoleCapError,
+  fields: (t) => ({ roleKey: t.exposeString('roleKey'), allowedRoleKeys: t.exposeStringList('allowedRoleKeys') }),
 });
 
 builder.objectType(LimitExceededError, {

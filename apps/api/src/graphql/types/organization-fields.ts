@@ -10,6 +10,7 @@ import { pageArgs } from '../pagination.ts';
 import type { Organization } from '../../modules/organizations/organization.entity.ts';
 import type { Context } from '../../context.ts';
 import { isUuid } from '../../ids.ts';
+import { selects } from '../selection.ts';
 import { mayIn } from '../../modules/visibility.ts';
 
 const MemberSortField = builder.enumType('MemberSortField', { values: ['NAME', 'EMAIL', 'CREATED_AT'] as const });
@@ -52,13 +53,15 @@ builder.objectFields(OrganizationRef, (t) => ({
         status: t.arg({ type: MembershipStatusEnum }),
         orderBy: t.arg({ type: MemberOrder }),
       },
-      resolve: async (org, args, ctx) => {
+      resolve: async (org, args, ctx, info) => {
         const filter: MemberFilter = { search: args.search, status: args.status, roleIds: args.roleIds?.map((r) => r.id) };
         const order = { field: args.orderBy?.field ?? 'NAME', direction: args.orderBy?.direction ?? 'ASC' } as const;
         const spec = { list: `members:${org.id}:${order.field}:${order.direction}`, sort: order.field === 'CREATED_AT' ? 'timestamp' : 'text', id: 'uuid' } as const;
-        const { users, ...page } = await listMembers(ctx.em, org.id, filter, order, pageArgs(args, spec));
+        const { users, rolesOf, total, ...page } = await listMembers(ctx.em, org.id, filter, order, pageArgs(args, spec), selects(info, 'totalCount'));
+        // The page statement read each member's account and roles: hand them to the relation fields.
         for (const user of users) ctx.loaders.user.prime(user.id, user);
-        return { ...page, totalCount: () => countMembers(ctx.em, org.id, filter) };
+        for (const [membershipId, roles] of rolesOf) ctx.loaders.rolesOfMembership.prime(membershipId, roles);
+        return { ...page, totalCount: () => total ?? countMembers(ctx.em, org.id, filter) };
       },
     },
     { name: 'MembershipConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as Counted).totalCount() }) }) },

@@ -27,7 +27,8 @@ export async function handleAuditExport(app: App, req: http.IncomingMessage, res
   const em = emOf(app.orm);
   const principal = await authenticate(app, em, req.headers.authorization ?? null);
   if (!principal) return problem(res, 401, 'UNAUTHENTICATED', 'Send a bearer access token');
-  if (principal.user.mustChangePassword) return problem(res, 403, 'PASSWORD_CHANGE_REQUIRED', 'Change your temporary password first');
+  // A service account (R23) may export too when its roles hold audit:read.
+  if ('user' in principal && principal.user.mustChangePassword) return problem(res, 403, 'PASSWORD_CHANGE_REQUIRED', 'Change your temporary password first');
   const format = url.searchParams.get('format') ?? 'csv';
   if (format !== 'csv' && format !== 'ndjson') return problem(res, 400, 'BAD_REQUEST', 'format must be csv or ndjson');
   const ref = url.searchParams.get('organization') ?? '';

@@ -123,8 +123,9 @@ export async function inviteMembers(
     throw new ValidationError(invalid.map((a) => ({ path: ['emails', String(a.index)], message: `${a.email}: ${a.problem}` })));
   }
   const valid = parsed.filter((a) => !emailIssue(a.email));
-  if (valid.length > policy.bulkLimit) {
-    throw new LimitExceededError(`Invite at most ${policy.bulkLimit} people at a time`, policy.bulkLimit);
+  // Invitations have their own list limit (CloudTruth: "as many users as needed"), apart from provisioning's R7 10.
+  if (valid.length > policy.invitationLimit) {
+    throw new LimitExceededError(`Invite at most ${policy.invitationLimit} people at a time`, policy.invitationLimit);
   }
 
   const mails: PendingMail[] = [];

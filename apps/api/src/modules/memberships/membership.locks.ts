@@ -1,7 +1,8 @@
 import { effectivePermissions, isOwnerRole, PERMISSION_KEYS } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import { NotFoundError } from '../../errors.ts';
-import { placeholders } from '../../ids.ts';
+import { exec, row, rows, statement } from '../../db/sql.ts';
+import { credentialOf, restrictToCredential } from '../tokens/credential.ts';
 
 /**
  * Reads that rule checks depend on. They run as SQL inside the service's transaction after the org
@@ -65,23 +66,20 @@ export async function rolesOfMembership(tx: Em, membershipId: string): Promise<R
   );
 }
 
-/** Roles of the org with the given ids; ids that are not roles of this org are reported by index. */
+const rolesByIdInOrg = statement('roles_by_id_in_org', `select * from role where org_id = $1 and id = any($2::uuid[])`);
+
+/** Roles of the org with the given ids (whole rows); ids that are not roles of this org are reported by index. */
 export async function rolesInOrg(tx: Em, orgId: string, roleIds: readonly string[]): Promise<{ roles: RoleRow[]; unknown: number[] }> {
-  const valid = roleIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
-  const rows = valid.length
-    ? await tx.execute<RoleRow[]>(
-        `select id, key, name, permissions, builtin from role where org_id = ? and id in (${placeholders(valid)})`,
-        [orgId, ...valid],
-      )
-    : [];
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  const valid = roleIds.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
+  const found = valid.length ? await rows<RoleRow>(tx, rolesByIdInOrg, [orgId, valid]) : [];
+  const byId = new Map(found.map((r) => [r.id, r]));
   const unknown = roleIds.flatMap((id, i) => (byId.has(id) ? [] : [i]));
   return { roles: [...new Set(roleIds)].flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])), unknown };
 }
 
 /** The actor's permissions in the org, read after the lock (platform admins hold every permission). */
 export async function permissionsAfterLock(tx: Em, orgId: string, user: { id: string; isPlatformAdmin: boolean }): Promise<ReadonlySet<string>> {
-  if (user.isPlatformAdmin) return new Set(PERMISSION_KEYS);
+  if (user.isPlatformAdmin) return actorPermissions([], orgId, user);
   const rows = await tx.execute<{ permissions: string[] }[]>(
     `select r.permissions from membership m
        join organization o on o.id = m.org_id
@@ -90,8 +88,72 @@ export async function permissionsAfterLock(tx: Em, orgId: string, user: { id: st
       where m.org_id = ? and m.user_id = ? and m.status = 'ACTIVE' and o.status = 'ACTIVE'`,
     [orgId, user.id],
   );
-  return effectivePermissions(rows);
+  return actorPermissions(rows, orgId, user);
 }
+
+/** The actor's permissions from the permission lists of their roles in the org. */
+function actorPermissions(rows: readonly { permissions: string[] }[], orgId: string, user: { id: string; isPlatformAdmin: boolean }): ReadonlySet<string> {
+  if (user.isPlatformAdmin) return new Set(PERMISSION_KEYS);
+  // A personal access token acts with at most its subset (R23), in rule checks as in scopes.
+  return restrictToCredential(credentialOf(user), orgId, effectivePermissions(rows)) ?? new Set<string>();
+}
+
+const lockOrgOfMembership = statement(
+  'lock_org_of_membership',
+  `select o.id, o.slug, o.name, o.status from organization o
+    where o.id = (select m.org_id from membership m where m.id = $1) for update of o`,
+);
+
+/** The membership, its account, its roles and the actor's role permissions in its org, read after the lock. */
+const membershipUnderLock = statement(
+  'membership_under_lock',
+  `select m.id, m.org_id, m.user_id, m.status, u.email, u.status as user_status, to_jsonb(m) as membership_row,
+          coalesce((select json_agg(json_build_object('id', r.id, 'key', r.key, 'name', r.name, 'permissions', r.permissions, 'builtin', r.builtin)
+                                    order by r.position, r.name)
+                      from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = m.id), '[]') as roles,
+          coalesce((select json_agg(json_build_object('permissions', r.permissions))
+                      from membership am
+                      join organization o on o.id = am.org_id
+                      join membership_role mr on mr.membership_id = am.id
+                      join role r on r.id = mr.role_id
+                     where am.org_id = m.org_id and am.user_id = $2 and am.status = 'ACTIVE' and o.status = 'ACTIVE'), '[]') as actor_roles
+     from membership m join "user" u on u.id = m.user_id where m.id = $1`,
+);
+
+export interface LockedMembership {
+  org: LockedOrg;
+  membership: MembershipRow;
+  /** The membership's row as stored, to refresh the entity the response shows. */
+  membershipRow: Record<string, unknown>;
+  /** Its roles, in the preset's order. */
+  roles: RoleRow[];
+  actorPerms: ReadonlySet<string>;
+}
+
+/**
+ * R5: locks the organization of a membership, then reads the membership with its roles and the
+ * actor's permissions there: two statements, the second seeing every change committed before the lock.
+ */
+export async function lockMembershipOf(tx: Em, membershipId: string, user: { id: string; isPlatformAdmin: boolean }): Promise<LockedMembership | undefined> {
+  const org = await row<LockedOrg>(tx, lockOrgOfMembership, [membershipId]);
+  if (!org) return undefined;
+  const found = await row<MembershipRow & { membership_row: Record<string, unknown> | string; roles: RoleRow[] | string; actor_roles: { permissions: string[] }[] | string }>(
+    tx,
+    membershipUnderLock,
+    [membershipId, user.id],
+  );
+  if (!found) return undefined;
+  const { membership_row, roles, actor_roles, ...membership } = found;
+  return {
+    org,
+    membership,
+    membershipRow: parsed(membership_row),
+    roles: parsed(roles),
+    actorPerms: actorPermissions(parsed(actor_roles), org.id, user),
+  };
+}
+
+const parsed = <T>(value: T | string): T => (typeof value === 'string' ? JSON.parse(value) : value);
 
 /** Active memberships of active users that hold org:own through any role (R5). */
 export async function activeOwnerMembershipIds(tx: Em, orgId: string): Promise<string[]> {
@@ -107,14 +169,18 @@ export async function activeOwnerMembershipIds(tx: Em, orgId: string): Promise<s
   return [...new Set(rows.filter((r) => isOwnerRole(r)).map((r) => r.id))];
 }
 
+/**
+ * Sets a membership's roles in one statement: removes the roles not kept, adds the new ones (the two
+ * sets are disjoint, so the delete and the insert of one statement never meet on a row).
+ */
+const replaceRoles = statement(
+  'replace_membership_roles',
+  `with gone as (delete from membership_role where membership_id = $1 and not (role_id = any($2::uuid[])))
+   insert into membership_role (membership_id, role_id) select $1, unnest($2::uuid[]) on conflict do nothing`,
+);
+
 export async function replaceMembershipRoles(tx: Em, membershipId: string, roleIds: readonly string[]): Promise<void> {
-  await tx.execute(`delete from membership_role where membership_id = ?`, [membershipId]);
-  if (roleIds.length) {
-    await tx.execute(
-      `insert into membership_role (membership_id, role_id) values ${roleIds.map(() => '(?, ?)').join(', ')}`,
-      roleIds.flatMap((id) => [membershipId, id]),
-    );
-  }
+  await exec(tx, replaceRoles, [membershipId, [...roleIds]]);
 }
 
 export async function insertMembership(

@@ -1,8 +1,10 @@
 import { User } from '../users/user.entity.ts';
+import { Role } from '../roles/role.entity.ts';
 import type { Em } from '../../db/orm.ts';
+import { Params, row, rows, shaped } from '../../db/sql.ts';
 import { Membership } from './membership.entity.ts';
 import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
-import { onlyUuids, placeholders } from '../../ids.ts';
+import { onlyUuids } from '../../ids.ts';
 
 export type MemberSortField = 'NAME' | 'EMAIL' | 'CREATED_AT';
 
@@ -19,74 +21,89 @@ const SORT_SQL: Record<MemberSortField, string> = {
 };
 
 /** The search expression matches the trigram index on "user" exactly, so search uses the index. */
-function filterSql(orgId: string, filter: MemberFilter) {
-  const where = ['m.org_id = ?'];
-  const params: unknown[] = [orgId];
-  if (filter.status) {
-    where.push('m.status = ?');
-    params.push(filter.status);
-  }
-  if (filter.search?.trim()) {
-    where.push(`lower(u.first_name || ' ' || u.last_name || ' ' || u.email) like ?`);
-    params.push(likePattern(filter.search));
-  }
+function filterSql(orgId: string, filter: MemberFilter, p: Params): string[] {
+  const where = [`m.org_id = ${p.add(orgId)}`];
+  if (filter.status) where.push(`m.status = ${p.add(filter.status)}`);
+  if (filter.search?.trim()) where.push(`lower(u.first_name || ' ' || u.last_name || ' ' || u.email) like ${p.add(likePattern(filter.search))}`);
   if (filter.roleIds?.length) {
     const ids = onlyUuids(filter.roleIds);
-    if (ids.length === 0) where.push('false');
-    else {
-      where.push(`exists (select 1 from membership_role mr where mr.membership_id = m.id and mr.role_id in (${placeholders(ids)}))`);
-      params.push(...ids);
-    }
+    where.push(ids.length === 0 ? 'false' : `exists (select 1 from membership_role mr where mr.membership_id = m.id and mr.role_id = any(${p.add(ids)}::uuid[]))`);
   }
-  return { where, params };
+  return where;
 }
 
-/** One keyset page of an org's members: a single statement whatever the page size. */
+/** Only a search reads the user's names: without one the count is an index-only scan of membership. */
+const countFrom = (filter: MemberFilter) => (filter.search?.trim() ? `membership m join "user" u on u.id = m.user_id` : `membership m`);
+
+export interface MemberPage extends Page<Membership> {
+  /** The accounts of the page's members, read by the same statement. */
+  users: User[];
+  /** The roles of each member of the page, read by the same statement. */
+  rolesOf: Map<string, Role[]>;
+  /** The number of members matching the filter, when it was asked for. */
+  total: number | undefined;
+}
+
+/**
+ * One keyset page of an org's members, with their accounts, their roles and (if asked) the total,
+ * in one statement whatever the page size.
+ */
 export async function listMembers(
   em: Em,
   orgId: string,
   filter: MemberFilter,
   order: { field: MemberSortField; direction: 'ASC' | 'DESC' },
   page: PageRequest,
-): Promise<Page<Membership> & { users: User[] }> {
+  withTotal = false,
+): Promise<MemberPage> {
   const sort = SORT_SQL[order.field];
-  const { where, params } = filterSql(orgId, filter);
+  const p = new Params();
+  const where = filterSql(orgId, filter, p);
+  // The total counts the filter without the cursor; it is computed once for the statement (InitPlan).
+  const total = withTotal ? `, (select count(*)::int from ${countFrom(filter)} where ${where.join(' and ')}) as total` : '';
   const cmp = order.direction === 'ASC' ? '>' : '<';
   if (page.after) {
     const cast = order.field === 'CREATED_AT' ? '::timestamptz' : '';
-    where.push(`(${sort}, m.id) ${cmp} (?${cast}, ?::uuid)`);
-    params.push(page.after[0], page.after[1]);
+    where.push(`(${sort}, m.id) ${cmp} (${p.add(page.after[0])}${cast}, ${p.add(page.after[1])}::uuid)`);
   }
-  const rows = await em.execute<Record<string, unknown>[]>(
+  const limit = p.add(page.first + 1);
+  const found = await rows<Record<string, unknown>>(
+    em,
     // The page is chosen on narrow rows; only its own accounts are then read whole (carrying whole
     // account rows through the sort of a 10,000-member org more than doubled its time).
-    `with page as (
+    shaped(`with page as (
        select m.id, m.org_id, m.user_id, m.status, m.added_by_id, m.created_at, ${sort} as sort_key
          from membership m join "user" u on u.id = m.user_id
         where ${where.join(' and ')}
         order by ${sort} ${order.direction}, m.id ${order.direction}
-        limit ${page.first + 1})
-     select page.*, to_jsonb(u) as user_row from page join "user" u on u.id = page.user_id
-      order by page.sort_key ${order.direction}, page.id ${order.direction}`,
-    params,
+        limit ${limit}::int)
+     select page.*, to_jsonb(u) as user_row,
+            coalesce((select json_agg(to_jsonb(r) order by r.position, r.name)
+                        from membership_role mr join role r on r.id = mr.role_id
+                       where mr.membership_id = page.id), '[]') as role_rows${total}
+       from page join "user" u on u.id = page.user_id
+      order by page.sort_key ${order.direction}, page.id ${order.direction}`),
+    p.values,
   );
   const keys = new Map<string, unknown>();
   const users: User[] = [];
-  const members = rows.map(({ sort_key, user_row, ...row }) => {
-    const entity = em.map(Membership, row);
+  const rolesOf = new Map<string, Role[]>();
+  const members = found.map(({ sort_key, user_row, role_rows, total: _total, ...columns }) => {
+    const entity = em.map(Membership, columns);
     keys.set(entity.id, sort_key instanceof Date ? sort_key.toISOString() : sort_key);
-    // The page already joined each member's account: hand it over instead of reading it again.
-    users.push(em.map(User, (typeof user_row === 'string' ? JSON.parse(user_row) : user_row) as Record<string, unknown>));
+    users.push(em.map(User, json(user_row)));
+    rolesOf.set(entity.id, (json(role_rows) as unknown as Record<string, unknown>[]).map((r) => em.map(Role, r)));
     return entity;
   });
-  return { ...toPage(members, page, (m) => [keys.get(m.id), m.id]), users };
+  const counted = withTotal ? (found.length > 0 ? Number(found[0]!.total) : await countMembers(em, orgId, filter)) : undefined;
+  return { ...toPage(members, page, (m) => [keys.get(m.id), m.id]), users, rolesOf, total: counted };
 }
 
+const json = (value: unknown): Record<string, unknown> => (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>;
+
 export async function countMembers(em: Em, orgId: string, filter: MemberFilter): Promise<number> {
-  const { where, params } = filterSql(orgId, filter);
-  // Only a search reads the user's names: without one, the count is an index-only scan of membership
-  // (every membership has its user, by foreign key), not a join with every account.
-  const from = filter.search?.trim() ? `membership m join "user" u on u.id = m.user_id` : `membership m`;
-  const rows = await em.execute<{ n: number }[]>(`select count(*)::int as n from ${from} where ${where.join(' and ')}`, params);
-  return Number(rows[0]?.n ?? 0);
+  const p = new Params();
+  const where = filterSql(orgId, filter, p);
+  const found = await row<{ n: number }>(em, shaped(`select count(*)::int as n from ${countFrom(filter)} where ${where.join(' and ')}`), p.values);
+  return Number(found?.n ?? 0);
 }

@@ -14,13 +14,14 @@ import {
   insertMembership,
   lockOrganization,
   permissionsAfterLock,
+  lockMembershipOf,
   replaceMembershipRoles,
   rolesInOrg,
   rolesOfMembership,
   type MembershipRow,
   type RoleRow,
 } from './membership.locks.ts';
-import { assertOwnerFloor, requirePermission, throwRoleChangeProblems } from './rule-errors.ts';
+import { assertOwnerFloor, ownerFloorMessage, requirePermission, throwRoleChangeProblems } from './rule-errors.ts';
 import { assertCanAdministerUser } from '../users/user.rules.ts';
 
 type Tx = Em;
@@ -31,14 +32,17 @@ const roleKeys = (roles: RoleRow[]) => roles.map((r) => r.key);
 async function lockMembership(tx: Tx, ctx: Context, membershipId: string) {
   const user = ctx.user;
   if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
-  const found = isUuid(membershipId) ? await findMembership(tx, membershipId) : undefined;
-  if (!found) throw new NotFoundError('Membership');
-  await lockOrganization(tx, found.org_id);
-  const membership = await findMembership(tx, membershipId); // re-read under the lock
-  if (!membership) throw new NotFoundError('Membership');
-  const actorPerms = await permissionsAfterLock(tx, membership.org_id, user);
+  const locked = isUuid(membershipId) ? await lockMembershipOf(tx, membershipId, user) : undefined;
+  if (!locked) throw new NotFoundError('Membership');
+  const { membership, actorPerms, roles: current } = locked;
   if (!actorPerms.has('members:read')) throw new NotFoundError('Membership'); // R1: foreign = non-existent
-  return { membership, actorPerms, actorId: user.id };
+  return { membership, actorPerms, actorId: user.id, current, membershipRow: locked.membershipRow };
+}
+
+/** What a role change wrote: the membership row and its new roles, for the response (no re-read). */
+export interface ChangedRoles {
+  membershipRow: Record<string, unknown>;
+  roles: RoleRow[];
 }
 
 function target(m: MembershipRow) {
@@ -46,17 +50,21 @@ function target(m: MembershipRow) {
 }
 
 /** Replaces the whole role set of a membership (R3, R4, R5, R6). */
-export async function setMemberRoles(ctx: Context, membershipId: string, roleIds: string[]): Promise<string> {
+export async function setMemberRoles(ctx: Context, membershipId: string, roleIds: string[]): Promise<ChangedRoles> {
   return ctx.transaction(async (tx) => {
-    const { membership, actorPerms, actorId } = await lockMembership(tx, ctx, membershipId);
+    const { membership, actorPerms, actorId, current, membershipRow } = await lockMembership(tx, ctx, membershipId);
     requirePermission(actorPerms, 'members:update');
-    const current = await rolesOfMembership(tx, membership.id);
     const { roles: next, unknown } = await rolesInOrg(tx, membership.org_id, roleIds);
     if (unknown.length) throw new ValidationError(unknown.map((i) => ({ path: ['roleIds', String(i)], message: 'Not a role of this organization' })));
-    throwRoleChangeProblems(
-      checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: next, policy: ctx.app.preset.policy }),
-    );
-    if (current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, next.some(isOwnerRole));
+    const problems = checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: next, policy: ctx.app.preset.policy });
+    // The only owner lowering themselves is told why (LastOwnerError: make another user owner first)
+    // rather than a bare R4 refusal, in every preset; others follow R4 or the preset's self-downgrade.
+    const floorMessage = ownerFloorMessage(ctx.app.preset);
+    if (membership.user_id === actorId && current.some(isOwnerRole) && !next.some(isOwnerRole)) {
+      await assertOwnerFloor(tx, membership.org_id, membership.id, false, floorMessage);
+    }
+    throwRoleChangeProblems(problems);
+    if (current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, next.some(isOwnerRole), floorMessage);
     await replaceMembershipRoles(tx, membership.id, next.map((r) => r.id));
     recordAudit(tx, ctx.actor, {
       orgId: membership.org_id,
@@ -65,24 +73,23 @@ export async function setMemberRoles(ctx: Context, membershipId: string, roleIds
       before: { roles: roleKeys(current) },
       after: { roles: roleKeys(next) },
     });
-    return membership.id;
+    return { membershipRow, roles: next };
   });
 }
 
 /** Disable keeps the membership and its roles but blocks the org (R10); subject to R3, R4 and R5. */
 export async function setMembershipStatus(ctx: Context, membershipId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
   return ctx.transaction(async (tx) => {
-    const { membership, actorPerms, actorId } = await lockMembership(tx, ctx, membershipId);
+    const { membership, actorPerms, actorId, current } = await lockMembership(tx, ctx, membershipId);
     requirePermission(actorPerms, 'members:update');
     if (membership.user_id === actorId) throw new PolicyError('You cannot disable or enable your own membership');
     if (membership.status === status) return membership.id;
-    const current = await rolesOfMembership(tx, membership.id);
     // Disabling takes every role's access away, so the grant ceiling applies to all of them.
     throwRoleChangeProblems(
       checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: [], policy: { ...ctx.app.preset.policy, ownerModel: 'multiple' } }),
       { ignore: ['NO_ROLES'] },
     );
-    if (status === 'DISABLED' && current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false);
+    if (status === 'DISABLED' && current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false, ownerFloorMessage(ctx.app.preset));
     await changeOne(tx, 'Membership', `update membership set status = ? where id = ?`, [status, membership.id]);
     recordAudit(tx, ctx.actor, {
       orgId: membership.org_id,
@@ -98,15 +105,14 @@ export async function setMembershipStatus(ctx: Context, membershipId: string, st
 /** R9: ends one membership; the account and its other memberships stay. */
 export async function removeMember(ctx: Context, membershipId: string): Promise<MembershipRow> {
   return ctx.transaction(async (tx) => {
-    const { membership, actorPerms, actorId } = await lockMembership(tx, ctx, membershipId);
+    const { membership, actorPerms, actorId, current } = await lockMembership(tx, ctx, membershipId);
     requirePermission(actorPerms, 'members:remove');
     if (membership.user_id === actorId) throw new PolicyError('To remove yourself, leave the organization');
-    const current = await rolesOfMembership(tx, membership.id);
     throwRoleChangeProblems(
       checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: [], policy: { ...ctx.app.preset.policy, ownerModel: 'multiple' } }),
       { ignore: ['NO_ROLES'] },
     );
-    if (current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false);
+    if (current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false, ownerFloorMessage(ctx.app.preset));
     await changeOne(tx, 'Membership', `delete from membership where id = ?`, [membership.id]);
     recordAudit(tx, ctx.actor, {
       orgId: membership.org_id,

@@ -1,4 +1,4 @@
-import { checkOwnerFloor, ORG_OWN, type RoleChangeProblem } from '@gatehouse/permissions';
+import { checkOwnerFloor, isOwnerRole, lastOwnerMessage, ORG_OWN, type Preset, type RoleChangeProblem } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import {
   AuthError,
@@ -28,6 +28,11 @@ export function throwRoleChangeProblems(problems: RoleChangeProblem[], options: 
         throw ValidationError.field(field, `Choose exactly ${problem.max} role`);
     }
   }
+}
+
+/** R5's refusal in the preset's words: who must become the top role first (CloudTruth: another Owner). */
+export function ownerFloorMessage(preset: Preset): string {
+  return lastOwnerMessage(preset.policy, preset.roles.find(isOwnerRole)?.name ?? 'Owner');
 }
 
 /** R5: fails when the membership is an active owner, loses ownership, and is the last one. */

@@ -1,11 +1,21 @@
-import { checkGrant, expandPermissions, type Preset, type ResourceTypeDef, type RoleDefinition } from '@gatehouse/permissions';
+import {
+  checkResourceGrantChange,
+  describeResourceGrantProblem,
+  findResourceType,
+  permissionOf,
+  permissionsOnResource,
+  resourceRolePermissions,
+  type Preset,
+  type ResourceGrantProblem,
+  type ResourceTypeDef,
+} from '@gatehouse/permissions';
 import type { Context } from '../../context.ts';
 import type { Em } from '../../db/orm.ts';
-import { AuthError, GrantCeilingError, NotFoundError, SelfRoleChangeError, ValidationError } from '../../errors.ts';
+import { AuthError, GrantCeilingError, NotFoundError, ResourceRoleCapError, SelfRoleChangeError, ValidationError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { findMembership, findMembershipOf, lockOrganization, permissionsAfterLock } from '../memberships/membership.locks.ts';
-import { requirePermission } from '../memberships/rule-errors.ts';
+import { findMembership, lockOrganization, permissionsAfterLock } from '../memberships/membership.locks.ts';
+import { credentialOf, restrictToCredential } from '../tokens/credential.ts';
 
 export const RESOURCE_NAME_MAX = 100;
 
@@ -27,11 +37,13 @@ export interface ResourceGrantRow {
 }
 
 export function resourceType(preset: Preset, type: string): ResourceTypeDef | undefined {
-  return preset.policy.resourceTypes.find((t) => t.key === type);
+  return findResourceType(preset, type);
 }
 
-/** Org permission namespace of a resource type: project → projects:*, space → spaces:*. */
-export const permissionPrefix = (type: string) => `${type}s`;
+/** Org permission namespace of a resource type (project → projects); unknown types fall back to `<type>s`. */
+export function permissionPrefixOf(preset: Preset, type: string): string {
+  return resourceType(preset, type)?.permissionPrefix ?? `${type}s`;
+}
 
 export async function findResource(em: Em, resourceId: string): Promise<ResourceRow | undefined> {
   if (!isUuid(resourceId)) return undefined;
@@ -42,10 +54,70 @@ export async function grantsOf(em: Em, resourceId: string): Promise<ResourceGran
   return em.execute<ResourceGrantRow[]>(`select * from resource_grant where resource_id = ? order by created_at, membership_id`, [resourceId]);
 }
 
+// ---------------------------------------------------------------- who holds what (R2: read per request)
+
+/** A user's standing in one org, for resource rules: org permissions, org role keys (for the cap), membership. */
+export interface OrgStanding {
+  orgId: string;
+  userId: string;
+  membershipId: string | null;
+  orgPerms: ReadonlySet<string>;
+  orgRoleKeys: string[];
+  isPlatformAdmin: boolean;
+}
+
 /**
- * Permissions a user holds on one resource through resource roles: their grant and, for the
- * creator, the type's creator role. Only an active membership of an active user in an active org counts
- * (R2: read per request, never cached across requests).
+ * Reads the standing inside or outside a transaction. Only an active membership of an active user in
+ * an active org counts (permissionsAfterLock); a personal access token keeps to its subset (R23).
+ */
+export async function standingIn(em: Em, orgId: string, user: { id: string; isPlatformAdmin: boolean }): Promise<OrgStanding> {
+  const orgPerms = isUuid(orgId) ? await permissionsAfterLock(em, orgId, user) : new Set<string>();
+  const rows = isUuid(orgId)
+    ? await em.execute<{ membership_id: string; key: string }[]>(
+        `select m.id as membership_id, r.key from membership m
+           join "user" u on u.id = m.user_id
+           join organization o on o.id = m.org_id
+           left join membership_role mr on mr.membership_id = m.id
+           left join role r on r.id = mr.role_id
+          where m.org_id = ? and m.user_id = ? and m.status = 'ACTIVE' and u.status = 'ACTIVE' and o.status = 'ACTIVE'`,
+        [orgId, user.id],
+      )
+    : [];
+  return {
+    orgId,
+    userId: user.id,
+    membershipId: rows[0]?.membership_id ?? null,
+    orgPerms,
+    orgRoleKeys: rows.flatMap((r) => (r.key ? [r.key] : [])),
+    isPlatformAdmin: user.isPlatformAdmin,
+  };
+}
+
+/** Resource roles a standing holds on one resource: its grant and, for the creator, the creator role. */
+function heldRoleKeys(standing: OrgStanding, def: ResourceTypeDef, resource: ResourceRow, grantRoleKey: string | undefined): string[] {
+  const keys: string[] = [];
+  if (resource.created_by_id === standing.userId && def.creatorRoleKey && standing.membershipId) keys.push(def.creatorRoleKey);
+  if (grantRoleKey && standing.membershipId) keys.push(grantRoleKey);
+  return keys;
+}
+
+async function grantRoleKeyOf(em: Em, resourceId: string, membershipId: string | null): Promise<string | undefined> {
+  if (!membershipId) return undefined;
+  return (await em.execute<{ role_key: string }[]>(`select role_key from resource_grant where resource_id = ? and membership_id = ?`, [resourceId, membershipId]))[0]?.role_key;
+}
+
+/** Everything the standing holds on one resource: org permissions ∪ capped resource-role permissions (R19). */
+export async function permissionsOn(em: Em, standing: OrgStanding, resource: ResourceRow, preset: Preset, user: object): Promise<ReadonlySet<string>> {
+  const def = resourceType(preset, resource.type);
+  if (!def || resource.org_id !== standing.orgId) return new Set();
+  const held = heldRoleKeys(standing, def, resource, await grantRoleKeyOf(em, resource.id, standing.membershipId));
+  const perms = permissionsOnResource(standing.orgPerms, { def, orgRoleKeys: standing.orgRoleKeys, roleKeys: held });
+  return restrictToCredential(credentialOf(user), standing.orgId, perms) ?? new Set();
+}
+
+/**
+ * Permissions a user holds on one resource through resource roles only (capped by their org roles).
+ * Used by `can(resourceId:)`, which adds the org permissions itself.
  */
 export async function resourcePermissions(em: Em, orgId: string, userId: string, resourceId: string, preset: Preset): Promise<Set<string>> {
   if (!isUuid(orgId) || !isUuid(resourceId)) return new Set();
@@ -53,18 +125,80 @@ export async function resourcePermissions(em: Em, orgId: string, userId: string,
   if (!resource || resource.org_id !== orgId) return new Set();
   const def = resourceType(preset, resource.type);
   if (!def) return new Set();
-  const membership = await findMembershipOf(em, orgId, userId);
-  if (!membership || membership.status !== 'ACTIVE' || membership.user_status !== 'ACTIVE') return new Set();
-  const org = (await em.execute<{ status: string }[]>(`select status from organization where id = ?`, [orgId]))[0];
-  if (org?.status !== 'ACTIVE') return new Set();
-  const keys: string[] = [];
-  if (resource.created_by_id === userId && def.creatorRoleKey) keys.push(def.creatorRoleKey);
-  const grant = (await em.execute<{ role_key: string }[]>(`select role_key from resource_grant where resource_id = ? and membership_id = ?`, [resourceId, membership.id]))[0];
-  if (grant) keys.push(grant.role_key);
-  const perms: string[] = [];
-  for (const key of keys) perms.push(...(def.roles.find((r) => r.key === key)?.permissions ?? []));
-  return expandPermissions(perms);
+  const standing = await standingIn(em, orgId, { id: userId, isPlatformAdmin: false });
+  if (!standing.membershipId) return new Set();
+  const held = heldRoleKeys(standing, def, resource, await grantRoleKeyOf(em, resource.id, standing.membershipId));
+  return resourceRolePermissions({ def, orgRoleKeys: standing.orgRoleKeys, roleKeys: held });
 }
+
+/**
+ * R1 within the org: the resources of `orgId` the user may read. Types whose `<prefix>:read` the org
+ * role holds come whole; of the others only those the user created or was granted (OEC's
+ * restricted developers, Spaces' Editors and Operators), each checked with the cap.
+ */
+export async function visibleResources(em: Em, standing: OrgStanding, preset: Preset, type?: string | null): Promise<ResourceRow[]> {
+  if (standing.orgPerms.size === 0) return [];
+  const defs = preset.policy.resourceTypes.filter((d) => !type || d.key === type);
+  if (defs.length === 0) return [];
+  const readAll = defs.filter((d) => standing.orgPerms.has(permissionOf(d, 'read'))).map((d) => d.key);
+  const typeKeys = defs.map((d) => d.key);
+  const rows = await em.execute<(ResourceRow & { grant_role: string | null })[]>(
+    `select r.*, g.role_key as grant_role from resource r
+       left join resource_grant g on g.resource_id = r.id and g.membership_id = ?
+      where r.org_id = ? and r.type in (${typeKeys.map(() => '?').join(', ')})
+        and (${readAll.length ? `r.type in (${readAll.map(() => '?').join(', ')}) or ` : ''}r.created_by_id = ? or g.membership_id is not null)
+      order by r.type, r.name, r.id`,
+    [standing.membershipId ?? '00000000-0000-0000-0000-000000000000', standing.orgId, ...typeKeys, ...readAll, standing.userId],
+  );
+  return rows.filter((row) => {
+    const def = defs.find((d) => d.key === row.type)!;
+    const held = heldRoleKeys(standing, def, row, row.grant_role ?? undefined);
+    return permissionsOnResource(standing.orgPerms, { def, orgRoleKeys: standing.orgRoleKeys, roleKeys: held }).has(permissionOf(def, 'read'));
+  }).map(({ grant_role: _g, ...row }) => row);
+}
+
+/** A resource the user may read, or undefined (a foreign or unreadable one answers as non-existent, R1). */
+export async function readableResource(ctx: Context, resourceId: string): Promise<{ resource: ResourceRow; def: ResourceTypeDef; perms: ReadonlySet<string> } | undefined> {
+  const resource = await findResource(ctx.em, resourceId);
+  if (!resource || !ctx.user) return undefined;
+  const def = resourceType(ctx.app.preset, resource.type);
+  if (!def) return undefined;
+  const standing = await standingIn(ctx.em, resource.org_id, ctx.user);
+  const perms = await permissionsOn(ctx.em, standing, resource, ctx.app.preset, ctx.user);
+  return perms.has(permissionOf(def, 'read')) ? { resource, def, perms } : undefined;
+}
+
+// ---------------------------------------------------------------- members of a resource
+
+export interface ResourceMemberRow extends ResourceGrantRow {
+  sort_key: string;
+}
+
+/** One page of a resource's grants, ordered by the grantee's email (keyset: email, membership id). */
+export async function listResourceMembers(em: Em, resourceId: string, first: number, after: [string | null, string] | undefined): Promise<ResourceMemberRow[]> {
+  const params: unknown[] = [resourceId];
+  let keyset = '';
+  if (after) {
+    keyset = ` and (lower(u.email), m.id) > (?, ?)`;
+    params.push(after[0] ?? '', after[1]);
+  }
+  params.push(first + 1);
+  return em.execute<ResourceMemberRow[]>(
+    `select g.*, lower(u.email) as sort_key from resource_grant g
+       join membership m on m.id = g.membership_id
+       join "user" u on u.id = m.user_id
+      where g.resource_id = ?${keyset}
+      order by lower(u.email), m.id limit ?`,
+    params,
+  );
+}
+
+export async function countResourceMembers(em: Em, resourceId: string): Promise<number> {
+  const rows = await em.execute<{ n: string | number }[]>(`select count(*) as n from resource_grant where resource_id = ?`, [resourceId]);
+  return Number(rows[0]?.n ?? 0);
+}
+
+// ---------------------------------------------------------------- writes
 
 export async function createResource(ctx: Context, orgId: string, type: string, name: string): Promise<string> {
   const user = ctx.user!;
@@ -78,7 +212,9 @@ export async function createResource(ctx: Context, orgId: string, type: string, 
   return ctx.transaction(async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     await lockOrganization(tx, orgId);
-    requirePermission(await permissionsAfterLock(tx, orgId, user), `${permissionPrefix(type)}:create`);
+    const perms = await permissionsAfterLock(tx, orgId, user);
+    if (perms.size === 0) throw new NotFoundError('Organization'); // R1
+    if (!perms.has(permissionOf(def, 'create'))) throw new AuthError('FORBIDDEN', `You may not create a ${def.name.toLowerCase()} (${permissionOf(def, 'create')})`);
     const id = crypto.randomUUID();
     await tx.execute(`insert into resource (id, org_id, type, name, created_by_id) values (?, ?, ?, ?, ?)`, [id, orgId, type, trimmed, user.id]);
     recordAudit(tx, ctx.actor, { orgId, action: 'resource.created', target: { type: 'Resource', id, label: trimmed }, after: { type, name: trimmed, creatorRole: def.creatorRoleKey ?? null } });
@@ -86,65 +222,103 @@ export async function createResource(ctx: Context, orgId: string, type: string, 
   });
 }
 
-interface GrantScene {
+interface LockedResource {
   resource: ResourceRow;
   def: ResourceTypeDef;
-  target: NonNullable<Awaited<ReturnType<typeof findMembership>>>;
-  current: string | undefined;
+  standing: OrgStanding;
+  perms: ReadonlySet<string>;
 }
 
-/**
- * Shared checks of grant and revoke: locks the org, finds the resource and target membership in it,
- * and requires org members:update or `<type>s:assign` on the resource (org or resource role).
- * Returns the actor's effective permissions on the resource, for the grant ceiling (R3).
- */
-async function prepareGrantChange(ctx: Context, tx: Em, resourceId: string, membershipId: string): Promise<GrantScene & { actorPerms: ReadonlySet<string> }> {
+/** Locks the resource's org, then re-reads the resource and the actor's standing (R5-style serialization). */
+async function lockResource(ctx: Context, tx: Em, resourceId: string): Promise<LockedResource> {
   const user = ctx.user!;
   const found = await findResource(tx, resourceId);
   if (!found) throw new NotFoundError('Resource');
   await lockOrganization(tx, found.org_id);
   const resource = await findResource(tx, resourceId);
-  if (!resource) throw new NotFoundError('Resource');
-  const orgPerms = await permissionsAfterLock(tx, resource.org_id, user);
-  // R1: someone with no access to the org learns nothing about its resources.
-  if (orgPerms.size === 0) throw new NotFoundError('Resource');
-  const def = resourceType(ctx.app.preset, resource.type);
-  if (!def) throw new NotFoundError('Resource');
-  const resourcePerms = user.isPlatformAdmin ? new Set<string>() : await resourcePermissions(tx, resource.org_id, user.id, resource.id, ctx.app.preset);
-  const actorPerms = new Set([...orgPerms, ...resourcePerms]);
-  if (!orgPerms.has('members:update') && !actorPerms.has(`${permissionPrefix(resource.type)}:assign`)) {
-    throw new AuthError('FORBIDDEN', 'You do not have permission to do this');
+  const def = resource && resourceType(ctx.app.preset, resource.type);
+  if (!resource || !def) throw new NotFoundError('Resource');
+  const standing = await standingIn(tx, resource.org_id, user);
+  const perms = await permissionsOn(tx, standing, resource, ctx.app.preset, user);
+  // R1: who cannot read the resource learns nothing about it, not even that it exists.
+  if (!perms.has(permissionOf(def, 'read'))) throw new NotFoundError('Resource');
+  return { resource, def, standing, perms };
+}
+
+/** Deletes a resource and its grants; needs `<prefix>:delete` on it (org role or resource role). */
+export async function deleteResource(ctx: Context, resourceId: string): Promise<ResourceRow> {
+  return ctx.transaction(async (tx) => {
+    const { resource, def, perms } = await lockResource(ctx, tx, resourceId);
+    if (!perms.has(permissionOf(def, 'delete'))) throw new AuthError('FORBIDDEN', `You may not delete this ${def.name.toLowerCase()} (${permissionOf(def, 'delete')})`);
+    const grants = await grantsOf(tx, resource.id);
+    await tx.execute(`delete from resource where id = ?`, [resource.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: resource.org_id,
+      action: 'resource.deleted',
+      target: { type: 'Resource', id: resource.id, label: resource.name },
+      before: { type: resource.type, name: resource.name, grants: grants.map((g) => ({ membershipId: g.membership_id, roleKey: g.role_key })) },
+    });
+    return resource;
+  });
+}
+
+/** Turns the pure rule's problems into the API's typed errors (first problem wins, R1 first). */
+function throwGrantProblems(problems: ResourceGrantProblem[], def: ResourceTypeDef): void {
+  const problem = problems[0];
+  if (!problem) return;
+  switch (problem.code) {
+    case 'NOT_ALLOWED':
+      throw new AuthError('FORBIDDEN', describeResourceGrantProblem(problem, def));
+    case 'SELF_ROLE_CHANGE':
+      throw new SelfRoleChangeError();
+    case 'UNKNOWN_ROLE':
+      throw ValidationError.field('roleKey', describeResourceGrantProblem(problem, def));
+    case 'GRANT_CEILING':
+      throw new GrantCeilingError(problem.roleKeys, false);
+    case 'ORG_ROLE_CAP':
+      throw new ResourceRoleCapError(describeResourceGrantProblem(problem, def), problem.roleKey, problem.allowedRoleKeys);
   }
+}
+
+interface GrantScene extends LockedResource {
+  target: NonNullable<Awaited<ReturnType<typeof findMembership>>>;
+  targetOrgRoleKeys: string[];
+  current: string | null;
+}
+
+async function prepareGrantChange(ctx: Context, tx: Em, resourceId: string, membershipId: string): Promise<GrantScene> {
+  const locked = await lockResource(ctx, tx, resourceId);
   const target = isUuid(membershipId) ? await findMembership(tx, membershipId) : undefined;
-  if (!target || target.org_id !== resource.org_id) throw new NotFoundError('Membership');
-  // R4: nobody changes their own roles, on the org or on one resource.
-  if (target.user_id === user.id) throw new SelfRoleChangeError();
-  const current = (await tx.execute<{ role_key: string }[]>(`select role_key from resource_grant where resource_id = ? and membership_id = ?`, [resource.id, target.id]))[0]?.role_key;
-  return { resource, def, target, current, actorPerms };
+  if (!target || target.org_id !== locked.resource.org_id) throw new NotFoundError('Membership');
+  const targetOrgRoleKeys = (
+    await tx.execute<{ key: string }[]>(`select r.key from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = ?`, [target.id])
+  ).map((r) => r.key);
+  const current = (await grantRoleKeyOf(tx, locked.resource.id, target.id)) ?? null;
+  return { ...locked, target, targetOrgRoleKeys, current };
 }
 
-/** R3 on resource roles: each role granted or taken away must lie within the actor's permissions on the resource. */
-function checkCeiling(actorPerms: ReadonlySet<string>, roles: (RoleDefinition | undefined)[]): void {
-  const refused: string[] = [];
-  let ownerOnly = false;
-  for (const role of roles) {
-    if (!role) continue;
-    const check = checkGrant(actorPerms, role);
-    if (!check.ok) {
-      refused.push(role.key);
-      ownerOnly ||= check.reason === 'OWNER_ONLY';
-    }
-  }
-  if (refused.length) throw new GrantCeilingError(refused, ownerOnly);
+function check(ctx: Context, scene: GrantScene, nextRoleKey: string | null): void {
+  throwGrantProblems(
+    checkResourceGrantChange({
+      def: scene.def,
+      actorUserId: ctx.user!.id,
+      targetUserId: scene.target.user_id,
+      actorOrgPerms: scene.standing.orgPerms,
+      actorPermsOnResource: scene.perms,
+      targetOrgRoleKeys: scene.targetOrgRoleKeys,
+      currentRoleKey: scene.current,
+      nextRoleKey,
+    }),
+    scene.def,
+  );
 }
 
-/** Gives a member a role on one resource (replacing the role they had on it). */
+/** Adds a member of the org to a resource, or changes their role there (R3, R4, R19). */
 export async function grantResourceRole(ctx: Context, resourceId: string, membershipId: string, roleKey: string): Promise<string> {
   return ctx.transaction(async (tx) => {
-    const { resource, def, target, current, actorPerms } = await prepareGrantChange(ctx, tx, resourceId, membershipId);
-    const role = def.roles.find((r) => r.key === roleKey);
-    if (!role) throw ValidationError.field('roleKey', `Role must be one of: ${def.roles.map((r) => r.key).join(', ')}`);
-    checkCeiling(actorPerms, [role, current && current !== roleKey ? def.roles.find((r) => r.key === current) : undefined]);
+    const scene = await prepareGrantChange(ctx, tx, resourceId, membershipId);
+    check(ctx, scene, roleKey);
+    const { resource, target, current } = scene;
     await tx.execute(
       `insert into resource_grant (resource_id, membership_id, role_key, granted_by_id) values (?, ?, ?, ?)
          on conflict (resource_id, membership_id) do update set role_key = excluded.role_key, granted_by_id = excluded.granted_by_id`,
@@ -161,12 +335,17 @@ export async function grantResourceRole(ctx: Context, resourceId: string, member
   });
 }
 
-/** Takes a member's role on one resource away (the creator role, implicit, cannot be revoked). */
+/** Removes a member from a resource (their grant; the implicit creator role cannot be revoked). */
 export async function revokeResourceRole(ctx: Context, resourceId: string, membershipId: string): Promise<string> {
   return ctx.transaction(async (tx) => {
-    const { resource, def, target, current, actorPerms } = await prepareGrantChange(ctx, tx, resourceId, membershipId);
-    if (!current) throw new NotFoundError('Resource grant');
-    checkCeiling(actorPerms, [def.roles.find((r) => r.key === current)]);
+    const scene = await prepareGrantChange(ctx, tx, resourceId, membershipId);
+    if (!scene.current) {
+      // Still say no to whoever may not manage the members before saying there is nothing to remove.
+      check(ctx, { ...scene, current: null }, null);
+      throw new NotFoundError('Resource grant');
+    }
+    check(ctx, scene, null);
+    const { resource, target, current } = scene;
     await tx.execute(`delete from resource_grant where resource_id = ? and membership_id = ?`, [resource.id, target.id]);
     recordAudit(tx, ctx.actor, {
       orgId: resource.org_id,

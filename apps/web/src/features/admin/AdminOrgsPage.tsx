@@ -11,6 +11,7 @@ import { formatDate } from '../../lib/format.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
 import { SetOrganizationStatusMutation } from '../settings/SettingsPage.tsx';
+import { DisableOrganizationDialog } from '../settings/DisableOrganizationDialog.tsx';
 import { SkeletonRows } from '../../components/SkeletonRows.tsx';
 
 const OrganizationsQuery = graphql(`
@@ -83,6 +84,7 @@ export default function AdminOrgsPage() {
   const [debounced] = useDebouncedValue(search.trim(), 250);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [creating, setCreating] = useState(false);
+  const [disabling, setDisabling] = useState<{ id: string; slug: string; name: string } | null>(null);
   const page = cursors.length - 1;
   const [result] = useQuery({ query: OrganizationsQuery, variables: { first: PAGE_SIZE, after: cursors[page] ?? null, search: debounced || null }, pause: !viewer?.isPlatformAdmin });
   const [, setStatus] = useMutation(SetOrganizationStatusMutation);
@@ -150,6 +152,7 @@ export default function AdminOrgsPage() {
                     checked={o.status === 'ACTIVE'}
                     onChange={async (e) => {
                       const status = e.currentTarget.checked ? 'ACTIVE' : 'DISABLED';
+                      if (status === 'DISABLED') return setDisabling(o);
                       const res = await setStatus({ organizationId: o.id, status });
                       const message = failureMessage(res.data?.setOrganizationStatus, res.error, 'Organization');
                       notifications.show(message ? { color: 'red', message } : { color: 'green', message: `${o.name} is ${status === 'ACTIVE' ? 'enabled' : 'disabled'}.` });
@@ -178,6 +181,7 @@ export default function AdminOrgsPage() {
           Next
         </Button>
       </Group>
+      <DisableOrganizationDialog org={disabling} onClose={() => setDisabling(null)} />
       {creating && <CreateOrganizationDialog onClose={() => setCreating(false)} />}
     </Stack>
   );

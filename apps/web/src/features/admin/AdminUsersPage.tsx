@@ -73,6 +73,7 @@ export default function AdminUsersPage() {
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [editing, setEditing] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<AdminUser | null>(null);
+  const [disabling, setDisabling] = useState<AdminUser | null>(null);
   const page = cursors.length - 1;
   const [result] = useQuery({ query: UsersQuery, variables: { first: PAGE_SIZE, after: cursors[page] ?? null, search: debounced || null }, pause: !viewer?.isPlatformAdmin });
   const [, setStatus] = useMutation(SetUserStatusMutation);
@@ -160,6 +161,7 @@ export default function AdminUsersPage() {
                         <Menu.Item
                           onClick={async () => {
                             const status = u.status === 'ACTIVE' ? 'DISABLED' : 'ACTIVE';
+                            if (status === 'DISABLED') return setDisabling(u);
                             const res = await setStatus({ userId: u.id, status });
                             const message = failureMessage(res.data?.setUserStatus, res.error, 'User');
                             notifications.show(message ? { color: 'red', message } : { color: 'green', message: `${u.email} is ${status === 'ACTIVE' ? 'enabled' : 'disabled and signed out'}.` });
@@ -206,6 +208,7 @@ export default function AdminUsersPage() {
         opened={deleting !== null}
         title={`Delete ${deleting ? fullName(deleting) : ''} completely?`}
         confirmLabel="Delete account"
+        typeToConfirm={deleting?.email}
         onClose={() => setDeleting(null)}
         onConfirm={async () => {
           if (!deleting) return null;
@@ -218,6 +221,24 @@ export default function AdminUsersPage() {
         <Text size="sm">
           The account {deleting?.email} is permanently deleted from every organization it belongs to. To take away access to one organization only,
           remove the user from that organization instead.
+        </Text>
+      </ConfirmDialog>
+      <ConfirmDialog
+        opened={disabling !== null}
+        title={`Disable ${disabling ? fullName(disabling) : ''}'s account?`}
+        confirmLabel="Disable account"
+        onClose={() => setDisabling(null)}
+        onConfirm={async () => {
+          if (!disabling) return null;
+          const res = await setStatus({ userId: disabling.id, status: 'DISABLED' });
+          const message = failureMessage(res.data?.setUserStatus, res.error, 'User');
+          if (!message) notifications.show({ color: 'green', message: `${disabling.email} is disabled and signed out.` });
+          return message;
+        }}
+      >
+        <Text size="sm">
+          {disabling?.email} is signed out everywhere at once and cannot sign in to any organization until you enable the account again. Memberships
+          and roles are kept.
         </Text>
       </ConfirmDialog>
     </Stack>

@@ -3,6 +3,7 @@ import { Alert, Button, Code, Group, Menu, Modal, ScrollArea, Select, SimpleGrid
 import { notifications } from '@mantine/notifications';
 import { useQuery } from 'urql';
 import { graphql, type ResultOf } from '../../graphql/graphql.ts';
+import { MemberPicker } from '../../components/MemberPicker.tsx';
 import { useOrg } from '../orgs/org-context.ts';
 import { freshAccessToken } from '../../app/tokens.ts';
 import { formatDateTime } from '../../lib/format.ts';
@@ -36,18 +37,6 @@ const AuditLogQuery = graphql(`
             ip
             userAgent
             createdAt
-          }
-        }
-      }
-      members(first: 100, orderBy: { field: NAME, direction: ASC }) {
-        edges {
-          node {
-            id
-            user {
-              id
-              email
-              displayName
-            }
           }
         }
       }
@@ -105,7 +94,6 @@ export default function AuditPage() {
   );
   const [result] = useQuery({ query: AuditLogQuery, variables, pause: !perms.has('audit:read') });
   const log = result.data?.organization?.auditLog;
-  const members = result.data?.organization?.members?.edges.map((e) => e.node) ?? [];
   const reset = () => setCursors([null]);
 
   if (!perms.has('audit:read')) return <NotFoundPage title="No access" message="Reading the audit log needs the audit:read permission." />;
@@ -164,12 +152,12 @@ export default function AuditPage() {
             reset();
           }}
         />
-        <Select
+        <MemberPicker
+          slug={org.slug}
           label="Actor"
-          placeholder="Anyone"
+          placeholder="Anyone: type to search"
+          valueKind="user"
           clearable
-          searchable
-          data={members.map((m) => ({ value: m.user.id, label: m.user.displayName || m.user.email }))}
           value={actorId}
           onChange={(v) => {
             setActorId(v);

@@ -9,7 +9,7 @@ import { useOrg } from '../orgs/org-context.ts';
 import { RoleSelector } from '../../components/RoleSelector.tsx';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
-import { addRoleReason, defaultRole } from '../../lib/role-rules.ts';
+import { addRoleReason, presetDefaultRole } from '../../lib/role-rules.ts';
 import { failureMessage } from '../../lib/errors.ts';
 import { formatDate, formatDateTime } from '../../lib/format.ts';
 import type { OrgRole } from '../users/queries.ts';
@@ -211,7 +211,7 @@ function InviteDialog({ roles, onClose }: { roles: readonly OrgRole[]; onClose()
   const [review, setReview] = useState<Review[] | null>(null);
   const [sent, setSent] = useState<{ email: string; status: string; emailSent: boolean }[] | null>(null);
   const reasonFor = (role: OrgRole) => addRoleReason(role, { actorPerms: perms, ownerModel: preset.policy.ownerModel });
-  const initial = defaultRole(roles.filter((r) => reasonFor(r) === null));
+  const initial = presetDefaultRole(roles, preset.key, (r) => reasonFor(r) === null);
   const [roleIds, setRoleIds] = useState<string[]>(initial ? [initial.id] : []);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

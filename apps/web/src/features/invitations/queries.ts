@@ -5,6 +5,9 @@ export const InvitationFields = graphql(`
     id
     email
     status
+    organization {
+      id
+    }
     createdAt
     expiresAt
     lastSentAt

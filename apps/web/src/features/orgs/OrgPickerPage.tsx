@@ -1,5 +1,5 @@
-import { Badge, Button, Group, Stack, Text, UnstyledButton } from '@mantine/core';
-import { Link, useNavigate } from 'react-router';
+import { Alert, Badge, Button, Group, Stack, Text, UnstyledButton } from '@mantine/core';
+import { Link, useLocation, useNavigate } from 'react-router';
 import { useSession } from '../../app/session.tsx';
 import { rememberOrg, useViewer } from '../../app/viewer.ts';
 import { AuthLayout } from '../auth/AuthLayout.tsx';
@@ -12,10 +12,17 @@ export default function OrgPickerPage() {
   const { viewer } = useViewer();
   const { signOut } = useSession();
   const navigate = useNavigate();
+  // Set when the viewer's access to an organization ended while it was open (R25).
+  const notice = (useLocation().state as { notice?: string } | null)?.notice;
   if (!viewer) return <PageLoader />;
   const memberships = [...viewer.memberships].sort((a, b) => a.organization.name.localeCompare(b.organization.name));
   return (
     <AuthLayout title="Choose an organization" subtitle={`Signed in as ${viewer.email}`}>
+      {notice && (
+        <Alert color="orange" variant="light" role="alert" data-testid="access-notice">
+          {notice}
+        </Alert>
+      )}
       {memberships.length === 0 && <Text c="dimmed">You do not belong to any organization yet. Ask an administrator to add you.</Text>}
       <Stack gap="xs" component="ul" aria-label="Organizations" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
         {memberships.map((m) => {

@@ -1,10 +1,10 @@
 import { useEffect, useMemo } from 'react';
-import { Outlet, useParams } from 'react-router';
+import { Navigate, Outlet, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { Alert } from '@mantine/core';
 import { expandPermissions } from '@gatehouse/permissions';
 import { OrgContext, OrganizationQuery, type OrgContextValue } from './org-context.ts';
-import { rememberOrg } from '../../app/viewer.ts';
+import { rememberOrg, useViewer } from '../../app/viewer.ts';
 import { PageLoader } from '../../components/PageLoader.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
 
@@ -12,6 +12,7 @@ import NotFoundPage from '../../components/NotFoundPage.tsx';
 export default function OrgRoute() {
   const { slug = '' } = useParams();
   const [result] = useQuery({ query: OrganizationQuery, variables: { slug } });
+  const viewerResult = useViewer();
   const org = result.data?.organization;
   const preset = result.data?.preset;
 
@@ -25,6 +26,12 @@ export default function OrgRoute() {
     return { org, preset, perms, can: (p) => perms.has(p) };
   }, [org, preset]);
 
+  // R25: access ended while the page was open (removed, disabled, organization disabled): back to
+  // the picker with the reason. Platform admins see every organization and stay.
+  const access = accessState(viewerResult.viewer, slug);
+  if (access !== 'ok' && !viewerResult.fetching && !viewerResult.stale) {
+    return <Navigate to="/orgs" replace state={{ notice: ACCESS_NOTICE[access](value?.org.name ?? slug) }} />;
+  }
   if (result.fetching && !value) return <PageLoader />;
   if (result.error && !value) {
     return (
@@ -44,4 +51,22 @@ export default function OrgRoute() {
       <Outlet />
     </OrgContext>
   );
+}
+
+type AccessState = 'ok' | 'removed' | 'disabled' | 'orgDisabled';
+
+const ACCESS_NOTICE: Record<Exclude<AccessState, 'ok'>, (org: string) => string> = {
+  removed: (org) => `You no longer have access to ${org}.`,
+  disabled: (org) => `Your access to ${org} was disabled by an administrator.`,
+  orgDisabled: (org) => `${org} was disabled by a platform administrator.`,
+};
+
+/** Whether the viewer (as last read) may still use the organization of the URL. */
+function accessState(viewer: ReturnType<typeof useViewer>['viewer'], slug: string): AccessState {
+  if (!viewer || viewer.isPlatformAdmin) return 'ok';
+  const membership = viewer.memberships.find((m) => m.organization.slug === slug);
+  if (!membership) return 'removed';
+  if (membership.status !== 'ACTIVE') return 'disabled';
+  if (membership.organization.status !== 'ACTIVE') return 'orgDisabled';
+  return 'ok';
 }

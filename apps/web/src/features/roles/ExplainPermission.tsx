@@ -3,26 +3,7 @@ import { Alert, Badge, Group, Paper, Select, SimpleGrid, Stack, Text, Title } fr
 import { useQuery } from 'urql';
 import { graphql } from '../../graphql/graphql.ts';
 import { useOrg } from '../orgs/org-context.ts';
-
-const MemberChoicesQuery = graphql(`
-  query ExplainMemberChoices($slug: String!) {
-    organization(slug: $slug) {
-      id
-      members(first: 100, orderBy: { field: NAME, direction: ASC }) {
-        edges {
-          node {
-            id
-            user {
-              id
-              email
-              displayName
-            }
-          }
-        }
-      }
-    }
-  }
-`);
+import { MemberPicker } from '../../components/MemberPicker.tsx';
 
 const ExplainQuery = graphql(`
   query ExplainPermission($organizationId: ID!, $userId: ID!, $permission: String!) {
@@ -44,14 +25,12 @@ export function ExplainPermission({ catalog }: { catalog: { resource: string; pe
   const { org } = useOrg();
   const [userId, setUserId] = useState<string | null>(null);
   const [permission, setPermission] = useState<string | null>(null);
-  const [members] = useQuery({ query: MemberChoicesQuery, variables: { slug: org.slug } });
   const [answer] = useQuery({
     query: ExplainQuery,
     variables: { organizationId: org.id, userId: userId ?? '', permission: permission ?? '' },
     pause: !userId || !permission,
   });
   const result = answer.data?.explainPermission;
-  const people = members.data?.organization?.members?.edges.map((e) => e.node.user) ?? [];
 
   return (
     <Paper withBorder p="md" radius="md">
@@ -60,14 +39,7 @@ export function ExplainPermission({ catalog }: { catalog: { resource: string; pe
           Check a permission
         </Title>
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-          <Select
-            label="Member"
-            placeholder="Choose a member"
-            searchable
-            data={people.map((u) => ({ value: u.id, label: u.displayName || u.email }))}
-            value={userId}
-            onChange={setUserId}
-          />
+          <MemberPicker slug={org.slug} label="Member" valueKind="user" value={userId} onChange={(v) => setUserId(v)} />
           <Select
             label="Permission"
             placeholder="e.g. deployments:create"

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import {
-  Accordion, Alert, Badge, Button, Checkbox, Group, Modal, Paper, SimpleGrid, Stack, Text, Textarea, TextInput, Title, Tooltip,
+  Accordion, Alert, Anchor, Badge, Button, Checkbox, Group, Paper, SimpleGrid, Stack, Text, Textarea, TextInput, Title, Tooltip,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery } from 'urql';
@@ -9,6 +9,8 @@ import { graphql } from '../../graphql/graphql.ts';
 import { useOrg } from '../orgs/org-context.ts';
 import { failureMessage, fieldErrors } from '../../lib/errors.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { GuardedModal } from '../../components/GuardedModal.tsx';
+import { Link } from 'react-router';
 import { PageLoader } from '../../components/PageLoader.tsx';
 import { isOwnerRole } from '../../lib/role-rules.ts';
 import { RoleFields, type OrgRole } from '../users/queries.ts';
@@ -187,24 +189,32 @@ export default function RolesPage() {
         <ConfirmDialog
           opened
           title={`Delete the role ${deleting.name}?`}
-          confirmLabel={inUse ? `Delete and take it from ${inUse}` : 'Delete role'}
+          confirmLabel="Delete role"
           onClose={() => {
             setDeleting(null);
             setInUse(null);
           }}
           onConfirm={async () => {
-            const res = await deleteRole({ roleId: deleting.id, force: inUse !== null });
+            // Never forced: members who hold only this role would be left active with no role.
+            const res = await deleteRole({ roleId: deleting.id, force: false });
             const payload = res.data?.deleteRole;
             if (payload?.__typename === 'RoleInUseError') {
               setInUse(payload.memberCount);
-              return `${payload.memberCount} member${payload.memberCount === 1 ? ' holds' : 's hold'} this role. Confirm again to take it from them and delete it.`;
+              return `${payload.memberCount} member${payload.memberCount === 1 ? ' holds' : 's hold'} this role. Give them another role first, then delete it.`;
             }
             const message = failureMessage(payload, res.error, 'DeletedPayload');
             if (!message) notifications.show({ color: 'green', message: `Role ${deleting.name} deleted.` });
             return message;
           }}
         >
-          <Text size="sm">The role is removed from every member who holds it. This cannot be undone.</Text>
+          <Stack gap="xs">
+            <Text size="sm">A role that members hold cannot be deleted: nobody is left without a role.</Text>
+            {(inUse ?? deleting.memberCount) > 0 && (
+              <Anchor component={Link} to={`/o/${org.slug}/users?role=${encodeURIComponent(deleting.id)}`} size="sm" data-testid="role-holders-link">
+                See the {inUse ?? deleting.memberCount} member{(inUse ?? deleting.memberCount) === 1 ? '' : 's'} with {deleting.name}
+              </Anchor>
+            )}
+          </Stack>
         </ConfirmDialog>
       )}
     </Stack>
@@ -296,6 +306,12 @@ function RoleEditor({ role, catalog, existing, onClose }: { role: OrgRole | null
   const [, create] = useMutation(CreateRoleMutation);
   const [, update] = useMutation(UpdateRoleMutation);
   const others = useMemo(() => existing.filter((r) => r.id !== role?.id), [existing, role]);
+  const initialPerms = useMemo(() => expandPermissions(role?.permissions ?? []), [role]);
+  const dirty =
+    name !== (role?.name ?? '') ||
+    description !== (role?.description ?? '') ||
+    selected.size !== initialPerms.size ||
+    [...selected].some((p) => !initialPerms.has(p));
 
   const toggle = (key: string, on: boolean) =>
     setSelected((s) => {
@@ -332,7 +348,7 @@ function RoleEditor({ role, catalog, existing, onClose }: { role: OrgRole | null
   }
 
   return (
-    <Modal opened onClose={onClose} title={role ? `Edit ${role.name}` : 'New custom role'} size="xl">
+    <GuardedModal opened onClose={onClose} dirty={dirty} title={role ? `Edit ${role.name}` : 'New custom role'} size="xl">
       <Stack gap="md">
         <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} data-autofocus />
         <Textarea label="Description" value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={errors.description} autosize minRows={2} />
@@ -384,6 +400,6 @@ function RoleEditor({ role, catalog, existing, onClose }: { role: OrgRole | null
           </Button>
         </Group>
       </Stack>
-    </Modal>
+    </GuardedModal>
   );
 }

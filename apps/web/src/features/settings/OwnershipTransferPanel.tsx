@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { Alert, Button, Group, Paper, Select, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { MemberPicker } from '../../components/MemberPicker.tsx';
 import { notifications } from '@mantine/notifications';
 import { useClient, useMutation, useQuery } from 'urql';
 import { graphql } from '../../graphql/graphql.ts';
@@ -16,9 +17,6 @@ const TransferQuery = graphql(`
         status
         from { id email displayName }
         to { id user { id email displayName } }
-      }
-      members(first: 100, status: ACTIVE) {
-        edges { node { id user { id email displayName } } }
       }
     }
   }
@@ -68,10 +66,6 @@ export function OwnershipTransferPanel() {
   const pending = data?.organization?.pendingOwnershipTransfer ?? null;
   const isOwner = perms.has('org:own');
   const isRecipient = pending?.to?.user.id === viewer?.id;
-  const candidates = (data?.organization?.members?.edges ?? [])
-    .map((e) => e.node)
-    .filter((m) => m.user.id !== viewer?.id)
-    .map((m) => ({ value: m.id, label: `${m.user.displayName} (${m.user.email})` }));
 
   async function run(action: () => Promise<{ message: string | null; done: string }>) {
     setError(null);
@@ -116,7 +110,16 @@ export function OwnershipTransferPanel() {
         )}
         {isOwner && (
           <Group align="flex-end" wrap="wrap">
-            <Select label="New owner" placeholder="Choose a member" data={candidates} value={target} onChange={setTarget} searchable style={{ flex: 1, minWidth: 240 }} />
+            <MemberPicker
+              slug={org.slug}
+              label="New owner"
+              valueKind="membership"
+              status="ACTIVE"
+              excludeUserIds={viewer ? [viewer.id] : []}
+              value={target}
+              onChange={(v) => setTarget(v)}
+              style={{ flex: 1, minWidth: 240 }}
+            />
             <Button disabled={!target} onClick={() => void run(async () => {
               const res = await request({ organizationId: org.id, toMembershipId: target! });
               return { message: failureMessage(res.data?.requestOwnershipTransfer, res.error, 'OwnershipTransfer'), done: 'Ownership offered; it moves when they accept.' };

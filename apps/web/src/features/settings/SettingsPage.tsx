@@ -7,6 +7,7 @@ import { graphql } from '../../graphql/graphql.ts';
 import { useOrg } from '../orgs/org-context.ts';
 import { useViewer } from '../../app/viewer.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { DisableOrganizationDialog } from './DisableOrganizationDialog.tsx';
 import { failureMessage, fieldErrors } from '../../lib/errors.ts';
 import { LeaveOrganizationDialog } from './LeaveOrganizationDialog.tsx';
 import { OwnershipTransferPanel } from './OwnershipTransferPanel.tsx';
@@ -72,7 +73,7 @@ export default function SettingsPage() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [dialog, setDialog] = useState<'delete' | 'leave' | null>(null);
+  const [dialog, setDialog] = useState<'delete' | 'leave' | 'disable' | null>(null);
   const [, updateOrg] = useMutation(UpdateOrganizationMutation);
   const [, deleteOrg] = useMutation(DeleteOrganizationMutation);
   const [, setStatus] = useMutation(SetOrganizationStatusMutation);
@@ -152,6 +153,7 @@ export default function SettingsPage() {
               checked={org.status === 'ACTIVE'}
               onChange={async (e) => {
                 const status = e.currentTarget.checked ? 'ACTIVE' : 'DISABLED';
+                if (status === 'DISABLED') return setDialog('disable');
                 const res = await setStatus({ organizationId: org.id, status });
                 const message = failureMessage(res.data?.setOrganizationStatus, res.error, 'Organization');
                 notifications.show(message ? { color: 'red', message } : { color: 'green', message: `${org.name} is ${status === 'ACTIVE' ? 'enabled' : 'disabled'}.` });
@@ -196,6 +198,7 @@ export default function SettingsPage() {
       </Paper>
 
       {dialog === 'leave' && <LeaveOrganizationDialog onClose={() => setDialog(null)} />}
+      <DisableOrganizationDialog org={dialog === 'disable' ? org : null} onClose={() => setDialog(null)} />
       <ConfirmDialog
         opened={dialog === 'delete'}
         title={`Delete ${org.name}?`}

@@ -1,12 +1,14 @@
 import { useState } from 'react';
-import { ActionIcon, Alert, Badge, Button, Divider, Group, Modal, Paper, Stack, Table, Text, TextInput } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Divider, Group, Paper, Stack, Table, Text, TextInput } from '@mantine/core';
+import { GuardedModal } from '../../components/GuardedModal.tsx';
+import { AcknowledgeSecret } from '../../components/AcknowledgeSecret.tsx';
 import { useClient, useMutation } from 'urql';
 import { IconX } from '@tabler/icons-react';
 import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
 import { useOrg } from '../orgs/org-context.ts';
 import { RoleSelector } from '../../components/RoleSelector.tsx';
 import { SecretValue } from '../../components/SecretValue.tsx';
-import { addRoleReason, defaultRole } from '../../lib/role-rules.ts';
+import { addRoleReason, presetDefaultRole } from '../../lib/role-rules.ts';
 import { failureMessage } from '../../lib/errors.ts';
 import { LookupUserQuery, ProvisionMembersMutation, type OrgRole } from './queries.ts';
 
@@ -55,13 +57,14 @@ export function AddUsersDialog({ opened, onClose, roles }: { opened: boolean; on
   const limit = preset.policy.bulkLimit;
   const multiple = preset.policy.multipleRolesPerMembership;
   const reasonFor = (role: OrgRole) => addRoleReason(role, { actorPerms: perms, ownerModel: preset.policy.ownerModel });
-  const fallbackRole = defaultRole(roles.filter((r) => reasonFor(r) === null));
+  const fallbackRole = presetDefaultRole(roles, preset.key, (r) => reasonFor(r) === null);
   const blank = (): Row => ({ key: nextKey++, email: '', lookup: null, looking: false, firstName: '', lastName: '', roleIds: fallbackRole ? [fallbackRole.id] : [], errors: {} });
   const [rows, setRows] = useState<Row[]>(() => [blank()]);
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [results, setResults] = useState<ResultRow[] | null>(null);
 
+  const secrets = results?.filter((r) => r.temporaryPassword).length ?? 0;
   const patch = (key: number, change: Partial<Row>) => setRows((all) => all.map((r) => (r.key === key ? { ...r, ...change } : r)));
 
   function close() {
@@ -150,7 +153,14 @@ export function AddUsersDialog({ opened, onClose, roles }: { opened: boolean; on
   }
 
   return (
-    <Modal opened={opened} onClose={close} title={results ? 'Users added' : `Add users to ${org.name}`} size="xl">
+    <GuardedModal
+      opened={opened}
+      onClose={close}
+      locked={secrets > 0}
+      dirty={!results && rows.some((r) => r.email.trim() !== '')}
+      title={results ? 'Users added' : `Add users to ${org.name}`}
+      size="xl"
+    >
       {results ? (
         <Stack gap="md">
           <Text size="sm">Temporary passwords are shown only this once. Share them securely: each new user must choose a password at first sign-in.</Text>
@@ -178,9 +188,13 @@ export function AddUsersDialog({ opened, onClose, roles }: { opened: boolean; on
               </Table.Tbody>
             </Table>
           </div>
-          <Group justify="flex-end">
-            <Button onClick={close}>Done</Button>
-          </Group>
+          {secrets > 0 ? (
+            <AcknowledgeSecret plural={secrets > 1} onDone={close} />
+          ) : (
+            <Group justify="flex-end">
+              <Button onClick={close}>Done</Button>
+            </Group>
+          )}
         </Stack>
       ) : (
         <Stack gap="md">
@@ -268,6 +282,6 @@ export function AddUsersDialog({ opened, onClose, roles }: { opened: boolean; on
           </Group>
         </Stack>
       )}
-    </Modal>
+    </GuardedModal>
   );
 }

@@ -1,5 +1,7 @@
-import { useEffect, useState } from 'react';
-import { Alert, Anchor, Badge, Button, Group, Loader, Modal, Paper, Select, Stack, Tabs, Text, TextInput } from '@mantine/core';
+import { useEffect, useRef, useState } from 'react';
+import { Alert, Anchor, Badge, Button, Group, Loader, Paper, Select, Stack, Tabs, Text, TextInput } from '@mantine/core';
+import { GuardedModal, useReportDirty } from '../../components/GuardedModal.tsx';
+import { usePreset } from '../../app/preset.ts';
 import { notifications } from '@mantine/notifications';
 import { Link } from 'react-router';
 import { useClient, useMutation, useQuery } from 'urql';
@@ -29,11 +31,11 @@ function useUserAccess(userId: string) {
 export function EditUserDialog({ opened, userId, onClose }: { opened: boolean; userId: string; onClose(): void }) {
   const { user, fetching, error } = useUserAccess(userId);
   return (
-    <Modal opened={opened} onClose={onClose} title={user ? `Edit ${fullName(user)}` : 'Edit user'} size="xl">
+    <GuardedModal opened={opened} onClose={onClose} title={user ? `Edit ${fullName(user)}` : 'Edit user'} size="xl">
       {!user && fetching && <Loader size="sm" />}
       {!user && !fetching && <Alert color="red">{error?.message ?? 'This user is not visible to you.'}</Alert>}
       {user && (
-        <Tabs defaultValue="basic" keepMounted={false}>
+        <Tabs defaultValue="basic">
           <Tabs.List>
             <Tabs.Tab value="basic">Basic info</Tabs.Tab>
             <Tabs.Tab value="access">Organization access</Tabs.Tab>
@@ -46,7 +48,7 @@ export function EditUserDialog({ opened, userId, onClose }: { opened: boolean; u
           </Tabs.Panel>
         </Tabs>
       )}
-    </Modal>
+    </GuardedModal>
   );
 }
 
@@ -79,6 +81,7 @@ function BasicInfo({ user, onSaved }: { user: AccessUser; onSaved(): void }) {
   // Compared in canonical form, as the API stores it: a change of case only is no change.
   const emailChanged = !own && (canonicalEmail(email) ?? email.trim()) !== user.email;
   const changed = emailChanged || firstName !== user.firstName || lastName !== user.lastName;
+  useReportDirty('basic-info', changed);
 
   async function save() {
     // One's own email changes on My account only (current password + confirmation, R20).
@@ -205,7 +208,8 @@ function MembershipAccess({ membership, userId }: { membership: AccessMembership
   const org = membership.organization;
   const roles = org.roles as readonly OrgRole[];
   const actorPerms = expandPermissions(org.viewerPermissions);
-  const policy = current?.preset.policy;
+  const activePreset = usePreset();
+  const policy = current?.preset.policy ?? activePreset?.policy;
   const multiple = policy?.multipleRolesPerMembership ?? true;
   const owners = roles.filter(isOwnerRole).reduce((n, r) => n + r.memberCount, 0);
   const ctx = {
@@ -218,6 +222,16 @@ function MembershipAccess({ membership, userId }: { membership: AccessMembership
     ownerModel: policy?.ownerModel ?? 'multiple',
   };
   const dirty = roleIds.length !== savedIds.length || roleIds.some((id) => !savedIds.includes(id));
+  useReportDirty(`roles-${membership.id}`, dirty);
+  // Focus follows the row action: into the confirmation when it opens, back to the button after.
+  const removeButton = useRef<HTMLButtonElement>(null);
+  const cancelRemove = useRef<HTMLButtonElement>(null);
+  const wasConfirming = useRef(false);
+  useEffect(() => {
+    if (confirmRemove) cancelRemove.current?.focus();
+    else if (wasConfirming.current) removeButton.current?.focus();
+    wasConfirming.current = confirmRemove;
+  }, [confirmRemove]);
 
   async function save() {
     setBusy(true);
@@ -256,9 +270,9 @@ function MembershipAccess({ membership, userId }: { membership: AccessMembership
             )}
           </Group>
           {confirmRemove ? (
-            <Group gap="xs">
+            <Group gap="xs" role="group" aria-label={`Confirm removing access to ${org.name}`}>
               <Text size="sm">Remove access to {org.name}?</Text>
-              <Button size="xs" variant="default" onClick={() => setConfirmRemove(false)}>
+              <Button ref={cancelRemove} size="xs" variant="default" onClick={() => setConfirmRemove(false)}>
                 Cancel
               </Button>
               <Button size="xs" color="red" loading={busy} onClick={() => void removeAccess()}>
@@ -266,7 +280,7 @@ function MembershipAccess({ membership, userId }: { membership: AccessMembership
               </Button>
             </Group>
           ) : (
-            <Button size="xs" variant="subtle" color="red" onClick={() => setConfirmRemove(true)} disabled={viewer?.id === userId}>
+            <Button ref={removeButton} size="xs" variant="subtle" color="red" onClick={() => setConfirmRemove(true)} disabled={viewer?.id === userId}>
               Remove access
             </Button>
           )}
@@ -341,6 +355,9 @@ function AddOrganizationAccess({ userId, existing }: { userId: string; existing:
   const choices = (orgs.data?.organizations.edges ?? []).map((e) => e.node).filter((o) => !existing.includes(o.id));
   const target = roles.data?.organization;
   const current = useOptionalOrg();
+  const activePreset = usePreset();
+  const multiple = (current?.preset ?? activePreset)?.policy.multipleRolesPerMembership ?? false;
+  useReportDirty('add-access', open && (slug !== null || roleIds.length > 0));
 
   if (!open) {
     return (
@@ -371,9 +388,9 @@ function AddOrganizationAccess({ userId, existing }: { userId: string; existing:
             roles={target.roles}
             value={roleIds}
             onChange={setRoleIds}
-            multiple={current?.preset.policy.multipleRolesPerMembership ?? true}
+            multiple={multiple}
             reasonFor={() => null}
-            label="Roles"
+            label={multiple ? 'Roles' : 'Role'}
             compact
           />
         )}

@@ -12,7 +12,7 @@ const member: Member = {
   status: 'ACTIVE',
   createdAt: '2026-01-01T00:00:00Z',
   organization: { id: 'org-1' },
-  user: { id: 'u-1', email: 'erin@example.com', firstName: 'Erin', lastName: 'Existing', displayName: 'Erin Existing', authProvider: 'credentials', status: 'ACTIVE', createdAt: '2026-01-01T00:00:00Z' },
+  user: { id: 'u-1', email: 'erin@example.com', firstName: 'Erin', lastName: 'Existing', displayName: 'Erin Existing', authProvider: 'credentials', status: 'ACTIVE', createdAt: '2026-01-01T00:00:00Z', lastLoginAt: null },
   roles: [{ id: 'viewer', key: 'viewer', name: 'Viewer', permissions: ['org:read'] }],
 };
 
@@ -50,6 +50,9 @@ describe('RemoveOrDeleteDialog (R9)', () => {
       { client },
     );
     await userEvent.click(screen.getByRole('radio', { name: 'Delete completely' }));
+    // Deleting an account needs its email typed first.
+    expect(screen.getByRole('button', { name: 'Delete account' })).toBeDisabled();
+    await userEvent.type(screen.getByLabelText('Type erin@example.com to confirm'), 'Erin@Example.com');
     await userEvent.click(screen.getByRole('button', { name: 'Delete account' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('belongs to another organization');
     expect(calls.find((c) => c.name === 'DeleteUser')!.variables).toEqual({ userId: 'u-1', organizationId: 'org-1' });

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Button, Group, Modal, Radio, Stack, Text } from '@mantine/core';
+import { Alert, Button, Group, Modal, Radio, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation } from 'urql';
 import { useOrg } from '../orgs/org-context.ts';
@@ -17,9 +17,12 @@ export function RemoveOrDeleteDialog({ member, onClose }: { member: Member; onCl
   const [choice, setChoice] = useState<'remove' | 'delete'>('remove');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [typed, setTyped] = useState('');
   const [, remove] = useMutation(RemoveMemberMutation);
   const [, del] = useMutation(DeleteUserMutation);
   const name = fullName(member.user);
+  // Deleting an account is final: its email is typed first.
+  const deleteConfirmed = typed.trim().toLowerCase() === member.user.email.toLowerCase();
 
   async function confirm() {
     setBusy(true);
@@ -59,6 +62,9 @@ export function RemoveOrDeleteDialog({ member, onClose }: { member: Member; onCl
             />
           </Stack>
         </Radio.Group>
+        {choice === 'delete' && (
+          <TextInput label={`Type ${member.user.email} to confirm`} value={typed} onChange={(e) => setTyped(e.currentTarget.value)} autoComplete="off" data-autofocus />
+        )}
         {error && (
           <Alert color="red" variant="light" role="alert">
             {error}
@@ -68,7 +74,7 @@ export function RemoveOrDeleteDialog({ member, onClose }: { member: Member; onCl
           <Button variant="default" onClick={onClose}>
             Cancel
           </Button>
-          <Button color="red" loading={busy} onClick={() => void confirm()}>
+          <Button color="red" loading={busy} disabled={choice === 'delete' && !deleteConfirmed} onClick={() => void confirm()}>
             {choice === 'remove' ? 'Yes, remove' : 'Delete account'}
           </Button>
         </Group>

@@ -1,5 +1,7 @@
 import { useState } from 'react';
-import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
+import { Alert, Button, Group, Stack, Text } from '@mantine/core';
+import { GuardedModal } from '../../components/GuardedModal.tsx';
+import { AcknowledgeSecret } from '../../components/AcknowledgeSecret.tsx';
 import { useMutation } from 'urql';
 import { failureMessage } from '../../lib/errors.ts';
 import { fullName } from '../../lib/format.ts';
@@ -14,15 +16,13 @@ export function ResetPasswordDialog({ member, onClose }: { member: Member; onClo
   const [password, setPassword] = useState<string | null>(null);
   const name = fullName(member.user);
   return (
-    <Modal opened onClose={onClose} title={`Reset ${name}'s password`}>
+    <GuardedModal opened onClose={onClose} locked={password !== null} title={`Reset ${name}'s password`}>
       <Stack gap="md">
         {password ? (
           <>
             <Text size="sm">Share this temporary password securely. It is shown only once; {name} must change it at the next sign-in.</Text>
             <SecretValue value={password} label="Copy password" />
-            <Group justify="flex-end">
-              <Button onClick={onClose}>Done</Button>
-            </Group>
+            <AcknowledgeSecret onDone={onClose} />
           </>
         ) : (
           <>
@@ -57,6 +57,6 @@ export function ResetPasswordDialog({ member, onClose }: { member: Member; onClo
           </>
         )}
       </Stack>
-    </Modal>
+    </GuardedModal>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { IconDots } from '@tabler/icons-react';
@@ -10,17 +10,19 @@ import {
 import { useOrg } from '../orgs/org-context.ts';
 import { useViewer } from '../../app/viewer.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
-import { formatDate, fullName } from '../../lib/format.ts';
+import { formatDate, formatDateTime, fullName } from '../../lib/format.ts';
 import { failureMessage } from '../../lib/errors.ts';
 import { isOwnerRole, memberActionReason } from '../../lib/role-rules.ts';
 import { MembersQuery, SetMembershipStatusMutation, type Member, type OrgRole } from './queries.ts';
-import { AddUsersDialog } from './AddUsersDialog.tsx';
-import { EditUserDialog } from './EditUserDialog.tsx';
-import { RemoveOrDeleteDialog } from './RemoveOrDeleteDialog.tsx';
-import { ResetPasswordDialog } from './ResetPasswordDialog.tsx';
-import { LeaveOrganizationDialog } from '../settings/LeaveOrganizationDialog.tsx';
+import { PAGE_SIZES, useUrlPaging, withoutPage } from '../../lib/paging.ts';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 
-const PAGE_SIZE = 20;
+// Dialogs load on demand: a cold load of the users page carries the table only.
+const AddUsersDialog = lazy(() => import('./AddUsersDialog.tsx').then((m) => ({ default: m.AddUsersDialog })));
+const EditUserDialog = lazy(() => import('./EditUserDialog.tsx').then((m) => ({ default: m.EditUserDialog })));
+const RemoveOrDeleteDialog = lazy(() => import('./RemoveOrDeleteDialog.tsx').then((m) => ({ default: m.RemoveOrDeleteDialog })));
+const ResetPasswordDialog = lazy(() => import('./ResetPasswordDialog.tsx').then((m) => ({ default: m.ResetPasswordDialog })));
+const LeaveOrganizationDialog = lazy(() => import('../settings/LeaveOrganizationDialog.tsx').then((m) => ({ default: m.LeaveOrganizationDialog })));
 
 const SORTS = [
   { value: 'NAME:ASC', label: 'Name A–Z' },
@@ -34,6 +36,7 @@ type Dialog =
   | { kind: 'edit'; member: Member }
   | { kind: 'remove'; member: Member }
   | { kind: 'reset'; member: Member }
+  | { kind: 'disable'; member: Member }
   | { kind: 'leave' }
   | null;
 
@@ -52,18 +55,16 @@ export default function UsersPage() {
   const sort = params.get('sort') ?? 'NAME:ASC';
   const [search, setSearch] = useState(q);
   const [debounced] = useDebouncedValue(search.trim(), 250);
-  // Keyset pagination: the cursors that start each page we have visited.
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const page = cursors.length - 1;
+  const paging = useUrlPaging();
+  const { page, size: pageSize } = paging;
   const [dialog, setDialog] = useState<Dialog>(null);
   const [addOpen, setAddOpen] = useState(false);
 
   const update = (key: string, value: string | null) => {
-    const next = new URLSearchParams(params);
+    const next = withoutPage(params);
     if (value) next.set(key, value);
     else next.delete(key);
     setParams(next, { replace: true });
-    setCursors([null]);
   };
   useEffect(() => {
     if (debounced !== q) update('q', debounced || null);
@@ -74,14 +75,14 @@ export default function UsersPage() {
   const variables = useMemo(
     () => ({
       slug: org.slug,
-      first: PAGE_SIZE,
-      after: cursors[page] ?? null,
+      first: pageSize,
+      after: paging.after,
       search: q || null,
       roleIds: roleId ? [roleId] : null,
       status: status === 'ACTIVE' || status === 'DISABLED' ? (status as 'ACTIVE' | 'DISABLED') : null,
       orderBy: { field, direction },
     }),
-    [org.slug, cursors, page, q, roleId, status, field, direction],
+    [org.slug, pageSize, paging.after, q, roleId, status, field, direction],
   );
   const [result] = useQuery({ query: MembersQuery, variables });
   const [, setStatusMutation] = useMutation(SetMembershipStatusMutation);
@@ -145,6 +146,9 @@ export default function UsersPage() {
         <Table.Td className="gh-nowrap">
           <Text size="sm">{formatDate(m.createdAt)}</Text>
         </Table.Td>
+        <Table.Td className="gh-nowrap">
+          <Text size="sm">{m.user.lastLoginAt ? formatDateTime(m.user.lastLoginAt) : 'Never'}</Text>
+        </Table.Td>
         <Table.Td>
           <Menu position="bottom-end" withinPortal shadow="md">
             <Menu.Target>
@@ -164,7 +168,10 @@ export default function UsersPage() {
               {!self && (
                 <Tooltip label={disableReason} disabled={!disableReason} position="left" withinPortal>
                   <div>
-                    <Menu.Item onClick={() => void toggleStatus(m)} disabled={Boolean(disableReason) && m.status === 'ACTIVE'}>
+                    <Menu.Item
+                      onClick={() => (m.status === 'ACTIVE' ? setDialog({ kind: 'disable', member: m }) : void toggleStatus(m))}
+                      disabled={Boolean(disableReason) && m.status === 'ACTIVE'}
+                    >
                       {m.status === 'ACTIVE' ? 'Disable access' : 'Enable access'}
                     </Menu.Item>
                   </div>
@@ -192,8 +199,8 @@ export default function UsersPage() {
   });
 
   const total = members?.totalCount ?? 0;
-  const from = total === 0 ? 0 : page * PAGE_SIZE + 1;
-  const to = Math.min(total, page * PAGE_SIZE + (members?.edges.length ?? 0));
+  const from = total === 0 ? 0 : page * pageSize + 1;
+  const to = Math.min(total, page * pageSize + (members?.edges.length ?? 0));
 
   return (
     <Stack gap="md">
@@ -260,7 +267,7 @@ export default function UsersPage() {
       )}
 
       <div className="gh-table-scroll">
-        <Table striped highlightOnHover miw={820} aria-label="Users" aria-busy={result.fetching}>
+        <Table striped highlightOnHover miw={920} aria-label="Users" aria-busy={result.fetching}>
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Name</Table.Th>
@@ -269,6 +276,7 @@ export default function UsersPage() {
               <Table.Th>Status</Table.Th>
               <Table.Th>Auth source</Table.Th>
               <Table.Th>Added</Table.Th>
+              <Table.Th>Last sign-in</Table.Th>
               <Table.Th w={48}>
                 <VisuallyHidden>Actions</VisuallyHidden>
               </Table.Th>
@@ -278,7 +286,7 @@ export default function UsersPage() {
             {!members && result.fetching &&
               Array.from({ length: 5 }, (_, i) => (
                 <Table.Tr key={i}>
-                  {Array.from({ length: 7 }, (_, j) => (
+                  {Array.from({ length: 8 }, (_, j) => (
                     <Table.Td key={j}>
                       <Skeleton h={14} />
                     </Table.Td>
@@ -288,7 +296,7 @@ export default function UsersPage() {
             {rows}
             {members && members.edges.length === 0 && (
               <Table.Tr>
-                <Table.Td colSpan={7}>
+                <Table.Td colSpan={8}>
                   <Text ta="center" c="dimmed" py="lg">
                     {q || roleId || status ? 'No user matches these filters.' : 'Nobody here yet. Add the first users.'}
                   </Text>
@@ -304,29 +312,58 @@ export default function UsersPage() {
           {total > 0 ? `${from}–${to} of ${total}` : ''}
         </Text>
         <Group gap="xs">
-          <Button variant="default" size="xs" disabled={page === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          <Select
+            aria-label="Rows per page"
+            size="xs"
+            w={120}
+            data={PAGE_SIZES.map((n) => ({ value: String(n), label: `${n} per page` }))}
+            value={String(pageSize)}
+            onChange={(v) => v && paging.setSize(Number(v))}
+            allowDeselect={false}
+          />
+          {page > 0 && !paging.canGoBack && (
+            <Button variant="default" size="xs" onClick={paging.first}>
+              First page
+            </Button>
+          )}
+          <Button variant="default" size="xs" disabled={!paging.canGoBack} onClick={paging.previous}>
             Previous
           </Button>
-          <Button
-            variant="default"
-            size="xs"
-            disabled={!members?.pageInfo.hasNextPage}
-            onClick={() => setCursors((c) => [...c, members?.pageInfo.endCursor ?? null])}
-          >
+          <Text size="sm" aria-live="polite" data-testid="page-number">
+            Page {page + 1}
+            {total > 0 ? ` of ${Math.max(1, Math.ceil(total / pageSize))}` : ''}
+          </Text>
+          <Button variant="default" size="xs" disabled={!members?.pageInfo.hasNextPage} onClick={() => paging.next(members?.pageInfo.endCursor)}>
             Next
           </Button>
         </Group>
       </Group>
 
-      {canAdd && addOpen && <AddUsersDialog opened={addOpen} onClose={() => setAddOpen(false)} roles={roles} />}
-      {dialog?.kind === 'edit' && (
-        <EditUserDialog opened userId={dialog.member.user.id} onClose={() => setDialog(null)} />
-      )}
-      {dialog?.kind === 'remove' && (
-        <RemoveOrDeleteDialog member={dialog.member} onClose={() => setDialog(null)} />
-      )}
-      {dialog?.kind === 'reset' && <ResetPasswordDialog member={dialog.member} onClose={() => setDialog(null)} />}
-      {dialog?.kind === 'leave' && <LeaveOrganizationDialog onClose={() => setDialog(null)} />}
+      <Suspense fallback={null}>
+        {canAdd && addOpen && <AddUsersDialog opened={addOpen} onClose={() => setAddOpen(false)} roles={roles} />}
+        {dialog?.kind === 'edit' && <EditUserDialog opened userId={dialog.member.user.id} onClose={() => setDialog(null)} />}
+        {dialog?.kind === 'remove' && <RemoveOrDeleteDialog member={dialog.member} onClose={() => setDialog(null)} />}
+        {dialog?.kind === 'reset' && <ResetPasswordDialog member={dialog.member} onClose={() => setDialog(null)} />}
+        {dialog?.kind === 'leave' && <LeaveOrganizationDialog onClose={() => setDialog(null)} />}
+      </Suspense>
+      <ConfirmDialog
+        opened={dialog?.kind === 'disable'}
+        title={dialog?.kind === 'disable' ? `Disable ${fullName(dialog.member.user)}'s access?` : ''}
+        confirmLabel="Disable access"
+        onClose={() => setDialog(null)}
+        onConfirm={async () => {
+          if (dialog?.kind !== 'disable') return null;
+          const res = await setStatusMutation({ membershipId: dialog.member.id, status: 'DISABLED' });
+          const message = failureMessage(res.data?.setMembershipStatus, res.error, 'Membership');
+          if (!message) notifications.show({ color: 'green', message: `${fullName(dialog.member.user)} is disabled in ${org.name}.` });
+          return message;
+        }}
+      >
+        <Text size="sm">
+          {dialog?.kind === 'disable' ? fullName(dialog.member.user) : ''} cannot use {org.name} until you enable the access again. Roles and details are kept;
+          other organizations are not affected.
+        </Text>
+      </ConfirmDialog>
     </Stack>
   );
 }

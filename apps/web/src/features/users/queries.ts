@@ -29,6 +29,7 @@ export const MemberFields = graphql(`
       authProvider
       status
       createdAt
+      lastLoginAt
     }
     roles {
       id

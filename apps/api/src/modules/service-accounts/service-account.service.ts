@@ -1,0 +1,274 @@
+import type { QueryResult } from '@mikro-orm/core';
+import type { Context } from '../../context.ts';
+import type { Em } from '../../db/orm.ts';
+import { AuthError, ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../errors.ts';
+import { isUuid } from '../../ids.ts';
+import { generateCredential } from '../../auth/api-key.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { lockOrganization, permissionsAfterLock, rolesInOrg, type RoleRow } from '../memberships/membership.locks.ts';
+import { requirePermission } from '../memberships/rule-errors.ts';
+import { credentialOf } from '../tokens/credential.ts';
+import {
+  checkServiceAccountRoles,
+  ROTATION_MAX_HOURS,
+  SERVICE_ACCOUNT_KEY_LIMIT,
+  SERVICE_ACCOUNT_LIMIT,
+  validateExpiry,
+  validateName,
+} from './service-account.rules.ts';
+import type { ServiceAccountStatus } from './service-account.entity.ts';
+
+/**
+ * Service accounts (R23): each change is one transaction that locks the organization row, re-reads
+ * the actor's permissions after the lock (R2), applies the grant ceiling (R3) and writes its audit
+ * event (R13). Only people signed in with a session manage them.
+ */
+
+interface AccountRow {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string;
+  status: ServiceAccountStatus;
+}
+
+function requireSession(ctx: Context) {
+  if (!ctx.user || credentialOf(ctx.user)) throw new AuthError('FORBIDDEN', 'Sign in as a person to manage service accounts');
+  return ctx.user;
+}
+
+/** Locks the org, checks service_accounts:manage, answers the actor's permissions there. */
+async function managerPerms(ctx: Context, tx: Em, orgId: string): Promise<ReadonlySet<string>> {
+  await lockOrganization(tx, orgId);
+  const perms = await permissionsAfterLock(tx, orgId, requireSession(ctx));
+  requirePermission(perms, 'service_accounts:manage');
+  return perms;
+}
+
+/** The account, visible only to service_accounts:manage holders of its org: anything else is NotFound (R1). */
+async function findAccount(ctx: Context, tx: Em, id: string): Promise<AccountRow> {
+  if (!isUuid(id)) throw new NotFoundError('ServiceAccount');
+  const row = (await tx.execute<AccountRow[]>(`select id, org_id, name, description, status from service_account where id = ?`, [id]))[0];
+  const itself = row !== undefined && ctx.serviceAccount?.id === row.id;
+  if (!row || !(itself || (await ctx.can(row.org_id, 'service_accounts:manage')))) throw new NotFoundError('ServiceAccount');
+  return row;
+}
+
+async function rolesOfAccount(tx: Em, id: string): Promise<RoleRow[]> {
+  return tx.execute<RoleRow[]>(
+    `select r.id, r.key, r.name, r.permissions, r.builtin from service_account_role sr join role r on r.id = sr.role_id
+      where sr.service_account_id = ? order by r.position, r.name`,
+    [id],
+  );
+}
+
+async function resolveRoles(tx: Em, orgId: string, roleIds: readonly string[], field: string[]): Promise<RoleRow[]> {
+  if (roleIds.length === 0) throw ValidationError.field(field, 'Choose at least one role');
+  const { roles, unknown } = await rolesInOrg(tx, orgId, roleIds);
+  if (unknown.length) throw new ValidationError(unknown.map((i) => ({ path: [...field, String(i)], message: 'Not a role of this organization' })));
+  return roles;
+}
+
+async function setRoles(tx: Em, id: string, roles: readonly RoleRow[]) {
+  await tx.execute(`delete from service_account_role where service_account_id = ?`, [id]);
+  for (const role of roles) await tx.execute(`insert into service_account_role (service_account_id, role_id) values (?, ?)`, [id, role.id]);
+}
+
+const roleKeys = (roles: readonly RoleRow[]) => roles.map((r) => r.key);
+
+export interface CreateServiceAccountInput {
+  orgId: string;
+  name: string;
+  description: string;
+  roleIds: readonly string[];
+}
+
+export async function createServiceAccount(ctx: Context, input: CreateServiceAccountInput): Promise<string> {
+  if (!isUuid(input.orgId)) throw new NotFoundError('Organization');
+  return ctx.transaction(async (tx) => {
+    const perms = await managerPerms(ctx, tx, input.orgId);
+    const name = validateName(input.name, ['input', 'name']);
+    const roles = await resolveRoles(tx, input.orgId, input.roleIds, ['input', 'roleIds']);
+    checkServiceAccountRoles(perms, roles);
+    const count = (await tx.execute<{ n: number }[]>(`select count(*)::int as n from service_account where org_id = ?`, [input.orgId]))[0]!.n;
+    if (count >= SERVICE_ACCOUNT_LIMIT) throw new LimitExceededError(`At most ${SERVICE_ACCOUNT_LIMIT} service accounts per organization`, SERVICE_ACCOUNT_LIMIT);
+    const taken = await tx.execute(`select 1 from service_account where org_id = ? and lower(name) = lower(?)`, [input.orgId, name]);
+    if (taken.length) throw new ConflictError('A service account with this name exists', ['input', 'name']);
+    const id = crypto.randomUUID();
+    await tx.execute(`insert into service_account (id, org_id, name, description, created_by_id) values (?, ?, ?, ?, ?)`, [id, input.orgId, name, input.description.trim(), ctx.user!.id]);
+    await setRoles(tx, id, roles);
+    recordAudit(tx, ctx.actor, {
+      orgId: input.orgId,
+      action: 'service_account.created',
+      target: { type: 'ServiceAccount', id, label: name },
+      after: { name, description: input.description.trim(), roles: roleKeys(roles) },
+    });
+    return id;
+  });
+}
+
+/** Replaces the whole role set; the actor must be able to grant what is added and take away what is removed (R3). */
+export async function setServiceAccountRoles(ctx: Context, id: string, roleIds: readonly string[]): Promise<string> {
+  return ctx.transaction(async (tx) => {
+    const account = await findAccount(ctx, tx, id);
+    const perms = await managerPerms(ctx, tx, account.org_id);
+    const current = await rolesOfAccount(tx, account.id);
+    const next = await resolveRoles(tx, account.org_id, roleIds, ['roleIds']);
+    const changed = [...next.filter((r) => !current.some((c) => c.id === r.id)), ...current.filter((c) => !next.some((r) => r.id === c.id))];
+    checkServiceAccountRoles(perms, changed);
+    if (changed.length === 0) return account.id;
+    await setRoles(tx, account.id, next);
+    recordAudit(tx, ctx.actor, {
+      orgId: account.org_id,
+      action: 'service_account.roles_changed',
+      target: { type: 'ServiceAccount', id: account.id, label: account.name },
+      before: { roles: roleKeys(current) },
+      after: { roles: roleKeys(next), added: roleKeys(next.filter((r) => !current.some((c) => c.id === r.id))), removed: roleKeys(current.filter((c) => !next.some((r) => r.id === c.id))) },
+    });
+    return account.id;
+  });
+}
+
+/** Disabling stops every key and access token of the account on its next request (R2, R10). */
+export async function setServiceAccountStatus(ctx: Context, id: string, status: ServiceAccountStatus): Promise<string> {
+  return ctx.transaction(async (tx) => {
+    const account = await findAccount(ctx, tx, id);
+    const perms = await managerPerms(ctx, tx, account.org_id);
+    checkServiceAccountRoles(perms, await rolesOfAccount(tx, account.id));
+    if (account.status === status) return account.id;
+    await tx.execute(`update service_account set status = ? where id = ?`, [status, account.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: account.org_id,
+      action: status === 'DISABLED' ? 'service_account.disabled' : 'service_account.enabled',
+      target: { type: 'ServiceAccount', id: account.id, label: account.name },
+      before: { status: account.status },
+      after: { status },
+    });
+    return account.id;
+  });
+}
+
+export async function deleteServiceAccount(ctx: Context, id: string): Promise<string> {
+  return ctx.transaction(async (tx) => {
+    const account = await findAccount(ctx, tx, id);
+    const perms = await managerPerms(ctx, tx, account.org_id);
+    const roles = await rolesOfAccount(tx, account.id);
+    checkServiceAccountRoles(perms, roles);
+    const result = await tx.execute<QueryResult>(`delete from service_account where id = ?`, [account.id], 'run');
+    if (result.affectedRows !== 1) throw new NotFoundError('ServiceAccount');
+    recordAudit(tx, ctx.actor, {
+      orgId: account.org_id,
+      action: 'service_account.deleted',
+      target: { type: 'ServiceAccount', id: account.id, label: account.name },
+      before: { name: account.name, roles: roleKeys(roles) },
+    });
+    return account.id;
+  });
+}
+
+async function issueKey(ctx: Context, tx: Em, account: AccountRow, name: string, expiresAt: Date | null) {
+  const live = (await tx.execute<{ n: number }[]>(
+    `select count(*)::int as n from service_account_key where service_account_id = ? and revoked_at is null and (expires_at is null or expires_at > now())`,
+    [account.id],
+  ))[0]!.n;
+  if (live >= SERVICE_ACCOUNT_KEY_LIMIT) throw new LimitExceededError(`At most ${SERVICE_ACCOUNT_KEY_LIMIT} live keys per service account`, SERVICE_ACCOUNT_KEY_LIMIT);
+  const id = crypto.randomUUID();
+  const { secret, hash, hint } = generateCredential('serviceAccountKey');
+  await tx.execute(
+    `insert into service_account_key (id, org_id, service_account_id, name, key_hash, hint, expires_at, created_by_id) values (?, ?, ?, ?, decode(?, 'hex'), ?, ?, ?)`,
+    [id, account.org_id, account.id, name, hash.toString('hex'), hint, expiresAt, ctx.user?.id ?? null],
+  );
+  return { id, secret };
+}
+
+/** A new API key, shown once. Issuing hands out the account's power, so its roles must be within the actor's own (R3). */
+export async function createServiceAccountKey(ctx: Context, serviceAccountId: string, input: { name: string; expiresInDays: number | null }) {
+  return ctx.transaction(async (tx) => {
+    const account = await findAccount(ctx, tx, serviceAccountId);
+    const perms = await managerPerms(ctx, tx, account.org_id);
+    checkServiceAccountRoles(perms, await rolesOfAccount(tx, account.id));
+    const name = validateName(input.name, ['input', 'name']);
+    const expiresAt = validateExpiry(input.expiresInDays, ['input', 'expiresInDays']);
+    const key = await issueKey(ctx, tx, account, name, expiresAt);
+    recordAudit(tx, ctx.actor, {
+      orgId: account.org_id,
+      action: 'service_account.key_created',
+      target: { type: 'ServiceAccount', id: account.id, label: account.name },
+      after: { keyId: key.id, name, expiresAt: expiresAt?.toISOString() ?? null },
+    });
+    return key;
+  });
+}
+
+interface KeyRow {
+  id: string;
+  service_account_id: string;
+  name: string;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  created_at: Date;
+}
+
+async function findKey(ctx: Context, tx: Em, keyId: string): Promise<{ key: KeyRow; account: AccountRow }> {
+  if (!isUuid(keyId)) throw new NotFoundError('ServiceAccountKey');
+  const key = (await tx.execute<KeyRow[]>(`select id, service_account_id, name, expires_at, revoked_at, created_at from service_account_key where id = ?`, [keyId]))[0];
+  if (!key) throw new NotFoundError('ServiceAccountKey');
+  try {
+    return { key, account: await findAccount(ctx, tx, key.service_account_id) };
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError('ServiceAccountKey');
+    throw error;
+  }
+}
+
+/**
+ * Rotation with overlap: a new key now, and the old one keeps working for `overlapHours` (0: stops
+ * now), so the service can switch without an outage.
+ */
+export async function rotateServiceAccountKey(ctx: Context, keyId: string, overlapHours: number) {
+  if (!Number.isInteger(overlapHours) || overlapHours < 0 || overlapHours > ROTATION_MAX_HOURS) {
+    throw ValidationError.field(['overlapHours'], `Between 0 and ${ROTATION_MAX_HOURS} hours`);
+  }
+  return ctx.transaction(async (tx) => {
+    const { key, account } = await findKey(ctx, tx, keyId);
+    if (ctx.serviceAccount) {
+      // A service account rotates its own keys, nobody else's: no power changes hands.
+      if (ctx.serviceAccount.id !== account.id) throw new NotFoundError('ServiceAccountKey');
+      await lockOrganization(tx, account.org_id);
+    } else {
+      checkServiceAccountRoles(await managerPerms(ctx, tx, account.org_id), await rolesOfAccount(tx, account.id));
+    }
+    if (key.revoked_at || (key.expires_at && key.expires_at.getTime() <= Date.now())) throw new ConflictError('This key no longer works; create a new one', ['keyId']);
+    const oldUntil = new Date(Date.now() + overlapHours * 3_600_000);
+    const until = key.expires_at && key.expires_at < oldUntil ? key.expires_at : oldUntil;
+    await tx.execute(`update service_account_key set expires_at = ? where id = ?`, [until, key.id]);
+    // The new key gets the old one's lifetime from now: no expiry stays no expiry.
+    const lifetime = key.expires_at ? key.expires_at.getTime() - key.created_at.getTime() : null;
+    const key2 = await issueKey(ctx, tx, account, key.name, lifetime === null ? null : new Date(Date.now() + lifetime));
+    recordAudit(tx, ctx.actor, {
+      orgId: account.org_id,
+      action: 'service_account.key_rotated',
+      target: { type: 'ServiceAccount', id: account.id, label: account.name },
+      before: { keyId: key.id, expiresAt: key.expires_at?.toISOString() ?? null },
+      after: { keyId: key2.id, previousKeyExpiresAt: until.toISOString() },
+    });
+    return key2;
+  });
+}
+
+export async function revokeServiceAccountKey(ctx: Context, keyId: string): Promise<string> {
+  return ctx.transaction(async (tx) => {
+    const { key, account } = await findKey(ctx, tx, keyId);
+    await managerPerms(ctx, tx, account.org_id);
+    const result = await tx.execute<QueryResult>(`update service_account_key set revoked_at = now() where id = ? and revoked_at is null`, [key.id], 'run');
+    if (result.affectedRows === 1) {
+      recordAudit(tx, ctx.actor, {
+        orgId: account.org_id,
+        action: 'service_account.key_revoked',
+        target: { type: 'ServiceAccount', id: account.id, label: account.name },
+        before: { keyId: key.id, name: key.name },
+      });
+    }
+    return key.id;
+  });
+}

@@ -1,0 +1,44 @@
+import { credentialRights } from '@gatehouse/permissions';
+
+/**
+ * A request made with a credential rather than a signed-in session (R23): a personal access token
+ * acts for its owner in one organization, with at most its permission subset.
+ */
+export interface Credential {
+  kind: 'personalAccessToken';
+  id: string;
+  name: string;
+  orgId: string;
+  /** The subset chosen at creation; the rights are this ∩ the owner's current permissions (R2). */
+  permissions: readonly string[];
+}
+
+/**
+ * The credential behind a request's user object. Kept beside the object, not on it, so no entity
+ * carries a field the ORM does not know; rule checks that re-read permissions inside a transaction
+ * (membership.locks.ts permissionsAfterLock) find it here and apply the same restriction.
+ */
+const byUser = new WeakMap<object, Credential>();
+
+export function attachCredential(user: object, credential: Credential): void {
+  byUser.set(user, credential);
+}
+
+export function credentialOf(user: object | null | undefined): Credential | undefined {
+  return user ? byUser.get(user) : undefined;
+}
+
+/**
+ * The permissions a request may use in an organization: unchanged for a session; for a credential,
+ * nothing outside its organization and its subset ∩ the holder's current permissions inside it.
+ */
+export function restrictToCredential(credential: Credential | undefined, orgId: string, perms: ReadonlySet<string> | undefined): ReadonlySet<string> | undefined {
+  if (!credential) return perms;
+  if (orgId !== credential.orgId) return undefined;
+  return credentialRights(credential.permissions, perms);
+}
+
+/** How the audit log names a credential's actions: the credential first, then whose it is. */
+export function credentialLabel(credential: Credential, ownerEmail: string): string {
+  return `token "${credential.name}" of ${ownerEmail}`;
+}

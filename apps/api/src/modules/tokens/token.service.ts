@@ -1,0 +1,123 @@
+import { checkTokenPermissions, effectivePermissions, TOKEN_LIMIT_PER_MEMBER, TOKEN_MAX_DAYS } from '@gatehouse/permissions';
+import type { Context } from '../../context.ts';
+import type { Em } from '../../db/orm.ts';
+import type { QueryResult } from '@mikro-orm/core';
+import { AuthError, LimitExceededError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
+import { isUuid } from '../../ids.ts';
+import { generateCredential } from '../../auth/api-key.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { lockOrganization } from '../memberships/membership.locks.ts';
+import { credentialOf } from './credential.ts';
+
+export interface CreateTokenInput {
+  orgId: string;
+  name: string;
+  permissions: readonly string[];
+  /** Null: never expires. */
+  expiresInDays: number | null;
+}
+
+/** Credentials never mint or revoke credentials: only a person signed in with a session does. */
+function requireSession(ctx: Context) {
+  if (!ctx.user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
+  if (credentialOf(ctx.user)) throw new AuthError('FORBIDDEN', 'A token cannot manage tokens');
+  return ctx.user;
+}
+
+/** The caller's own membership in the org and its current permissions, read after the lock (R2). */
+async function ownMembership(tx: Em, orgId: string, userId: string) {
+  const rows = await tx.execute<{ id: string; permissions: string[] | null }[]>(
+    `select m.id, r.permissions from membership m
+       join organization o on o.id = m.org_id
+       left join membership_role mr on mr.membership_id = m.id
+       left join role r on r.id = mr.role_id
+      where m.org_id = ? and m.user_id = ? and m.status = 'ACTIVE' and o.status = 'ACTIVE'`,
+    [orgId, userId],
+  );
+  if (!rows[0]) return undefined;
+  return { id: rows[0].id, permissions: effectivePermissions(rows.filter((r) => r.permissions).map((r) => ({ permissions: r.permissions! }))) };
+}
+
+function validate(input: CreateTokenInput, ownerPerms: ReadonlySet<string>): { name: string; permissions: string[] } {
+  const issues: FieldIssue[] = [];
+  const name = input.name.trim();
+  if (!name) issues.push({ path: ['input', 'name'], message: 'Give the token a name' });
+  const permissions = [...new Set(input.permissions)];
+  if (permissions.length === 0) issues.push({ path: ['input', 'permissions'], message: 'Choose at least one permission' });
+  for (const issue of checkTokenPermissions(input.permissions, ownerPerms)) {
+    issues.push({ path: ['input', 'permissions', String(issue.index)], message: issue.message });
+  }
+  const days = input.expiresInDays;
+  if (days !== null && (!Number.isInteger(days) || days < 1 || days > TOKEN_MAX_DAYS)) {
+    issues.push({ path: ['input', 'expiresInDays'], message: `Between 1 and ${TOKEN_MAX_DAYS} days, or none for no expiry` });
+  }
+  if (issues.length) throw new ValidationError(issues);
+  return { name, permissions };
+}
+
+/**
+ * R23: a member (tokens:create) creates a token for one organization with a subset of their own
+ * permissions there. The secret is returned once; only its sha256 is stored.
+ */
+export async function createPersonalAccessToken(ctx: Context, input: CreateTokenInput): Promise<{ id: string; secret: string }> {
+  const user = requireSession(ctx);
+  if (!isUuid(input.orgId)) throw new NotFoundError('Organization');
+  return ctx.transaction(async (tx) => {
+    // The org row lock serializes token creation per organization, so the per-member limit holds under races.
+    await lockOrganization(tx, input.orgId);
+    const membership = await ownMembership(tx, input.orgId, user.id);
+    if (!membership) throw new NotFoundError('Organization');
+    if (!membership.permissions.has('tokens:create')) throw new PolicyError('You may not create tokens in this organization');
+    const clean = validate(input, membership.permissions);
+    const live = await tx.execute<{ n: number }[]>(
+      `select count(*)::int as n from personal_access_token
+        where membership_id = ? and revoked_at is null and (expires_at is null or expires_at > now())`,
+      [membership.id],
+    );
+    if (live[0]!.n >= TOKEN_LIMIT_PER_MEMBER) throw new LimitExceededError(`At most ${TOKEN_LIMIT_PER_MEMBER} live tokens per member and organization`, TOKEN_LIMIT_PER_MEMBER);
+    const id = crypto.randomUUID();
+    const { secret, hash, hint } = generateCredential('personalAccessToken');
+    const expiresAt = input.expiresInDays === null ? null : new Date(Date.now() + input.expiresInDays * 86_400_000);
+    await tx.execute(
+      `insert into personal_access_token (id, org_id, membership_id, user_id, name, token_hash, hint, permissions, expires_at)
+       values (?, ?, ?, ?, ?, decode(?, 'hex'), ?, ?, ?)`,
+      [id, input.orgId, membership.id, user.id, clean.name, hash.toString('hex'), hint, `{${clean.permissions.join(',')}}`, expiresAt],
+    );
+    recordAudit(tx, ctx.actor, {
+      orgId: input.orgId,
+      action: 'token.created',
+      target: { type: 'PersonalAccessToken', id, label: clean.name },
+      after: { name: clean.name, owner: user.email, permissions: clean.permissions, expiresAt: expiresAt?.toISOString() ?? null },
+    });
+    return { id, secret };
+  });
+}
+
+/**
+ * Revokes a token: its owner, or a members:update holder of its organization (an admin answering a
+ * leak). Anyone else, and a foreign id, gets NotFound (R1).
+ */
+export async function revokePersonalAccessToken(ctx: Context, tokenId: string): Promise<string> {
+  const user = requireSession(ctx);
+  if (!isUuid(tokenId)) throw new NotFoundError('PersonalAccessToken');
+  return ctx.transaction(async (tx) => {
+    const rows = await tx.execute<{ id: string; org_id: string; user_id: string; name: string; revoked_at: Date | null; owner_email: string }[]>(
+      `select t.id, t.org_id, t.user_id, t.name, t.revoked_at, u.email as owner_email
+         from personal_access_token t join "user" u on u.id = t.user_id where t.id = ?`,
+      [tokenId],
+    );
+    const token = rows[0];
+    if (!token || !(token.user_id === user.id || (await ctx.can(token.org_id, 'members:update')))) throw new NotFoundError('PersonalAccessToken');
+    if (token.revoked_at) return token.id;
+    // A concurrent revoke may have won: then it wrote the event, and this one answers the same.
+    const result = await tx.execute<QueryResult>(`update personal_access_token set revoked_at = now() where id = ? and revoked_at is null`, [token.id], 'run');
+    if (result.affectedRows !== 1) return token.id;
+    recordAudit(tx, ctx.actor, {
+      orgId: token.org_id,
+      action: 'token.revoked',
+      target: { type: 'PersonalAccessToken', id: token.id, label: token.name },
+      before: { name: token.name, owner: token.owner_email },
+    });
+    return token.id;
+  });
+}

@@ -1,0 +1,88 @@
+// Accessibility: axe-core (WCAG 2.1 A/AA + best practices) finds no serious or critical violation
+// on any screen or open dialog, in light and dark; every page has exactly one h1.
+import { ADMIN_PASSWORD, expect, shot, signIn, state, test } from './fixtures.ts';
+import { ensureOrg, expectAccessible, readyAdmin } from './helpers.ts';
+
+test.describe.configure({ mode: 'serial' });
+
+const SCREENS = [
+  ['/o/wayne/users', 'Users'],
+  ['/o/wayne/roles', 'Roles'],
+  ['/o/wayne/invitations', 'Invitations'],
+  ['/o/wayne/audit', 'Audit log'],
+  ['/o/wayne/settings', 'Settings'],
+  ['/account', 'My account'],
+  ['/admin/organizations', 'All organizations'],
+  ['/admin/users', 'All users'],
+] as const;
+
+test.beforeAll(async ({ api }) => {
+  await readyAdmin(api);
+  await ensureOrg(api, 'Wayne', 'wayne');
+});
+
+test('sign-in and the organization picker have no serious axe violation', async ({ page }) => {
+  await page.goto('/sign-in');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveCount(1);
+  await expectAccessible(page, 'sign-in');
+  await signIn(page, state().adminEmail, ADMIN_PASSWORD);
+  await page.goto('/orgs');
+  await expect(page.getByRole('heading', { name: 'Choose an organization' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveCount(1);
+  await expectAccessible(page, 'organization picker');
+});
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`every screen: one h1 and no serious axe violation (${scheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await signIn(page, state().adminEmail, ADMIN_PASSWORD);
+    for (const [path, heading] of SCREENS) {
+      await page.goto(path);
+      await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+      await expect(page.getByRole('heading', { level: 1 })).toHaveCount(1);
+      await expectAccessible(page, `${path} (${scheme})`);
+    }
+    await page.goto('/o/wayne/users');
+    await page.getByRole('button', { name: `Actions for ${state().adminEmail}` }).click();
+    await expect(page.getByRole('menu')).toBeVisible();
+    await expectAccessible(page, `row menu (${scheme})`);
+    await page.keyboard.press('Escape');
+    if (scheme === 'dark') await shot(page, '30-users-dark');
+  });
+}
+
+test('open dialogs: named close buttons, focus inside, no serious axe violation', async ({ page }) => {
+  await signIn(page, state().adminEmail, ADMIN_PASSWORD);
+  await page.goto('/o/wayne/users');
+  const opener = page.getByRole('button', { name: 'Add users' });
+  await opener.click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole('button', { name: 'Close dialog' })).toBeVisible();
+  // Focus moved into the dialog.
+  await expect(dialog.getByLabel(/^Email/)).toBeFocused();
+  await expectAccessible(page, 'add users dialog');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  // Focus returns to the button that opened it.
+  await expect(opener).toBeFocused();
+
+  await page.getByRole('button', { name: `Actions for ${state().adminEmail}` }).click();
+  await page.getByRole('menuitem', { name: 'Edit' }).click();
+  await expect(page.getByRole('dialog').getByRole('tab', { name: 'Basic info' })).toBeVisible();
+  await expectAccessible(page, 'edit user dialog');
+  await page.getByRole('dialog').getByRole('tab', { name: 'Organization access' }).click();
+  await expectAccessible(page, 'edit user dialog, access tab');
+  await page.keyboard.press('Escape');
+
+  await page.goto('/o/wayne/roles');
+  await page.getByRole('button', { name: 'New custom role' }).click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  await expectAccessible(page, 'custom role editor');
+  await page.keyboard.press('Escape');
+
+  await page.goto('/o/wayne/invitations');
+  await page.getByRole('button', { name: 'Invite members' }).click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  await expectAccessible(page, 'invite dialog');
+});

@@ -1,0 +1,72 @@
+// A Mantine Modal that cannot lose work or secrets by accident:
+// - `locked`: a one-time secret is on screen; outside clicks, Esc and the close button do nothing,
+//   only the dialog's own acknowledged button closes it.
+// - unsaved edits (the `dirty` prop, or any descendant reporting through useReportDirty): closing
+//   asks "Discard unsaved changes?" first.
+import { createContext, use, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { Button, Group, Modal, Stack, Text, type ModalProps } from '@mantine/core';
+
+type Report = (key: string, dirty: boolean) => void;
+const DirtyContext = createContext<Report | null>(null);
+
+/** Tells the enclosing GuardedModal that this part of the form holds unsaved edits. */
+export function useReportDirty(key: string, dirty: boolean) {
+  const report = use(DirtyContext);
+  useEffect(() => {
+    report?.(key, dirty);
+    return () => report?.(key, false);
+  }, [report, key, dirty]);
+}
+
+export interface GuardedModalProps extends Omit<ModalProps, 'children'> {
+  children: ReactNode;
+  dirty?: boolean;
+  locked?: boolean;
+}
+
+export function GuardedModal({ dirty = false, locked = false, onClose, children, ...props }: GuardedModalProps) {
+  const [asking, setAsking] = useState(false);
+  const parts = useRef(new Set<string>());
+  const report = useCallback<Report>((key, isDirty) => {
+    if (isDirty) parts.current.add(key);
+    else parts.current.delete(key);
+  }, []);
+
+  const requestClose = () => {
+    if (locked) return;
+    if (dirty || parts.current.size > 0) setAsking(true);
+    else onClose();
+  };
+
+  return (
+    <Modal
+      {...props}
+      onClose={requestClose}
+      closeOnClickOutside={!locked}
+      closeOnEscape={!locked && !asking}
+      withCloseButton={!locked}
+    >
+      <DirtyContext value={report}>{children}</DirtyContext>
+      <Modal opened={asking} onClose={() => setAsking(false)} title="Discard unsaved changes?" size="sm" zIndex={400} centered>
+        <Stack gap="md">
+          <Text size="sm">Your edits in this dialog are not saved yet. Closing it throws them away.</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setAsking(false)} data-autofocus>
+              Keep editing
+            </Button>
+            <Button
+              color="red"
+              onClick={() => {
+                setAsking(false);
+                parts.current.clear();
+                onClose();
+              }}
+            >
+              Discard changes
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </Modal>
+  );
+}
