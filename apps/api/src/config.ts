@@ -113,6 +113,12 @@ const environmentSchema = z
     DRAIN_SECONDS: variable(wholeNumber(0, 300)),
     /** Hard deadline from SIGTERM to exit; in-flight requests still running then are cut off. */
     SHUTDOWN_TIMEOUT_SECONDS: variable(wholeNumber(1, 900)),
+    /** Webhook deliveries (modules/webhooks): run the delivery worker in this process. */
+    WEBHOOKS_WORKER: variable(flag),
+    /** Allow webhook URLs that resolve to loopback, private or link-local addresses (SSRF guard off: tests, private networks). */
+    WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: variable(flag),
+    WEBHOOKS_TIMEOUT_SECONDS: variable(wholeNumber(1, 60)),
+    WEBHOOKS_POLL_MILLISECONDS: variable(wholeNumber(50, 60_000)),
     GATEHOUSE_ADMIN_EMAIL: variable(z.string().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, { error: 'is not an email address' })),
     GATEHOUSE_ORG_NAME: variable(z.string()),
     GATEHOUSE_ORG_SLUG: variable(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, { error: 'must be 1–48 lowercase letters, digits or dashes' })),
@@ -182,6 +188,13 @@ const configSchema = (cwd: string) =>
       shutdown: {
         drainSeconds,
         timeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS ?? drainSeconds + 20,
+      },
+      webhooks: {
+        // Off by default in tests, so other suites' statement counts never see a worker's poll.
+        worker: e.WEBHOOKS_WORKER ?? env !== 'test',
+        allowPrivateAddresses: e.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES ?? false,
+        timeoutSeconds: e.WEBHOOKS_TIMEOUT_SECONDS ?? 10,
+        pollMilliseconds: e.WEBHOOKS_POLL_MILLISECONDS ?? 1000,
       },
       /** Bootstrap account created on first start. */
       bootstrap: {

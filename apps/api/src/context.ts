@@ -12,6 +12,8 @@ import { transaction } from './db/retry.ts';
 import { credentialLabel, restrictToCredential, type Credential } from './modules/tokens/credential.ts';
 import { hasCredentialPrefix } from './auth/api-key.ts';
 import { authenticateCredential } from './modules/tokens/token.auth.ts';
+import { looksLikeServiceToken } from './auth/client-credentials.ts';
+import { authenticateServiceToken } from './modules/service-accounts/oauth-token.ts';
 import { isServicePrincipal, serviceAccountLabel, serviceAccountOrgIdsWith, serviceAccountPermissionsIn, type ServiceAccountIdentity, type ServicePrincipal } from './modules/service-accounts/service-account.principal.ts';
 import { row, rows, statement } from './db/sql.ts';
 
@@ -229,6 +231,7 @@ export async function authenticate(app: App, em: Em, authorization: string | nul
   const match = authorization?.match(/^Bearer\s+(\S+)$/i);
   if (!match?.[1]) return null;
   if (hasCredentialPrefix(match[1])) return authenticateCredential(em, match[1], ip);
+  if (looksLikeServiceToken(match[1])) return authenticateServiceToken(app, em, match[1]);
   const claims = await verifyAccessToken(app.keys, tokenSettings(app.config), match[1]);
   if (!claims) return null;
   const found = await row<{ session_live: boolean; grants: GrantRow[] | string } & Record<string, unknown>>(em, principalOf, [claims.sessionId, claims.userId]);

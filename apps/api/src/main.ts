@@ -62,7 +62,7 @@ const created = await withStartupLock(config.databaseUrl, async () => {
 if (created) {
   // Printed once, to the terminal only: the admin must change it at first sign-in.
   process.stdout.write(
-    `\n  Gatehouse is ready at ${config.publicUrl}\n` +
+    (migrateOnly ? `\n  Gatehouse's database is ready (${config.publicUrl})\n` : `\n  Gatehouse is ready at ${config.publicUrl}\n`) +
       `  Platform admin: ${created.email}\n` +
       `  One-time password: ${created.password}\n` +
       `  (you will be asked to change it when you first sign in)\n\n`,

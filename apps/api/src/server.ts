@@ -10,6 +10,8 @@ import { presetOf, type App } from './context.ts';
 import { createGraphQLHandler } from './graphql/handler.ts';
 import { syncBuiltinRoles } from './modules/roles/role.service.ts';
 import { handleAuditExport } from './modules/audit/audit.export.ts';
+import { handleTokenRequest } from './modules/service-accounts/oauth-token.ts';
+import { startWebhookWorker } from './modules/webhooks/webhook.worker.ts';
 import { createMailer } from './modules/mail/mailer.ts';
 import { declaredTooLarge, MAX_URL_BYTES, PayloadTooLargeError, readBody, refusePayload, RequestAbortedError } from './http/body.ts';
 import { originAllowed } from './http/cors.ts';
@@ -41,6 +43,8 @@ export async function createApp(config: Config, log?: Logger, orm?: Orm): Promis
 
 export async function startServer(config: Config, options: { log?: Logger; orm?: Orm } = {}): Promise<Server> {
   const app = await createApp(config, options.log, options.orm);
+  // R24: every replica delivers webhooks from the shared outbox (modules/webhooks/webhook.worker.ts).
+  const webhooks = config.webhooks.worker ? startWebhookWorker(app) : undefined;
   const yoga = createGraphQLHandler(app);
   const baseHeaders = securityHeaders(config);
   const serveWeb = spaHandler(WEB_DIST);
@@ -67,6 +71,7 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/graphql') return void (await graphql(req, res));
       if (serveGraphiQL && url.pathname.startsWith(GRAPHIQL_ASSETS)) return void (onlyGet(req, res) && serveGraphiQL(req, res));
+      if (url.pathname === '/oauth/token') return void (await handleTokenRequest(app, req, res));
       if (url.pathname === '/.well-known/jwks.json') return json(res, 200, app.keys.jwks, 'public, max-age=300');
       if (url.pathname === '/healthz') return json(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') return drain.draining ? json(res, 503, { status: 'draining' }) : void (await readiness(app, res));
@@ -127,6 +132,7 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await webhooks?.stop();
       app.mailer.close();
       if (!options.orm) await app.orm.close();
     },

@@ -513,6 +513,12 @@ const OPS: Op[] = [
   { field: 'createServiceAccountKey', doc: `mutation($a: ID!) { createServiceAccountKey(input: { serviceAccountId: $a, name: "k" }) { ${T} } }`, vars: () => ({ a: gid('ServiceAccount', randomUuid()) }) },
   { field: 'rotateServiceAccountKey', doc: `mutation($k: ID!) { rotateServiceAccountKey(keyId: $k) { ${T} } }`, vars: () => ({ k: gid('ServiceAccountKey', randomUuid()) }) },
   { field: 'revokeServiceAccountKey', doc: `mutation($k: ID!) { revokeServiceAccountKey(keyId: $k) { ${T} } }`, vars: () => ({ k: gid('ServiceAccountKey', randomUuid()) }) },
+  { field: 'createWebhookEndpoint', doc: `mutation($o: ID!) { createWebhookEndpoint(input: { organizationId: $o, url: "https://hooks.example.com/x", eventTypes: ["*"] }) { ${T} } }`, vars: (s) => ({ o: orgGid(s.orgId) }) },
+  { field: 'updateWebhookEndpoint', doc: `mutation($e: ID!) { updateWebhookEndpoint(input: { endpointId: $e, enabled: false }) { ${T} } }`, vars: () => ({ e: gid('WebhookEndpoint', randomUuid()) }) },
+  { field: 'rotateWebhookSecret', doc: `mutation($e: ID!) { rotateWebhookSecret(endpointId: $e) { ${T} } }`, vars: () => ({ e: gid('WebhookEndpoint', randomUuid()) }) },
+  { field: 'deleteWebhookEndpoint', doc: `mutation($e: ID!) { deleteWebhookEndpoint(endpointId: $e) { ${T} } }`, vars: () => ({ e: gid('WebhookEndpoint', randomUuid()) }) },
+  { field: 'redeliverWebhook', doc: `mutation($d: ID!) { redeliverWebhook(deliveryId: $d) { ${T} } }`, vars: () => ({ d: gid('WebhookDelivery', randomUuid()) }) },
+  { field: 'replayWebhooks', doc: `mutation($e: ID!) { replayWebhooks(endpointId: $e, fromSequence: 1) { ${T} } }`, vars: () => ({ e: gid('WebhookEndpoint', randomUuid()) }) },
 ];
 
 /**

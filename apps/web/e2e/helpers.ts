@@ -71,7 +71,7 @@ export async function membershipId(api: Api, slug: string, email: string): Promi
 /** axe-core on the current page (or one region): no serious or critical violation (WCAG 2.1 AA). */
 export async function expectAccessible(page: Page, what: string, include?: string) {
   await page.waitForLoadState('networkidle').catch(() => undefined);
-  let builder = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']);
+  let builder = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
   if (include) builder = builder.include(include);
   const { violations } = await builder.analyze();
   const bad = violations

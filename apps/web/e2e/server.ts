@@ -17,7 +17,8 @@ export interface E2EState {
 }
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
-export const STATE_FILE = path.join(import.meta.dirname, '.state.json');
+// E2E_STATE_FILE lets two runs of the suite (two working copies, two helpers) share nothing.
+export const STATE_FILE = process.env.E2E_STATE_FILE ?? path.join(import.meta.dirname, '.state.json');
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

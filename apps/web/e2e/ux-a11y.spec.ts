@@ -3,7 +3,6 @@
 import { ADMIN_PASSWORD, expect, shot, signIn, state, test } from './fixtures.ts';
 import { ensureOrg, expectAccessible, readyAdmin } from './helpers.ts';
 
-test.describe.configure({ mode: 'serial' });
 
 const SCREENS = [
   ['/o/wayne/users', 'Users'],
@@ -22,6 +21,7 @@ test.beforeAll(async ({ api }) => {
 });
 
 test('sign-in and the organization picker have no serious axe violation', async ({ page }) => {
+  test.setTimeout(120_000);
   await page.goto('/sign-in');
   await expect(page.getByRole('heading', { level: 1 })).toHaveCount(1);
   await expectAccessible(page, 'sign-in');
@@ -34,6 +34,7 @@ test('sign-in and the organization picker have no serious axe violation', async 
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`every screen: one h1 and no serious axe violation (${scheme})`, async ({ page }) => {
+    test.setTimeout(300_000);
     await page.emulateMedia({ colorScheme: scheme });
     await signIn(page, state().adminEmail, ADMIN_PASSWORD);
     for (const [path, heading] of SCREENS) {
@@ -52,6 +53,7 @@ for (const scheme of ['light', 'dark'] as const) {
 }
 
 test('open dialogs: named close buttons, focus inside, no serious axe violation', async ({ page }) => {
+  test.setTimeout(300_000);
   await signIn(page, state().adminEmail, ADMIN_PASSWORD);
   await page.goto('/o/wayne/users');
   const opener = page.getByRole('button', { name: 'Add users' });

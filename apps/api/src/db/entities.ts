@@ -8,5 +8,6 @@ import { Invitation } from '../modules/invitations/invitation.entity.ts';
 import { EmailToken } from '../modules/users/email-token.entity.ts';
 import { PersonalAccessToken } from '../modules/tokens/personal-access-token.entity.ts';
 import { ServiceAccount, ServiceAccountKey } from '../modules/service-accounts/service-account.entity.ts';
+import { WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent } from '../modules/webhooks/webhook.entity.ts';
 
-export const entities = [User, Organization, Role, Membership, AuditEvent, Session, Invitation, EmailToken, PersonalAccessToken, ServiceAccount, ServiceAccountKey];
+export const entities = [User, Organization, Role, Membership, AuditEvent, Session, Invitation, EmailToken, PersonalAccessToken, ServiceAccount, ServiceAccountKey, WebhookEndpoint, WebhookEvent, WebhookDelivery, WebhookAttempt];

@@ -29,7 +29,6 @@ export const CREDENTIAL_MUTATIONS: ReadonlySet<string> = new Set([
  */
 export const SERVICE_ACCOUNT_FIELDS: ReadonlySet<string> = new Set([
   'checkPermissions',
-  'explainPermissions',
   'whoCan',
   'accessibleResources',
   'currentServiceAccount',

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { membershipView, organizationView, roleView, type MembershipView, type OrganizationView, type RoleView, type UserView } from './views.ts';
 import { placeholders } from '../ids.ts';
 import type { Em } from '../db/orm.ts';
 import { User } from '../modules/users/user.entity.ts';
@@ -14,21 +15,21 @@ export interface PreloadedMemberships {
 
 /** Batch loaders for relations: one query per relation per request, whatever the page size. */
 export function createLoaders(em: Em, preloaded?: PreloadedMemberships) {
-  const byId = <T extends { id: string }>(rows: T[], ids: readonly string[]) => {
+  const byId = <T extends { id: string }>(rows: readonly T[], ids: readonly string[]) => {
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   };
   const loaders = {
-    user: new DataLoader<string, User | null>(async (ids) => byId(await em.find(User, { id: [...ids] }), ids)),
-    organization: new DataLoader<string, Organization | null>(async (ids) =>
+    user: new DataLoader<string, UserView | null>(async (ids) => byId(await em.find(User, { id: [...ids] }), ids)),
+    organization: new DataLoader<string, OrganizationView | null>(async (ids) =>
       byId(await em.find(Organization, { id: [...ids] }), ids),
     ),
-    role: new DataLoader<string, Role | null>(async (ids) => byId(await em.find(Role, { id: [...ids] }), ids)),
-    membership: new DataLoader<string, Membership | null>(async (ids) =>
+    role: new DataLoader<string, RoleView | null>(async (ids) => byId(await em.find(Role, { id: [...ids] }), ids)),
+    membership: new DataLoader<string, MembershipView | null>(async (ids) =>
       byId(await em.find(Membership, { id: [...ids] }), ids),
     ),
     /** Roles of each membership, ordered as the preset lists them. */
-    rolesOfMembership: new DataLoader<string, Role[]>(async (membershipIds) => {
+    rolesOfMembership: new DataLoader<string, RoleView[]>(async (membershipIds) => {
       // One statement: the links and the roles they point to, in the preset's order.
       const rows = await em.execute<({ membership_id: string } & Record<string, unknown>)[]>(
         `select mr.membership_id, r.* from membership_role mr join role r on r.id = mr.role_id
@@ -44,7 +45,7 @@ export function createLoaders(em: Em, preloaded?: PreloadedMemberships) {
       return membershipIds.map((id) => byMembership.get(id) ?? []);
     }),
     /** Memberships of each user. */
-    membershipsOfUser: new DataLoader<string, Membership[]>(async (userIds) => {
+    membershipsOfUser: new DataLoader<string, MembershipView[]>(async (userIds) => {
       const others = userIds.filter((id) => id !== preloaded?.userId);
       const rows = others.length ? await em.find(Membership, { user: [...others] }, { orderBy: { createdAt: 'asc' } }) : [];
       return userIds.map((id) => (id === preloaded?.userId ? ownMemberships(preloaded) : rows.filter((m) => m.user.id === id)));
@@ -61,16 +62,16 @@ export function createLoaders(em: Em, preloaded?: PreloadedMemberships) {
   };
 
   /** The viewer's memberships from the principal's rows; their organizations and roles primed too. */
-  function ownMemberships(own: PreloadedMemberships): Membership[] {
+  function ownMemberships(own: PreloadedMemberships): MembershipView[] {
     const list = own.rows.map((row) => {
-      const membership = em.map(Membership, row.membership_row);
-      const organization = em.map(Organization, row.org_row);
+      const membership = membershipView(row.membership_row);
+      const organization = organizationView(row.org_row);
       loaders.organization.prime(organization.id, organization);
       loaders.membership.prime(membership.id, membership);
-      loaders.rolesOfMembership.prime(membership.id, (row.roles ?? []).map((r) => em.map(Role, r)));
+      loaders.rolesOfMembership.prime(membership.id, (row.roles ?? []).map(roleView));
       return membership;
     });
-    return list.sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime());
+    return list.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   }
   return loaders;
 }

@@ -25,5 +25,7 @@ import './types/personal-access-token.ts';
 import './mutations/personal-access-tokens.ts';
 import './types/service-account.ts';
 import './mutations/service-accounts.ts';
+import './queries/subject-checks.ts';
+import './mutations/webhooks.ts';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

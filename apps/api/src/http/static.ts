@@ -15,7 +15,9 @@ const FALLBACK_PAGE = `<!doctype html>
  * index.html for client-side routes (paths without a file extension). A missing asset is a 404,
  * never index.html.
  */
-export function spaHandler(dir: string): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+export function spaHandler(builtDir: string): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  // GATEHOUSE_WEB_DIST: another build of the SPA (the browser tests build into a directory of their own).
+  const dir = process.env.GATEHOUSE_WEB_DIST ?? builtDir;
   if (!fs.existsSync(`${dir}/index.html`)) {
     return (req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
@@ -32,5 +34,16 @@ export function spaHandler(dir: string): (req: http.IncomingMessage, res: http.S
       res.setHeader('cache-control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
-  return (req, res) => serve(req, res, () => notFound(res));
+  return (req, res) => {
+    // A file listed at start but gone since (a rebuild replaced dist) would make sirv's read stream
+    // fail with nobody listening: answer 404 instead.
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      return notFound(res);
+    }
+    if (pathname.startsWith('/assets/') && !pathname.includes('..') && !pathname.includes('\0') && !fs.existsSync(`${dir}${pathname}`)) return notFound(res);
+    serve(req, res, () => notFound(res));
+  };
 }

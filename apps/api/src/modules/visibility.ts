@@ -92,7 +92,7 @@ export async function visibleMemberships(ctx: Context, requested: readonly strin
 }
 
 /** Of one user's memberships, those the reader may see: all for themselves and platform admins. */
-export async function visibleMembershipsOf(ctx: Context, userId: string, memberships: readonly Membership[]): Promise<Membership[]> {
+export async function visibleMembershipsOf<M extends { organization: { id: string } }>(ctx: Context, userId: string, memberships: readonly M[]): Promise<M[]> {
   if (!ctx.user) return [];
   if (ctx.user.id === userId) return [...memberships];
   const readable = await orgsWhere(ctx, 'members:read');

@@ -53,10 +53,19 @@ export function haproxyConfig(port: number, backends: Backend[]): string {
   ].join('\n');
 }
 
-export async function startBalancer(backends: Backend[]): Promise<Balancer> {
-  // REPLICA_TEST_BALANCER=router runs the in-process router even where HAProxy is installed.
-  const haproxy = process.env.REPLICA_TEST_BALANCER === 'router' ? undefined : installed('haproxy');
-  return haproxy ? startHaproxy(haproxy, backends) : startRouter(backends);
+/** The balancers this machine has: the in-process router always, HAProxy when installed. */
+export function availableBalancers(): Balancer['kind'][] {
+  return installed('haproxy') ? ['router', 'haproxy'] : ['router'];
+}
+
+/**
+ * HAProxy when installed (or `kind` says which), else the router. REPLICA_TEST_BALANCER=router
+ * runs the in-process router even where HAProxy is installed.
+ */
+export async function startBalancer(backends: Backend[], kind?: Balancer['kind']): Promise<Balancer> {
+  const haproxy = installed('haproxy');
+  const wanted = kind ?? (process.env.REPLICA_TEST_BALANCER === 'router' || !haproxy ? 'router' : 'haproxy');
+  return wanted === 'haproxy' ? startHaproxy(haproxy!, backends) : startRouter(backends);
 }
 
 async function startHaproxy(binary: string, backends: Backend[]): Promise<Balancer> {

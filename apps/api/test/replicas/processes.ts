@@ -84,7 +84,8 @@ export async function startReplica(name: string, env: Record<string, string>, po
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `gatehouse-${name}-`));
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
-    env: { ...base, NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(chosen), GATEHOUSE_DATA_DIR: dataDir, JWT_PRIVATE_KEY: TEST_SIGNING_KEY, ...env },
+    // A small pool: CI runs these files beside the rest of the suite on one PostgreSQL (max_connections 100).
+    env: { ...base, NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(chosen), GATEHOUSE_DATA_DIR: dataDir, JWT_PRIVATE_KEY: TEST_SIGNING_KEY, DATABASE_POOL_MAX: '4', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/orm.ts';
 import { createUser, onPostgres, PASSWORD, SIGN_IN, uniqueEmail } from '../harness.ts';
-import { startBalancer } from './balancer.ts';
+import { availableBalancers, startBalancer } from './balancer.ts';
 import { freePort, freshDatabase, gql, killAll, startReplica, type Replica } from './processes.ts';
 
 afterAll(killAll);
@@ -14,7 +14,9 @@ afterAll(killAll);
 const DRAIN = { DRAIN_SECONDS: '4', SHUTDOWN_TIMEOUT_SECONDS: '20' };
 const VIEWER = `{ viewer { id email } }`;
 
-describe('replicas: rolling restart', () => {
+// Through the in-process router (which, without the drain, loses requests: connections reset and
+// refused) and through HAProxy when installed (which also retries connections a replica refused).
+describe.each(availableBalancers())('replicas: rolling restart behind %s', (kind) => {
   it.skipIf(!onPostgres)('SIGTERM under load loses no request: readiness 503 first, drain, Connection: close, exit 0; restart and stop the other (PostgreSQL only)', { timeout: 300_000 }, async () => {
     const db = await freshDatabase();
     const ports = { a: await freePort(), b: await freePort() };
@@ -35,7 +37,7 @@ describe('replicas: rolling restart', () => {
       const token = signedIn.body.data.signIn.accessToken as string;
 
       // The drain itself, seen from outside: readiness 503 at once, requests still served with Connection: close.
-      balancer = await startBalancer([{ name: 'a', port: ports.a }, { name: 'b', port: ports.b }]);
+      balancer = await startBalancer([{ name: 'a', port: ports.a }, { name: 'b', port: ports.b }], kind);
       const load = runLoad(balancer, token);
       await sleep(1500);
 

@@ -2,7 +2,7 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
-import { theme } from './theme.ts';
+import { cssVariablesResolver, theme } from './theme.ts';
 import { SessionProvider, type SessionStatus } from './session.tsx';
 import { RequireSession } from './RequireSession.tsx';
 import { PageLoader } from '../components/PageLoader.tsx';
@@ -21,10 +21,13 @@ const SettingsPage = lazy(() => import('../features/settings/SettingsPage.tsx'))
 const InvitationsPage = lazy(() => import('../features/invitations/InvitationsPage.tsx'));
 const AcceptInvitationPage = lazy(() => import('../features/invitations/AcceptInvitationPage.tsx'));
 const AccountPage = lazy(() => import('../features/account/AccountPage.tsx'));
+const AccessTokensPage = lazy(() => import('../features/integrations/AccessTokensPage.tsx'));
 const ConfirmEmailPage = lazy(() => import('../features/account/ConfirmEmailPage.tsx'));
 const AdminOrgsPage = lazy(() => import('../features/admin/AdminOrgsPage.tsx'));
 const AdminUsersPage = lazy(() => import('../features/admin/AdminUsersPage.tsx'));
 const NotFoundPage = lazy(() => import('../components/NotFoundPage.tsx'));
+const ResourcesPage = lazy(() => import('../features/resources/ResourcesPage.tsx'));
+const ResourcePage = lazy(() => import('../features/resources/ResourcePage.tsx'));
 
 export function AppRoutes() {
   return (
@@ -48,8 +51,11 @@ export function AppRoutes() {
               <Route path="invitations" element={<InvitationsPage />} />
               <Route path="audit" element={<AuditPage />} />
               <Route path="settings" element={<SettingsPage />} />
+              <Route path="resources/:type" element={<ResourcesPage />} />
+              <Route path="resources/:type/:resourceId" element={<ResourcePage />} />
             </Route>
             <Route path="/account" element={<AccountPage />} />
+            <Route path="/access-tokens" element={<AccessTokensPage />} />
             <Route path="/admin" element={<Navigate to="/admin/organizations" replace />} />
             <Route path="/admin/organizations" element={<AdminOrgsPage />} />
             <Route path="/admin/users" element={<AdminUsersPage />} />
@@ -63,7 +69,7 @@ export function AppRoutes() {
 
 export function Providers({ children, initialStatus }: { children: ReactNode; initialStatus?: SessionStatus }) {
   return (
-    <MantineProvider theme={theme} defaultColorScheme="light">
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
       <Notifications position="top-right" />
       <SessionProvider initialStatus={initialStatus}>{children}</SessionProvider>
     </MantineProvider>

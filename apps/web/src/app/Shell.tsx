@@ -6,10 +6,12 @@ import { useSession } from './session.tsx';
 import { lastOrg, useViewer } from './viewer.ts';
 import { OrgSwitcher } from '../features/orgs/OrgSwitcher.tsx';
 import { PageLoader } from '../components/PageLoader.tsx';
+import { ColorSchemeToggle } from '../components/ColorSchemeToggle.tsx';
 import { Logo } from '../features/auth/AuthLayout.tsx';
 import { schemaSupports } from '../lib/schema-features.ts';
 import { useQuery } from 'urql';
 import { graphql } from '../graphql/graphql.ts';
+import { resourceTypesOf } from '../features/resources/resource-ui-rules.ts';
 
 /** Features the active preset turns off disappear from the navigation (invitations under reoclo). */
 const PresetPolicyQuery = graphql(`
@@ -50,8 +52,10 @@ export default function Shell() {
   const perms = new Set(membership?.organization.viewerPermissions ?? []);
   const [{ data: presetData }] = useQuery({ query: PresetPolicyQuery });
   const invitationsOn = presetData?.preset.policy.invitations ?? true;
+  // One page per resource type of the preset (OEC projects, Spaces spaces): every member may have some.
+  const resourceItems: Item[] = resourceTypesOf(presetData?.preset.key).map((t) => ({ to: `resources/${t.key}`, label: t.pluralName }));
   const orgItems = slug && (membership || viewer?.isPlatformAdmin)
-    ? ORG_ITEMS.filter((i) => (i.to !== 'invitations' || invitationsOn) && (!i.permission || viewer?.isPlatformAdmin || perms.has(i.permission)))
+    ? [...resourceItems, ...ORG_ITEMS].filter((i) => (i.to !== 'invitations' || invitationsOn) && (!i.permission || viewer?.isPlatformAdmin || perms.has(i.permission)))
     : [];
 
   return (
@@ -66,11 +70,14 @@ export default function Shell() {
             <Logo size={26} />
             <Text fw={700}>Gatehouse</Text>
           </Group>
-          {viewer && (
-            <Text size="sm" c="dimmed" truncate visibleFrom="xs">
-              {viewer.displayName || viewer.email}
-            </Text>
-          )}
+          <Group gap="sm" wrap="nowrap">
+            {viewer && (
+              <Text size="sm" c="dimmed" truncate visibleFrom="xs">
+                {viewer.displayName || viewer.email}
+              </Text>
+            )}
+            <ColorSchemeToggle />
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="sm" aria-label="Main navigation">
@@ -92,6 +99,7 @@ export default function Shell() {
         <AppShell.Section>
           <Divider my="sm" />
           <SideLink to="/account" label="My account" onClick={close} />
+          <SideLink to="/access-tokens" label="Access tokens" onClick={close} />
           <NavLink
             component="button"
             label="Sign out"

@@ -4,7 +4,7 @@
 // - unsaved edits (the `dirty` prop, or any descendant reporting through useReportDirty): closing
 //   asks "Discard unsaved changes?" first.
 import { createContext, use, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { Button, Group, Modal, Stack, Text, type ModalProps } from '@mantine/core';
+import { Button, Group, Modal, Paper, Stack, Text, type ModalProps } from '@mantine/core';
 
 type Report = (key: string, dirty: boolean) => void;
 const DirtyContext = createContext<Report | null>(null);
@@ -26,6 +26,13 @@ export interface GuardedModalProps extends Omit<ModalProps, 'children'> {
 
 export function GuardedModal({ dirty = false, locked = false, onClose, children, ...props }: GuardedModalProps) {
   const [asking, setAsking] = useState(false);
+  const keepEditing = useRef<HTMLButtonElement>(null);
+  // The question takes the focus from the dialog under it (whose focus trap would keep it).
+  useEffect(() => {
+    if (!asking) return;
+    const timer = setTimeout(() => keepEditing.current?.focus(), 50);
+    return () => clearTimeout(timer);
+  }, [asking]);
   const parts = useRef(new Set<string>());
   const report = useCallback<Report>((key, isDirty) => {
     if (isDirty) parts.current.add(key);
@@ -34,7 +41,8 @@ export function GuardedModal({ dirty = false, locked = false, onClose, children,
 
   const requestClose = () => {
     if (locked) return;
-    if (dirty || parts.current.size > 0) setAsking(true);
+    if (asking) setAsking(false);
+    else if (dirty || parts.current.size > 0) setAsking(true);
     else onClose();
   };
 
@@ -42,31 +50,38 @@ export function GuardedModal({ dirty = false, locked = false, onClose, children,
     <Modal
       {...props}
       onClose={requestClose}
-      closeOnClickOutside={!locked}
-      closeOnEscape={!locked && !asking}
+      closeOnClickOutside={!locked && !asking}
+      closeOnEscape={!locked}
       withCloseButton={!locked}
     >
+      {asking && (
+        // Inline, not a second modal: the dialog's own focus trap keeps working and takes the focus here.
+        <Paper role="alertdialog" aria-label="Discard unsaved changes?" withBorder p="sm" mb="md" radius="md" bg="var(--mantine-color-orange-light)">
+          <Stack gap="xs">
+            <Text size="sm" fw={600}>
+              Discard unsaved changes?
+            </Text>
+            <Text size="sm">Your edits in this dialog are not saved yet. Closing it throws them away.</Text>
+            <Group justify="flex-end">
+              <Button ref={keepEditing} size="xs" variant="default" onClick={() => setAsking(false)}>
+                Keep editing
+              </Button>
+              <Button
+                size="xs"
+                color="red"
+                onClick={() => {
+                  setAsking(false);
+                  parts.current.clear();
+                  onClose();
+                }}
+              >
+                Discard changes
+              </Button>
+            </Group>
+          </Stack>
+        </Paper>
+      )}
       <DirtyContext value={report}>{children}</DirtyContext>
-      <Modal opened={asking} onClose={() => setAsking(false)} title="Discard unsaved changes?" size="sm" zIndex={400} centered>
-        <Stack gap="md">
-          <Text size="sm">Your edits in this dialog are not saved yet. Closing it throws them away.</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setAsking(false)} data-autofocus>
-              Keep editing
-            </Button>
-            <Button
-              color="red"
-              onClick={() => {
-                setAsking(false);
-                parts.current.clear();
-                onClose();
-              }}
-            >
-              Discard changes
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
     </Modal>
   );
 }

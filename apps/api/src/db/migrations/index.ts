@@ -6,6 +6,7 @@ import { Migration20261123000005_proven_addresses } from './Migration20261123000
 import { Migration20261123000006_audit_chain } from './Migration20261123000006_audit_chain.ts';
 import { Migration20261124000020_a_personal_access_tokens } from './Migration20261124000020_a_personal_access_tokens.ts';
 import { Migration20261124000020_b_service_accounts } from './Migration20261124000020_b_service_accounts.ts';
+import { Migration20261124000020_c_webhooks } from './Migration20261124000020_c_webhooks.ts';
 
 /** Listed explicitly so the migrator needs no file discovery (the API runs .ts directly). */
 export const migrationsList = [
@@ -17,4 +18,5 @@ export const migrationsList = [
   { name: 'Migration20261123000006_audit_chain', class: Migration20261123000006_audit_chain },
   { name: 'Migration20261124000020_a_personal_access_tokens', class: Migration20261124000020_a_personal_access_tokens },
   { name: 'Migration20261124000020_b_service_accounts', class: Migration20261124000020_b_service_accounts },
+  { name: 'Migration20261124000020_c_webhooks', class: Migration20261124000020_c_webhooks },
 ];

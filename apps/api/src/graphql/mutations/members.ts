@@ -8,7 +8,7 @@ import { RoleRef } from '../types/role.ts';
 import { UserRef } from '../types/user.ts';
 import { Membership } from '../../modules/memberships/membership.entity.ts';
 import { User } from '../../modules/users/user.entity.ts';
-import { Role } from '../../modules/roles/role.entity.ts';
+import { membershipView, roleView, type MembershipView } from '../views.ts';
 import * as members from '../../modules/memberships/membership.service.ts';
 import { activeIn, sight } from '../../modules/visibility.ts';
 import {
@@ -47,13 +47,12 @@ export async function freshMembership(ctx: Context, id: string): Promise<Members
 
 /**
  * The membership as the role change left it, from the rows the transaction read under its lock and
- * wrote: the identity map and the loaders are brought up to date instead of cleared and read again.
+ * wrote: the loaders are primed with them instead of the identity map being cleared and read again.
  */
-function changedMembership(ctx: Context, changed: members.ChangedRoles): Membership {
-  const membership = ctx.em.map(Membership, changed.membershipRow);
-  const roles = changed.roles
-    .map((row) => ctx.em.map(Role, row as unknown as Record<string, unknown>))
-    .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
+function changedMembership(ctx: Context, changed: members.ChangedRoles): MembershipView {
+  const membership = membershipView(changed.membershipRow);
+  const roles = changed.roles.map(roleView).sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
+  ctx.loaders.membership.clear(membership.id).prime(membership.id, membership);
   ctx.loaders.rolesOfMembership.clear(membership.id).prime(membership.id, roles);
   // The actor's own grants may have changed (an owner stepping down): read them again if asked.
   ctx.forgetMemberships();

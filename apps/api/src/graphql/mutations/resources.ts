@@ -50,19 +50,26 @@ async function roleOf(ctx: Context, resourceId: string, roleKey: string): Promis
   return (def && findResourceRole(def, roleKey)) ?? null;
 }
 
-/** What the signed-in user holds on a resource, read once per resource and request. */
-const viewerPerms = new WeakMap<object, Map<string, Promise<ReadonlySet<string>>>>();
-function permsOfViewer(ctx: Context, r: ResourceRow): Promise<ReadonlySet<string>> {
-  let byId = viewerPerms.get(ctx.loaders);
-  if (!byId) viewerPerms.set(ctx.loaders, (byId = new Map()));
-  let p = byId.get(r.id);
-  if (!p) {
-    p = ctx.user
-      ? resources.standingIn(ctx.em, r.org_id, ctx.user).then((s) => resources.permissionsOn(ctx.em, s, r, ctx.app.preset, ctx.user!))
-      : Promise.resolve(new Set<string>());
-    byId.set(r.id, p);
-  }
+/** Per request (renewed with the loaders after a write): a memo of promises by key. */
+function memo<T>(store: WeakMap<object, Map<string, Promise<T>>>, ctx: Context, key: string, load: () => Promise<T>): Promise<T> {
+  let byKey = store.get(ctx.loaders);
+  if (!byKey) store.set(ctx.loaders, (byKey = new Map()));
+  let p = byKey.get(key);
+  if (!p) byKey.set(key, (p = load()));
   return p;
+}
+
+const standings = new WeakMap<object, Map<string, Promise<resources.OrgStanding>>>();
+/** The viewer's standing in an org, read once per request and org (a list of resources shares it). */
+function standingOfViewer(ctx: Context, orgId: string): Promise<resources.OrgStanding> {
+  return memo(standings, ctx, orgId, () => resources.standingIn(ctx.em, orgId, ctx.user!));
+}
+
+const viewerPerms = new WeakMap<object, Map<string, Promise<ReadonlySet<string>>>>();
+/** What the signed-in user holds on a resource, read once per resource and request. */
+function permsOfViewer(ctx: Context, r: ResourceRow): Promise<ReadonlySet<string>> {
+  if (!ctx.user) return Promise.resolve(new Set<string>());
+  return memo(viewerPerms, ctx, r.id, async () => resources.permissionsOn(ctx.em, await standingOfViewer(ctx, r.org_id), r, ctx.app.preset, ctx.user!));
 }
 
 export const ResourceRef = builder.objectRef<ResourceRow>('Resource').implement({
@@ -96,7 +103,7 @@ export const ResourceRef = builder.objectRef<ResourceRow>('Resource').implement(
       resolve: async (r, _a, ctx) => {
         const def = resources.resourceType(ctx.app.preset, r.type);
         if (!def || !ctx.user) return false;
-        const standing = await resources.standingIn(ctx.em, r.org_id, ctx.user);
+        const standing = await standingOfViewer(ctx, r.org_id);
         return canManageResourceMembers(def, standing.orgPerms, await permsOfViewer(ctx, r));
       },
     }),
@@ -124,7 +131,7 @@ builder.objectFields(OrganizationRef, (t) => ({
     authScopes: (org) => ({ orgPermission: `${org.id}:org:read` }),
     unauthorizedResolver: () => [],
     args: { type: t.arg.string() },
-    resolve: async (org, args, ctx) => resources.visibleResources(ctx.em, await resources.standingIn(ctx.em, org.id, ctx.user!), ctx.app.preset, args.type),
+    resolve: async (org, args, ctx) => resources.visibleResources(ctx.em, await standingOfViewer(ctx, org.id), ctx.app.preset, args.type),
   }),
 }));
 

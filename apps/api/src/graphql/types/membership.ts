@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { isView, type MembershipView } from '../views.ts';
 import { Membership, MembershipStatus } from '../../modules/memberships/membership.entity.ts';
 import { OrganizationRef } from './organization.ts';
 import { UserRef } from './user.ts';
@@ -11,14 +12,14 @@ export const MembershipStatusEnum = builder.enumType('MembershipStatus', { value
  * Visible to the member and to members:read holders in its org (R1, modules/visibility.ts). Its user
  * and organization are part of it; whoever else it names (addedBy) is checked on its own.
  */
-export const MembershipRef = builder.loadableNodeRef<Membership, string>('Membership', {
+export const MembershipRef = builder.loadableNodeRef<MembershipView, string>('Membership', {
   id: { resolve: (m) => m.id },
   load: (ids: string[], ctx) => visibleMemberships(ctx, ids),
   sort: (m) => m.id,
 });
 
 MembershipRef.implement({
-  isTypeOf: (value) => value instanceof Membership,
+  isTypeOf: (value) => value instanceof Membership || isView(value, 'Membership'),
   fields: (t) => ({
     status: t.field({ type: MembershipStatusEnum, resolve: (m) => m.status }),
     createdAt: t.field({ type: 'DateTime', resolve: (m) => m.createdAt }),

@@ -1,17 +1,18 @@
 import { builder } from '../builder.ts';
+import { isView, type RoleView } from '../views.ts';
 import { Role } from '../../modules/roles/role.entity.ts';
 import { OrganizationRef } from './organization.ts';
 import { visibleRoles } from '../../modules/visibility.ts';
 
 /** Visible to org:read holders of its org (R1, modules/visibility.ts); its organization is part of it. */
-export const RoleRef = builder.loadableNodeRef<Role, string>('Role', {
+export const RoleRef = builder.loadableNodeRef<RoleView, string>('Role', {
   id: { resolve: (role) => role.id },
   load: (ids: string[], ctx) => visibleRoles(ctx, ids),
   sort: (role) => role.id,
 });
 
 RoleRef.implement({
-  isTypeOf: (value) => value instanceof Role,
+  isTypeOf: (value) => value instanceof Role || isView(value, 'Role'),
   fields: (t) => ({
     key: t.exposeString('key'),
     name: t.exposeString('name'),

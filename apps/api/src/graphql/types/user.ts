@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { isView, type UserView } from '../views.ts';
 import { displayName, User, UserStatus } from '../../modules/users/user.entity.ts';
 import { MembershipRef } from './membership.ts';
 import { pendingEmailOf } from '../../modules/users/email.service.ts';
@@ -7,14 +8,14 @@ import { visibleMembershipsOf, visibleUsers } from '../../modules/visibility.ts'
 export const UserStatusEnum = builder.enumType('UserStatus', { values: UserStatus });
 
 /** A global account. Visible to itself, platform admins, and members:read holders of an org it belongs to (R1). */
-export const UserRef = builder.loadableNodeRef<User, string>('User', {
+export const UserRef = builder.loadableNodeRef<UserView, string>('User', {
   id: { resolve: (user) => user.id },
   load: (ids: string[], ctx) => visibleUsers(ctx, ids),
   sort: (user) => user.id,
 });
 
 UserRef.implement({
-  isTypeOf: (value) => value instanceof User,
+  isTypeOf: (value) => value instanceof User || isView(value, 'User'),
   fields: (t) => ({
     email: t.exposeString('email'),
     emailVerified: t.boolean({

@@ -6,15 +6,20 @@ import { emOf } from '../../db/orm.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { isUuid } from '../../ids.ts';
 import { canonicalContent } from './audit.chain.ts';
+import { rows, statement } from '../../db/sql.ts';
 
 /** Rows per statement: large enough that round trips do not dominate, small enough to keep memory flat. */
 const BATCH = 2000;
 /** seq and hash (hex) last, so existing CSV readers keep their columns. */
 const COLUMNS = ['id', 'created_at', 'org_id', 'actor_user_id', 'actor_label', 'action', 'target_type', 'target_id', 'target_label', 'before', 'after', 'ip', 'user_agent', 'request_id', 'seq', 'hash'] as const;
-/** The exported columns, plus the exact text forms the canonical content is built from. */
-const SELECT = `e.id, e.created_at, e.org_id, e.actor_user_id, e.actor_label, e.action, e.target_type, e.target_id, e.target_label,
-  e.before, e.after, e.ip, e.user_agent, e.request_id, e.seq::text as seq, encode(e.hash, 'hex') as hash,
-  e.before::text as before_text, e.after::text as after_text, floor(extract(epoch from e.created_at) * 1000000)::bigint::text as created_us`;
+/** The exported columns. */
+const EXPORTED = `e.id, e.created_at, e.org_id, e.actor_user_id, e.actor_label, e.action, e.target_type, e.target_id, e.target_label,
+  e.before, e.after, e.ip, e.user_agent, e.request_id, e.seq::text as seq, encode(e.hash, 'hex') as hash`;
+/** NDJSON also carries the exact text forms the canonical content is built from. */
+const CANONICAL = `, e.before::text as before_text, e.after::text as after_text, floor(extract(epoch from e.created_at) * 1000000)::bigint::text as created_us`;
+const batchStatement = (format: 'csv' | 'ndjson') =>
+  statement(`audit_export_${format}`, `select ${EXPORTED}${format === 'ndjson' ? CANONICAL : ''} from audit_event e where e.org_id = $1 and e.seq > $2 order by e.seq limit ${BATCH}`);
+const BATCH_OF = { csv: batchStatement('csv'), ndjson: batchStatement('ndjson') };
 
 /**
  * GET /audit/export?organization=<slug or id>&format=csv|ndjson (R13). Bearer token of an audit:read
@@ -43,16 +48,15 @@ export async function handleAuditExport(app: App, req: http.IncomingMessage, res
     'cache-control': 'no-store',
   });
   if (format === 'csv') await write(res, `${COLUMNS.join(',')}\n`);
-  const batchAfter = (seq: number) =>
-    em.execute<Record<string, unknown>[]>(`select ${SELECT} from audit_event e where e.org_id = ? and e.seq > ? order by e.seq limit ${BATCH}`, [org.id, seq]);
+  const batchAfter = (seq: number) => rows<Record<string, unknown>>(em, BATCH_OF[format], [org.id, seq]);
   const line = format === 'csv' ? csvLine : (row: Record<string, unknown>) => `${JSON.stringify(ndjsonRow(row))}\n`;
   // The next batch is read while this one is written: one chunk per batch, backpressure per chunk.
   let pending = batchAfter(0);
   for (;;) {
-    const rows = await pending;
-    const full = rows.length === BATCH;
-    if (full) pending = batchAfter(Number(rows[rows.length - 1]!.seq));
-    if (rows.length) await write(res, rows.map(line).join(''));
+    const batch = await pending;
+    const full = batch.length === BATCH;
+    if (full) pending = batchAfter(Number(batch[batch.length - 1]!.seq));
+    if (batch.length) await write(res, batch.map(line).join(''));
     if (!full) break;
   }
   res.end();

@@ -1,8 +1,6 @@
-import { User } from '../users/user.entity.ts';
-import { Role } from '../roles/role.entity.ts';
 import type { Em } from '../../db/orm.ts';
 import { Params, row, rows, shaped } from '../../db/sql.ts';
-import { Membership } from './membership.entity.ts';
+import { membershipView, roleView, userView, type MembershipView, type RoleView, type UserView } from '../../graphql/views.ts';
 import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 import { onlyUuids } from '../../ids.ts';
 
@@ -35,11 +33,12 @@ function filterSql(orgId: string, filter: MemberFilter, p: Params): string[] {
 /** Only a search reads the user's names: without one the count is an index-only scan of membership. */
 const countFrom = (filter: MemberFilter) => (filter.search?.trim() ? `membership m join "user" u on u.id = m.user_id` : `membership m`);
 
-export interface MemberPage extends Page<Membership> {
+/** Plain views, not entities: a page renders a hundred objects and hydrating entities costs more than the SQL (graphql/views.ts). */
+export interface MemberPage extends Page<MembershipView> {
   /** The accounts of the page's members, read by the same statement. */
-  users: User[];
+  users: UserView[];
   /** The roles of each member of the page, read by the same statement. */
-  rolesOf: Map<string, Role[]>;
+  rolesOf: Map<string, RoleView[]>;
   /** The number of members matching the filter, when it was asked for. */
   total: number | undefined;
 }
@@ -86,20 +85,21 @@ export async function listMembers(
     p.values,
   );
   const keys = new Map<string, unknown>();
-  const users: User[] = [];
-  const rolesOf = new Map<string, Role[]>();
+  const users: UserView[] = [];
+  const rolesOf = new Map<string, RoleView[]>();
   const members = found.map(({ sort_key, user_row, role_rows, total: _total, ...columns }) => {
-    const entity = em.map(Membership, columns);
-    keys.set(entity.id, sort_key instanceof Date ? sort_key.toISOString() : sort_key);
-    users.push(em.map(User, json(user_row)));
-    rolesOf.set(entity.id, (json(role_rows) as unknown as Record<string, unknown>[]).map((r) => em.map(Role, r)));
-    return entity;
+    const membership = membershipView(columns);
+    keys.set(membership.id, sort_key instanceof Date ? sort_key.toISOString() : sort_key);
+    users.push(userView(json(user_row)));
+    rolesOf.set(membership.id, json<Record<string, unknown>[]>(role_rows).map(roleView));
+    return membership;
   });
   const counted = withTotal ? (found.length > 0 ? Number(found[0]!.total) : await countMembers(em, orgId, filter)) : undefined;
   return { ...toPage(members, page, (m) => [keys.get(m.id), m.id]), users, rolesOf, total: counted };
 }
 
-const json = (value: unknown): Record<string, unknown> => (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>;
+/** A json column: pg parses it, PGlite may hand over the text. */
+const json = <T = Record<string, unknown>>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
 export async function countMembers(em: Em, orgId: string, filter: MemberFilter): Promise<number> {
   const p = new Params();

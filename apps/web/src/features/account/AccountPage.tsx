@@ -57,7 +57,7 @@ export default function AccountPage() {
     <Stack gap="lg" maw={900}>
       <div>
         <Group gap="xs">
-          <Title order={2}>My account</Title>
+          <Title order={1} size="h2">My account</Title>
           {viewer.isPlatformAdmin && (
             <Badge color="grape" variant="light">
               platform admin

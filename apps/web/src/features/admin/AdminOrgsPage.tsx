@@ -95,7 +95,7 @@ export default function AdminOrgsPage() {
     <Stack gap="md">
       <Group justify="space-between" align="flex-end">
         <div>
-          <Title order={2}>All organizations</Title>
+          <Title order={1} size="h2">All organizations</Title>
           <Text c="dimmed" size="sm">
             Every organization on this platform.
           </Text>

@@ -84,7 +84,7 @@ export default function AdminUsersPage() {
   return (
     <Stack gap="md">
       <div>
-        <Title order={2}>All users</Title>
+        <Title order={1} size="h2">All users</Title>
         <Text c="dimmed" size="sm">
           Every account, across organizations.
         </Text>

@@ -124,7 +124,7 @@ export default function AuditPage() {
     <Stack gap="md">
       <Group justify="space-between" align="flex-end">
         <div>
-          <Title order={2}>Audit log</Title>
+          <Title order={1} size="h2">Audit log</Title>
           <Text c="dimmed" size="sm">
             Every change in {org.name}: who did what, to whom, and when.
           </Text>
@@ -214,7 +214,7 @@ export default function AuditPage() {
                   <Text size="sm">{e.actorLabel}</Text>
                 </Table.Td>
                 <Table.Td>
-                  <Code color={`${actionColor(e.action)}.1`} c={`${actionColor(e.action)}.9`} fz="xs">
+                  <Code bg={`var(--mantine-color-${actionColor(e.action)}-light)`} c={`var(--mantine-color-${actionColor(e.action)}-light-color)`} fz="xs">
                     {e.action}
                   </Code>
                 </Table.Td>

@@ -24,7 +24,7 @@ export function AuthLayout({ title, subtitle, children }: { title: string; subti
         <Paper withBorder shadow="sm" p="xl" radius="md">
           <Stack gap="md">
             <div>
-              <Title order={2} size="h3">
+              <Title order={1} size="h3">
                 {title}
               </Title>
               {subtitle && (

@@ -3,7 +3,7 @@ import { Alert, Badge, Button, Group, PasswordInput, Stack, Text, TextInput } fr
 import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { useSession } from '../../app/session.tsx';
-import { useViewer } from '../../app/viewer.ts';
+import { ViewerQuery } from '../../app/viewer.ts';
 import { AuthLayout } from '../auth/AuthLayout.tsx';
 import { PageLoader } from '../../components/PageLoader.tsx';
 import { fieldErrors, failureMessage } from '../../lib/errors.ts';
@@ -43,7 +43,9 @@ export default function AcceptInvitationPage() {
   const { status, adoptSession, signOut } = useSession();
   const navigate = useNavigate();
   const [preview] = useQuery({ query: InvitationPreviewQuery, variables: { token }, requestPolicy: 'network-only', pause: !token });
-  const { viewer } = useViewer();
+  // Asked only once the session is restored: asked earlier, the answer (no viewer) would stay cached.
+  const [viewerResult] = useQuery({ query: ViewerQuery, pause: status !== 'signedIn' });
+  const viewer = viewerResult.data?.viewer ?? null;
   const [, accept] = useMutation(AcceptInvitationMutation);
   const [firstName, setFirstName] = useState('');
   const [lastName, setLastName] = useState('');
@@ -52,7 +54,7 @@ export default function AcceptInvitationPage() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  if (status === 'loading' || (preview.fetching && !preview.data)) return <PageLoader />;
+  if (status === 'loading' || (preview.fetching && !preview.data) || (status === 'signedIn' && !viewerResult.data)) return <PageLoader />;
   const invitation = preview.data?.invitationPreview;
   if (!invitation) {
     return (

@@ -45,7 +45,7 @@ export default function InvitationsPage() {
     <Stack gap="md">
       <Group justify="space-between" align="flex-end">
         <div>
-          <Title order={2}>Invitations</Title>
+          <Title order={1} size="h2">Invitations</Title>
           <Text c="dimmed" size="sm">
             People invited to {org.name} by email. Links work once and expire.
           </Text>

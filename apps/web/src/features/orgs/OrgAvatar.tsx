@@ -8,7 +8,7 @@ export function OrgAvatar({ name, disabled, size = 36 }: { name: string; disable
     .map((w) => w[0]!.toUpperCase())
     .join('');
   return (
-    <Avatar size={size} radius="md" color={disabled ? 'gray' : 'initials'} name={name} variant="light">
+    <Avatar size={size} radius="md" color={disabled ? 'gray' : 'indigo'} variant="light" aria-hidden>
       {initials}
     </Avatar>
   );

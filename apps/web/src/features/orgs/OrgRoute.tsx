@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { Navigate, Outlet, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { Alert } from '@mantine/core';
@@ -28,9 +28,12 @@ export default function OrgRoute() {
 
   // R25: access ended while the page was open (removed, disabled, organization disabled): back to
   // the picker with the reason. Platform admins see every organization and stay.
+  // The name as last seen: after a removal the organization itself is no longer readable.
+  const knownName = useRef(slug);
+  if (value) knownName.current = value.org.name;
   const access = accessState(viewerResult.viewer, slug);
   if (access !== 'ok' && !viewerResult.fetching && !viewerResult.stale) {
-    return <Navigate to="/orgs" replace state={{ notice: ACCESS_NOTICE[access](value?.org.name ?? slug) }} />;
+    return <Navigate to="/orgs" replace state={{ notice: ACCESS_NOTICE[access](knownName.current) }} />;
   }
   if (result.fetching && !value) return <PageLoader />;
   if (result.error && !value) {

@@ -127,7 +127,7 @@ export default function RolesPage() {
     <Stack gap="lg">
       <Group justify="space-between" align="flex-end">
         <div>
-          <Title order={2}>Roles</Title>
+          <Title order={1} size="h2">Roles</Title>
           <Text c="dimmed" size="sm">
             What each role may do in {org.name}. Built-in roles come from the {preset.name} preset.
           </Text>

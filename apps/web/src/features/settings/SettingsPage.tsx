@@ -100,7 +100,7 @@ export default function SettingsPage() {
   return (
     <Stack gap="lg" maw={720}>
       <div>
-        <Title order={2}>Settings</Title>
+        <Title order={1} size="h2">Settings</Title>
         <Text c="dimmed" size="sm">
           {org.name} · created {new Date(org.createdAt).toLocaleDateString()}
         </Text>

@@ -16,6 +16,7 @@ import { isOwnerRole, memberActionReason } from '../../lib/role-rules.ts';
 import { MembersQuery, SetMembershipStatusMutation, type Member, type OrgRole } from './queries.ts';
 import { PAGE_SIZES, useUrlPaging, withoutPage } from '../../lib/paging.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { useFocusReturn } from '../../lib/focus.ts';
 
 // Dialogs load on demand: a cold load of the users page carries the table only.
 const AddUsersDialog = lazy(() => import('./AddUsersDialog.tsx').then((m) => ({ default: m.AddUsersDialog })));
@@ -57,8 +58,21 @@ export default function UsersPage() {
   const [debounced] = useDebouncedValue(search.trim(), 250);
   const paging = useUrlPaging();
   const { page, size: pageSize } = paging;
-  const [dialog, setDialog] = useState<Dialog>(null);
-  const [addOpen, setAddOpen] = useState(false);
+  const [dialog, setDialogState] = useState<Dialog>(null);
+  const [addOpen, setAddOpenState] = useState(false);
+  const focus = useFocusReturn();
+  // Row dialogs return focus to the row's action button (the menu item is gone by then).
+  const setDialog = (next: Dialog) => {
+    if (next && 'member' in next) focus.remember(document.querySelector(`[data-row-actions="${next.member.id}"]`));
+    else if (next) focus.remember();
+    else focus.restore();
+    setDialogState(next);
+  };
+  const setAddOpen = (open: boolean) => {
+    if (open) focus.remember();
+    else focus.restore();
+    setAddOpenState(open);
+  };
 
   const update = (key: string, value: string | null) => {
     const next = withoutPage(params);
@@ -152,7 +166,7 @@ export default function UsersPage() {
         <Table.Td>
           <Menu position="bottom-end" withinPortal shadow="md">
             <Menu.Target>
-              <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${m.user.email}`}>
+              <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${m.user.email}`} data-row-actions={m.id}>
                 <IconDots size={18} />
               </ActionIcon>
             </Menu.Target>
@@ -206,7 +220,7 @@ export default function UsersPage() {
     <Stack gap="md">
       <Group justify="space-between" align="flex-end">
         <div>
-          <Title order={2}>Users</Title>
+          <Title order={1} size="h2">Users</Title>
           <Text c="dimmed" size="sm">
             People with access to {org.name}. Roles apply to this organization only.
           </Text>

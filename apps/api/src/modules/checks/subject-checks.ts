@@ -1,0 +1,245 @@
+import { effectivePermissions, expandPermissions, isKnownPermission, type Preset } from '@gatehouse/permissions';
+import type { Em } from '../../db/orm.ts';
+import { isUuid, placeholders } from '../../ids.ts';
+import { findResource, permissionsOn, resourceType, standingIn, type ResourceRow } from '../resources/resource.service.ts';
+
+/**
+ * Permission questions about any subject of one organization (R23): a member or a service account,
+ * optionally on a resource. Everything is read from committed state at the time of the request
+ * (R2). A subject that is not an active member (or active service account) of an active
+ * organization holds nothing, exactly like one that does not exist (R1).
+ */
+
+export type SubjectKind = 'User' | 'ServiceAccount';
+
+export interface Subject {
+  kind: SubjectKind;
+  id: string;
+}
+
+export interface CheckQuestion {
+  subject: Subject;
+  permission: string;
+  resourceId: string | null;
+}
+
+export type CheckReason = 'ALLOWED' | 'NOT_GRANTED' | 'NO_SUCH_SUBJECT' | 'UNKNOWN_PERMISSION' | 'NO_SUCH_RESOURCE';
+
+export interface GrantSource {
+  source: 'ORGANIZATION_ROLE' | 'RESOURCE_ROLE';
+  key: string;
+  name: string;
+}
+
+export interface CheckAnswer extends CheckQuestion {
+  allowed: boolean;
+  reason: CheckReason;
+  /** Why it is allowed: the roles that grant it (explainPermission for any subject). */
+  grantedBy: GrantSource[];
+}
+
+/** At most this many questions per request (R22). */
+export const MAX_CHECKS = 100;
+
+interface SubjectRoles {
+  roles: { key: string; name: string; permissions: string[] }[];
+  permissions: ReadonlySet<string>;
+}
+
+type RoleRow = { subject_id: string; key: string | null; name: string | null; permissions: string[] | null };
+
+function group(rows: RoleRow[]): Map<string, SubjectRoles> {
+  const bySubject = new Map<string, { key: string; name: string; permissions: string[] }[]>();
+  for (const row of rows) {
+    const list = bySubject.get(row.subject_id) ?? [];
+    if (row.key) list.push({ key: row.key, name: row.name!, permissions: row.permissions ?? [] });
+    bySubject.set(row.subject_id, list);
+  }
+  return new Map([...bySubject].map(([id, roles]) => [id, { roles, permissions: effectivePermissions(roles) }]));
+}
+
+/** Org roles of active members (active account) of the org, if the org is active: one statement. */
+export async function memberRoles(em: Em, orgId: string, userIds: readonly string[]): Promise<Map<string, SubjectRoles>> {
+  const ids = [...new Set(userIds.filter(isUuid))];
+  if (ids.length === 0) return new Map();
+  return group(
+    await em.execute<RoleRow[]>(
+      `select m.user_id as subject_id, r.key, r.name, r.permissions
+         from membership m
+         join "user" u on u.id = m.user_id and u.status = 'ACTIVE'
+         join organization o on o.id = m.org_id and o.status = 'ACTIVE'
+         left join membership_role mr on mr.membership_id = m.id
+         left join role r on r.id = mr.role_id
+        where m.org_id = ? and m.status = 'ACTIVE' and m.user_id in (${placeholders(ids)})`,
+      [orgId, ...ids],
+    ),
+  );
+}
+
+/** Roles of active service accounts of the org, if the org is active: one statement. */
+export async function serviceAccountRoles(em: Em, orgId: string, accountIds: readonly string[]): Promise<Map<string, SubjectRoles>> {
+  const ids = [...new Set(accountIds.filter(isUuid))];
+  if (ids.length === 0) return new Map();
+  return group(
+    await em.execute<RoleRow[]>(
+      `select s.id as subject_id, r.key, r.name, r.permissions
+         from service_account s
+         join organization o on o.id = s.org_id and o.status = 'ACTIVE'
+         left join service_account_role sr on sr.service_account_id = s.id
+         left join role r on r.id = sr.role_id
+        where s.org_id = ? and s.status = 'ACTIVE' and s.id in (${placeholders(ids)})`,
+      [orgId, ...ids],
+    ),
+  );
+}
+
+const grantingRoles = (subject: SubjectRoles, permission: string): GrantSource[] =>
+  subject.roles.filter((r) => expandPermissions(r.permissions).has(permission)).map((r) => ({ source: 'ORGANIZATION_ROLE', key: r.key, name: r.name }));
+
+/** Answers every question, in order, with one statement per kind of subject and one for the resources. */
+export async function answerChecks(em: Em, preset: Preset, orgId: string, questions: readonly CheckQuestion[]): Promise<CheckAnswer[]> {
+  const users = await memberRoles(em, orgId, questions.filter((q) => q.subject.kind === 'User').map((q) => q.subject.id));
+  const accounts = await serviceAccountRoles(em, orgId, questions.filter((q) => q.subject.kind === 'ServiceAccount').map((q) => q.subject.id));
+  const resourceIds = [...new Set(questions.flatMap((q) => (q.resourceId && isUuid(q.resourceId) ? [q.resourceId] : [])))];
+  const resources = new Map<string, ResourceRow>();
+  if (resourceIds.length) {
+    const rows = await em.execute<ResourceRow[]>(`select * from resource where org_id = ? and id in (${placeholders(resourceIds)})`, [orgId, ...resourceIds]);
+    for (const row of rows) resources.set(row.id, row);
+  }
+  // Resource roles of one member on one resource, read once per pair.
+  const onResource = new Map<string, Promise<ReadonlySet<string>>>();
+  const permissionsOnResource = (userId: string, resource: ResourceRow) => {
+    const key = `${userId}:${resource.id}`;
+    let found = onResource.get(key);
+    if (!found) {
+      found = standingIn(em, orgId, { id: userId, isPlatformAdmin: false }).then((s) => permissionsOn(em, s, resource, preset, {}));
+      onResource.set(key, found);
+    }
+    return found;
+  };
+
+  const answers: CheckAnswer[] = [];
+  for (const q of questions) {
+    const answer = (allowed: boolean, reason: CheckReason, grantedBy: GrantSource[] = []) => answers.push({ ...q, allowed, reason, grantedBy });
+    if (!isKnownPermission(q.permission)) {
+      answer(false, 'UNKNOWN_PERMISSION');
+      continue;
+    }
+    const subject = (q.subject.kind === 'User' ? users : accounts).get(q.subject.id);
+    if (!subject) {
+      answer(false, 'NO_SUCH_SUBJECT');
+      continue;
+    }
+    const fromOrg = grantingRoles(subject, q.permission);
+    if (q.resourceId === null) {
+      answer(fromOrg.length > 0, fromOrg.length > 0 ? 'ALLOWED' : 'NOT_GRANTED', fromOrg);
+      continue;
+    }
+    const resource = resources.get(q.resourceId);
+    if (!resource) {
+      answer(false, 'NO_SUCH_RESOURCE');
+      continue;
+    }
+    if (fromOrg.length > 0) {
+      answer(true, 'ALLOWED', fromOrg);
+      continue;
+    }
+    // Service accounts hold no resource roles; a member may hold one on this resource (R19).
+    const viaResource = q.subject.kind === 'User' && (await permissionsOnResource(q.subject.id, resource)).has(q.permission);
+    answer(viaResource, viaResource ? 'ALLOWED' : 'NOT_GRANTED', viaResource ? [{ source: 'RESOURCE_ROLE', key: resource.type, name: resource.name }] : []);
+  }
+  return answers;
+}
+
+/** Roles of the org that grant a permission (wildcards expanded). */
+export async function rolesGranting(em: Em, orgId: string, permission: string): Promise<string[]> {
+  const roles = await em.execute<{ id: string; permissions: string[] }[]>(`select id, permissions from role where org_id = ?`, [orgId]);
+  return roles.filter((r) => expandPermissions(r.permissions).has(permission)).map((r) => r.id);
+}
+
+export interface Holder {
+  userId: string;
+  email: string;
+  membershipId: string;
+}
+
+/** How many candidate rows each round reads when rows must be filtered one by one (resource roles). */
+const CHUNK = 200;
+
+/**
+ * whoCan: active members of the org holding a permission, on the organization or on one resource,
+ * in user id order after `afterUserId`, at most `limit` (callers ask for first + 1 to know if
+ * there is more). Never truncated silently: the keyset walks on until the page is full or the
+ * candidates run out.
+ */
+export async function holders(em: Em, preset: Preset, orgId: string, permission: string, resourceId: string | null, afterUserId: string | null, limit: number): Promise<Holder[] | 'NO_SUCH_RESOURCE'> {
+  const granting = await rolesGranting(em, orgId, permission);
+  let resource: ResourceRow | undefined;
+  if (resourceId !== null) {
+    resource = await findResource(em, resourceId);
+    if (!resource || resource.org_id !== orgId) return 'NO_SUCH_RESOURCE';
+  }
+  const byOrgRole = granting.length ? `exists (select 1 from membership_role mr where mr.membership_id = m.id and mr.role_id in (${placeholders(granting)}))` : 'false';
+  const byResource = resource ? `(exists (select 1 from resource_grant g where g.resource_id = ? and g.membership_id = m.id) or u.id = ?)` : 'false';
+  const out: Holder[] = [];
+  let after = afterUserId;
+  while (out.length < limit) {
+    const rows = await em.execute<(Holder & { by_org: boolean })[]>(
+      `select u.id as "userId", u.email, m.id as "membershipId", ${byOrgRole} as by_org
+         from membership m
+         join "user" u on u.id = m.user_id and u.status = 'ACTIVE'
+         join organization o on o.id = m.org_id and o.status = 'ACTIVE'
+        where m.org_id = ? and m.status = 'ACTIVE' and (${byOrgRole} or ${byResource}) ${after ? 'and u.id > ?' : ''}
+        order by u.id limit ?`,
+      [
+        ...granting,
+        orgId,
+        ...granting,
+        ...(resource ? [resource.id, resource.created_by_id ?? '00000000-0000-0000-0000-000000000000'] : []),
+        ...(after ? [after] : []),
+        resource ? CHUNK : limit,
+      ],
+    );
+    for (const row of rows) {
+      if (out.length >= limit) break;
+      const holds = row.by_org || (resource !== undefined && (await permissionsOn(em, await standingIn(em, orgId, { id: row.userId, isPlatformAdmin: false }), resource, preset, {})).has(permission));
+      if (holds) out.push({ userId: row.userId, email: row.email, membershipId: row.membershipId });
+    }
+    if (rows.length < (resource ? CHUNK : limit)) break;
+    after = rows[rows.length - 1]!.userId;
+  }
+  return out;
+}
+
+/**
+ * accessibleResources: resources of a type in the org the subject may act on with a permission, in
+ * id order after `afterId`. Organization permission: every resource of the type; otherwise those
+ * its resource roles grant it (members only). Same keyset walk as holders().
+ */
+export async function accessible(em: Em, preset: Preset, orgId: string, subject: Subject, type: string, permission: string, afterId: string | null, limit: number): Promise<ResourceRow[]> {
+  const roles = subject.kind === 'User' ? await memberRoles(em, orgId, [subject.id]) : await serviceAccountRoles(em, orgId, [subject.id]);
+  const held = roles.get(subject.id);
+  if (!held || !isKnownPermission(permission) || !resourceType(preset, type)) return [];
+  const whole = held.permissions.has(permission);
+  if (!whole && subject.kind !== 'User') return [];
+  const out: ResourceRow[] = [];
+  let after = afterId;
+  const standing = whole ? undefined : await standingIn(em, orgId, { id: subject.id, isPlatformAdmin: false });
+  while (out.length < limit) {
+    const candidates = whole
+      ? ''
+      : `and (r.created_by_id = ? or exists (select 1 from resource_grant g where g.resource_id = r.id and g.membership_id = ?))`;
+    const size = whole ? limit : CHUNK;
+    const rows = await em.execute<ResourceRow[]>(
+      `select r.* from resource r where r.org_id = ? and r.type = ? ${candidates} ${after ? 'and r.id > ?' : ''} order by r.id limit ?`,
+      [orgId, type, ...(whole ? [] : [subject.id, standing!.membershipId ?? '00000000-0000-0000-0000-000000000000']), ...(after ? [after] : []), size],
+    );
+    for (const row of rows) {
+      if (out.length >= limit) break;
+      if (whole || (await permissionsOn(em, standing!, row, preset, {})).has(permission)) out.push(row);
+    }
+    if (rows.length < size) break;
+    after = rows[rows.length - 1]!.id;
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+import type http from 'node:http';
+import type { App } from '../../context.ts';
+import { tokenSettings } from '../../context.ts';
+import { emOf, type Em } from '../../db/orm.ts';
+import { credentialKind } from '../../auth/api-key.ts';
+import { signServiceToken, verifyServiceToken } from '../../auth/client-credentials.ts';
+import { readBody } from '../../http/body.ts';
+import { clientIp } from '../../http/client-ip.ts';
+import { isUuid } from '../../ids.ts';
+import { authenticateServiceAccountKey, loadServiceAccount, type ServicePrincipal } from './service-account.principal.ts';
+
+/** A token request is a few hundred bytes; anything past this is refused before parsing (R22). */
+const MAX_TOKEN_REQUEST_BYTES = 4096;
+
+type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type';
+
+function reply(res: http.ServerResponse, status: number, body: Record<string, unknown>, extra: Record<string, string> = {}) {
+  // RFC 6749 §5.1: token responses are never cached.
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache', ...extra });
+  res.end(JSON.stringify(body));
+}
+
+function fail(res: http.ServerResponse, error: OAuthError, description: string, basic = false) {
+  // §5.2: invalid_client answers 401 with a challenge when the client tried HTTP Basic.
+  if (error === 'invalid_client') return reply(res, 401, { error, error_description: description }, basic ? { 'www-authenticate': 'Basic realm="gatehouse", charset="UTF-8"' } : {});
+  reply(res, 400, { error, error_description: description });
+}
+
+/** RFC 6749 §2.3.1: client_id and client_secret are form-urlencoded inside the Basic credentials. */
+function basicCredentials(header: string | undefined): { id: string; secret: string } | null | 'malformed' {
+  if (!header) return null;
+  const match = /^Basic\s+([A-Za-z0-9+/=]{1,1024})$/i.exec(header);
+  if (!match) return /^Basic\b/i.test(header) ? 'malformed' : null;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return 'malformed';
+  try {
+    return { id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
+  } catch {
+    return 'malformed';
+  }
+}
+
+/**
+ * POST /oauth/token, client credentials grant (RFC 6749 §4.4) for service accounts (R23):
+ * client_id = the service account id, client_secret = one of its API keys, sent with HTTP Basic
+ * (client_secret_basic) or in the form (client_secret_post), never both. Answers a short JWT access
+ * token (aud, azp, org) verifiable against /.well-known/jwks.json. `scope` is accepted and ignored:
+ * the token carries the account's roles, read on every request (R2).
+ */
+export async function handleTokenRequest(app: App, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
+    return reply(res, 405, { error: 'invalid_request', error_description: 'Use POST' });
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return fail(res, 'invalid_request', 'Send the parameters form-encoded (application/x-www-form-urlencoded)');
+  const body = (await readBody(req, MAX_TOKEN_REQUEST_BYTES)).toString('utf8');
+  const form = new URLSearchParams(body);
+  // §3.1: parameters must not be repeated.
+  for (const name of new Set(form.keys())) if (form.getAll(name).length > 1) return fail(res, 'invalid_request', `${name} is repeated`);
+  const grant = form.get('grant_type');
+  if (!grant) return fail(res, 'invalid_request', 'grant_type is required');
+  if (grant !== 'client_credentials') return fail(res, 'unsupported_grant_type', 'Only client_credentials is supported');
+
+  const basic = basicCredentials(req.headers.authorization);
+  if (basic === 'malformed') return fail(res, 'invalid_client', 'Malformed Basic credentials', true);
+  const posted = form.has('client_id') || form.has('client_secret');
+  if (basic && posted) return fail(res, 'invalid_request', 'Use one client authentication method, not both');
+  const id = basic ? basic.id : form.get('client_id');
+  const secret = basic ? basic.secret : form.get('client_secret');
+  if (!id || !secret) return fail(res, 'invalid_client', 'client_id and client_secret are required', Boolean(basic));
+
+  const em = emOf(app.orm);
+  // Checksum first: a wrong-looking secret never reaches the database.
+  const principal = isUuid(id) && credentialKind(secret) === 'serviceAccountKey' ? await authenticateServiceAccountKey(em, secret, clientIp(req, app.config.trustProxy)) : null;
+  if (!principal || principal.serviceAccount.id !== id.toLowerCase()) return fail(res, 'invalid_client', 'Unknown client or wrong secret', Boolean(basic));
+  const sa = principal.serviceAccount;
+  const slug = (await em.execute<{ slug: string }[]>(`select slug from organization where id = ?`, [sa.orgId]))[0]?.slug ?? '';
+  const { token, expiresIn } = await signServiceToken(app.keys, tokenSettings(app.config), { serviceAccountId: sa.id, orgId: sa.orgId, orgSlug: slug, keyId: sa.keyId! });
+  reply(res, 200, { access_token: token, token_type: 'Bearer', expires_in: expiresIn });
+}
+
+/**
+ * A client-credentials access token on a request: verified, then the account, its organization and
+ * the key it was obtained with are read live (R2): disabling the account or revoking the key ends
+ * the token on its next use, well before it expires.
+ */
+export async function authenticateServiceToken(app: App, em: Em, token: string): Promise<ServicePrincipal | null> {
+  const claims = await verifyServiceToken(app.keys, tokenSettings(app.config), token);
+  if (!claims) return null;
+  const live = await em.execute<{ ok: boolean }[]>(
+    `select exists (select 1 from service_account_key where id = ? and service_account_id = ? and revoked_at is null and (expires_at is null or expires_at > now())) as ok`,
+    [claims.keyId, claims.serviceAccountId],
+  );
+  if (!live[0]?.ok) return null;
+  const sa = await loadServiceAccount(em, claims.serviceAccountId);
+  if (!sa || sa.orgId !== claims.orgId) return null;
+  return { serviceAccount: { ...sa, keyId: claims.keyId } };
+}

@@ -1,0 +1,170 @@
+import type { Context } from '../../context.ts';
+import type { Em } from '../../db/orm.ts';
+import { AuthError, LimitExceededError, NotFoundError, ValidationError, type FieldIssue } from '../../errors.ts';
+import { isUuid } from '../../ids.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { lockOrganization, permissionsAfterLock } from '../memberships/membership.locks.ts';
+import { requirePermission } from '../memberships/rule-errors.ts';
+import { credentialOf } from '../tokens/credential.ts';
+import { newWebhookSecret } from './webhook.signing.ts';
+import { urlProblem } from './webhook.ssrf.ts';
+
+/**
+ * Webhook endpoints (R24), managed by integrations:manage holders signed in as people. Each change
+ * is one transaction: lock the org row, re-read permissions (R2), change, audit (R13).
+ */
+
+export const ENDPOINT_LIMIT = 20;
+export const MAX_EVENT_TYPES = 50;
+export const ROTATION_MAX_HOURS = 168;
+/** Most events one replay call queues; the answer says where to continue. */
+export const REPLAY_BATCH = 1000;
+const EVENT_TYPE = /^(\*|[a-z_]+(\.[a-z_]+)+)$/;
+
+interface EndpointRow {
+  id: string;
+  org_id: string;
+  url: string;
+  event_types: string[];
+  enabled: boolean;
+}
+
+function requireSession(ctx: Context) {
+  if (!ctx.user || credentialOf(ctx.user)) throw new AuthError('FORBIDDEN', 'Sign in as a person to manage webhooks');
+  return ctx.user;
+}
+
+async function managerLock(ctx: Context, tx: Em, orgId: string) {
+  await lockOrganization(tx, orgId);
+  requirePermission(await permissionsAfterLock(tx, orgId, requireSession(ctx)), 'integrations:manage');
+}
+
+async function findEndpoint(ctx: Context, tx: Em, id: string): Promise<EndpointRow> {
+  if (!isUuid(id)) throw new NotFoundError('WebhookEndpoint');
+  const row = (await tx.execute<EndpointRow[]>(`select id, org_id, url, event_types, enabled from webhook_endpoint where id = ?`, [id]))[0];
+  if (!row || !(await ctx.can(row.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookEndpoint');
+  return row;
+}
+
+function checkInput(ctx: Context, input: { url?: string | null; eventTypes?: readonly string[] | null }, prefix: string[]) {
+  const issues: FieldIssue[] = [];
+  if (input.url != null) {
+    const problem = urlProblem(input.url.trim(), ctx.app.config.webhooks.allowPrivateAddresses);
+    if (problem) issues.push({ path: [...prefix, 'url'], message: problem });
+  }
+  if (input.eventTypes != null) {
+    if (input.eventTypes.length === 0) issues.push({ path: [...prefix, 'eventTypes'], message: 'Choose at least one event type, or * for all' });
+    if (input.eventTypes.length > MAX_EVENT_TYPES) issues.push({ path: [...prefix, 'eventTypes'], message: `At most ${MAX_EVENT_TYPES}` });
+    input.eventTypes.forEach((t, i) => {
+      if (!EVENT_TYPE.test(t)) issues.push({ path: [...prefix, 'eventTypes', String(i)], message: 'An audit action such as membership.roles_changed, or *' });
+    });
+  }
+  if (issues.length) throw new ValidationError(issues);
+}
+
+const pgArray = (values: readonly string[]) => `{${values.map((v) => `"${v}"`).join(',')}}`;
+
+export async function createWebhookEndpoint(ctx: Context, input: { orgId: string; url: string; eventTypes: readonly string[]; description: string }) {
+  if (!isUuid(input.orgId)) throw new NotFoundError('Organization');
+  checkInput(ctx, input, ['input']);
+  return ctx.transaction(async (tx) => {
+    await managerLock(ctx, tx, input.orgId);
+    const count = (await tx.execute<{ n: number }[]>(`select count(*)::int as n from webhook_endpoint where org_id = ?`, [input.orgId]))[0]!.n;
+    if (count >= ENDPOINT_LIMIT) throw new LimitExceededError(`At most ${ENDPOINT_LIMIT} webhook endpoints per organization`, ENDPOINT_LIMIT);
+    const id = crypto.randomUUID();
+    const secret = newWebhookSecret();
+    const eventTypes = [...new Set(input.eventTypes)];
+    await tx.execute(`insert into webhook_endpoint (id, org_id, url, description, event_types, secret) values (?, ?, ?, ?, ?, ?)`, [id, input.orgId, input.url.trim(), input.description.trim(), pgArray(eventTypes), secret]);
+    recordAudit(tx, ctx.actor, { orgId: input.orgId, action: 'webhook.endpoint_created', target: { type: 'WebhookEndpoint', id, label: input.url.trim() }, after: { url: input.url.trim(), eventTypes } });
+    return { id, secret };
+  });
+}
+
+export async function updateWebhookEndpoint(ctx: Context, id: string, input: { url?: string | null; eventTypes?: readonly string[] | null; enabled?: boolean | null; description?: string | null }) {
+  checkInput(ctx, input, ['input']);
+  return ctx.transaction(async (tx) => {
+    const endpoint = await findEndpoint(ctx, tx, id);
+    await managerLock(ctx, tx, endpoint.org_id);
+    const next = {
+      url: input.url?.trim() ?? endpoint.url,
+      eventTypes: input.eventTypes ? [...new Set(input.eventTypes)] : endpoint.event_types,
+      enabled: input.enabled ?? endpoint.enabled,
+    };
+    await tx.execute(
+      `update webhook_endpoint set url = ?, event_types = ?, enabled = ?, description = coalesce(?, description),
+              disabled_reason = case when ? then null else disabled_reason end where id = ?`,
+      [next.url, pgArray(next.eventTypes), next.enabled, input.description?.trim() ?? null, next.enabled, endpoint.id],
+    );
+    recordAudit(tx, ctx.actor, {
+      orgId: endpoint.org_id,
+      action: 'webhook.endpoint_updated',
+      target: { type: 'WebhookEndpoint', id: endpoint.id, label: next.url },
+      before: { url: endpoint.url, eventTypes: endpoint.event_types, enabled: endpoint.enabled },
+      after: next,
+    });
+    return endpoint.id;
+  });
+}
+
+/** A new signing secret; the previous one keeps signing too for `overlapHours`, so receivers can switch without losing events. */
+export async function rotateWebhookSecret(ctx: Context, id: string, overlapHours: number) {
+  if (!Number.isInteger(overlapHours) || overlapHours < 0 || overlapHours > ROTATION_MAX_HOURS) throw ValidationError.field(['overlapHours'], `Between 0 and ${ROTATION_MAX_HOURS} hours`);
+  return ctx.transaction(async (tx) => {
+    const endpoint = await findEndpoint(ctx, tx, id);
+    await managerLock(ctx, tx, endpoint.org_id);
+    const secret = newWebhookSecret();
+    await tx.execute(
+      `update webhook_endpoint set previous_secret = secret, previous_secret_expires_at = now() + make_interval(hours => ?), secret = ? where id = ?`,
+      [overlapHours, secret, endpoint.id],
+    );
+    recordAudit(tx, ctx.actor, { orgId: endpoint.org_id, action: 'webhook.secret_rotated', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { overlapHours } });
+    return { id: endpoint.id, secret };
+  });
+}
+
+export async function deleteWebhookEndpoint(ctx: Context, id: string) {
+  return ctx.transaction(async (tx) => {
+    const endpoint = await findEndpoint(ctx, tx, id);
+    await managerLock(ctx, tx, endpoint.org_id);
+    await tx.execute(`delete from webhook_endpoint where id = ?`, [endpoint.id]);
+    recordAudit(tx, ctx.actor, { orgId: endpoint.org_id, action: 'webhook.endpoint_deleted', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, before: { url: endpoint.url, eventTypes: endpoint.event_types } });
+    return endpoint.id;
+  });
+}
+
+/** Sends one event to its endpoint again, as a new delivery (same webhook-id, so receivers can deduplicate). */
+export async function redeliver(ctx: Context, deliveryId: string): Promise<string> {
+  if (!isUuid(deliveryId)) throw new NotFoundError('WebhookDelivery');
+  return ctx.transaction(async (tx) => {
+    const row = (await tx.execute<{ endpoint_id: string; event_id: string; seq: string; org_id: string }[]>(`select endpoint_id, event_id, seq, org_id from webhook_delivery where id = ?`, [deliveryId]))[0];
+    if (!row || !(await ctx.can(row.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookDelivery');
+    await managerLock(ctx, tx, row.org_id);
+    const id = crypto.randomUUID();
+    await tx.execute(`insert into webhook_delivery (id, org_id, endpoint_id, event_id, seq) values (?, ?, ?, ?, ?)`, [id, row.org_id, row.endpoint_id, row.event_id, row.seq]);
+    recordAudit(tx, ctx.actor, { orgId: row.org_id, action: 'webhook.redelivered', target: { type: 'WebhookEndpoint', id: row.endpoint_id }, after: { sequence: Number(row.seq), deliveryId: id } });
+    return id;
+  });
+}
+
+/**
+ * Replay from a sequence number: every stored event of the organization from `fromSequence` that
+ * the endpoint subscribes to is queued again, in order, at most REPLAY_BATCH per call;
+ * `nextSequence` says where to continue (null when done). Nothing is cut off silently.
+ */
+export async function replay(ctx: Context, endpointId: string, fromSequence: number): Promise<{ queued: number; nextSequence: number | null }> {
+  if (!Number.isSafeInteger(fromSequence) || fromSequence < 1) throw ValidationError.field(['fromSequence'], 'A sequence number from 1');
+  return ctx.transaction(async (tx) => {
+    const endpoint = await findEndpoint(ctx, tx, endpointId);
+    await managerLock(ctx, tx, endpoint.org_id);
+    const events = await tx.execute<{ id: string; seq: string }[]>(
+      `select id, seq from webhook_event where org_id = ? and seq >= ? and (type = any (?::text[]) or '*' = any (?::text[])) order by seq limit ?`,
+      [endpoint.org_id, fromSequence, pgArray(endpoint.event_types), pgArray(endpoint.event_types), REPLAY_BATCH + 1],
+    );
+    const batch = events.slice(0, REPLAY_BATCH);
+    for (const event of batch) {
+      await tx.execute(`insert into webhook_delivery (id, org_id, endpoint_id, event_id, seq) values (?, ?, ?, ?, ?)`, [crypto.randomUUID(), endpoint.org_id, endpoint.id, event.id, event.seq]);
+    }
+    recordAudit(tx, ctx.actor, { orgId: endpoint.org_id, action: 'webhook.replayed', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { fromSequence, queued: batch.length } });
+    return { queued: batch.length, nextSequence: events.length > REPLAY_BATCH ? Number(events[REPLAY_BATCH]!.seq) : null };
+  });
+}

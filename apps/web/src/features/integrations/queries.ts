@@ -1,0 +1,174 @@
+import { graphql, type ResultOf } from '../../graphql/graphql.ts';
+
+/** R23: the viewer's own personal access tokens (the secret is never part of them). */
+export const AccessTokenFields = graphql(`
+  fragment AccessTokenFields on PersonalAccessToken @_unmask {
+    id
+    name
+    hint
+    permissions
+    createdAt
+    expiresAt
+    lastUsedAt
+    revokedAt
+    active
+    organization {
+      id
+      name
+    }
+  }
+`);
+
+export type AccessToken = ResultOf<typeof AccessTokenFields>;
+
+export const AccessTokensQuery = graphql(
+  `
+  query AccessTokens {
+    personalAccessTokens {
+      ...AccessTokenFields
+    }
+  }
+`,
+  [AccessTokenFields],
+);
+
+export const CreateAccessTokenMutation = graphql(
+  `
+  mutation CreateAccessToken($input: CreatePersonalAccessTokenInput!) {
+    createPersonalAccessToken(input: $input) {
+      __typename
+      ... on CreatedPersonalAccessToken {
+        secret
+        token {
+          ...AccessTokenFields
+        }
+      }
+      ... on Error {
+        message
+      }
+      ... on ValidationError {
+        issues {
+          path
+          message
+        }
+      }
+    }
+  }
+`,
+  [AccessTokenFields],
+);
+
+export const RevokeAccessTokenMutation = graphql(
+  `
+  mutation RevokeAccessToken($tokenId: ID!) {
+    revokePersonalAccessToken(tokenId: $tokenId) {
+      __typename
+      ... on PersonalAccessToken {
+        ...AccessTokenFields
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`,
+  [AccessTokenFields],
+);
+
+/** R23: an organization's service accounts with their roles and keys (service_accounts:manage). */
+export const ServiceAccountsQuery = graphql(`
+  query ServiceAccounts($orgId: ID!, $slug: String!) {
+    serviceAccounts(organizationId: $orgId) {
+      id
+      name
+      status
+      clientId
+      roles {
+        id
+        name
+      }
+      keys {
+        id
+        name
+        hint
+        active
+        expiresAt
+        lastUsedAt
+        lastUsedIp
+      }
+    }
+    organization(slug: $slug) {
+      id
+      roles {
+        id
+        key
+        name
+        permissions
+      }
+    }
+  }
+`);
+
+export const CreateServiceAccountMutation = graphql(`
+  mutation CreateServiceAccount($input: CreateServiceAccountInput!) {
+    createServiceAccount(input: $input) {
+      __typename
+      ... on ServiceAccount {
+        id
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const CreateServiceAccountKeyMutation = graphql(`
+  mutation CreateServiceAccountKey($input: CreateServiceAccountKeyInput!) {
+    createServiceAccountKey(input: $input) {
+      __typename
+      ... on CreatedServiceAccountKey {
+        secret
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const RotateServiceAccountKeyMutation = graphql(`
+  mutation RotateServiceAccountKey($keyId: ID!) {
+    rotateServiceAccountKey(keyId: $keyId, overlapHours: 24) {
+      __typename
+      ... on CreatedServiceAccountKey {
+        secret
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const RevokeServiceAccountKeyMutation = graphql(`
+  mutation RevokeServiceAccountKey($keyId: ID!) {
+    revokeServiceAccountKey(keyId: $keyId) {
+      __typename
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const SetServiceAccountStatusMutation = graphql(`
+  mutation SetServiceAccountStatus($id: ID!, $status: ServiceAccountStatus!) {
+    setServiceAccountStatus(serviceAccountId: $id, status: $status) {
+      __typename
+      ... on Error {
+        message
+      }
+    }
+  }
+`);

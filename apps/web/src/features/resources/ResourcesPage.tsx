@@ -1,0 +1,130 @@
+// /o/:slug/resources/:type — the resources of one type (OEC projects, Spaces spaces) the viewer may
+// read (R1: restricted members see exactly theirs), with create and delete where the rules allow.
+import { useState } from 'react';
+import { Alert, Anchor, Button, Group, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { Link, useParams } from 'react-router';
+import { useMutation, useQuery } from 'urql';
+import { expandPermissions, TEXT_LIMITS } from '@gatehouse/permissions';
+import { useOrg } from '../orgs/org-context.ts';
+import { failureMessage, fieldErrors } from '../../lib/errors.ts';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { PageLoader } from '../../components/PageLoader.tsx';
+import NotFoundPage from '../../components/NotFoundPage.tsx';
+import { CreateResourceMutation, DeleteResourceMutation, ResourcesQuery, type ResourceRowData } from './queries.ts';
+import { createReason, deleteReason, resourceTypeOf } from './resource-ui-rules.ts';
+
+export default function ResourcesPage() {
+  const { type = '' } = useParams();
+  const { org, preset, perms } = useOrg();
+  const def = resourceTypeOf(preset.key, type);
+  const [result, refetch] = useQuery({ query: ResourcesQuery, variables: { slug: org.slug, type }, pause: !def, requestPolicy: 'cache-and-network' });
+  const [name, setName] = useState('');
+  const [nameError, setNameError] = useState<string | null>(null);
+  const [{ fetching: creating }, create] = useMutation(CreateResourceMutation);
+  const [, remove] = useMutation(DeleteResourceMutation);
+  const [deleting, setDeleting] = useState<ResourceRowData | null>(null);
+
+  if (!def) return <NotFoundPage title="Not found" message={`This platform has no resources of type "${type}".`} />;
+  const cannotCreate = createReason(def, perms);
+  const rows = result.data?.organization?.resources ?? [];
+
+  const onCreate = async (e: React.FormEvent) => {
+    e.preventDefault();
+    const res = await create({ organizationId: org.id, type: def.key, name });
+    const payload = res.data?.createResource;
+    const failure = failureMessage(payload, res.error, 'Resource');
+    if (failure) {
+      setNameError(fieldErrors(payload).name ?? failure);
+      return;
+    }
+    setName('');
+    setNameError(null);
+    notifications.show({ color: 'green', message: `${def.name} created.` });
+    refetch({ requestPolicy: 'network-only' });
+  };
+
+  return (
+    <Stack gap="md">
+      <Title order={1}>{def.pluralName}</Title>
+      <Text c="dimmed">{def.description}</Text>
+      <form onSubmit={onCreate} aria-label={`Create a ${def.name.toLowerCase()}`}>
+        <Group align="flex-end">
+          <TextInput
+            label={`New ${def.name.toLowerCase()} name`}
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            maxLength={100}
+            error={nameError}
+            disabled={cannotCreate !== null}
+            description={cannotCreate ?? undefined}
+            style={{ flex: 1, maxWidth: 420 }}
+            data-max={TEXT_LIMITS.name}
+          />
+          <Button type="submit" loading={creating} disabled={cannotCreate !== null || name.trim() === ''}>
+            Create {def.name.toLowerCase()}
+          </Button>
+        </Group>
+      </form>
+      {result.error && <Alert color="red">{result.error.message}</Alert>}
+      {result.fetching && !result.data ? (
+        <PageLoader />
+      ) : rows.length === 0 ? (
+        <Text>No {def.pluralName.toLowerCase()} you can see yet.</Text>
+      ) : (
+        <Table striped highlightOnHover aria-label={def.pluralName}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Created by</Table.Th>
+              <Table.Th>Actions</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((r) => {
+              const cannotDelete = deleteReason(def, expandPermissions(r.viewerPermissions));
+              return (
+                <Table.Tr key={r.id}>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/o/${org.slug}/resources/${def.key}/${r.id}`}>
+                      {r.name}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>{r.createdBy?.email ?? '—'}</Table.Td>
+                  <Table.Td>
+                    <Tooltip label={cannotDelete} disabled={!cannotDelete}>
+                      <span>
+                        <Button size="xs" color="red" variant="light" disabled={cannotDelete !== null} onClick={() => setDeleting(r)} aria-label={`Delete ${r.name}`}>
+                          Delete
+                        </Button>
+                      </span>
+                    </Tooltip>
+                    {cannotDelete && <Text size="xs" c="dimmed">{cannotDelete}</Text>}
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      )}
+      <ConfirmDialog
+        opened={deleting !== null}
+        title={`Delete ${def.name.toLowerCase()}`}
+        confirmLabel="Delete"
+        onClose={() => setDeleting(null)}
+        onConfirm={async () => {
+          const res = await remove({ resourceId: deleting!.id });
+          const failure = failureMessage(res.data?.deleteResource, res.error, 'DeletedResourcePayload');
+          if (failure) return failure;
+          setDeleting(null);
+          refetch({ requestPolicy: 'network-only' });
+          return null;
+        }}
+      >
+        <Text>
+          Delete <b>{deleting?.name}</b> and every member&apos;s role on it? This cannot be undone.
+        </Text>
+      </ConfirmDialog>
+    </Stack>
+  );
+}

@@ -1,0 +1,157 @@
+// GraphQL documents of the resource pages (OEC projects, Spaces spaces).
+import { graphql, type ResultOf } from '../../graphql/graphql.ts';
+
+export const ResourcesQuery = graphql(`
+  query OrgResources($slug: String!, $type: String!) {
+    organization(slug: $slug) {
+      id
+      resources(type: $type) {
+        id
+        name
+        type
+        createdAt
+        createdBy {
+          id
+          email
+        }
+        viewerPermissions
+      }
+    }
+  }
+`);
+
+export type ResourceRowData = NonNullable<ResultOf<typeof ResourcesQuery>['organization']>['resources'][number];
+
+export const ResourceQuery = graphql(`
+  query ResourceDetail($id: ID!, $first: Int!, $after: String) {
+    resource(id: $id) {
+      id
+      name
+      type
+      viewerPermissions
+      viewerCanManageMembers
+      members(first: $first, after: $after) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            roleKey
+            role {
+              key
+              name
+            }
+            membership {
+              id
+              roles {
+                key
+              }
+              user {
+                id
+                email
+                displayName
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+export type ResourceDetail = NonNullable<ResultOf<typeof ResourceQuery>['resource']>;
+export type ResourceMemberData = ResourceDetail['members']['edges'][number]['node'];
+
+/** Candidates for "Add member": members of the org with their org roles (for the cap, R19). */
+export const CandidateSearchQuery = graphql(`
+  query ResourceMemberCandidates($slug: String!, $search: String) {
+    organization(slug: $slug) {
+      id
+      members(first: 20, search: $search, status: ACTIVE, orderBy: { field: NAME, direction: ASC }) {
+        edges {
+          node {
+            id
+            roles {
+              key
+            }
+            user {
+              id
+              email
+              displayName
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const CreateResourceMutation = graphql(`
+  mutation CreateResource($organizationId: ID!, $type: String!, $name: String!) {
+    createResource(organizationId: $organizationId, type: $type, name: $name) {
+      __typename
+      ... on Resource {
+        id
+      }
+      ... on Error {
+        message
+      }
+      ... on ValidationError {
+        issues {
+          path
+          message
+        }
+      }
+    }
+  }
+`);
+
+export const DeleteResourceMutation = graphql(`
+  mutation DeleteResource($resourceId: ID!) {
+    deleteResource(resourceId: $resourceId) {
+      __typename
+      ... on DeletedResourcePayload {
+        resourceId
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const GrantResourceRoleMutation = graphql(`
+  mutation GrantResourceRole($resourceId: ID!, $membershipId: ID!, $roleKey: String!) {
+    grantResourceRole(resourceId: $resourceId, membershipId: $membershipId, roleKey: $roleKey) {
+      __typename
+      ... on Resource {
+        id
+      }
+      ... on Error {
+        message
+      }
+      ... on ValidationError {
+        issues {
+          path
+          message
+        }
+      }
+    }
+  }
+`);
+
+export const RevokeResourceRoleMutation = graphql(`
+  mutation RevokeResourceRole($resourceId: ID!, $membershipId: ID!) {
+    revokeResourceRole(resourceId: $resourceId, membershipId: $membershipId) {
+      __typename
+      ... on Resource {
+        id
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
