@@ -119,3 +119,61 @@ describe('resources and resource grants (spaces preset)', () => {
     expect(await allowed(t, t.tokens.admin, ['spaces:read'], 'not-a-uuid')).toEqual({ 'spaces:read': false });
   });
 });
+
+describe('resource members: a connection (R19, R1)', () => {
+  const MEMBERS = `query($r: ID!, $after: String) { resource(id: $r) { members(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { roleKey membership { id user { email } } } } } } }`;
+
+  it('pages a space\'s members by email with keyset cursors; a cursor of another list is refused; the grant disappears with the space', async () => {
+    const t = await setup();
+    const space = await createSpace(t, t.tokens.editor, 'Paged');
+    for (const m of [t.operator, t.operator2, t.editor2]) {
+      const roleKey = m === t.editor2 ? 'space_editor' : 'space_operator';
+      expect((await ts.gql(GRANT, { r: space, m: m.gid.membership, k: roleKey }, t.tokens.admin)).data.grantResourceRole.__typename).toBe('Resource');
+    }
+    const first = (await ts.gql(MEMBERS, { r: space, after: null }, t.tokens.admin)).data.resource.members;
+    expect(first.totalCount).toBe(3);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = (await ts.gql(MEMBERS, { r: space, after: first.pageInfo.endCursor }, t.tokens.admin)).data.resource.members;
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    const emails = [...first.edges, ...second.edges].map((e: { node: { membership: { user: { email: string } } } }) => e.node.membership.user.email);
+    expect(emails).toEqual([t.operator.email, t.operator2.email, t.editor2.email].sort());
+
+    const other = await createSpace(t, t.tokens.admin, 'Other list');
+    const foreignCursor = await ts.gql(MEMBERS, { r: other, after: first.pageInfo.endCursor }, t.tokens.admin);
+    expect(foreignCursor.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    const del = await ts.gql(`mutation($r: ID!) { deleteResource(resourceId: $r) { __typename } }`, { r: space }, t.tokens.admin);
+    expect(del.data.deleteResource.__typename).toBe('DeletedResourcePayload');
+    expect((await ts.gql(MEMBERS, { r: space, after: null }, t.tokens.admin)).data.resource).toBeNull();
+    expect(await allowed(t, t.tokens.operator, ['spaces:read'], space)).toEqual({ 'spaces:read': false });
+  });
+
+  it('R22 hostile ids and names answer typed errors, never a 500', async () => {
+    const t = await setup();
+    for (const id of ['not-a-uuid', '00000000-0000-4000-8000-000000000000', 'x'.repeat(40)]) {
+      expect((await ts.gql(`query($r: ID!) { resource(id: $r) { id } }`, { r: id }, t.tokens.admin)).data.resource).toBeNull();
+      expect((await ts.gql(`mutation($r: ID!) { deleteResource(resourceId: $r) { __typename } }`, { r: id }, t.tokens.admin)).data.deleteResource.__typename).toBe('NotFoundError');
+      expect((await ts.gql(GRANT, { r: id, m: t.operator.gid.membership, k: 'space_operator' }, t.tokens.admin)).data.grantResourceRole.__typename).toBe('NotFoundError');
+    }
+    const long = await ts.gql(CREATE, { o: t.orgGid, t: 'space', n: 'n'.repeat(5000) }, t.tokens.admin);
+    expect(long.errors?.[0]?.extensions?.code ?? long.data?.createResource?.__typename).toMatch(/BAD_USER_INPUT|ValidationError/);
+  });
+});
+
+describe('R1 in the database: a grant ties a membership to a resource of the same organization', () => {
+  it('the database refuses a grant for a member of another organization, whatever the code does', async () => {
+    const t = await setup();
+    const space = await createSpace(t, t.tokens.editor, 'Guarded');
+    const stranger = await addMember(ts, (await createOrg(ts, 'Elsewhere')).id, ['operator']);
+    const { emOf } = await import('../src/db/orm.ts');
+    const em = emOf(ts.orm);
+    // No org_id given: the trigger takes the resource's, and the composite key refuses the foreign member.
+    await expect(em.execute(`insert into resource_grant (resource_id, membership_id, role_key) values (?, ?, 'space_operator')`, [space, stranger.membershipId])).rejects.toThrow();
+    // Claiming the member's org instead: the resource side refuses.
+    const strangerOrg = (await em.execute<{ org_id: string }[]>(`select org_id from membership where id = ?`, [stranger.membershipId]))[0]!.org_id;
+    await expect(em.execute(`insert into resource_grant (resource_id, membership_id, org_id, role_key) values (?, ?, ?, 'space_operator')`, [space, stranger.membershipId, strangerOrg])).rejects.toThrow();
+    // A member of the same org goes in, with the org filled in.
+    await em.execute(`insert into resource_grant (resource_id, membership_id, role_key) values (?, ?, 'space_operator')`, [space, t.operator.membershipId]);
+    expect((await em.execute<{ org_id: string }[]>(`select org_id from resource_grant where resource_id = ?`, [space]))[0]!.org_id).toBe(t.org.id);
+  });
+});

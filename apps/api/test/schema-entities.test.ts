@@ -91,8 +91,4 @@ const WITHOUT_ENTITY: string[] = [
   'resource',
   'resource_grant',
   'service_account_role',
-  'webhook_attempt',
-  'webhook_delivery',
-  'webhook_endpoint',
-  'webhook_event',
 ];

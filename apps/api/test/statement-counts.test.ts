@@ -58,7 +58,7 @@ describe('statements per request (issue 10)', () => {
 
   it('members page of 20 with accounts, roles and total: 3 statements (principal, organization, page)', async () => {
     const { n, res } = await counted(
-      `query($s: String!) { organization(slug: $s) { members(first: 20) { totalCount edges { node { id status user { email displayName } roles { key name } } } } } }`,
+      `query($s: String!) { organization(slug: $s) { members(first: 20) { totalCount edges { node { id status createdAt organization { id } user { email displayName status } roles { key name permissions } } } } } }`,
       { s: slug },
     );
     expect(res.data.organization.members.totalCount).toBe(32);
@@ -75,7 +75,7 @@ describe('statements per request (issue 10)', () => {
 
   it('setMemberRoles answers the new roles without re-reading: at most 9 statements', async () => {
     const { n, res } = await counted(
-      `mutation($m: ID!, $r: [ID!]!) { setMemberRoles(membershipId: $m, roleIds: $r) { __typename ... on Membership { id status roles { key } } } }`,
+      `mutation($m: ID!, $r: [ID!]!) { setMemberRoles(membershipId: $m, roleIds: $r) { __typename ... on Membership { id status organization { id slug } user { id email displayName } roles { key } } } }`,
       { m: target, r: [developerRole] },
     );
     expect(res.data.setMemberRoles.roles.map((r: { key: string }) => r.key)).toEqual(['developer']);

@@ -105,6 +105,9 @@ test('add a new and an existing user; the temporary password is shown once (R7)'
   const temporary = await dialog.getByTestId(`result-${NEW_USER}`).getByTestId('temporary-password').textContent();
   expect(temporary?.length).toBeGreaterThanOrEqual(12);
   await shot(page, '06-added-with-temporary-password');
+  // The one-time password cannot be dismissed by accident: Done waits for the acknowledgement.
+  await expect(dialog.getByRole('button', { name: 'Done' })).toBeDisabled();
+  await dialog.getByRole('checkbox', { name: /I have saved the temporary password/ }).check();
   await dialog.getByRole('button', { name: 'Done' }).click();
 
   await expect(page.getByTestId(`member-row-${NEW_USER}`)).toContainText('Developer');
@@ -141,6 +144,7 @@ test('change roles with checkboxes; own roles are disabled with the reason (R3, 
   // Disable keeps the member's details but blocks the organization (R10); enable again.
   await page.getByRole('button', { name: `Actions for ${NEW_USER}` }).click();
   await page.getByRole('menuitem', { name: 'Disable access' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Disable access' }).click();
   await expect(page.getByTestId(`member-row-${NEW_USER}`)).toContainText('Disabled');
   await page.getByRole('button', { name: `Actions for ${NEW_USER}` }).click();
   await page.getByRole('menuitem', { name: 'Enable access' }).click();
@@ -188,6 +192,7 @@ test('remove from this organization keeps the account; delete completely erases 
   await page.getByRole('button', { name: `Actions for ${NEW_USER}` }).click();
   await page.getByRole('menuitem', { name: 'Remove or delete…' }).click();
   await page.getByRole('dialog').getByRole('radio', { name: 'Delete completely' }).check();
+  await page.getByRole('dialog').getByLabel(`Type ${NEW_USER} to confirm`).fill(NEW_USER);
   await page.getByRole('dialog').getByRole('button', { name: 'Delete account' }).click();
   await expect(page.getByTestId(`member-row-${NEW_USER}`)).toHaveCount(0);
   await page.goto('/admin/users');

@@ -4,7 +4,7 @@
 import { ADMIN_PASSWORD, expect, shot, signIn, state, test, type Api } from './fixtures.ts';
 import { choosePassword, ensureOrg, membershipId, provision, readyAdmin } from './helpers.ts';
 
-test.describe.configure({ mode: 'serial' });
+test.describe.configure({ mode: 'serial', timeout: 120_000 });
 
 const SLUG = 'umbrella';
 let org: { id: string; roles: Record<string, string> };
@@ -167,7 +167,8 @@ test('unsaved role edits: Esc asks before throwing them away; Remove access move
   await expect(page.getByTestId('member-row-tess.temporary@example.com')).not.toContainText('Developer');
 });
 
-test('R10: disabling a member or an organization confirms and says what it does; the organization needs its slug typed', async ({ page }) => {
+test('R10: disabling a member or an organization confirms and says what it does; the organization needs its slug typed', async ({ page, api }) => {
+  await ensureOrg(await readyAdmin(api), 'Umbrella Labs', 'umbrella-labs');
   await signIn(page, state().adminEmail, ADMIN_PASSWORD);
   await page.goto(`/o/${SLUG}/users`);
   await page.getByRole('button', { name: 'Actions for tess.temporary@example.com' }).click();
@@ -178,7 +179,7 @@ test('R10: disabling a member or an organization confirms and says what it does;
   await expect(page.getByTestId('member-row-tess.temporary@example.com')).toContainText('Active');
 
   await page.goto('/admin/organizations');
-  await page.getByRole('textbox', { name: /Search/ }).fill('Umbrella Labs').catch(() => undefined);
+  await page.getByLabel('Search').fill('Umbrella Labs');
   await page.getByRole('switch', { name: 'Umbrella Labs enabled' }).click({ force: true });
   const disable = page.getByRole('dialog', { name: 'Disable Umbrella Labs?' });
   await expect(disable).toContainText('loses access at once');

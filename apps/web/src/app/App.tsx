@@ -1,7 +1,7 @@
-import { lazy, Suspense, type ReactNode } from 'react';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { MantineProvider } from '@mantine/core';
-import { Notifications } from '@mantine/notifications';
+import { useNotifications } from '@mantine/notifications';
 import { cssVariablesResolver, theme } from './theme.ts';
 import { SessionProvider, type SessionStatus } from './session.tsx';
 import { RequireSession } from './RequireSession.tsx';
@@ -22,6 +22,8 @@ const InvitationsPage = lazy(() => import('../features/invitations/InvitationsPa
 const AcceptInvitationPage = lazy(() => import('../features/invitations/AcceptInvitationPage.tsx'));
 const AccountPage = lazy(() => import('../features/account/AccountPage.tsx'));
 const AccessTokensPage = lazy(() => import('../features/integrations/AccessTokensPage.tsx'));
+const ServiceAccountsPage = lazy(() => import('../features/integrations/ServiceAccountsPage.tsx'));
+const WebhooksPage = lazy(() => import('../features/integrations/WebhooksPage.tsx'));
 const ConfirmEmailPage = lazy(() => import('../features/account/ConfirmEmailPage.tsx'));
 const AdminOrgsPage = lazy(() => import('../features/admin/AdminOrgsPage.tsx'));
 const AdminUsersPage = lazy(() => import('../features/admin/AdminUsersPage.tsx'));
@@ -51,6 +53,8 @@ export function AppRoutes() {
               <Route path="invitations" element={<InvitationsPage />} />
               <Route path="audit" element={<AuditPage />} />
               <Route path="settings" element={<SettingsPage />} />
+              <Route path="service-accounts" element={<ServiceAccountsPage />} />
+              <Route path="webhooks" element={<WebhooksPage />} />
               <Route path="resources/:type" element={<ResourcesPage />} />
               <Route path="resources/:type/:resourceId" element={<ResourcePage />} />
             </Route>
@@ -67,10 +71,24 @@ export function AppRoutes() {
   );
 }
 
+// The notification container loads with the first notification: the store keeps it until then.
+const Notifications = lazy(() => import('@mantine/notifications').then((m) => ({ default: m.Notifications })));
+
+function DeferredNotifications() {
+  const { notifications, queue } = useNotifications();
+  const [wanted, setWanted] = useState(false);
+  if (!wanted && notifications.length + queue.length > 0) setWanted(true);
+  return wanted ? (
+    <Suspense fallback={null}>
+      <Notifications position="top-right" />
+    </Suspense>
+  ) : null;
+}
+
 export function Providers({ children, initialStatus }: { children: ReactNode; initialStatus?: SessionStatus }) {
   return (
     <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
-      <Notifications position="top-right" />
+      <DeferredNotifications />
       <SessionProvider initialStatus={initialStatus}>{children}</SessionProvider>
     </MantineProvider>
   );

@@ -1,5 +1,5 @@
 import { Suspense } from 'react';
-import { AppShell, Box, Burger, Divider, Group, NavLink, ScrollArea, Text } from '@mantine/core';
+import { AppShell, Box, Burger, Divider, Group, NavLink, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { NavLink as RouterNavLink, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
 import { useSession } from './session.tsx';
@@ -31,6 +31,8 @@ const ORG_ITEMS: Item[] = [
   ...(schemaSupports.invitations ? [{ to: 'invitations', label: 'Invitations', permission: 'members:invite' }] : []),
   { to: 'roles', label: 'Roles', permission: 'members:read' },
   { to: 'audit', label: 'Audit log', permission: 'audit:read' },
+  { to: 'service-accounts', label: 'Service accounts', permission: 'service_accounts:manage' },
+  { to: 'webhooks', label: 'Webhooks', permission: 'integrations:manage' },
   { to: 'settings', label: 'Settings' },
 ];
 
@@ -84,7 +86,8 @@ export default function Shell() {
         <AppShell.Section>
           <OrgSwitcher activeSlug={slug} onNavigate={close} />
         </AppShell.Section>
-        <AppShell.Section grow component={ScrollArea} mt="sm">
+        {/* A plain scrolling section: Mantine's ScrollArea would add its own chunk to every first load. */}
+        <AppShell.Section grow mt="sm" style={{ overflowY: 'auto' }}>
           {orgItems.map((item) => (
             <SideLink key={item.to} to={`/o/${slug}/${item.to}`} label={item.label} onClick={close} />
           ))}

@@ -4,6 +4,7 @@ import { Migration20261123000003_ownership_transfer } from './Migration202611230
 import { Migration20261123000004_resources } from './Migration20261123000004_resources.ts';
 import { Migration20261123000005_proven_addresses } from './Migration20261123000005_proven_addresses.ts';
 import { Migration20261123000006_audit_chain } from './Migration20261123000006_audit_chain.ts';
+import { Migration20261124000010_resource_grant_same_org } from './Migration20261124000010_resource_grant_same_org.ts';
 import { Migration20261124000020_a_personal_access_tokens } from './Migration20261124000020_a_personal_access_tokens.ts';
 import { Migration20261124000020_b_service_accounts } from './Migration20261124000020_b_service_accounts.ts';
 import { Migration20261124000020_c_webhooks } from './Migration20261124000020_c_webhooks.ts';
@@ -16,6 +17,7 @@ export const migrationsList = [
   { name: 'Migration20261123000004_resources', class: Migration20261123000004_resources },
   { name: 'Migration20261123000005_proven_addresses', class: Migration20261123000005_proven_addresses },
   { name: 'Migration20261123000006_audit_chain', class: Migration20261123000006_audit_chain },
+  { name: 'Migration20261124000010_resource_grant_same_org', class: Migration20261124000010_resource_grant_same_org },
   { name: 'Migration20261124000020_a_personal_access_tokens', class: Migration20261124000020_a_personal_access_tokens },
   { name: 'Migration20261124000020_b_service_accounts', class: Migration20261124000020_b_service_accounts },
   { name: 'Migration20261124000020_c_webhooks', class: Migration20261124000020_c_webhooks },

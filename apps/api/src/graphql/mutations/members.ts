@@ -8,7 +8,7 @@ import { RoleRef } from '../types/role.ts';
 import { UserRef } from '../types/user.ts';
 import { Membership } from '../../modules/memberships/membership.entity.ts';
 import { User } from '../../modules/users/user.entity.ts';
-import { membershipView, roleView, type MembershipView } from '../views.ts';
+import { membershipView, organizationView, roleView, userView, type MembershipView } from '../views.ts';
 import * as members from '../../modules/memberships/membership.service.ts';
 import { activeIn, sight } from '../../modules/visibility.ts';
 import {
@@ -53,6 +53,8 @@ function changedMembership(ctx: Context, changed: members.ChangedRoles): Members
   const membership = membershipView(changed.membershipRow);
   const roles = changed.roles.map(roleView).sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
   ctx.loaders.membership.clear(membership.id).prime(membership.id, membership);
+  ctx.loaders.organization.clear(membership.organization.id).prime(membership.organization.id, organizationView(changed.orgRow));
+  ctx.loaders.user.clear(membership.user.id).prime(membership.user.id, userView(changed.userRow));
   ctx.loaders.rolesOfMembership.clear(membership.id).prime(membership.id, roles);
   // The actor's own grants may have changed (an owner stepping down): read them again if asked.
   ctx.forgetMemberships();

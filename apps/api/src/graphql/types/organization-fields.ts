@@ -59,6 +59,7 @@ builder.objectFields(OrganizationRef, (t) => ({
         const spec = { list: `members:${org.id}:${order.field}:${order.direction}`, sort: order.field === 'CREATED_AT' ? 'timestamp' : 'text', id: 'uuid' } as const;
         const { users, rolesOf, total, ...page } = await listMembers(ctx.em, org.id, filter, order, pageArgs(args, spec), selects(info, 'totalCount'));
         // The page statement read each member's account and roles: hand them to the relation fields.
+        ctx.loaders.organization.prime(org.id, org);
         for (const user of users) ctx.loaders.user.prime(user.id, user);
         for (const [membershipId, roles] of rolesOf) ctx.loaders.rolesOfMembership.prime(membershipId, roles);
         return { ...page, totalCount: () => total ?? countMembers(ctx.em, org.id, filter) };

@@ -100,14 +100,14 @@ function actorPermissions(rows: readonly { permissions: string[] }[], orgId: str
 
 const lockOrgOfMembership = statement(
   'lock_org_of_membership',
-  `select o.id, o.slug, o.name, o.status from organization o
+  `select o.id, o.slug, o.name, o.status, to_jsonb(o) as org_row from organization o
     where o.id = (select m.org_id from membership m where m.id = $1) for update of o`,
 );
 
 /** The membership, its account, its roles and the actor's role permissions in its org, read after the lock. */
 const membershipUnderLock = statement(
   'membership_under_lock',
-  `select m.id, m.org_id, m.user_id, m.status, u.email, u.status as user_status, to_jsonb(m) as membership_row,
+  `select m.id, m.org_id, m.user_id, m.status, u.email, u.status as user_status, to_jsonb(m) as membership_row, to_jsonb(u) as user_row,
           coalesce((select json_agg(json_build_object('id', r.id, 'key', r.key, 'name', r.name, 'permissions', r.permissions, 'builtin', r.builtin)
                                     order by r.position, r.name)
                       from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = m.id), '[]') as roles,
@@ -123,8 +123,10 @@ const membershipUnderLock = statement(
 export interface LockedMembership {
   org: LockedOrg;
   membership: MembershipRow;
-  /** The membership's row as stored, to refresh the entity the response shows. */
+  /** The rows as stored under the lock (membership, its organization and account), for the response. */
   membershipRow: Record<string, unknown>;
+  orgRow: Record<string, unknown>;
+  userRow: Record<string, unknown>;
   /** Its roles, in the preset's order. */
   roles: RoleRow[];
   actorPerms: ReadonlySet<string>;
@@ -135,19 +137,22 @@ export interface LockedMembership {
  * actor's permissions there: two statements, the second seeing every change committed before the lock.
  */
 export async function lockMembershipOf(tx: Em, membershipId: string, user: { id: string; isPlatformAdmin: boolean }): Promise<LockedMembership | undefined> {
-  const org = await row<LockedOrg>(tx, lockOrgOfMembership, [membershipId]);
-  if (!org) return undefined;
-  const found = await row<MembershipRow & { membership_row: Record<string, unknown> | string; roles: RoleRow[] | string; actor_roles: { permissions: string[] }[] | string }>(
+  const locked = await row<LockedOrg & { org_row: Record<string, unknown> | string }>(tx, lockOrgOfMembership, [membershipId]);
+  if (!locked) return undefined;
+  const { org_row, ...org } = locked;
+  const found = await row<MembershipRow & { membership_row: Record<string, unknown> | string; user_row: Record<string, unknown> | string; roles: RoleRow[] | string; actor_roles: { permissions: string[] }[] | string }>(
     tx,
     membershipUnderLock,
     [membershipId, user.id],
   );
   if (!found) return undefined;
-  const { membership_row, roles, actor_roles, ...membership } = found;
+  const { membership_row, user_row, roles, actor_roles, ...membership } = found;
   return {
     org,
     membership,
     membershipRow: parsed(membership_row),
+    orgRow: parsed(org_row),
+    userRow: parsed(user_row),
     roles: parsed(roles),
     actorPerms: actorPermissions(parsed(actor_roles), org.id, user),
   };

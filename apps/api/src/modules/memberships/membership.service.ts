@@ -36,12 +36,14 @@ async function lockMembership(tx: Tx, ctx: Context, membershipId: string) {
   if (!locked) throw new NotFoundError('Membership');
   const { membership, actorPerms, roles: current } = locked;
   if (!actorPerms.has('members:read')) throw new NotFoundError('Membership'); // R1: foreign = non-existent
-  return { membership, actorPerms, actorId: user.id, current, membershipRow: locked.membershipRow };
+  return { membership, actorPerms, actorId: user.id, current, rows: locked };
 }
 
 /** What a role change wrote: the membership row and its new roles, for the response (no re-read). */
 export interface ChangedRoles {
   membershipRow: Record<string, unknown>;
+  orgRow: Record<string, unknown>;
+  userRow: Record<string, unknown>;
   roles: RoleRow[];
 }
 
@@ -52,7 +54,7 @@ function target(m: MembershipRow) {
 /** Replaces the whole role set of a membership (R3, R4, R5, R6). */
 export async function setMemberRoles(ctx: Context, membershipId: string, roleIds: string[]): Promise<ChangedRoles> {
   return ctx.transaction(async (tx) => {
-    const { membership, actorPerms, actorId, current, membershipRow } = await lockMembership(tx, ctx, membershipId);
+    const { membership, actorPerms, actorId, current, rows } = await lockMembership(tx, ctx, membershipId);
     requirePermission(actorPerms, 'members:update');
     const { roles: next, unknown } = await rolesInOrg(tx, membership.org_id, roleIds);
     if (unknown.length) throw new ValidationError(unknown.map((i) => ({ path: ['roleIds', String(i)], message: 'Not a role of this organization' })));
@@ -73,7 +75,7 @@ export async function setMemberRoles(ctx: Context, membershipId: string, roleIds
       before: { roles: roleKeys(current) },
       after: { roles: roleKeys(next) },
     });
-    return { membershipRow, roles: next };
+    return { membershipRow: rows.membershipRow, orgRow: rows.orgRow, userRow: rows.userRow, roles: next };
   });
 }
 

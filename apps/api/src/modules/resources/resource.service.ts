@@ -320,9 +320,9 @@ export async function grantResourceRole(ctx: Context, resourceId: string, member
     check(ctx, scene, roleKey);
     const { resource, target, current } = scene;
     await tx.execute(
-      `insert into resource_grant (resource_id, membership_id, role_key, granted_by_id) values (?, ?, ?, ?)
+      `insert into resource_grant (resource_id, membership_id, org_id, role_key, granted_by_id) values (?, ?, ?, ?, ?)
          on conflict (resource_id, membership_id) do update set role_key = excluded.role_key, granted_by_id = excluded.granted_by_id`,
-      [resource.id, target.id, roleKey, ctx.user!.id],
+      [resource.id, target.id, resource.org_id, roleKey, ctx.user!.id],
     );
     recordAudit(tx, ctx.actor, {
       orgId: resource.org_id,

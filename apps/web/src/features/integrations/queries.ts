@@ -172,3 +172,83 @@ export const SetServiceAccountStatusMutation = graphql(`
     }
   }
 `);
+
+/** R24: an organization's webhook endpoints and their delivery log (integrations:manage). */
+export const WebhookEndpointsQuery = graphql(`
+  query WebhookEndpoints($orgId: ID!) {
+    webhookEndpoints(organizationId: $orgId) {
+      id
+      url
+      eventTypes
+      enabled
+      disabledReason
+      previousSecretValidUntil
+      deliveries(first: 20) {
+        id
+        sequence
+        eventType
+        status
+        attemptCount
+        lastStatus
+        lastError
+        lastAttemptAt
+      }
+    }
+  }
+`);
+
+export const CreateWebhookEndpointMutation = graphql(`
+  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+    createWebhookEndpoint(input: $input) {
+      __typename
+      ... on WebhookSecretPayload {
+        secret
+      }
+      ... on Error {
+        message
+      }
+      ... on ValidationError {
+        issues {
+          path
+          message
+        }
+      }
+    }
+  }
+`);
+
+export const UpdateWebhookEndpointMutation = graphql(`
+  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {
+    updateWebhookEndpoint(input: $input) {
+      __typename
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const RotateWebhookSecretMutation = graphql(`
+  mutation RotateWebhookSecret($endpointId: ID!) {
+    rotateWebhookSecret(endpointId: $endpointId, overlapHours: 24) {
+      __typename
+      ... on WebhookSecretPayload {
+        secret
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const RedeliverWebhookMutation = graphql(`
+  mutation RedeliverWebhook($deliveryId: ID!) {
+    redeliverWebhook(deliveryId: $deliveryId) {
+      __typename
+      ... on Error {
+        message
+      }
+    }
+  }
+`);

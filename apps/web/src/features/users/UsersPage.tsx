@@ -5,7 +5,7 @@ import { IconDots } from '@tabler/icons-react';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import {
-  ActionIcon, Alert, Badge, Button, Group, Menu, Select, Skeleton, Stack, Table, Text, TextInput, Title, Tooltip, VisuallyHidden,
+  ActionIcon, Alert, Badge, Button, Group, Menu, NativeSelect, Skeleton, Stack, Table, Text, TextInput, Title, VisuallyHidden,
 } from '@mantine/core';
 import { useOrg } from '../orgs/org-context.ts';
 import { useViewer } from '../../app/viewer.ts';
@@ -15,7 +15,6 @@ import { failureMessage } from '../../lib/errors.ts';
 import { isOwnerRole, memberActionReason } from '../../lib/role-rules.ts';
 import { MembersQuery, SetMembershipStatusMutation, type Member, type OrgRole } from './queries.ts';
 import { PAGE_SIZES, useUrlPaging, withoutPage } from '../../lib/paging.ts';
-import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { useFocusReturn } from '../../lib/focus.ts';
 
 // Dialogs load on demand: a cold load of the users page carries the table only.
@@ -23,6 +22,7 @@ const AddUsersDialog = lazy(() => import('./AddUsersDialog.tsx').then((m) => ({ 
 const EditUserDialog = lazy(() => import('./EditUserDialog.tsx').then((m) => ({ default: m.EditUserDialog })));
 const RemoveOrDeleteDialog = lazy(() => import('./RemoveOrDeleteDialog.tsx').then((m) => ({ default: m.RemoveOrDeleteDialog })));
 const ResetPasswordDialog = lazy(() => import('./ResetPasswordDialog.tsx').then((m) => ({ default: m.ResetPasswordDialog })));
+const ConfirmDialog = lazy(() => import('../../components/ConfirmDialog.tsx').then((m) => ({ default: m.ConfirmDialog })));
 const LeaveOrganizationDialog = lazy(() => import('../settings/LeaveOrganizationDialog.tsx').then((m) => ({ default: m.LeaveOrganizationDialog })));
 
 const SORTS = [
@@ -180,16 +180,14 @@ export default function UsersPage() {
                 </Menu.Item>
               )}
               {!self && (
-                <Tooltip label={disableReason} disabled={!disableReason} position="left" withinPortal>
-                  <div>
-                    <Menu.Item
-                      onClick={() => (m.status === 'ACTIVE' ? setDialog({ kind: 'disable', member: m }) : void toggleStatus(m))}
-                      disabled={Boolean(disableReason) && m.status === 'ACTIVE'}
-                    >
-                      {m.status === 'ACTIVE' ? 'Disable access' : 'Enable access'}
-                    </Menu.Item>
-                  </div>
-                </Tooltip>
+                // The reason a control is off is written in the item itself (no tooltip: readable by touch and screen readers).
+                <Menu.Item
+                  onClick={() => (m.status === 'ACTIVE' ? setDialog({ kind: 'disable', member: m }) : void toggleStatus(m))}
+                  disabled={Boolean(disableReason) && m.status === 'ACTIVE'}
+                >
+                  {m.status === 'ACTIVE' ? 'Disable access' : 'Enable access'}
+                  {disableReason && m.status === 'ACTIVE' && <ReasonText>{disableReason}</ReasonText>}
+                </Menu.Item>
               )}
               <Menu.Divider />
               {self ? (
@@ -197,13 +195,10 @@ export default function UsersPage() {
                   Leave organization
                 </Menu.Item>
               ) : (
-                <Tooltip label={removeReason} disabled={!removeReason} position="left" withinPortal>
-                  <div>
-                    <Menu.Item color="red" onClick={() => setDialog({ kind: 'remove', member: m })} disabled={Boolean(removeReason)}>
-                      Remove or delete…
-                    </Menu.Item>
-                  </div>
-                </Tooltip>
+                <Menu.Item color="red" onClick={() => setDialog({ kind: 'remove', member: m })} disabled={Boolean(removeReason)}>
+                  Remove or delete…
+                  {removeReason && <ReasonText>{removeReason}</ReasonText>}
+                </Menu.Item>
               )}
             </Menu.Dropdown>
           </Menu>
@@ -237,33 +232,30 @@ export default function UsersPage() {
           w={{ base: '100%', sm: 260 }}
           type="search"
         />
-        <Select
+        {/* Native selects: the users page is the first screen most admins open, and these need no JavaScript of their own. */}
+        <NativeSelect
           label="Role"
-          placeholder="All roles"
-          clearable
-          data={roles.map((r) => ({ value: r.id, label: r.name }))}
-          value={roleId}
-          onChange={(v) => update('role', v)}
+          data={[{ value: '', label: 'All roles' }, ...roles.map((r) => ({ value: r.id, label: r.name }))]}
+          value={roleId ?? ''}
+          onChange={(e) => update('role', e.currentTarget.value || null)}
           w={{ base: '47%', sm: 180 }}
         />
-        <Select
+        <NativeSelect
           label="Status"
-          placeholder="Any status"
-          clearable
           data={[
+            { value: '', label: 'Any status' },
             { value: 'ACTIVE', label: 'Active' },
             { value: 'DISABLED', label: 'Disabled' },
           ]}
-          value={status}
-          onChange={(v) => update('status', v)}
+          value={status ?? ''}
+          onChange={(e) => update('status', e.currentTarget.value || null)}
           w={{ base: '47%', sm: 150 }}
         />
-        <Select
+        <NativeSelect
           label="Sort"
           data={SORTS.map((s) => ({ ...s }))}
           value={sort}
-          onChange={(v) => update('sort', v === 'NAME:ASC' ? null : v)}
-          allowDeselect={false}
+          onChange={(e) => update('sort', e.currentTarget.value === 'NAME:ASC' ? null : e.currentTarget.value)}
           w={{ base: '100%', sm: 170 }}
         />
       </Group>
@@ -326,14 +318,13 @@ export default function UsersPage() {
           {total > 0 ? `${from}–${to} of ${total}` : ''}
         </Text>
         <Group gap="xs">
-          <Select
+          <NativeSelect
             aria-label="Rows per page"
             size="xs"
             w={120}
             data={PAGE_SIZES.map((n) => ({ value: String(n), label: `${n} per page` }))}
             value={String(pageSize)}
-            onChange={(v) => v && paging.setSize(Number(v))}
-            allowDeselect={false}
+            onChange={(e) => paging.setSize(Number(e.currentTarget.value))}
           />
           {page > 0 && !paging.canGoBack && (
             <Button variant="default" size="xs" onClick={paging.first}>
@@ -359,9 +350,9 @@ export default function UsersPage() {
         {dialog?.kind === 'remove' && <RemoveOrDeleteDialog member={dialog.member} onClose={() => setDialog(null)} />}
         {dialog?.kind === 'reset' && <ResetPasswordDialog member={dialog.member} onClose={() => setDialog(null)} />}
         {dialog?.kind === 'leave' && <LeaveOrganizationDialog onClose={() => setDialog(null)} />}
-      </Suspense>
+        {dialog?.kind === 'disable' && (
       <ConfirmDialog
-        opened={dialog?.kind === 'disable'}
+        opened
         title={dialog?.kind === 'disable' ? `Disable ${fullName(dialog.member.user)}'s access?` : ''}
         confirmLabel="Disable access"
         onClose={() => setDialog(null)}
@@ -378,6 +369,16 @@ export default function UsersPage() {
           other organizations are not affected.
         </Text>
       </ConfirmDialog>
+        )}
+      </Suspense>
     </Stack>
+  );
+}
+
+function ReasonText({ children }: { children: string }) {
+  return (
+    <Text size="xs" c="dimmed" maw={240} style={{ whiteSpace: 'normal' }}>
+      {children}
+    </Text>
   );
 }

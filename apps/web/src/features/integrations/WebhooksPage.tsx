@@ -1,0 +1,107 @@
+import { useState } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { Alert, Badge, Button, Code, CopyButton, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useOrg } from '../orgs/org-context.ts';
+import { PageLoader } from '../../components/PageLoader.tsx';
+import { CreateWebhookEndpointMutation, RedeliverWebhookMutation, RotateWebhookSecretMutation, UpdateWebhookEndpointMutation, WebhookEndpointsQuery } from './queries.ts';
+
+/** "a.b, c.d" → ["a.b", "c.d"]; empty means every event (*). */
+export function parseEventTypes(text: string): string[] {
+  const list = text.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+  return list.length ? [...new Set(list)] : ['*'];
+}
+
+const when = (value: string | null | undefined) => (value ? new Date(value).toLocaleString() : '—');
+
+/** R24: Organization → Webhooks: endpoints, event types, secret rotation, the delivery log with redelivery. */
+export function WebhooksPanel({ orgId }: { orgId: string }) {
+  const [{ data, fetching }, refetch] = useQuery({ query: WebhookEndpointsQuery, variables: { orgId } });
+  const [, create] = useMutation(CreateWebhookEndpointMutation);
+  const [, update] = useMutation(UpdateWebhookEndpointMutation);
+  const [, rotate] = useMutation(RotateWebhookSecretMutation);
+  const [, redeliver] = useMutation(RedeliverWebhookMutation);
+  const [url, setUrl] = useState('');
+  const [types, setTypes] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [secret, setSecret] = useState<string | null>(null);
+  if (fetching && !data) return <PageLoader />;
+  const reload = () => refetch({ requestPolicy: 'network-only' });
+
+  const submit = async () => {
+    const res = await create({ input: { organizationId: orgId, url: url.trim(), eventTypes: parseEventTypes(types) } });
+    const out = res.data?.createWebhookEndpoint;
+    if (out?.__typename === 'WebhookSecretPayload') {
+      setSecret(out.secret);
+      setUrl('');
+      setTypes('');
+      setErrors({});
+      reload();
+    } else if (out && 'issues' in out && out.issues) {
+      setErrors(Object.fromEntries(out.issues.map((i) => [String(i.path[1] ?? i.path[0]), i.message])));
+    } else {
+      setErrors({ form: out && 'message' in out ? out.message : 'The endpoint could not be created' });
+    }
+  };
+
+  return (
+    <Stack gap="lg">
+      <Title order={2}>Webhooks</Title>
+      <Text c="dimmed">Every change in this organization, signed (Standard Webhooks), in order per endpoint, retried for a day.</Text>
+      {secret && (
+        <Alert color="green" title="Signing secret: copy it now, it is shown only once" role="status">
+          <Group wrap="nowrap">
+            <Code data-testid="new-webhook-secret">{secret}</Code>
+            <CopyButton value={secret}>{({ copied, copy }) => <Button size="xs" onClick={copy}>{copied ? 'Copied' : 'Copy'}</Button>}</CopyButton>
+            <Button size="xs" variant="subtle" onClick={() => setSecret(null)}>Done</Button>
+          </Group>
+        </Alert>
+      )}
+      <Paper withBorder p="md">
+        <form aria-label="New webhook endpoint" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
+          <Stack>
+            <TextInput label="URL" placeholder="https://hooks.example.com/gatehouse" value={url} onChange={(e) => setUrl(e.currentTarget.value)} error={errors['url']} />
+            <TextInput label="Event types" description="Audit actions, comma separated (e.g. membership.roles_changed); empty for all" value={types} onChange={(e) => setTypes(e.currentTarget.value)} error={errors['eventTypes']} />
+            {errors['form'] && <Alert color="red">{errors['form']}</Alert>}
+            <Group><Button type="submit">Add endpoint</Button></Group>
+          </Stack>
+        </form>
+      </Paper>
+      {(data?.webhookEndpoints ?? []).map((e) => (
+        <Paper key={e.id} withBorder p="md" component="section" aria-label={`Endpoint ${e.url}`}>
+          <Group justify="space-between">
+            <Stack gap={2}>
+              <Group gap="xs"><Code>{e.url}</Code><Badge color={e.enabled ? 'green' : 'gray'}>{e.enabled ? 'Enabled' : 'Disabled'}</Badge></Group>
+              <Text size="sm" c="dimmed">Events: {e.eventTypes.join(', ')}</Text>
+              {e.disabledReason && <Text size="sm" c="red">{e.disabledReason}</Text>}
+            </Stack>
+            <Group>
+              <Button size="xs" variant="light" onClick={async () => { const out = (await rotate({ endpointId: e.id })).data?.rotateWebhookSecret; if (out?.__typename === 'WebhookSecretPayload') setSecret(out.secret); reload(); }}>Rotate secret</Button>
+              <Button size="xs" variant="light" onClick={async () => { await update({ input: { endpointId: e.id, enabled: !e.enabled } }); reload(); }}>{e.enabled ? 'Disable' : 'Enable'}</Button>
+            </Group>
+          </Group>
+          <Table mt="sm" aria-label={`Deliveries to ${e.url}`}>
+            <Table.Thead><Table.Tr><Table.Th>#</Table.Th><Table.Th>Event</Table.Th><Table.Th>Status</Table.Th><Table.Th>Attempts</Table.Th><Table.Th>Last answer</Table.Th><Table.Th>When</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+            <Table.Tbody>
+              {e.deliveries.map((d) => (
+                <Table.Tr key={d.id}>
+                  <Table.Td>{d.sequence}</Table.Td>
+                  <Table.Td>{d.eventType}</Table.Td>
+                  <Table.Td><Badge color={d.status === 'SUCCEEDED' ? 'green' : d.status === 'FAILED' ? 'red' : 'yellow'}>{d.status}</Badge></Table.Td>
+                  <Table.Td>{d.attemptCount}</Table.Td>
+                  <Table.Td>{d.lastStatus ?? d.lastError ?? '—'}</Table.Td>
+                  <Table.Td>{when(d.lastAttemptAt)}</Table.Td>
+                  <Table.Td><Button size="xs" variant="subtle" aria-label={`Redeliver ${d.sequence}`} onClick={async () => { await redeliver({ deliveryId: d.id }); reload(); }}>Redeliver</Button></Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Paper>
+      ))}
+    </Stack>
+  );
+}
+
+export default function WebhooksPage() {
+  const { org } = useOrg();
+  return <WebhooksPanel orgId={org.id} />;
+}
