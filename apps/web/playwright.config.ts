@@ -11,7 +11,7 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: [['list']],
-  outputDir: './e2e/.results',
+  outputDir: process.env.E2E_OUTPUT_DIR ?? './e2e/.results',
   use: {
     viewport: { width: 1280, height: 860 },
     trace: 'retain-on-failure',

@@ -77,15 +77,15 @@ test('member pickers search the server: a member beyond the first page is found 
   await signIn(page, state().adminEmail, ADMIN_PASSWORD);
   const last = `member${pad(MEMBERS)}@stark.example`;
   await page.goto(`/o/${SLUG}/audit`);
-  await page.getByRole('textbox', { name: 'Actor' }).fill(last);
+  await page.getByRole('combobox', { name: 'Actor' }).fill(last);
   await expect(page.getByRole('option', { name: new RegExp(last) })).toBeVisible();
   await page.getByRole('option', { name: new RegExp(last) }).click();
-  await expect(page.getByRole('textbox', { name: 'Actor' })).toHaveValue(new RegExp(last));
+  await expect(page.getByRole('combobox', { name: 'Actor' })).toHaveValue(new RegExp(last));
 
   await page.goto(`/o/${SLUG}/roles`);
-  await page.getByRole('textbox', { name: 'Member' }).fill(`Member ${pad(MEMBERS)}`);
+  await page.getByRole('combobox', { name: 'Member' }).fill(`Member ${pad(MEMBERS)}`);
   await page.getByRole('option', { name: new RegExp(last) }).click();
-  await page.getByRole('textbox', { name: 'Permission' }).fill('members:re');
+  await page.getByRole('combobox', { name: 'Permission' }).fill('members:re');
   await page.getByRole('option', { name: 'members:read' }).click();
   await expect(page.getByTestId('explain-result')).toContainText('Granted by Viewer');
 });

@@ -112,11 +112,15 @@ describe('webhooks (R24)', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.received.map((r) => r.json.data.target.label)).toEqual(['Order 1']);
     // Fast-forward the backoff twice (the second attempt times out).
+    // Attempts are recorded after the receiver answers (or the time-out fires): wait for the record first.
+    const recorded = async () => (await emOf(ts.orm).execute<{ n: number }[]>(`select count(*)::int as n from webhook_attempt a join webhook_delivery d on d.id = a.delivery_id where d.endpoint_id = ?`, [hook.rawId]))[0]!.n;
     for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 100 && (await recorded()) < round + 1; i++) await new Promise((r) => setTimeout(r, 50));
       await emOf(ts.orm).execute(`update webhook_delivery set next_attempt_at = now() where endpoint_id = ? and status = 'PENDING'`, [hook.rawId]);
       await receiver.waitFor((all) => all.length >= round + 2, 10_000);
       await new Promise((r) => setTimeout(r, 1200));
     }
+    for (let i = 0; i < 100 && (await recorded()) < 2; i++) await new Promise((r) => setTimeout(r, 50));
     await emOf(ts.orm).execute(`update webhook_delivery set next_attempt_at = now() where endpoint_id = ? and status = 'PENDING'`, [hook.rawId]);
     await receiver.waitFor((all) => all.filter((r) => r.status === 200).length >= 4, 15_000);
     const ok = receiver.received.filter((r) => r.status === 200).map((r) => r.json.data.target.label);
@@ -172,8 +176,10 @@ describe('webhooks (R24)', () => {
     // Skip ahead to the last attempt.
     await emOf(ts.orm).execute(`update webhook_delivery set attempts = ?, next_attempt_at = now() where endpoint_id = ?`, [MAX_ATTEMPTS - 1, hook.rawId]);
     await receiver.waitFor((all) => all.length >= 2);
-    await new Promise((r) => setTimeout(r, 300));
-    const state = await emOf(ts.orm).execute<{ enabled: boolean; disabled_reason: string }[]>(`select enabled, disabled_reason from webhook_endpoint where id = ?`, [hook.rawId]);
+    // The receiver answers before the worker records the outcome: wait for the record to commit.
+    const read = () => emOf(ts.orm).execute<{ enabled: boolean; disabled_reason: string }[]>(`select enabled, disabled_reason from webhook_endpoint where id = ?`, [hook.rawId]);
+    for (let i = 0; i < 100 && (await read())[0]!.enabled; i++) await new Promise((r) => setTimeout(r, 50));
+    const state = await read();
     expect(state[0]!.enabled).toBe(false);
     expect(state[0]!.disabled_reason).toMatch(/HTTP 503/);
     const audit = await emOf(ts.orm).execute<{ n: number }[]>(`select count(*)::int as n from audit_event where org_id = ? and action = 'webhook.endpoint_disabled' and target_id = ?`, [orgId, hook.rawId]);
@@ -270,8 +276,10 @@ describe('delivery across workers and crashes (R24)', () => {
     try {
       await receiver.waitFor((all) => all.filter((r) => r.json.data.target.label.startsWith('After crash')).length >= 2);
       expect(receiver.received.map((r) => r.json.data.target.label)).toEqual(['After crash 1', 'After crash 2']);
-      const pending = await emOf(quiet.orm).execute<{ n: number }[]>(`select count(*)::int as n from webhook_delivery where endpoint_id = ? and status = 'PENDING'`, [hook.rawId]);
-      expect(pending[0]!.n).toBe(0);
+      // The receiver answers before the worker records the outcome: wait for the record to commit.
+      const pendingCount = async () => (await emOf(quiet.orm).execute<{ n: number }[]>(`select count(*)::int as n from webhook_delivery where endpoint_id = ? and status = 'PENDING'`, [hook.rawId]))[0]!.n;
+      for (let i = 0; i < 100 && (await pendingCount()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await pendingCount()).toBe(0);
     } finally {
       await restarted.close();
     }
