@@ -9,6 +9,8 @@ export const theme = createTheme({
     Button: { defaultProps: { radius: 'md' } },
     Modal: { defaultProps: { centered: true, overlayProps: { backgroundOpacity: 0.4, blur: 2 }, closeButtonProps: { 'aria-label': 'Close dialog' } } },
     Table: { defaultProps: { verticalSpacing: 'sm' } },
+    // Links inside text are told apart by more than color (WCAG 1.4.1).
+    Anchor: { defaultProps: { underline: 'always' } },
     // Badges hold short words (roles, statuses): never cut to "AD…" in a narrow column.
     Badge: { styles: { root: { flexShrink: 0, maxWidth: 'none', overflow: 'visible' }, label: { overflow: 'visible' } } },
   },
@@ -51,7 +53,8 @@ function readable(color: string, surface: string, toward: '#000000' | '#ffffff')
 }
 
 const WHITE = '#ffffff';
-const LIGHT_STRIPE = DEFAULT_THEME.colors.gray[0];
+// The darkest light surface text sits on: hovered table rows (gray.1).
+const LIGHT_STRIPE = DEFAULT_THEME.colors.gray[1];
 const DARK = DEFAULT_THEME.colors.dark;
 
 function colorVariables(scheme: 'light' | 'dark'): Record<string, string> {

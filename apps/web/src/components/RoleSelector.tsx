@@ -36,7 +36,7 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
         description={description}
         disabled={reason !== null}
         data-reason={reason?.code}
-        styles={reason && !shared ? { description: { color: 'var(--mantine-color-orange-8)' } } : undefined}
+        styles={reason && !shared ? { description: { color: 'var(--mantine-color-orange-text)' } } : undefined}
       />
     );
     return reason && !shared ? (
@@ -52,7 +52,7 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
     return (
       <Checkbox.Group label={label} value={[...selected]} onChange={onChange} error={error}>
         {shared && (
-          <Text size="sm" c="orange.8" mt={4} data-reason={shared.code}>
+          <Text size="sm" c="var(--mantine-color-orange-text)" mt={4} data-reason={shared.code}>
             {shared.message}
           </Text>
         )}
@@ -74,7 +74,7 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
         disabled={roles.length > 0 && unavailable.length === roles.length}
       />
       {unavailable.map(([role, reason]) => (
-        <Text key={role.id} size="xs" c="orange.8" data-reason={reason!.code}>
+        <Text key={role.id} size="xs" c="var(--mantine-color-orange-text)" data-reason={reason!.code}>
           {role.name}: {reason!.message}
         </Text>
       ))}

@@ -73,7 +73,7 @@ function CurrentAddress({ account }: { account: AccountEmail }) {
         </Stack>
       )}
       {sentTo && (
-        <Text size="sm" c="green.8" role="status">
+        <Text size="sm" c="var(--mantine-color-green-text)" role="status">
           Confirmation link sent to {sentTo}. It works once, for 24 hours.
         </Text>
       )}

@@ -173,7 +173,7 @@ export default function AdminUsersPage() {
                       {u.id !== viewer.id && (
                         <>
                           <Menu.Divider />
-                          <Menu.Item color="red" onClick={() => setDeleting(u)}>
+                          <Menu.Item color="var(--mantine-color-red-text)" onClick={() => setDeleting(u)}>
                             Delete completely…
                           </Menu.Item>
                         </>

@@ -135,7 +135,7 @@ export default function InvitationsPage() {
                           Resend
                         </Menu.Item>
                         {inv.status === 'PENDING' && (
-                          <Menu.Item color="red" onClick={() => setRevoking(inv)}>
+                          <Menu.Item color="var(--mantine-color-red-text)" onClick={() => setRevoking(inv)}>
                             Revoke
                           </Menu.Item>
                         )}

@@ -165,7 +165,7 @@ export default function SettingsPage() {
 
       <Paper withBorder p="lg" radius="md" style={{ borderColor: 'var(--mantine-color-red-3)' }}>
         <Stack gap="md">
-          <Title order={3} size="h4" c="red.8">
+          <Title order={3} size="h4" c="var(--mantine-color-red-text)">
             Danger zone
           </Title>
           {viewer?.memberships.some((m) => m.organization.id === org.id) && (

@@ -231,13 +231,13 @@ export function AddUsersDialog({ opened, onClose, roles }: { opened: boolean; on
                   )}
                 </Group>
                 {row.lookup?.exists && !row.lookup.alreadyMember && (
-                  <Text size="sm" c="green.8" data-testid="existing-account">
+                  <Text size="sm" c="var(--mantine-color-green-text)" data-testid="existing-account">
                     ✓ Existing account: {[row.firstName, row.lastName].filter(Boolean).join(' ') || row.lookup.email}. They will be added to {org.name} at once.
                   </Text>
                 )}
                 {row.lookup && !row.lookup.exists && (
                   <>
-                    <Text size="sm" c="indigo.8">
+                    <Text size="sm" c="var(--mantine-color-indigo-text)">
                       No account yet: one will be created with a temporary password.
                     </Text>
                     <Group grow align="flex-start">

@@ -191,11 +191,11 @@ export default function UsersPage() {
               )}
               <Menu.Divider />
               {self ? (
-                <Menu.Item color="red" onClick={() => setDialog({ kind: 'leave' })}>
+                <Menu.Item color="var(--mantine-color-red-text)" onClick={() => setDialog({ kind: 'leave' })}>
                   Leave organization
                 </Menu.Item>
               ) : (
-                <Menu.Item color="red" onClick={() => setDialog({ kind: 'remove', member: m })} disabled={Boolean(removeReason)}>
+                <Menu.Item color="var(--mantine-color-red-text)" onClick={() => setDialog({ kind: 'remove', member: m })} disabled={Boolean(removeReason)}>
                   Remove or delete…
                   {removeReason && <ReasonText>{removeReason}</ReasonText>}
                 </Menu.Item>
