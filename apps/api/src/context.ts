@@ -15,7 +15,7 @@ import { authenticateCredential } from './modules/tokens/token.auth.ts';
 import { looksLikeServiceToken } from './auth/client-credentials.ts';
 import { authenticateServiceToken } from './modules/service-accounts/oauth-token.ts';
 import { isServicePrincipal, serviceAccountLabel, serviceAccountOrgIdsWith, serviceAccountPermissionsIn, type ServiceAccountIdentity, type ServicePrincipal } from './modules/service-accounts/service-account.principal.ts';
-import { row, rows, statement } from './db/sql.ts';
+import { jsonColumn, row, rows, statement } from './db/sql.ts';
 
 /** Long-lived parts shared by every request. */
 export interface App {
@@ -204,7 +204,7 @@ const principalOf = statement(
 function toGrants(list: GrantRow[]): Map<string, MembershipGrant> {
   const grants = new Map<string, MembershipGrant>();
   for (const row of list) {
-    const roles = typeof row.roles === 'string' ? JSON.parse(row.roles) : (row.roles ?? []);
+    const roles = jsonColumn<GrantRow['roles']>(row.roles) ?? [];
     grants.set(row.org_id, {
       membershipId: row.membership_id,
       orgId: row.org_id,
@@ -237,7 +237,7 @@ export async function authenticate(app: App, em: Em, authorization: string | nul
   const found = await row<{ session_live: boolean; grants: GrantRow[] | string } & Record<string, unknown>>(em, principalOf, [claims.sessionId, claims.userId]);
   if (!found?.session_live) return null;
   const { session_live: _live, grants, ...userRow } = found;
-  const list: GrantRow[] = typeof grants === 'string' ? JSON.parse(grants) : grants;
+  const list = jsonColumn<GrantRow[]>(grants);
   return { user: em.map(User, userRow), sessionId: claims.sessionId, grants: toGrants(list), grantRows: list };
 }
 

@@ -65,6 +65,11 @@ async function run<T>(em: Em, sql: Sql, params: readonly unknown[]): Promise<{ r
   }
 }
 
+/** A json column's value: `pg` parses json, PGlite may hand over its text. */
+export function jsonColumn<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
 /** Rows of a query. */
 export async function rows<T>(em: Em, sql: Sql, params: readonly unknown[] = []): Promise<T[]> {
   return (await run<T>(em, sql, params)).rows;

@@ -1,7 +1,7 @@
 import { effectivePermissions, isOwnerRole, PERMISSION_KEYS } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import { NotFoundError } from '../../errors.ts';
-import { exec, row, rows, statement } from '../../db/sql.ts';
+import { exec, jsonColumn, row, rows, statement } from '../../db/sql.ts';
 import { credentialOf, restrictToCredential } from '../tokens/credential.ts';
 
 /**
@@ -150,15 +150,14 @@ export async function lockMembershipOf(tx: Em, membershipId: string, user: { id:
   return {
     org,
     membership,
-    membershipRow: parsed(membership_row),
-    orgRow: parsed(org_row),
-    userRow: parsed(user_row),
-    roles: parsed(roles),
-    actorPerms: actorPermissions(parsed(actor_roles), org.id, user),
+    membershipRow: jsonColumn(membership_row),
+    orgRow: jsonColumn(org_row),
+    userRow: jsonColumn(user_row),
+    roles: jsonColumn(roles),
+    actorPerms: actorPermissions(jsonColumn(actor_roles), org.id, user),
   };
 }
 
-const parsed = <T>(value: T | string): T => (typeof value === 'string' ? JSON.parse(value) : value);
 
 /** Active memberships of active users that hold org:own through any role (R5). */
 export async function activeOwnerMembershipIds(tx: Em, orgId: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 import type { Em } from '../../db/orm.ts';
-import { Params, row, rows, shaped } from '../../db/sql.ts';
+import { jsonColumn, Params, row, rows, shaped } from '../../db/sql.ts';
 import { membershipView, roleView, userView, type MembershipView, type RoleView, type UserView } from '../../graphql/views.ts';
 import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 import { onlyUuids } from '../../ids.ts';
@@ -90,16 +90,14 @@ export async function listMembers(
   const members = found.map(({ sort_key, user_row, role_rows, total: _total, ...columns }) => {
     const membership = membershipView(columns);
     keys.set(membership.id, sort_key instanceof Date ? sort_key.toISOString() : sort_key);
-    users.push(userView(json(user_row)));
-    rolesOf.set(membership.id, json<Record<string, unknown>[]>(role_rows).map(roleView));
+    users.push(userView(jsonColumn<object>(user_row)));
+    rolesOf.set(membership.id, jsonColumn<object[]>(role_rows).map(roleView));
     return membership;
   });
   const counted = withTotal ? (found.length > 0 ? Number(found[0]!.total) : await countMembers(em, orgId, filter)) : undefined;
   return { ...toPage(members, page, (m) => [keys.get(m.id), m.id]), users, rolesOf, total: counted };
 }
 
-/** A json column: pg parses it, PGlite may hand over the text. */
-const json = <T = Record<string, unknown>>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
 export async function countMembers(em: Em, orgId: string, filter: MemberFilter): Promise<number> {
   const p = new Params();

@@ -9,7 +9,6 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { revokeAllSessions } from '../../auth/session.service.ts';
 import { generateTemporaryPassword, hashPassword } from '../../auth/passwords.ts';
 import {
-  findMembership,
   findMembershipOf,
   insertMembership,
   lockOrganization,
