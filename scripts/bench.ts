@@ -4,7 +4,7 @@
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm bench        PostgreSQL (full dataset)
 //   pnpm bench                                                                  PGlite (small dataset, Gatehouse only)
 //
-// Flags: --small (quick dataset), --workloads viewer,members-big,... (see WORKLOAD_KEYS),
+// Flags: --small (quick dataset), --large (1M users, 100k-member org, 10M audit events: scripts/bench/large.ts), --workloads viewer,members-big,... (see WORKLOAD_KEYS),
 //        --duration <s> (10), --repeats <n> (3), --clients <n> (10), --warmup <s> (2),
 //        --explain (EXPLAIN ANALYZE of every statement of one request of each read workload, PostgreSQL),
 //        --keep (keep the benchmark database), --json <file> (.bench/last.json).
@@ -25,6 +25,8 @@ import { parseArgs } from 'node:util';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createPostgresDatabase, dropPostgresDatabase, FULL, SMALL, seedPglite, seedPostgres, BENCH_PASSWORD, BIG_SLUG, type DatasetSpec, type SeedResult, type Sql } from './bench/seed.ts';
+import { largeSpec } from './bench/large.ts';
+import { integratorsPhase } from './bench/integrators.ts';
 import { fixtures as loadFixtures, workloads as allWorkloads, WORKLOAD_KEYS, DOCS, type Fixtures, type Side, type Workload } from './bench/workloads.ts';
 import { call, dataOf, runLoad, send, type LoadResult } from './bench/load.ts';
 import { startChild, type ChildServer, type Statement } from './bench/ipc.ts';
@@ -33,6 +35,7 @@ import { ROOT, loadPglite, loadPgTrgm, pg, type PgClient } from './bench/deps.ts
 const { values: flags } = parseArgs({
   options: {
     small: { type: 'boolean', default: false },
+    large: { type: 'boolean', default: false },
     workloads: { type: 'string' },
     duration: { type: 'string', default: '10' },
     repeats: { type: 'string', default: '3' },
@@ -57,7 +60,7 @@ if (unknown.length) {
 }
 const baseUrl = process.env.DATABASE_URL?.trim() || undefined;
 const onPostgres = Boolean(baseUrl);
-const spec: DatasetSpec = flags.small || !onPostgres ? SMALL : FULL;
+const spec: DatasetSpec = flags.large && onPostgres ? largeSpec() : flags.small || !onPostgres ? SMALL : FULL;
 const started = performance.now();
 const log = (line: string) => console.log(line);
 
@@ -109,6 +112,8 @@ try {
       GATEHOUSE_DATA_DIR: dataDir,
       DATABASE_URL: databaseUrl ?? '',
       MIGRATION_DATABASE_URL: '',
+      // No webhook worker polling beside the measured requests (the integrators phase runs its own).
+      WEBHOOKS_WORKER: 'false',
     }).then((c) => (children.push(c), c));
   const startL1 = () => startChild('L1', path.join(ROOT, 'scripts/bench/l1-server.ts'), { ...common, DATABASE_URL: databaseUrl }).then((c) => (children.push(c), c));
   const sides: { side: Side; server: ChildServer }[] = [{ side: 'gatehouse', server: await startGatehouse() }];
@@ -147,6 +152,10 @@ try {
     }
     if (key === 'spa') {
       result.spa = bundleSize();
+      continue;
+    }
+    if (key === 'integrators') {
+      result.integrators = await integratorsPhase({ databaseUrl, fx, clients: CLIENTS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, small: spec.name === 'small' });
       continue;
     }
     const workload = all.find((w) => w.key === key)!;

@@ -34,7 +34,7 @@ import { canonicalContent, chainHash, GENESIS } from '../../apps/api/src/modules
 import { loadPglite, loadPgTrgm, pg } from './deps.ts';
 
 export interface DatasetSpec {
-  name: 'full' | 'small';
+  name: 'full' | 'small' | 'large';
   users: number;
   orgs: number;
   /** Members of organization 1 ("big"); organization k has round(bigSize / k). */

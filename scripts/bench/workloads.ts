@@ -312,4 +312,4 @@ export function workloads(f: Fixtures): Workload[] {
 }
 
 /** Every workload key, in the order they run (the export runs before setMemberRoles writes to "big"). */
-export const WORKLOAD_KEYS = ['viewer', 'members-big', 'members-small', 'can', 'can-100', 'search', 'export', 'set-member-roles', 'sign-in', 'spa'];
+export const WORKLOAD_KEYS = ['viewer', 'members-big', 'members-small', 'can', 'can-100', 'search', 'export', 'set-member-roles', 'sign-in', 'spa', 'integrators'];

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { PRESET_KEYS } from '@gatehouse/permissions';
+import { PERMISSION_KEYS, PRESET_KEYS } from '@gatehouse/permissions';
 
 // Everything Gatehouse reads from the environment, parsed once at start by one schema (zod): each
 // variable is trimmed (blank counts as unset), checked, and every problem is reported at once, each
@@ -48,6 +48,25 @@ const origins = z.string().transform((raw, ctx) => {
   return list;
 });
 
+/** Comma-separated PostgreSQL URLs (read replicas). */
+const postgresUrls = z.string().transform((raw, ctx) => {
+  const list = raw.split(',').map((u) => u.trim()).filter(Boolean);
+  for (const u of list) {
+    const protocol = URL.canParse(u) ? new URL(u).protocol : undefined;
+    if (protocol !== 'postgres:' && protocol !== 'postgresql:') ctx.addIssue({ code: 'custom', message: `must list postgres:// URLs, comma-separated (got "${u.replace(/\/\/[^@/]*@/, '//…@')}")` });
+  }
+  return list;
+});
+
+/** Seconds, fractions allowed ("2.5"). */
+const seconds = (min: number, max: number) =>
+  z.string().transform((raw, ctx) => {
+    const n = Number(raw);
+    if (/^\d+(\.\d+)?$/.test(raw) && n >= min && n <= max) return n;
+    ctx.addIssue({ code: 'custom', message: `must be a number of seconds from ${min} to ${max} (got "${raw}")` });
+    return z.NEVER;
+  });
+
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: (issue) => `must be one of ${values.join(', ')} (got "${String(issue.input)}")` });
 
@@ -88,11 +107,19 @@ const environmentSchema = z
     DATABASE_URL: variable(urlOf(['postgres:', 'postgresql:'])),
     /** PostgreSQL URL used only to run migrations (the schema owner). */
     MIGRATION_DATABASE_URL: variable(urlOf(['postgres:', 'postgresql:'])),
+    /** PostgreSQL URL of the live-access listener (LISTEN needs a session: direct, not through PgBouncer in transaction mode). */
+    DATABASE_LISTEN_URL: variable(urlOf(['postgres:', 'postgresql:'])),
     GATEHOUSE_MIGRATE: variable(flag),
     /** Connections each process may open to PostgreSQL. */
     DATABASE_POOL_MAX: variable(wholeNumber(1, 1000)),
     /** Named prepared statements on the hot paths; false behind PgBouncer in transaction mode before 1.21. */
     DATABASE_PREPARED_STATEMENTS: variable(flag),
+    /** Streaming replicas for reads where staleness is harmless (db/replicas.ts); none by default. */
+    DATABASE_REPLICA_URLS: variable(postgresUrls),
+    /** Most staleness accepted from a replica, in seconds; a replica further behind is not read. */
+    DATABASE_REPLICA_MAX_LAG: variable(seconds(0.5, 3600)),
+    /** Connections each process may open to each replica. */
+    DATABASE_REPLICA_POOL_MAX: variable(wholeNumber(1, 1000)),
     GATEHOUSE_DATA_DIR: variable(z.string()),
     GATEHOUSE_PRESET: variable(oneOf(PRESET_KEYS as unknown as [string, ...string[]])),
     JWT_ISSUER: variable(z.string()),
@@ -119,6 +146,10 @@ const environmentSchema = z
     WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: variable(flag),
     WEBHOOKS_TIMEOUT_SECONDS: variable(wholeNumber(1, 60)),
     WEBHOOKS_POLL_MILLISECONDS: variable(wholeNumber(50, 60_000)),
+    /** Who may create organizations: platform-admins (default), signed-in (any account), or permission (holders of ORGANIZATION_CREATION_PERMISSION). */
+    ORGANIZATION_CREATION: variable(oneOf(['platform-admins', 'signed-in', 'permission'] as const)),
+    /** The permission that lets its holders (through a role in any active organization) create organizations; default organizations:create. */
+    ORGANIZATION_CREATION_PERMISSION: variable(oneOf(PERMISSION_KEYS as unknown as [string, ...string[]])),
     GATEHOUSE_ADMIN_EMAIL: variable(z.string().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, { error: 'is not an email address' })),
     GATEHOUSE_ORG_NAME: variable(z.string()),
     GATEHOUSE_ORG_SLUG: variable(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, { error: 'must be 1–48 lowercase letters, digits or dashes' })),
@@ -130,7 +161,12 @@ const environmentSchema = z
     if (!e.JWT_PRIVATE_KEY && (e.NODE_ENV === 'production' || e.DATABASE_URL)) {
       problem('JWT_PRIVATE_KEY', 'is required in production and whenever DATABASE_URL is set, so every replica signs with the same key (openssl genpkey -algorithm ed25519)');
     }
+    if (e.DATABASE_REPLICA_URLS?.length && !e.DATABASE_URL) problem('DATABASE_REPLICA_URLS', 'needs DATABASE_URL (read replicas are replicas of a PostgreSQL primary)');
+    if (e.ORGANIZATION_CREATION_PERMISSION && e.ORGANIZATION_CREATION !== 'permission') {
+      problem('ORGANIZATION_CREATION_PERMISSION', 'is only read with ORGANIZATION_CREATION=permission');
+    }
     if (e.MIGRATION_DATABASE_URL && !e.DATABASE_URL) problem('MIGRATION_DATABASE_URL', 'needs DATABASE_URL (the embedded database has one user)');
+    if (e.DATABASE_LISTEN_URL && !e.DATABASE_URL) problem('DATABASE_LISTEN_URL', 'needs DATABASE_URL (the embedded database notifies in process)');
     const drain = e.DRAIN_SECONDS ?? defaultDrainSeconds(e.NODE_ENV);
     if (e.SHUTDOWN_TIMEOUT_SECONDS !== undefined && e.SHUTDOWN_TIMEOUT_SECONDS <= drain) {
       problem('SHUTDOWN_TIMEOUT_SECONDS', `must be longer than the drain period (DRAIN_SECONDS = ${drain})`);
@@ -156,12 +192,20 @@ const configSchema = (cwd: string) =>
       databaseUrl: e.DATABASE_URL,
       /** PostgreSQL URL used only to run migrations (the schema owner), when the server's role may not change the schema. */
       migrationDatabaseUrl: e.MIGRATION_DATABASE_URL,
+      /** PostgreSQL URL the live-access listener connects to (DATABASE_LISTEN_URL, default DATABASE_URL; R25). */
+      databaseListenUrl: e.DATABASE_LISTEN_URL ?? e.DATABASE_URL,
       /** Apply pending migrations at start (GATEHOUSE_MIGRATE, default true). */
       migrate: e.GATEHOUSE_MIGRATE ?? true,
       /** Most connections one process opens to PostgreSQL (DATABASE_POOL_MAX, default 10). */
       databasePoolMax: e.DATABASE_POOL_MAX ?? 10,
       /** Prepare the hot paths' statements once per connection (DATABASE_PREPARED_STATEMENTS, default true). */
       databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS ?? true,
+      /** Read replicas (DATABASE_REPLICA_URLS, DATABASE_REPLICA_MAX_LAG default 5 s, DATABASE_REPLICA_POOL_MAX default the pool's size). */
+      databaseReplicas: {
+        urls: e.DATABASE_REPLICA_URLS ?? [],
+        maxLagSeconds: e.DATABASE_REPLICA_MAX_LAG ?? 5,
+        poolMax: e.DATABASE_REPLICA_POOL_MAX ?? e.DATABASE_POOL_MAX ?? 10,
+      },
       dataDir: path.resolve(cwd, e.GATEHOUSE_DATA_DIR ?? '.data'),
       preset: e.GATEHOUSE_PRESET ?? 'gatehouse',
       jwt: {
@@ -195,6 +239,11 @@ const configSchema = (cwd: string) =>
         allowPrivateAddresses: e.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES ?? false,
         timeoutSeconds: e.WEBHOOKS_TIMEOUT_SECONDS ?? 10,
         pollMilliseconds: e.WEBHOOKS_POLL_MILLISECONDS ?? 1000,
+      },
+      /** Who may create organizations (docs/operations.md); the creator gets the preset's top role. */
+      organizationCreation: {
+        policy: e.ORGANIZATION_CREATION ?? 'platform-admins',
+        permission: e.ORGANIZATION_CREATION_PERMISSION ?? 'organizations:create',
       },
       /** Bootstrap account created on first start. */
       bootstrap: {

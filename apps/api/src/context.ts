@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { effectivePermissions, getPreset, PERMISSION_CATALOG, type Preset } from '@gatehouse/permissions';
+import { effectivePermissions, getPreset, PERMISSION_CATALOG, type Preset, type PermissionKey } from '@gatehouse/permissions';
 import type { Config } from './config.ts';
 import type { Em, Orm } from './db/orm.ts';
 import type { SigningKeys } from './auth/keys.ts';
@@ -9,12 +9,12 @@ import type { Actor } from './modules/audit/audit.service.ts';
 import type { Mailer } from './modules/mail/mailer.ts';
 import { createLoaders, type Loaders } from './graphql/loaders.ts';
 import { transaction } from './db/retry.ts';
-import { credentialLabel, restrictToCredential, type Credential } from './modules/tokens/credential.ts';
+import { credentialLabel, restrictToCredential, type PersonalAccessTokenCredential } from './modules/tokens/credential.ts';
 import { hasCredentialPrefix } from './auth/api-key.ts';
 import { authenticateCredential } from './modules/tokens/token.auth.ts';
 import { looksLikeServiceToken } from './auth/client-credentials.ts';
 import { authenticateServiceToken } from './modules/service-accounts/oauth-token.ts';
-import { isServicePrincipal, serviceAccountLabel, serviceAccountOrgIdsWith, serviceAccountPermissionsIn, type ServiceAccountIdentity, type ServicePrincipal } from './modules/service-accounts/service-account.principal.ts';
+import { isServicePrincipal, serviceAccountLabel, serviceAccountOrgIdsWith, serviceAccountPermissionsIn, serviceAccountStandIn, type ServiceAccountIdentity, type ServicePrincipal } from './modules/service-accounts/service-account.principal.ts';
 import { jsonColumn, row, rows, statement } from './db/sql.ts';
 
 /** Long-lived parts shared by every request. */
@@ -47,7 +47,7 @@ export interface Principal {
   /** The same memberships as rows, for the viewer's own membership fields (mapped only when asked). */
   grantRows?: GrantRow[];
   /** Set for a personal access token: one organization, a permission subset (R23, modules/tokens). */
-  credential?: Credential;
+  credential?: PersonalAccessTokenCredential;
 }
 
 export interface RequestMeta {
@@ -68,8 +68,9 @@ export interface Context {
   em: Em;
   meta: RequestMeta;
   principal: Principal | null;
+  /** The person acting; for a service account, its stand-in (serviceAccountStandIn: id null, never stored). */
   user: User | null;
-  /** Set when a service account calls (API key or client credentials, R23); principal and user are null then. */
+  /** Set when a service account calls (API key or client credentials, R23); principal is null then. */
   serviceAccount: ServiceAccountIdentity | null;
   actor: Actor;
   loaders: Loaders;
@@ -87,8 +88,8 @@ export interface Context {
    */
   permissionsIn(orgId: string): Promise<ReadonlySet<string> | undefined>;
   /** Organizations where the actor holds a permission; 'all' for platform admins. */
-  orgIdsWith(permission: string): Promise<string[] | 'all'>;
-  can(orgId: string, permission: string): Promise<boolean>;
+  orgIdsWith(permission: PermissionKey): Promise<string[] | 'all'>;
+  can(orgId: string, permission: PermissionKey): Promise<boolean>;
   /**
    * Runs a service's transaction. The memberships memo is loaded first, because PGlite has one
    * connection: a query outside the open transaction would wait for it forever.
@@ -105,15 +106,18 @@ export function createContext(
 ): Context {
   const serviceAccount = isServicePrincipal(authenticated) ? authenticated.serviceAccount : null;
   const principal = isServicePrincipal(authenticated) ? null : authenticated;
-  const user = principal?.user ?? null;
+  // A service account acts through a stand-in user object, so the organization's operations run for it
+  // as for a member (R23); its permissions come from its roles, never from memberships.
+  const user = serviceAccount ? serviceAccountStandIn(serviceAccount) : (principal?.user ?? null);
   let memo: Promise<Map<string, MembershipGrant>> | undefined = principal?.grants ? Promise.resolve(principal.grants) : undefined;
   const memberships = () => {
-    memo ??= user ? loadGrants(em, user.id) : Promise.resolve(new Map<string, MembershipGrant>());
+    memo ??= user && !serviceAccount ? loadGrants(em, user.id) : Promise.resolve(new Map<string, MembershipGrant>());
     return memo;
   };
   const permissionsIn = async (orgId: string) => restrictToCredential(principal?.credential, orgId, await ownPermissionsIn(orgId));
   const ownPermissionsIn = async (orgId: string) => {
-    if (!user) return serviceAccount ? serviceAccountPermissionsIn(serviceAccount, orgId) : undefined;
+    if (serviceAccount) return serviceAccountPermissionsIn(serviceAccount, orgId);
+    if (!user) return undefined;
     if (user.isPlatformAdmin) return ALL_PERMISSIONS;
     const grant = (await memberships()).get(orgId);
     return grant?.active ? grant.permissions : undefined;
@@ -126,7 +130,7 @@ export function createContext(
     user,
     serviceAccount,
     actor: {
-      userId: user?.id ?? null,
+      userId: serviceAccount ? null : (user?.id ?? null),
       label: serviceAccount ? serviceAccountLabel(serviceAccount) : principal?.credential ? credentialLabel(principal.credential, user!.email) : (user?.email ?? 'anonymous'),
       ip: meta.ip,
       userAgent: meta.userAgent,
@@ -145,7 +149,8 @@ export function createContext(
     },
     permissionsIn,
     orgIdsWith: async (permission) => {
-      if (!user) return serviceAccount ? serviceAccountOrgIdsWith(serviceAccount, permission) : [];
+      if (serviceAccount) return serviceAccountOrgIdsWith(serviceAccount, permission);
+      if (!user) return [];
       if (user.isPlatformAdmin) return 'all';
       return [...(await memberships()).values()]
         .filter((g) => g.active && (restrictToCredential(principal?.credential, g.orgId, g.permissions)?.has(permission) ?? false))

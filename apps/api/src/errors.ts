@@ -72,9 +72,12 @@ export class GrantCeilingError extends DomainError {
   }
 }
 
+/** R4 (packages/permissions selfRoleChangeVerdict): the reason says why, the message what to do. */
 export class SelfRoleChangeError extends DomainError {
-  constructor() {
-    super('You cannot change your own roles; ask another administrator');
+  readonly reason: 'NO_SELF_ROLE_CHANGE' | 'OWNER_MAY_ONLY_LOWER';
+  constructor(message = 'Nobody changes their own roles: ask another member who manages them', reason: SelfRoleChangeError['reason'] = 'NO_SELF_ROLE_CHANGE') {
+    super(message);
+    this.reason = reason;
   }
 }
 
@@ -105,7 +108,26 @@ export class ConflictError extends DomainError {
   }
 }
 
-export class PolicyError extends DomainError {}
+/** Why a PolicyError refused: one typed value per kind of refusal, so clients can branch (schema enum PolicyErrorCode). */
+export const POLICY_ERROR_CODES = {
+  PRESET_DISALLOWS: "The active preset does not work this way (invitations or provisioning off, built-in roles fixed, several owners instead of transfer).",
+  SELF_ACTION: 'Not on yourself: disable, remove or delete your own membership or account, change your own password here (leave or use My account).',
+  SINGLE_OWNER: 'The organization has exactly one owner; ownership moves only by transfer (R6).',
+  NOT_PENDING: 'The invitation or ownership transfer is no longer pending.',
+  DISABLED: 'The organization or your membership in it is disabled (R10).',
+  OUTSIDE_AUTHORITY: 'The person is outside what you administer: a platform admin, someone in organizations you do not administer, or above your role.',
+  LEAVE_NOT_ALLOWED: 'Your role may not leave this organization.',
+  NOT_PERMITTED: 'Another refusal of the preset or the rules; the message says which.',
+} as const;
+export type PolicyErrorCode = keyof typeof POLICY_ERROR_CODES;
+
+export class PolicyError extends DomainError {
+  readonly code: PolicyErrorCode;
+  constructor(message: string, code: PolicyErrorCode = 'NOT_PERMITTED') {
+    super(message);
+    this.code = code;
+  }
+}
 
 /** Top-level errors (not typed union members). */
 export class AuthError extends Error {

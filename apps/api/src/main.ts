@@ -39,6 +39,8 @@ const openOrm = () =>
     migrate,
     poolMax: config.databasePoolMax,
     preparedStatements: config.databasePreparedStatements,
+    // Read replicas (db/replicas.ts) serve the server's lists; `migrate` has no use for them.
+    replicas: migrateOnly ? undefined : { ...config.databaseReplicas, log: (level, message, details) => log[level](details, message) },
   });
 
 // Replicas started together take turns here (a PostgreSQL advisory lock): migrations, the built-in

@@ -12,6 +12,7 @@ import { syncBuiltinRoles } from './modules/roles/role.service.ts';
 import { handleAuditExport } from './modules/audit/audit.export.ts';
 import { handleTokenRequest } from './modules/service-accounts/oauth-token.ts';
 import { startWebhookWorker } from './modules/webhooks/webhook.worker.ts';
+import { startLive } from './modules/live/live.service.ts';
 import { createMailer } from './modules/mail/mailer.ts';
 import { declaredTooLarge, MAX_URL_BYTES, PayloadTooLargeError, readBody, refusePayload, RequestAbortedError } from './http/body.ts';
 import { originAllowed } from './http/cors.ts';
@@ -34,7 +35,7 @@ export interface Server {
 
 export async function createApp(config: Config, log?: Logger, orm?: Orm): Promise<App> {
   const logger = log ?? pino({ level: config.logLevel });
-  const db = orm ?? (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite'), poolMax: config.databasePoolMax, preparedStatements: config.databasePreparedStatements }));
+  const db = orm ?? (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite'), poolMax: config.databasePoolMax, preparedStatements: config.databasePreparedStatements, replicas: { ...config.databaseReplicas, log: (level, message, details) => logger[level](details, message) } }));
   const keys = await loadSigningKeys(config.jwt.privateKeyPem, config.dataDir, config.jwt.previousPublicKeysPem);
   const app: App = { config, orm: db, keys, preset: presetOf(config), log: logger, mailer: createMailer(config, db, logger) };
   await syncBuiltinRoles(emOf(db), app.preset);
@@ -45,6 +46,8 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
   const app = await createApp(config, options.log, options.orm);
   // R24: every replica delivers webhooks from the shared outbox (modules/webhooks/webhook.worker.ts).
   const webhooks = config.webhooks.worker ? startWebhookWorker(app) : undefined;
+  // R25: accessChanged streams, fed by PostgreSQL LISTEN/NOTIFY (modules/live).
+  const live = await startLive(app);
   const yoga = createGraphQLHandler(app);
   const baseHeaders = securityHeaders(config);
   const serveWeb = spaHandler(WEB_DIST);
@@ -106,6 +109,9 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
       body: body as unknown as BodyInit,
       signal: aborted.signal,
     });
+    // An event stream (R25 accessChanged) ends when the server ends it: its connection is not kept
+    // for reuse, or a closing server would wait out the keep-alive timeout before it could exit.
+    if (req.headers.accept?.includes('text/event-stream')) res.once('finish', () => req.socket.end());
     await sendNodeResponse(await yoga.fetch(request, { req, res }), res, req, true);
   };
 
@@ -128,6 +134,8 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
     url: `http://127.0.0.1:${port}`,
     drain,
     close: async () => {
+      // Streams never end by themselves: end them first, so they do not hold the close until the deadline.
+      await live.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -51,7 +51,7 @@ async function chainOf(orm: Orm, orgId: string | null): Promise<Ev[]> {
 async function orgWithEvents(n: number) {
   const org = await createOrg(ts, 'Chain');
   await emOf(ts.orm).transactional(async (tx) => {
-    for (let i = 0; i < n; i++) recordAudit(tx, ACTOR, { orgId: org.id, action: 'test.step', target: { type: 'Test', id: String(i) }, after: { i } });
+    for (let i = 0; i < n; i++) recordAudit(tx, ACTOR, { orgId: org.id, action: 'organization.updated', target: { type: 'Test', id: String(i) }, after: { i } });
   });
   return { org, events: await chainOf(ts.orm, org.id) };
 }
@@ -113,7 +113,7 @@ describe('R13 audit hash chain: valid after real changes', () => {
     await emOf(ts.orm).transactional(async (tx) => {
       recordAudit(tx, { userId: crypto.randomUUID(), label: 'ünï "quoted"\nnew line 😀', ip: '::1', userAgent: 'UA\t1', requestId: 'r-1' }, {
         orgId: org.id,
-        action: 'test.awkward',
+        action: 'organization.updated',
         target: { type: 'T', id: '', label: '\\back\\slash' },
         before: { '10': 1, '9': 2, z: [1.5, 1e21, null, true], nested: { '': '', emoji: '😀', ctl: '\u0001' } },
         after: {},
@@ -200,7 +200,7 @@ describe('R13 audit hash chain: tampering is detected', () => {
     const { org, events } = await orgWithEvents(4);
     const keep = events.length - 2;
     await tamper(ts.orm, [`delete from audit_event where org_id = ? and seq > ?`, [org.id, keep]]);
-    await emOf(ts.orm).transactional(async (tx) => recordAudit(tx, ACTOR, { orgId: org.id, action: 'test.after-truncation' }));
+    await emOf(ts.orm).transactional(async (tx) => recordAudit(tx, ACTOR, { orgId: org.id, action: 'organization.updated' }));
     const newest = (await chainOf(ts.orm, org.id)).at(-1)!;
     expect(newest.seq).toBe(events.length + 1);
     expect(await verifyAuditChain(emOf(ts.orm), org.id)).toMatchObject({ ok: false, problem: 'SEQUENCE_GAP', firstBrokenEventId: newest.id, firstBrokenSeq: newest.seq });
@@ -412,7 +412,7 @@ describe('R13 the migration chains existing events', () => {
       expect(await order(null)).toEqual(['p.first']);
       for (const key of [a, b, null]) expect(await verifyAuditChain(em, key)).toMatchObject({ ok: true, complete: true });
       // New events continue the migrated chain.
-      await em.transactional(async (tx) => recordAudit(tx, ACTOR, { orgId: a, action: 'a.new' }));
+      await em.transactional(async (tx) => recordAudit(tx, ACTOR, { orgId: a, action: 'organization.updated' }));
       expect(await verifyAuditChain(em, a)).toMatchObject({ ok: true, eventsChecked: 5, headSeq: 5 });
     } finally {
       await orm.close();
@@ -454,8 +454,8 @@ describe('R13 pnpm audit:verify', () => {
       const em = emOf(orm);
       for (const [i, id] of orgs.entries()) await em.execute(`insert into organization (id, slug, name) values (?, ?, ?)`, [id, `cli-${i}`, `CLI ${i}`]);
       await em.transactional(async (tx) => {
-        for (let i = 0; i < 6; i++) recordAudit(tx, ACTOR, { orgId: orgs[i % 2]!, action: 'test.cli', after: { i } });
-        recordAudit(tx, ACTOR, { orgId: null, action: 'test.cli.platform' });
+        for (let i = 0; i < 6; i++) recordAudit(tx, ACTOR, { orgId: orgs[i % 2]!, action: 'organization.updated', after: { i } });
+        recordAudit(tx, ACTOR, { orgId: null, action: 'user.updated' });
       });
       if (!db.url) await orm.close(); // PGlite: one process at a time
 

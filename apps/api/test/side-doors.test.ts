@@ -496,6 +496,7 @@ const OPS: Op[] = [
   { field: 'createResource', doc: `mutation($o: ID!) { createResource(organizationId: $o, type: "project", name: "Gemini") { ${T} } }`, vars: (s) => ({ o: orgGid(s.orgId) }) },
   { field: 'grantResourceRole', doc: `mutation($r: ID!, $m: ID!) { grantResourceRole(resourceId: $r, membershipId: $m, roleKey: "viewer") { ${T} } }`, vars: (s) => ({ r: s.resourceId, m: s.target.gid.membership }) },
   { field: 'revokeResourceRole', doc: `mutation($r: ID!, $m: ID!) { revokeResourceRole(resourceId: $r, membershipId: $m) { ${T} } }`, vars: (s) => ({ r: s.resourceId, m: s.target.gid.membership }) },
+  { field: 'renameResource', doc: `mutation($r: ID!) { renameResource(resourceId: $r, name: "Renamed") { ${T} } }`, vars: (s) => ({ r: s.resourceId }) },
   { field: 'deleteResource', doc: `mutation($r: ID!) { deleteResource(resourceId: $r) { ${T} } }`, vars: (s) => ({ r: s.resourceId }) },
   { field: 'grantOrganizationAccess', doc: `mutation($u: ID!, $o: ID!, $r: [ID!]!) { grantOrganizationAccess(userId: $u, organizationId: $o, roleIds: $r) { ${T} } }`, vars: (s) => ({ u: w.onlyB.gid.user, o: orgGid(s.orgId), r: [s.roles.viewer] }) },
   { field: 'updateUser', doc: `mutation($u: ID!) { updateUser(input: { userId: $u, firstName: "Renamed" }) { ${T} } }`, vars: (s) => ({ u: s.target.gid.user }) },
@@ -519,6 +520,7 @@ const OPS: Op[] = [
   { field: 'deleteWebhookEndpoint', doc: `mutation($e: ID!) { deleteWebhookEndpoint(endpointId: $e) { ${T} } }`, vars: () => ({ e: gid('WebhookEndpoint', randomUuid()) }) },
   { field: 'redeliverWebhook', doc: `mutation($d: ID!) { redeliverWebhook(deliveryId: $d) { ${T} } }`, vars: () => ({ d: gid('WebhookDelivery', randomUuid()) }) },
   { field: 'replayWebhooks', doc: `mutation($e: ID!) { replayWebhooks(endpointId: $e, fromSequence: 1) { ${T} } }`, vars: () => ({ e: gid('WebhookEndpoint', randomUuid()) }) },
+  { field: 'sendTestWebhook', doc: `mutation($e: ID!) { sendTestWebhook(endpointId: $e) { ${T} } }`, vars: () => ({ e: gid('WebhookEndpoint', randomUuid()) }) },
 ];
 
 /**

@@ -1,9 +1,12 @@
 // Access tokens in a real browser against a real API (R23): the admin creates a personal access
 // token with one permission from the checkboxes, copies the secret shown once, the secret works
 // as a bearer with exactly that permission; revoked from the page, it stops on its next use.
+// Webhooks (R24): an endpoint added from the page gets a test event from its "Send test event"
+// button, through the API's real worker, to a real HTTP receiver that checks the signature.
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
 import type { ChildProcess } from 'node:child_process';
 import { startApi } from './server.ts';
+import { startReceiver, type Receiver } from '../../api/test/integrators/webhook-receiver.ts';
 
 const PASSWORD = 'Correct-Horse-Battery-42';
 let url = '';
@@ -31,6 +34,9 @@ async function browserSignIn(page: Page) {
 
 test.beforeAll(async ({ playwright }) => {
   test.setTimeout(180_000);
+  // The receiver listens on 127.0.0.1: this spec's API may deliver to private addresses, and polls often.
+  process.env.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = 'true';
+  process.env.WEBHOOKS_POLL_MILLISECONDS = '200';
   const started = await startApi();
   child = started.child;
   child.stdout?.resume();
@@ -85,4 +91,31 @@ test('R23 create an access token with a subset from the checkboxes, use it, revo
   await table.getByRole('button', { name: 'Revoke e2e deploys' }).click();
   await expect(table.getByText('Revoked')).toBeVisible();
   expect((await ask(secret)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+});
+
+test('R24 send a test event to a webhook endpoint from the page: delivered signed, its result and its delivery shown', async ({ page }) => {
+  const receiver: Receiver = await startReceiver();
+  try {
+    await browserSignIn(page);
+    await page.getByText('Tokens Inc').click();
+    await page.waitForURL(/\/o\/tokens-inc/);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await expect(page.getByRole('heading', { name: 'Webhooks' })).toBeVisible();
+    const form = page.getByRole('form', { name: 'New webhook endpoint' });
+    await form.getByLabel('URL').fill(receiver.url);
+    await form.getByLabel(/Event types/).fill('membership.removed');
+    await form.getByRole('button', { name: 'Add endpoint' }).click();
+    const secret = (await page.getByTestId('new-webhook-secret').textContent())!.trim();
+    expect(secret).toMatch(/^whsec_/);
+
+    const section = page.getByRole('region', { name: `Endpoint ${receiver.url}` });
+    await section.getByRole('button', { name: 'Send test event' }).click();
+    await expect(section.getByTestId('webhook-test-result')).toHaveText(/Test event #\d+ delivered: the endpoint answered 200/, { timeout: 20_000 });
+    await expect(section.getByRole('table').getByText('webhook.test')).toBeVisible();
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]!.json.type).toBe('webhook.test');
+    expect(receiver.verify(secret, receiver.received[0]!)).toBe(true);
+  } finally {
+    await receiver.close();
+  }
 });

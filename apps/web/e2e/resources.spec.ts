@@ -127,3 +127,28 @@ test('R19 an Editor creates a space and assigns an Operator, who gets Operator p
   await shot(operator, '31-operator-spaces');
   await operatorContext.close();
 });
+
+test('R19 the Editor who created a space renames it; an Operator assigned to a space cannot, and is told why', async ({ page, browser }) => {
+  await browserSignIn(page, EDITOR);
+  await page.goto(`${url}/o/lab/resources/space`);
+  await page.getByLabel('New space name').fill('Draft');
+  await page.getByRole('button', { name: 'Create space' }).click();
+  await page.getByRole('link', { name: 'Draft' }).click();
+  await expect(page.getByRole('heading', { name: 'Draft', level: 1 })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Rename' })).toBeDisabled(); // nothing changed yet
+  await page.getByLabel('Space name').fill('Final draft');
+  await page.getByRole('button', { name: 'Rename' }).click();
+  await expect(page.getByRole('heading', { name: 'Final draft', level: 1 })).toBeVisible();
+  await shot(page, '32-space-rename');
+
+  // The Operator was assigned to Sandbox (previous test): they see it, but renaming is off with the reason.
+  const operatorContext = await browser.newContext();
+  const operator = await operatorContext.newPage();
+  await browserSignIn(operator, OPERATOR);
+  await operator.goto(`${url}/o/lab/resources/space`);
+  await operator.getByRole('link', { name: 'Sandbox' }).click();
+  await expect(operator.getByRole('heading', { name: 'Sandbox', level: 1 })).toBeVisible();
+  await expect(operator.getByLabel('Space name')).toBeDisabled();
+  await expect(operator.getByText('You cannot rename this space (spaces:assign).')).toBeVisible();
+  await operatorContext.close();
+});

@@ -5,7 +5,7 @@
 export type PermissionKind = 'core' | 'platform';
 
 export interface PermissionDef {
-  key: string;
+  key: PermissionKey;
   resource: string;
   action: string;
   description: string;
@@ -13,7 +13,7 @@ export interface PermissionDef {
 }
 
 /** The top-role marker: owners, or admins in presets without an owner role (R3, R5). */
-export const ORG_OWN = 'org:own';
+export const ORG_OWN = 'org:own' satisfies PermissionKey;
 
 /** Grants every permission of the catalog (only for top roles; never in a custom role). */
 export const ALL_PERMISSIONS = '*';
@@ -21,7 +21,7 @@ export const ALL_PERMISSIONS = '*';
 type Actions = Record<string, string>;
 
 // Resources in display order; the SPA renders one checkbox group per resource.
-const CORE: Record<string, Actions> = {
+const CORE = {
   org: {
     read: 'See the organization and its settings',
     update: 'Change the organization name and settings',
@@ -38,11 +38,12 @@ const CORE: Record<string, Actions> = {
   roles: { manage: 'Create, edit and delete custom roles' },
   audit: { read: 'Read and download the audit log' },
   tokens: { create: 'Create personal API access tokens' },
+  organizations: { create: 'Create new organizations (when ORGANIZATION_CREATION=permission names this permission)' },
   service_accounts: { manage: 'Create service accounts, set their roles, issue and revoke their keys' },
   permissions: { check: 'Ask permission questions about any member or service account (checks, who can, accessible resources)' },
-};
+} as const satisfies Record<string, Actions>;
 
-const PLATFORM: Record<string, Actions> = {
+const PLATFORM = {
   projects: {
     read: 'See projects and switch between them',
     create: 'Create projects',
@@ -90,12 +91,18 @@ const PLATFORM: Record<string, Actions> = {
     whitelist: 'Add yourself to the whitelist of a space',
     whitelist_manage: 'Edit anyone on the whitelist of a space',
   },
-};
+} as const satisfies Record<string, Actions>;
+
+type KeysOf<Resources> = { [R in keyof Resources & string]: `${R}:${keyof Resources[R] & string}` }[keyof Resources & string];
+/** A core permission Gatehouse enforces itself: `members:read`, `roles:manage`... A typo does not compile. */
+export type CorePermission = KeysOf<typeof CORE>;
+/** Any permission of the catalog, core or platform. */
+export type PermissionKey = CorePermission | KeysOf<typeof PLATFORM>;
 
 function definitions(kind: PermissionKind, resources: Record<string, Actions>): PermissionDef[] {
   return Object.entries(resources).flatMap(([resource, actions]) =>
     Object.entries(actions).map(([action, description]) => ({
-      key: `${resource}:${action}`,
+      key: `${resource}:${action}` as PermissionKey,
       resource,
       action,
       description,
@@ -109,11 +116,11 @@ export const PERMISSION_CATALOG: readonly PermissionDef[] = Object.freeze([
   ...definitions('platform', PLATFORM),
 ]);
 
-export const PERMISSION_KEYS: readonly string[] = PERMISSION_CATALOG.map((p) => p.key);
+export const PERMISSION_KEYS = PERMISSION_CATALOG.map((p) => p.key) as readonly PermissionKey[];
 
-const BY_KEY = new Map(PERMISSION_CATALOG.map((p) => [p.key, p]));
+const BY_KEY = new Map<string, PermissionDef>(PERMISSION_CATALOG.map((p) => [p.key, p]));
 
-export function isKnownPermission(key: string): boolean {
+export function isKnownPermission(key: string): key is PermissionKey {
   return BY_KEY.has(key);
 }
 

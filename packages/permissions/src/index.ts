@@ -6,3 +6,5 @@ export * from './rules.ts';
 export * from './text.ts';
 export * from './credentials.ts';
 export * from './resource-rules.ts';
+export * from './member-controls.ts';
+export * from './audit-actions.ts';

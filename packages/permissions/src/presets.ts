@@ -25,6 +25,8 @@ export interface ResourceTypeDef {
   roles: RoleDefinition[];
   /** Role the creator of a resource holds on it implicitly. */
   creatorRoleKey?: string;
+  /** Action whose `<prefix>:<action>` lets a holder rename a resource of the type; default `update`. */
+  renameAction?: string;
   /** Resource role an assignment gives by default, by the assignee's org role key. */
   defaultRoleByOrgRole?: Readonly<Record<string, string>>;
   /**
@@ -404,7 +406,8 @@ const spaces: Preset = {
       key: 'admin',
       name: 'Admin',
       description: 'Full edit and access privileges for all spaces; configures the organization, manages users, changes credentials, assigns roles.',
-      permissions: ['org:read', 'org:update', ORG_OWN, 'members:*', 'audit:read', 'tokens:create', 'integrations:manage', 'spaces:*', 'service_accounts:manage', 'permissions:check'],
+      // "Create new organizations" (seed 004): used when ORGANIZATION_CREATION=permission.
+      permissions: ['org:read', 'org:update', ORG_OWN, 'members:*', 'audit:read', 'tokens:create', 'integrations:manage', 'spaces:*', 'service_accounts:manage', 'permissions:check', 'organizations:create'],
     },
     {
       key: 'editor',
@@ -444,6 +447,8 @@ const spaces: Preset = {
           { key: 'space_operator', name: 'Space operator', description: 'Assigned Operator: accesses the space and its apps.', permissions: ['spaces:read'] },
         ],
         creatorRoleKey: 'space_owner',
+        // Spaces has no "change settings" privilege: whoever assigns users to a space (its owner, Admins) renames it.
+        renameAction: 'assign',
         defaultRoleByOrgRole: { editor: 'space_editor', operator: 'space_operator' },
         // "Operator: access spaces that have been assigned to them": whatever role an Operator is
         // given on a space, they get spaces:read there. Editors get at most a space owner's rights.

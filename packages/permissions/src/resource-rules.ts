@@ -12,7 +12,7 @@
 
 import { ORG_OWN } from './catalog.ts';
 import type { Preset, ResourceTypeDef, RoleDefinition } from './presets.ts';
-import { expandPermissions, missingPermissions } from './rules.ts';
+import { expandPermissions, missingPermissions, selfRoleChangeVerdict, type SelfRoleChangeReason } from './rules.ts';
 
 /** Org permission of a resource type: `permissionOf(project, 'read')` → `projects:read`. */
 export function permissionOf(def: Pick<ResourceTypeDef, 'permissionPrefix'>, action: string): string {
@@ -71,6 +71,16 @@ export function canManageResourceMembers(def: ResourceTypeDef, orgPerms: Readonl
   return orgPerms.has('members:update') || permsOnResource.has(permissionOf(def, 'assign'));
 }
 
+/** The permission that renames a resource of the type (`projects:update`; Spaces: `spaces:assign`). */
+export function renamePermissionOf(def: ResourceTypeDef): string {
+  return permissionOf(def, def.renameAction ?? 'update');
+}
+
+/** Who may rename a resource: the type's rename permission, from the org role or a resource role on it. */
+export function canRenameResource(def: ResourceTypeDef, permsOnResource: ReadonlySet<string>): boolean {
+  return permsOnResource.has(renamePermissionOf(def));
+}
+
 /** Who may see a resource at all (R1 within the org): `<prefix>:read` from the org role or on the resource. */
 export function canReadResource(def: ResourceTypeDef, permsOnResource: ReadonlySet<string>): boolean {
   return permsOnResource.has(permissionOf(def, 'read'));
@@ -80,7 +90,7 @@ export function canReadResource(def: ResourceTypeDef, permsOnResource: ReadonlyS
 
 export type ResourceGrantProblem =
   | { code: 'NOT_ALLOWED'; required: string[] }
-  | { code: 'SELF_ROLE_CHANGE' }
+  | { code: 'SELF_ROLE_CHANGE'; reason?: SelfRoleChangeReason; message?: string }
   | { code: 'UNKNOWN_ROLE'; roleKey: string }
   | { code: 'GRANT_CEILING'; roleKeys: string[]; missing: string[] }
   | { code: 'ORG_ROLE_CAP'; roleKey: string; exceeding: string[]; allowedRoleKeys: string[] };
@@ -111,11 +121,12 @@ export function rolesWithinCap(def: ResourceTypeDef, orgRoleKeys: readonly strin
 export function checkResourceGrantChange(change: ResourceGrantChange): ResourceGrantProblem[] {
   const { def, actorPermsOnResource } = change;
   const problems: ResourceGrantProblem[] = [];
-  if (!canManageResourceMembers(def, change.actorOrgPerms, actorPermsOnResource)) {
-    problems.push({ code: 'NOT_ALLOWED', required: ['members:update', permissionOf(def, 'assign')] });
-  }
-  // R4 on resources too: nobody changes their own role on a resource.
-  if (change.actorUserId === change.targetUserId) problems.push({ code: 'SELF_ROLE_CHANGE' });
+  const mayManage = canManageResourceMembers(def, change.actorOrgPerms, actorPermsOnResource);
+  if (!mayManage) problems.push({ code: 'NOT_ALLOWED', required: ['members:update', permissionOf(def, 'assign')] });
+  // R4 on resources too, by the same rule as organization roles: who does not manage the members is
+  // refused as for anyone (NOT_ALLOWED above); who does is told nobody changes their own role.
+  const self = selfRoleChangeVerdict({ actorUserId: change.actorUserId, targetUserId: change.targetUserId, actorMayManage: mayManage, where: `this ${def.name.toLowerCase()}` });
+  if (self.outcome === 'REFUSED' && self.reason !== 'NOT_ALLOWED') problems.push({ code: 'SELF_ROLE_CHANGE', reason: self.reason, message: self.message });
   // Someone who may not manage the members is told so; the role's details are none of their business.
   if (problems.some((p) => p.code === 'NOT_ALLOWED')) return problems;
 
@@ -167,7 +178,7 @@ export function describeResourceGrantProblem(problem: ResourceGrantProblem, def:
     case 'NOT_ALLOWED':
       return `Only members who manage members, or may assign users on this ${name}, change its members.`;
     case 'SELF_ROLE_CHANGE':
-      return `You cannot change your own role on a ${name}; ask another administrator.`;
+      return problem.message ?? `Nobody changes their own roles in this ${name}: ask another member who manages them.`;
     case 'UNKNOWN_ROLE':
       return `Role must be one of: ${def.roles.map((r) => r.key).join(', ')}.`;
     case 'GRANT_CEILING':

@@ -69,7 +69,7 @@ export function checkGrant(actorPerms: ReadonlySet<string>, role: HasPermissions
 // ---------------------------------------------------------------- role changes (R3, R4, R6)
 
 export type RoleChangeProblem =
-  | { code: 'SELF_ROLE_CHANGE' }
+  | { code: 'SELF_ROLE_CHANGE'; reason?: SelfRoleChangeReason; message?: string }
   | { code: 'NO_ROLES' }
   | { code: 'TOO_MANY_ROLES'; max: number }
   | { code: 'GRANT_CEILING'; roleKeys: string[]; missing: string[] }
@@ -94,6 +94,48 @@ export function isOwnerSelfDowngrade(input: Pick<RoleChangeInput, 'currentRoles'
   return missingPermissions(held, effectivePermissions(input.nextRoles)).length === 0;
 }
 
+// ---------------------------------------------------------------- R4: one rule for changing one's own roles
+
+/**
+ * Why changing one's own roles is refused:
+ * - NOT_ALLOWED: the actor does not manage these roles at all (a developer): the same top-level
+ *   FORBIDDEN they get for anyone's roles; their own roles are no exception.
+ * - NO_SELF_ROLE_CHANGE: the actor manages roles, but nobody changes their own (R4).
+ * - OWNER_MAY_ONLY_LOWER: where owners may lower their own roles (CloudTruth), they may not raise or
+ *   keep them through an edit.
+ * The only owner lowering themselves is refused by the owner floor (LastOwnerError, R5), whose
+ * message says what to do: another user must be made Owner first.
+ */
+export type SelfRoleChangeReason = 'NOT_ALLOWED' | 'NO_SELF_ROLE_CHANGE' | 'OWNER_MAY_ONLY_LOWER';
+
+export type SelfRoleChangeVerdict =
+  | { outcome: 'NOT_SELF' }
+  | { outcome: 'ALLOWED' }
+  | { outcome: 'REFUSED'; reason: SelfRoleChangeReason; message: string };
+
+export interface SelfRoleChangeInput {
+  actorUserId: string;
+  targetUserId: string;
+  /** Whether the actor manages these roles (org: members:update; resource: members:update or `<prefix>:assign` on it). */
+  actorMayManage: boolean;
+  /** The change is an owner lowering their own roles where the preset allows it (isOwnerSelfDowngrade). */
+  ownerSelfDowngrade?: boolean;
+  /** The preset lets owners lower their own roles and the actor is an owner (for the reason). */
+  ownerMayLower?: boolean;
+  /** Where the roles are: "this organization", "this project"... (for the message). */
+  where?: string;
+}
+
+/** The one R4 rule for organization roles and resource roles alike. */
+export function selfRoleChangeVerdict(input: SelfRoleChangeInput): SelfRoleChangeVerdict {
+  if (input.actorUserId !== input.targetUserId) return { outcome: 'NOT_SELF' };
+  const where = input.where ?? 'this organization';
+  if (!input.actorMayManage) return { outcome: 'REFUSED', reason: 'NOT_ALLOWED', message: `You do not manage the roles in ${where}, your own included.` };
+  if (input.ownerSelfDowngrade) return { outcome: 'ALLOWED' };
+  if (input.ownerMayLower) return { outcome: 'REFUSED', reason: 'OWNER_MAY_ONLY_LOWER', message: 'Owners may only lower their own roles; another owner has to raise them.' };
+  return { outcome: 'REFUSED', reason: 'NO_SELF_ROLE_CHANGE', message: `Nobody changes their own roles in ${where}: ask another member who manages them.` };
+}
+
 /**
  * Checks replacing a membership's whole role set (current → next). Empty list = allowed.
  * Also use it for adding a member (currentRoles = []) and, with nextRoles = [] and the NO_ROLES
@@ -105,7 +147,14 @@ export function checkRoleChange(input: RoleChangeInput): RoleChangeProblem[] {
 
   // R4: nobody changes their own roles, not even to the same set (leaving is separate), except an
   // owner lowering their own roles where the preset allows it (CloudTruth).
-  if (actorUserId === targetUserId && !isOwnerSelfDowngrade(input)) problems.push({ code: 'SELF_ROLE_CHANGE' });
+  const self = selfRoleChangeVerdict({
+    actorUserId,
+    targetUserId,
+    actorMayManage: actorPerms.has('members:update'),
+    ownerSelfDowngrade: isOwnerSelfDowngrade(input),
+    ownerMayLower: Boolean(policy.ownerSelfDowngrade) && currentRoles.some(isOwnerRole),
+  });
+  if (self.outcome === 'REFUSED') problems.push({ code: 'SELF_ROLE_CHANGE', reason: self.reason, message: self.message });
 
   const nextKeys = new Set(nextRoles.map((r) => r.key));
   if (nextKeys.size === 0) problems.push({ code: 'NO_ROLES' });

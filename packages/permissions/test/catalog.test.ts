@@ -12,7 +12,7 @@ import {
 
 const CORE = [
   'org:read', 'org:update', 'org:delete', 'org:own', 'billing:manage', 'members:read', 'members:invite',
-  'members:update', 'members:remove', 'roles:manage', 'audit:read', 'tokens:create',
+  'members:update', 'members:remove', 'roles:manage', 'audit:read', 'tokens:create', 'organizations:create',
   'service_accounts:manage', 'permissions:check',
 ];
 

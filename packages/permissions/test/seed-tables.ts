@@ -12,6 +12,7 @@ export const GATEHOUSE_TABLE: readonly SeedRow[] = [
   ['Billing, delete organization, grant ownership', ['billing:manage', 'org:delete', 'org:own'], ['owner']],
   ['Manage members, custom roles, read the audit log', ['members:invite', 'members:update', 'members:remove', 'roles:manage', 'audit:read'], ['owner', 'admin']],
   ['Personal API tokens', ['tokens:create'], ['owner', 'admin', 'manager', 'developer']],
+  ['(decided) the top role holds everything, so it creates organizations when ORGANIZATION_CREATION=permission', ['organizations:create'], ['owner']],
   ['(decided) Service accounts and permission checks for services: those who manage members', ['service_accounts:manage', 'permissions:check'], ['owner', 'admin']],
   [
     'Read platform resources',
@@ -111,6 +112,7 @@ export const SPACES_TABLE: readonly SeedRow[] = [
   ['Admin: configure the organization', ['org:update'], ['admin']],
   ['Add new users to the organization and assign roles', ['members:invite', 'members:update', 'members:remove'], ['admin']],
   ['Admin: change credentials', ['integrations:manage'], ['admin']],
+  ['Create new organizations (used when ORGANIZATION_CREATION=permission)', ['organizations:create'], ['admin']],
   ['(decided) Admin is the top role; audit log; API tokens', ['org:own', 'audit:read', 'tokens:create'], ['admin']],
   ['(decided) service accounts and permission checks for services', ['service_accounts:manage', 'permissions:check'], ['admin']],
   ['(decided) Editors see the member list to assign users to their spaces', ['members:read'], ['admin', 'editor']],

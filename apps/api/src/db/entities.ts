@@ -8,6 +8,17 @@ import { Invitation } from '../modules/invitations/invitation.entity.ts';
 import { EmailToken } from '../modules/users/email-token.entity.ts';
 import { PersonalAccessToken } from '../modules/tokens/personal-access-token.entity.ts';
 import { ServiceAccount, ServiceAccountKey } from '../modules/service-accounts/service-account.entity.ts';
+import { AuditChainHead } from '../modules/audit/audit-chain-head.entity.ts';
+import { InvitationRole } from '../modules/invitations/invitation-role.entity.ts';
+import { InvitationResourceGrant } from '../modules/invitations/invitation-resource-grant.entity.ts';
+import { ServiceAccountRole } from '../modules/service-accounts/service-account-role.entity.ts';
+import { OwnershipTransfer } from '../modules/organizations/ownership-transfer.entity.ts';
+import { Resource, ResourceGrant } from '../modules/resources/resource.entity.ts';
+import { MailOutbox } from '../modules/mail/mail-outbox.entity.ts';
+import { LoginThrottle } from '../auth/login-throttle.entity.ts';
 import { WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent } from '../modules/webhooks/webhook.entity.ts';
 
-export const entities = [User, Organization, Role, Membership, AuditEvent, Session, Invitation, EmailToken, PersonalAccessToken, ServiceAccount, ServiceAccountKey, WebhookEndpoint, WebhookEvent, WebhookDelivery, WebhookAttempt];
+/** Every table has an entity; test/schema-entities.test.ts checks them against the migrations. */
+export const entities = [User, Organization, Role, Membership, AuditEvent, Session, Invitation, EmailToken, PersonalAccessToken, ServiceAccount, ServiceAccountKey, WebhookEndpoint, WebhookEvent, WebhookDelivery, WebhookAttempt,
+  AuditChainHead, InvitationRole, InvitationResourceGrant, ServiceAccountRole, OwnershipTransfer, Resource, ResourceGrant, MailOutbox, LoginThrottle,
+];

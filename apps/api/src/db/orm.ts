@@ -10,6 +10,8 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { entities } from './entities.ts';
 import { migrationsList } from './migrations/index.ts';
 import { preparedNameOf } from './sql.ts';
+import { attachReplicas, type ReplicaLog } from './replicas.ts';
+import { installBoundParameters } from './bound-parameters.ts';
 
 export type Em = EntityManager;
 export type Orm = MikroORM;
@@ -33,9 +35,12 @@ export interface DatabaseTarget {
   preparedStatements?: boolean;
   /** Most connections this process opens to PostgreSQL (DATABASE_POOL_MAX, default 10). */
   poolMax?: number;
+  /** Streaming replicas for the reads where staleness is harmless (DATABASE_REPLICA_URLS; db/replicas.ts). */
+  replicas?: { urls: string[]; maxLagSeconds: number; poolMax: number; log?: ReplicaLog };
 }
 
 export function ormOptions(target: DatabaseTarget): Partial<Options> {
+  installBoundParameters();
   const common: Partial<Options> = {
     entities,
     extensions: [Migrator],
@@ -70,6 +75,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Orm> {
   }
   const orm = await MikroORM.init(ormOptions(target));
   if (target.migrate !== false && !separate) await orm.migrator.up();
+  if (target.databaseUrl && target.replicas?.urls.length) await withReplicas(orm, target.replicas, target.preparedStatements !== false);
   return orm;
 }
 
@@ -145,6 +151,16 @@ export async function withStartupLock<T>(databaseUrl: string | undefined, fn: ()
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** Starts the read replicas of `orm`; closing the ORM closes them too. */
+async function withReplicas(orm: Orm, settings: NonNullable<DatabaseTarget['replicas']>, preparedStatements: boolean) {
+  const replicas = await attachReplicas(orm, { ...settings, preparedStatements }, settings.log);
+  const close = orm.close.bind(orm);
+  orm.close = async (force?: boolean) => {
+    await replicas.close();
+    return close(force);
+  };
 }
 
 export function emOf(orm: Orm): Em {

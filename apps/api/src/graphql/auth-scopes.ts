@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { isKnownPermission } from '@gatehouse/permissions';
 import type { Context } from '../context.ts';
 
 /** Scope loaders: each reads the request's memoized memberships and the pure permission rules. */
@@ -13,7 +14,8 @@ export function authScopes(ctx: Context) {
       if (!user && !ctx.serviceAccount) return false;
       if (user?.mustChangePassword) return false;
       const i = scope.indexOf(':');
-      return ctx.can(scope.slice(0, i), scope.slice(i + 1));
+      const permission = scope.slice(i + 1);
+      return isKnownPermission(permission) && ctx.can(scope.slice(0, i), permission);
     },
   };
 }

@@ -58,6 +58,8 @@ export const builder = new SchemaBuilder<{
 
 builder.queryType({});
 builder.mutationType({});
+// R25: accessChanged, over server-sent events (graphql/subscriptions.ts).
+builder.subscriptionType({});
 
 // A maintained scalar: invalid values in variables or literals are validation errors, never a 500.
 builder.addScalarType('DateTime', DateTimeResolver, {});

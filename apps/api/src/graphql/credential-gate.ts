@@ -24,20 +24,34 @@ export const CREDENTIAL_MUTATIONS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Root fields a service account may use (R23): the permission-check API and what describes it. The
- * rest of the schema is about people (their sessions, their memberships) and assumes one.
+ * Root fields a service account may use (R23): the permission-check API and what describes it, and
+ * reading its organization as a member would (organization, node: members, roles, invitations,
+ * audit log, each still gated by the account's roles). The rest of the schema is about people
+ * (their sessions, their account, their memberships, platform administration) and assumes one.
  */
 export const SERVICE_ACCOUNT_FIELDS: ReadonlySet<string> = new Set([
   'checkPermissions',
   'whoCan',
   'accessibleResources',
+  'explainPermission',
+  'can',
   'currentServiceAccount',
   'permissionCatalog',
   'preset',
+  'organization',
+  'organizations',
+  'node',
+  'nodes',
+  'lookupUser',
 ]);
 
-/** Mutations a service account may call: rotating its own key (the service switches without a person). */
-export const SERVICE_ACCOUNT_MUTATIONS: ReadonlySet<string> = new Set(['rotateServiceAccountKey']);
+/**
+ * Mutations a service account may call: the organization mutations a token may call (members,
+ * invitations, roles, settings; within its roles and the grant ceiling, R3), and rotating its own
+ * key (the service switches without a person). Managing credentials, webhooks, resource grants and
+ * anything about an account needs a person signed in.
+ */
+export const SERVICE_ACCOUNT_MUTATIONS: ReadonlySet<string> = new Set([...CREDENTIAL_MUTATIONS, 'rotateServiceAccountKey']);
 
 /** Root field names of a selection set, through inline fragments and fragment spreads. */
 function rootFields(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): string[] {
@@ -70,7 +84,7 @@ export function refusedForServiceAccount(document: DocumentNode, operationName: 
 
 /**
  * Refuses, before execution, what a credential may not call: a mutation outside the list for a
- * personal access token, anything outside the check API for a service account.
+ * personal access token, anything outside its two lists for a service account.
  */
 export function credentialGate(): Plugin {
   return {

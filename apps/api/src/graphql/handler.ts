@@ -7,6 +7,7 @@ import { authenticate, createContext, type App } from '../context.ts';
 import { schema } from './schema.ts';
 import { limitsPlugin } from './limits.ts';
 import { credentialGate } from './credential-gate.ts';
+import { readRouting } from './read-routing.ts';
 import { presentable } from './error-text.ts';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { parseCookies } from '../auth/refresh-token.ts';
@@ -39,6 +40,8 @@ export function createGraphQLHandler(app: App) {
       blockFieldSuggestions(!app.config.graphiql),
       // R23: a personal access token calls only the mutations of its organization (graphql/credential-gate.ts).
       credentialGate(),
+      // Read replicas: queries may read lists from one, mutations and recent writers read the primary (graphql/read-routing.ts).
+      readRouting(app),
       useErrorHandler(() => {}),
     ],
     context: async ({ request, req, res }) => {

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { membershipView, organizationView, roleView, type MembershipView, type OrganizationView, type RoleView, type UserView } from './views.ts';
 import { placeholders } from '../ids.ts';
+import { row as sqlRow, statement } from '../db/sql.ts';
 import type { Em } from '../db/orm.ts';
 import { User } from '../modules/users/user.entity.ts';
 import { Organization } from '../modules/organizations/organization.entity.ts';
@@ -12,6 +13,8 @@ export interface PreloadedMemberships {
   userId: string;
   rows: readonly { membership_row: Record<string, unknown>; org_row: Record<string, unknown>; roles: Record<string, unknown>[] | null }[];
 }
+
+const ORGANIZATION_BY_SLUG = statement('organization_by_slug', `select id, slug, name, status, created_at from organization where slug = $1`);
 
 /** Batch loaders for relations: one query per relation per request, whatever the page size. */
 export function createLoaders(em: Em, preloaded?: PreloadedMemberships) {
@@ -50,6 +53,22 @@ export function createLoaders(em: Em, preloaded?: PreloadedMemberships) {
       const rows = others.length ? await em.find(Membership, { user: [...others] }, { orderBy: { createdAt: 'asc' } }) : [];
       return userIds.map((id) => (id === preloaded?.userId ? ownMemberships(preloaded) : rows.filter((m) => m.user.id === id)));
     }),
+    /**
+     * An organization by slug: one of the viewer's own is already in the principal's rows (read in
+     * the same statement, so as current as the grants deciding R1); any other costs one statement.
+     */
+    async organizationBySlug(slug: string): Promise<OrganizationView | null> {
+      const own = preloaded?.rows.find((row) => row.org_row.slug === slug);
+      if (own) {
+        ownMemberships(preloaded!);
+        return loaders.organization.load(String(own.org_row.id));
+      }
+      const found = await sqlRow<Record<string, unknown>>(em, ORGANIZATION_BY_SLUG, [slug]);
+      if (!found) return null;
+      const organization = organizationView(found);
+      loaders.organization.prime(organization.id, organization);
+      return organization;
+    },
     /** How many members hold each role. */
     memberCountOfRole: new DataLoader<string, number>(async (roleIds) => {
       const rows = await em.execute<{ role_id: string; n: number }[]>(

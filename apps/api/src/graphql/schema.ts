@@ -27,5 +27,6 @@ import './types/service-account.ts';
 import './mutations/service-accounts.ts';
 import './queries/subject-checks.ts';
 import './mutations/webhooks.ts';
+import './subscriptions.ts';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,3 +1,4 @@
+import type { PermissionKey } from '@gatehouse/permissions';
 import DataLoader from 'dataloader';
 import type { Context } from '../context.ts';
 import { onlyUuids, placeholders } from '../ids.ts';
@@ -31,7 +32,7 @@ import { AuditEvent } from './audit/audit-event.entity.ts';
  */
 
 /** Organization ids where the reader holds a permission; 'all' for platform admins; none during a forced change. */
-export async function orgsWhere(ctx: Context, permission: string): Promise<string[] | 'all'> {
+export async function orgsWhere(ctx: Context, permission: PermissionKey): Promise<string[] | 'all'> {
   if (!ctx.user || ctx.user.mustChangePassword) return [];
   return ctx.orgIdsWith(permission);
 }
@@ -40,12 +41,12 @@ const within = (readable: string[] | 'all', orgId: string | null | undefined) =>
   orgId != null && (readable === 'all' || readable.includes(orgId));
 
 /** Whether the reader holds `permission` in the organization (active membership, active org, no forced change). */
-export async function mayIn(ctx: Context, orgId: string, permission: string): Promise<boolean> {
+export async function mayIn(ctx: Context, orgId: string, permission: PermissionKey): Promise<boolean> {
   return within(await orgsWhere(ctx, permission), orgId);
 }
 
 /** The organization, already read, if the reader may see it. */
-export async function visibleOrganization(ctx: Context, org: Organization | null): Promise<Organization | null> {
+export async function visibleOrganization<O extends { id: string }>(ctx: Context, org: O | null): Promise<O | null> {
   return org && (await mayIn(ctx, org.id, 'org:read')) ? org : null;
 }
 

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { emOf } from '../../src/db/orm.ts';
 import { createOrg, createUser, gid, roleGid, signIn, startTestServer, type TestServer } from '../harness.ts';
 
 /**
@@ -115,5 +116,49 @@ describe('POST /oauth/token (RFC 6749 §4.4)', () => {
     expect(await me(second)).not.toBeNull();
     await ts.gql(`mutation($k: ID!) { revokeServiceAccountKey(keyId: $k) { __typename } }`, { k: sa.keyId }, ownerSession);
     expect(await me(second)).toBeNull();
+  });
+
+  describe('throttling (R16)', () => {
+    // Every request of this suite comes from 127.0.0.1: each case starts with clean counters.
+    const clear = () => emOf(ts.orm).execute(`delete from login_throttle where key like 'oauth-%'`);
+    beforeEach(clear);
+    afterAll(clear);
+
+    it('R16 R23 failed client secrets are throttled per client: 429 with Retry-After, the right secret refused too while locked; other clients unaffected', async () => {
+      const target = await newAccount('viewer');
+      const bystander = await newAccount('viewer');
+      const wrong = `${target.secret.slice(0, -1)}${target.secret.endsWith('x') ? 'y' : 'x'}`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await tokenRequest({ grant_type: 'client_credentials', client_id: target.rawId, client_secret: wrong })).status);
+      expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(statuses[5]).toBe(429);
+      const locked = await tokenRequest({ grant_type: 'client_credentials', client_id: target.rawId, client_secret: target.secret });
+      expect(locked.status).toBe(429);
+      expect(locked.body.error).toBe('temporarily_unavailable');
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(locked.headers.get('cache-control')).toBe('no-store');
+      const other = await tokenRequest({ grant_type: 'client_credentials', client_id: bystander.rawId, client_secret: bystander.secret });
+      expect(other.status).toBe(200);
+      // Once the lock runs out (moved into the past here), the right secret works and clears the count.
+      await emOf(ts.orm).execute(`update login_throttle set locked_until = now() - interval '1 second' where key like 'oauth-client:%'`);
+      expect((await tokenRequest({ grant_type: 'client_credentials', client_id: target.rawId, client_secret: target.secret })).status).toBe(200);
+      expect((await emOf(ts.orm).execute<{ n: number }[]>(`select count(*)::int as n from login_throttle where key like 'oauth-client:%'`))[0]!.n).toBe(0);
+    });
+
+    it('R16 R23 guessing across many client ids from one address is throttled per address', async () => {
+      const good = await newAccount('viewer');
+      const statuses: number[] = [];
+      for (let i = 0; i < 21; i++) statuses.push((await tokenRequest({ grant_type: 'client_credentials', client_id: crypto.randomUUID(), client_secret: good.secret })).status);
+      expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
+      expect(statuses[20]).toBe(429);
+      const res = await tokenRequest({ grant_type: 'client_credentials', client_id: good.rawId, client_secret: good.secret });
+      expect(res.status).toBe(429);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+
+    it('R16 a service that keeps getting tokens with the right secret is never throttled', async () => {
+      const busy = await newAccount('viewer');
+      for (let i = 0; i < 30; i++) expect((await tokenRequest({ grant_type: 'client_credentials', client_id: busy.rawId, client_secret: busy.secret })).status).toBe(200);
+    });
   });
 });

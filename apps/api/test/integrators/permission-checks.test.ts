@@ -13,7 +13,7 @@ const CHECK = `query($o: ID!, $c: [PermissionCheckInput!]!) {
   checkPermissions(organizationId: $o, checks: $c) { subject permission resourceId allowed reason grantedBy { source key name } }
 }`;
 const WHO = `query($o: ID!, $p: String!, $r: ID, $first: Int, $after: String) {
-  whoCan(organizationId: $o, permission: $p, resourceId: $r, first: $first, after: $after) { edges { node { userId email } } pageInfo { hasNextPage endCursor } }
+  whoCan(organizationId: $o, permission: $p, resourceId: $r, first: $first, after: $after) { edges { node { kind subject name userId email } } pageInfo { hasNextPage endCursor } }
 }`;
 const ACCESSIBLE = `query($o: ID!, $s: ID!, $t: String!, $p: String!, $first: Int, $after: String) {
   accessibleResources(organizationId: $o, subject: $s, resourceType: $t, permission: $p, first: $first, after: $after) { edges { node { id name } } pageInfo { hasNextPage endCursor } }
@@ -37,7 +37,7 @@ async function allPages(ts: TestServer, bearer: string, vars: Record<string, unk
     const res: { data?: any } = await ts.gql(doc, { ...vars, first, after }, bearer);
     const conn: any = res.data?.[field];
     if (!conn) throw new Error(JSON.stringify(res));
-    seen.push(...conn.edges.map((e: { node: { userId?: string; id?: string } }) => e.node.userId ?? e.node.id));
+    seen.push(...conn.edges.map((e: { node: { subject?: string; id?: string } }) => e.node.subject ?? e.node.id));
     if (!conn.pageInfo.hasNextPage) return seen;
     after = conn.pageInfo.endCursor;
   }
@@ -137,8 +137,19 @@ describe('checkPermissions, whoCan (default preset)', () => {
     expect(over.errors?.[0]?.message).toContain('at most 100');
   });
 
-  it('R23 whoCan pages through every holder, none twice, none missing; disabled members are not holders', async () => {
+  it('R23 whoCan pages through every holder, members and service accounts, none twice, none missing; disabled ones are not holders', async () => {
     const extra = await Promise.all(Array.from({ length: 23 }, () => addMember(ts, orgId, ['developer'])));
+    const services: { id: string; secret: string }[] = [];
+    for (let i = 0; i < 6; i++) services.push(await serviceAccountKey(ts, ownerSession, orgId, 'developer'));
+    const off = await serviceAccountKey(ts, ownerSession, orgId, 'developer');
+    await ts.gql(`mutation($s: ID!) { setServiceAccountStatus(serviceAccountId: $s, status: DISABLED) { __typename } }`, { s: off.id }, ownerSession);
+    const holdingAccounts = (
+      await emOf(ts.orm).execute<{ id: string }[]>(
+        `select distinct s.id from service_account s join service_account_role sr on sr.service_account_id = s.id join role r on r.id = sr.role_id
+          where s.org_id = ? and s.status = 'ACTIVE' and r.key in ('owner', 'admin', 'manager', 'developer')`,
+        [orgId],
+      )
+    ).map((r) => gid('ServiceAccount', r.id));
     const expected = (
       await emOf(ts.orm).execute<{ user_id: string }[]>(
         `select distinct m.user_id from membership m join membership_role mr on mr.membership_id = m.id join role r on r.id = mr.role_id
@@ -148,12 +159,46 @@ describe('checkPermissions, whoCan (default preset)', () => {
     ).map((r) => gid('User', r.user_id));
     const seen = await allPages(ts, adminSession, { o: gid('Organization', orgId), p: 'deployments:create' }, WHO, 'whoCan', 7);
     expect(new Set(seen).size).toBe(seen.length);
-    expect([...seen].sort()).toEqual([...expected].sort());
+    expect([...seen].sort()).toEqual([...expected, ...holdingAccounts].sort());
     for (const m of extra) expect(seen).toContain(m.gid.user);
+    for (const a of services) expect(seen).toContain(a.id);
+    expect(seen).not.toContain(off.id);
+    expect(seen).not.toContain(reader.id);
     expect(seen).not.toContain(disabled.gid.user);
     expect(seen).not.toContain(viewer.gid.user);
+    // Service accounts are marked as such: no user, no membership, no email; their name.
+    const first = await ts.gql(WHO, { o: gid('Organization', orgId), p: 'deployments:create', first: 100 }, adminSession);
+    const account = first.data.whoCan.edges.map((e: { node: unknown }) => e.node).find((n: { subject: string }) => n.subject === services[0]!.id);
+    expect(account).toMatchObject({ kind: 'SERVICE_ACCOUNT', userId: null, email: null, name: expect.stringMatching(/^svc-/) });
+    const person = first.data.whoCan.edges.map((e: { node: unknown }) => e.node).find((n: { subject: string }) => n.subject === extra[0]!.gid.user);
+    expect(person).toMatchObject({ kind: 'USER', userId: extra[0]!.gid.user, email: extra[0]!.email, name: extra[0]!.email });
     const badCursor = await ts.gql(WHO, { o: gid('Organization', orgId), p: 'org:read', after: 'nope' }, adminSession);
     expect(badCursor.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('R23 explainPermission explains a service account: the roles granting it, its status; R1 foreign or unknown accounts answer null', async () => {
+    const EXPLAIN = `query($o: ID!, $s: ID!, $p: String!) { explainPermission(organizationId: $o, userId: $s, permission: $p) { allowed known membershipActive grantedBy { key } } }`;
+    const deployer = await serviceAccountKey(ts, ownerSession, orgId, 'developer');
+    const yes = await ts.gql(EXPLAIN, { o: gid('Organization', orgId), s: deployer.id, p: 'deployments:create' }, adminSession);
+    expect(yes.data.explainPermission).toEqual({ allowed: true, known: true, membershipActive: true, grantedBy: [{ key: 'developer' }] });
+    const no = await ts.gql(EXPLAIN, { o: gid('Organization', orgId), s: deployer.id, p: 'members:update' }, adminSession);
+    expect(no.data.explainPermission).toEqual({ allowed: false, known: true, membershipActive: true, grantedBy: [] });
+    // A service account whose role holds members:read and permissions:check may ask too.
+    const checker = await serviceAccountKey(ts, ownerSession, orgId, 'admin');
+    const asService = await ts.gql(EXPLAIN, { o: gid('Organization', orgId), s: deployer.id, p: 'deployments:create' }, checker.secret);
+    expect(asService.data.explainPermission.allowed).toBe(true);
+    await ts.gql(`mutation($s: ID!) { setServiceAccountStatus(serviceAccountId: $s, status: DISABLED) { __typename } }`, { s: deployer.id }, ownerSession);
+    const off = await ts.gql(EXPLAIN, { o: gid('Organization', orgId), s: deployer.id, p: 'deployments:create' }, adminSession);
+    expect(off.data.explainPermission).toMatchObject({ allowed: false, membershipActive: false, grantedBy: [{ key: 'developer' }] });
+    const other = await createOrg(ts, 'Explain elsewhere');
+    const foreign = await ts.gql(EXPLAIN, { o: gid('Organization', other.id), s: deployer.id, p: 'deployments:create' }, adminSession);
+    expect(foreign.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const unknown = await ts.gql(EXPLAIN, { o: gid('Organization', orgId), s: gid('ServiceAccount', crypto.randomUUID()), p: 'deployments:create' }, adminSession);
+    expect(unknown.data.explainPermission).toBeNull();
+    // A viewer (members:read, but neither service_accounts:manage nor permissions:check) is not told about it.
+    const viewerSession = (await signIn(ts, viewer.email)).accessToken;
+    const hidden = await ts.gql(EXPLAIN, { o: gid('Organization', orgId), s: deployer.id, p: 'deployments:create' }, viewerSession);
+    expect(hidden.data.explainPermission).toBeNull();
   });
 });
 

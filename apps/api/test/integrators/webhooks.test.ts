@@ -186,6 +186,45 @@ describe('webhooks (R24)', () => {
     expect(audit[0]!.n).toBe(1);
   });
 
+  it('R24 "send test event" queues a signed webhook.test delivery through the outbox, to that endpoint only; the delivery log lists it', async () => {
+    const SEND = `mutation($e: ID!) { sendTestWebhook(endpointId: $e) { __typename ... on WebhookDelivery { id sequence eventType status } ... on Error { message } } }`;
+    const tested = await endpoint(['role.created']);
+    const other = await endpoint(['role.created']);
+    const res = await ts.gql(SEND, { e: tested.id }, ownerSession);
+    expect(res.data.sendTestWebhook).toMatchObject({ __typename: 'WebhookDelivery', eventType: 'webhook.test' });
+    await receiver.waitFor((all) => all.some((r) => r.json.type === 'webhook.test'));
+    await new Promise((r) => setTimeout(r, 300));
+    const got = receiver.received.filter((r) => r.json.type === 'webhook.test');
+    expect(got).toHaveLength(1);
+    expect(receiver.verify(tested.secret, got[0]!)).toBe(true);
+    expect(receiver.verify(other.secret, got[0]!)).toBe(false);
+    const audit = (await emOf(ts.orm).execute<{ seq: string; actor_label: string }[]>(`select seq, actor_label from audit_event where org_id = ? and action = 'webhook.test' and target_id = ?`, [orgId, tested.rawId]))[0]!;
+    expect(got[0]!.json.data).toMatchObject({ sequence: Number(audit.seq), organizationId: orgId, target: { type: 'WebhookEndpoint', id: tested.rawId } });
+    expect(res.data.sendTestWebhook.sequence).toBe(Number(audit.seq));
+    // The delivery log shows it, with the receiver's answer once recorded.
+    const log = async () => (await ts.gql(`query($o: ID!) { webhookEndpoints(organizationId: $o) { id deliveries(first: 5) { id eventType status lastStatus } } }`, { o: gid('Organization', orgId) }, ownerSession)).data.webhookEndpoints;
+    for (let i = 0; i < 100 && (await log()).find((e: { id: string }) => e.id === tested.id).deliveries[0].status !== 'SUCCEEDED'; i++) await new Promise((r) => setTimeout(r, 50));
+    const listed = (await log()).find((e: { id: string }) => e.id === tested.id).deliveries;
+    expect(listed[0]).toMatchObject({ id: res.data.sendTestWebhook.id, eventType: 'webhook.test', status: 'SUCCEEDED', lastStatus: 200 });
+    expect((await log()).find((e: { id: string }) => e.id === other.id).deliveries).toEqual([]);
+    // A turned-off endpoint is told so; a member without integrations:manage is refused.
+    await ts.gql(`mutation($e: ID!) { updateWebhookEndpoint(input: { endpointId: $e, enabled: false }) { __typename } }`, { e: other.id }, ownerSession);
+    const off = await ts.gql(SEND, { e: other.id }, ownerSession);
+    expect(off.data.sendTestWebhook.__typename).toBe('PolicyError');
+    const developer = (await signIn(ts, (await addMember(ts, orgId, ['developer'])).email)).accessToken;
+    const refused = await ts.gql(SEND, { e: tested.id }, developer);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('R24 a test event reaches an endpoint subscribed to everything once, even though the outbox trigger already queued it', async () => {
+    const all = await endpoint(['*']);
+    const res = await ts.gql(`mutation($e: ID!) { sendTestWebhook(endpointId: $e) { __typename ... on WebhookDelivery { id } } }`, { e: all.id }, ownerSession);
+    expect(res.data.sendTestWebhook.__typename).toBe('WebhookDelivery');
+    await receiver.waitFor((got) => got.some((r) => r.json.type === 'webhook.test'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received.filter((r) => r.json.type === 'webhook.test')).toHaveLength(1);
+  });
+
   it('R24 SSRF: private, loopback and link-local addresses are refused unless configured', async () => {
     for (const url of ['http://127.0.0.1/x', 'http://localhost:80/', 'http://169.254.169.254/latest', 'http://10.0.0.1/', 'http://[::1]/', 'http://[::ffff:192.168.0.1]/', 'ftp://example.com/']) {
       expect(urlProblem(url, false), url).toBeDefined();

@@ -222,6 +222,20 @@ describe('configuration schema', () => {
     expect(problemsOf({ MIGRATION_DATABASE_URL: PG_URL })).toEqual(['MIGRATION_DATABASE_URL needs DATABASE_URL (the embedded database has one user)']);
   });
 
+  it('read replicas: off by default; a list of postgres URLs, a lag bound in seconds and a pool; they need DATABASE_URL', () => {
+    expect(loadConfig({}, '/srv').databaseReplicas).toEqual({ urls: [], maxLagSeconds: 5, poolMax: 10 });
+    const config = loadConfig({ DATABASE_URL: PG_URL, JWT_PRIVATE_KEY: KEY.pem, DATABASE_POOL_MAX: '6', DATABASE_REPLICA_URLS: ' postgres://r1.internal/gatehouse , postgresql://r2.internal/gatehouse ', DATABASE_REPLICA_MAX_LAG: '2.5' }, '/srv');
+    expect(config.databaseReplicas).toEqual({ urls: ['postgres://r1.internal/gatehouse', 'postgresql://r2.internal/gatehouse'], maxLagSeconds: 2.5, poolMax: 6 });
+    expect(loadConfig({ DATABASE_URL: PG_URL, JWT_PRIVATE_KEY: KEY.pem, DATABASE_REPLICA_POOL_MAX: '3' }, '/srv').databaseReplicas.poolMax).toBe(3);
+    const withDb = { DATABASE_URL: PG_URL, JWT_PRIVATE_KEY: KEY.pem };
+    expect(problemsOf({ DATABASE_REPLICA_URLS: 'postgres://r1.internal/gatehouse' })).toEqual(['DATABASE_REPLICA_URLS needs DATABASE_URL (read replicas are replicas of a PostgreSQL primary)']);
+    // A refused URL is echoed without its password.
+    expect(problemsOf({ ...withDb, DATABASE_REPLICA_URLS: 'postgres://r1/g,mysql://u:secret@r2/g' })).toEqual(['DATABASE_REPLICA_URLS must list postgres:// URLs, comma-separated (got "mysql://…@r2/g")']);
+    expect(problemsOf({ ...withDb, DATABASE_REPLICA_MAX_LAG: '0' })).toEqual(['DATABASE_REPLICA_MAX_LAG must be a number of seconds from 0.5 to 3600 (got "0")']);
+    expect(problemsOf({ ...withDb, DATABASE_REPLICA_MAX_LAG: '1e3' })).toEqual([expect.stringMatching(/^DATABASE_REPLICA_MAX_LAG must be a number of seconds/)]);
+    expect(problemsOf({ ...withDb, DATABASE_REPLICA_POOL_MAX: '0' })).toEqual([expect.stringMatching(/^DATABASE_REPLICA_POOL_MAX must be a whole number from 1 to 1000/)]);
+  });
+
   it('several bad values are all named in one error', () => {
     const problems = problemsOf({ PORT: 'abc', DATABASE_POOL_MAX: '0', DRAIN_SECONDS: 'soon', NODE_ENV: 'staging' });
     for (const name of ['PORT', 'DATABASE_POOL_MAX', 'DRAIN_SECONDS', 'NODE_ENV']) expect(problems.join('\n')).toContain(name);

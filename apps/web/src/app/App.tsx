@@ -15,6 +15,7 @@ const OrgPickerPage = lazy(() => import('../features/orgs/OrgPickerPage.tsx'));
 const Shell = lazy(() => import('./Shell.tsx'));
 const OrgRoute = lazy(() => import('../features/orgs/OrgRoute.tsx'));
 const UsersPage = lazy(() => import('../features/users/UsersPage.tsx'));
+const MemberDetailPage = lazy(() => import('../features/users/MemberDetailPage.tsx'));
 const RolesPage = lazy(() => import('../features/roles/RolesPage.tsx'));
 const AuditPage = lazy(() => import('../features/audit/AuditPage.tsx'));
 const SettingsPage = lazy(() => import('../features/settings/SettingsPage.tsx'));
@@ -49,6 +50,7 @@ export function AppRoutes() {
             <Route path="/o/:slug" element={<OrgRoute />}>
               <Route index element={<Navigate to="users" replace />} />
               <Route path="users" element={<UsersPage />} />
+              <Route path="users/:membershipId" element={<MemberDetailPage />} />
               <Route path="roles" element={<RolesPage />} />
               <Route path="invitations" element={<InvitationsPage />} />
               <Route path="audit" element={<AuditPage />} />

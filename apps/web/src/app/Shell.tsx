@@ -1,5 +1,5 @@
 import { Suspense } from 'react';
-import { AppShell, Box, Burger, Divider, Group, NavLink, Text } from '@mantine/core';
+import { AppShell, Badge, Box, Burger, Divider, Group, NavLink, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { NavLink as RouterNavLink, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
 import { useSession } from './session.tsx';
@@ -20,6 +20,18 @@ const PresetPolicyQuery = graphql(`
   }
 `);
 
+// Inline rather than imported from the users feature, so the frame does not pull its query module.
+const PendingInvitationCountQuery = graphql(`
+  query PendingInvitationCount($slug: String!) {
+    organization(slug: $slug) {
+      id
+      invitations(first: 1, status: [PENDING]) {
+        totalCount
+      }
+    }
+  }
+`);
+
 interface Item {
   to: string;
   label: string;
@@ -36,10 +48,15 @@ const ORG_ITEMS: Item[] = [
   { to: 'settings', label: 'Settings' },
 ];
 
-function SideLink({ to, label, onClick }: { to: string; label: string; onClick(): void }) {
+function SideLink({ to, label, onClick, count }: { to: string; label: string; onClick(): void; count?: { n: number; says: string } }) {
   const location = useLocation();
   const active = location.pathname === to || location.pathname.startsWith(`${to}/`);
-  return <NavLink component={RouterNavLink} to={to} label={label} active={active} onClick={onClick} aria-current={active ? 'page' : undefined} />;
+  const badge = count && count.n > 0 ? (
+    <Badge size="sm" variant="light" circle={count.n < 10} aria-label={count.says} data-testid={`nav-count-${label}`}>
+      {count.n}
+    </Badge>
+  ) : undefined;
+  return <NavLink component={RouterNavLink} to={to} label={label} active={active} onClick={onClick} aria-current={active ? 'page' : undefined} rightSection={badge} />;
 }
 
 /** App frame: org switcher top-left (R14), navigation of the active organization, account links. */
@@ -59,6 +76,13 @@ export default function Shell() {
   const orgItems = slug && (membership || viewer?.isPlatformAdmin)
     ? [...resourceItems, ...ORG_ITEMS].filter((i) => (i.to !== 'invitations' || invitationsOn) && (!i.permission || viewer?.isPlatformAdmin || perms.has(i.permission)))
     : [];
+
+  // Pending invitations, counted in the navigation (next to Invitations, else next to Users).
+  const mayReadInvitations = invitationsOn && (viewer?.isPlatformAdmin || perms.has('members:invite') || perms.has('members:read'));
+  const [{ data: pendingData }] = useQuery({ query: PendingInvitationCountQuery, variables: { slug: slug ?? '' }, pause: !slug || !mayReadInvitations || orgItems.length === 0 });
+  const pending = pendingData?.organization?.invitations?.totalCount ?? 0;
+  const countOn = orgItems.some((i) => i.to === 'invitations') ? 'invitations' : 'users';
+  const pendingCount = { n: pending, says: `${pending} pending invitation${pending === 1 ? '' : 's'}` };
 
   return (
     <AppShell header={{ height: 56, collapsed: false }} navbar={{ width: 260, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
@@ -89,7 +113,7 @@ export default function Shell() {
         {/* A plain scrolling section: Mantine's ScrollArea would add its own chunk to every first load. */}
         <AppShell.Section grow mt="sm" style={{ overflowY: 'auto' }}>
           {orgItems.map((item) => (
-            <SideLink key={item.to} to={`/o/${slug}/${item.to}`} label={item.label} onClick={close} />
+            <SideLink key={item.to} to={`/o/${slug}/${item.to}`} label={item.label} onClick={close} count={item.to === countOn ? pendingCount : undefined} />
           ))}
           {viewer?.isPlatformAdmin && (
             <>

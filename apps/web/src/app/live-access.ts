@@ -1,16 +1,19 @@
-// R25 live access, as far as the API allows today: it offers no subscription, so the SPA reads
-// the viewer's access again (memberships, roles, the active organization's permissions) when the
-// window regains focus, when the tab becomes visible, every ACCESS_POLL_MS while visible, after
-// any FORBIDDEN answer and after mutations that change the viewer's own access. Graphcache
-// normalizes the answers, so every page showing the viewer's permissions re-renders from them.
-import { useEffect } from 'react';
+// R25 live access: the API pushes every committed change to the viewer's roles, memberships,
+// organizations and account over the accessChanged subscription (server-sent events,
+// src/app/access-stream.ts), and the SPA reads the viewer's access again (memberships, roles, the
+// active organization's permissions). Graphcache normalizes the answers, so navigation, buttons and
+// the current page follow; OrgRoute takes a member who lost the organization to the picker. Also on
+// window focus, when the tab becomes visible, after any FORBIDDEN answer and after mutations that
+// change the viewer's own access; a slow poll only while the stream is down.
+import { useEffect, useRef } from 'react';
 import { useMatch } from 'react-router';
 import { useClient, type Client } from 'urql';
-import { ViewerQuery } from './viewer.ts';
+import { useViewer, ViewerQuery } from './viewer.ts';
 import { OrganizationQuery } from '../features/orgs/org-context.ts';
+import { followAccessShared } from './access-stream.ts';
 
-/** How often an open, visible tab rereads the viewer's access. */
-export const ACCESS_POLL_MS = 5_000;
+/** While the stream is down (reconnecting), how often an open, visible tab rereads the viewer's access. */
+export const ACCESS_POLL_MS = 30_000;
 /** Several refusals in a row (one per query of a page) cause one refetch. */
 const FORBIDDEN_DEBOUNCE_MS = 1_000;
 
@@ -32,16 +35,27 @@ export async function refreshAccess(client: Client, slug: string | null | undefi
 export function useLiveAccess(enabled: boolean) {
   const client = useClient();
   const slug = useMatch('/o/:slug/*')?.params.slug ?? null;
+  const viewerId = useViewer().viewer?.id ?? null;
+  // The stream lives as long as the session, not one route: the open organization is read when needed.
+  const slugRef = useRef(slug);
+  slugRef.current = slug;
 
   useEffect(() => {
-    if (!enabled) return;
+    if (!enabled || !viewerId) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let poll: ReturnType<typeof setInterval> | undefined;
     let inFlight = false;
+    let again = false;
     const refresh = () => {
-      if (inFlight) return;
+      // A change that commits while a read is on its way may not be in it: read once more after.
+      if (inFlight) return void (again = true);
       inFlight = true;
-      void refreshAccess(client, slug).finally(() => {
+      void refreshAccess(client, slugRef.current).finally(() => {
         inFlight = false;
+        if (again) {
+          again = false;
+          refresh();
+        }
       });
     };
     const soon = () => {
@@ -51,18 +65,45 @@ export function useLiveAccess(enabled: boolean) {
     const onVisibility = () => {
       if (document.visibilityState === 'visible') refresh();
     };
-    const poll = setInterval(() => {
-      if (document.visibilityState === 'visible') refresh();
-    }, ACCESS_POLL_MS);
+    const startPolling = () => {
+      poll ??= setInterval(() => {
+        if (document.visibilityState === 'visible') refresh();
+      }, ACCESS_POLL_MS);
+    };
+    const stopPolling = () => {
+      clearInterval(poll);
+      poll = undefined;
+    };
+    // Until the stream first opens, and whenever it is down, the poll stands in for it.
+    startPolling();
+    let missed = false;
+    const stopStream = followAccessShared(viewerId, {
+      onOpen() {
+        stopPolling();
+        // Whatever changed while the stream was down (the page read everything before the first open).
+        if (missed) refresh();
+        missed = false;
+      },
+      onChange(change) {
+        // A lost membership or organization ends on the picker: fetch its code with the access.
+        if (change.kind !== 'ROLES') void import('../features/orgs/OrgPickerPage.tsx').catch(() => undefined);
+        refresh();
+      },
+      onDown() {
+        missed = true;
+        startPolling();
+      },
+    });
     window.addEventListener('focus', refresh);
     document.addEventListener('visibilitychange', onVisibility);
     staleAccess.addEventListener('stale', soon);
     return () => {
+      stopStream();
       clearTimeout(timer);
-      clearInterval(poll);
+      stopPolling();
       window.removeEventListener('focus', refresh);
       document.removeEventListener('visibilitychange', onVisibility);
       staleAccess.removeEventListener('stale', soon);
     };
-  }, [client, slug, enabled]);
+  }, [client, enabled, viewerId]);
 }

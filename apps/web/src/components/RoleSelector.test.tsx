@@ -1,9 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { expandPermissions, getPreset } from '@gatehouse/permissions';
+import { expandPermissions, getPreset, roleToggleReason } from '@gatehouse/permissions';
 import { RoleSelector } from './RoleSelector.tsx';
-import { roleToggleReason } from '../lib/role-rules.ts';
 import { renderWith } from '../test/render.tsx';
 
 const roles = getPreset('gatehouse').roles.map((r) => ({ ...r, id: r.key }));
@@ -19,7 +18,7 @@ describe('RoleSelector', () => {
         onChange={onChange}
         multiple
         reasonFor={(role) =>
-          roleToggleReason(role, { actorUserId: 'a', targetUserId: 't', actorPerms: adminPerms, currentRoleIds: new Set(['viewer']), ownerModel: 'multiple', ownerHolderCount: 2 })
+          roleToggleReason(role, { actorUserId: 'a', targetUserId: 't', actorPerms: adminPerms, currentRoles: [roles.find((r) => r.key === 'viewer')!], policy: { ownerModel: 'multiple' } }, roles)
         }
       />,
     );
@@ -38,7 +37,7 @@ describe('RoleSelector', () => {
         onChange={() => {}}
         multiple
         reasonFor={(role) =>
-          roleToggleReason(role, { actorUserId: 'me', targetUserId: 'me', actorPerms: adminPerms, currentRoleIds: new Set(['owner']), ownerModel: 'multiple' })
+          roleToggleReason(role, { actorUserId: 'me', targetUserId: 'me', actorPerms: adminPerms, currentRoles: [roles.find((r) => r.key === 'owner')!], policy: { ownerModel: 'multiple' } }, roles)
         }
       />,
     );

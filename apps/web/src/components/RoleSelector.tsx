@@ -1,5 +1,5 @@
 import { Checkbox, Group, Select, Stack, Text, Tooltip } from '@mantine/core';
-import type { Reason, RoleLike } from '../lib/role-rules.ts';
+import type { ControlReason as Reason, ControlRole as RoleLike } from '@gatehouse/permissions';
 
 export interface RoleOption extends RoleLike {
   description?: string;

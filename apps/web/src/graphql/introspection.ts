@@ -30,7 +30,9 @@ const introspection = {
     "mutationType": {
       "name": "Mutation"
     },
-    "subscriptionType": null,
+    "subscriptionType": {
+      "name": "Subscription"
+    },
     "types": [
       {
         "kind": "OBJECT",
@@ -64,6 +66,24 @@ const introspection = {
               "ofType": {
                 "kind": "OBJECT",
                 "name": "Organization"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "resourceGrants",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "LIST",
+                "ofType": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "OBJECT",
+                    "name": "InvitationResourceGrantOutcome"
+                  }
+                }
               }
             },
             "args": [],
@@ -125,6 +145,60 @@ const introspection = {
           {
             "kind": "OBJECT",
             "name": "PolicyError"
+          }
+        ]
+      },
+      {
+        "kind": "OBJECT",
+        "name": "AccessChange",
+        "fields": [
+          {
+            "name": "kind",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "ENUM",
+                "name": "AccessChangeKind"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "organizationId",
+            "type": {
+              "kind": "SCALAR",
+              "name": "ID"
+            },
+            "args": [],
+            "isDeprecated": false
+          }
+        ],
+        "interfaces": []
+      },
+      {
+        "kind": "ENUM",
+        "name": "AccessChangeKind",
+        "enumValues": [
+          {
+            "name": "ACCOUNT",
+            "isDeprecated": false
+          },
+          {
+            "name": "MEMBERSHIP",
+            "isDeprecated": false
+          },
+          {
+            "name": "ORGANIZATION",
+            "isDeprecated": false
+          },
+          {
+            "name": "RESYNC",
+            "isDeprecated": false
+          },
+          {
+            "name": "ROLES",
+            "isDeprecated": false
           }
         ]
       },
@@ -1914,6 +1988,24 @@ const introspection = {
             "isDeprecated": false
           },
           {
+            "name": "resourceGrants",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "LIST",
+                "ofType": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "OBJECT",
+                    "name": "InvitationResourceGrant"
+                  }
+                }
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
             "name": "roles",
             "type": {
               "kind": "NON_NULL",
@@ -2265,6 +2357,149 @@ const introspection = {
         "interfaces": []
       },
       {
+        "kind": "OBJECT",
+        "name": "InvitationResourceGrant",
+        "fields": [
+          {
+            "name": "resourceId",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "ID"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "resourceName",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "String"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "resourceType",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "String"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "roleKey",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "String"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          }
+        ],
+        "interfaces": []
+      },
+      {
+        "kind": "INPUT_OBJECT",
+        "name": "InvitationResourceGrantInput",
+        "inputFields": [
+          {
+            "name": "resourceId",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "ID"
+              }
+            }
+          },
+          {
+            "name": "roleKey",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "String"
+              }
+            }
+          }
+        ],
+        "isOneOf": false
+      },
+      {
+        "kind": "OBJECT",
+        "name": "InvitationResourceGrantOutcome",
+        "fields": [
+          {
+            "name": "applied",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Boolean"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "message",
+            "type": {
+              "kind": "SCALAR",
+              "name": "String"
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "reason",
+            "type": {
+              "kind": "ENUM",
+              "name": "SkippedResourceGrantReason"
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "resourceId",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "ID"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "roleKey",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "String"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          }
+        ],
+        "interfaces": []
+      },
+      {
         "kind": "ENUM",
         "name": "InvitationStatus",
         "enumValues": [
@@ -2346,6 +2581,10 @@ const introspection = {
           {
             "kind": "OBJECT",
             "name": "PolicyError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "ResourceRoleCapError"
           },
           {
             "kind": "OBJECT",
@@ -3427,6 +3666,19 @@ const introspection = {
                 }
               },
               {
+                "name": "resourceGrants",
+                "type": {
+                  "kind": "LIST",
+                  "ofType": {
+                    "kind": "NON_NULL",
+                    "ofType": {
+                      "kind": "INPUT_OBJECT",
+                      "name": "InvitationResourceGrantInput"
+                    }
+                  }
+                }
+              },
+              {
                 "name": "roleIds",
                 "type": {
                   "kind": "NON_NULL",
@@ -3562,6 +3814,39 @@ const introspection = {
             "args": [
               {
                 "name": "membershipId",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "ID"
+                  }
+                }
+              }
+            ],
+            "isDeprecated": false
+          },
+          {
+            "name": "renameResource",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "UNION",
+                "name": "RenameResourceResult"
+              }
+            },
+            "args": [
+              {
+                "name": "name",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "String"
+                  }
+                }
+              },
+              {
+                "name": "resourceId",
                 "type": {
                   "kind": "NON_NULL",
                   "ofType": {
@@ -3890,6 +4175,29 @@ const introspection = {
                   "name": "Int"
                 },
                 "defaultValue": "24"
+              }
+            ],
+            "isDeprecated": false
+          },
+          {
+            "name": "sendTestWebhook",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "UNION",
+                "name": "SendTestWebhookResult"
+              }
+            },
+            "args": [
+              {
+                "name": "endpointId",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "ID"
+                  }
+                }
               }
             ],
             "isDeprecated": false
@@ -4659,6 +4967,54 @@ const introspection = {
               }
             },
             "args": [
+              {
+                "name": "type",
+                "type": {
+                  "kind": "SCALAR",
+                  "name": "String"
+                }
+              }
+            ],
+            "isDeprecated": true
+          },
+          {
+            "name": "resourcesConnection",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "OBJECT",
+                "name": "ResourceConnection"
+              }
+            },
+            "args": [
+              {
+                "name": "after",
+                "type": {
+                  "kind": "SCALAR",
+                  "name": "String"
+                }
+              },
+              {
+                "name": "before",
+                "type": {
+                  "kind": "SCALAR",
+                  "name": "String"
+                }
+              },
+              {
+                "name": "first",
+                "type": {
+                  "kind": "SCALAR",
+                  "name": "Int"
+                }
+              },
+              {
+                "name": "last",
+                "type": {
+                  "kind": "SCALAR",
+                  "name": "Int"
+                }
+              },
               {
                 "name": "type",
                 "type": {
@@ -5459,6 +5815,36 @@ const introspection = {
           {
             "name": "email",
             "type": {
+              "kind": "SCALAR",
+              "name": "String"
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "kind",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "ENUM",
+                "name": "PermissionHolderKind"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "membershipId",
+            "type": {
+              "kind": "SCALAR",
+              "name": "ID"
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "name",
+            "type": {
               "kind": "NON_NULL",
               "ofType": {
                 "kind": "SCALAR",
@@ -5469,7 +5855,7 @@ const introspection = {
             "isDeprecated": false
           },
           {
-            "name": "membershipId",
+            "name": "subject",
             "type": {
               "kind": "NON_NULL",
               "ofType": {
@@ -5483,17 +5869,28 @@ const introspection = {
           {
             "name": "userId",
             "type": {
-              "kind": "NON_NULL",
-              "ofType": {
-                "kind": "SCALAR",
-                "name": "ID"
-              }
+              "kind": "SCALAR",
+              "name": "ID"
             },
             "args": [],
             "isDeprecated": false
           }
         ],
         "interfaces": []
+      },
+      {
+        "kind": "ENUM",
+        "name": "PermissionHolderKind",
+        "enumValues": [
+          {
+            "name": "SERVICE_ACCOUNT",
+            "isDeprecated": false
+          },
+          {
+            "name": "USER",
+            "isDeprecated": false
+          }
+        ]
       },
       {
         "kind": "OBJECT",
@@ -5635,6 +6032,18 @@ const introspection = {
         "name": "PolicyError",
         "fields": [
           {
+            "name": "code",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "ENUM",
+                "name": "PolicyErrorCode"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
             "name": "message",
             "type": {
               "kind": "NON_NULL",
@@ -5651,6 +6060,44 @@ const introspection = {
           {
             "kind": "INTERFACE",
             "name": "Error"
+          }
+        ]
+      },
+      {
+        "kind": "ENUM",
+        "name": "PolicyErrorCode",
+        "enumValues": [
+          {
+            "name": "DISABLED",
+            "isDeprecated": false
+          },
+          {
+            "name": "LEAVE_NOT_ALLOWED",
+            "isDeprecated": false
+          },
+          {
+            "name": "NOT_PENDING",
+            "isDeprecated": false
+          },
+          {
+            "name": "NOT_PERMITTED",
+            "isDeprecated": false
+          },
+          {
+            "name": "OUTSIDE_AUTHORITY",
+            "isDeprecated": false
+          },
+          {
+            "name": "PRESET_DISALLOWS",
+            "isDeprecated": false
+          },
+          {
+            "name": "SELF_ACTION",
+            "isDeprecated": false
+          },
+          {
+            "name": "SINGLE_OWNER",
+            "isDeprecated": false
           }
         ]
       },
@@ -6747,6 +7194,18 @@ const introspection = {
             "isDeprecated": false
           },
           {
+            "name": "viewerCanCreateOrganization",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Boolean"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
             "name": "webhookEndpoints",
             "type": {
               "kind": "NON_NULL",
@@ -7261,6 +7720,24 @@ const introspection = {
       },
       {
         "kind": "UNION",
+        "name": "RenameResourceResult",
+        "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "NotFoundError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "Resource"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "ValidationError"
+          }
+        ]
+      },
+      {
+        "kind": "UNION",
         "name": "ReplayWebhooksResult",
         "possibleTypes": [
           {
@@ -7555,6 +8032,86 @@ const introspection = {
                     "name": "String"
                   }
                 }
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          }
+        ],
+        "interfaces": []
+      },
+      {
+        "kind": "OBJECT",
+        "name": "ResourceConnection",
+        "fields": [
+          {
+            "name": "edges",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "LIST",
+                "ofType": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "OBJECT",
+                    "name": "ResourceConnectionEdge"
+                  }
+                }
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "pageInfo",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "OBJECT",
+                "name": "PageInfo"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "totalCount",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Int"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          }
+        ],
+        "interfaces": []
+      },
+      {
+        "kind": "OBJECT",
+        "name": "ResourceConnectionEdge",
+        "fields": [
+          {
+            "name": "cursor",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "String"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          },
+          {
+            "name": "node",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "OBJECT",
+                "name": "Resource"
               }
             },
             "args": [],
@@ -8349,12 +8906,56 @@ const introspection = {
             },
             "args": [],
             "isDeprecated": false
+          },
+          {
+            "name": "reason",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "ENUM",
+                "name": "SelfRoleChangeReason"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
           }
         ],
         "interfaces": [
           {
             "kind": "INTERFACE",
             "name": "Error"
+          }
+        ]
+      },
+      {
+        "kind": "ENUM",
+        "name": "SelfRoleChangeReason",
+        "enumValues": [
+          {
+            "name": "NO_SELF_ROLE_CHANGE",
+            "isDeprecated": false
+          },
+          {
+            "name": "OWNER_MAY_ONLY_LOWER",
+            "isDeprecated": false
+          }
+        ]
+      },
+      {
+        "kind": "UNION",
+        "name": "SendTestWebhookResult",
+        "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "NotFoundError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "PolicyError"
+          },
+          {
+            "kind": "OBJECT",
+            "name": "WebhookDelivery"
           }
         ]
       },
@@ -8817,6 +9418,44 @@ const introspection = {
       },
       {
         "kind": "ENUM",
+        "name": "SkippedResourceGrantReason",
+        "enumValues": [
+          {
+            "name": "ALREADY_GRANTED",
+            "isDeprecated": false
+          },
+          {
+            "name": "GRANT_CEILING",
+            "isDeprecated": false
+          },
+          {
+            "name": "INVITER_GONE",
+            "isDeprecated": false
+          },
+          {
+            "name": "NOT_ALLOWED",
+            "isDeprecated": false
+          },
+          {
+            "name": "ORG_ROLE_CAP",
+            "isDeprecated": false
+          },
+          {
+            "name": "RESOURCE_GONE",
+            "isDeprecated": false
+          },
+          {
+            "name": "SELF_ROLE_CHANGE",
+            "isDeprecated": false
+          },
+          {
+            "name": "UNKNOWN_ROLE",
+            "isDeprecated": false
+          }
+        ]
+      },
+      {
+        "kind": "ENUM",
         "name": "SortDirection",
         "enumValues": [
           {
@@ -8832,6 +9471,25 @@ const introspection = {
       {
         "kind": "SCALAR",
         "name": "String"
+      },
+      {
+        "kind": "OBJECT",
+        "name": "Subscription",
+        "fields": [
+          {
+            "name": "accessChanged",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "OBJECT",
+                "name": "AccessChange"
+              }
+            },
+            "args": [],
+            "isDeprecated": false
+          }
+        ],
+        "interfaces": []
       },
       {
         "kind": "OBJECT",

@@ -8,6 +8,8 @@ import { Migration20261124000010_resource_grant_same_org } from './Migration2026
 import { Migration20261124000020_a_personal_access_tokens } from './Migration20261124000020_a_personal_access_tokens.ts';
 import { Migration20261124000020_b_service_accounts } from './Migration20261124000020_b_service_accounts.ts';
 import { Migration20261124000020_c_webhooks } from './Migration20261124000020_c_webhooks.ts';
+import { Migration20261124000030_invitation_resource_grants } from './Migration20261124000030_invitation_resource_grants.ts';
+import { Migration20261124000050_live_access } from './Migration20261124000050_live_access.ts';
 
 /** Listed explicitly so the migrator needs no file discovery (the API runs .ts directly). */
 export const migrationsList = [
@@ -21,4 +23,6 @@ export const migrationsList = [
   { name: 'Migration20261124000020_a_personal_access_tokens', class: Migration20261124000020_a_personal_access_tokens },
   { name: 'Migration20261124000020_b_service_accounts', class: Migration20261124000020_b_service_accounts },
   { name: 'Migration20261124000020_c_webhooks', class: Migration20261124000020_c_webhooks },
+  { name: 'Migration20261124000030_invitation_resource_grants', class: Migration20261124000030_invitation_resource_grants },
+  { name: 'Migration20261124000050_live_access', class: Migration20261124000050_live_access },
 ];

@@ -9,7 +9,9 @@ import { AuthPayload, deliver, Delivery, type AuthPayloadShape } from './auth.ts
 import { Membership } from '../../modules/memberships/membership.entity.ts';
 import { Invitation } from '../../modules/invitations/invitation.entity.ts';
 import * as invitations from '../../modules/invitations/invitation.service.ts';
+import type { ResourceGrantOutcome } from '../../modules/invitations/invitation.resource-grants.ts';
 import { hashToken } from '../../auth/refresh-token.ts';
+import { rows } from '../../db/sql.ts';
 import { publicOrMember } from '../auth-scopes.ts';
 import { sight } from '../../modules/visibility.ts';
 import {
@@ -22,6 +24,7 @@ import {
   NotFoundError,
   PolicyError,
   RateLimitedError,
+  ResourceRoleCapError,
   SignInRequiredError,
   ValidationError,
   found,
@@ -70,23 +73,63 @@ const InviteMembersPayload = builder.objectRef<{ results: invitations.InviteResu
   }),
 });
 
+const InvitationResourceGrantInput = builder.inputType('InvitationResourceGrantInput', {
+  description: 'A resource role the invitee receives on acceptance (invite someone straight into a project or space).',
+  fields: (t) => ({
+    resourceId: t.id({ required: true }),
+    roleKey: t.string({ required: true, description: 'A role of the resource type (preset.resourceTypes.roles.key).' }),
+  }),
+});
+
+const SkippedGrantReasonEnum = builder.enumType('SkippedResourceGrantReason', {
+  description: 'Why a resource grant of an invitation was not made when it was accepted.',
+  values: {
+    RESOURCE_GONE: { description: 'The resource was deleted.' },
+    INVITER_GONE: { description: "The inviter's account is gone or disabled." },
+    NOT_ALLOWED: { description: "The inviter no longer manages the resource's members (or can no longer see it)." },
+    GRANT_CEILING: { description: 'The role now holds more than the inviter holds on the resource (R3).' },
+    ORG_ROLE_CAP: { description: "The member's organization role may not hold that role there (R19)." },
+    UNKNOWN_ROLE: { description: 'The preset no longer has that role.' },
+    SELF_ROLE_CHANGE: { description: 'The inviter accepted their own invitation (R4).' },
+    ALREADY_GRANTED: { description: 'The member already held a role on the resource; it was left as it is.' },
+  } as const,
+});
+
+const ResourceGrantOutcomeRef = builder.objectRef<ResourceGrantOutcome>('InvitationResourceGrantOutcome').implement({
+  description: "One resource grant of an accepted invitation: made, or skipped with the reason (re-checked against the inviter's rights at acceptance).",
+  fields: (t) => ({
+    resourceId: t.exposeID('resourceId'),
+    roleKey: t.exposeString('roleKey'),
+    applied: t.exposeBoolean('applied'),
+    reason: t.field({ type: SkippedGrantReasonEnum, nullable: true, resolve: (o) => o.reason }),
+    message: t.exposeString('message', { nullable: true }),
+  }),
+});
+
 builder.mutationField('inviteMembers', (t) =>
   t.field({
     type: InviteMembersPayload,
     description:
       'Invite people by email with the given roles (R8, R3). Each `emails` entry may hold several addresses separated by commas, spaces or newlines. ' +
       'With dryRun nothing is stored or sent: use it for a review list.',
-    errors: { types: [ValidationError, NotFoundError, GrantCeilingError, LimitExceededError, PolicyError] },
+    errors: { types: [ValidationError, NotFoundError, GrantCeilingError, ResourceRoleCapError, LimitExceededError, PolicyError] },
     args: {
       organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
       emails: t.arg.stringList({ required: true }),
       roleIds: t.arg.globalIDList({ required: true, for: [RoleRef] }),
+      resourceGrants: t.arg({
+        type: [InvitationResourceGrantInput],
+        description:
+          'Resource roles given on acceptance. Each is checked now like grantResourceRole (you manage its members, R3 within what you hold there, ' +
+          "R19 within the invited roles' cap) and again on acceptance against your rights then: a grant no longer allowed is skipped and reported.",
+      }),
       dryRun: t.arg.boolean({ defaultValue: false }),
     },
     authScopes: (_r, args) => ({ orgPermission: `${args.organizationId.id}:members:invite` }),
     resolve: async (_r, args, ctx) => {
       const dryRun = args.dryRun ?? false;
-      const results = await invitations.inviteMembers(ctx, args.organizationId.id, args.emails, args.roleIds.map((r) => r.id), { dryRun });
+      const resourceGrants = (args.resourceGrants ?? []).map((g) => ({ resourceId: String(g.resourceId), roleKey: g.roleKey }));
+      const results = await invitations.inviteMembers(ctx, args.organizationId.id, args.emails, args.roleIds.map((r) => r.id), { dryRun, resourceGrants });
       ctx.afterWrite();
       return { results, dryRun };
     },
@@ -134,14 +177,15 @@ builder.mutationField('revokeInvitation', (t) =>
 async function refuseDisabledMembership(ctx: Context, token: string): Promise<void> {
   const trimmed = token.trim();
   if (!ctx.user || !/^[A-Za-z0-9_-]{20,200}$/.test(trimmed)) return;
-  const orgId = (await ctx.em.execute<{ org_id: string }[]>(`select org_id from invitation where token_hash = ?`, [hashToken(trimmed)]))[0]?.org_id;
+  const orgId = (await rows<{ org_id: string }>(ctx.em, `select org_id from invitation where token_hash = $1`, [hashToken(trimmed)]))[0]?.org_id;
   const grant = orgId ? (await ctx.memberships()).get(orgId) : undefined;
-  if (grant && !grant.active) throw new PolicyError('Your membership in this organization or the organization is disabled');
+  if (grant && !grant.active) throw new PolicyError('Your membership in this organization or the organization is disabled', 'DISABLED');
 }
 
 interface AcceptedShape {
   membership: Membership;
   auth: AuthPayloadShape | null;
+  resourceGrants: ResourceGrantOutcome[];
 }
 
 const AcceptInvitationPayload = builder.objectRef<AcceptedShape>('AcceptInvitationPayload').implement({
@@ -154,6 +198,11 @@ const AcceptInvitationPayload = builder.objectRef<AcceptedShape>('AcceptInvitati
       nullable: true,
       description: 'Tokens of the new account, which is now signed in; null when accepted by a signed-in user.',
       resolve: (p) => p.auth,
+    }),
+    resourceGrants: t.field({
+      type: [ResourceGrantOutcomeRef],
+      description: "The invitation's resource grants: made, or skipped with the reason.",
+      resolve: (p) => p.resourceGrants,
     }),
   }),
 });
@@ -189,7 +238,7 @@ builder.mutationField('acceptInvitation', (t) =>
       const result = await invitations.acceptInvitation(ctx, args.token, { firstName: args.firstName, lastName: args.lastName, password: args.password });
       ctx.afterWrite();
       const membership = found(await ctx.em.findOne(Membership, { id: result.membershipId }), 'Membership');
-      return { membership, auth: result.tokens ? deliver(ctx, result.tokens, args.refreshTokenDelivery ?? 'RESPONSE') : null };
+      return { membership, auth: result.tokens ? deliver(ctx, result.tokens, args.refreshTokenDelivery ?? 'RESPONSE') : null, resourceGrants: result.resourceGrants };
     },
   }),
 );

@@ -1,3 +1,4 @@
+import type { PermissionKey } from '@gatehouse/permissions';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import type { Context } from '../../context.ts';
@@ -29,7 +30,7 @@ import {
  * a signed-in member here: the service then answers NotFoundError for both alike (R1), where a
  * FORBIDDEN would tell a foreign membership from a missing one.
  */
-async function membershipScope(ctx: Context, membershipId: string, permission: string) {
+async function membershipScope(ctx: Context, membershipId: string, permission: PermissionKey) {
   const membership = isUuid(membershipId) ? await ctx.loaders.membership.load(membershipId) : null;
   const orgId = membership?.organization.id;
   // Active in that org: its permission decides (FORBIDDEN when missing). Anywhere else: not found.

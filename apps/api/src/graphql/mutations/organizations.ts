@@ -5,6 +5,7 @@ import { UserRef } from '../types/user.ts';
 import { DeletedPayload } from './users.ts';
 import { Organization } from '../../modules/organizations/organization.entity.ts';
 import * as orgs from '../../modules/organizations/organization.service.ts';
+import { createOrganizationAsViewer, mayCreateOrganization } from '../../modules/organizations/organization.creation.ts';
 import { ConflictError, NotFoundError, ValidationError, found } from '../../errors.ts';
 import type { Context } from '../../context.ts';
 
@@ -24,19 +25,18 @@ const CreateOrganizationInput = builder.inputType('CreateOrganizationInput', {
 builder.mutationField('createOrganization', (t) =>
   t.field({
     type: OrganizationRef,
-    description: 'Platform admins create organizations (R15) with the built-in roles of the active preset.',
+    description:
+      'Creates an organization with the built-in roles of the active preset (R15). Who may: configuration ORGANIZATION_CREATION ' +
+      '(platform admins only by default; any signed-in account; or holders of a named permission, e.g. Spaces admins). ' +
+      'The creator gets the top role; only platform admins name another owner. Audited.',
     errors: { types: [ValidationError, ConflictError, NotFoundError] },
-    authScopes: { platformAdmin: true },
+    authScopes: { member: true },
     args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
-      if (input.ownerUserId && !(await ctx.loaders.user.load(input.ownerUserId.id).catch(() => null))) {
+      if (ctx.user?.isPlatformAdmin && input.ownerUserId && !(await ctx.loaders.user.load(input.ownerUserId.id).catch(() => null))) {
         throw new NotFoundError('User');
       }
-      const org = await orgs.createOrganization(ctx.em, ctx.actor, ctx.app.preset, {
-        name: input.name,
-        slug: input.slug,
-        ownerUserId: input.ownerUserId?.id ?? null,
-      });
+      const org = await createOrganizationAsViewer(ctx, { name: input.name, slug: input.slug, ownerUserId: input.ownerUserId?.id ?? null });
       return freshOrg(ctx, org.id);
     },
   }),
@@ -90,5 +90,12 @@ builder.mutationField('deleteOrganization', (t) =>
       ctx.afterWrite();
       return { deletedId: encodeGlobalID('Organization', id) };
     },
+  }),
+);
+
+builder.queryField('viewerCanCreateOrganization', (t) =>
+  t.boolean({
+    description: 'Whether you may create an organization under the configured ORGANIZATION_CREATION policy (false when signed out).',
+    resolve: (_r, _a, ctx) => mayCreateOrganization(ctx),
   }),
 );

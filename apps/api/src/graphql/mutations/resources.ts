@@ -122,17 +122,59 @@ export const ResourceRef = builder.objectRef<ResourceRow>('Resource').implement(
   }),
 });
 
+/**
+ * Listed rows carry the viewer's grant (one statement for the page): what the viewer holds on each is
+ * computed from it and remembered, so `viewerPermissions` and `viewerCanManageMembers` on a page of
+ * resources send no statement per resource.
+ */
+function primeViewerPerms(ctx: Context, standing: resources.OrgStanding, listed: resources.VisibleResourceRow[]): void {
+  if (!ctx.user) return;
+  for (const r of listed) {
+    const perms = resources.permissionsOnListed(standing, r, ctx.app.preset, ctx.user);
+    void memo(viewerPerms, ctx, r.id, () => Promise.resolve(perms));
+  }
+}
+
+const RESOURCE_LIST_DESCRIPTION =
+  'Resources of the org you may read: every resource of a type whose `<prefix>:read` your org role holds, ' +
+  'else only those you created or were granted (R1, R19: restricted members see exactly theirs).';
+
 builder.objectFields(OrganizationRef, (t) => ({
   resources: t.field({
     type: [ResourceRef],
-    description:
-      'Resources of the org you may read: every resource of a type whose `<prefix>:read` your org role holds, ' +
-      'else only those you created or were granted (R1, R19: restricted members see exactly theirs).',
+    description: RESOURCE_LIST_DESCRIPTION,
+    deprecationReason: 'Use resourcesConnection (keyset-paginated).',
     authScopes: (org) => ({ orgPermission: `${org.id}:org:read` }),
     unauthorizedResolver: () => [],
     args: { type: t.arg.string() },
-    resolve: async (org, args, ctx) => resources.visibleResources(ctx.em, await standingOfViewer(ctx, org.id), ctx.app.preset, args.type),
+    resolve: async (org, args, ctx) => {
+      const standing = await standingOfViewer(ctx, org.id);
+      const listed = await resources.visibleResources(ctx.em, standing, ctx.app.preset, args.type);
+      primeViewerPerms(ctx, standing, listed);
+      return listed;
+    },
   }),
+  resourcesConnection: t.connection(
+    {
+      type: ResourceRef,
+      description: `${RESOURCE_LIST_DESCRIPTION} Ordered by type, name and id; one statement per page, your permissions on each included.`,
+      authScopes: (org) => ({ orgPermission: `${org.id}:org:read` }),
+      // Not a reader of the org: an empty page, like the plain list (Pothos types this hook by the node).
+      unauthorizedResolver: (() => ({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: () => Promise.resolve(0) })) as never,
+      args: { type: t.arg.string({ description: 'Only this resource type (a key of preset.resourceTypes).' }) },
+      resolve: async (org, args, ctx) => {
+        const page = pageArgs(args, { list: `resources:${org.id}:${args.type ?? '*'}`, sort: 'text', id: 'uuid' });
+        const standing = await standingOfViewer(ctx, org.id);
+        const listed = await resources.visibleResourcePage(ctx.em, standing, ctx.app.preset, { type: args.type, first: page.first, after: page.after });
+        primeViewerPerms(ctx, standing, listed);
+        return {
+          ...toPage(listed, page, (r) => [r.sort_key, r.id]),
+          totalCount: () => resources.countVisibleResources(ctx.em, standing, ctx.app.preset, args.type),
+        };
+      },
+    },
+    { name: 'ResourceConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount(): Promise<number> }).totalCount() }) }) },
+  ),
 }));
 
 builder.queryField('resource', (t) =>
@@ -184,6 +226,23 @@ builder.mutationField('deleteResource', (t) =>
       const row = await resources.deleteResource(ctx, String(args.resourceId));
       ctx.afterWrite();
       return { resourceId: row.id, organizationId: row.org_id };
+    },
+  }),
+);
+
+builder.mutationField('renameResource', (t) =>
+  t.field({
+    type: ResourceRef,
+    description:
+      'Renames a resource (1 to 100 characters; names need not be unique). Needs the type\'s rename permission on it ' +
+      '(OEC: `projects:update`; Spaces: `spaces:assign`, so a space\'s owner and Admins). Audited as resource.renamed.',
+    errors: { types: [ValidationError, NotFoundError] },
+    authScopes: { member: true },
+    args: { resourceId: t.arg.id({ required: true }), name: t.arg.string({ required: true }) },
+    resolve: async (_r, args, ctx) => {
+      const id = await resources.renameResource(ctx, String(args.resourceId), args.name);
+      ctx.afterWrite();
+      return resourceById(ctx, id);
     },
   }),
 );

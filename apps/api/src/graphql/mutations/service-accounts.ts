@@ -9,19 +9,20 @@ import { ServiceAccount, ServiceAccountKey } from '../../modules/service-account
 import * as accounts from '../../modules/service-accounts/service-account.service.ts';
 import { serviceAccountsOf } from '../../modules/service-accounts/service-account.queries.ts';
 import { isUuid } from '../../ids.ts';
+import { row } from '../../db/sql.ts';
 import type { Context } from '../../context.ts';
 
 /** Scope of changes to an existing account: service_accounts:manage in its org (a foreign id finds no org, R1). */
 async function accountScope(ctx: Context, id: string) {
-  const rows = isUuid(id) ? await ctx.em.execute<{ org_id: string }[]>(`select org_id from service_account where id = ?`, [id]) : [];
-  return { orgPermission: `${rows[0]?.org_id ?? 'none'}:service_accounts:manage` };
+  const account = isUuid(id) ? await row<{ org_id: string }>(ctx.em, `select org_id from service_account where id = $1`, [id]) : undefined;
+  return { orgPermission: `${account?.org_id ?? 'none'}:service_accounts:manage` };
 }
 
 async function keyScope(ctx: Context, id: string) {
-  const rows = isUuid(id) ? await ctx.em.execute<{ org_id: string; service_account_id: string }[]>(`select org_id, service_account_id from service_account_key where id = ?`, [id]) : [];
+  const key = isUuid(id) ? await row<{ org_id: string; service_account_id: string }>(ctx.em, `select org_id, service_account_id from service_account_key where id = $1`, [id]) : undefined;
   // A service account may rotate its own keys (the service checks the rest).
-  if (ctx.serviceAccount && rows[0]?.service_account_id === ctx.serviceAccount.id) return true;
-  return { orgPermission: `${rows[0]?.org_id ?? 'none'}:service_accounts:manage` };
+  if (ctx.serviceAccount && key?.service_account_id === ctx.serviceAccount.id) return true;
+  return { orgPermission: `${key?.org_id ?? 'none'}:service_accounts:manage` };
 }
 
 async function freshAccount(ctx: Context, id: string) {

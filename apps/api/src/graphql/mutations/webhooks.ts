@@ -2,7 +2,8 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { DeletedPayload } from './users.ts';
-import { LimitExceededError, NotFoundError, ValidationError, found } from '../../errors.ts';
+import { LimitExceededError, NotFoundError, PolicyError, ValidationError, found } from '../../errors.ts';
+import { row } from '../../db/sql.ts';
 import { isUuid, onlyUuids } from '../../ids.ts';
 import { orgsWhere } from '../../modules/visibility.ts';
 import { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../../modules/webhooks/webhook.entity.ts';
@@ -67,7 +68,7 @@ WebhookDeliveryRef.implement({
   isTypeOf: (v) => v instanceof WebhookDelivery,
   fields: (t) => ({
     sequence: t.int({ description: 'The organization’s sequence number of the event.', resolve: (d) => Number(d.seq) }),
-    eventType: t.string({ resolve: async (d, _a, ctx) => (await ctx.em.execute<{ type: string }[]>(`select type from webhook_event where id = ?`, [d.eventId]))[0]?.type ?? '' }),
+    eventType: t.string({ resolve: async (d, _a, ctx) => (await row<{ type: string }>(ctx.em, `select type from webhook_event where id = $1`, [d.eventId]))?.type ?? '' }),
     status: t.exposeString('status', { description: 'PENDING, SUCCEEDED or FAILED (gave up).' }),
     attemptCount: t.exposeInt('attempts'),
     nextAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => (d.status === 'PENDING' ? d.nextAttemptAt : null) }),
@@ -101,13 +102,13 @@ async function fresh(ctx: Context, id: string) {
 }
 
 async function endpointScope(ctx: Context, id: string) {
-  const rows = isUuid(id) ? await ctx.em.execute<{ org_id: string }[]>(`select org_id from webhook_endpoint where id = ?`, [id]) : [];
-  return { orgPermission: `${rows[0]?.org_id ?? 'none'}:integrations:manage` };
+  const found = isUuid(id) ? await row<{ org_id: string }>(ctx.em, `select org_id from webhook_endpoint where id = $1`, [id]) : undefined;
+  return { orgPermission: `${found?.org_id ?? 'none'}:integrations:manage` };
 }
 
 async function deliveryScope(ctx: Context, id: string) {
-  const rows = isUuid(id) ? await ctx.em.execute<{ org_id: string }[]>(`select org_id from webhook_delivery where id = ?`, [id]) : [];
-  return { orgPermission: `${rows[0]?.org_id ?? 'none'}:integrations:manage` };
+  const found = isUuid(id) ? await row<{ org_id: string }>(ctx.em, `select org_id from webhook_delivery where id = $1`, [id]) : undefined;
+  return { orgPermission: `${found?.org_id ?? 'none'}:integrations:manage` };
 }
 
 const CreateWebhookEndpointInput = builder.inputType('CreateWebhookEndpointInput', {
@@ -191,6 +192,21 @@ builder.mutationField('redeliverWebhook', (t) =>
     args: { deliveryId: t.arg.globalID({ required: true, for: [WebhookDeliveryRef] }) },
     resolve: async (_r, args, ctx) => {
       const id = await webhooks.redeliver(ctx, args.deliveryId.id);
+      ctx.afterWrite();
+      return found(await ctx.em.findOne(WebhookDelivery, { id }), 'WebhookDelivery');
+    },
+  }),
+);
+
+builder.mutationField('sendTestWebhook', (t) =>
+  t.field({
+    type: WebhookDeliveryRef,
+    description: 'Queues a signed `webhook.test` event for this endpoint through the outbox, like any other event (integrations:manage); answers its delivery, which the delivery log lists.',
+    errors: { types: [NotFoundError, PolicyError] },
+    authScopes: (_r, args, ctx) => endpointScope(ctx, args.endpointId.id),
+    args: { endpointId: t.arg.globalID({ required: true, for: [WebhookEndpointRef] }) },
+    resolve: async (_r, args, ctx) => {
+      const id = await webhooks.sendTestEvent(ctx, args.endpointId.id);
       ctx.afterWrite();
       return found(await ctx.em.findOne(WebhookDelivery, { id }), 'WebhookDelivery');
     },

@@ -14,7 +14,7 @@ builder.queryField('organization', (t) =>
     description: 'An organization by slug; null when it does not exist or you cannot see it (R1).',
     args: { slug: t.arg.string({ required: true }) },
     resolve: async (_root, { slug }, ctx) => {
-      return visibleOrganization(ctx, await ctx.em.findOne(Organization, { slug }));
+      return visibleOrganization(ctx, await ctx.loaders.organizationBySlug(slug));
     },
   }),
 );

@@ -10,6 +10,8 @@ import { Role } from '../../modules/roles/role.entity.ts';
 import { badInput } from '../pagination.ts';
 import { resourcePermissions } from '../../modules/resources/resource.service.ts';
 import { activeIn, lookupAccount } from '../../modules/visibility.ts';
+import { ServiceAccountRef } from '../types/service-account.ts';
+import { serviceAccountStandingIn } from '../../modules/checks/subject-checks.ts';
 
 const PermissionRef = builder.objectRef<PermissionDef>('Permission').implement({
   fields: (t) => ({
@@ -172,7 +174,7 @@ const ExplanationRef = builder
       permission: t.exposeString('permission'),
       known: t.exposeBoolean('known', { description: 'Whether the permission is in the catalog.' }),
       allowed: t.exposeBoolean('allowed'),
-      membershipActive: t.exposeBoolean('membershipActive'),
+      membershipActive: t.exposeBoolean('membershipActive', { description: 'The membership (or the service account) and the organization are active.' }),
       grantedBy: t.field({ type: [RoleRef], description: 'The roles of the member that grant it.', resolve: (e) => e.grantedBy }),
     }),
   });
@@ -182,19 +184,36 @@ builder.queryField('explainPermission', (t) =>
     type: ExplanationRef,
     nullable: true,
     authScopes: (_r, args) => ({ orgPermission: `${args.organizationId.id}:members:read` }),
-    description: 'Which role (if any) grants a member a permission. Null when the user is not a member.',
+    description:
+      'Which role (if any) grants a member, or a service account of the organization, a permission. Null when the subject is not a member (or not a service account of it). ' +
+      'A service account is explained to holders of service_accounts:manage or permissions:check as well as members:read.',
     args: {
       organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
-      userId: t.arg.globalID({ required: true, for: [UserRef] }),
+      userId: t.arg.globalID({ required: true, for: [UserRef, ServiceAccountRef], description: 'A User or ServiceAccount global id.' }),
       permission: t.arg.string({ required: true }),
     },
     resolve: async (_r, args, ctx) => {
       if (!isUuid(args.userId.id) || !isUuid(args.organizationId.id)) return null;
-      const membership = await findMembershipOf(ctx.em, args.organizationId.id, args.userId.id);
+      const orgId = args.organizationId.id;
+      if (args.userId.typename === 'ServiceAccount') {
+        // R1: a service account exists, to a caller, only where they may see service accounts or ask about them.
+        if (!(await ctx.can(orgId, 'service_accounts:manage')) && !(await ctx.can(orgId, 'permissions:check'))) return null;
+        const standing = await serviceAccountStandingIn(ctx.em, orgId, args.userId.id);
+        if (!standing) return null;
+        const granting = explainPermission(standing.roles, args.permission);
+        return {
+          permission: args.permission,
+          known: isKnownPermission(args.permission),
+          allowed: standing.active && effectivePermissions(standing.roles).has(args.permission),
+          membershipActive: standing.active,
+          grantedBy: granting.length ? await ctx.em.find(Role, { id: granting.map((r) => r.id) }) : [],
+        };
+      }
+      const membership = await findMembershipOf(ctx.em, orgId, args.userId.id);
       if (!membership) return null;
       const roles = await rolesOfMembership(ctx.em, membership.id);
       const granting = explainPermission(roles, args.permission);
-      const org = await ctx.loaders.organization.load(args.organizationId.id);
+      const org = await ctx.loaders.organization.load(orgId);
       const active = membership.status === 'ACTIVE' && membership.user_status === 'ACTIVE' && org?.status === 'ACTIVE';
       return {
         permission: args.permission,

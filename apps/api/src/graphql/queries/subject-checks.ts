@@ -3,7 +3,7 @@ import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { badInput, pageArgs, toPage } from '../pagination.ts';
 import { isUuid } from '../../ids.ts';
-import { accessible, answerChecks, holders, MAX_CHECKS, type CheckAnswer, type Subject } from '../../modules/checks/subject-checks.ts';
+import { accessible, answerChecks, holders, MAX_CHECKS, type CheckAnswer, type Holder, type Subject } from '../../modules/checks/subject-checks.ts';
 import type { ResourceRow } from '../../modules/resources/resource.service.ts';
 
 /**
@@ -80,19 +80,26 @@ builder.queryField('checkPermissions', (t) =>
   }),
 );
 
-const HolderRef = builder.objectRef<{ userId: string; email: string; membershipId: string }>('PermissionHolder').implement({
-  description: 'A member holding a permission (whoCan). permissions:check holders see who they are.',
+const HolderKindEnum = builder.enumType('PermissionHolderKind', {
+  values: { USER: { description: 'A member (a person).' }, SERVICE_ACCOUNT: { description: 'A service account of the organization (R23).' } } as const,
+});
+
+const HolderRef = builder.objectRef<Holder>('PermissionHolder').implement({
+  description: 'A member or a service account holding a permission (whoCan). permissions:check holders see who they are.',
   fields: (t) => ({
-    userId: t.id({ resolve: (h) => encodeGlobalID('User', h.userId) }),
-    membershipId: t.id({ resolve: (h) => encodeGlobalID('Membership', h.membershipId) }),
-    email: t.exposeString('email'),
+    kind: t.field({ type: HolderKindEnum, resolve: (h) => (h.kind === 'User' ? 'USER' : 'SERVICE_ACCOUNT') }),
+    subject: t.id({ description: 'The User or ServiceAccount global id, as checkPermissions takes it.', resolve: (h) => encodeGlobalID(h.kind, h.id) }),
+    name: t.exposeString('name', { description: 'The member’s email, or the service account’s name.' }),
+    userId: t.id({ nullable: true, description: 'Null for a service account.', resolve: (h) => (h.kind === 'User' ? encodeGlobalID('User', h.id) : null) }),
+    membershipId: t.id({ nullable: true, description: 'Null for a service account.', resolve: (h) => (h.kind === 'User' ? encodeGlobalID('Membership', h.membershipId) : null) }),
+    email: t.exposeString('email', { nullable: true, description: 'Null for a service account.' }),
   }),
 });
 
 builder.queryField('whoCan', (t) =>
   t.connection({
     type: HolderRef,
-    description: 'Active members holding a permission on the organization, or on one resource (org roles and resource roles add up), by user id. Needs permissions:check.',
+    description: 'Active members and service accounts holding a permission on the organization, or on one resource (org roles and resource roles add up; a service account through its organization roles), by id. Needs permissions:check.',
     authScopes: (_r, args) => ({ orgPermission: `${args.organizationId.id}:permissions:check` }),
     args: {
       organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
@@ -106,7 +113,7 @@ builder.queryField('whoCan', (t) =>
       if (resourceId !== null && !isUuid(resourceId)) throw badInput('resourceId', 'No resource with this id in this organization');
       const rows = await holders(ctx.em, ctx.app.preset, orgId, args.permission, resourceId, page.after?.[1] ?? null, page.first + 1);
       if (rows === 'NO_SUCH_RESOURCE') throw badInput('resourceId', 'No resource with this id in this organization');
-      return toPage(rows, page, (h) => [null, h.userId]);
+      return toPage(rows, page, (h) => [null, h.id]);
     },
   }),
 );

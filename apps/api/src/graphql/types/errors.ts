@@ -13,7 +13,9 @@ import {
   LastOwnerError,
   LimitExceededError,
   NotFoundError,
+  POLICY_ERROR_CODES,
   PolicyError,
+  type PolicyErrorCode,
   RateLimitedError,
   ResourceRoleCapError,
   SelfRoleChangeError,
@@ -52,8 +54,36 @@ errorType(InvalidRefreshTokenError, 'InvalidRefreshTokenError', 'The refresh tok
 errorType(InvalidEmailTokenError, 'InvalidEmailTokenError', 'The email confirmation link is unknown, used, expired or outdated (R20).');
 errorType(NotFoundError, 'NotFoundError', 'Nothing with that ID exists that you can see.');
 errorType(LastOwnerError, 'LastOwnerError', 'The change would leave the organization without an active owner (R5).');
-errorType(SelfRoleChangeError, 'SelfRoleChangeError', 'Nobody changes their own roles (R4).');
-errorType(PolicyError, 'PolicyError', 'The active preset does not allow this.');
+const SelfRoleChangeReasonEnum = builder.enumType('SelfRoleChangeReason', {
+  description: 'Why a change of your own roles was refused (R4; one rule for organization and resource roles, packages/permissions selfRoleChangeVerdict).',
+  values: {
+    NO_SELF_ROLE_CHANGE: { description: 'Nobody changes their own roles: another member who manages them must.' },
+    OWNER_MAY_ONLY_LOWER: { description: 'Where owners may lower their own roles (CloudTruth), they may not raise them.' },
+  } as const,
+});
+
+builder.objectType(SelfRoleChangeError, {
+  name: 'SelfRoleChangeError',
+  description:
+    'You manage these roles, but not your own (R4). Who does not manage them at all gets a top-level FORBIDDEN, for their own roles as for anyone\'s; ' +
+    'the only owner lowering themselves gets LastOwnerError (make another user owner first).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof SelfRoleChangeError,
+  fields: (t) => ({ reason: t.field({ type: SelfRoleChangeReasonEnum, resolve: (e) => e.reason }) }),
+});
+
+const PolicyErrorCodeEnum = builder.enumType('PolicyErrorCode', {
+  description: 'Why a PolicyError refused; branch on this, not on the message.',
+  values: Object.fromEntries(Object.entries(POLICY_ERROR_CODES).map(([key, description]) => [key, { description }])) as Record<PolicyErrorCode, { description: string }>,
+});
+
+builder.objectType(PolicyError, {
+  name: 'PolicyError',
+  description: 'The active preset or a rule does not allow this; `code` says which.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof PolicyError,
+  fields: (t) => ({ code: t.field({ type: PolicyErrorCodeEnum, resolve: (e) => e.code }) }),
+});
 
 builder.objectType(ValidationError, {
   name: 'ValidationError',

@@ -9,7 +9,8 @@ import { effectiveStatus, Invitation, InvitationStatus } from '../../modules/inv
 import { countInvitations, listInvitations } from '../../modules/invitations/invitation.queries.ts';
 import type { InvitationPreview } from '../../modules/invitations/invitation.service.ts';
 import type { OutboxMail } from '../../modules/mail/mailer.ts';
-import { placeholders } from '../../ids.ts';
+import { rows } from '../../db/sql.ts';
+import { grantsOfInvitations, type InvitationResourceGrantRow } from '../../modules/invitations/invitation.resource-grants.ts';
 import { sight, visibleInvitations } from '../../modules/visibility.ts';
 import { pageArgs } from '../pagination.ts';
 
@@ -24,9 +25,10 @@ function createInvitationLoaders(ctx: Context) {
   const em = ctx.em;
   return {
     roles: new DataLoader<string, Role[]>(async (invitationIds) => {
-      const links = await em.execute<{ invitation_id: string; role_id: string }[]>(
-        `select invitation_id, role_id from invitation_role where invitation_id in (${placeholders(invitationIds)})`,
-        [...invitationIds],
+      const links = await rows<{ invitation_id: string; role_id: string }>(
+        em,
+        `select invitation_id, role_id from invitation_role where invitation_id = any($1::uuid[])`,
+        [[...invitationIds]],
       );
       const roles = links.length ? await em.find(Role, { id: [...new Set(links.map((l) => l.role_id))] }) : [];
       const byId = new Map(roles.map((r) => [r.id, r]));
@@ -36,6 +38,10 @@ function createInvitationLoaders(ctx: Context) {
           .map((l) => byId.get(l.role_id)!)
           .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name)),
       );
+    }),
+    resourceGrants: new DataLoader<string, InvitationResourceGrantRow[]>(async (invitationIds) => {
+      const grants = await grantsOfInvitations(em, invitationIds);
+      return invitationIds.map((id) => grants.filter((g) => g.invitation_id === id));
     }),
   };
 }
@@ -47,6 +53,16 @@ export function loadersOf(ctx: Context) {
   }
   return loaders;
 }
+
+const InvitationResourceGrantRef = builder.objectRef<InvitationResourceGrantRow>('InvitationResourceGrant').implement({
+  description: 'A resource role an invitation gives on acceptance (project, space).',
+  fields: (t) => ({
+    resourceId: t.exposeID('resource_id'),
+    resourceType: t.exposeString('resource_type'),
+    resourceName: t.exposeString('resource_name', { description: 'Shown to those who see the invitation (members:read or members:invite of its org).' }),
+    roleKey: t.exposeString('role_key'),
+  }),
+});
 
 /**
  * Visible to members:read and members:invite holders of its org (R1, modules/visibility.ts); its
@@ -64,6 +80,11 @@ InvitationRef.implement({
     email: t.exposeString('email'),
     status: t.field({ type: InvitationStatusEnum, resolve: (inv) => effectiveStatus(inv) }),
     roles: t.field({ type: [RoleRef], description: 'Granted on acceptance.', resolve: (inv, _a, ctx) => loadersOf(ctx).roles.load(inv.id) }),
+    resourceGrants: t.field({
+      type: [InvitationResourceGrantRef],
+      description: 'Resource roles granted on acceptance, if the inviter may still grant them then; deleted resources are gone from the list.',
+      resolve: (inv, _a, ctx) => loadersOf(ctx).resourceGrants.load(inv.id),
+    }),
     organization: t.field({ type: OrganizationRef, resolve: async (inv, _a, ctx) => (await ctx.loaders.organization.load(inv.organization.id))! }),
     invitedBy: t.field({ type: UserRef, nullable: true, description: 'Null when that account is gone or is no one you can see (R1).', resolve: (inv, _a, ctx) => (inv.inviterId ? sight(ctx).user.load(inv.inviterId) : null) }),
     expiresAt: t.field({ type: 'DateTime', resolve: (inv) => inv.expiresAt }),

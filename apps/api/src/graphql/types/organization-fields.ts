@@ -1,3 +1,4 @@
+import type { PermissionKey } from '@gatehouse/permissions';
 import { builder } from '../builder.ts';
 import { OrganizationRef } from './organization.ts';
 import { MembershipRef, MembershipStatusEnum } from './membership.ts';
@@ -22,7 +23,7 @@ const MemberOrder = builder.inputType('MemberOrder', {
   }),
 });
 
-const orgScope = (permission: string) => (org: Organization) => ({ orgPermission: `${org.id}:${permission}` });
+const orgScope = (permission: PermissionKey) => (org: Organization) => ({ orgPermission: `${org.id}:${permission}` });
 
 builder.objectFields(OrganizationRef, (t) => ({
   viewerMembership: t.field({

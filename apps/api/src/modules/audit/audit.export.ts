@@ -6,7 +6,12 @@ import { emOf } from '../../db/orm.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { isUuid } from '../../ids.ts';
 import { canonicalContent } from './audit.chain.ts';
-import { rows, statement } from '../../db/sql.ts';
+import { Params, shaped, statement, type Statement } from '../../db/sql.ts';
+import { auditFilterSql, type AuditFilter } from './audit.queries.ts';
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { allowReplicaReads, replicaRows, wroteRecently } from '../../db/replicas.ts';
+import { parseCookies } from '../../auth/refresh-token.ts';
+import { PRIMARY_COOKIE } from '../../graphql/read-routing.ts';
 
 /** Rows per statement: large enough that round trips do not dominate, small enough to keep memory flat. */
 const BATCH = 2000;
@@ -21,9 +26,67 @@ const batchStatement = (format: 'csv' | 'ndjson') =>
   statement(`audit_export_${format}`, `select ${EXPORTED}${format === 'ndjson' ? CANONICAL : ''} from audit_event e where e.org_id = $1 and e.seq > $2 order by e.seq limit ${BATCH}`);
 const BATCH_OF = { csv: batchStatement('csv'), ndjson: batchStatement('ndjson') };
 
+interface ExportFilterProblem {
+  parameter: string;
+  message: string;
+}
+
+/** The same filters as the audit log's list (action or family, actor, target, from, to), from the query string. */
+function exportFilter(url: URL): AuditFilter | ExportFilterProblem {
+  const value = (name: string) => {
+    const raw = url.searchParams.get(name)?.trim();
+    return raw ? raw : null;
+  };
+  const filter: AuditFilter = {};
+  for (const name of ['action', 'actor', 'target', 'from', 'to']) {
+    const raw = value(name);
+    if (raw && raw.length > 200) return { parameter: name, message: `${name} is longer than 200 characters` };
+  }
+  filter.action = value('action');
+  filter.targetId = value('target');
+  const actor = value('actor');
+  if (actor) {
+    const decoded = isUuid(actor) ? { typename: 'User', id: actor } : userIdOf(actor);
+    if (!decoded || decoded.typename !== 'User' || !isUuid(decoded.id)) return { parameter: 'actor', message: 'actor must be a User id' };
+    filter.actorUserId = decoded.id;
+  }
+  for (const name of ['from', 'to'] as const) {
+    const raw = value(name);
+    if (!raw) continue;
+    const when = new Date(raw);
+    if (Number.isNaN(when.getTime())) return { parameter: name, message: `${name} must be an ISO 8601 date and time` };
+    filter[name] = when;
+  }
+  return filter;
+}
+
+function userIdOf(globalId: string): { typename: string; id: string } | undefined {
+  try {
+    return decodeGlobalID(globalId);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keyset batches in chain order: the named statement without filters, one shaped per filter combination. */
+function batchesOf(format: 'csv' | 'ndjson', orgId: string, filter: AuditFilter): { sql: Statement; params: (seq: number) => unknown[] } {
+  if (!filter.action && !filter.actorUserId && !filter.targetId && !filter.from && !filter.to) {
+    return { sql: BATCH_OF[format], params: (seq) => [orgId, seq] };
+  }
+  const p = new Params();
+  const where = auditFilterSql(orgId, filter, p);
+  const after = p.add(0);
+  const values = p.values;
+  const at = values.length - 1;
+  const sql = shaped(`select ${EXPORTED}${format === 'ndjson' ? CANONICAL : ''} from audit_event e where ${where.join(' and ')} and e.seq > ${after} order by e.seq limit ${BATCH}`);
+  return { sql, params: (seq) => values.map((v, i) => (i === at ? seq : v)) };
+}
+
 /**
- * GET /audit/export?organization=<slug or id>&format=csv|ndjson (R13). Bearer token of an audit:read
- * holder. Rows are read in keyset batches and written with backpressure, so memory stays flat.
+ * GET /audit/export?organization=<slug or id>&format=csv|ndjson (R13), optionally filtered like the
+ * audit log's list: &action=<action or family ending in ".">&actor=<User id>&target=<raw id>&from=&to=
+ * (ISO 8601), so a download holds what the filtered list shows. Bearer token of an audit:read holder.
+ * Rows are read in keyset batches and written with backpressure, so memory stays flat.
  * Rows come in chain order (seq). Each NDJSON line also carries `canonical`, the exact text its hash
  * covers, so someone outside Gatehouse can check the chain: hash = sha256(previous line's hash, or
  * 32 zero bytes for seq 1 || canonical), and canonical agrees with the line's fields (docs/audit-log.md).
@@ -36,11 +99,17 @@ export async function handleAuditExport(app: App, req: http.IncomingMessage, res
   if ('user' in principal && principal.user.mustChangePassword) return problem(res, 403, 'PASSWORD_CHANGE_REQUIRED', 'Change your temporary password first');
   const format = url.searchParams.get('format') ?? 'csv';
   if (format !== 'csv' && format !== 'ndjson') return problem(res, 400, 'BAD_REQUEST', 'format must be csv or ndjson');
+  const filter = exportFilter(url);
+  if ('parameter' in filter) return problem(res, 400, 'BAD_REQUEST', filter.message);
   const ref = url.searchParams.get('organization') ?? '';
   const org = await em.findOne(Organization, isUuid(ref) ? { id: ref } : { slug: ref });
   const ctx = createContext(app, em, { requestId: '', ip: undefined, userAgent: undefined, cookies: {} }, principal);
   // A foreign or unknown organization answers the same (R1).
   if (!org || !(await ctx.can(org.id, 'audit:read'))) return problem(res, 404, 'NOT_FOUND', 'Organization not found');
+  // Authorized on the primary; the rows themselves may come from a read replica, unless this
+  // principal has just written (read-your-writes, graphql/read-routing.ts).
+  const writer = 'user' in principal ? principal.user.id : principal.serviceAccount.id;
+  if (!wroteRecently(writer) && !parseCookies(req.headers.cookie ?? null)[PRIMARY_COOKIE]) allowReplicaReads(em);
 
   res.writeHead(200, {
     'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
@@ -48,7 +117,8 @@ export async function handleAuditExport(app: App, req: http.IncomingMessage, res
     'cache-control': 'no-store',
   });
   if (format === 'csv') await write(res, `${COLUMNS.join(',')}\n`);
-  const batchAfter = (seq: number) => rows<Record<string, unknown>>(em, BATCH_OF[format], [org.id, seq]);
+  const batches = batchesOf(format, org.id, filter);
+  const batchAfter = (seq: number) => replicaRows<Record<string, unknown>>(em, batches.sql, batches.params(seq));
   const line = format === 'csv' ? csvLine : (row: Record<string, unknown>) => `${JSON.stringify(ndjsonRow(row))}\n`;
   // The next batch is read while this one is written: one chunk per batch, backpressure per chunk.
   let pending = batchAfter(0);

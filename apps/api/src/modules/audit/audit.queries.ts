@@ -1,4 +1,6 @@
 import type { Em } from '../../db/orm.ts';
+import { Params, shaped } from '../../db/sql.ts';
+import { replicaRow, replicaRows } from '../../db/replicas.ts';
 import { AuditEvent } from './audit-event.entity.ts';
 import { toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 
@@ -11,54 +13,34 @@ export interface AuditFilter {
   to?: Date | null;
 }
 
-function filterSql(orgId: string, filter: AuditFilter) {
-  const where = ['org_id = ?'];
-  const params: unknown[] = [orgId];
-  if (filter.actorUserId) {
-    where.push('actor_user_id = ?::uuid');
-    params.push(filter.actorUserId);
-  }
+/** The WHERE terms of a filtered read of one organization's log (the list, its count and the export). */
+export function auditFilterSql(orgId: string, filter: AuditFilter, p: Params): string[] {
+  const where = [`org_id = ${p.add(orgId)}`];
+  if (filter.actorUserId) where.push(`actor_user_id = ${p.add(filter.actorUserId)}::uuid`);
   if (filter.action) {
-    if (filter.action.endsWith('.')) {
-      where.push('action like ?');
-      params.push(`${filter.action.replace(/[\\%_]/g, '\\$&')}%`);
-    } else {
-      where.push('action = ?');
-      params.push(filter.action);
-    }
+    if (filter.action.endsWith('.')) where.push(`action like ${p.add(`${filter.action.replace(/[\\%_]/g, '\\$&')}%`)}`);
+    else where.push(`action = ${p.add(filter.action)}`);
   }
-  if (filter.targetId) {
-    where.push('target_id = ?');
-    params.push(filter.targetId);
-  }
-  if (filter.from) {
-    where.push('created_at >= ?');
-    params.push(filter.from.toISOString());
-  }
-  if (filter.to) {
-    where.push('created_at < ?');
-    params.push(filter.to.toISOString());
-  }
-  return { where, params };
+  if (filter.targetId) where.push(`target_id = ${p.add(filter.targetId)}`);
+  if (filter.from) where.push(`created_at >= ${p.add(filter.from.toISOString())}::timestamptz`);
+  if (filter.to) where.push(`created_at < ${p.add(filter.to.toISOString())}::timestamptz`);
+  return where;
 }
 
-/** Newest first, keyset on the identity column (index org_id, id). */
+/** Newest first, keyset on the identity column (index org_id, id). Reading the log decides nothing: a read replica may answer (db/replicas.ts). */
 export async function listAuditEvents(em: Em, orgId: string, filter: AuditFilter, page: PageRequest): Promise<Page<AuditEvent>> {
-  const { where, params } = filterSql(orgId, filter);
-  if (page.after) {
-    where.push('id < ?');
-    params.push(Number(page.after[1]));
-  }
-  const rows = await em.execute<Record<string, unknown>[]>(
-    `select * from audit_event where ${where.join(' and ')} order by id desc limit ${page.first + 1}`,
-    params,
-  );
-  const events = rows.map((row) => em.map(AuditEvent, row));
+  const p = new Params();
+  const where = auditFilterSql(orgId, filter, p);
+  if (page.after) where.push(`id < ${p.add(Number(page.after[1]))}`);
+  const limit = p.add(page.first + 1);
+  const found = await replicaRows<Record<string, unknown>>(em, shaped(`select * from audit_event where ${where.join(' and ')} order by id desc limit ${limit}::int`), p.values);
+  const events = found.map((row) => em.map(AuditEvent, row));
   return toPage(events, page, (e) => [null, e.id]);
 }
 
 export async function countAuditEvents(em: Em, orgId: string, filter: AuditFilter): Promise<number> {
-  const { where, params } = filterSql(orgId, filter);
-  const rows = await em.execute<{ n: number }[]>(`select count(*)::int as n from audit_event where ${where.join(' and ')}`, params);
-  return Number(rows[0]?.n ?? 0);
+  const p = new Params();
+  const where = auditFilterSql(orgId, filter, p);
+  const found = await replicaRow<{ n: number }>(em, shaped(`select count(*)::int as n from audit_event where ${where.join(' and ')}`), p.values);
+  return Number(found?.n ?? 0);
 }

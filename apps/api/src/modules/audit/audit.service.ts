@@ -1,3 +1,4 @@
+import type { AuditAction } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import { AuditEvent } from './audit-event.entity.ts';
 
@@ -12,7 +13,8 @@ export interface Actor {
 
 export interface AuditEntry {
   orgId: string | null;
-  action: string;
+  /** One of packages/permissions' AUDIT_ACTIONS: a name nobody can filter on does not compile. */
+  action: AuditAction;
   target?: { type: string; id: string; label?: string };
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;

@@ -1,6 +1,7 @@
 import { effectivePermissions, expandPermissions, isKnownPermission, type Preset } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import { isUuid, placeholders } from '../../ids.ts';
+import { jsonColumn, rows as queryRows, statement } from '../../db/sql.ts';
 import { findResource, permissionsOn, resourceType, standingIn, type ResourceRow } from '../resources/resource.service.ts';
 
 /**
@@ -157,34 +158,51 @@ export async function rolesGranting(em: Em, orgId: string, permission: string): 
   return roles.filter((r) => expandPermissions(r.permissions).has(permission)).map((r) => r.id);
 }
 
-export interface Holder {
-  userId: string;
-  email: string;
-  membershipId: string;
-}
+/** Who holds a permission: a member (by user, with their membership) or a service account (R23). */
+export type Holder =
+  | { kind: 'User'; id: string; email: string; membershipId: string; name: string }
+  | { kind: 'ServiceAccount'; id: string; name: string; email: null; membershipId: null };
+
+const serviceAccountHolders = statement(
+  'service_account_holders',
+  `select s.id, s.name from service_account s
+     join organization o on o.id = s.org_id and o.status = 'ACTIVE'
+    where s.org_id = $1 and s.status = 'ACTIVE' and s.id > $2
+      and exists (select 1 from service_account_role sr where sr.service_account_id = s.id and sr.role_id = any($3::uuid[]))
+    order by s.id limit $4`,
+);
 
 /** How many candidate rows each round reads when rows must be filtered one by one (resource roles). */
 const CHUNK = 200;
 
 /**
- * whoCan: active members of the org holding a permission, on the organization or on one resource,
- * in user id order after `afterUserId`, at most `limit` (callers ask for first + 1 to know if
- * there is more). Never truncated silently: the keyset walks on until the page is full or the
- * candidates run out.
+ * whoCan: active members and active service accounts of the org holding a permission, on the
+ * organization or on one resource, in id order after `afterId`, at most `limit` (callers ask for
+ * first + 1 to know if there is more). A service account holds it on a resource through its
+ * organization roles (it holds no resource roles). Never truncated silently: each kind is walked
+ * until it has `limit` holders past the cursor, and the two lists are merged by id.
  */
-export async function holders(em: Em, preset: Preset, orgId: string, permission: string, resourceId: string | null, afterUserId: string | null, limit: number): Promise<Holder[] | 'NO_SUCH_RESOURCE'> {
+export async function holders(em: Em, preset: Preset, orgId: string, permission: string, resourceId: string | null, afterId: string | null, limit: number): Promise<Holder[] | 'NO_SUCH_RESOURCE'> {
   const granting = await rolesGranting(em, orgId, permission);
   let resource: ResourceRow | undefined;
   if (resourceId !== null) {
     resource = await findResource(em, resourceId);
     if (!resource || resource.org_id !== orgId) return 'NO_SUCH_RESOURCE';
   }
+  const members = await memberHolders(em, preset, orgId, permission, granting, resource, afterId, limit);
+  const accounts: Holder[] = granting.length
+    ? (await queryRows<{ id: string; name: string }>(em, serviceAccountHolders, [orgId, afterId ?? '00000000-0000-0000-0000-000000000000', granting, limit])).map((a) => ({ kind: 'ServiceAccount', id: a.id, name: a.name, email: null, membershipId: null }))
+    : [];
+  return [...members, ...accounts].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, limit);
+}
+
+async function memberHolders(em: Em, preset: Preset, orgId: string, permission: string, granting: string[], resource: ResourceRow | undefined, afterUserId: string | null, limit: number): Promise<Holder[]> {
   const byOrgRole = granting.length ? `exists (select 1 from membership_role mr where mr.membership_id = m.id and mr.role_id in (${placeholders(granting)}))` : 'false';
   const byResource = resource ? `(exists (select 1 from resource_grant g where g.resource_id = ? and g.membership_id = m.id) or u.id = ?)` : 'false';
   const out: Holder[] = [];
   let after = afterUserId;
   while (out.length < limit) {
-    const rows = await em.execute<(Holder & { by_org: boolean })[]>(
+    const rows = await em.execute<{ userId: string; email: string; membershipId: string; by_org: boolean }[]>(
       `select u.id as "userId", u.email, m.id as "membershipId", ${byOrgRole} as by_org
          from membership m
          join "user" u on u.id = m.user_id and u.status = 'ACTIVE'
@@ -203,7 +221,7 @@ export async function holders(em: Em, preset: Preset, orgId: string, permission:
     for (const row of rows) {
       if (out.length >= limit) break;
       const holds = row.by_org || (resource !== undefined && (await permissionsOn(em, await standingIn(em, orgId, { id: row.userId, isPlatformAdmin: false }), resource, preset, {})).has(permission));
-      if (holds) out.push({ userId: row.userId, email: row.email, membershipId: row.membershipId });
+      if (holds) out.push({ kind: 'User', id: row.userId, email: row.email, membershipId: row.membershipId, name: row.email });
     }
     if (rows.length < (resource ? CHUNK : limit)) break;
     after = rows[rows.length - 1]!.userId;
@@ -242,4 +260,20 @@ export async function accessible(em: Em, preset: Preset, orgId: string, subject:
     after = rows[rows.length - 1]!.id;
   }
   return out;
+}
+
+const serviceAccountStanding = statement(
+  'service_account_standing',
+  `select s.id, (s.status = 'ACTIVE' and o.status = 'ACTIVE') as active,
+          coalesce((select json_agg(json_build_object('id', r.id, 'key', r.key, 'name', r.name, 'permissions', r.permissions) order by r.position, r.name)
+                      from service_account_role sr join role r on r.id = sr.role_id where sr.service_account_id = s.id), '[]') as roles
+     from service_account s join organization o on o.id = s.org_id
+    where s.id = $1 and s.org_id = $2`,
+);
+
+/** explainPermission for a service account: its roles (whatever its status) and whether it acts at all. */
+export async function serviceAccountStandingIn(em: Em, orgId: string, accountId: string): Promise<{ active: boolean; roles: { id: string; key: string; name: string; permissions: string[] }[] } | undefined> {
+  if (!isUuid(accountId) || !isUuid(orgId)) return undefined;
+  const found = (await queryRows<{ active: boolean; roles: unknown }>(em, serviceAccountStanding, [accountId, orgId]))[0];
+  return found && { active: found.active, roles: jsonColumn(found.roles) };
 }

@@ -1,4 +1,5 @@
 import type { Em } from '../../db/orm.ts';
+import { Params, row, rows } from '../../db/sql.ts';
 import { Invitation, type InvitationStatus } from './invitation.entity.ts';
 import { toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 
@@ -11,9 +12,10 @@ const STATUS_SQL: Record<InvitationStatus, string> = {
 };
 
 function filterSql(orgId: string, statuses: readonly InvitationStatus[] | null | undefined) {
-  const where = ['i.org_id = ?'];
+  const params = new Params();
+  const where = [`i.org_id = ${params.add(orgId)}`];
   if (statuses?.length) where.push(`(${[...new Set(statuses)].map((s) => STATUS_SQL[s]).join(' or ')})`);
-  return { where, params: [orgId] as unknown[] };
+  return { where, params };
 }
 
 /** An org's invitations, newest first, one keyset page in one statement. */
@@ -25,18 +27,18 @@ export async function listInvitations(
 ): Promise<Page<Invitation>> {
   const { where, params } = filterSql(orgId, statuses);
   if (page.after) {
-    where.push(`(i.created_at, i.id) < (?::timestamptz, ?::uuid)`);
-    params.push(page.after[0], page.after[1]);
+    where.push(`(i.created_at, i.id) < (${params.add(page.after[0])}::timestamptz, ${params.add(page.after[1])}::uuid)`);
   }
-  const rows = await em.execute<Record<string, unknown>[]>(
+  const found = await rows<Record<string, unknown>>(
+    em,
     `select i.*, i.created_at::text as sort_key from invitation i
       where ${where.join(' and ')}
       order by i.created_at desc, i.id desc
-      limit ${page.first + 1}`,
-    params,
+      limit ${params.add(page.first + 1)}`,
+    params.values,
   );
   const keys = new Map<string, unknown>();
-  const invitations = rows.map(({ sort_key, ...row }) => {
+  const invitations = found.map(({ sort_key, ...row }) => {
     const entity = em.map(Invitation, row);
     keys.set(entity.id, sort_key);
     return entity;
@@ -46,6 +48,6 @@ export async function listInvitations(
 
 export async function countInvitations(em: Em, orgId: string, statuses: readonly InvitationStatus[] | null | undefined): Promise<number> {
   const { where, params } = filterSql(orgId, statuses);
-  const rows = await em.execute<{ n: number }[]>(`select count(*)::int as n from invitation i where ${where.join(' and ')}`, params);
-  return Number(rows[0]?.n ?? 0);
+  const counted = await row<{ n: number }>(em, `select count(*)::int as n from invitation i where ${where.join(' and ')}`, params.values);
+  return Number(counted?.n ?? 0);
 }

@@ -1,4 +1,3 @@
-import { changeOne } from '../../db/retry.ts';
 import { checkRoleChange } from '@gatehouse/permissions';
 import type { Context } from '../../context.ts';
 import type { Em } from '../../db/orm.ts';
@@ -16,7 +15,9 @@ import {
   ValidationError,
   type FieldIssue,
 } from '../../errors.ts';
-import { isUuid, placeholders } from '../../ids.ts';
+import { isUuid } from '../../ids.ts';
+import { exec, rows } from '../../db/sql.ts';
+import { exactlyOne } from '../organizations/exactly-one.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { hashToken, newOpaqueToken } from '../../auth/refresh-token.ts';
 import { hashPassword, passwordIssues } from '../../auth/passwords.ts';
@@ -33,6 +34,13 @@ import {
 import { requirePermission, throwRoleChangeProblems } from '../memberships/rule-errors.ts';
 import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
 import { invitationMail } from './invitation.mail.ts';
+import {
+  applyInvitationResourceGrants,
+  checkInvitationResourceGrants,
+  storeInvitationResourceGrants,
+  type ResourceGrantInput,
+  type ResourceGrantOutcome,
+} from './invitation.resource-grants.ts';
 
 /** R8 resend limits per invitation: one send a minute, five sends (the first included) per 24 hours. */
 export const RESEND_MIN_INTERVAL_SECONDS = 60;
@@ -109,13 +117,13 @@ export async function inviteMembers(
   orgId: string,
   emails: readonly string[],
   roleIds: readonly string[],
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; resourceGrants?: readonly ResourceGrantInput[] } = {},
 ): Promise<InviteResult[]> {
   const user = ctx.user;
   if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
   const dryRun = options.dryRun ?? false;
   const policy = ctx.app.preset.policy;
-  if (!policy.invitations) throw new PolicyError('This platform does not use invitations; add people directly');
+  if (!policy.invitations) throw new PolicyError('This platform does not use invitations; add people directly', 'PRESET_DISALLOWS');
   const parsed = parseEmailList(emails);
   if (parsed.length === 0) throw ValidationError.field('emails', 'Enter at least one email address');
   const invalid = parsed.map((a) => ({ ...a, problem: emailIssue(a.email) })).filter((a) => a.problem);
@@ -140,23 +148,23 @@ export async function inviteMembers(
     throwRoleChangeProblems(
       checkRoleChange({ actorUserId: user.id, targetUserId: 'invitee', actorPerms, currentRoles: [], nextRoles: roles, policy }),
     );
+    // R3 + R19 per resource grant, as grantResourceRole would check it for a member with these roles.
+    const resourceGrants = await checkInvitationResourceGrants(tx, ctx.app.preset, orgId, user, roleKeys(roles), options.resourceGrants ?? []);
 
     const addresses = valid.map((a) => a.email);
     const members = new Set(
       addresses.length
-        ? (await tx.execute<{ email: string }[]>(
-            `select lower(u.email) as email from membership m join "user" u on u.id = m.user_id
-              where m.org_id = ? and lower(u.email) in (${placeholders(addresses)})`,
-            [orgId, ...addresses],
+        ? (await rows<{ email: string }>(tx, `select lower(u.email) as email from membership m join "user" u on u.id = m.user_id
+              where m.org_id = $1 and lower(u.email) = any($2::text[])`,
+            [orgId, addresses],
           )).map((r) => r.email)
         : [],
     );
     const pending = new Map(
       (addresses.length
-        ? await tx.execute<{ id: string; email: string; expired: boolean }[]>(
-            `select id, lower(email) as email, expires_at <= now() as expired from invitation
-              where org_id = ? and status = 'PENDING' and lower(email) in (${placeholders(addresses)})`,
-            [orgId, ...addresses],
+        ? await rows<{ id: string; email: string; expired: boolean }>(tx, `select id, lower(email) as email, expires_at <= now() as expired from invitation
+              where org_id = $1 and status = 'PENDING' and lower(email) = any($2::text[])`,
+            [orgId, addresses],
           )
         : []
       ).map((r) => [r.email, r]),
@@ -185,23 +193,22 @@ export async function inviteMembers(
         continue;
       }
       // An expired pending invitation gives way to the new one (one pending per org and email).
-      if (open) await changeOne(tx, 'Invitation', `update invitation set status = 'EXPIRED' where id = ?`, [open.id]);
+      if (open) await exactlyOne(tx, 'Invitation', `update invitation set status = 'EXPIRED' where id = $1`, [open.id]);
       const id = crypto.randomUUID();
       const { token, hash } = newOpaqueToken();
-      await tx.execute(
-        `insert into invitation (id, org_id, email, token_hash, status, expires_at, inviter_id) values (?, ?, ?, ?, 'PENDING', ?, ?)`,
+      await exec(tx, `insert into invitation (id, org_id, email, token_hash, status, expires_at, inviter_id) values ($1, $2, $3, $4, 'PENDING', $5, $6)`,
         [id, orgId, email, hash, expiresAt, user.id],
       );
       if (roles.length) {
-        await tx.execute(
-          `insert into invitation_role (invitation_id, role_id) values ${roles.map(() => '(?, ?)').join(', ')}`,
-          roles.flatMap((r) => [id, r.id]),
+        await exec(tx, `insert into invitation_role (invitation_id, role_id) select $1, unnest($2::uuid[])`,
+          [id, roles.map((r) => r.id)],
         );
       }
       mails.push({ to: email, token, organizationName: org.name, inviterName: displayName(user), roleNames: roles.map((r) => r.name), expiresAt });
       out.push({ email, status: 'INVITED', invitationId: id, message: null, emailSent: false });
     }
     const invited = out.filter((r) => r.status === 'INVITED' && r.invitationId);
+    await storeInvitationResourceGrants(tx, orgId, invited.map((r) => r.invitationId!), resourceGrants);
     if (invited.length) {
       recordAudit(tx, ctx.actor, {
         orgId,
@@ -209,6 +216,7 @@ export async function inviteMembers(
         target: { type: 'Organization', id: orgId, label: org.slug },
         after: {
           roles: roleKeys(roles),
+          resourceGrants: resourceGrants.map((g) => ({ resourceId: g.resource.id, resource: g.resource.name, roleKey: g.roleKey })),
           expiresAt: expiresAt.toISOString(),
           invitations: invited.map((r) => ({ id: r.invitationId, email: r.email })),
           skipped: out.filter((r) => r.status !== 'INVITED').map((r) => ({ email: r.email, outcome: r.status })),
@@ -246,9 +254,8 @@ const LOCK_COLUMNS = `id, org_id, email, token_hash, status, expires_at, expires
   extract(epoch from (now() - send_window_started_at))::float8 as window_age_seconds, send_window_count`;
 
 async function rolesOfInvitation(tx: Em, invitationId: string): Promise<RoleRow[]> {
-  return tx.execute<RoleRow[]>(
-    `select r.id, r.key, r.name, r.permissions, r.builtin from invitation_role ir join role r on r.id = ir.role_id
-      where ir.invitation_id = ? order by r.position, r.name`,
+  return rows<RoleRow>(tx, `select r.id, r.key, r.name, r.permissions, r.builtin from invitation_role ir join role r on r.id = ir.role_id
+      where ir.invitation_id = $1 order by r.position, r.name`,
     [invitationId],
   );
 }
@@ -261,11 +268,11 @@ async function lockInvitationForAdmin(tx: Em, ctx: Context, invitationId: string
   const user = ctx.user;
   if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
   const found = isUuid(invitationId)
-    ? (await tx.execute<{ org_id: string }[]>(`select org_id from invitation where id = ?`, [invitationId]))[0]
+    ? (await rows<{ org_id: string }>(tx, `select org_id from invitation where id = $1`, [invitationId]))[0]
     : undefined;
   if (!found) throw new NotFoundError('Invitation');
   const org = await lockOrganization(tx, found.org_id);
-  const invitation = (await tx.execute<LockedInvitation[]>(`select ${LOCK_COLUMNS} from invitation where id = ? for update`, [invitationId]))[0];
+  const invitation = (await rows<LockedInvitation>(tx, `select ${LOCK_COLUMNS} from invitation where id = $1 for update`, [invitationId]))[0];
   if (!invitation) throw new NotFoundError('Invitation');
   const actorPerms = await permissionsAfterLock(tx, invitation.org_id, user);
   if (!actorPerms.has('members:read') && !actorPerms.has('members:invite')) throw new NotFoundError('Invitation');
@@ -286,7 +293,7 @@ export async function resendInvitation(ctx: Context, invitationId: string): Prom
   let mail: PendingMail | undefined;
   const id = await ctx.transaction(async (tx) => {
     const { org, invitation, roles, user } = await lockInvitationForAdmin(tx, ctx, invitationId);
-    if (invitation.status !== 'PENDING') throw new PolicyError(`This invitation is ${invitation.status.toLowerCase()}; send a new one instead`);
+    if (invitation.status !== 'PENDING') throw new PolicyError(`This invitation is ${invitation.status.toLowerCase()}; send a new one instead`, 'NOT_PENDING');
     if (invitation.seconds_since_sent < RESEND_MIN_INTERVAL_SECONDS) {
       const wait = Math.max(1, Math.ceil(RESEND_MIN_INTERVAL_SECONDS - invitation.seconds_since_sent));
       throw new RateLimitedError(`This invitation was just sent; try again in ${wait} seconds`, wait);
@@ -298,11 +305,10 @@ export async function resendInvitation(ctx: Context, invitationId: string): Prom
     }
     const { token, hash } = newOpaqueToken();
     const expiresAt = expiryFrom(ctx);
-    await tx.execute(
-      `update invitation set token_hash = ?, expires_at = ?, send_count = send_count + 1, last_sent_at = now(),
+    await exec(tx, `update invitation set token_hash = $1, expires_at = $2, send_count = send_count + 1, last_sent_at = now(),
               send_window_started_at = ${windowOpen ? 'send_window_started_at' : 'now()'},
               send_window_count = ${windowOpen ? 'send_window_count + 1' : '1'}
-        where id = ?`,
+        where id = $3`,
       [hash, expiresAt, invitation.id],
     );
     recordAudit(tx, ctx.actor, {
@@ -324,8 +330,8 @@ export async function revokeInvitation(ctx: Context, invitationId: string): Prom
   return ctx.transaction(async (tx) => {
     const { invitation, roles } = await lockInvitationForAdmin(tx, ctx, invitationId);
     if (invitation.status === 'REVOKED') return invitation.id;
-    if (invitation.status !== 'PENDING') throw new PolicyError(`This invitation is ${invitation.status.toLowerCase()}; it cannot be revoked`);
-    await changeOne(tx, 'Invitation', `update invitation set status = 'REVOKED', revoked_at = now() where id = ?`, [invitation.id]);
+    if (invitation.status !== 'PENDING') throw new PolicyError(`This invitation is ${invitation.status.toLowerCase()}; it cannot be revoked`, 'NOT_PENDING');
+    await exactlyOne(tx, 'Invitation', `update invitation set status = 'REVOKED', revoked_at = now() where id = $1`, [invitation.id]);
     recordAudit(tx, ctx.actor, {
       orgId: invitation.org_id,
       action: 'invitation.revoked',
@@ -361,20 +367,18 @@ export interface InvitationPreview {
 export async function previewInvitation(em: Em, token: string): Promise<InvitationPreview | null> {
   const hash = tokenHashOf(token);
   if (!hash) return null;
-  const row = (await em.execute<{
+  const row = (await rows<{
     id: string; email: string; status: string; expires_at: Date; expired: boolean; org_name: string; org_slug: string;
     first_name: string | null; last_name: string | null; inviter_email: string | null; account_exists: boolean;
-  }[]>(
-    `select i.id, i.email, i.status, i.expires_at, i.expires_at <= now() as expired, o.name as org_name, o.slug as org_slug,
+  }>(em, `select i.id, i.email, i.status, i.expires_at, i.expires_at <= now() as expired, o.name as org_name, o.slug as org_slug,
             u.first_name, u.last_name, u.email as inviter_email,
             exists (select 1 from "user" x where lower(x.email) = lower(i.email)) as account_exists
        from invitation i join organization o on o.id = i.org_id left join "user" u on u.id = i.inviter_id
-      where i.token_hash = ?`,
+      where i.token_hash = $1`,
     [hash],
   ))[0];
   if (!row || row.status === 'REVOKED') return null;
-  const roles = await em.execute<{ key: string; name: string; description: string }[]>(
-    `select r.key, r.name, r.description from invitation_role ir join role r on r.id = ir.role_id where ir.invitation_id = ? order by r.position, r.name`,
+  const roles = await rows<{ key: string; name: string; description: string }>(em, `select r.key, r.name, r.description from invitation_role ir join role r on r.id = ir.role_id where ir.invitation_id = $1 order by r.position, r.name`,
     [row.id],
   );
   const status = row.status === 'ACCEPTED' ? 'ACCEPTED' : row.status === 'EXPIRED' || row.expired ? 'EXPIRED' : 'PENDING';
@@ -402,6 +406,8 @@ export interface AcceptResult {
   userId: string;
   /** Tokens of a new session, when a new account was created. */
   tokens: IssuedTokens | null;
+  /** The invitation's resource grants: made, or skipped with the reason (re-checked on acceptance). */
+  resourceGrants: ResourceGrantOutcome[];
 }
 
 /** Typed refusal of a token in a state that cannot be accepted; revoked and replaced tokens answer like unknown ones. */
@@ -431,8 +437,7 @@ function newAccountIssues(input: AcceptInput, email: string): FieldIssue[] {
 export async function acceptInvitation(ctx: Context, token: string, input: AcceptInput): Promise<AcceptResult> {
   const hash = tokenHashOf(token);
   if (!hash) throw new InvalidInvitationError();
-  const found = (await ctx.em.execute<{ id: string; org_id: string; email: string; status: string; expired: boolean }[]>(
-    `select id, org_id, email, status, expires_at <= now() as expired from invitation where token_hash = ?`,
+  const found = (await rows<{ id: string; org_id: string; email: string; status: string; expired: boolean }>(ctx.em, `select id, org_id, email, status, expires_at <= now() as expired from invitation where token_hash = $1`,
     [hash],
   ))[0];
   assertAcceptable(found);
@@ -452,10 +457,10 @@ export async function acceptInvitation(ctx: Context, token: string, input: Accep
 
   return ctx.transaction(async (tx) => {
     const org = await lockOrganization(tx, found!.org_id);
-    const inv = (await tx.execute<LockedInvitation[]>(`select ${LOCK_COLUMNS} from invitation where id = ? for update`, [found!.id]))[0];
+    const inv = (await rows<LockedInvitation>(tx, `select ${LOCK_COLUMNS} from invitation where id = $1 for update`, [found!.id]))[0];
     // Re-checked under the lock: a concurrent accept, revoke or resend may have won.
     assertAcceptable(inv?.token_hash === hash ? inv : undefined);
-    if (org.status !== 'ACTIVE') throw new PolicyError('This organization is disabled');
+    if (org.status !== 'ACTIVE') throw new PolicyError('This organization is disabled', 'DISABLED');
 
     let userId: string;
     let created = false;
@@ -463,10 +468,9 @@ export async function acceptInvitation(ctx: Context, token: string, input: Accep
     if (signedIn) {
       userId = signedIn.id;
       // R20: the link reached this mailbox, so its holder proved the address.
-      await changeOne(tx, 'User', `update "user" set email_verified_at = coalesce(email_verified_at, now()) where id = ?`, [userId]);
+      await exactlyOne(tx, 'User', `update "user" set email_verified_at = coalesce(email_verified_at, now()) where id = $1`, [userId]);
     } else {
-      const holder = (await tx.execute<{ id: string; verified: boolean }[]>(
-        `select id, email_verified_at is not null as verified from "user" where lower(email) = ? for no key update`,
+      const holder = (await rows<{ id: string; verified: boolean }>(tx, `select id, email_verified_at is not null as verified from "user" where lower(email) = $1 for no key update`,
         [email],
       ))[0];
       if (holder?.verified) throw new SignInRequiredError(email);
@@ -475,17 +479,15 @@ export async function acceptInvitation(ctx: Context, token: string, input: Accep
         // elsewhere). The invitee just proved it, so the account becomes theirs: their password, their
         // names, every earlier session ended.
         userId = holder.id;
-        await tx.execute(
-          `update "user" set first_name = ?, last_name = ?, password_hash = ?, must_change_password = false,
-                  password_changed_at = now(), email_verified_at = now() where id = ?`,
+        await exec(tx, `update "user" set first_name = $1, last_name = $2, password_hash = $3, must_change_password = false,
+                  password_changed_at = now(), email_verified_at = now() where id = $4`,
           [input.firstName!.trim(), input.lastName?.trim() ?? '', passwordHash, userId],
         );
         await revokeAllSessions(tx, userId);
         claimed = true;
       } else {
         userId = crypto.randomUUID();
-        await tx.execute(
-          `insert into "user" (id, email, first_name, last_name, password_hash, must_change_password, email_verified_at) values (?, ?, ?, ?, ?, false, now())`,
+        await exec(tx, `insert into "user" (id, email, first_name, last_name, password_hash, must_change_password, email_verified_at) values ($1, $2, $3, $4, $5, false, now())`,
           [userId, email, input.firstName!.trim(), input.lastName?.trim() ?? '', passwordHash],
         );
       }
@@ -495,11 +497,13 @@ export async function acceptInvitation(ctx: Context, token: string, input: Accep
     let roles = await rolesOfInvitation(tx, inv!.id);
     if (roles.length === 0) {
       // Every role of the invitation was deleted meanwhile: the preset's default role.
-      roles = await tx.execute<RoleRow[]>(`select id, key, name, permissions, builtin from role where org_id = ? and key = ?`, [org.id, ctx.app.preset.defaultRoleKey]);
+      roles = await rows<RoleRow>(tx, `select id, key, name, permissions, builtin from role where org_id = $1 and key = $2`, [org.id, ctx.app.preset.defaultRoleKey]);
     }
     const existing = await findMembershipOf(tx, org.id, userId);
     const membershipId = existing?.id ?? (await insertMembership(tx, { orgId: org.id, userId, roleIds: roles.map((r) => r.id), addedById: inv!.inviter_id }));
-    await changeOne(tx, 'Invitation', `update invitation set status = 'ACCEPTED', accepted_at = now(), accepted_by_id = ? where id = ?`, [userId, inv!.id]);
+    // Resource grants are re-checked now against the inviter's current rights; what is no longer allowed is skipped.
+    const resourceGrants = await applyInvitationResourceGrants(tx, ctx.app.preset, inv!, { membershipId, userId });
+    await exactlyOne(tx, 'Invitation', `update invitation set status = 'ACCEPTED', accepted_at = now(), accepted_by_id = $1 where id = $2`, [userId, inv!.id]);
     const actor = signedIn ? ctx.actor : { ...ctx.actor, userId, label: email };
     recordAudit(tx, actor, {
       orgId: org.id,
@@ -514,15 +518,21 @@ export async function acceptInvitation(ctx: Context, token: string, input: Accep
         accountClaimed: claimed,
         alreadyMember: Boolean(existing),
         roles: existing ? [] : roleKeys(roles),
+        ...(resourceGrants.length
+          ? {
+              resourceGrants: resourceGrants.filter((g) => g.applied).map((g) => ({ resourceId: g.resourceId, roleKey: g.roleKey })),
+              resourceGrantsSkipped: resourceGrants.filter((g) => !g.applied).map((g) => ({ resourceId: g.resourceId, roleKey: g.roleKey, reason: g.reason })),
+            }
+          : {}),
       },
     });
     const tokens = created ? await startSession(ctx.app, tx, await tx.findOneOrFail(User, { id: userId }), actor) : null;
-    return { membershipId, orgId: org.id, userId, tokens };
+    return { membershipId, orgId: org.id, userId, tokens, resourceGrants };
   });
 }
 
 /** Whether an account holds this address, and whether its holder proved it (R20). */
 async function accountHolding(em: Context['em'], email: string): Promise<'NONE' | 'UNPROVEN' | 'PROVEN'> {
-  const row = (await em.execute<{ verified: boolean }[]>(`select email_verified_at is not null as verified from "user" where lower(email) = ?`, [email]))[0];
+  const row = (await rows<{ verified: boolean }>(em, `select email_verified_at is not null as verified from "user" where lower(email) = $1`, [email]))[0];
   return row ? (row.verified ? 'PROVEN' : 'UNPROVEN') : 'NONE';
 }

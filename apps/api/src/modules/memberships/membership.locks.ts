@@ -3,6 +3,7 @@ import type { Em } from '../../db/orm.ts';
 import { NotFoundError } from '../../errors.ts';
 import { exec, jsonColumn, row, rows, statement } from '../../db/sql.ts';
 import { credentialOf, restrictToCredential } from '../tokens/credential.ts';
+import { serviceAccountPermissionsAfterLock } from '../service-accounts/service-account.principal.ts';
 
 /**
  * Reads that rule checks depend on. They run as SQL inside the service's transaction after the org
@@ -80,6 +81,9 @@ export async function rolesInOrg(tx: Em, orgId: string, roleIds: readonly string
 /** The actor's permissions in the org, read after the lock (platform admins hold every permission). */
 export async function permissionsAfterLock(tx: Em, orgId: string, user: { id: string; isPlatformAdmin: boolean }): Promise<ReadonlySet<string>> {
   if (user.isPlatformAdmin) return actorPermissions([], orgId, user);
+  // A service account (R23) holds its own roles, not a membership's.
+  const asServiceAccount = await serviceAccountPermissionsAfterLock(tx, orgId, user);
+  if (asServiceAccount) return asServiceAccount;
   const rows = await tx.execute<{ permissions: string[] }[]>(
     `select r.permissions from membership m
        join organization o on o.id = m.org_id
@@ -154,7 +158,7 @@ export async function lockMembershipOf(tx: Em, membershipId: string, user: { id:
     orgRow: jsonColumn(org_row),
     userRow: jsonColumn(user_row),
     roles: jsonColumn(roles),
-    actorPerms: actorPermissions(jsonColumn(actor_roles), org.id, user),
+    actorPerms: (await serviceAccountPermissionsAfterLock(tx, org.id, user)) ?? actorPermissions(jsonColumn(actor_roles), org.id, user),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Em } from '../../db/orm.ts';
-import { jsonColumn, Params, row, rows, shaped } from '../../db/sql.ts';
+import { jsonColumn, Params, shaped } from '../../db/sql.ts';
+import { replicaRow, replicaRows } from '../../db/replicas.ts';
 import { membershipView, roleView, userView, type MembershipView, type RoleView, type UserView } from '../../graphql/views.ts';
 import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 import { onlyUuids } from '../../ids.ts';
@@ -66,7 +67,8 @@ export async function listMembers(
     where.push(`(${sort}, m.id) ${cmp} (${p.add(page.after[0])}${cast}, ${p.add(page.after[1])}::uuid)`);
   }
   const limit = p.add(page.first + 1);
-  const found = await rows<Record<string, unknown>>(
+  // A list decides nothing: a read replica may answer it (db/replicas.ts).
+  const found = await replicaRows<Record<string, unknown>>(
     em,
     // The page is chosen on narrow rows; only its own accounts are then read whole (carrying whole
     // account rows through the sort of a 10,000-member org more than doubled its time).
@@ -102,6 +104,6 @@ export async function listMembers(
 export async function countMembers(em: Em, orgId: string, filter: MemberFilter): Promise<number> {
   const p = new Params();
   const where = filterSql(orgId, filter, p);
-  const found = await row<{ n: number }>(em, shaped(`select count(*)::int as n from ${countFrom(filter)} where ${where.join(' and ')}`), p.values);
+  const found = await replicaRow<{ n: number }>(em, shaped(`select count(*)::int as n from ${countFrom(filter)} where ${where.join(' and ')}`), p.values);
   return Number(found?.n ?? 0);
 }

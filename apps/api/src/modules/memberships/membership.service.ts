@@ -83,7 +83,7 @@ export async function setMembershipStatus(ctx: Context, membershipId: string, st
   return ctx.transaction(async (tx) => {
     const { membership, actorPerms, actorId, current } = await lockMembership(tx, ctx, membershipId);
     requirePermission(actorPerms, 'members:update');
-    if (membership.user_id === actorId) throw new PolicyError('You cannot disable or enable your own membership');
+    if (membership.user_id === actorId) throw new PolicyError('You cannot disable or enable your own membership', 'SELF_ACTION');
     if (membership.status === status) return membership.id;
     // Disabling takes every role's access away, so the grant ceiling applies to all of them.
     throwRoleChangeProblems(
@@ -108,7 +108,7 @@ export async function removeMember(ctx: Context, membershipId: string): Promise<
   return ctx.transaction(async (tx) => {
     const { membership, actorPerms, actorId, current } = await lockMembership(tx, ctx, membershipId);
     requirePermission(actorPerms, 'members:remove');
-    if (membership.user_id === actorId) throw new PolicyError('To remove yourself, leave the organization');
+    if (membership.user_id === actorId) throw new PolicyError('To remove yourself, leave the organization', 'SELF_ACTION');
     throwRoleChangeProblems(
       checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: [], policy: { ...ctx.app.preset.policy, ownerModel: 'multiple' } }),
       { ignore: ['NO_ROLES'] },
@@ -135,7 +135,7 @@ export async function leaveOrganization(ctx: Context, orgId: string): Promise<st
     await lockOrganization(tx, orgId);
     const current = await rolesOfMembership(tx, membership.id);
     const leave = checkLeave(ctx.app.preset.policy, effectivePermissions(current));
-    if (!leave.ok) throw new PolicyError('Your role may not leave this organization; ask an administrator to remove you');
+    if (!leave.ok) throw new PolicyError('Your role may not leave this organization; ask an administrator to remove you', 'LEAVE_NOT_ALLOWED');
     if (current.some(isOwnerRole)) {
       await assertOwnerFloor(tx, orgId, membership.id, false, 'You are the last owner: make someone else an owner before you leave');
     }
@@ -171,7 +171,7 @@ export interface ProvisionResult {
  */
 export async function provisionMembers(ctx: Context, orgId: string, rows: ProvisionRow[]): Promise<ProvisionResult[]> {
   const preset: Preset = ctx.app.preset;
-  if (!preset.policy.provisioning) throw new PolicyError('This platform adds people by invitation only');
+  if (!preset.policy.provisioning) throw new PolicyError('This platform adds people by invitation only', 'PRESET_DISALLOWS');
   if (rows.length === 0) throw ValidationError.field('members', 'Add at least one person');
   if (rows.length > preset.policy.bulkLimit) {
     throw new LimitExceededError(`Add at most ${preset.policy.bulkLimit} people at a time`, preset.policy.bulkLimit);
@@ -257,7 +257,7 @@ export async function resetMemberPassword(ctx: Context, membershipId: string): P
   return ctx.transaction(async (tx) => {
     const { membership, actorPerms, actorId } = await lockMembership(tx, ctx, membershipId);
     requirePermission(actorPerms, 'members:update');
-    if (membership.user_id === actorId) throw new PolicyError('Change your own password from My account');
+    if (membership.user_id === actorId) throw new PolicyError('Change your own password from My account', 'SELF_ACTION');
     await assertCanAdministerUser(tx, ctx, membership.user_id);
     await changeOne(tx, 'User', `update "user" set password_hash = ?, must_change_password = true, password_changed_at = now() where id = ?`, [hash, membership.user_id]);
     await revokeAllSessions(tx, membership.user_id);

@@ -1,4 +1,4 @@
-import { checkOwnerFloor, isOwnerRole, lastOwnerMessage, ORG_OWN, type Preset, type RoleChangeProblem } from '@gatehouse/permissions';
+import { checkOwnerFloor, isOwnerRole, lastOwnerMessage, ORG_OWN, type Preset, type RoleChangeProblem, type PermissionKey } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import {
   AuthError,
@@ -17,9 +17,11 @@ export function throwRoleChangeProblems(problems: RoleChangeProblem[], options: 
   for (const problem of relevant) {
     switch (problem.code) {
       case 'SELF_ROLE_CHANGE':
-        throw new SelfRoleChangeError();
+        // R4, one rule (packages/permissions selfRoleChangeVerdict): no manage permission = FORBIDDEN as for anyone.
+        if (problem.reason === 'NOT_ALLOWED') throw new AuthError('FORBIDDEN', problem.message ?? 'You do not have permission to do this');
+        throw new SelfRoleChangeError(problem.message, problem.reason);
       case 'SINGLE_OWNER':
-        throw new PolicyError('This organization has exactly one owner: ownership moves only by transfer');
+        throw new PolicyError('This organization has exactly one owner: ownership moves only by transfer', 'SINGLE_OWNER');
       case 'GRANT_CEILING':
         throw new GrantCeilingError(problem.roleKeys, problem.missing.includes(ORG_OWN));
       case 'NO_ROLES':
@@ -42,6 +44,6 @@ export async function assertOwnerFloor(tx: Em, orgId: string, membershipId: stri
   if (!check.ok) throw new LastOwnerError(message);
 }
 
-export function requirePermission(perms: ReadonlySet<string>, permission: string): void {
+export function requirePermission(perms: ReadonlySet<string>, permission: PermissionKey): void {
   if (!perms.has(permission)) throw new AuthError('FORBIDDEN', 'You do not have permission to do this');
 }

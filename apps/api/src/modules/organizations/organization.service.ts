@@ -1,4 +1,6 @@
-import { changeOne, transaction } from '../../db/retry.ts';
+import { transaction } from '../../db/retry.ts';
+import { exactlyOne } from './exactly-one.ts';
+import { rows } from '../../db/sql.ts';
 import type { Preset } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import type { Context } from '../../context.ts';
@@ -36,6 +38,8 @@ export async function createOrganization(
   actor: Actor,
   preset: Preset,
   input: { name: string; slug?: string | null; ownerUserId?: string | null },
+  /** How the creator was allowed (organization.creation.ts), written in the audit event. */
+  context: { creationPolicy?: string } = {},
 ): Promise<Organization> {
   const slug = input.slug ?? slugify(input.name);
   const issues = organizationIssues({ name: input.name, slug });
@@ -55,7 +59,7 @@ export async function createOrganization(
       orgId: org.id,
       action: 'organization.created',
       target: { type: 'Organization', id: org.id, label: org.slug },
-      after: { name: org.name, slug: org.slug, owner: ownerEmail ?? null },
+      after: { name: org.name, slug: org.slug, owner: ownerEmail ?? null, ...(context.creationPolicy ? { creationPolicy: context.creationPolicy } : {}) },
     });
     await tx.flush();
     return org;
@@ -70,12 +74,12 @@ export async function updateOrganization(ctx: Context, orgId: string, input: { n
     const org = await lockVisible(ctx, tx, orgId);
     requirePermission(await permissionsAfterLock(tx, org.id, ctx.user!), 'org:update');
     if (input.slug && input.slug !== org.slug) {
-      if ((await tx.execute(`select 1 from organization where slug = ? and id <> ?`, [input.slug, org.id])).length) {
+      if ((await rows(tx, `select 1 from organization where slug = $1 and id <> $2`, [input.slug, org.id])).length) {
         throw new ConflictError(`The slug "${input.slug}" is taken`, ['input', 'slug']);
       }
     }
     const next = { name: input.name?.trim() ?? org.name, slug: input.slug ?? org.slug };
-    await changeOne(tx, 'Organization', `update organization set name = ?, slug = ? where id = ?`, [next.name, next.slug, org.id]);
+    await exactlyOne(tx, 'Organization', `update organization set name = $1, slug = $2 where id = $3`, [next.name, next.slug, org.id]);
     recordAudit(tx, ctx.actor, {
       orgId: org.id,
       action: 'organization.updated',
@@ -93,7 +97,7 @@ export async function setOrganizationStatus(ctx: Context, orgId: string, status:
   return ctx.transaction(async (tx) => {
     const org = await lockVisible(ctx, tx, orgId);
     if (org.status === status) return org.id;
-    await changeOne(tx, 'Organization', `update organization set status = ? where id = ?`, [status, org.id]);
+    await exactlyOne(tx, 'Organization', `update organization set status = $1 where id = $2`, [status, org.id]);
     recordAudit(tx, ctx.actor, {
       orgId: org.id,
       action: status === 'DISABLED' ? 'organization.disabled' : 'organization.enabled',
@@ -111,7 +115,7 @@ export async function deleteOrganization(ctx: Context, orgId: string, confirmSlu
     const org = await lockVisible(ctx, tx, orgId);
     requirePermission(await permissionsAfterLock(tx, org.id, ctx.user!), 'org:delete');
     if (confirmSlug !== org.slug) throw ValidationError.field('confirmSlug', `Type "${org.slug}" to confirm`);
-    await changeOne(tx, 'Organization', `delete from organization where id = ?`, [org.id]);
+    await exactlyOne(tx, 'Organization', `delete from organization where id = $1`, [org.id]);
     recordAudit(tx, ctx.actor, {
       orgId: org.id,
       action: 'organization.deleted',

@@ -1,4 +1,5 @@
-import { changeOne } from '../../db/retry.ts';
+import { exactlyOne } from './exactly-one.ts';
+import { exec, rows } from '../../db/sql.ts';
 import { isOwnerRole } from '@gatehouse/permissions';
 import type { Context } from '../../context.ts';
 import type { Em } from '../../db/orm.ts';
@@ -20,21 +21,21 @@ export interface TransferRow {
 }
 
 export async function pendingTransfer(em: Em, orgId: string): Promise<TransferRow | undefined> {
-  return (await em.execute<TransferRow[]>(`select * from ownership_transfer where org_id = ? and status = 'PENDING'`, [orgId]))[0];
+  return (await rows<TransferRow>(em, `select * from ownership_transfer where org_id = $1 and status = 'PENDING'`, [orgId]))[0];
 }
 
 async function lockTransfer(tx: Em, transferId: string): Promise<TransferRow> {
-  const row = isUuid(transferId) ? (await tx.execute<TransferRow[]>(`select * from ownership_transfer where id = ?`, [transferId]))[0] : undefined;
+  const row = isUuid(transferId) ? (await rows<TransferRow>(tx, `select * from ownership_transfer where id = $1`, [transferId]))[0] : undefined;
   if (!row) throw new NotFoundError('Ownership transfer');
   await lockOrganization(tx, row.org_id);
-  const fresh = (await tx.execute<TransferRow[]>(`select * from ownership_transfer where id = ?`, [transferId]))[0]!;
-  if (fresh.status !== 'PENDING') throw new PolicyError('This transfer was already accepted or cancelled');
+  const fresh = (await rows<TransferRow>(tx, `select * from ownership_transfer where id = $1`, [transferId]))[0]!;
+  if (fresh.status !== 'PENDING') throw new PolicyError('This transfer was already accepted or cancelled', 'NOT_PENDING');
   return fresh;
 }
 
 /** R6: the owner offers ownership to another active member; it moves only when they accept. */
 export async function requestOwnershipTransfer(ctx: Context, orgId: string, toMembershipId: string): Promise<string> {
-  if (!ctx.app.preset.policy.ownershipTransfer) throw new PolicyError('This platform allows several owners: grant the owner role instead');
+  if (!ctx.app.preset.policy.ownershipTransfer) throw new PolicyError('This platform allows several owners: grant the owner role instead', 'PRESET_DISALLOWS');
   const user = ctx.user!;
   return ctx.transaction(async (tx) => {
     if (!isUuid(orgId) || !isUuid(toMembershipId)) throw new NotFoundError('Membership');
@@ -42,11 +43,11 @@ export async function requestOwnershipTransfer(ctx: Context, orgId: string, toMe
     requirePermission(await permissionsAfterLock(tx, orgId, user), 'org:own');
     const target = await findMembership(tx, toMembershipId);
     if (!target || target.org_id !== orgId) throw new NotFoundError('Membership');
-    if (target.user_id === user.id) throw new PolicyError('You already own this organization');
-    if (target.status !== 'ACTIVE' || target.user_status !== 'ACTIVE') throw new PolicyError('Ownership can only go to an active member');
-    await tx.execute(`update ownership_transfer set status = 'CANCELLED', decided_at = now() where org_id = ? and status = 'PENDING'`, [orgId]);
+    if (target.user_id === user.id) throw new PolicyError('You already own this organization', 'SELF_ACTION');
+    if (target.status !== 'ACTIVE' || target.user_status !== 'ACTIVE') throw new PolicyError('Ownership can only go to an active member', 'DISABLED');
+    await exec(tx, `update ownership_transfer set status = 'CANCELLED', decided_at = now() where org_id = $1 and status = 'PENDING'`, [orgId]);
     const id = crypto.randomUUID();
-    await tx.execute(`insert into ownership_transfer (id, org_id, from_user_id, to_membership_id) values (?, ?, ?, ?)`, [id, orgId, user.id, target.id]);
+    await exec(tx, `insert into ownership_transfer (id, org_id, from_user_id, to_membership_id) values ($1, $2, $3, $4)`, [id, orgId, user.id, target.id]);
     recordAudit(tx, ctx.actor, { orgId, action: 'ownership.transfer_requested', target: { type: 'Membership', id: target.id, label: target.email } });
     return id;
   });
@@ -63,17 +64,17 @@ export async function acceptOwnershipTransfer(ctx: Context, transferId: string):
     const transfer = await lockTransfer(tx, transferId);
     const target = await findMembership(tx, transfer.to_membership_id);
     if (!target || target.user_id !== user.id) throw new NotFoundError('Ownership transfer');
-    if (target.status !== 'ACTIVE') throw new PolicyError('Your membership is disabled');
+    if (target.status !== 'ACTIVE') throw new PolicyError('Your membership is disabled', 'DISABLED');
     const previous = await findMembershipOf(tx, transfer.org_id, transfer.from_user_id);
     if (!previous || !(await rolesOfMembership(tx, previous.id)).some(isOwnerRole)) {
-      throw new PolicyError('The person who offered ownership no longer owns this organization');
+      throw new PolicyError('The person who offered ownership no longer owns this organization', 'NOT_PERMITTED');
     }
-    const roleIds = async (key: string) => (await tx.execute<{ id: string }[]>(`select id from role where org_id = ? and key = ?`, [transfer.org_id, key]))[0]!.id;
+    const roleIds = async (key: string) => (await rows<{ id: string }>(tx, `select id from role where org_id = $1 and key = $2`, [transfer.org_id, key]))[0]!.id;
     const topKey = topRoleKey(preset);
     const nextKey = preset.roles.find((r) => r.key !== topKey)!.key;
     await replaceMembershipRoles(tx, target.id, [await roleIds(topKey)]);
     await replaceMembershipRoles(tx, previous.id, [await roleIds(nextKey)]);
-    await changeOne(tx, 'Ownership transfer', `update ownership_transfer set status = 'ACCEPTED', decided_at = now() where id = ?`, [transfer.id]);
+    await exactlyOne(tx, 'Ownership transfer', `update ownership_transfer set status = 'ACCEPTED', decided_at = now() where id = $1`, [transfer.id]);
     recordAudit(tx, ctx.actor, {
       orgId: transfer.org_id,
       action: 'ownership.transferred',
@@ -92,7 +93,7 @@ export async function cancelOwnershipTransfer(ctx: Context, transferId: string):
     const transfer = await lockTransfer(tx, transferId);
     const target = await findMembership(tx, transfer.to_membership_id);
     if (transfer.from_user_id !== user.id && target?.user_id !== user.id) throw new NotFoundError('Ownership transfer');
-    await changeOne(tx, 'Ownership transfer', `update ownership_transfer set status = 'CANCELLED', decided_at = now() where id = ?`, [transfer.id]);
+    await exactlyOne(tx, 'Ownership transfer', `update ownership_transfer set status = 'CANCELLED', decided_at = now() where id = $1`, [transfer.id]);
     recordAudit(tx, ctx.actor, { orgId: transfer.org_id, action: 'ownership.transfer_cancelled', target: { type: 'Membership', id: transfer.to_membership_id, label: target?.email ?? '' } });
     return transfer.id;
   });

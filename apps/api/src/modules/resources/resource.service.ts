@@ -1,9 +1,13 @@
 import {
+  PERMISSION_KEYS,
+  canRenameResource,
+  effectivePermissions,
   checkResourceGrantChange,
   describeResourceGrantProblem,
   findResourceType,
   permissionOf,
   permissionsOnResource,
+  renamePermissionOf,
   resourceRolePermissions,
   type Preset,
   type ResourceGrantProblem,
@@ -12,6 +16,7 @@ import {
 import type { Context } from '../../context.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, GrantCeilingError, NotFoundError, ResourceRoleCapError, SelfRoleChangeError, ValidationError } from '../../errors.ts';
+import { exec, row, rows, Params } from '../../db/sql.ts';
 import { isUuid } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { findMembership, lockOrganization, permissionsAfterLock } from '../memberships/membership.locks.ts';
@@ -47,11 +52,11 @@ export function permissionPrefixOf(preset: Preset, type: string): string {
 
 export async function findResource(em: Em, resourceId: string): Promise<ResourceRow | undefined> {
   if (!isUuid(resourceId)) return undefined;
-  return (await em.execute<ResourceRow[]>(`select * from resource where id = ?`, [resourceId]))[0];
+  return row<ResourceRow>(em, `select * from resource where id = $1`, [resourceId]);
 }
 
 export async function grantsOf(em: Em, resourceId: string): Promise<ResourceGrantRow[]> {
-  return em.execute<ResourceGrantRow[]>(`select * from resource_grant where resource_id = ? order by created_at, membership_id`, [resourceId]);
+  return rows<ResourceGrantRow>(em, `select * from resource_grant where resource_id = $1 order by created_at, membership_id`, [resourceId]);
 }
 
 // ---------------------------------------------------------------- who holds what (R2: read per request)
@@ -71,24 +76,36 @@ export interface OrgStanding {
  * an active org counts (permissionsAfterLock); a personal access token keeps to its subset (R23).
  */
 export async function standingIn(em: Em, orgId: string, user: { id: string; isPlatformAdmin: boolean }): Promise<OrgStanding> {
-  const orgPerms = isUuid(orgId) ? await permissionsAfterLock(em, orgId, user) : new Set<string>();
-  const rows = isUuid(orgId)
-    ? await em.execute<{ membership_id: string; key: string }[]>(
-        `select m.id as membership_id, r.key from membership m
+  // A service account holds its own roles, not a membership's: permissionsAfterLock knows them (R23).
+  if (credentialOf(user)?.kind === 'serviceAccount') {
+    return { orgId, userId: user.id, membershipId: null, orgPerms: await permissionsAfterLock(em, orgId, user), orgRoleKeys: [], isPlatformAdmin: false };
+  }
+  // One statement: the membership with its roles' keys and permissions (org permissions and the cap's keys).
+  const roleRows = isUuid(orgId)
+    ? await rows<{ membership_id: string; key: string | null; permissions: string[] | null }>(
+        em,
+        `select m.id as membership_id, r.key, r.permissions from membership m
            join "user" u on u.id = m.user_id
            join organization o on o.id = m.org_id
            left join membership_role mr on mr.membership_id = m.id
            left join role r on r.id = mr.role_id
-          where m.org_id = ? and m.user_id = ? and m.status = 'ACTIVE' and u.status = 'ACTIVE' and o.status = 'ACTIVE'`,
+          where m.org_id = $1 and m.user_id = $2 and m.status = 'ACTIVE' and u.status = 'ACTIVE' and o.status = 'ACTIVE'`,
         [orgId, user.id],
       )
     : [];
+  // As permissionsAfterLock: a platform admin holds the catalog; a personal access token keeps to its subset (R23).
+  const held = effectivePermissions(roleRows.flatMap((r) => (r.permissions ? [{ permissions: r.permissions }] : [])));
+  const orgPerms = !isUuid(orgId)
+    ? new Set<string>()
+    : user.isPlatformAdmin
+      ? new Set<string>(PERMISSION_KEYS)
+      : (restrictToCredential(credentialOf(user), orgId, held) ?? new Set<string>());
   return {
     orgId,
     userId: user.id,
-    membershipId: rows[0]?.membership_id ?? null,
+    membershipId: roleRows[0]?.membership_id ?? null,
     orgPerms,
-    orgRoleKeys: rows.flatMap((r) => (r.key ? [r.key] : [])),
+    orgRoleKeys: roleRows.flatMap((r) => (r.key ? [r.key] : [])),
     isPlatformAdmin: user.isPlatformAdmin,
   };
 }
@@ -103,7 +120,7 @@ function heldRoleKeys(standing: OrgStanding, def: ResourceTypeDef, resource: Res
 
 async function grantRoleKeyOf(em: Em, resourceId: string, membershipId: string | null): Promise<string | undefined> {
   if (!membershipId) return undefined;
-  return (await em.execute<{ role_key: string }[]>(`select role_key from resource_grant where resource_id = ? and membership_id = ?`, [resourceId, membershipId]))[0]?.role_key;
+  return (await row<{ role_key: string }>(em, `select role_key from resource_grant where resource_id = $1 and membership_id = $2`, [resourceId, membershipId]))?.role_key;
 }
 
 /** Everything the standing holds on one resource: org permissions ∪ capped resource-role permissions (R19). */
@@ -131,30 +148,102 @@ export async function resourcePermissions(em: Em, orgId: string, userId: string,
   return resourceRolePermissions({ def, orgRoleKeys: standing.orgRoleKeys, roleKeys: held });
 }
 
+/** A resource as listed for one viewer: the row and the role their membership was granted on it. */
+export interface VisibleResourceRow extends ResourceRow {
+  grant_role: string | null;
+  /** `type` and `name` joined: the keyset's sort value. */
+  sort_key: string;
+}
+
 /**
- * R1 within the org: the resources of `orgId` the user may read. Types whose `<prefix>:read` the org
- * role holds come whole; of the others only those the user created or was granted (OEC's
- * restricted developers, Spaces' Editors and Operators), each checked with the cap.
+ * Which rows of one type a standing may read, as SQL over `r` (resource) and `g` (the standing's
+ * grant): every row when the org role holds `<prefix>:read`, else the rows they created (when the
+ * creator role gives read after the cap) or were granted a role that gives read after the cap.
+ * Computed from the pure rules, so the list agrees with `permissionsOn` row by row (R1, R19).
  */
-export async function visibleResources(em: Em, standing: OrgStanding, preset: Preset, type?: string | null): Promise<ResourceRow[]> {
+function readableClause(standing: OrgStanding, def: ResourceTypeDef, p: Params): string {
+  const read = permissionOf(def, 'read');
+  const type = `r.type = ${p.add(def.key)}`;
+  if (standing.orgPerms.has(read)) return `(${type})`;
+  if (!standing.membershipId) return 'false';
+  const gives = (roleKey: string) => resourceRolePermissions({ def, orgRoleKeys: standing.orgRoleKeys, roleKeys: [roleKey] }).has(read);
+  const either: string[] = [];
+  if (def.creatorRoleKey && gives(def.creatorRoleKey)) either.push(`r.created_by_id = ${p.add(standing.userId)}`);
+  const grantKeys = def.roles.map((r) => r.key).filter(gives);
+  if (grantKeys.length) either.push(`g.role_key = any(${p.add(grantKeys)}::text[])`);
+  return either.length ? `(${type} and (${either.join(' or ')}))` : 'false';
+}
+
+/**
+ * R1 within the org, one page: the resources of the standing's org it may read, ordered by type, name
+ * and id (keyset `after`), with the viewer's grant on each, in one statement. Types whose
+ * `<prefix>:read` the org role holds come whole; of the others only those the user created or was
+ * granted (OEC's restricted developers, Spaces' Editors and Operators), with the cap applied.
+ */
+export async function visibleResourcePage(
+  em: Em,
+  standing: OrgStanding,
+  preset: Preset,
+  options: { type?: string | null; first?: number; after?: [string | null, string] } = {},
+): Promise<VisibleResourceRow[]> {
   if (standing.orgPerms.size === 0) return [];
-  const defs = preset.policy.resourceTypes.filter((d) => !type || d.key === type);
+  const defs = preset.policy.resourceTypes.filter((d) => !options.type || d.key === options.type);
   if (defs.length === 0) return [];
-  const readAll = defs.filter((d) => standing.orgPerms.has(permissionOf(d, 'read'))).map((d) => d.key);
-  const typeKeys = defs.map((d) => d.key);
-  const rows = await em.execute<(ResourceRow & { grant_role: string | null })[]>(
-    `select r.*, g.role_key as grant_role from resource r
-       left join resource_grant g on g.resource_id = r.id and g.membership_id = ?
-      where r.org_id = ? and r.type in (${typeKeys.map(() => '?').join(', ')})
-        and (${readAll.length ? `r.type in (${readAll.map(() => '?').join(', ')}) or ` : ''}r.created_by_id = ? or g.membership_id is not null)
-      order by r.type, r.name, r.id`,
-    [standing.membershipId ?? '00000000-0000-0000-0000-000000000000', standing.orgId, ...typeKeys, ...readAll, standing.userId],
+  const p = new Params();
+  const membership = p.add(standing.membershipId ?? '00000000-0000-0000-0000-000000000000');
+  const org = p.add(standing.orgId);
+  const readable = defs.map((d) => readableClause(standing, d, p)).filter((c) => c !== 'false');
+  if (readable.length === 0) return [];
+  let keyset = '';
+  if (options.after) {
+    const [sort, id] = options.after;
+    const cut = (sort ?? '').indexOf('\n');
+    keyset = ` and (r.type, r.name, r.id) > (${p.add(cut < 0 ? sort ?? '' : (sort ?? '').slice(0, cut))}, ${p.add(cut < 0 ? '' : (sort ?? '').slice(cut + 1))}, ${p.add(id)}::uuid)`;
+  }
+  const limit = options.first === undefined ? '' : ` limit ${p.add(options.first + 1)}`;
+  return rows<VisibleResourceRow>(
+    em,
+    `select r.*, g.role_key as grant_role, r.type || chr(10) || r.name as sort_key from resource r
+       left join resource_grant g on g.resource_id = r.id and g.membership_id = ${membership}
+      where r.org_id = ${org} and (${readable.join(' or ')})${keyset}
+      order by r.type, r.name, r.id${limit}`,
+    p.values,
   );
-  return rows.filter((row) => {
-    const def = defs.find((d) => d.key === row.type)!;
-    const held = heldRoleKeys(standing, def, row, row.grant_role ?? undefined);
-    return permissionsOnResource(standing.orgPerms, { def, orgRoleKeys: standing.orgRoleKeys, roleKeys: held }).has(permissionOf(def, 'read'));
-  }).map(({ grant_role: _g, ...row }) => row);
+}
+
+/** Every resource of the org the standing may read (the plain list; see visibleResourcePage). */
+export async function visibleResources(em: Em, standing: OrgStanding, preset: Preset, type?: string | null): Promise<VisibleResourceRow[]> {
+  return visibleResourcePage(em, standing, preset, { type });
+}
+
+/** How many resources the standing may read (the connection's totalCount). */
+export async function countVisibleResources(em: Em, standing: OrgStanding, preset: Preset, type?: string | null): Promise<number> {
+  if (standing.orgPerms.size === 0) return 0;
+  const defs = preset.policy.resourceTypes.filter((d) => !type || d.key === type);
+  const p = new Params();
+  const membership = p.add(standing.membershipId ?? '00000000-0000-0000-0000-000000000000');
+  const org = p.add(standing.orgId);
+  const readable = defs.map((d) => readableClause(standing, d, p)).filter((c) => c !== 'false');
+  if (readable.length === 0) return 0;
+  const counted = await row<{ n: string | number }>(
+    em,
+    `select count(*) as n from resource r left join resource_grant g on g.resource_id = r.id and g.membership_id = ${membership}
+      where r.org_id = ${org} and (${readable.join(' or ')})`,
+    p.values,
+  );
+  return Number(counted?.n ?? 0);
+}
+
+/**
+ * What the viewer holds on a listed resource, from the row's joined grant: no further statement
+ * (org permissions ∪ capped resource roles, within a token's subset, as in `permissionsOn`).
+ */
+export function permissionsOnListed(standing: OrgStanding, listed: VisibleResourceRow, preset: Preset, user: object): ReadonlySet<string> {
+  const def = resourceType(preset, listed.type);
+  if (!def || listed.org_id !== standing.orgId) return new Set();
+  const held = heldRoleKeys(standing, def, listed, listed.grant_role ?? undefined);
+  const perms = permissionsOnResource(standing.orgPerms, { def, orgRoleKeys: standing.orgRoleKeys, roleKeys: held });
+  return restrictToCredential(credentialOf(user), standing.orgId, perms) ?? new Set();
 }
 
 /** A resource the user may read, or undefined (a foreign or unreadable one answers as non-existent, R1). */
@@ -176,26 +265,23 @@ export interface ResourceMemberRow extends ResourceGrantRow {
 
 /** One page of a resource's grants, ordered by the grantee's email (keyset: email, membership id). */
 export async function listResourceMembers(em: Em, resourceId: string, first: number, after: [string | null, string] | undefined): Promise<ResourceMemberRow[]> {
-  const params: unknown[] = [resourceId];
-  let keyset = '';
-  if (after) {
-    keyset = ` and (lower(u.email), m.id) > (?, ?)`;
-    params.push(after[0] ?? '', after[1]);
-  }
-  params.push(first + 1);
-  return em.execute<ResourceMemberRow[]>(
+  const p = new Params();
+  const resource = p.add(resourceId);
+  const keyset = after ? ` and (lower(u.email), m.id) > (${p.add(after[0] ?? '')}, ${p.add(after[1])}::uuid)` : '';
+  return rows<ResourceMemberRow>(
+    em,
     `select g.*, lower(u.email) as sort_key from resource_grant g
        join membership m on m.id = g.membership_id
        join "user" u on u.id = m.user_id
-      where g.resource_id = ?${keyset}
-      order by lower(u.email), m.id limit ?`,
-    params,
+      where g.resource_id = ${resource}${keyset}
+      order by lower(u.email), m.id limit ${p.add(first + 1)}`,
+    p.values,
   );
 }
 
 export async function countResourceMembers(em: Em, resourceId: string): Promise<number> {
-  const rows = await em.execute<{ n: string | number }[]>(`select count(*) as n from resource_grant where resource_id = ?`, [resourceId]);
-  return Number(rows[0]?.n ?? 0);
+  const counted = await row<{ n: string | number }>(em, `select count(*) as n from resource_grant where resource_id = $1`, [resourceId]);
+  return Number(counted?.n ?? 0);
 }
 
 // ---------------------------------------------------------------- writes
@@ -216,7 +302,7 @@ export async function createResource(ctx: Context, orgId: string, type: string, 
     if (perms.size === 0) throw new NotFoundError('Organization'); // R1
     if (!perms.has(permissionOf(def, 'create'))) throw new AuthError('FORBIDDEN', `You may not create a ${def.name.toLowerCase()} (${permissionOf(def, 'create')})`);
     const id = crypto.randomUUID();
-    await tx.execute(`insert into resource (id, org_id, type, name, created_by_id) values (?, ?, ?, ?, ?)`, [id, orgId, type, trimmed, user.id]);
+    await exec(tx, `insert into resource (id, org_id, type, name, created_by_id) values ($1, $2, $3, $4, $5)`, [id, orgId, type, trimmed, user.id]);
     recordAudit(tx, ctx.actor, { orgId, action: 'resource.created', target: { type: 'Resource', id, label: trimmed }, after: { type, name: trimmed, creatorRole: def.creatorRoleKey ?? null } });
     return id;
   });
@@ -251,7 +337,7 @@ export async function deleteResource(ctx: Context, resourceId: string): Promise<
     const { resource, def, perms } = await lockResource(ctx, tx, resourceId);
     if (!perms.has(permissionOf(def, 'delete'))) throw new AuthError('FORBIDDEN', `You may not delete this ${def.name.toLowerCase()} (${permissionOf(def, 'delete')})`);
     const grants = await grantsOf(tx, resource.id);
-    await tx.execute(`delete from resource where id = ?`, [resource.id]);
+    await exec(tx, `delete from resource where id = $1`, [resource.id]);
     recordAudit(tx, ctx.actor, {
       orgId: resource.org_id,
       action: 'resource.deleted',
@@ -262,15 +348,39 @@ export async function deleteResource(ctx: Context, resourceId: string): Promise<
   });
 }
 
+/**
+ * Renames a resource; needs the type's rename permission on it (`projects:update`; Spaces:
+ * `spaces:assign`). Names are not unique: two projects may share one, as before. Audited.
+ */
+export async function renameResource(ctx: Context, resourceId: string, name: string): Promise<string> {
+  const trimmed = name.trim();
+  if (trimmed.length < 1 || trimmed.length > RESOURCE_NAME_MAX) throw ValidationError.field('name', `Name must be 1 to ${RESOURCE_NAME_MAX} characters`);
+  return ctx.transaction(async (tx) => {
+    const { resource, def, perms } = await lockResource(ctx, tx, resourceId);
+    if (!canRenameResource(def, perms)) throw new AuthError('FORBIDDEN', `You may not rename this ${def.name.toLowerCase()} (${renamePermissionOf(def)})`);
+    if (resource.name === trimmed) return resource.id;
+    await exec(tx, `update resource set name = $1 where id = $2`, [trimmed, resource.id]);
+    recordAudit(tx, ctx.actor, {
+      orgId: resource.org_id,
+      action: 'resource.renamed',
+      target: { type: 'Resource', id: resource.id, label: trimmed },
+      before: { name: resource.name },
+      after: { name: trimmed },
+    });
+    return resource.id;
+  });
+}
+
 /** Turns the pure rule's problems into the API's typed errors (first problem wins, R1 first). */
-function throwGrantProblems(problems: ResourceGrantProblem[], def: ResourceTypeDef): void {
+export function throwGrantProblems(problems: ResourceGrantProblem[], def: ResourceTypeDef): void {
   const problem = problems[0];
   if (!problem) return;
   switch (problem.code) {
     case 'NOT_ALLOWED':
       throw new AuthError('FORBIDDEN', describeResourceGrantProblem(problem, def));
     case 'SELF_ROLE_CHANGE':
-      throw new SelfRoleChangeError();
+      if (problem.reason === 'NOT_ALLOWED') throw new AuthError('FORBIDDEN', describeResourceGrantProblem(problem, def));
+      throw new SelfRoleChangeError(describeResourceGrantProblem(problem, def), problem.reason);
     case 'UNKNOWN_ROLE':
       throw ValidationError.field('roleKey', describeResourceGrantProblem(problem, def));
     case 'GRANT_CEILING':
@@ -291,7 +401,7 @@ async function prepareGrantChange(ctx: Context, tx: Em, resourceId: string, memb
   const target = isUuid(membershipId) ? await findMembership(tx, membershipId) : undefined;
   if (!target || target.org_id !== locked.resource.org_id) throw new NotFoundError('Membership');
   const targetOrgRoleKeys = (
-    await tx.execute<{ key: string }[]>(`select r.key from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = ?`, [target.id])
+    await rows<{ key: string }>(tx, `select r.key from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = $1`, [target.id])
   ).map((r) => r.key);
   const current = (await grantRoleKeyOf(tx, locked.resource.id, target.id)) ?? null;
   return { ...locked, target, targetOrgRoleKeys, current };
@@ -319,8 +429,9 @@ export async function grantResourceRole(ctx: Context, resourceId: string, member
     const scene = await prepareGrantChange(ctx, tx, resourceId, membershipId);
     check(ctx, scene, roleKey);
     const { resource, target, current } = scene;
-    await tx.execute(
-      `insert into resource_grant (resource_id, membership_id, org_id, role_key, granted_by_id) values (?, ?, ?, ?, ?)
+    await exec(
+      tx,
+      `insert into resource_grant (resource_id, membership_id, org_id, role_key, granted_by_id) values ($1, $2, $3, $4, $5)
          on conflict (resource_id, membership_id) do update set role_key = excluded.role_key, granted_by_id = excluded.granted_by_id`,
       [resource.id, target.id, resource.org_id, roleKey, ctx.user!.id],
     );
@@ -346,7 +457,7 @@ export async function revokeResourceRole(ctx: Context, resourceId: string, membe
     }
     check(ctx, scene, null);
     const { resource, target, current } = scene;
-    await tx.execute(`delete from resource_grant where resource_id = ? and membership_id = ?`, [resource.id, target.id]);
+    await exec(tx, `delete from resource_grant where resource_id = $1 and membership_id = $2`, [resource.id, target.id]);
     recordAudit(tx, ctx.actor, {
       orgId: resource.org_id,
       action: 'resource.role_revoked',

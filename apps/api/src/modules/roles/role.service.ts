@@ -9,6 +9,7 @@ import { requirePermission } from '../memberships/rule-errors.ts';
 import type { Em } from '../../db/orm.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { Role } from './role.entity.ts';
+import { exec, statement } from '../../db/sql.ts';
 
 /** Creates the preset's built-in roles for a new organization (inside the caller's transaction). */
 export function createBuiltinRoles(em: Em, org: Organization, preset: Preset): Role[] {
@@ -32,32 +33,34 @@ export function createBuiltinRoles(em: Em, org: Organization, preset: Preset): R
  * longer has are removed when nobody holds them; held ones stay, so no member silently loses access.
  */
 export async function syncBuiltinRoles(em: Em, preset: Preset): Promise<void> {
+  const definitions = preset.roles.map((def, position) => ({ key: def.key, name: def.name, description: def.description, permissions: [...def.permissions], position }));
+  // Set-based, whatever the number of organizations: hydrating every built-in role took 19 s at start
+  // with 10,000 organizations (and 9 minutes before that, filtered per organization).
   await em.transactional(async (tx) => {
-    const orgs = await tx.find(Organization, {});
-    const roles = await tx.find(Role, { builtin: true });
-    for (const org of orgs) {
-      const existing = new Map(roles.filter((r) => r.organization.id === org.id).map((r) => [r.key, r]));
-      preset.roles.forEach((def, position) => {
-        const role = existing.get(def.key);
-        if (!role) {
-          tx.create(Role, { id: crypto.randomUUID(), organization: org, key: def.key, name: def.name, description: def.description, permissions: [...def.permissions], builtin: true, position });
-        } else {
-          Object.assign(role, { name: def.name, description: def.description, permissions: [...def.permissions], position });
-        }
-      });
-    }
-    const presetKeys = new Set(preset.roles.map((r) => r.key));
-    const stale = roles.filter((r) => !presetKeys.has(r.key)).map((r) => r.id);
-    await tx.flush();
-    if (stale.length) {
-      await tx.execute(
-        `delete from role where id in (${stale.map(() => '?').join(',')})
-           and not exists (select 1 from membership_role mr where mr.role_id = role.id)`,
-        stale,
-      );
-    }
+    await exec(tx, SYNC_BUILTIN_ROLES, [JSON.stringify(definitions)]);
+    await exec(tx, DROP_STALE_BUILTIN_ROLES, [definitions.map((d) => d.key)]);
   });
 }
+
+/** Every organization gets each preset role, and built-in roles take the preset's name, text, permissions and order. */
+const SYNC_BUILTIN_ROLES = statement(
+  'sync_builtin_roles',
+  `insert into role (id, org_id, key, name, description, permissions, builtin, position)
+   select gen_random_uuid(), o.id, d.key, d.name, d.description, d.permissions, true, d.position
+     from organization o
+     cross join jsonb_to_recordset($1::jsonb) as d(key text, name text, description text, permissions text[], position int)
+   on conflict (org_id, key) do update
+     set name = excluded.name, description = excluded.description, permissions = excluded.permissions, position = excluded.position
+     where role.builtin
+       and (role.name, role.description, role.permissions, role.position) is distinct from (excluded.name, excluded.description, excluded.permissions, excluded.position)`,
+);
+
+/** Built-in roles the preset no longer has go, unless someone still holds them. */
+const DROP_STALE_BUILTIN_ROLES = statement(
+  'drop_stale_builtin_roles',
+  `delete from role where builtin and not (key = any($1::text[]))
+     and not exists (select 1 from membership_role mr where mr.role_id = role.id)`,
+);
 
 /** The preset's top role (the one holding org:own), given to an organization's creator. */
 export function topRoleKey(preset: Preset): string {
@@ -113,7 +116,7 @@ export async function updateRole(ctx: Context, roleId: string, input: CustomRole
     await lockOrganization(tx, role.org_id);
     const perms = await permissionsAfterLock(tx, role.org_id, ctx.user!);
     requirePermission(perms, 'roles:manage');
-    if (role.builtin) throw new PolicyError('Built-in roles come from the preset and cannot be edited');
+    if (role.builtin) throw new PolicyError('Built-in roles come from the preset and cannot be edited', 'PRESET_DISALLOWS');
     const next = {
       name: input.name?.trim() ?? role.name,
       description: input.description?.trim() ?? role.description,
@@ -141,7 +144,7 @@ export async function deleteRole(ctx: Context, roleId: string, force: boolean): 
     await lockOrganization(tx, role.org_id);
     const perms = await permissionsAfterLock(tx, role.org_id, ctx.user!);
     requirePermission(perms, 'roles:manage');
-    if (role.builtin) throw new PolicyError('Built-in roles come from the preset and cannot be deleted');
+    if (role.builtin) throw new PolicyError('Built-in roles come from the preset and cannot be deleted', 'PRESET_DISALLOWS');
     if (!checkGrant(perms, role).ok) throw new GrantCeilingError([role.name], false);
     const holders = (await tx.execute<{ n: number }[]>(`select count(*)::int as n from membership_role where role_id = ?`, [role.id]))[0]!.n;
     if (holders > 0 && !force) throw new RoleInUseError(holders);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import type { App } from '../../context.ts';
 import { tokenSettings } from '../../context.ts';
@@ -7,12 +8,33 @@ import { signServiceToken, verifyServiceToken } from '../../auth/client-credenti
 import { readBody } from '../../http/body.ts';
 import { clientIp } from '../../http/client-ip.ts';
 import { isUuid } from '../../ids.ts';
+import { row, statement } from '../../db/sql.ts';
+import { countAttempt, recordSuccess, type ThrottleKeys } from '../../auth/throttle.ts';
+import { TooManyAttemptsError } from '../../errors.ts';
 import { authenticateServiceAccountKey, loadServiceAccount, type ServicePrincipal } from './service-account.principal.ts';
 
 /** A token request is a few hundred bytes; anything past this is refused before parsing (R22). */
 const MAX_TOKEN_REQUEST_BYTES = 4096;
 
 type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type';
+
+/**
+ * Client-secret guessing is throttled like sign-in (R16, auth/throttle.ts), per client id and per
+ * address, in keys of their own: every attempt is counted before the secret is checked, a success
+ * clears the client's count and gives the address one back, and past the free attempts each
+ * further one doubles the lock-out (answered 429 with Retry-After).
+ */
+function tokenThrottleKeys(clientId: string, ip: string | undefined): ThrottleKeys {
+  const digest = createHash('sha256').update(clientId.trim().toLowerCase()).digest('base64url');
+  return { account: `oauth-client:${digest}`, ip: `oauth-ip:${(ip ?? 'unknown').slice(0, 64)}` };
+}
+
+const organizationSlug = statement('organization_slug', `select slug from organization where id = $1`);
+const keyStillLive = statement(
+  'service_account_key_live',
+  `select exists (select 1 from service_account_key where id = $1 and service_account_id = $2 and revoked_at is null
+                   and (expires_at is null or expires_at > now())) as ok`,
+);
 
 function reply(res: http.ServerResponse, status: number, body: Record<string, unknown>, extra: Record<string, string> = {}) {
   // RFC 6749 §5.1: token responses are never cached.
@@ -72,11 +94,20 @@ export async function handleTokenRequest(app: App, req: http.IncomingMessage, re
   if (!id || !secret) return fail(res, 'invalid_client', 'client_id and client_secret are required', Boolean(basic));
 
   const em = emOf(app.orm);
-  // Checksum first: a wrong-looking secret never reaches the database.
-  const principal = isUuid(id) && credentialKind(secret) === 'serviceAccountKey' ? await authenticateServiceAccountKey(em, secret, clientIp(req, app.config.trustProxy)) : null;
+  const ip = clientIp(req, app.config.trustProxy);
+  const throttle = tokenThrottleKeys(id.slice(0, 200), ip);
+  try {
+    await countAttempt(em, throttle);
+  } catch (error) {
+    if (!(error instanceof TooManyAttemptsError)) throw error;
+    return reply(res, 429, { error: 'temporarily_unavailable', error_description: error.message }, { 'retry-after': String(error.retryAfterSeconds) });
+  }
+  // Checksum first: a wrong-looking secret never reaches the key table (it still counts as an attempt).
+  const principal = isUuid(id) && credentialKind(secret) === 'serviceAccountKey' ? await authenticateServiceAccountKey(em, secret, ip) : null;
   if (!principal || principal.serviceAccount.id !== id.toLowerCase()) return fail(res, 'invalid_client', 'Unknown client or wrong secret', Boolean(basic));
+  await recordSuccess(em, throttle);
   const sa = principal.serviceAccount;
-  const slug = (await em.execute<{ slug: string }[]>(`select slug from organization where id = ?`, [sa.orgId]))[0]?.slug ?? '';
+  const slug = (await row<{ slug: string }>(em, organizationSlug, [sa.orgId]))?.slug ?? '';
   const { token, expiresIn } = await signServiceToken(app.keys, tokenSettings(app.config), { serviceAccountId: sa.id, orgId: sa.orgId, orgSlug: slug, keyId: sa.keyId! });
   reply(res, 200, { access_token: token, token_type: 'Bearer', expires_in: expiresIn });
 }
@@ -89,11 +120,9 @@ export async function handleTokenRequest(app: App, req: http.IncomingMessage, re
 export async function authenticateServiceToken(app: App, em: Em, token: string): Promise<ServicePrincipal | null> {
   const claims = await verifyServiceToken(app.keys, tokenSettings(app.config), token);
   if (!claims) return null;
-  const live = await em.execute<{ ok: boolean }[]>(
-    `select exists (select 1 from service_account_key where id = ? and service_account_id = ? and revoked_at is null and (expires_at is null or expires_at > now())) as ok`,
-    [claims.keyId, claims.serviceAccountId],
-  );
-  if (!live[0]?.ok) return null;
+  if (!isUuid(claims.keyId) || !isUuid(claims.serviceAccountId)) return null;
+  const live = await row<{ ok: boolean }>(em, keyStillLive, [claims.keyId, claims.serviceAccountId]);
+  if (!live?.ok) return null;
   const sa = await loadServiceAccount(em, claims.serviceAccountId);
   if (!sa || sa.orgId !== claims.orgId) return null;
   return { serviceAccount: { ...sa, keyId: claims.keyId } };

@@ -1,6 +1,9 @@
 import { effectivePermissions } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import { hashCredential } from '../../auth/api-key.ts';
+import { row, rows, statement } from '../../db/sql.ts';
+import type { User } from '../users/user.entity.ts';
+import { attachCredential, credentialOf } from '../tokens/credential.ts';
 
 /**
  * A request made by a service account (R23): an API key or a client-credentials access token.
@@ -49,51 +52,100 @@ interface Row {
   role_permissions: string[][] | string;
 }
 
+/** The permission lists of an account's roles, as one json column (the account's id in `account`). */
+const rolePermissions = (account: string) =>
+  `coalesce((select json_agg(r.permissions) from service_account_role sr join role r on r.id = sr.role_id where sr.service_account_id = ${account}), '[]')`;
+
+const serviceAccountByKey = statement(
+  'service_account_by_key',
+  `with hit as (
+     select k.id as key_id, k.last_used_at, k.last_used_ip, s.id, s.org_id, s.name
+       from service_account_key k
+       join service_account s on s.id = k.service_account_id and s.status = 'ACTIVE'
+       join organization o on o.id = s.org_id and o.status = 'ACTIVE'
+      where k.key_hash = decode($1, 'hex') and k.revoked_at is null and (k.expires_at is null or k.expires_at > now())
+   ), touched as (
+     update service_account_key set last_used_at = now(), last_used_ip = $2
+      where id in (select key_id from hit
+                    where last_used_at is null or last_used_at < now() - interval '${LAST_USED_RESOLUTION}'
+                       or last_used_ip is distinct from $2))
+   select hit.key_id, hit.id, hit.org_id, hit.name, ${rolePermissions('hit.id')} as role_permissions
+     from hit`,
+);
+
+const activeServiceAccount = statement(
+  'active_service_account',
+  `select s.id, s.org_id, s.name, ${rolePermissions('s.id')} as role_permissions
+     from service_account s join organization o on o.id = s.org_id and o.status = 'ACTIVE'
+    where s.id = $1 and s.status = 'ACTIVE'`,
+);
+
 /**
  * An API key (already shape- and checksum-checked) to its service account and current permissions,
  * in one statement that also records the use. Revoked or expired key, disabled account or
  * organization: no principal.
  */
 export async function authenticateServiceAccountKey(em: Em, secret: string, ip: string | undefined): Promise<ServicePrincipal | null> {
-  const rows = await em.execute<Row[]>(
-    `with hit as (
-       select k.id as key_id, k.last_used_at, k.last_used_ip, s.id, s.org_id, s.name
-         from service_account_key k
-         join service_account s on s.id = k.service_account_id and s.status = 'ACTIVE'
-         join organization o on o.id = s.org_id and o.status = 'ACTIVE'
-        where k.key_hash = decode(?, 'hex') and k.revoked_at is null and (k.expires_at is null or k.expires_at > now())
-     ), touched as (
-       update service_account_key set last_used_at = now(), last_used_ip = ?
-        where id in (select key_id from hit
-                      where last_used_at is null or last_used_at < now() - interval '${LAST_USED_RESOLUTION}'
-                         or last_used_ip is distinct from ?)
-     )
-     select hit.key_id, hit.id, hit.org_id, hit.name,
-            coalesce((select json_agg(r.permissions) from service_account_role sr join role r on r.id = sr.role_id
-                       where sr.service_account_id = hit.id), '[]') as role_permissions
-       from hit`,
-    [hashCredential(secret).toString('hex'), ip?.slice(0, 64) ?? null, ip?.slice(0, 64) ?? null],
-  );
-  const row = rows[0];
-  if (!row) return null;
-  return { serviceAccount: { id: row.id, orgId: row.org_id, name: row.name, keyId: row.key_id, permissions: permissionsOf(row.role_permissions) } };
+  const found = await row<Row>(em, serviceAccountByKey, [hashCredential(secret).toString('hex'), ip?.slice(0, 64) ?? null]);
+  if (!found) return null;
+  return { serviceAccount: { id: found.id, orgId: found.org_id, name: found.name, keyId: found.key_id, permissions: permissionsOf(found.role_permissions) } };
 }
 
 /** The current permissions of an active service account in an active organization (client credentials). */
 export async function loadServiceAccount(em: Em, serviceAccountId: string): Promise<ServiceAccountIdentity | null> {
-  const rows = await em.execute<Omit<Row, 'key_id'>[]>(
-    `select s.id, s.org_id, s.name,
-            coalesce((select json_agg(r.permissions) from service_account_role sr join role r on r.id = sr.role_id
-                       where sr.service_account_id = s.id), '[]') as role_permissions
-       from service_account s join organization o on o.id = s.org_id and o.status = 'ACTIVE'
-      where s.id = ? and s.status = 'ACTIVE'`,
-    [serviceAccountId],
-  );
-  const row = rows[0];
-  return row ? { id: row.id, orgId: row.org_id, name: row.name, keyId: null, permissions: permissionsOf(row.role_permissions) } : null;
+  const found = await row<Omit<Row, 'key_id'>>(em, activeServiceAccount, [serviceAccountId]);
+  return found ? { id: found.id, orgId: found.org_id, name: found.name, keyId: null, permissions: permissionsOf(found.role_permissions) } : null;
 }
 
 function permissionsOf(value: string[][] | string): ReadonlySet<string> {
   const lists: string[][] = typeof value === 'string' ? JSON.parse(value) : value;
   return effectivePermissions(lists.map((permissions) => ({ permissions })));
+}
+
+/**
+ * The user object a service account's request carries, so the organization's operations (members,
+ * invitations, roles, settings) run for it exactly as for a member (R23): their rule checks read
+ * the actor's permissions through the credential attached here. It is no person: its id is null,
+ * so nothing it writes names a user (invitations' inviter, memberships' added-by stay empty), no
+ * membership or session ever matches it, and it never carries platform-admin powers. The audit
+ * actor is the service account itself (context.ts). Never stored, never handed to the ORM.
+ */
+export function serviceAccountStandIn(sa: ServiceAccountIdentity): User {
+  const standIn = {
+    id: null as unknown as string,
+    email: '',
+    emailVerifiedAt: null,
+    firstName: sa.name,
+    lastName: '(service account)',
+    authProvider: 'service-account',
+    passwordHash: null,
+    mustChangePassword: false,
+    status: 'ACTIVE',
+    isPlatformAdmin: false,
+    createdAt: new Date(0),
+    lastLoginAt: null,
+    passwordChangedAt: null,
+  } as unknown as User;
+  attachCredential(standIn, { kind: 'serviceAccount', id: sa.id, name: sa.name, orgId: sa.orgId, permissions: sa.permissions });
+  return standIn;
+}
+
+const rolePermissionsOfAccount = statement(
+  'service_account_role_permissions',
+  `select r.permissions from service_account s
+     join organization o on o.id = s.org_id and o.status = 'ACTIVE'
+     join service_account_role sr on sr.service_account_id = s.id
+     join role r on r.id = sr.role_id
+    where s.id = $1 and s.org_id = $2 and s.status = 'ACTIVE'`,
+);
+
+/**
+ * For rule checks after the organization row is locked (membership.locks.ts): when the actor is a
+ * service account, its roles' permissions as committed now (R2), else undefined (not one).
+ */
+export async function serviceAccountPermissionsAfterLock(tx: Em, orgId: string, actor: object): Promise<ReadonlySet<string> | undefined> {
+  const credential = credentialOf(actor);
+  if (credential?.kind !== 'serviceAccount') return undefined;
+  if (credential.orgId !== orgId) return new Set<string>();
+  return effectivePermissions(await rows<{ permissions: string[] }>(tx, rolePermissionsOfAccount, [credential.id, orgId]));
 }

@@ -1,5 +1,6 @@
 import type { Context } from '../../context.ts';
 import { isUuid, onlyUuids } from '../../ids.ts';
+import { rows } from '../../db/sql.ts';
 import { orgsWhere } from '../visibility.ts';
 import { Role } from '../roles/role.entity.ts';
 import { ServiceAccount, ServiceAccountKey } from './service-account.entity.ts';
@@ -30,8 +31,8 @@ export async function serviceAccountsOf(ctx: Context, orgId: string): Promise<Se
 }
 
 export async function rolesOfServiceAccount(ctx: Context, id: string): Promise<Role[]> {
-  const rows = await ctx.em.execute<{ role_id: string }[]>(`select role_id from service_account_role where service_account_id = ?`, [id]);
-  return rows.length ? ctx.em.find(Role, { id: rows.map((r) => r.role_id) }, { orderBy: { position: 'asc', name: 'asc' } }) : [];
+  const held = await rows<{ role_id: string }>(ctx.em, `select role_id from service_account_role where service_account_id = $1`, [id]);
+  return held.length ? ctx.em.find(Role, { id: held.map((r) => r.role_id) }, { orderBy: { position: 'asc', name: 'asc' } }) : [];
 }
 
 export async function keysOfServiceAccount(ctx: Context, id: string): Promise<ServiceAccountKey[]> {

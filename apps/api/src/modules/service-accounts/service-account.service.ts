@@ -1,8 +1,8 @@
-import type { QueryResult } from '@mikro-orm/core';
 import type { Context } from '../../context.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
+import { exec, row, rows } from '../../db/sql.ts';
 import { generateCredential } from '../../auth/api-key.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { lockOrganization, permissionsAfterLock, rolesInOrg, type RoleRow } from '../memberships/membership.locks.ts';
@@ -48,16 +48,17 @@ async function managerPerms(ctx: Context, tx: Em, orgId: string): Promise<Readon
 /** The account, visible only to service_accounts:manage holders of its org: anything else is NotFound (R1). */
 async function findAccount(ctx: Context, tx: Em, id: string): Promise<AccountRow> {
   if (!isUuid(id)) throw new NotFoundError('ServiceAccount');
-  const row = (await tx.execute<AccountRow[]>(`select id, org_id, name, description, status from service_account where id = ?`, [id]))[0];
-  const itself = row !== undefined && ctx.serviceAccount?.id === row.id;
-  if (!row || !(itself || (await ctx.can(row.org_id, 'service_accounts:manage')))) throw new NotFoundError('ServiceAccount');
-  return row;
+  const found = await row<AccountRow>(tx, `select id, org_id, name, description, status from service_account where id = $1`, [id]);
+  const itself = found !== undefined && ctx.serviceAccount?.id === found.id;
+  if (!found || !(itself || (await ctx.can(found.org_id, 'service_accounts:manage')))) throw new NotFoundError('ServiceAccount');
+  return found;
 }
 
 async function rolesOfAccount(tx: Em, id: string): Promise<RoleRow[]> {
-  return tx.execute<RoleRow[]>(
+  return rows<RoleRow>(
+    tx,
     `select r.id, r.key, r.name, r.permissions, r.builtin from service_account_role sr join role r on r.id = sr.role_id
-      where sr.service_account_id = ? order by r.position, r.name`,
+      where sr.service_account_id = $1 order by r.position, r.name`,
     [id],
   );
 }
@@ -70,8 +71,8 @@ async function resolveRoles(tx: Em, orgId: string, roleIds: readonly string[], f
 }
 
 async function setRoles(tx: Em, id: string, roles: readonly RoleRow[]) {
-  await tx.execute(`delete from service_account_role where service_account_id = ?`, [id]);
-  for (const role of roles) await tx.execute(`insert into service_account_role (service_account_id, role_id) values (?, ?)`, [id, role.id]);
+  await exec(tx, `delete from service_account_role where service_account_id = $1`, [id]);
+  if (roles.length) await exec(tx, `insert into service_account_role (service_account_id, role_id) select $1, unnest($2::uuid[])`, [id, roles.map((r) => r.id)]);
 }
 
 const roleKeys = (roles: readonly RoleRow[]) => roles.map((r) => r.key);
@@ -90,12 +91,12 @@ export async function createServiceAccount(ctx: Context, input: CreateServiceAcc
     const name = validateName(input.name, ['input', 'name']);
     const roles = await resolveRoles(tx, input.orgId, input.roleIds, ['input', 'roleIds']);
     checkServiceAccountRoles(perms, roles);
-    const count = (await tx.execute<{ n: number }[]>(`select count(*)::int as n from service_account where org_id = ?`, [input.orgId]))[0]!.n;
+    const count = (await row<{ n: number }>(tx, `select count(*)::int as n from service_account where org_id = $1`, [input.orgId]))!.n;
     if (count >= SERVICE_ACCOUNT_LIMIT) throw new LimitExceededError(`At most ${SERVICE_ACCOUNT_LIMIT} service accounts per organization`, SERVICE_ACCOUNT_LIMIT);
-    const taken = await tx.execute(`select 1 from service_account where org_id = ? and lower(name) = lower(?)`, [input.orgId, name]);
+    const taken = await rows(tx, `select 1 from service_account where org_id = $1 and lower(name) = lower($2)`, [input.orgId, name]);
     if (taken.length) throw new ConflictError('A service account with this name exists', ['input', 'name']);
     const id = crypto.randomUUID();
-    await tx.execute(`insert into service_account (id, org_id, name, description, created_by_id) values (?, ?, ?, ?, ?)`, [id, input.orgId, name, input.description.trim(), ctx.user!.id]);
+    await exec(tx, `insert into service_account (id, org_id, name, description, created_by_id) values ($1, $2, $3, $4, $5)`, [id, input.orgId, name, input.description.trim(), ctx.user!.id]);
     await setRoles(tx, id, roles);
     recordAudit(tx, ctx.actor, {
       orgId: input.orgId,
@@ -136,7 +137,7 @@ export async function setServiceAccountStatus(ctx: Context, id: string, status: 
     const perms = await managerPerms(ctx, tx, account.org_id);
     checkServiceAccountRoles(perms, await rolesOfAccount(tx, account.id));
     if (account.status === status) return account.id;
-    await tx.execute(`update service_account set status = ? where id = ?`, [status, account.id]);
+    await exec(tx, `update service_account set status = $1 where id = $2`, [status, account.id]);
     recordAudit(tx, ctx.actor, {
       orgId: account.org_id,
       action: status === 'DISABLED' ? 'service_account.disabled' : 'service_account.enabled',
@@ -154,8 +155,7 @@ export async function deleteServiceAccount(ctx: Context, id: string): Promise<st
     const perms = await managerPerms(ctx, tx, account.org_id);
     const roles = await rolesOfAccount(tx, account.id);
     checkServiceAccountRoles(perms, roles);
-    const result = await tx.execute<QueryResult>(`delete from service_account where id = ?`, [account.id], 'run');
-    if (result.affectedRows !== 1) throw new NotFoundError('ServiceAccount');
+    if ((await exec(tx, `delete from service_account where id = $1`, [account.id])) !== 1) throw new NotFoundError('ServiceAccount');
     recordAudit(tx, ctx.actor, {
       orgId: account.org_id,
       action: 'service_account.deleted',
@@ -167,15 +167,17 @@ export async function deleteServiceAccount(ctx: Context, id: string): Promise<st
 }
 
 async function issueKey(ctx: Context, tx: Em, account: AccountRow, name: string, expiresAt: Date | null) {
-  const live = (await tx.execute<{ n: number }[]>(
-    `select count(*)::int as n from service_account_key where service_account_id = ? and revoked_at is null and (expires_at is null or expires_at > now())`,
+  const live = (await row<{ n: number }>(
+    tx,
+    `select count(*)::int as n from service_account_key where service_account_id = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
     [account.id],
-  ))[0]!.n;
+  ))!.n;
   if (live >= SERVICE_ACCOUNT_KEY_LIMIT) throw new LimitExceededError(`At most ${SERVICE_ACCOUNT_KEY_LIMIT} live keys per service account`, SERVICE_ACCOUNT_KEY_LIMIT);
   const id = crypto.randomUUID();
   const { secret, hash, hint } = generateCredential('serviceAccountKey');
-  await tx.execute(
-    `insert into service_account_key (id, org_id, service_account_id, name, key_hash, hint, expires_at, created_by_id) values (?, ?, ?, ?, decode(?, 'hex'), ?, ?, ?)`,
+  await exec(
+    tx,
+    `insert into service_account_key (id, org_id, service_account_id, name, key_hash, hint, expires_at, created_by_id) values ($1, $2, $3, $4, decode($5, 'hex'), $6, $7, $8)`,
     [id, account.org_id, account.id, name, hash.toString('hex'), hint, expiresAt, ctx.user?.id ?? null],
   );
   return { id, secret };
@@ -211,7 +213,7 @@ interface KeyRow {
 
 async function findKey(ctx: Context, tx: Em, keyId: string): Promise<{ key: KeyRow; account: AccountRow }> {
   if (!isUuid(keyId)) throw new NotFoundError('ServiceAccountKey');
-  const key = (await tx.execute<KeyRow[]>(`select id, service_account_id, name, expires_at, revoked_at, created_at from service_account_key where id = ?`, [keyId]))[0];
+  const key = await row<KeyRow>(tx, `select id, service_account_id, name, expires_at, revoked_at, created_at from service_account_key where id = $1`, [keyId]);
   if (!key) throw new NotFoundError('ServiceAccountKey');
   try {
     return { key, account: await findAccount(ctx, tx, key.service_account_id) };
@@ -241,7 +243,7 @@ export async function rotateServiceAccountKey(ctx: Context, keyId: string, overl
     if (key.revoked_at || (key.expires_at && key.expires_at.getTime() <= Date.now())) throw new ConflictError('This key no longer works; create a new one', ['keyId']);
     const oldUntil = new Date(Date.now() + overlapHours * 3_600_000);
     const until = key.expires_at && key.expires_at < oldUntil ? key.expires_at : oldUntil;
-    await tx.execute(`update service_account_key set expires_at = ? where id = ?`, [until, key.id]);
+    await exec(tx, `update service_account_key set expires_at = $1 where id = $2`, [until, key.id]);
     // The new key gets the old one's lifetime from now: no expiry stays no expiry.
     const lifetime = key.expires_at ? key.expires_at.getTime() - key.created_at.getTime() : null;
     const key2 = await issueKey(ctx, tx, account, key.name, lifetime === null ? null : new Date(Date.now() + lifetime));
@@ -260,8 +262,7 @@ export async function revokeServiceAccountKey(ctx: Context, keyId: string): Prom
   return ctx.transaction(async (tx) => {
     const { key, account } = await findKey(ctx, tx, keyId);
     await managerPerms(ctx, tx, account.org_id);
-    const result = await tx.execute<QueryResult>(`update service_account_key set revoked_at = now() where id = ? and revoked_at is null`, [key.id], 'run');
-    if (result.affectedRows === 1) {
+    if ((await exec(tx, `update service_account_key set revoked_at = now() where id = $1 and revoked_at is null`, [key.id])) === 1) {
       recordAudit(tx, ctx.actor, {
         orgId: account.org_id,
         action: 'service_account.key_revoked',

@@ -1,7 +1,8 @@
 import type { Em } from '../../db/orm.ts';
+import { row as queryRow } from '../../db/sql.ts';
 import { credentialKind, hashCredential } from '../../auth/api-key.ts';
 import { User } from '../users/user.entity.ts';
-import { attachCredential, type Credential } from './credential.ts';
+import { attachCredential, type PersonalAccessTokenCredential } from './credential.ts';
 import { authenticateServiceAccountKey, type ServicePrincipal } from '../service-accounts/service-account.principal.ts';
 
 /** Writes of last_used_at are spaced out so a busy token costs no write per request. */
@@ -16,13 +17,14 @@ type Row = { token_id: string; token_org_id: string; token_name: string; token_p
  * (R2); removal deletes the token with the membership. The user object never carries platform-admin
  * powers: a token acts inside one organization only.
  */
-export async function authenticatePersonalAccessToken(em: Em, secret: string): Promise<{ user: User; credential: Credential } | null> {
-  const rows = await em.execute<Row[]>(
+export async function authenticatePersonalAccessToken(em: Em, secret: string): Promise<{ user: User; credential: PersonalAccessTokenCredential } | null> {
+  const row = await queryRow<Row>(
+    em,
     `with hit as (
        select t.id, t.org_id, t.name, t.permissions, t.user_id, t.last_used_at
          from personal_access_token t
          join "user" u on u.id = t.user_id and u.status = 'ACTIVE'
-        where t.token_hash = decode(?, 'hex') and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())
+        where t.token_hash = decode($1, 'hex') and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())
      ), touched as (
        update personal_access_token set last_used_at = now()
         where id in (select id from hit where last_used_at is null or last_used_at < now() - interval '${LAST_USED_RESOLUTION}')
@@ -31,13 +33,12 @@ export async function authenticatePersonalAccessToken(em: Em, secret: string): P
        from hit join "user" u on u.id = hit.user_id`,
     [hashCredential(secret).toString('hex')],
   );
-  const row = rows[0];
   if (!row) return null;
   const { token_id, token_org_id, token_name, token_permissions, ...userRow } = row;
   // Mapped with the flag off: the identity map then holds false as the original value, so nothing
   // is ever written back, and every platform-admin check sees an ordinary member.
   const user = em.map(User, { ...userRow, is_platform_admin: false });
-  const credential: Credential = {
+  const credential: PersonalAccessTokenCredential = {
     kind: 'personalAccessToken',
     id: token_id,
     name: token_name,
@@ -63,7 +64,7 @@ export async function authenticateCredential(
   em: Em,
   secret: string,
   ip: string | undefined,
-): Promise<{ user: User; sessionId: string; credential: Credential } | ServicePrincipal | null> {
+): Promise<{ user: User; sessionId: string; credential: PersonalAccessTokenCredential } | ServicePrincipal | null> {
   const kind = credentialKind(secret);
   if (kind === 'serviceAccountKey') return authenticateServiceAccountKey(em, secret, ip);
   if (kind !== 'personalAccessToken') return null;

@@ -1,7 +1,7 @@
 import { checkTokenPermissions, effectivePermissions, TOKEN_LIMIT_PER_MEMBER, TOKEN_MAX_DAYS } from '@gatehouse/permissions';
 import type { Context } from '../../context.ts';
 import type { Em } from '../../db/orm.ts';
-import type { QueryResult } from '@mikro-orm/core';
+import { exec, row, rows } from '../../db/sql.ts';
 import { AuthError, LimitExceededError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
 import { generateCredential } from '../../auth/api-key.ts';
@@ -26,16 +26,17 @@ function requireSession(ctx: Context) {
 
 /** The caller's own membership in the org and its current permissions, read after the lock (R2). */
 async function ownMembership(tx: Em, orgId: string, userId: string) {
-  const rows = await tx.execute<{ id: string; permissions: string[] | null }[]>(
+  const found = await rows<{ id: string; permissions: string[] | null }>(
+    tx,
     `select m.id, r.permissions from membership m
        join organization o on o.id = m.org_id
        left join membership_role mr on mr.membership_id = m.id
        left join role r on r.id = mr.role_id
-      where m.org_id = ? and m.user_id = ? and m.status = 'ACTIVE' and o.status = 'ACTIVE'`,
+      where m.org_id = $1 and m.user_id = $2 and m.status = 'ACTIVE' and o.status = 'ACTIVE'`,
     [orgId, userId],
   );
-  if (!rows[0]) return undefined;
-  return { id: rows[0].id, permissions: effectivePermissions(rows.filter((r) => r.permissions).map((r) => ({ permissions: r.permissions! }))) };
+  if (!found[0]) return undefined;
+  return { id: found[0].id, permissions: effectivePermissions(found.filter((r) => r.permissions).map((r) => ({ permissions: r.permissions! }))) };
 }
 
 function validate(input: CreateTokenInput, ownerPerms: ReadonlySet<string>): { name: string; permissions: string[] } {
@@ -69,19 +70,21 @@ export async function createPersonalAccessToken(ctx: Context, input: CreateToken
     if (!membership) throw new NotFoundError('Organization');
     if (!membership.permissions.has('tokens:create')) throw new PolicyError('You may not create tokens in this organization');
     const clean = validate(input, membership.permissions);
-    const live = await tx.execute<{ n: number }[]>(
+    const live = await row<{ n: number }>(
+      tx,
       `select count(*)::int as n from personal_access_token
-        where membership_id = ? and revoked_at is null and (expires_at is null or expires_at > now())`,
+        where membership_id = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
       [membership.id],
     );
-    if (live[0]!.n >= TOKEN_LIMIT_PER_MEMBER) throw new LimitExceededError(`At most ${TOKEN_LIMIT_PER_MEMBER} live tokens per member and organization`, TOKEN_LIMIT_PER_MEMBER);
+    if (live!.n >= TOKEN_LIMIT_PER_MEMBER) throw new LimitExceededError(`At most ${TOKEN_LIMIT_PER_MEMBER} live tokens per member and organization`, TOKEN_LIMIT_PER_MEMBER);
     const id = crypto.randomUUID();
     const { secret, hash, hint } = generateCredential('personalAccessToken');
     const expiresAt = input.expiresInDays === null ? null : new Date(Date.now() + input.expiresInDays * 86_400_000);
-    await tx.execute(
+    await exec(
+      tx,
       `insert into personal_access_token (id, org_id, membership_id, user_id, name, token_hash, hint, permissions, expires_at)
-       values (?, ?, ?, ?, ?, decode(?, 'hex'), ?, ?, ?)`,
-      [id, input.orgId, membership.id, user.id, clean.name, hash.toString('hex'), hint, `{${clean.permissions.join(',')}}`, expiresAt],
+       values ($1, $2, $3, $4, $5, decode($6, 'hex'), $7, $8::text[], $9)`,
+      [id, input.orgId, membership.id, user.id, clean.name, hash.toString('hex'), hint, clean.permissions, expiresAt],
     );
     recordAudit(tx, ctx.actor, {
       orgId: input.orgId,
@@ -101,17 +104,16 @@ export async function revokePersonalAccessToken(ctx: Context, tokenId: string): 
   const user = requireSession(ctx);
   if (!isUuid(tokenId)) throw new NotFoundError('PersonalAccessToken');
   return ctx.transaction(async (tx) => {
-    const rows = await tx.execute<{ id: string; org_id: string; user_id: string; name: string; revoked_at: Date | null; owner_email: string }[]>(
+    const token = await row<{ id: string; org_id: string; user_id: string; name: string; revoked_at: Date | null; owner_email: string }>(
+      tx,
       `select t.id, t.org_id, t.user_id, t.name, t.revoked_at, u.email as owner_email
-         from personal_access_token t join "user" u on u.id = t.user_id where t.id = ?`,
+         from personal_access_token t join "user" u on u.id = t.user_id where t.id = $1`,
       [tokenId],
     );
-    const token = rows[0];
     if (!token || !(token.user_id === user.id || (await ctx.can(token.org_id, 'members:update')))) throw new NotFoundError('PersonalAccessToken');
     if (token.revoked_at) return token.id;
     // A concurrent revoke may have won: then it wrote the event, and this one answers the same.
-    const result = await tx.execute<QueryResult>(`update personal_access_token set revoked_at = now() where id = ? and revoked_at is null`, [token.id], 'run');
-    if (result.affectedRows !== 1) return token.id;
+    if ((await exec(tx, `update personal_access_token set revoked_at = now() where id = $1 and revoked_at is null`, [token.id])) !== 1) return token.id;
     recordAudit(tx, ctx.actor, {
       orgId: token.org_id,
       action: 'token.revoked',

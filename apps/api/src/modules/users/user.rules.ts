@@ -13,7 +13,7 @@ export async function assertCanAdministerUser(tx: Em, ctx: Context, userId: stri
   if (!actor) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
   if (actor.isPlatformAdmin || actor.id === userId) return;
   const target = (await tx.execute<{ is_platform_admin: boolean }[]>(`select is_platform_admin from "user" where id = ?`, [userId]))[0];
-  if (target?.is_platform_admin) throw new PolicyError('Only platform admins can change a platform admin account');
+  if (target?.is_platform_admin) throw new PolicyError('Only platform admins can change a platform admin account', 'OUTSIDE_AUTHORITY');
   const rows = await tx.execute<{ org_id: string; permissions: string[] | null }[]>(
     `select m.org_id, r.permissions from membership m
        left join membership_role mr on mr.membership_id = m.id left join role r on r.id = mr.role_id
@@ -26,6 +26,6 @@ export async function assertCanAdministerUser(tx: Em, ctx: Context, userId: stri
     const perms = await permissionsAfterLock(tx, orgId, actor);
     if (perms.has('members:read') && !perms.has('members:update')) throw new AuthError('FORBIDDEN', 'You do not have permission to do this');
     const ok = perms.has('members:update') && rolePerms.every((permissions) => checkGrant(perms, { permissions }).ok);
-    if (!ok) throw new PolicyError('This person belongs to an organization you do not administer, or holds a role above yours');
+    if (!ok) throw new PolicyError('This person belongs to an organization you do not administer, or holds a role above yours', 'OUTSIDE_AUTHORITY');
   }
 }

@@ -101,16 +101,16 @@ export async function deleteUser(ctx: Context, userId: string, orgId: string | n
   const actor = ctx.user!;
   return ctx.transaction(async (tx) => {
     const row = await loadUserRow(ctx, tx, userId);
-    if (row.id === actor.id) throw new PolicyError('You cannot delete your own account here');
+    if (row.id === actor.id) throw new PolicyError('You cannot delete your own account here', 'SELF_ACTION');
     const orgs = (await tx.execute<{ org_id: string }[]>(`select org_id from membership where user_id = ?`, [row.id])).map((r) => r.org_id);
     if (!actor.isPlatformAdmin) {
       if (!orgId || !isUuid(orgId) || !orgs.includes(orgId)) throw new NotFoundError('User');
       await lockOrganization(tx, orgId);
       requirePermission(await permissionsAfterLock(tx, orgId, actor), 'members:remove');
       if (orgs.length > 1) {
-        throw new PolicyError('This person also belongs to other organizations: remove them from this one instead, or ask a platform admin');
+        throw new PolicyError('This person also belongs to other organizations: remove them from this one instead, or ask a platform admin', 'OUTSIDE_AUTHORITY');
       }
-      if (row.is_platform_admin) throw new PolicyError('Only platform admins can delete a platform admin');
+      if (row.is_platform_admin) throw new PolicyError('Only platform admins can delete a platform admin', 'OUTSIDE_AUTHORITY');
       await assertCanAdministerUser(tx, ctx, row.id);
     }
     await assertNotLastOwnerAnywhere(tx, row.id, 'This person is the last owner of an organization: make someone else an owner first');
@@ -134,7 +134,7 @@ export async function setUserStatus(ctx: Context, userId: string, status: 'ACTIV
   if (!ctx.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
   return ctx.transaction(async (tx) => {
     const row = await loadUserRow(ctx, tx, userId);
-    if (row.id === ctx.user!.id) throw new PolicyError('You cannot disable your own account');
+    if (row.id === ctx.user!.id) throw new PolicyError('You cannot disable your own account', 'SELF_ACTION');
     if (row.status === status) return row.id;
     if (status === 'DISABLED') {
       await assertNotLastOwnerAnywhere(tx, row.id, 'This person is the last active owner of an organization: make someone else an owner first');

@@ -1,6 +1,7 @@
 import type { Context } from '../../context.ts';
 import type { Em } from '../../db/orm.ts';
-import { AuthError, LimitExceededError, NotFoundError, ValidationError, type FieldIssue } from '../../errors.ts';
+import { AuthError, LimitExceededError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
+import { exec, row, rows } from '../../db/sql.ts';
 import { isUuid } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { lockOrganization, permissionsAfterLock } from '../memberships/membership.locks.ts';
@@ -20,6 +21,7 @@ export const ROTATION_MAX_HOURS = 168;
 /** Most events one replay call queues; the answer says where to continue. */
 export const REPLAY_BATCH = 1000;
 const EVENT_TYPE = /^(\*|[a-z_]+(\.[a-z_]+)+)$/;
+const INSERT_DELIVERY = `insert into webhook_delivery (id, org_id, endpoint_id, event_id, seq) values ($1, $2, $3, $4, $5)`;
 
 interface EndpointRow {
   id: string;
@@ -41,9 +43,9 @@ async function managerLock(ctx: Context, tx: Em, orgId: string) {
 
 async function findEndpoint(ctx: Context, tx: Em, id: string): Promise<EndpointRow> {
   if (!isUuid(id)) throw new NotFoundError('WebhookEndpoint');
-  const row = (await tx.execute<EndpointRow[]>(`select id, org_id, url, event_types, enabled from webhook_endpoint where id = ?`, [id]))[0];
-  if (!row || !(await ctx.can(row.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookEndpoint');
-  return row;
+  const found = await row<EndpointRow>(tx, `select id, org_id, url, event_types, enabled from webhook_endpoint where id = $1`, [id]);
+  if (!found || !(await ctx.can(found.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookEndpoint');
+  return found;
 }
 
 function checkInput(ctx: Context, input: { url?: string | null; eventTypes?: readonly string[] | null }, prefix: string[]) {
@@ -62,19 +64,17 @@ function checkInput(ctx: Context, input: { url?: string | null; eventTypes?: rea
   if (issues.length) throw new ValidationError(issues);
 }
 
-const pgArray = (values: readonly string[]) => `{${values.map((v) => `"${v}"`).join(',')}}`;
-
 export async function createWebhookEndpoint(ctx: Context, input: { orgId: string; url: string; eventTypes: readonly string[]; description: string }) {
   if (!isUuid(input.orgId)) throw new NotFoundError('Organization');
   checkInput(ctx, input, ['input']);
   return ctx.transaction(async (tx) => {
     await managerLock(ctx, tx, input.orgId);
-    const count = (await tx.execute<{ n: number }[]>(`select count(*)::int as n from webhook_endpoint where org_id = ?`, [input.orgId]))[0]!.n;
+    const count = (await row<{ n: number }>(tx, `select count(*)::int as n from webhook_endpoint where org_id = $1`, [input.orgId]))!.n;
     if (count >= ENDPOINT_LIMIT) throw new LimitExceededError(`At most ${ENDPOINT_LIMIT} webhook endpoints per organization`, ENDPOINT_LIMIT);
     const id = crypto.randomUUID();
     const secret = newWebhookSecret();
     const eventTypes = [...new Set(input.eventTypes)];
-    await tx.execute(`insert into webhook_endpoint (id, org_id, url, description, event_types, secret) values (?, ?, ?, ?, ?, ?)`, [id, input.orgId, input.url.trim(), input.description.trim(), pgArray(eventTypes), secret]);
+    await exec(tx, `insert into webhook_endpoint (id, org_id, url, description, event_types, secret) values ($1, $2, $3, $4, $5::text[], $6)`, [id, input.orgId, input.url.trim(), input.description.trim(), eventTypes, secret]);
     recordAudit(tx, ctx.actor, { orgId: input.orgId, action: 'webhook.endpoint_created', target: { type: 'WebhookEndpoint', id, label: input.url.trim() }, after: { url: input.url.trim(), eventTypes } });
     return { id, secret };
   });
@@ -90,10 +90,11 @@ export async function updateWebhookEndpoint(ctx: Context, id: string, input: { u
       eventTypes: input.eventTypes ? [...new Set(input.eventTypes)] : endpoint.event_types,
       enabled: input.enabled ?? endpoint.enabled,
     };
-    await tx.execute(
-      `update webhook_endpoint set url = ?, event_types = ?, enabled = ?, description = coalesce(?, description),
-              disabled_reason = case when ? then null else disabled_reason end where id = ?`,
-      [next.url, pgArray(next.eventTypes), next.enabled, input.description?.trim() ?? null, next.enabled, endpoint.id],
+    await exec(
+      tx,
+      `update webhook_endpoint set url = $1, event_types = $2::text[], enabled = $3, description = coalesce($4, description),
+              disabled_reason = case when $3 then null else disabled_reason end where id = $5`,
+      [next.url, next.eventTypes, next.enabled, input.description?.trim() ?? null, endpoint.id],
     );
     recordAudit(tx, ctx.actor, {
       orgId: endpoint.org_id,
@@ -113,8 +114,9 @@ export async function rotateWebhookSecret(ctx: Context, id: string, overlapHours
     const endpoint = await findEndpoint(ctx, tx, id);
     await managerLock(ctx, tx, endpoint.org_id);
     const secret = newWebhookSecret();
-    await tx.execute(
-      `update webhook_endpoint set previous_secret = secret, previous_secret_expires_at = now() + make_interval(hours => ?), secret = ? where id = ?`,
+    await exec(
+      tx,
+      `update webhook_endpoint set previous_secret = secret, previous_secret_expires_at = now() + make_interval(hours => $1::int), secret = $2 where id = $3`,
       [overlapHours, secret, endpoint.id],
     );
     recordAudit(tx, ctx.actor, { orgId: endpoint.org_id, action: 'webhook.secret_rotated', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { overlapHours } });
@@ -126,7 +128,7 @@ export async function deleteWebhookEndpoint(ctx: Context, id: string) {
   return ctx.transaction(async (tx) => {
     const endpoint = await findEndpoint(ctx, tx, id);
     await managerLock(ctx, tx, endpoint.org_id);
-    await tx.execute(`delete from webhook_endpoint where id = ?`, [endpoint.id]);
+    await exec(tx, `delete from webhook_endpoint where id = $1`, [endpoint.id]);
     recordAudit(tx, ctx.actor, { orgId: endpoint.org_id, action: 'webhook.endpoint_deleted', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, before: { url: endpoint.url, eventTypes: endpoint.event_types } });
     return endpoint.id;
   });
@@ -136,12 +138,12 @@ export async function deleteWebhookEndpoint(ctx: Context, id: string) {
 export async function redeliver(ctx: Context, deliveryId: string): Promise<string> {
   if (!isUuid(deliveryId)) throw new NotFoundError('WebhookDelivery');
   return ctx.transaction(async (tx) => {
-    const row = (await tx.execute<{ endpoint_id: string; event_id: string; seq: string; org_id: string }[]>(`select endpoint_id, event_id, seq, org_id from webhook_delivery where id = ?`, [deliveryId]))[0];
-    if (!row || !(await ctx.can(row.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookDelivery');
-    await managerLock(ctx, tx, row.org_id);
+    const delivery = await row<{ endpoint_id: string; event_id: string; seq: string; org_id: string }>(tx, `select endpoint_id, event_id, seq, org_id from webhook_delivery where id = $1`, [deliveryId]);
+    if (!delivery || !(await ctx.can(delivery.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookDelivery');
+    await managerLock(ctx, tx, delivery.org_id);
     const id = crypto.randomUUID();
-    await tx.execute(`insert into webhook_delivery (id, org_id, endpoint_id, event_id, seq) values (?, ?, ?, ?, ?)`, [id, row.org_id, row.endpoint_id, row.event_id, row.seq]);
-    recordAudit(tx, ctx.actor, { orgId: row.org_id, action: 'webhook.redelivered', target: { type: 'WebhookEndpoint', id: row.endpoint_id }, after: { sequence: Number(row.seq), deliveryId: id } });
+    await exec(tx, INSERT_DELIVERY, [id, delivery.org_id, delivery.endpoint_id, delivery.event_id, delivery.seq]);
+    recordAudit(tx, ctx.actor, { orgId: delivery.org_id, action: 'webhook.redelivered', target: { type: 'WebhookEndpoint', id: delivery.endpoint_id }, after: { sequence: Number(delivery.seq), deliveryId: id } });
     return id;
   });
 }
@@ -156,15 +158,65 @@ export async function replay(ctx: Context, endpointId: string, fromSequence: num
   return ctx.transaction(async (tx) => {
     const endpoint = await findEndpoint(ctx, tx, endpointId);
     await managerLock(ctx, tx, endpoint.org_id);
-    const events = await tx.execute<{ id: string; seq: string }[]>(
-      `select id, seq from webhook_event where org_id = ? and seq >= ? and (type = any (?::text[]) or '*' = any (?::text[])) order by seq limit ?`,
-      [endpoint.org_id, fromSequence, pgArray(endpoint.event_types), pgArray(endpoint.event_types), REPLAY_BATCH + 1],
+    const events = await rows<{ id: string; seq: string }>(
+      tx,
+      `select id, seq from webhook_event where org_id = $1 and seq >= $2 and (type = any ($3::text[]) or '*' = any ($3::text[])) order by seq limit $4`,
+      [endpoint.org_id, fromSequence, endpoint.event_types, REPLAY_BATCH + 1],
     );
     const batch = events.slice(0, REPLAY_BATCH);
-    for (const event of batch) {
-      await tx.execute(`insert into webhook_delivery (id, org_id, endpoint_id, event_id, seq) values (?, ?, ?, ?, ?)`, [crypto.randomUUID(), endpoint.org_id, endpoint.id, event.id, event.seq]);
-    }
+    for (const event of batch) await exec(tx, INSERT_DELIVERY, [crypto.randomUUID(), endpoint.org_id, endpoint.id, event.id, event.seq]);
     recordAudit(tx, ctx.actor, { orgId: endpoint.org_id, action: 'webhook.replayed', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { fromSequence, queued: batch.length } });
     return { queued: batch.length, nextSequence: events.length > REPLAY_BATCH ? Number(events[REPLAY_BATCH]!.seq) : null };
+  });
+}
+
+/**
+ * The outbox event of an audit event, as the trigger (webhook_enqueue) writes it, for an audit
+ * event no endpoint subscribed to: same payload shape, same sequence. Nothing when it exists.
+ */
+const OUTBOX_EVENT_OF_AUDIT = `
+  insert into webhook_event (org_id, seq, audit_event_id, type, payload)
+  select a.org_id, a.seq, a.id, a.action, jsonb_build_object(
+           'type', a.action,
+           'timestamp', a.created_at,
+           'data', jsonb_build_object(
+             'organizationId', a.org_id,
+             'sequence', a.seq,
+             'auditEventId', a.id,
+             'actor', jsonb_build_object('userId', a.actor_user_id, 'label', a.actor_label),
+             'target', jsonb_build_object('type', a.target_type, 'id', a.target_id, 'label', a.target_label, 'user', null),
+             'before', a.before,
+             'after', a.after))
+    from audit_event a where a.id = $1
+  on conflict (org_id, seq) do nothing`;
+
+/**
+ * "Send test event": a `webhook.test` event for one endpoint, through the same outbox as every
+ * other event (R24): the audit event is written (so it is in the log and has the organization's
+ * next sequence number), its outbox event and a delivery to this endpoint commit with it, and the
+ * worker signs and sends it like any other, in order. Endpoints subscribed to `*` or to
+ * `webhook.test` receive it too, as they receive every audit event of that kind. Answers the delivery.
+ */
+export async function sendTestEvent(ctx: Context, endpointId: string): Promise<string> {
+  return ctx.transaction(async (tx) => {
+    const endpoint = await findEndpoint(ctx, tx, endpointId);
+    await managerLock(ctx, tx, endpoint.org_id);
+    if (!endpoint.enabled) throw new PolicyError('This endpoint is turned off; enable it to send it a test event');
+    recordAudit(tx, ctx.actor, { orgId: endpoint.org_id, action: 'webhook.test', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { test: true } });
+    await tx.flush();
+    // The org row is locked: this is the test event just written, no other one of this endpoint can be newer.
+    const audit = await row<{ id: string; seq: string }>(
+      tx,
+      `select id, seq from audit_event where org_id = $1 and action = 'webhook.test' and target_id = $2 order by id desc limit 1`,
+      [endpoint.org_id, endpoint.id],
+    );
+    if (!audit) throw new Error('the test audit event was not written');
+    await exec(tx, OUTBOX_EVENT_OF_AUDIT, [audit.id]);
+    const event = (await row<{ id: string }>(tx, `select id from webhook_event where org_id = $1 and seq = $2`, [endpoint.org_id, audit.seq]))!;
+    const queued = await row<{ id: string }>(tx, `select id from webhook_delivery where endpoint_id = $1 and event_id = $2`, [endpoint.id, event.id]);
+    if (queued) return queued.id;
+    const id = crypto.randomUUID();
+    await exec(tx, INSERT_DELIVERY, [id, endpoint.org_id, endpoint.id, event.id, audit.seq]);
+    return id;
   });
 }

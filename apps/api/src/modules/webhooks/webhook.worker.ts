@@ -1,7 +1,7 @@
 import type { App } from '../../context.ts';
 import { emOf, type Em } from '../../db/orm.ts';
 import { transaction } from '../../db/retry.ts';
-import { placeholders } from '../../ids.ts';
+import { exec, rows, statement } from '../../db/sql.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { postWebhook, type SendResult } from './webhook.sender.ts';
 import { signatureHeaders } from './webhook.signing.ts';
@@ -35,25 +35,30 @@ interface Claimed {
   payload: Record<string, unknown> | string;
 }
 
+/** Due deliveries no other worker holds, each the endpoint's earliest pending one (per-endpoint order). */
+const dueDeliveries = statement(
+  'webhook_due_deliveries',
+  `select d.id from webhook_delivery d
+     join webhook_endpoint e on e.id = d.endpoint_id and e.enabled
+    where d.status = 'PENDING' and d.next_attempt_at <= now() and (d.leased_until is null or d.leased_until < now())
+      and not exists (select 1 from webhook_delivery p where p.endpoint_id = d.endpoint_id and p.status = 'PENDING' and p.seq < d.seq)
+    order by d.next_attempt_at, d.seq
+    limit $1 for update of d skip locked`,
+);
+
+const leaseDeliveries = statement(
+  'webhook_lease_deliveries',
+  `update webhook_delivery d set leased_until = now() + interval '${LEASE_SECONDS} seconds', attempts = d.attempts + 1
+     from webhook_endpoint e, webhook_event ev
+    where d.id = any($1::uuid[]) and e.id = d.endpoint_id and ev.id = d.event_id
+    returning d.id, d.org_id, d.event_id, d.attempts, e.id as endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at, ev.payload`,
+);
+
 export async function claimDue(em: Em, limit = BATCH): Promise<Claimed[]> {
   return transaction(em, async (tx) => {
-    const due = await tx.execute<{ id: string }[]>(
-      `select d.id from webhook_delivery d
-         join webhook_endpoint e on e.id = d.endpoint_id and e.enabled
-        where d.status = 'PENDING' and d.next_attempt_at <= now() and (d.leased_until is null or d.leased_until < now())
-          and not exists (select 1 from webhook_delivery p where p.endpoint_id = d.endpoint_id and p.status = 'PENDING' and p.seq < d.seq)
-        order by d.next_attempt_at, d.seq
-        limit ? for update of d skip locked`,
-      [limit],
-    );
+    const due = await rows<{ id: string }>(tx, dueDeliveries, [limit]);
     if (due.length === 0) return [];
-    return tx.execute<Claimed[]>(
-      `update webhook_delivery d set leased_until = now() + interval '${LEASE_SECONDS} seconds', attempts = d.attempts + 1
-         from webhook_endpoint e, webhook_event ev
-        where d.id in (${placeholders(due)}) and e.id = d.endpoint_id and ev.id = d.event_id
-        returning d.id, d.org_id, d.event_id, d.attempts, e.id as endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at, ev.payload`,
-      due.map((d) => d.id),
-    );
+    return rows<Claimed>(tx, leaseDeliveries, [due.map((d) => d.id)]);
   });
 }
 
@@ -76,27 +81,35 @@ function secretsOf(row: Claimed): string[] {
   return previousValid ? [row.secret, row.previous_secret!] : [row.secret];
 }
 
+const insertAttempt = statement('webhook_insert_attempt', `insert into webhook_attempt (org_id, delivery_id, status_code, error, duration_ms) values ($1, $2, $3, $4, $5)`);
+const deliverySucceeded = statement(
+  'webhook_delivery_succeeded',
+  `update webhook_delivery set status = 'SUCCEEDED', leased_until = null, last_status = $1, last_error = null, last_attempt_at = now() where id = $2`,
+);
+const deliveryRetryLater = statement(
+  'webhook_delivery_retry_later',
+  `update webhook_delivery set leased_until = null, last_status = $1, last_error = $2, last_attempt_at = now(), next_attempt_at = now() + make_interval(secs => $3::int) where id = $4`,
+);
+
 async function record(app: App, em: Em, row: Claimed, result: SendResult) {
   const ok = result.status !== null && result.status >= 200 && result.status < 300;
   await transaction(em, async (tx) => {
-    await tx.execute(`insert into webhook_attempt (org_id, delivery_id, status_code, error, duration_ms) values (?, ?, ?, ?, ?)`, [row.org_id, row.id, result.status, result.error, result.durationMs]);
+    await exec(tx, insertAttempt, [row.org_id, row.id, result.status, result.error, result.durationMs]);
     if (ok) {
-      await tx.execute(`update webhook_delivery set status = 'SUCCEEDED', leased_until = null, last_status = ?, last_error = null, last_attempt_at = now() where id = ?`, [result.status, row.id]);
+      await exec(tx, deliverySucceeded, [result.status, row.id]);
       return;
     }
     const error = result.error ?? `HTTP ${result.status}`;
     if (row.attempts < MAX_ATTEMPTS) {
       const delay = RETRY_DELAYS_SECONDS[row.attempts - 1]!;
-      await tx.execute(
-        `update webhook_delivery set leased_until = null, last_status = ?, last_error = ?, last_attempt_at = now(), next_attempt_at = now() + make_interval(secs => ?) where id = ?`,
-        [result.status, error, delay, row.id],
-      );
+      await exec(tx, deliveryRetryLater, [result.status, error, delay, row.id]);
       return;
     }
     // Given up after a day of retries: the endpoint keeps failing, so it is turned off (and that is audited).
-    await tx.execute(`update webhook_delivery set status = 'FAILED', leased_until = null, last_status = ?, last_error = ?, last_attempt_at = now() where id = ?`, [result.status, error, row.id]);
-    const disabled = await tx.execute<{ id: string }[]>(
-      `update webhook_endpoint set enabled = false, disabled_reason = ? where id = ? and enabled returning id`,
+    await exec(tx, `update webhook_delivery set status = 'FAILED', leased_until = null, last_status = $1, last_error = $2, last_attempt_at = now() where id = $3`, [result.status, error, row.id]);
+    const disabled = await rows<{ id: string }>(
+      tx,
+      `update webhook_endpoint set enabled = false, disabled_reason = $1 where id = $2 and enabled returning id`,
       [`Disabled after ${MAX_ATTEMPTS} failed attempts of one delivery: ${error}`.slice(0, 500), row.endpoint_id],
     );
     if (disabled.length) {

@@ -5,6 +5,8 @@ import { notifications } from '@mantine/notifications';
 import { Link, useNavigate } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../../graphql/graphql.ts';
+import { useUrlPaging } from '../../lib/paging.ts';
+import { Pager } from '../../lib/Pager.tsx';
 import { useViewer } from '../../app/viewer.ts';
 import { failureMessage, fieldErrors } from '../../lib/errors.ts';
 import { formatDate } from '../../lib/format.ts';
@@ -75,18 +77,16 @@ const CreateOrganizationMutation = graphql(`
   }
 `);
 
-const PAGE_SIZE = 25;
 
 /** Platform admin (R15): every organization; create, enable and disable. */
 export default function AdminOrgsPage() {
   const { viewer } = useViewer();
   const [search, setSearch] = useState('');
   const [debounced] = useDebouncedValue(search.trim(), 250);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const paging = useUrlPaging();
   const [creating, setCreating] = useState(false);
   const [disabling, setDisabling] = useState<{ id: string; slug: string; name: string } | null>(null);
-  const page = cursors.length - 1;
-  const [result] = useQuery({ query: OrganizationsQuery, variables: { first: PAGE_SIZE, after: cursors[page] ?? null, search: debounced || null }, pause: !viewer?.isPlatformAdmin });
+  const [result] = useQuery({ query: OrganizationsQuery, variables: { first: paging.size, after: paging.after, search: debounced || null }, pause: !viewer?.isPlatformAdmin });
   const [, setStatus] = useMutation(SetOrganizationStatusMutation);
   if (!viewer?.isPlatformAdmin) return <NotFoundPage title="Platform administrators only" message="This area manages every organization of the platform." />;
   const orgs = result.data?.organizations;
@@ -109,7 +109,7 @@ export default function AdminOrgsPage() {
         value={search}
         onChange={(e) => {
           setSearch(e.currentTarget.value);
-          setCursors([null]);
+          if (paging.page > 0) paging.first();
         }}
         maw={320}
       />
@@ -173,14 +173,7 @@ export default function AdminOrgsPage() {
           </Table.Tbody>
         </Table>
       </div>
-      <Group justify="flex-end" gap="xs">
-        <Button variant="default" size="xs" disabled={page === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          Previous
-        </Button>
-        <Button variant="default" size="xs" disabled={!orgs?.pageInfo.hasNextPage} onClick={() => setCursors((c) => [...c, orgs?.pageInfo.endCursor ?? null])}>
-          Next
-        </Button>
-      </Group>
+      <Pager paging={paging} shown={orgs?.edges.length ?? 0} hasNext={Boolean(orgs?.pageInfo.hasNextPage)} endCursor={orgs?.pageInfo.endCursor} noun="organizations" />
       <DisableOrganizationDialog org={disabling} onClose={() => setDisabling(null)} />
       {creating && <CreateOrganizationDialog onClose={() => setCreating(false)} />}
     </Stack>

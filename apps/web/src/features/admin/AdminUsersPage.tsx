@@ -5,6 +5,8 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery } from 'urql';
 import { IconDots } from '@tabler/icons-react';
 import { graphql } from '../../graphql/graphql.ts';
+import { useUrlPaging } from '../../lib/paging.ts';
+import { Pager } from '../../lib/Pager.tsx';
 import { useViewer } from '../../app/viewer.ts';
 import { failureMessage } from '../../lib/errors.ts';
 import { formatDate, formatDateTime, fullName } from '../../lib/format.ts';
@@ -63,19 +65,17 @@ const SetUserStatusMutation = graphql(`
 `);
 
 type AdminUser = { id: string; email: string; firstName: string; lastName: string; displayName: string };
-const PAGE_SIZE = 25;
 
 /** Platform admin (R15): every account; disable, delete completely, give access to another org. */
 export default function AdminUsersPage() {
   const { viewer } = useViewer();
   const [search, setSearch] = useState('');
   const [debounced] = useDebouncedValue(search.trim(), 250);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const paging = useUrlPaging();
   const [editing, setEditing] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<AdminUser | null>(null);
   const [disabling, setDisabling] = useState<AdminUser | null>(null);
-  const page = cursors.length - 1;
-  const [result] = useQuery({ query: UsersQuery, variables: { first: PAGE_SIZE, after: cursors[page] ?? null, search: debounced || null }, pause: !viewer?.isPlatformAdmin });
+  const [result] = useQuery({ query: UsersQuery, variables: { first: paging.size, after: paging.after, search: debounced || null }, pause: !viewer?.isPlatformAdmin });
   const [, setStatus] = useMutation(SetUserStatusMutation);
   const [, deleteUser] = useMutation(DeleteUserMutation);
   if (!viewer?.isPlatformAdmin) return <NotFoundPage title="Platform administrators only" message="This area manages every account of the platform." />;
@@ -96,7 +96,7 @@ export default function AdminUsersPage() {
         value={search}
         onChange={(e) => {
           setSearch(e.currentTarget.value);
-          setCursors([null]);
+          if (paging.page > 0) paging.first();
         }}
         maw={320}
       />
@@ -195,14 +195,7 @@ export default function AdminUsersPage() {
           </Table.Tbody>
         </Table>
       </div>
-      <Group justify="flex-end" gap="xs">
-        <Button variant="default" size="xs" disabled={page === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          Previous
-        </Button>
-        <Button variant="default" size="xs" disabled={!users?.pageInfo.hasNextPage} onClick={() => setCursors((c) => [...c, users?.pageInfo.endCursor ?? null])}>
-          Next
-        </Button>
-      </Group>
+      <Pager paging={paging} shown={users?.edges.length ?? 0} hasNext={Boolean(users?.pageInfo.hasNextPage)} endCursor={users?.pageInfo.endCursor} noun="users" />
       {editing && <EditUserDialog opened userId={editing} onClose={() => setEditing(null)} />}
       <ConfirmDialog
         opened={deleting !== null}

@@ -1,4 +1,6 @@
 import { useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { AUDIT_ACTION_LABELS, AUDIT_ACTIONS, AUDIT_FAMILY_LABELS, auditFamilyFilter, type AuditActionFamily } from '@gatehouse/permissions';
 import { Alert, Button, Code, Group, Menu, Modal, ScrollArea, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery } from 'urql';
@@ -9,6 +11,8 @@ import { freshAccessToken } from '../../app/tokens.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
 import { SkeletonRows } from '../../components/SkeletonRows.tsx';
+import { useUrlPaging, withoutPage } from '../../lib/paging.ts';
+import { Pager } from '../../lib/Pager.tsx';
 
 const AuditLogQuery = graphql(`
   query AuditLog($slug: String!, $first: Int!, $after: String, $action: String, $actorId: ID, $from: DateTime, $to: DateTime) {
@@ -46,23 +50,15 @@ const AuditLogQuery = graphql(`
 
 type AuditEvent = NonNullable<NonNullable<ResultOf<typeof AuditLogQuery>['organization']>['auditLog']>['edges'][number]['node'];
 
-const PAGE_SIZE = 25;
-
-// Families of actions (prefix filters end in ".").
-const ACTIONS = [
-  { value: 'membership.', label: 'Memberships (all)' },
-  { value: 'members.provisioned', label: 'Members added' },
-  { value: 'membership.roles_changed', label: 'Roles changed' },
-  { value: 'membership.removed', label: 'Member removed' },
-  { value: 'membership.status_changed', label: 'Member enabled/disabled' },
-  { value: 'membership.left', label: 'Member left' },
-  { value: 'user.', label: 'Users (all)' },
-  { value: 'user.deleted', label: 'User deleted' },
-  { value: 'user.password_reset', label: 'Password reset' },
-  { value: 'role.', label: 'Roles (all)' },
-  { value: 'organization.', label: 'Organization (all)' },
-  { value: 'invitation.', label: 'Invitations (all)' },
-];
+// Filters from the catalog the API writes with (packages/permissions): each family (a prefix
+// ending in ".") followed by its actions, so no filter names an action nobody records.
+const ACTIONS = (Object.keys(AUDIT_FAMILY_LABELS) as AuditActionFamily[]).map((family) => ({
+  group: AUDIT_FAMILY_LABELS[family],
+  items: [
+    { value: auditFamilyFilter(family), label: `${AUDIT_FAMILY_LABELS[family]} (all)` },
+    ...AUDIT_ACTIONS.filter((action) => action.startsWith(`${family}.`)).map((action) => ({ value: action, label: AUDIT_ACTION_LABELS[action] })),
+  ],
+}));
 
 function actionColor(action: string): string {
   if (/deleted|removed|revoked|left/.test(action)) return 'red';
@@ -73,34 +69,44 @@ function actionColor(action: string): string {
 /** R13: the audit log, filtered and paged, downloadable as CSV or NDJSON by audit:read holders. */
 export default function AuditPage() {
   const { org, perms } = useOrg();
-  const [action, setAction] = useState<string | null>(null);
-  const [actorId, setActorId] = useState<string | null>(null);
-  const [from, setFrom] = useState('');
-  const [to, setTo] = useState('');
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  // Filters and page live in the URL: a link or a reload shows the same events.
+  const [params, setParams] = useSearchParams();
+  const paging = useUrlPaging();
+  const action = params.get('action');
+  const actorId = params.get('actor');
+  const from = params.get('from') ?? '';
+  const to = params.get('to') ?? '';
+  const setFilter = (name: string, value: string | null) => {
+    const next = withoutPage(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next, { replace: true });
+  };
   const [open, setOpen] = useState<AuditEvent | null>(null);
-  const page = cursors.length - 1;
-  const variables = useMemo(
+  const filters = useMemo(
     () => ({
-      slug: org.slug,
-      first: PAGE_SIZE,
-      after: cursors[page] ?? null,
       action,
       actorId,
       from: from ? new Date(`${from}T00:00:00`).toISOString() : null,
       to: to ? new Date(`${to}T23:59:59.999`).toISOString() : null,
     }),
-    [org.slug, cursors, page, action, actorId, from, to],
+    [action, actorId, from, to],
   );
+  const variables = useMemo(() => ({ slug: org.slug, first: paging.size, after: paging.after, ...filters }), [org.slug, paging.size, paging.after, filters]);
   const [result] = useQuery({ query: AuditLogQuery, variables, pause: !perms.has('audit:read') });
   const log = result.data?.organization?.auditLog;
-  const reset = () => setCursors([null]);
 
   if (!perms.has('audit:read')) return <NotFoundPage title="No access" message="Reading the audit log needs the audit:read permission." />;
 
   async function download(format: 'csv' | 'ndjson') {
     const token = await freshAccessToken();
-    const res = await fetch(`/audit/export?organization=${encodeURIComponent(org.slug)}&format=${format}`, {
+    // The download holds what the filtered list shows (the same filters, every page).
+    const query = new URLSearchParams({ organization: org.slug, format });
+    if (filters.action) query.set('action', filters.action);
+    if (filters.actorId) query.set('actor', filters.actorId);
+    if (filters.from) query.set('from', filters.from);
+    if (filters.to) query.set('to', filters.to);
+    const res = await fetch(`/audit/export?${query}`, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
       credentials: 'same-origin',
     });
@@ -145,12 +151,10 @@ export default function AuditPage() {
           label="Action"
           placeholder="Any action"
           clearable
+          searchable
           data={ACTIONS}
           value={action}
-          onChange={(v) => {
-            setAction(v);
-            reset();
-          }}
+          onChange={(v) => setFilter('action', v)}
         />
         <MemberPicker
           slug={org.slug}
@@ -159,28 +163,19 @@ export default function AuditPage() {
           valueKind="user"
           clearable
           value={actorId}
-          onChange={(v) => {
-            setActorId(v);
-            reset();
-          }}
+          onChange={(v) => setFilter('actor', v)}
         />
         <TextInput
           label="From"
           type="date"
           value={from}
-          onChange={(e) => {
-            setFrom(e.currentTarget.value);
-            reset();
-          }}
+          onChange={(e) => setFilter('from', e.currentTarget.value)}
         />
         <TextInput
           label="To"
           type="date"
           value={to}
-          onChange={(e) => {
-            setTo(e.currentTarget.value);
-            reset();
-          }}
+          onChange={(e) => setFilter('to', e.currentTarget.value)}
         />
       </SimpleGrid>
 
@@ -254,19 +249,7 @@ export default function AuditPage() {
         </Table>
       </div>
 
-      <Group justify="space-between">
-        <Text size="sm" c="dimmed">
-          {total > 0 ? `${page * PAGE_SIZE + 1}–${page * PAGE_SIZE + (log?.edges.length ?? 0)} of ${total}` : ''}
-        </Text>
-        <Group gap="xs">
-          <Button variant="default" size="xs" disabled={page === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            Newer
-          </Button>
-          <Button variant="default" size="xs" disabled={!log?.pageInfo.hasNextPage} onClick={() => setCursors((c) => [...c, log?.pageInfo.endCursor ?? null])}>
-            Older
-          </Button>
-        </Group>
-      </Group>
+      <Pager paging={paging} total={total} shown={log?.edges.length ?? 0} hasNext={Boolean(log?.pageInfo.hasNextPage)} endCursor={log?.pageInfo.endCursor} noun="events" />
 
       <Modal opened={open !== null} onClose={() => setOpen(null)} title={open?.action} size="lg">
         {open && (

@@ -1,9 +1,9 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Alert, Badge, Button, Code, CopyButton, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useOrg } from '../orgs/org-context.ts';
 import { PageLoader } from '../../components/PageLoader.tsx';
-import { CreateWebhookEndpointMutation, RedeliverWebhookMutation, RotateWebhookSecretMutation, UpdateWebhookEndpointMutation, WebhookEndpointsQuery } from './queries.ts';
+import { CreateWebhookEndpointMutation, RedeliverWebhookMutation, RotateWebhookSecretMutation, SendTestWebhookMutation, UpdateWebhookEndpointMutation, WebhookEndpointsQuery } from './queries.ts';
 
 /** "a.b, c.d" → ["a.b", "c.d"]; empty means every event (*). */
 export function parseEventTypes(text: string): string[] {
@@ -13,19 +13,64 @@ export function parseEventTypes(text: string): string[] {
 
 const when = (value: string | null | undefined) => (value ? new Date(value).toLocaleString() : '—');
 
-/** R24: Organization → Webhooks: endpoints, event types, secret rotation, the delivery log with redelivery. */
+/** A test event sent from this page: which endpoint, and its delivery once the API answered. */
+interface TestSent {
+  endpointId: string;
+  deliveryId: string | null;
+  sequence: number | null;
+  error: string | null;
+}
+
+/** What the page says about a test event, from its delivery in the log (the worker sends it within a second or so). */
+export function testResult(sent: TestSent, delivery: { status: string; lastStatus: number | null; lastError: string | null } | undefined): string {
+  if (sent.error) return `Test event not sent: ${sent.error}`;
+  const label = `Test event #${sent.sequence}`;
+  if (!delivery || (delivery.status === 'PENDING' && delivery.lastStatus === null && delivery.lastError === null)) return `${label} queued…`;
+  if (delivery.status === 'SUCCEEDED') return `${label} delivered: the endpoint answered ${delivery.lastStatus}`;
+  const answer = delivery.lastStatus !== null ? `HTTP ${delivery.lastStatus}` : (delivery.lastError ?? 'no answer');
+  return delivery.status === 'FAILED' ? `${label} failed: ${answer}` : `${label} not delivered yet (${answer}); it will be retried`;
+}
+
+/** How often, and how many times, the log is read again while a test event is on its way. */
+const TEST_POLL_MS = 1000;
+const TEST_POLLS = 15;
+
+/** R24: Organization → Webhooks: endpoints, event types, secret rotation, the delivery log with redelivery, a test event. */
 export function WebhooksPanel({ orgId }: { orgId: string }) {
   const [{ data, fetching }, refetch] = useQuery({ query: WebhookEndpointsQuery, variables: { orgId } });
   const [, create] = useMutation(CreateWebhookEndpointMutation);
   const [, update] = useMutation(UpdateWebhookEndpointMutation);
   const [, rotate] = useMutation(RotateWebhookSecretMutation);
   const [, redeliver] = useMutation(RedeliverWebhookMutation);
+  const [, sendTest] = useMutation(SendTestWebhookMutation);
+  const [test, setTest] = useState<TestSent | null>(null);
   const [url, setUrl] = useState('');
   const [types, setTypes] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [secret, setSecret] = useState<string | null>(null);
+  const testDelivery = test?.deliveryId ? data?.webhookEndpoints.find((e) => e.id === test.endpointId)?.deliveries.find((d) => d.id === test.deliveryId) : undefined;
+  const testSettled = testDelivery !== undefined && (testDelivery.status !== 'PENDING' || testDelivery.lastStatus !== null || testDelivery.lastError !== null);
+  // While the test event is on its way, read the log again until its first answer is recorded.
+  useEffect(() => {
+    if (!test?.deliveryId || testSettled) return;
+    let polls = 0;
+    const timer = setInterval(() => {
+      polls += 1;
+      refetch({ requestPolicy: 'network-only' });
+      if (polls >= TEST_POLLS) clearInterval(timer);
+    }, TEST_POLL_MS);
+    return () => clearInterval(timer);
+  }, [test?.deliveryId, testSettled, refetch]);
   if (fetching && !data) return <PageLoader />;
   const reload = () => refetch({ requestPolicy: 'network-only' });
+
+  const sendTestEvent = async (endpointId: string) => {
+    const res = await sendTest({ endpointId });
+    const out = res.data?.sendTestWebhook;
+    if (out?.__typename === 'WebhookDelivery') setTest({ endpointId, deliveryId: out.id, sequence: out.sequence, error: null });
+    else setTest({ endpointId, deliveryId: null, sequence: null, error: out && 'message' in out ? out.message : (res.error?.message ?? 'The test event could not be sent') });
+    reload();
+  };
 
   const submit = async () => {
     const res = await create({ input: { organizationId: orgId, url: url.trim(), eventTypes: parseEventTypes(types) } });
@@ -76,9 +121,15 @@ export function WebhooksPanel({ orgId }: { orgId: string }) {
             </Stack>
             <Group>
               <Button size="xs" variant="light" onClick={async () => { const out = (await rotate({ endpointId: e.id })).data?.rotateWebhookSecret; if (out?.__typename === 'WebhookSecretPayload') setSecret(out.secret); reload(); }}>Rotate secret</Button>
+              <Button size="xs" variant="light" disabled={!e.enabled} onClick={() => void sendTestEvent(e.id)}>Send test event</Button>
               <Button size="xs" variant="light" onClick={async () => { await update({ input: { endpointId: e.id, enabled: !e.enabled } }); reload(); }}>{e.enabled ? 'Disable' : 'Enable'}</Button>
             </Group>
           </Group>
+          {test?.endpointId === e.id && (
+            <Alert mt="sm" color={test.error || testDelivery?.status === 'FAILED' ? 'red' : testDelivery?.status === 'SUCCEEDED' ? 'green' : 'blue'} role="status" data-testid="webhook-test-result" withCloseButton onClose={() => setTest(null)}>
+              {testResult(test, testDelivery)}
+            </Alert>
+          )}
           <Table mt="sm" aria-label={`Deliveries to ${e.url}`}>
             <Table.Thead><Table.Tr><Table.Th>#</Table.Th><Table.Th>Event</Table.Th><Table.Th>Status</Table.Th><Table.Th>Attempts</Table.Th><Table.Th>Last answer</Table.Th><Table.Th>When</Table.Th><Table.Th /></Table.Tr></Table.Thead>
             <Table.Tbody>

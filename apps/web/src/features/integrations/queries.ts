@@ -252,3 +252,19 @@ export const RedeliverWebhookMutation = graphql(`
     }
   }
 `);
+
+export const SendTestWebhookMutation = graphql(`
+  mutation SendTestWebhook($endpointId: ID!) {
+    sendTestWebhook(endpointId: $endpointId) {
+      __typename
+      ... on WebhookDelivery {
+        id
+        sequence
+        status
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);

@@ -9,27 +9,27 @@ import { useOrg } from '../orgs/org-context.ts';
 import { RoleSelector } from '../../components/RoleSelector.tsx';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
-import { addRoleReason, presetDefaultRole } from '../../lib/role-rules.ts';
+import { addRoleReason, presetDefaultRole } from '@gatehouse/permissions';
 import { failureMessage } from '../../lib/errors.ts';
 import { formatDate, formatDateTime } from '../../lib/format.ts';
 import type { OrgRole } from '../users/queries.ts';
 import { InvitationsQuery, InviteMembersMutation, ResendInvitationMutation, RevokeInvitationMutation, type InvitationRow } from './queries.ts';
 import { SkeletonRows } from '../../components/SkeletonRows.tsx';
+import { useUrlPaging } from '../../lib/paging.ts';
+import { Pager } from '../../lib/Pager.tsx';
 
-const PAGE_SIZE = 25;
 const STATUS_COLOR: Record<string, string> = { PENDING: 'blue', ACCEPTED: 'green', REVOKED: 'gray', EXPIRED: 'orange' };
 
 /** R8 (seeds 001, 003): invite by email, review, resend, revoke. */
 export default function InvitationsPage() {
   const { org, preset, perms } = useOrg();
   const [status, setStatus] = useState<string>('PENDING');
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const paging = useUrlPaging();
   const [inviting, setInviting] = useState(false);
   const [revoking, setRevoking] = useState<InvitationRow | null>(null);
-  const page = cursors.length - 1;
   const [result] = useQuery({
     query: InvitationsQuery,
-    variables: { slug: org.slug, first: PAGE_SIZE, after: cursors[page] ?? null, status: status === 'ALL' ? null : [status as 'PENDING'] },
+    variables: { slug: org.slug, first: paging.size, after: paging.after, status: status === 'ALL' ? null : [status as 'PENDING'] },
   });
   const [, resend] = useMutation(ResendInvitationMutation);
   const [, revoke] = useMutation(RevokeInvitationMutation);
@@ -56,7 +56,7 @@ export default function InvitationsPage() {
         value={status}
         onChange={(v) => {
           setStatus(v);
-          setCursors([null]);
+          if (paging.page > 0) paging.first();
         }}
         data={[
           { value: 'PENDING', label: 'Pending' },
@@ -157,19 +157,7 @@ export default function InvitationsPage() {
           </Table.Tbody>
         </Table>
       </div>
-      <Group justify="space-between">
-        <Text size="sm" c="dimmed">
-          {invitations?.totalCount ? `${invitations.totalCount} in total` : ''}
-        </Text>
-        <Group gap="xs">
-          <Button variant="default" size="xs" disabled={page === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            Previous
-          </Button>
-          <Button variant="default" size="xs" disabled={!invitations?.pageInfo.hasNextPage} onClick={() => setCursors((c) => [...c, invitations?.pageInfo.endCursor ?? null])}>
-            Next
-          </Button>
-        </Group>
-      </Group>
+      <Pager paging={paging} total={invitations?.totalCount} shown={invitations?.edges.length ?? 0} hasNext={Boolean(invitations?.pageInfo.hasNextPage)} endCursor={invitations?.pageInfo.endCursor} noun="invitations" />
       {inviting && <InviteDialog roles={roles} onClose={() => setInviting(false)} />}
       <ConfirmDialog
         opened={revoking !== null}
@@ -210,7 +198,7 @@ function InviteDialog({ roles, onClose }: { roles: readonly OrgRole[]; onClose()
   const [text, setText] = useState('');
   const [review, setReview] = useState<Review[] | null>(null);
   const [sent, setSent] = useState<{ email: string; status: string; emailSent: boolean }[] | null>(null);
-  const reasonFor = (role: OrgRole) => addRoleReason(role, { actorPerms: perms, ownerModel: preset.policy.ownerModel });
+  const reasonFor = (role: OrgRole) => addRoleReason(role, { actorPerms: perms, policy: preset.policy });
   const initial = presetDefaultRole(roles, preset.key, (r) => reasonFor(r) === null);
   const [roleIds, setRoleIds] = useState<string[]>(initial ? [initial.id] : []);
   const [error, setError] = useState<string | null>(null);

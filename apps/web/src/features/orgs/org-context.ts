@@ -1,4 +1,5 @@
 import { createContext, use } from 'react';
+import type { PermissionKey } from '@gatehouse/permissions';
 import { graphql, type ResultOf } from '../../graphql/graphql.ts';
 
 export const OrganizationQuery = graphql(`
@@ -53,7 +54,8 @@ export interface OrgContextValue {
   preset: PresetData;
   /** The viewer's effective permissions in this organization. */
   perms: ReadonlySet<string>;
-  can(permission: string): boolean;
+  /** A catalog key: a typo does not compile. */
+  can(permission: PermissionKey): boolean;
 }
 
 export const OrgContext = createContext<OrgContextValue | null>(null);

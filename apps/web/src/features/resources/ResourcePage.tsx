@@ -2,7 +2,7 @@
 // organization with a resource role, change it, remove it. Every control is disabled with its
 // reason when the shared rules say no (R3 ceiling, R4 self, R19 cap by org role).
 import { useState } from 'react';
-import { Alert, Anchor, Button, Group, Select, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Select, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { Link, useParams } from 'react-router';
@@ -13,8 +13,16 @@ import type { ResultOf } from '../../graphql/graphql.ts';
 import { failureMessage } from '../../lib/errors.ts';
 import { PageLoader } from '../../components/PageLoader.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
-import { CandidateSearchQuery, GrantResourceRoleMutation, ResourceQuery, RevokeResourceRoleMutation, type ResourceDetail, type ResourceMemberData } from './queries.ts';
-import { manageReason, removeReason, resourceTypeOf, roleChoices } from './resource-ui-rules.ts';
+import {
+  CandidateSearchQuery,
+  GrantResourceRoleMutation,
+  RenameResourceMutation,
+  ResourceQuery,
+  RevokeResourceRoleMutation,
+  type ResourceDetail,
+  type ResourceMemberData,
+} from './queries.ts';
+import { manageReason, removeReason, renameReason, resourceTypeOf, roleChoices } from './resource-ui-rules.ts';
 
 const PAGE = 50;
 
@@ -73,6 +81,7 @@ export function ResourceMembers({ def, resource, orgSlug, onChanged }: MembersPr
         ← {def.pluralName}
       </Anchor>
       <Title order={1}>{resource.name}</Title>
+      <RenameResource def={def} resource={resource} reason={renameReason(def, onResource)} onRenamed={onChanged} />
       <Title order={2} size="h3">
         Members ({resource.members.totalCount})
       </Title>
@@ -144,6 +153,63 @@ export function ResourceMembers({ def, resource, orgSlug, onChanged }: MembersPr
         </Table>
       )}
     </Stack>
+  );
+}
+
+interface RenameProps {
+  def: ResourceTypeDef;
+  resource: ResourceDetail;
+  /** Why renaming is off (from @gatehouse/permissions), or null. */
+  reason: string | null;
+  onRenamed(): void;
+}
+
+/** Rename in place: the type's rename permission on this resource (OEC projects:update; Spaces spaces:assign). */
+function RenameResource({ def, resource, reason, onRenamed }: RenameProps) {
+  const [name, setName] = useState(resource.name);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [, rename] = useMutation(RenameResourceMutation);
+  const trimmed = name.trim();
+  const unchanged = trimmed === resource.name;
+  const submit = async () => {
+    setBusy(true);
+    const res = await rename({ resourceId: resource.id, name: trimmed });
+    setBusy(false);
+    const failure = failureMessage(res.data?.renameResource, res.error, 'Resource');
+    setError(failure);
+    if (!failure) {
+      notifications.show({ color: 'green', message: `${def.name} renamed.` });
+      onRenamed();
+    }
+  };
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!reason && trimmed && !unchanged) void submit();
+      }}
+    >
+      <Group align="flex-end" wrap="wrap">
+        <TextInput
+          label={`${def.name} name`}
+          value={name}
+          maxLength={100}
+          disabled={reason !== null}
+          description={reason ?? undefined}
+          error={error}
+          onChange={(e) => setName(e.currentTarget.value)}
+          style={{ minWidth: 280 }}
+        />
+        <Tooltip label={reason} disabled={!reason}>
+          <span>
+            <Button type="submit" variant="light" loading={busy} disabled={reason !== null || !trimmed || unchanged}>
+              Rename
+            </Button>
+          </span>
+        </Tooltip>
+      </Group>
+    </form>
   );
 }
 

@@ -155,3 +155,24 @@ export const RevokeResourceRoleMutation = graphql(`
     }
   }
 `);
+
+export const RenameResourceMutation = graphql(`
+  mutation RenameResource($resourceId: ID!, $name: String!) {
+    renameResource(resourceId: $resourceId, name: $name) {
+      __typename
+      ... on Resource {
+        id
+        name
+      }
+      ... on Error {
+        message
+      }
+      ... on ValidationError {
+        issues {
+          path
+          message
+        }
+      }
+    }
+  }
+`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { effectivePermissions, getPreset, permissionsOnResource, type Preset } from '@gatehouse/permissions';
-import { createReason, deleteReason, manageReason, removeReason, resourceTypeOf, resourceTypesOf, roleChoices } from './resource-ui-rules.ts';
+import { createReason, deleteReason, manageReason, removeReason, renameReason, resourceTypeOf, resourceTypesOf, roleChoices } from './resource-ui-rules.ts';
 
 const spaces = getPreset('spaces');
 const oec = getPreset('oec');
@@ -33,9 +33,18 @@ describe('resource screens: controls follow @gatehouse/permissions', () => {
       actorOrgPerms: orgPerms(oec, 'admin'), actorPermsOnResource: on(oec, 'admin', []),
       targetOrgRoleKeys: ['admin'], currentRoleKey: 'project_developer',
     });
-    expect(choices.find((c) => c.value === 'project_admin')).toMatchObject({ disabled: true, reason: 'You cannot change your own role on a project; ask another administrator.' });
+    expect(choices.find((c) => c.value === 'project_admin')).toMatchObject({ disabled: true, reason: 'Nobody changes their own roles in this project: ask another member who manages them.' });
     expect(removeReason({ def: PROJECT, actorMembershipId: 'me', targetMembershipId: 'me', actorOrgPerms: orgPerms(oec, 'admin'), actorPermsOnResource: on(oec, 'admin', []), targetOrgRoleKeys: ['admin'], currentRoleKey: 'project_developer' }))
-      .toBe('You cannot change your own role on a project; ask another administrator.');
+      .toBe('Nobody changes their own roles in this project: ask another member who manages them.');
+  });
+
+  it('rename: the type\'s rename permission on the resource (Spaces: the space owner and Admins; OEC: projects:update)', () => {
+    expect(renameReason(SPACE, on(spaces, 'editor', ['space_owner']))).toBeNull();
+    expect(renameReason(SPACE, on(spaces, 'admin', []))).toBeNull();
+    expect(renameReason(SPACE, on(spaces, 'editor', ['space_editor']))).toBe('You cannot rename this space (spaces:assign).');
+    expect(renameReason(SPACE, on(spaces, 'operator', ['space_operator']))).toBe('You cannot rename this space (spaces:assign).');
+    expect(renameReason(PROJECT, on(oec, 'developer', []))).toBeNull();
+    expect(renameReason(PROJECT, on(oec, 'viewer', []))).toBe('You cannot rename this project (projects:update).');
   });
 
   it('create, delete and manage: who may, and the reason for who may not', () => {

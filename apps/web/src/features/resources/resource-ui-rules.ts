@@ -2,6 +2,8 @@
 // functions again inside its transaction): never re-implemented here, only mapped to labels.
 import {
   canManageResourceMembers,
+  canRenameResource,
+  renamePermissionOf,
   checkResourceGrantChange,
   describeResourceGrantProblem,
   findResourceType,
@@ -34,6 +36,10 @@ export function createReason(def: ResourceTypeDef, orgPerms: ReadonlySet<string>
 export function deleteReason(def: ResourceTypeDef, permsOnResource: ReadonlySet<string>): string | null {
   const perm = permissionOf(def, 'delete');
   return permsOnResource.has(perm) ? null : `You cannot delete this ${def.name.toLowerCase()} (${perm}).`;
+}
+
+export function renameReason(def: ResourceTypeDef, permsOnResource: ReadonlySet<string>): string | null {
+  return canRenameResource(def, permsOnResource) ? null : `You cannot rename this ${def.name.toLowerCase()} (${renamePermissionOf(def)}).`;
 }
 
 export function manageReason(def: ResourceTypeDef, orgPerms: ReadonlySet<string>, permsOnResource: ReadonlySet<string>): string | null {

@@ -12,7 +12,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { GuardedModal } from '../../components/GuardedModal.tsx';
 import { Link } from 'react-router';
 import { PageLoader } from '../../components/PageLoader.tsx';
-import { isOwnerRole } from '../../lib/role-rules.ts';
+import { isOwnerRole } from '@gatehouse/permissions';
 import { RoleFields, type OrgRole } from '../users/queries.ts';
 import { ExplainPermission } from './ExplainPermission.tsx';
 

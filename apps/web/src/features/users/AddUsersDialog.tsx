@@ -8,7 +8,7 @@ import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
 import { useOrg } from '../orgs/org-context.ts';
 import { RoleSelector } from '../../components/RoleSelector.tsx';
 import { SecretValue } from '../../components/SecretValue.tsx';
-import { addRoleReason, presetDefaultRole } from '../../lib/role-rules.ts';
+import { addRoleReason, presetDefaultRole } from '@gatehouse/permissions';
 import { failureMessage } from '../../lib/errors.ts';
 import { LookupUserQuery, ProvisionMembersMutation, type OrgRole } from './queries.ts';
 
@@ -56,7 +56,7 @@ export function AddUsersDialog({ opened, onClose, roles }: { opened: boolean; on
   const [, provision] = useMutation(ProvisionMembersMutation);
   const limit = preset.policy.bulkLimit;
   const multiple = preset.policy.multipleRolesPerMembership;
-  const reasonFor = (role: OrgRole) => addRoleReason(role, { actorPerms: perms, ownerModel: preset.policy.ownerModel });
+  const reasonFor = (role: OrgRole) => addRoleReason(role, { actorPerms: perms, policy: preset.policy });
   const fallbackRole = presetDefaultRole(roles, preset.key, (r) => reasonFor(r) === null);
   const blank = (): Row => ({ key: nextKey++, email: '', lookup: null, looking: false, firstName: '', lastName: '', roleIds: fallbackRole ? [fallbackRole.id] : [], errors: {} });
   const [rows, setRows] = useState<Row[]>(() => [blank()]);

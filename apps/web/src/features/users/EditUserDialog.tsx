@@ -5,14 +5,14 @@ import { usePreset } from '../../app/preset.ts';
 import { notifications } from '@mantine/notifications';
 import { Link } from 'react-router';
 import { useClient, useMutation, useQuery } from 'urql';
-import { canonicalEmail, emailIssue, expandPermissions } from '@gatehouse/permissions';
+import { canonicalEmail, emailIssue, expandPermissions, roleToggleReason } from '@gatehouse/permissions';
 import { graphql } from '../../graphql/graphql.ts';
 import { useViewer } from '../../app/viewer.ts';
 import { RoleSelector } from '../../components/RoleSelector.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { failureMessage, fieldErrors } from '../../lib/errors.ts';
 import { fullName } from '../../lib/format.ts';
-import { isOwnerRole, roleToggleReason } from '../../lib/role-rules.ts';
+import { useActiveOwnerIds } from './owners.ts';
 import { useOptionalOrg } from '../orgs/org-context.ts';
 import {
   GrantOrganizationAccessMutation, RemoveMemberMutation, SetMemberRolesMutation, UpdateUserMutation, UserAccessQuery, type OrgRole,
@@ -211,15 +211,15 @@ function MembershipAccess({ membership, userId }: { membership: AccessMembership
   const activePreset = usePreset();
   const policy = current?.preset.policy ?? activePreset?.policy;
   const multiple = policy?.multipleRolesPerMembership ?? true;
-  const owners = roles.filter(isOwnerRole).reduce((n, r) => n + r.memberCount, 0);
+  const activeOwnerMembershipIds = useActiveOwnerIds(org.slug, roles);
   const ctx = {
     actorUserId: viewer?.id ?? '',
     targetUserId: userId,
+    membershipId: membership.id,
     actorPerms,
-    currentRoleIds: new Set(savedIds),
-    membershipActive: membership.status === 'ACTIVE',
-    ownerHolderCount: owners,
-    ownerModel: policy?.ownerModel ?? 'multiple',
+    currentRoles: membership.roles,
+    activeOwnerMembershipIds,
+    policy: { ownerModel: policy?.ownerModel ?? 'multiple', multipleRolesPerMembership: multiple },
   };
   const dirty = roleIds.length !== savedIds.length || roleIds.some((id) => !savedIds.includes(id));
   useReportDirty(`roles-${membership.id}`, dirty);
@@ -290,7 +290,7 @@ function MembershipAccess({ membership, userId }: { membership: AccessMembership
           value={roleIds}
           onChange={setRoleIds}
           multiple={multiple}
-          reasonFor={(role) => roleToggleReason(role, ctx)}
+          reasonFor={(role) => roleToggleReason(role, ctx, roles)}
           label={multiple ? 'Roles' : 'Role'}
           error={error}
         />

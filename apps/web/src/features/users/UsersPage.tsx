@@ -1,29 +1,33 @@
-import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { Link, useSearchParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
-import { IconDots } from '@tabler/icons-react';
-import { useDebouncedValue } from '@mantine/hooks';
+import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import {
-  ActionIcon, Alert, Badge, Button, Group, Menu, NativeSelect, Skeleton, Stack, Table, Text, TextInput, Title, VisuallyHidden,
+  Alert, Anchor, Badge, Button, CloseButton, Group, List, NativeSelect, Paper, Skeleton, Stack, Table, Text, TextInput, Title, VisuallyHidden,
 } from '@mantine/core';
 import { useOrg } from '../orgs/org-context.ts';
-import { useViewer } from '../../app/viewer.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { formatDate, formatDateTime, fullName } from '../../lib/format.ts';
 import { failureMessage } from '../../lib/errors.ts';
-import { isOwnerRole, memberActionReason } from '../../lib/role-rules.ts';
-import { MembersQuery, SetMembershipStatusMutation, type Member, type OrgRole } from './queries.ts';
-import { PAGE_SIZES, useUrlPaging, withoutPage } from '../../lib/paging.ts';
+import { MembersQuery, PendingInvitationsQuery, SetMembershipStatusMutation, type Member, type PendingInvitation } from './queries.ts';
+import { useUrlPaging, withoutPage } from '../../lib/paging.ts';
+import { Pager } from '../../lib/Pager.tsx';
 import { useFocusReturn } from '../../lib/focus.ts';
+import { useMemberControls, type MemberControls } from './controls.ts';
+import { RoleBadges, RowRoles } from './RowRoles.tsx';
+import { MemberMenu, type MemberDialogKind } from './MemberMenu.tsx';
+import { InvitationMenu } from './InvitationMenu.tsx';
+import type { BulkOutcome } from './bulk.ts';
 
-// Dialogs load on demand: a cold load of the users page carries the table only.
+// Dialogs and the bulk bar load on demand: a cold load of the users page carries the table only.
 const AddUsersDialog = lazy(() => import('./AddUsersDialog.tsx').then((m) => ({ default: m.AddUsersDialog })));
 const EditUserDialog = lazy(() => import('./EditUserDialog.tsx').then((m) => ({ default: m.EditUserDialog })));
 const RemoveOrDeleteDialog = lazy(() => import('./RemoveOrDeleteDialog.tsx').then((m) => ({ default: m.RemoveOrDeleteDialog })));
 const ResetPasswordDialog = lazy(() => import('./ResetPasswordDialog.tsx').then((m) => ({ default: m.ResetPasswordDialog })));
 const ConfirmDialog = lazy(() => import('../../components/ConfirmDialog.tsx').then((m) => ({ default: m.ConfirmDialog })));
 const LeaveOrganizationDialog = lazy(() => import('../settings/LeaveOrganizationDialog.tsx').then((m) => ({ default: m.LeaveOrganizationDialog })));
+const BulkBar = lazy(() => import('./BulkBar.tsx'));
 
 const SORTS = [
   { value: 'NAME:ASC', label: 'Name A–Z' },
@@ -33,22 +37,16 @@ const SORTS = [
   { value: 'CREATED_AT:ASC', label: 'Oldest first' },
 ] as const;
 
-type Dialog =
-  | { kind: 'edit'; member: Member }
-  | { kind: 'remove'; member: Member }
-  | { kind: 'reset'; member: Member }
-  | { kind: 'disable'; member: Member }
-  | { kind: 'leave' }
-  | null;
+/** Pending invitations shown above the members on the first unfiltered page; the rest under status "Invited". */
+const INVITATIONS_ON_FIRST_PAGE = 5;
 
-/** Sum of active holders of the organization's owner roles (for R5 hints). */
-function ownerHolders(roles: readonly OrgRole[]): number {
-  return roles.filter(isOwnerRole).reduce((n, r) => n + r.memberCount, 0);
-}
+/** Below this width the table becomes cards (every action stays reachable). */
+const NARROW = '(max-width: 599px)';
+
+type Dialog = { kind: MemberDialogKind; member: Member } | null;
 
 export default function UsersPage() {
   const { org, preset, perms } = useOrg();
-  const { viewer } = useViewer();
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
   const roleId = params.get('role');
@@ -58,13 +56,15 @@ export default function UsersPage() {
   const [debounced] = useDebouncedValue(search.trim(), 250);
   const paging = useUrlPaging();
   const { page, size: pageSize } = paging;
+  const narrow = useMediaQuery(NARROW, false, { getInitialValueInEffect: false });
   const [dialog, setDialogState] = useState<Dialog>(null);
   const [addOpen, setAddOpenState] = useState(false);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [outcome, setOutcome] = useState<BulkOutcome | null>(null);
   const focus = useFocusReturn();
   // Row dialogs return focus to the row's action button (the menu item is gone by then).
   const setDialog = (next: Dialog) => {
-    if (next && 'member' in next) focus.remember(document.querySelector(`[data-row-actions="${next.member.id}"]`));
-    else if (next) focus.remember();
+    if (next) focus.remember(document.querySelector(`[data-row-actions="${next.member.id}"]`));
     else focus.restore();
     setDialogState(next);
   };
@@ -85,131 +85,76 @@ export default function UsersPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [debounced]);
 
+  const invitationsOn = preset.policy.invitations;
+  const invitationsOnly = invitationsOn && status === 'INVITED';
   const [field, direction] = sort.split(':') as ['NAME' | 'EMAIL' | 'CREATED_AT', 'ASC' | 'DESC'];
   const variables = useMemo(
     () => ({
       slug: org.slug,
-      first: pageSize,
-      after: paging.after,
+      // Under "Invited" only the roles (for the filter) are needed from this query.
+      first: invitationsOnly ? 1 : pageSize,
+      after: invitationsOnly ? null : paging.after,
       search: q || null,
       roleIds: roleId ? [roleId] : null,
       status: status === 'ACTIVE' || status === 'DISABLED' ? (status as 'ACTIVE' | 'DISABLED') : null,
       orderBy: { field, direction },
     }),
-    [org.slug, pageSize, paging.after, q, roleId, status, field, direction],
+    [org.slug, pageSize, paging.after, q, roleId, status, field, direction, invitationsOnly],
   );
   const [result] = useQuery({ query: MembersQuery, variables });
-  const [, setStatusMutation] = useMutation(SetMembershipStatusMutation);
-  const members = result.data?.organization?.members;
+  const members = invitationsOnly ? undefined : result.data?.organization?.members;
   const roles = result.data?.organization?.roles ?? [];
-  const owners = ownerHolders(roles);
-  const canAdd = perms.has('members:invite') && preset.policy.provisioning;
-  const isAdmin = viewer?.isPlatformAdmin ?? false;
+  const controls = useMemberControls(roles);
 
-  async function toggleStatus(member: Member) {
-    const next = member.status === 'ACTIVE' ? 'DISABLED' : 'ACTIVE';
-    const res = await setStatusMutation({ membershipId: member.id, status: next });
+  // Pending invitations in the same table: on the first page without filters, or alone under "Invited".
+  const mayReadInvitations = perms.has('members:read') || perms.has('members:invite') || controls.isPlatformAdmin;
+  const showInvitations = invitationsOn && mayReadInvitations && !q && !roleId && (invitationsOnly || (!status && page === 0));
+  const [invResult] = useQuery({
+    query: PendingInvitationsQuery,
+    variables: { slug: org.slug, first: invitationsOnly ? pageSize : INVITATIONS_ON_FIRST_PAGE, after: invitationsOnly ? paging.after : null },
+    pause: !showInvitations,
+  });
+  const invitations = showInvitations ? invResult.data?.organization?.invitations : undefined;
+
+  // A selection belongs to one page of one filter.
+  const pageKey = JSON.stringify(variables);
+  useEffect(() => setSelected(new Set()), [pageKey]);
+
+  const [, setStatusMutation] = useMutation(SetMembershipStatusMutation);
+  const canAdd = perms.has('members:invite') && preset.policy.provisioning;
+  const rowsShown = members?.edges.map((e) => e.node) ?? [];
+  const selectedMembers = rowsShown.filter((m) => selected.has(m.id));
+  const allSelected = rowsShown.length > 0 && selectedMembers.length === rowsShown.length;
+  const canSelect = controls.mayUpdate || controls.mayRemove;
+  const toggle = (id: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const toggleAll = () => setSelected(allSelected ? new Set() : new Set(rowsShown.map((m) => m.id)));
+  const outcomeOf = new Map(outcome?.items.map((i) => [i.membershipId, i]) ?? []);
+
+  async function enable(member: Member) {
+    const res = await setStatusMutation({ membershipId: member.id, status: 'ACTIVE' });
     const message = failureMessage(res.data?.setMembershipStatus, res.error, 'Membership');
     notifications.show(
       message
-        ? { color: 'red', title: `Could not ${next === 'DISABLED' ? 'disable' : 'enable'} ${fullName(member.user)}`, message }
-        : { color: 'green', message: `${fullName(member.user)} is ${next === 'DISABLED' ? 'disabled in' : 'active again in'} ${org.name}.` },
+        ? { color: 'red', title: `Could not enable ${fullName(member.user)}`, message }
+        : { color: 'green', message: `${fullName(member.user)} is active again in ${org.name}.` },
     );
   }
+  const onAction = (kind: MemberDialogKind, member: Member) => (kind === 'enable' ? void enable(member) : setDialog({ kind, member }));
 
-  const rows = members?.edges.map(({ node: m }) => {
-    const self = m.user.id === viewer?.id;
-    const ctx = { actorUserId: viewer?.id ?? '', actorPerms: perms, ownerHolderCount: owners, isPlatformAdmin: isAdmin };
-    const disableReason = self ? 'You cannot disable yourself.' : memberActionReason('disable', { userId: m.user.id, roles: m.roles }, ctx);
-    const removeReason = memberActionReason('remove', { userId: m.user.id, roles: m.roles }, ctx);
-    const canEdit = perms.has('members:update') || isAdmin;
-    return (
-      <Table.Tr key={m.id} data-testid={`member-row-${m.user.email}`}>
-        <Table.Td>
-          <Group gap={6} wrap="nowrap">
-            <Text fw={500} size="sm">
-              {fullName(m.user)}
-            </Text>
-            {self && (
-              <Badge size="xs" variant="outline">
-                you
-              </Badge>
-            )}
-          </Group>
-        </Table.Td>
-        <Table.Td>
-          <Text size="sm">{m.user.email}</Text>
-        </Table.Td>
-        <Table.Td>
-          <Group gap={4}>
-            {m.roles.map((r) => (
-              <Badge key={r.id} variant="light" radius="sm" color={isOwnerRole(r) ? 'grape' : 'indigo'}>
-                {r.name}
-              </Badge>
-            ))}
-          </Group>
-        </Table.Td>
-        <Table.Td>
-          <StatusBadge status={m.user.status === 'DISABLED' ? 'DISABLED' : m.status} />
-        </Table.Td>
-        <Table.Td>
-          <Text size="sm" c="dimmed">
-            {m.user.authProvider}
-          </Text>
-        </Table.Td>
-        <Table.Td className="gh-nowrap">
-          <Text size="sm">{formatDate(m.createdAt)}</Text>
-        </Table.Td>
-        <Table.Td className="gh-nowrap">
-          <Text size="sm">{m.user.lastLoginAt ? formatDateTime(m.user.lastLoginAt) : 'Never'}</Text>
-        </Table.Td>
-        <Table.Td>
-          <Menu position="bottom-end" withinPortal shadow="md">
-            <Menu.Target>
-              <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${m.user.email}`} data-row-actions={m.id}>
-                <IconDots size={18} />
-              </ActionIcon>
-            </Menu.Target>
-            <Menu.Dropdown>
-              <Menu.Item onClick={() => setDialog({ kind: 'edit', member: m })} disabled={!canEdit}>
-                Edit
-              </Menu.Item>
-              {!self && (
-                <Menu.Item onClick={() => setDialog({ kind: 'reset', member: m })} disabled={!canEdit || m.user.authProvider !== 'credentials'}>
-                  Reset password
-                </Menu.Item>
-              )}
-              {!self && (
-                // The reason a control is off is written in the item itself (no tooltip: readable by touch and screen readers).
-                <Menu.Item
-                  onClick={() => (m.status === 'ACTIVE' ? setDialog({ kind: 'disable', member: m }) : void toggleStatus(m))}
-                  disabled={Boolean(disableReason) && m.status === 'ACTIVE'}
-                >
-                  {m.status === 'ACTIVE' ? 'Disable access' : 'Enable access'}
-                  {disableReason && m.status === 'ACTIVE' && <ReasonText>{disableReason}</ReasonText>}
-                </Menu.Item>
-              )}
-              <Menu.Divider />
-              {self ? (
-                <Menu.Item color="var(--mantine-color-red-text)" onClick={() => setDialog({ kind: 'leave' })}>
-                  Leave organization
-                </Menu.Item>
-              ) : (
-                <Menu.Item color="var(--mantine-color-red-text)" onClick={() => setDialog({ kind: 'remove', member: m })} disabled={Boolean(removeReason)}>
-                  Remove or delete…
-                  {removeReason && <ReasonText>{removeReason}</ReasonText>}
-                </Menu.Item>
-              )}
-            </Menu.Dropdown>
-          </Menu>
-        </Table.Td>
-      </Table.Tr>
-    );
-  });
-
-  const total = members?.totalCount ?? 0;
-  const from = total === 0 ? 0 : page * pageSize + 1;
-  const to = Math.min(total, page * pageSize + (members?.edges.length ?? 0));
+  const total = invitationsOnly ? (invitations?.totalCount ?? 0) : (members?.totalCount ?? 0);
+  const shownCount = invitationsOnly ? (invitations?.edges.length ?? 0) : (members?.edges.length ?? 0);
+  const pendingTotal = invitations?.totalCount ?? 0;
+  const moreInvitations = !invitationsOnly && pendingTotal > (invitations?.edges.length ?? 0);
+  const invitationNodes = invitations?.edges.map((e) => e.node) ?? [];
+  const loading = !invitationsOnly && !members && result.fetching;
+  const empty = invitationsOnly ? invitations?.edges.length === 0 : members && members.edges.length === 0 && invitationNodes.length === 0;
+  const showAllInvitations = () => update('status', 'INVITED');
 
   return (
     <Stack gap="md">
@@ -231,6 +176,8 @@ export default function UsersPage() {
           onChange={(e) => setSearch(e.currentTarget.value)}
           w={{ base: '100%', sm: 260 }}
           type="search"
+          // The API does not search invitations: under "Invited" the search is off rather than filtering in the browser.
+          disabled={invitationsOnly}
         />
         {/* Native selects: the users page is the first screen most admins open, and these need no JavaScript of their own. */}
         <NativeSelect
@@ -239,6 +186,7 @@ export default function UsersPage() {
           value={roleId ?? ''}
           onChange={(e) => update('role', e.currentTarget.value || null)}
           w={{ base: '47%', sm: 180 }}
+          disabled={invitationsOnly}
         />
         <NativeSelect
           label="Status"
@@ -246,10 +194,11 @@ export default function UsersPage() {
             { value: '', label: 'Any status' },
             { value: 'ACTIVE', label: 'Active' },
             { value: 'DISABLED', label: 'Disabled' },
+            ...(invitationsOn && mayReadInvitations ? [{ value: 'INVITED', label: 'Invited (pending)' }] : []),
           ]}
           value={status ?? ''}
           onChange={(e) => update('status', e.currentTarget.value || null)}
-          w={{ base: '47%', sm: 150 }}
+          w={{ base: '47%', sm: 170 }}
         />
         <NativeSelect
           label="Sort"
@@ -257,8 +206,15 @@ export default function UsersPage() {
           value={sort}
           onChange={(e) => update('sort', e.currentTarget.value === 'NAME:ASC' ? null : e.currentTarget.value)}
           w={{ base: '100%', sm: 170 }}
+          disabled={invitationsOnly}
         />
       </Group>
+
+      {!controls.mayUpdate && !controls.mayRemove && members && (
+        <Text size="sm" c="dimmed">
+          You can see who belongs to {org.name} and open each member&apos;s details. Changing roles or access needs the members:update permission.
+        </Text>
+      )}
 
       {result.data?.organization && result.data.organization.members === null && (
         <Alert color="gray" variant="light" title="The member list is not visible to you">
@@ -266,83 +222,117 @@ export default function UsersPage() {
         </Alert>
       )}
 
-      {result.error && !members && (
+      {result.error && !members && !invitationsOnly && (
         <Alert color="red" title="Could not load users">
           {result.error.message}
         </Alert>
       )}
 
-      <div className="gh-table-scroll">
-        <Table striped highlightOnHover miw={920} aria-label="Users" aria-busy={result.fetching}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Email</Table.Th>
-              <Table.Th>Roles</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Auth source</Table.Th>
-              <Table.Th>Added</Table.Th>
-              <Table.Th>Last sign-in</Table.Th>
-              <Table.Th w={48}>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {!members && result.fetching &&
-              Array.from({ length: 5 }, (_, i) => (
-                <Table.Tr key={i}>
-                  {Array.from({ length: 8 }, (_, j) => (
-                    <Table.Td key={j}>
-                      <Skeleton h={14} />
-                    </Table.Td>
-                  ))}
-                </Table.Tr>
-              ))}
-            {rows}
-            {members && members.edges.length === 0 && (
-              <Table.Tr>
-                <Table.Td colSpan={8}>
-                  <Text ta="center" c="dimmed" py="lg">
-                    {q || roleId || status ? 'No user matches these filters.' : 'Nobody here yet. Add the first users.'}
-                  </Text>
-                </Table.Td>
-              </Table.Tr>
-            )}
-          </Table.Tbody>
-        </Table>
-      </div>
-
-      <Group justify="space-between">
-        <Text size="sm" c="dimmed" aria-live="polite">
-          {total > 0 ? `${from}–${to} of ${total}` : ''}
-        </Text>
-        <Group gap="xs">
-          <NativeSelect
-            aria-label="Rows per page"
-            size="xs"
-            w={120}
-            data={PAGE_SIZES.map((n) => ({ value: String(n), label: `${n} per page` }))}
-            value={String(pageSize)}
-            onChange={(e) => paging.setSize(Number(e.currentTarget.value))}
+      {selectedMembers.length > 0 && (
+        <Suspense fallback={null}>
+          <BulkBar
+            selected={selectedMembers}
+            roles={roles}
+            controls={controls}
+            orgName={org.name}
+            onDone={(o) => {
+              setOutcome(o);
+              setSelected(new Set());
+            }}
+            onClear={() => setSelected(new Set())}
           />
-          {page > 0 && !paging.canGoBack && (
-            <Button variant="default" size="xs" onClick={paging.first}>
-              First page
-            </Button>
+        </Suspense>
+      )}
+
+      {outcome && <BulkResults outcome={outcome} onDismiss={() => setOutcome(null)} />}
+
+      {narrow ? (
+        <Stack gap="sm">
+          {canSelect && rowsShown.length > 0 && (
+            <Group gap="xs" component="label">
+              <NativeCheckbox label="Select every member on this page" checked={allSelected} indeterminate={selectedMembers.length > 0 && !allSelected} onChange={toggleAll} labelled />
+              <Text size="sm">Select every member on this page</Text>
+            </Group>
           )}
-          <Button variant="default" size="xs" disabled={!paging.canGoBack} onClick={paging.previous}>
-            Previous
-          </Button>
-          <Text size="sm" aria-live="polite" data-testid="page-number">
-            Page {page + 1}
-            {total > 0 ? ` of ${Math.max(1, Math.ceil(total / pageSize))}` : ''}
-          </Text>
-          <Button variant="default" size="xs" disabled={!members?.pageInfo.hasNextPage} onClick={() => paging.next(members?.pageInfo.endCursor)}>
-            Next
-          </Button>
-        </Group>
-      </Group>
+          {loading && Array.from({ length: 3 }, (_, i) => <Skeleton key={i} h={96} radius="md" />)}
+          {/* Only cards inside the list (ARIA list: listitem children only). */}
+          <Stack gap="sm" role="list" aria-label="Users" aria-busy={result.fetching}>
+            {invitationNodes.map((inv) => (
+              <InvitationCard key={inv.id} invitation={inv} />
+            ))}
+            {rowsShown.map((m) => (
+              <MemberCard key={m.id} member={m} slug={org.slug} controls={controls} roles={roles} selectable={canSelect} selected={selected.has(m.id)} onToggle={toggle} onAction={onAction} outcome={outcomeOf.get(m.id)} />
+            ))}
+          </Stack>
+          {moreInvitations && <MoreInvitations count={pendingTotal - invitationNodes.length} onShow={showAllInvitations} />}
+          {empty && <EmptyText filtered={Boolean(q || roleId || status)} invitationsOnly={invitationsOnly} />}
+        </Stack>
+      ) : (
+        <div className="gh-table-scroll">
+          <Table striped highlightOnHover miw={860} aria-label="Users" aria-busy={result.fetching}>
+            <Table.Thead>
+              <Table.Tr>
+                {canSelect && (
+                  <Table.Th w={36}>
+                    <NativeCheckbox label="Select every member on this page" checked={allSelected} indeterminate={selectedMembers.length > 0 && !allSelected} onChange={toggleAll} disabled={rowsShown.length === 0} />
+                  </Table.Th>
+                )}
+                <Table.Th>Member</Table.Th>
+                <Table.Th>Roles</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Auth source</Table.Th>
+                <Table.Th>Added</Table.Th>
+                <Table.Th>Last sign-in</Table.Th>
+                <Table.Th w={48}>
+                  <VisuallyHidden>Actions</VisuallyHidden>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {loading &&
+                Array.from({ length: 5 }, (_, i) => (
+                  <Table.Tr key={i}>
+                    {Array.from({ length: canSelect ? 8 : 7 }, (_, j) => (
+                      <Table.Td key={j}>
+                        <Skeleton h={14} />
+                      </Table.Td>
+                    ))}
+                  </Table.Tr>
+                ))}
+              {invitationNodes.map((inv) => (
+                <InvitationRow key={inv.id} invitation={inv} selectable={canSelect} />
+              ))}
+              {moreInvitations && (
+                <Table.Tr>
+                  <Table.Td colSpan={canSelect ? 8 : 7}>
+                    <MoreInvitations count={pendingTotal - invitationNodes.length} onShow={showAllInvitations} />
+                  </Table.Td>
+                </Table.Tr>
+              )}
+              {rowsShown.map((m) => (
+                <MemberRow key={m.id} member={m} slug={org.slug} controls={controls} roles={roles} selectable={canSelect} selected={selected.has(m.id)} onToggle={toggle} onAction={onAction} outcome={outcomeOf.get(m.id)} />
+              ))}
+              {empty && (
+                <Table.Tr>
+                  <Table.Td colSpan={canSelect ? 8 : 7}>
+                    <EmptyText filtered={Boolean(q || roleId || status)} invitationsOnly={invitationsOnly} />
+                  </Table.Td>
+                </Table.Tr>
+              )}
+            </Table.Tbody>
+          </Table>
+        </div>
+      )}
+
+      <Pager
+        paging={paging}
+        total={total}
+        shown={shownCount}
+        hasNext={Boolean(invitationsOnly ? invitations?.pageInfo.hasNextPage : members?.pageInfo.hasNextPage)}
+        endCursor={invitationsOnly ? invitations?.pageInfo.endCursor : members?.pageInfo.endCursor}
+        extra={!invitationsOnly && pendingTotal > 0 ? ` · ${pendingTotal} pending invitation${pendingTotal === 1 ? '' : 's'}` : ''}
+        noun={invitationsOnly ? 'invitations' : 'members'}
+      />
 
       <Suspense fallback={null}>
         {canAdd && addOpen && <AddUsersDialog opened={addOpen} onClose={() => setAddOpen(false)} roles={roles} />}
@@ -351,33 +341,288 @@ export default function UsersPage() {
         {dialog?.kind === 'reset' && <ResetPasswordDialog member={dialog.member} onClose={() => setDialog(null)} />}
         {dialog?.kind === 'leave' && <LeaveOrganizationDialog onClose={() => setDialog(null)} />}
         {dialog?.kind === 'disable' && (
-      <ConfirmDialog
-        opened
-        title={dialog?.kind === 'disable' ? `Disable ${fullName(dialog.member.user)}'s access?` : ''}
-        confirmLabel="Disable access"
-        onClose={() => setDialog(null)}
-        onConfirm={async () => {
-          if (dialog?.kind !== 'disable') return null;
-          const res = await setStatusMutation({ membershipId: dialog.member.id, status: 'DISABLED' });
-          const message = failureMessage(res.data?.setMembershipStatus, res.error, 'Membership');
-          if (!message) notifications.show({ color: 'green', message: `${fullName(dialog.member.user)} is disabled in ${org.name}.` });
-          return message;
-        }}
-      >
-        <Text size="sm">
-          {dialog?.kind === 'disable' ? fullName(dialog.member.user) : ''} cannot use {org.name} until you enable the access again. Roles and details are kept;
-          other organizations are not affected.
-        </Text>
-      </ConfirmDialog>
+          <ConfirmDialog
+            opened
+            title={`Disable ${fullName(dialog.member.user)}'s access?`}
+            confirmLabel="Disable access"
+            onClose={() => setDialog(null)}
+            onConfirm={async () => {
+              const res = await setStatusMutation({ membershipId: dialog.member.id, status: 'DISABLED' });
+              const message = failureMessage(res.data?.setMembershipStatus, res.error, 'Membership');
+              if (!message) notifications.show({ color: 'green', message: `${fullName(dialog.member.user)} is disabled in ${org.name}.` });
+              return message;
+            }}
+          >
+            <Text size="sm">
+              {fullName(dialog.member.user)} cannot use {org.name} until you enable the access again. Roles and details are kept; other organizations are not
+              affected.
+            </Text>
+          </ConfirmDialog>
         )}
       </Suspense>
     </Stack>
   );
 }
 
-function ReasonText({ children }: { children: string }) {
+interface MemberItemProps {
+  member: Member;
+  slug: string;
+  controls: MemberControls;
+  roles: Parameters<typeof RowRoles>[0]['roles'];
+  selectable: boolean;
+  selected: boolean;
+  onToggle(id: string): void;
+  onAction(kind: MemberDialogKind, member: Member): void;
+  outcome?: { ok: boolean; message: string };
+}
+
+function NameLink({ member, slug, self }: { member: Member; slug: string; self: boolean }) {
   return (
-    <Text size="xs" c="dimmed" maw={240} style={{ whiteSpace: 'normal' }}>
+    <Group gap={6} wrap="nowrap">
+      <Anchor component={Link} to={`/o/${slug}/users/${encodeURIComponent(member.id)}`} fw={500} size="sm">
+        {fullName(member.user)}
+      </Anchor>
+      {self && (
+        <Badge size="xs" variant="outline">
+          you
+        </Badge>
+      )}
+    </Group>
+  );
+}
+
+function OutcomeText({ outcome }: { outcome?: { ok: boolean; message: string } }) {
+  if (!outcome) return null;
+  return (
+    <Text size="xs" c={outcome.ok ? 'var(--mantine-color-green-text)' : 'var(--mantine-color-red-text)'}>
+      {outcome.ok ? '✓' : '✗'} {outcome.message || (outcome.ok ? 'Done' : 'Failed')}
+    </Text>
+  );
+}
+
+/**
+ * A native checkbox: the selection column is on the users page's first load, and Mantine's
+ * Checkbox would add its chunks to a cold load already at the 200 KB budget.
+ */
+function NativeCheckbox({ label, checked, indeterminate = false, disabled, onChange, labelled }: {
+  label: string; checked: boolean; indeterminate?: boolean; disabled?: boolean; onChange(): void; labelled?: boolean;
+}) {
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (ref.current) ref.current.indeterminate = indeterminate;
+  }, [indeterminate]);
+  return (
+    <input
+      ref={ref}
+      type="checkbox"
+      aria-label={labelled ? undefined : label}
+      checked={checked}
+      disabled={disabled}
+      onChange={onChange}
+      style={{ width: 18, height: 18, margin: 0, accentColor: 'var(--mantine-primary-color-filled)', cursor: disabled ? 'default' : 'pointer' }}
+    />
+  );
+}
+
+function SelectBox({ member, selected, onToggle }: { member: Member; selected: boolean; onToggle(id: string): void }) {
+  return <NativeCheckbox label={`Select ${member.user.email}`} checked={selected} onChange={() => onToggle(member.id)} />;
+}
+
+function lastSignIn(member: Member): string {
+  return member.user.lastLoginAt ? formatDateTime(member.user.lastLoginAt) : 'Never';
+}
+
+function MemberRow({ member: m, slug, controls, roles, selectable, selected, onToggle, onAction, outcome }: MemberItemProps) {
+  const self = m.user.id === controls.viewerId;
+  return (
+    <Table.Tr data-testid={`member-row-${m.user.email}`} aria-selected={selectable ? selected : undefined}>
+      {selectable && (
+        <Table.Td>
+          <SelectBox member={m} selected={selected} onToggle={onToggle} />
+        </Table.Td>
+      )}
+      <Table.Td>
+        <NameLink member={m} slug={slug} self={self} />
+        <Text size="xs" c="dimmed">
+          {m.user.email}
+        </Text>
+        <OutcomeText outcome={outcome} />
+      </Table.Td>
+      <Table.Td>
+        <RowRoles member={m} roles={roles} controls={controls} />
+      </Table.Td>
+      <Table.Td>
+        <StatusBadge status={m.user.status === 'DISABLED' ? 'DISABLED' : m.status} />
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm" c="dimmed">
+          {m.user.authProvider}
+        </Text>
+      </Table.Td>
+      <Table.Td className="gh-nowrap">
+        <Text size="sm">{formatDate(m.createdAt)}</Text>
+      </Table.Td>
+      <Table.Td className="gh-nowrap">
+        <Text size="sm">{lastSignIn(m)}</Text>
+      </Table.Td>
+      <Table.Td>
+        <MemberMenu member={m} slug={slug} controls={controls} onAction={onAction} />
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+function MemberCard({ member: m, slug, controls, roles, selectable, selected, onToggle, onAction, outcome }: MemberItemProps) {
+  const self = m.user.id === controls.viewerId;
+  return (
+    <Paper withBorder p="sm" radius="md" role="listitem" data-testid={`member-card-${m.user.email}`}>
+      <Stack gap={6}>
+        <Group justify="space-between" wrap="nowrap" align="flex-start">
+          <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+            {selectable && <SelectBox member={m} selected={selected} onToggle={onToggle} />}
+            <div style={{ minWidth: 0 }}>
+              <NameLink member={m} slug={slug} self={self} />
+              <Text size="xs" c="dimmed" truncate>
+                {m.user.email}
+              </Text>
+            </div>
+          </Group>
+          <MemberMenu member={m} slug={slug} controls={controls} onAction={onAction} />
+        </Group>
+        <RowRoles member={m} roles={roles} controls={controls} />
+        <Group gap="xs">
+          <StatusBadge status={m.user.status === 'DISABLED' ? 'DISABLED' : m.status} />
+          <Text size="xs" c="dimmed">
+            Last sign-in: {lastSignIn(m)}
+          </Text>
+        </Group>
+        <OutcomeText outcome={outcome} />
+      </Stack>
+    </Paper>
+  );
+}
+
+function InvitedBadge() {
+  return (
+    <Badge variant="light" color="blue">
+      Invited
+    </Badge>
+  );
+}
+
+function InvitationRow({ invitation: inv, selectable }: { invitation: PendingInvitation; selectable: boolean }) {
+  return (
+    <Table.Tr data-testid={`invitation-row-${inv.email}`}>
+      {selectable && <Table.Td />}
+      <Table.Td>
+        <Text size="sm">{inv.email}</Text>
+        <Text size="xs" c="dimmed">
+          Has not accepted yet
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <RoleBadges roles={inv.roles} />
+      </Table.Td>
+      <Table.Td>
+        <InvitedBadge />
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm" c="dimmed">
+          invitation
+        </Text>
+      </Table.Td>
+      <Table.Td className="gh-nowrap">
+        <Text size="sm">Invited {formatDate(inv.createdAt)}</Text>
+      </Table.Td>
+      <Table.Td className="gh-nowrap">
+        <Text size="sm">Expires {formatDate(inv.expiresAt)}</Text>
+      </Table.Td>
+      <Table.Td>
+        <InvitationMenu invitation={inv} />
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+function InvitationCard({ invitation: inv }: { invitation: PendingInvitation }) {
+  return (
+    <Paper withBorder p="sm" radius="md" role="listitem" data-testid={`invitation-card-${inv.email}`}>
+      <Stack gap={6}>
+        <Group justify="space-between" wrap="nowrap">
+          <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+            <Text size="sm" truncate>
+              {inv.email}
+            </Text>
+            <InvitedBadge />
+          </Group>
+          <InvitationMenu invitation={inv} />
+        </Group>
+        <RoleBadges roles={inv.roles} />
+        <Text size="xs" c="dimmed">
+          Invited {formatDate(inv.createdAt)} · expires {formatDate(inv.expiresAt)}
+        </Text>
+      </Stack>
+    </Paper>
+  );
+}
+
+function MoreInvitations({ count, onShow }: { count: number; onShow(): void }) {
+  return (
+    <Group gap="xs">
+      <Text size="sm" c="dimmed">
+        {count} more pending invitation{count === 1 ? '' : 's'}.
+      </Text>
+      <Button variant="subtle" size="compact-sm" onClick={onShow}>
+        Show all invitations
+      </Button>
+    </Group>
+  );
+}
+
+function EmptyText({ filtered, invitationsOnly }: { filtered: boolean; invitationsOnly: boolean }) {
+  return (
+    <Text ta="center" c="dimmed" py="lg">
+      {invitationsOnly ? 'No pending invitations.' : filtered ? 'No user matches these filters.' : 'Nobody here yet. Add the first users.'}
+    </Text>
+  );
+}
+
+function BulkResults({ outcome, onDismiss }: { outcome: BulkOutcome; onDismiss(): void }) {
+  const failed = outcome.items.filter((i) => !i.ok).length;
+  const done = outcome.items.length - failed;
+  const title = `${outcome.title}: ${done} done${failed ? `, ${failed} failed` : ''}`;
+  return (
+    <Alert
+      color={failed ? (done ? 'orange' : 'red') : 'green'}
+      variant="light"
+      title={title}
+      role="status"
+      data-testid="bulk-results"
+      withCloseButton={false}
+    >
+      <Group justify="space-between" align="flex-start" wrap="nowrap">
+        <List size="sm" spacing={2}>
+          {outcome.items.map((i) => (
+            <List.Item key={i.membershipId} data-testid={`bulk-item-${i.email}`} data-ok={i.ok}>
+              <ResultLine ok={i.ok}>
+                {i.email}
+                {i.message ? `: ${i.message}` : ''}
+              </ResultLine>
+            </List.Item>
+          ))}
+        </List>
+        <CloseButton aria-label="Dismiss the results" onClick={onDismiss} />
+      </Group>
+    </Alert>
+  );
+}
+
+function ResultLine({ ok, children }: { ok: boolean; children: ReactNode }) {
+  return (
+    <Text size="sm" span>
+      <Text span fw={600} c={ok ? 'var(--mantine-color-green-text)' : 'var(--mantine-color-red-text)'}>
+        {ok ? 'Done' : 'Failed'}
+      </Text>{' '}
       {children}
     </Text>
   );

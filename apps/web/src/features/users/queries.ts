@@ -293,3 +293,121 @@ export const GrantOrganizationAccessMutation = graphql(`
     }
   }
 `);
+
+// ---------------------------------------------------------------- pending invitations in the users table
+
+export const PendingInvitationFields = graphql(`
+  fragment PendingInvitationFields on Invitation @_unmask {
+    id
+    email
+    status
+    organization {
+      id
+    }
+    createdAt
+    expiresAt
+    lastSentAt
+    sendCount
+    roles {
+      id
+      key
+      name
+      permissions
+    }
+  }
+`);
+
+export const PendingInvitationsQuery = graphql(
+  `
+  query PendingInvitations($slug: String!, $first: Int!, $after: String) {
+    organization(slug: $slug) {
+      id
+      invitations(first: $first, after: $after, status: [PENDING]) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            ...PendingInvitationFields
+          }
+        }
+      }
+    }
+  }
+`,
+  [PendingInvitationFields],
+);
+
+export type PendingInvitation = ResultOf<typeof PendingInvitationFields>;
+
+// ---------------------------------------------------------------- member detail
+
+export const MemberDetailQuery = graphql(
+  `
+  query MemberDetail($id: ID!, $slug: String!) {
+    node(id: $id) {
+      __typename
+      ... on Membership {
+        ...MemberFields
+        addedBy {
+          id
+          displayName
+          email
+        }
+        user {
+          id
+          emailVerified
+        }
+      }
+    }
+    organization(slug: $slug) {
+      id
+      roles {
+        ...RoleFields
+      }
+    }
+  }
+`,
+  [MemberFields, RoleFields],
+);
+
+export const AuditEventAboutFields = graphql(`
+  fragment AuditEventAboutFields on AuditEvent @_unmask {
+    id
+    action
+    actorLabel
+    createdAt
+    targetType
+    targetLabel
+  }
+`);
+
+/** Events about one member: those naming the membership and those naming the account (two targets). */
+export const MemberAuditQuery = graphql(
+  `
+  query MemberAudit($slug: String!, $membershipTarget: String!, $userTarget: String!) {
+    organization(slug: $slug) {
+      id
+      aboutMembership: auditLog(targetId: $membershipTarget, first: 10) {
+        edges {
+          node {
+            ...AuditEventAboutFields
+          }
+        }
+      }
+      aboutUser: auditLog(targetId: $userTarget, first: 10) {
+        edges {
+          node {
+            ...AuditEventAboutFields
+          }
+        }
+      }
+    }
+  }
+`,
+  [AuditEventAboutFields],
+);
+
+export type AuditEventAbout = ResultOf<typeof AuditEventAboutFields>;

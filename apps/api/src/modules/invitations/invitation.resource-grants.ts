@@ -1,0 +1,198 @@
+// Invitations that carry resource grants (R8 + R19): invite someone straight into a project or space.
+//
+// At invitation time each grant is checked with the rules of grantResourceRole, the invitee standing
+// in for the grantee: the inviter must manage the resource's members, the role must lie within what
+// the inviter holds on that resource (R3), and within the cap of the org roles the invitation gives
+// (R19). On acceptance, in the acceptance transaction, each grant is checked again against the
+// inviter's rights *then* (they may have been demoted, removed or lost the resource) and the
+// member's actual org roles: a grant no longer allowed is skipped, never made, and the skip is
+// reported (payload and audit event). A resource deleted meanwhile took its row with it.
+
+import { checkResourceGrantChange, describeResourceGrantProblem, findResourceRole, permissionOf, type Preset, type ResourceTypeDef } from '@gatehouse/permissions';
+import type { Em } from '../../db/orm.ts';
+import { exec, Params, row, rows } from '../../db/sql.ts';
+import { ValidationError, type FieldIssue } from '../../errors.ts';
+import { isUuid } from '../../ids.ts';
+import { findResource, permissionsOn, resourceType, standingIn, throwGrantProblems, type ResourceRow } from '../resources/resource.service.ts';
+
+export interface ResourceGrantInput {
+  resourceId: string;
+  roleKey: string;
+}
+
+export interface CheckedResourceGrant {
+  resource: ResourceRow;
+  def: ResourceTypeDef;
+  roleKey: string;
+}
+
+/** Why a grant of an invitation was not made on acceptance. */
+export type SkippedGrantReason = 'RESOURCE_GONE' | 'INVITER_GONE' | 'NOT_ALLOWED' | 'GRANT_CEILING' | 'ORG_ROLE_CAP' | 'UNKNOWN_ROLE' | 'SELF_ROLE_CHANGE' | 'ALREADY_GRANTED';
+
+export interface ResourceGrantOutcome {
+  resourceId: string;
+  roleKey: string;
+  applied: boolean;
+  /** Null when applied. */
+  reason: SkippedGrantReason | null;
+  message: string | null;
+}
+
+/**
+ * Checks an invitation's resource grants for the inviter (inside the invitation's transaction, after
+ * the org lock). A resource of another org, an unknown one and one the inviter may not read answer
+ * alike (R1). Throws the typed errors grantResourceRole throws.
+ */
+export async function checkInvitationResourceGrants(
+  tx: Em,
+  preset: Preset,
+  orgId: string,
+  inviter: { id: string; isPlatformAdmin: boolean },
+  invitedOrgRoleKeys: readonly string[],
+  grants: readonly ResourceGrantInput[],
+): Promise<CheckedResourceGrant[]> {
+  if (grants.length === 0) return [];
+  const issues: FieldIssue[] = [];
+  const seen = new Set<string>();
+  grants.forEach((g, i) => {
+    if (seen.has(g.resourceId)) issues.push({ path: ['resourceGrants', String(i), 'resourceId'], message: 'This resource is listed twice' });
+    seen.add(g.resourceId);
+  });
+  if (issues.length) throw new ValidationError(issues);
+
+  const standing = await standingIn(tx, orgId, inviter);
+  const checked: CheckedResourceGrant[] = [];
+  for (const [i, grant] of grants.entries()) {
+    const path = ['resourceGrants', String(i)];
+    const resource = isUuid(grant.resourceId) ? await findResource(tx, grant.resourceId) : undefined;
+    const def = resource && resource.org_id === orgId ? resourceType(preset, resource.type) : undefined;
+    const perms = resource && def ? await permissionsOn(tx, standing, resource, preset, inviter) : new Set<string>();
+    if (!resource || !def || !perms.has(permissionOf(def, 'read'))) {
+      throw ValidationError.field([...path, 'resourceId'], 'No such resource in this organization');
+    }
+    if (!findResourceRole(def, grant.roleKey)) {
+      throw ValidationError.field([...path, 'roleKey'], describeResourceGrantProblem({ code: 'UNKNOWN_ROLE', roleKey: grant.roleKey }, def));
+    }
+    throwGrantProblems(
+      checkResourceGrantChange({
+        def,
+        actorUserId: inviter.id,
+        targetUserId: 'invitee', // not yet anyone: R4 cannot apply
+        actorOrgPerms: standing.orgPerms,
+        actorPermsOnResource: perms,
+        targetOrgRoleKeys: invitedOrgRoleKeys,
+        currentRoleKey: null,
+        nextRoleKey: grant.roleKey,
+      }),
+      def,
+    );
+    checked.push({ resource, def, roleKey: grant.roleKey });
+  }
+  return checked;
+}
+
+/** Stores the checked grants of new invitations (one statement for all of them). */
+export async function storeInvitationResourceGrants(tx: Em, orgId: string, invitationIds: readonly string[], grants: readonly CheckedResourceGrant[]): Promise<void> {
+  if (invitationIds.length === 0 || grants.length === 0) return;
+  const p = new Params();
+  const org = p.add(orgId);
+  const values = invitationIds.flatMap((inv) => grants.map((g) => `(${p.add(inv)}::uuid, ${p.add(g.resource.id)}::uuid, ${org}::uuid, ${p.add(g.roleKey)})`));
+  await exec(tx, `insert into invitation_resource_grant (invitation_id, resource_id, org_id, role_key) values ${values.join(', ')}`, p.values);
+}
+
+export interface InvitationResourceGrantRow {
+  invitation_id: string;
+  resource_id: string;
+  role_key: string;
+  resource_name: string;
+  resource_type: string;
+}
+
+/** The grants of some invitations, with their resources' names (one statement). */
+export async function grantsOfInvitations(em: Em, invitationIds: readonly string[]): Promise<InvitationResourceGrantRow[]> {
+  if (invitationIds.length === 0) return [];
+  return rows<InvitationResourceGrantRow>(
+    em,
+    `select g.invitation_id, g.resource_id, g.role_key, r.name as resource_name, r.type as resource_type
+       from invitation_resource_grant g join resource r on r.id = g.resource_id
+      where g.invitation_id = any($1::uuid[]) order by r.type, r.name, r.id`,
+    [[...invitationIds]],
+  );
+}
+
+/**
+ * On acceptance (inside its transaction, after the org and invitation locks): makes each grant the
+ * inviter may still make, for the member's actual org roles, and reports the ones skipped.
+ * An existing grant on the same resource is left as it is (accepting never changes a role).
+ */
+export async function applyInvitationResourceGrants(
+  tx: Em,
+  preset: Preset,
+  invitation: { id: string; org_id: string; inviter_id: string | null },
+  member: { membershipId: string; userId: string },
+): Promise<ResourceGrantOutcome[]> {
+  const grants = await grantsOfInvitations(tx, [invitation.id]);
+  if (grants.length === 0) return [];
+  const skip = (g: InvitationResourceGrantRow, reason: SkippedGrantReason, message: string): ResourceGrantOutcome => ({
+    resourceId: g.resource_id,
+    roleKey: g.role_key,
+    applied: false,
+    reason,
+    message,
+  });
+  const inviter = invitation.inviter_id
+    ? await row<{ id: string; is_platform_admin: boolean }>(tx, `select id, is_platform_admin from "user" where id = $1 and status = 'ACTIVE'`, [invitation.inviter_id])
+    : undefined;
+  if (!inviter) return grants.map((g) => skip(g, 'INVITER_GONE', 'The person who invited you can no longer grant this role.'));
+
+  const standing = await standingIn(tx, invitation.org_id, { id: inviter.id, isPlatformAdmin: inviter.is_platform_admin });
+  const memberOrgRoleKeys = (
+    await rows<{ key: string }>(tx, `select r.key from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = $1`, [member.membershipId])
+  ).map((r) => r.key);
+  const existing = new Map(
+    (await rows<{ resource_id: string; role_key: string }>(
+      tx,
+      `select resource_id, role_key from resource_grant where membership_id = $1 and resource_id = any($2::uuid[])`,
+      [member.membershipId, grants.map((g) => g.resource_id)],
+    )).map((r) => [r.resource_id, r.role_key]),
+  );
+
+  const outcomes: ResourceGrantOutcome[] = [];
+  for (const grant of grants) {
+    const resource = await findResource(tx, grant.resource_id);
+    const def = resource && resourceType(preset, resource.type);
+    if (!resource || !def) {
+      outcomes.push(skip(grant, 'RESOURCE_GONE', 'The resource no longer exists.'));
+      continue;
+    }
+    if (existing.has(resource.id)) {
+      outcomes.push(skip(grant, 'ALREADY_GRANTED', `You already hold ${existing.get(resource.id)} on this ${def.name.toLowerCase()}; it was left as it is.`));
+      continue;
+    }
+    const perms = await permissionsOn(tx, standing, resource, preset, { id: inviter.id });
+    const problems = perms.has(permissionOf(def, 'read'))
+      ? checkResourceGrantChange({
+          def,
+          actorUserId: inviter.id,
+          targetUserId: member.userId,
+          actorOrgPerms: standing.orgPerms,
+          actorPermsOnResource: perms,
+          targetOrgRoleKeys: memberOrgRoleKeys,
+          currentRoleKey: null,
+          nextRoleKey: grant.role_key,
+        })
+      : [{ code: 'NOT_ALLOWED' as const, required: [permissionOf(def, 'read')] }];
+    const problem = problems[0];
+    if (problem) {
+      outcomes.push(skip(grant, problem.code, `Not granted: the person who invited you can no longer grant it. ${describeResourceGrantProblem(problem, def)}`));
+      continue;
+    }
+    await exec(
+      tx,
+      `insert into resource_grant (resource_id, membership_id, org_id, role_key, granted_by_id) values ($1, $2, $3, $4, $5)`,
+      [resource.id, member.membershipId, resource.org_id, grant.role_key, inviter.id],
+    );
+    outcomes.push({ resourceId: resource.id, roleKey: grant.role_key, applied: true, reason: null, message: null });
+  }
+  return outcomes;
+}

@@ -1,0 +1,158 @@
+// Bulk actions on the selected members: change a role, disable, remove. The API has no bulk
+// mutation, so each member is one mutation (four at a time); each answers for itself and the
+// outcome of every item is shown, since a bulk action may partly fail. A member the rules refuse
+// (R3–R6, from @gatehouse/permissions) is not sent and is reported with the reason.
+import { useState } from 'react';
+import { useClient } from 'urql';
+import { Button, Group, NativeSelect, Paper, Text } from '@mantine/core';
+import type { ControlReason, ControlRole } from '@gatehouse/permissions';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { failureMessage } from '../../lib/errors.ts';
+import { RemoveMemberMutation, SetMemberRolesMutation, SetMembershipStatusMutation, type Member, type OrgRole } from './queries.ts';
+import type { MemberControls } from './controls.ts';
+import type { BulkOutcome, BulkItem } from './bulk.ts';
+
+const CONCURRENCY = 4;
+
+type Kind = 'set' | 'add' | 'take' | 'disable' | 'remove';
+
+const TITLES: Record<Kind, string> = {
+  set: 'Set role',
+  add: 'Add role',
+  take: 'Take away role',
+  disable: 'Disable access',
+  remove: 'Remove from organization',
+};
+
+async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>) {
+  for (let i = 0; i < items.length; i += CONCURRENCY) await Promise.all(items.slice(i, i + CONCURRENCY).map(run));
+}
+
+export default function BulkBar({
+  selected, roles, controls, orgName, onDone, onClear,
+}: {
+  selected: readonly Member[];
+  roles: readonly OrgRole[];
+  controls: MemberControls;
+  orgName: string;
+  onDone(outcome: BulkOutcome): void;
+  onClear(): void;
+}) {
+  const client = useClient();
+  const [roleId, setRoleId] = useState('');
+  const [busy, setBusy] = useState<Kind | null>(null);
+  const [confirm, setConfirm] = useState<'disable' | 'remove' | null>(null);
+  const role = roles.find((r) => r.id === roleId) as ControlRole | undefined;
+
+  function nextRoles(kind: Kind, m: Member): ControlRole[] {
+    if (!role) return m.roles;
+    if (kind === 'set') return [role];
+    if (kind === 'add') return m.roles.some((r) => r.id === role.id) ? m.roles : [...m.roles, role];
+    return m.roles.filter((r) => r.id !== role.id);
+  }
+
+  async function run(kind: Kind) {
+    setBusy(kind);
+    const items: BulkItem[] = [];
+    const todo: Member[] = [];
+    for (const m of selected) {
+      let reason: ControlReason | null = null;
+      if (kind === 'disable') reason = m.status === 'DISABLED' ? null : controls.actionReason('disable', m);
+      else if (kind === 'remove') reason = m.user.id === controls.viewerId ? { code: 'SELF', message: 'To leave the organization, use Leave organization in your own row.' } : controls.actionReason('remove', m);
+      else {
+        const next = nextRoles(kind, m);
+        if (next.length === 0) reason = { code: 'SELF', message: 'This would leave no role: remove the member instead.' };
+        else if (next.length !== m.roles.length || next.some((r) => !m.roles.some((c) => c.id === r.id))) reason = controls.changeReason(m, next);
+        else {
+          items.push({ membershipId: m.id, email: m.user.email, ok: true, message: 'No change needed.' });
+          continue;
+        }
+      }
+      if (reason) items.push({ membershipId: m.id, email: m.user.email, ok: false, message: reason.message });
+      else todo.push(m);
+    }
+    await inBatches(todo, async (m) => {
+      let message: string | null;
+      if (kind === 'disable') {
+        const res = await client.mutation(SetMembershipStatusMutation, { membershipId: m.id, status: 'DISABLED' }).toPromise();
+        message = failureMessage(res.data?.setMembershipStatus, res.error, 'Membership');
+      } else if (kind === 'remove') {
+        const res = await client.mutation(RemoveMemberMutation, { membershipId: m.id }).toPromise();
+        message = failureMessage(res.data?.removeMember, res.error, 'RemovedMemberPayload');
+      } else {
+        const res = await client.mutation(SetMemberRolesMutation, { membershipId: m.id, roleIds: nextRoles(kind, m).map((r) => r.id) }).toPromise();
+        message = failureMessage(res.data?.setMemberRoles, res.error, 'Membership');
+      }
+      items.push({ membershipId: m.id, email: m.user.email, ok: message === null, message: message ?? '' });
+    });
+    // Reported in the order of the selection.
+    const order = new Map(selected.map((m, i) => [m.id, i]));
+    items.sort((a, b) => (order.get(a.membershipId) ?? 0) - (order.get(b.membershipId) ?? 0));
+    setBusy(null);
+    setConfirm(null);
+    onDone({ title: kind === 'disable' || kind === 'remove' ? TITLES[kind] : `${TITLES[kind]} ${role?.name ?? ''}`, items });
+    return null;
+  }
+
+  const n = selected.length;
+  const people = `${n} member${n === 1 ? '' : 's'}`;
+  return (
+    <Paper withBorder p="sm" radius="md" role="region" aria-label="Bulk actions" data-testid="bulk-bar">
+      <Group gap="sm" align="flex-end" wrap="wrap">
+        <Text size="sm" fw={600} aria-live="polite">
+          {n} selected
+        </Text>
+        {controls.mayUpdate && (
+          <>
+            <NativeSelect
+              size="xs"
+              label="Role"
+              data={[{ value: '', label: 'Choose a role' }, ...roles.map((r) => ({ value: r.id, label: r.name }))]}
+              value={roleId}
+              onChange={(e) => setRoleId(e.currentTarget.value)}
+              w={170}
+            />
+            {controls.multiple ? (
+              <>
+                <Button size="xs" variant="default" disabled={!role || busy !== null} loading={busy === 'add'} onClick={() => void run('add')}>
+                  Add role
+                </Button>
+                <Button size="xs" variant="default" disabled={!role || busy !== null} loading={busy === 'take'} onClick={() => void run('take')}>
+                  Take away role
+                </Button>
+              </>
+            ) : (
+              <Button size="xs" variant="default" disabled={!role || busy !== null} loading={busy === 'set'} onClick={() => void run('set')}>
+                Set role
+              </Button>
+            )}
+            <Button size="xs" variant="default" disabled={busy !== null} onClick={() => setConfirm('disable')}>
+              Disable access…
+            </Button>
+          </>
+        )}
+        {controls.mayRemove && (
+          <Button size="xs" variant="default" color="red" c="var(--mantine-color-red-text)" disabled={busy !== null} onClick={() => setConfirm('remove')}>
+            Remove…
+          </Button>
+        )}
+        <Button size="xs" variant="subtle" onClick={onClear}>
+          Clear selection
+        </Button>
+      </Group>
+      <ConfirmDialog
+        opened={confirm !== null}
+        title={confirm === 'remove' ? `Remove ${people} from ${orgName}?` : `Disable the access of ${people}?`}
+        confirmLabel={confirm === 'remove' ? `Remove ${people}` : `Disable ${people}`}
+        onClose={() => setConfirm(null)}
+        onConfirm={() => (confirm ? run(confirm) : Promise.resolve(null))}
+      >
+        <Text size="sm">
+          {confirm === 'remove'
+            ? `Their roles in ${orgName} are taken away; their accounts and other organizations stay. Each member's outcome is listed afterwards.`
+            : `They cannot use ${orgName} until their access is enabled again; roles and details are kept. Each member's outcome is listed afterwards.`}
+        </Text>
+      </ConfirmDialog>
+    </Paper>
+  );
+}

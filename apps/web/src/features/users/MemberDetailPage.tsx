@@ -1,0 +1,187 @@
+// A member's page, read-only (/o/:slug/users/:membershipId): profile, roles in this organization
+// with what they allow, and the recent audit events about them (those naming the membership and
+// those naming the account; audit:read). Anyone who may read members may open it.
+import type { ReactNode } from 'react';
+import { Link, useParams } from 'react-router';
+import { useQuery } from 'urql';
+import { Alert, Anchor, Badge, Group, Paper, SimpleGrid, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
+import { isOwnerRole } from '@gatehouse/permissions';
+import { useOrg } from '../orgs/org-context.ts';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { formatDate, formatDateTime, fullName } from '../../lib/format.ts';
+import { MemberAuditQuery, MemberDetailQuery, type AuditEventAbout } from './queries.ts';
+import { rawId } from './ids.ts';
+
+const EVENTS_SHOWN = 10;
+
+export default function MemberDetailPage() {
+  const { membershipId = '' } = useParams();
+  const { org, can } = useOrg();
+  const [result] = useQuery({ query: MemberDetailQuery, variables: { id: membershipId, slug: org.slug } });
+  const node = result.data?.node;
+  const member = node?.__typename === 'Membership' && node.organization.id === org.id ? node : null;
+  const mayAudit = can('audit:read');
+  const [audit] = useQuery({
+    query: MemberAuditQuery,
+    variables: { slug: org.slug, membershipTarget: rawId(member?.id ?? '') ?? '', userTarget: rawId(member?.user.id ?? '') ?? '' },
+    pause: !member || !mayAudit,
+  });
+  const back = (
+    <Anchor component={Link} to={`/o/${org.slug}/users`} size="sm">
+      ← All users
+    </Anchor>
+  );
+
+  if (result.fetching && !result.data) {
+    return (
+      <Stack gap="md" aria-busy>
+        {back}
+        <Skeleton h={32} w={240} />
+        <Skeleton h={160} />
+      </Stack>
+    );
+  }
+  if (!member) {
+    return (
+      <Stack gap="md">
+        {back}
+        <Title order={1} size="h2">Member not found</Title>
+        <Text c="dimmed">This person is not a member of {org.name}, or you cannot see them.</Text>
+      </Stack>
+    );
+  }
+
+  const { user } = member;
+  const roleInfo = new Map((result.data?.organization?.roles ?? []).map((r) => [r.id, r]));
+  const events = mergeEvents(
+    audit.data?.organization?.aboutMembership?.edges.map((e) => e.node) ?? [],
+    audit.data?.organization?.aboutUser?.edges.map((e) => e.node) ?? [],
+  );
+
+  return (
+    <Stack gap="md">
+      {back}
+      <Group gap="sm" align="center">
+        <Title order={1} size="h2">{fullName(user)}</Title>
+        <StatusBadge status={user.status === 'DISABLED' ? 'DISABLED' : member.status} />
+      </Group>
+
+      <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+        <Paper withBorder p="md" radius="md" component="section" aria-labelledby="profile-heading">
+          <Title order={2} size="h4" id="profile-heading" mb="sm">
+            Profile
+          </Title>
+          <dl style={{ margin: 0 }}>
+            <Fact label="Email">
+              {user.email} {user.emailVerified ? '' : '(not confirmed)'}
+            </Fact>
+            <Fact label="First name">{user.firstName || '—'}</Fact>
+            <Fact label="Last name">{user.lastName || '—'}</Fact>
+            <Fact label="Signs in with">{user.authProvider}</Fact>
+            <Fact label="Last sign-in">{user.lastLoginAt ? formatDateTime(user.lastLoginAt) : 'Never'}</Fact>
+            <Fact label="Account created">{formatDate(user.createdAt)}</Fact>
+            <Fact label={`Member of ${org.name} since`}>{formatDate(member.createdAt)}</Fact>
+            <Fact label="Added by">{member.addedBy ? fullName({ ...member.addedBy, firstName: '', lastName: '' }) : '—'}</Fact>
+          </dl>
+        </Paper>
+
+        <Paper withBorder p="md" radius="md" component="section" aria-labelledby="roles-heading">
+          <Title order={2} size="h4" id="roles-heading" mb="sm">
+            Roles in {org.name}
+          </Title>
+          {member.roles.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              No role.
+            </Text>
+          ) : (
+            <Stack gap="sm">
+              {member.roles.map((r) => (
+                <div key={r.id}>
+                  <Badge variant="light" radius="sm" color={isOwnerRole(r) ? 'grape' : 'indigo'}>
+                    {r.name}
+                  </Badge>
+                  {roleInfo.get(r.id)?.description && (
+                    <Text size="sm" mt={4}>
+                      {roleInfo.get(r.id)?.description}
+                    </Text>
+                  )}
+                  <Text size="xs" c="dimmed" mt={2}>
+                    {r.permissions.length} permission{r.permissions.length === 1 ? '' : 's'}: {r.permissions.slice(0, 6).join(', ')}
+                    {r.permissions.length > 6 ? ', …' : ''}
+                  </Text>
+                </div>
+              ))}
+            </Stack>
+          )}
+        </Paper>
+      </SimpleGrid>
+
+      <Paper withBorder p="md" radius="md" component="section" aria-labelledby="audit-heading">
+        <Title order={2} size="h4" id="audit-heading" mb="sm">
+          Recent activity about {fullName(user)}
+        </Title>
+        {!mayAudit ? (
+          <Text size="sm" c="dimmed">
+            The audit log needs the audit:read permission.
+          </Text>
+        ) : audit.error ? (
+          <Alert color="red">{audit.error.message}</Alert>
+        ) : audit.fetching && !audit.data ? (
+          <Skeleton h={80} />
+        ) : events.length === 0 ? (
+          <Text size="sm" c="dimmed">
+            No recorded events about this member.
+          </Text>
+        ) : (
+          <div className="gh-table-scroll">
+            <Table aria-label={`Audit events about ${fullName(user)}`} data-testid="member-audit">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>When</Table.Th>
+                  <Table.Th>Action</Table.Th>
+                  <Table.Th>By</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {events.map((e) => (
+                  <Table.Tr key={e.id}>
+                    <Table.Td className="gh-nowrap">
+                      <Text size="sm">{formatDateTime(e.createdAt)}</Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" ff="monospace">
+                        {e.action}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{e.actorLabel}</Text>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </div>
+        )}
+      </Paper>
+    </Stack>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Group gap="xs" wrap="nowrap" align="baseline" mb={4}>
+      <Text component="dt" size="sm" c="dimmed" w={170} style={{ flexShrink: 0 }}>
+        {label}
+      </Text>
+      <Text component="dd" size="sm" m={0} style={{ wordBreak: 'break-word' }}>
+        {children}
+      </Text>
+    </Group>
+  );
+}
+
+/** Newest first, each event once, at most EVENTS_SHOWN. */
+function mergeEvents(a: readonly AuditEventAbout[], b: readonly AuditEventAbout[]): AuditEventAbout[] {
+  const byId = new Map([...a, ...b].map((e) => [e.id, e]));
+  return [...byId.values()].sort((x, y) => y.createdAt.localeCompare(x.createdAt)).slice(0, EVENTS_SHOWN);
+}

@@ -1,0 +1,68 @@
+// A member's action menu (table row and card alike). Actions the viewer can never take in this
+// organization are left out; those refused for this member only stay, disabled, with the reason
+// from @gatehouse/permissions written in the item. View details is always there, so a read-only
+// member's menu is useful rather than a list of dead items.
+import { Link } from 'react-router';
+import { IconDots } from '@tabler/icons-react';
+import { ActionIcon, Menu, Text } from '@mantine/core';
+import type { Member } from './queries.ts';
+import type { MemberControls } from './controls.ts';
+
+export type MemberDialogKind = 'edit' | 'remove' | 'reset' | 'disable' | 'enable' | 'leave';
+
+export function MemberMenu({ member, slug, controls, onAction }: { member: Member; slug: string; controls: MemberControls; onAction(kind: MemberDialogKind, member: Member): void }) {
+  const self = member.user.id === controls.viewerId;
+  const disableReason = controls.actionReason('disable', member);
+  const removeReason = controls.actionReason('remove', member);
+  const active = member.status === 'ACTIVE';
+  return (
+    <Menu position="bottom-end" withinPortal shadow="md">
+      <Menu.Target>
+        <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${member.user.email}`} data-row-actions={member.id}>
+          <IconDots size={18} />
+        </ActionIcon>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Item component={Link} to={`/o/${slug}/users/${encodeURIComponent(member.id)}`}>
+          View details
+        </Menu.Item>
+        {controls.mayUpdate && (
+          <Menu.Item onClick={() => onAction('edit', member)}>Edit</Menu.Item>
+        )}
+        {controls.mayUpdate && !self && (
+          <Menu.Item onClick={() => onAction('reset', member)} disabled={member.user.authProvider !== 'credentials'}>
+            Reset password
+            {member.user.authProvider !== 'credentials' && <ReasonText>{`Signs in through ${member.user.authProvider}: no password here.`}</ReasonText>}
+          </Menu.Item>
+        )}
+        {controls.mayUpdate && !self && (
+          <Menu.Item onClick={() => onAction(active ? 'disable' : 'enable', member)} disabled={active && Boolean(disableReason)}>
+            {active ? 'Disable access' : 'Enable access'}
+            {active && disableReason && <ReasonText>{disableReason.message}</ReasonText>}
+          </Menu.Item>
+        )}
+        {(self || controls.mayRemove) && <Menu.Divider />}
+        {self ? (
+          <Menu.Item color="var(--mantine-color-red-text)" onClick={() => onAction('leave', member)}>
+            Leave organization
+          </Menu.Item>
+        ) : (
+          controls.mayRemove && (
+            <Menu.Item color="var(--mantine-color-red-text)" onClick={() => onAction('remove', member)} disabled={Boolean(removeReason)}>
+              Remove or delete…
+              {removeReason && <ReasonText>{removeReason.message}</ReasonText>}
+            </Menu.Item>
+          )
+        )}
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
+
+function ReasonText({ children }: { children: string }) {
+  return (
+    <Text size="xs" c="dimmed" maw={240} style={{ whiteSpace: 'normal' }}>
+      {children}
+    </Text>
+  );
+}

@@ -1,0 +1,111 @@
+// The role selector in a users-table row: a native select where the preset allows one role, a
+// button opening checkboxes in a popover where several are allowed. Every disabled choice carries
+// its reason from @gatehouse/permissions; the API's typed refusal is shown too.
+import { lazy, Suspense, useState } from 'react';
+import { useMutation } from 'urql';
+import { notifications } from '@mantine/notifications';
+import { IconChevronDown } from '@tabler/icons-react';
+import { Badge, Group, Loader, NativeSelect, Popover, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
+import { isOwnerRole, type ControlRole } from '@gatehouse/permissions';
+import { failureMessage } from '../../lib/errors.ts';
+import { fullName } from '../../lib/format.ts';
+import { SetMemberRolesMutation, type Member, type OrgRole } from './queries.ts';
+import type { MemberControls } from './controls.ts';
+
+// The checkboxes load when the popover first opens: the table's first load stays light.
+const RowRolesEditor = lazy(() => import('./RowRolesEditor.tsx'));
+
+export function RoleBadges({ roles }: { roles: readonly { id: string; name: string; permissions: readonly string[] }[] }) {
+  if (roles.length === 0) return <Text size="sm" c="dimmed">No role</Text>;
+  return (
+    <Group gap={4}>
+      {roles.map((r) => (
+        <Badge key={r.id} variant="light" radius="sm" color={isOwnerRole(r) ? 'grape' : 'indigo'}>
+          {r.name}
+        </Badge>
+      ))}
+    </Group>
+  );
+}
+
+export function useSaveRoles(member: Member) {
+  const [{ fetching }, setRoles] = useMutation(SetMemberRolesMutation);
+  const save = async (roleIds: string[]): Promise<string | null> => {
+    const res = await setRoles({ membershipId: member.id, roleIds });
+    const message = failureMessage(res.data?.setMemberRoles, res.error, 'Membership');
+    notifications.show(
+      message
+        ? { color: 'red', title: `Could not change the roles of ${fullName(member.user)}`, message }
+        : { color: 'green', message: `Roles of ${fullName(member.user)} saved.` },
+    );
+    return message;
+  };
+  return { save, saving: fetching };
+}
+
+export function RowRoles({ member, roles, controls }: { member: Member; roles: readonly OrgRole[]; controls: MemberControls }) {
+  if (!controls.mayUpdate) return <RoleBadges roles={member.roles} />;
+  return controls.multiple ? <RolesPopover member={member} roles={roles} controls={controls} /> : <RoleSelect member={member} roles={roles} controls={controls} />;
+}
+
+function RoleSelect({ member, roles, controls }: { member: Member; roles: readonly OrgRole[]; controls: MemberControls }) {
+  const { save, saving } = useSaveRoles(member);
+  const current = member.roles[0]?.id ?? '';
+  const reasons = new Map(roles.map((r) => [r.id, controls.toggleReason(member, r as ControlRole)] as const));
+  const others = roles.filter((r) => r.id !== current);
+  // One reason shared by every other role (your own membership, no permission) disables the select and is said once.
+  const shared = others.length > 0 && others.every((r) => reasons.get(r.id)?.message === reasons.get(others[0]!.id)?.message) ? reasons.get(others[0]!.id) ?? null : null;
+  return (
+    <NativeSelect
+      size="xs"
+      aria-label={`Role of ${member.user.email}`}
+      data-testid={`role-select-${member.user.email}`}
+      value={current}
+      disabled={Boolean(shared) || saving}
+      description={shared?.message}
+      rightSection={saving ? <Loader size={12} /> : undefined}
+      data={[
+        ...(current ? [] : [{ value: '', label: 'No role', disabled: true }]),
+        ...roles.map((r) => {
+          const reason = r.id === current ? null : reasons.get(r.id);
+          return { value: r.id, label: reason && !shared ? `${r.name} (${reason.message})` : r.name, disabled: Boolean(reason) };
+        }),
+      ]}
+      onChange={(e) => void save([e.currentTarget.value])}
+      maw={260}
+    />
+  );
+}
+
+function RolesPopover({ member, roles, controls }: { member: Member; roles: readonly OrgRole[]; controls: MemberControls }) {
+  const [opened, setOpened] = useState(false);
+  return (
+    <Popover opened={opened} onChange={setOpened} position="bottom-start" withinPortal shadow="md" trapFocus returnFocus width={320}>
+      <Popover.Target>
+        <UnstyledButton
+          onClick={() => setOpened((o) => !o)}
+          aria-expanded={opened}
+          aria-haspopup="dialog"
+          data-testid={`roles-button-${member.user.email}`}
+          style={{ padding: 2, borderRadius: 4 }}
+        >
+          {/* The name holds the visible role names (WCAG 2.5.3), with who and what around them. */}
+          <VisuallyHidden>Roles of {member.user.email}: </VisuallyHidden>
+          <Group gap={4} wrap="nowrap">
+            <RoleBadges roles={member.roles} />
+            <VisuallyHidden> (change roles)</VisuallyHidden>
+            <IconChevronDown size={14} aria-hidden />
+          </Group>
+        </UnstyledButton>
+      </Popover.Target>
+      {/* A dialog named by its button (Mantine: role dialog, aria-labelledby the target). */}
+      <Popover.Dropdown>
+        {opened && (
+          <Suspense fallback={<Loader size="sm" />}>
+            <RowRolesEditor member={member} roles={roles} controls={controls} onDone={() => setOpened(false)} />
+          </Suspense>
+        )}
+      </Popover.Dropdown>
+    </Popover>
+  );
+}
