@@ -74,7 +74,7 @@ test('R23 create an access token with a subset from the checkboxes, use it, revo
   await page.getByRole('link', { name: 'Access tokens' }).click();
   await expect(page.getByRole('heading', { name: 'Access tokens' })).toBeVisible();
   const form = page.getByRole('form', { name: 'New access token' });
-  await form.getByLabel('Organization').click();
+  await form.getByRole('combobox', { name: 'Organization' }).click();
   await page.getByRole('option', { name: 'Tokens Inc' }).click();
   await form.getByLabel('Name').fill('e2e deploys');
   await expect(form.getByLabel('org:own')).toHaveCount(0);

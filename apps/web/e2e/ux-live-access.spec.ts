@@ -1,4 +1,5 @@
-// R25 in the browser: an admin changes a member's access in one browser context; the member's open
+// R25 in the browser (named ux-* so it runs after team.spec.ts, whose first test uses the admin's
+// one-time password): an admin changes a member's access in one browser context; the member's open
 // app in another context follows within 2 seconds, with no reload and no click. The change travels
 // as the accessChanged subscription (server-sent events); the fallback poll is 30 s, so only the
 // stream can make it in time. Runs in an organization of its own ("Hooli").
