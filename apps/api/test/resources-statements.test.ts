@@ -1,12 +1,11 @@
 /**
  * The resources connection sends one statement for a page, whatever its size: the viewer's grant is
  * joined into the page, so `viewerPermissions` and `viewerCanManageMembers` need no statement per
- * resource (no N+1). Counted at the connection with observeStatements, like statement-counts.test.ts.
+ * resource (no N+1). Counted at the connection (harness countQueries).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { observeStatements } from '../src/db/orm.ts';
 import { emOf } from '../src/db/orm.ts';
-import { addMember, createOrg, createUser, gid, signIn, startTestServer, type TestServer } from './harness.ts';
+import { addMember, countQueries, createOrg, createUser, gid, signIn, startTestServer, type TestServer } from './harness.ts';
 
 let ts: TestServer;
 let orgGid: string;
@@ -23,16 +22,11 @@ const PAGE = `query($o: ID!, $n: Int, $a: String) { node(id: $o) { ... on Organi
   } } } }`;
 
 async function counted(query: string, variables: Record<string, unknown>, token: string): Promise<{ n: number; res: any }> {
-  let n = 0;
-  const stop = observeStatements(() => {
-    n += 1;
+  let res: any;
+  const n = await countQueries(ts.orm, async () => {
+    res = await ts.gql(query, variables, token);
   });
-  try {
-    const res = await ts.gql(query, variables, token);
-    return { n, res };
-  } finally {
-    stop();
-  }
+  return { n, res };
 }
 
 beforeAll(async () => {

@@ -2,7 +2,6 @@ import { useState } from 'react';
 import {
   ActionIcon, Alert, Badge, Button, Group, Menu, Modal, SegmentedControl, Stack, Table, Text, Textarea, Title,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { IconDots, IconX } from '@tabler/icons-react';
 import { useMutation, useQuery } from 'urql';
 import { useOrg } from '../orgs/org-context.ts';
@@ -13,7 +12,8 @@ import { addRoleReason, presetDefaultRole } from '@gatehouse/permissions';
 import { failureMessage } from '../../lib/errors.ts';
 import { formatDate, formatDateTime } from '../../lib/format.ts';
 import type { OrgRole } from '../users/queries.ts';
-import { InvitationsQuery, InviteMembersMutation, ResendInvitationMutation, RevokeInvitationMutation, type InvitationRow } from './queries.ts';
+import { InvitationsQuery, InviteMembersMutation, type InvitationRow } from './queries.ts';
+import { useInvitationActions } from './invitation-actions.ts';
 import { SkeletonRows } from '../../components/SkeletonRows.tsx';
 import { useUrlPaging } from '../../lib/paging.ts';
 import { Pager } from '../../lib/Pager.tsx';
@@ -31,8 +31,7 @@ export default function InvitationsPage() {
     query: InvitationsQuery,
     variables: { slug: org.slug, first: paging.size, after: paging.after, status: status === 'ALL' ? null : [status as 'PENDING'] },
   });
-  const [, resend] = useMutation(ResendInvitationMutation);
-  const [, revoke] = useMutation(RevokeInvitationMutation);
+  const actions = useInvitationActions();
   const invitations = result.data?.organization?.invitations;
   const roles = result.data?.organization?.roles ?? [];
   const canInvite = perms.has('members:invite') && preset.policy.invitations;
@@ -118,20 +117,7 @@ export default function InvitationsPage() {
                         </ActionIcon>
                       </Menu.Target>
                       <Menu.Dropdown>
-                        <Menu.Item
-                          onClick={async () => {
-                            const res = await resend({ invitationId: inv.id });
-                            const payload = res.data?.resendInvitation;
-                            const message = failureMessage(payload, res.error, 'ResendInvitationPayload');
-                            notifications.show(
-                              message
-                                ? { color: 'red', title: 'Not resent', message }
-                                : payload?.__typename === 'ResendInvitationPayload' && !payload.emailSent
-                                  ? { color: 'orange', message: 'A new link was made, but the mail could not be sent. Try again later.' }
-                                  : { color: 'green', message: `Invitation resent to ${inv.email}. The old link no longer works.` },
-                            );
-                          }}
-                        >
+                        <Menu.Item onClick={() => void actions.resend(inv)}>
                           Resend
                         </Menu.Item>
                         {inv.status === 'PENDING' && (
@@ -164,13 +150,7 @@ export default function InvitationsPage() {
         title="Revoke this invitation?"
         confirmLabel="Revoke"
         onClose={() => setRevoking(null)}
-        onConfirm={async () => {
-          if (!revoking) return null;
-          const res = await revoke({ invitationId: revoking.id });
-          const message = failureMessage(res.data?.revokeInvitation, res.error, 'Invitation');
-          if (!message) notifications.show({ color: 'green', message: `The invitation of ${revoking.email} was revoked.` });
-          return message;
-        }}
+        onConfirm={async () => (revoking ? actions.revoke(revoking) : null)}
       >
         <Text size="sm">The link sent to {revoking?.email} stops working at once.</Text>
       </ConfirmDialog>

@@ -1,18 +1,14 @@
 // Actions on a pending invitation shown in the users table: resend, revoke (confirmed).
 import { lazy, Suspense, useState } from 'react';
-import { useMutation } from 'urql';
-import { notifications } from '@mantine/notifications';
 import { IconDots } from '@tabler/icons-react';
 import { ActionIcon, Menu, Text } from '@mantine/core';
-import { failureMessage } from '../../lib/errors.ts';
-import { ResendInvitationMutation, RevokeInvitationMutation } from '../invitations/queries.ts';
+import { useInvitationActions } from '../invitations/invitation-actions.ts';
 import type { PendingInvitation } from './queries.ts';
 
 const ConfirmDialog = lazy(() => import('../../components/ConfirmDialog.tsx').then((m) => ({ default: m.ConfirmDialog })));
 
 export function InvitationMenu({ invitation }: { invitation: PendingInvitation }) {
-  const [, resend] = useMutation(ResendInvitationMutation);
-  const [, revoke] = useMutation(RevokeInvitationMutation);
+  const actions = useInvitationActions();
   const [revoking, setRevoking] = useState(false);
   return (
     <>
@@ -23,20 +19,7 @@ export function InvitationMenu({ invitation }: { invitation: PendingInvitation }
           </ActionIcon>
         </Menu.Target>
         <Menu.Dropdown>
-          <Menu.Item
-            onClick={async () => {
-              const res = await resend({ invitationId: invitation.id });
-              const payload = res.data?.resendInvitation;
-              const message = failureMessage(payload, res.error, 'ResendInvitationPayload');
-              notifications.show(
-                message
-                  ? { color: 'red', title: 'Not resent', message }
-                  : payload?.__typename === 'ResendInvitationPayload' && !payload.emailSent
-                    ? { color: 'orange', message: 'A new link was made, but the mail could not be sent. Try again later.' }
-                    : { color: 'green', message: `Invitation resent to ${invitation.email}. The old link no longer works.` },
-              );
-            }}
-          >
+          <Menu.Item onClick={() => void actions.resend(invitation)}>
             Resend invitation
           </Menu.Item>
           <Menu.Item color="var(--mantine-color-red-text)" onClick={() => setRevoking(true)}>
@@ -51,12 +34,7 @@ export function InvitationMenu({ invitation }: { invitation: PendingInvitation }
             title="Revoke this invitation?"
             confirmLabel="Revoke"
             onClose={() => setRevoking(false)}
-            onConfirm={async () => {
-              const res = await revoke({ invitationId: invitation.id });
-              const message = failureMessage(res.data?.revokeInvitation, res.error, 'Invitation');
-              if (!message) notifications.show({ color: 'green', message: `The invitation of ${invitation.email} was revoked.` });
-              return message;
-            }}
+            onConfirm={() => actions.revoke(invitation)}
           >
             <Text size="sm">The link sent to {invitation.email} stops working at once.</Text>
           </ConfirmDialog>
