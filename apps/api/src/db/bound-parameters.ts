@@ -1,6 +1,6 @@
 import { CompiledQuery } from 'kysely';
-import { isRaw, JsonProperty } from '@mikro-orm/core';
-import { AbstractSqlConnection } from '@mikro-orm/sql';
+import { isRaw, JsonProperty, raw } from '@mikro-orm/core';
+import { AbstractSqlConnection, NativeQueryBuilder } from '@mikro-orm/sql';
 
 /**
  * MikroORM 7 writes every value into the SQL text before sending it (`Platform.formatQuery`), for
@@ -20,9 +20,12 @@ interface Platform {
 }
 
 interface Connection {
-  platform: Platform;
+  platform: Platform & { formatQuery(query: string, params: readonly unknown[]): string };
+  config: {
+    get(key: 'onQuery'): (query: string, params: readonly unknown[]) => string;
+    getLogger(): { isEnabled(namespace: string, context?: unknown): boolean };
+  };
   ensureConnection(): Promise<void>;
-  prepareQuery(query: unknown, params: unknown[]): { query: string; params: unknown[]; formatted: string };
   getSql(query: string, formatted: string, context: unknown): string;
   executeQuery<T>(sql: string, cb: () => Promise<T>, context: unknown): Promise<T>;
   getClient(): { executeQuery(query: CompiledQuery, abort?: unknown): Promise<unknown> };
@@ -95,6 +98,25 @@ function boundValue(value: unknown, platform: Platform): unknown {
   return value;
 }
 
+/**
+ * The ORM's `prepareQuery`, except that the values are written into the text only when a logger
+ * will print that text (`query-params`): the statement itself travels with bound parameters, so
+ * formatting it on every execution would be work thrown away.
+ */
+function prepareWithoutFormatting(connection: Connection, query: unknown, params: unknown[], loggerContext: unknown): { query: string; params: unknown[]; formatted: string } {
+  let text = query;
+  if (text instanceof NativeQueryBuilder) text = text.toRaw();
+  if (typeof text === 'string' && !Array.isArray(params)) text = raw(text, params);
+  if (isRaw(text)) {
+    params = text.params as unknown[];
+    text = text.sql;
+  }
+  const sql = connection.config.get('onQuery')(text as string, params);
+  const logger = connection.config.getLogger();
+  const printsValues = logger.isEnabled('query', loggerContext) && logger.isEnabled('query-params', loggerContext);
+  return { query: sql, params, formatted: printsValues ? connection.platform.formatQuery(sql, params) : sql };
+}
+
 let installed = false;
 
 /** Makes every MikroORM SQL connection of this process send bound parameters (idempotent). */
@@ -110,7 +132,7 @@ export function installBoundParameters(): void {
       return ormExecute.call(this, query, params, method, ctx, loggerContext);
     }
     await this.ensureConnection();
-    const prepared = this.prepareQuery(query, params);
+    const prepared = prepareWithoutFormatting(this, query, params, loggerContext);
     const bound = bindParameters(prepared.query, prepared.params, this.platform);
     if (!bound) return ormExecute.call(this, query, params, method, ctx, loggerContext);
     const sql = this.getSql(prepared.query, prepared.formatted, loggerContext);

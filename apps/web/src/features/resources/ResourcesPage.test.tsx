@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router';
 import { expandPermissions, getPreset } from '@gatehouse/permissions';
 import { OrgContext, type OrgContextValue } from '../orgs/org-context.ts';
@@ -24,8 +25,18 @@ function context(role: string): OrgContextValue {
 
 const project = (id: string, name: string, viewerPermissions: string[]) => ({ id, name, type: 'project', createdAt: '2026-01-01T00:00:00Z', createdBy: null, viewerPermissions });
 
-function renderPage(role: string, rows: ReturnType<typeof project>[]) {
-  const { client } = mockClient((name) => (name === 'OrgResources' ? { organization: { id: 'org-1', resources: rows } } : undefined));
+/** The connection the API answers: `pages` of rows, the cursor of page i being `c<i>`. */
+function connection(rows: ReturnType<typeof project>[], opts: { totalCount?: number; hasNextPage?: boolean; endCursor?: string | null } = {}) {
+  return {
+    totalCount: opts.totalCount ?? rows.length,
+    pageInfo: { hasNextPage: opts.hasNextPage ?? false, endCursor: opts.endCursor ?? null },
+    edges: rows.map((node) => ({ cursor: `cur-${node.id}`, node })),
+  };
+}
+
+function renderPage(role: string, rows: ReturnType<typeof project>[] | ((after: unknown) => ReturnType<typeof connection>)) {
+  const answer = typeof rows === 'function' ? rows : () => connection(rows);
+  const { client, calls } = mockClient((name, vars) => (name === 'OrgResources' ? { organization: { id: 'org-1', resourcesConnection: answer(vars.after) } } : undefined));
   renderWith(
     <OrgContext value={context(role)}>
       <Routes>
@@ -34,6 +45,7 @@ function renderPage(role: string, rows: ReturnType<typeof project>[]) {
     </OrgContext>,
     { client, path: '/o/agency/resources/project' },
   );
+  return calls;
 }
 
 describe('ResourcesPage (oec projects)', () => {
@@ -55,5 +67,22 @@ describe('ResourcesPage (oec projects)', () => {
     renderPage('developer', []);
     expect(await screen.findByLabelText('New project name')).toBeEnabled();
     expect(screen.getByText('No projects you can see yet.')).toBeInTheDocument();
+  });
+
+  it('reads the keyset-paginated resourcesConnection page by page (URL paging, Pager)', async () => {
+    const page1 = Array.from({ length: 20 }, (_, i) => project(`p${i}`, `Project ${String(i).padStart(2, '0')}`, ['projects:read']));
+    const page2 = [project('p20', 'Project 20', ['projects:read'])];
+    const calls = renderPage('developer', (after) =>
+      after === 'cursor-20' ? connection(page2, { totalCount: 21 }) : connection(page1, { totalCount: 21, hasNextPage: true, endCursor: 'cursor-20' }),
+    );
+    expect(await screen.findByRole('link', { name: 'Project 00' })).toBeInTheDocument();
+    expect(screen.getByText('1–20 of 21 projects')).toBeInTheDocument();
+    expect(screen.getByTestId('page-number')).toHaveTextContent('Page 1 of 2');
+    expect(calls.find((c) => c.name === 'OrgResources')?.variables).toMatchObject({ slug: 'agency', type: 'project', first: 20, after: null });
+    await userEvent.click(screen.getByRole('button', { name: 'Next' }));
+    expect(await screen.findByRole('link', { name: 'Project 20' })).toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Project 00' })).not.toBeInTheDocument();
+    expect(screen.getByText('21–21 of 21 projects')).toBeInTheDocument();
+    expect(calls.filter((c) => c.name === 'OrgResources').at(-1)?.variables).toMatchObject({ first: 20, after: 'cursor-20' });
   });
 });

@@ -1,5 +1,6 @@
 // /o/:slug/resources/:type — the resources of one type (OEC projects, Spaces spaces) the viewer may
 // read (R1: restricted members see exactly theirs), with create and delete where the rules allow.
+// Keyset-paginated `resourcesConnection`, the page in the URL (useUrlPaging + Pager, as Users/Audit).
 import { useState } from 'react';
 import { Alert, Anchor, Button, Group, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
@@ -11,6 +12,8 @@ import { failureMessage, fieldErrors } from '../../lib/errors.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { PageLoader } from '../../components/PageLoader.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
+import { useUrlPaging } from '../../lib/paging.ts';
+import { Pager } from '../../lib/Pager.tsx';
 import { CreateResourceMutation, DeleteResourceMutation, ResourcesQuery, type ResourceRowData } from './queries.ts';
 import { createReason, deleteReason, resourceTypeOf } from './resource-ui-rules.ts';
 
@@ -18,7 +21,13 @@ export default function ResourcesPage() {
   const { type = '' } = useParams();
   const { org, preset, perms } = useOrg();
   const def = resourceTypeOf(preset.key, type);
-  const [result, refetch] = useQuery({ query: ResourcesQuery, variables: { slug: org.slug, type }, pause: !def, requestPolicy: 'cache-and-network' });
+  const paging = useUrlPaging();
+  const [result, refetch] = useQuery({
+    query: ResourcesQuery,
+    variables: { slug: org.slug, type, first: paging.size, after: paging.after },
+    pause: !def,
+    requestPolicy: 'cache-and-network',
+  });
   const [name, setName] = useState('');
   const [nameError, setNameError] = useState<string | null>(null);
   const [{ fetching: creating }, create] = useMutation(CreateResourceMutation);
@@ -27,7 +36,8 @@ export default function ResourcesPage() {
 
   if (!def) return <NotFoundPage title="Not found" message={`This platform has no resources of type "${type}".`} />;
   const cannotCreate = createReason(def, perms);
-  const rows = result.data?.organization?.resources ?? [];
+  const connection = result.data?.organization?.resourcesConnection;
+  const rows = connection?.edges.map((e) => e.node) ?? [];
 
   const onCreate = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -69,7 +79,7 @@ export default function ResourcesPage() {
       {result.error && <Alert color="red">{result.error.message}</Alert>}
       {result.fetching && !result.data ? (
         <PageLoader />
-      ) : rows.length === 0 ? (
+      ) : rows.length === 0 && paging.page === 0 ? (
         <Text>No {def.pluralName.toLowerCase()} you can see yet.</Text>
       ) : (
         <Table striped highlightOnHover aria-label={def.pluralName}>
@@ -107,6 +117,14 @@ export default function ResourcesPage() {
           </Table.Tbody>
         </Table>
       )}
+      <Pager
+        paging={paging}
+        total={connection?.totalCount}
+        shown={rows.length}
+        hasNext={Boolean(connection?.pageInfo.hasNextPage)}
+        endCursor={connection?.pageInfo.endCursor}
+        noun={def.pluralName.toLowerCase()}
+      />
       <ConfirmDialog
         opened={deleting !== null}
         title={`Delete ${def.name.toLowerCase()}`}

@@ -2,25 +2,60 @@
 import { graphql, type ResultOf } from '../../graphql/graphql.ts';
 
 export const ResourcesQuery = graphql(`
-  query OrgResources($slug: String!, $type: String!) {
+  query OrgResources($slug: String!, $type: String!, $first: Int!, $after: String) {
     organization(slug: $slug) {
       id
-      resources(type: $type) {
-        id
-        name
-        type
-        createdAt
-        createdBy {
-          id
-          email
+      resourcesConnection(type: $type, first: $first, after: $after) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
         }
-        viewerPermissions
+        edges {
+          node {
+            id
+            name
+            type
+            createdAt
+            createdBy {
+              id
+              email
+            }
+            viewerPermissions
+          }
+        }
       }
     }
   }
 `);
 
-export type ResourceRowData = NonNullable<ResultOf<typeof ResourcesQuery>['organization']>['resources'][number];
+export type ResourceRowData = NonNullable<ResultOf<typeof ResourcesQuery>['organization']>['resourcesConnection']['edges'][number]['node'];
+
+/**
+ * The resources of the org the viewer may read, with what they hold on each (for the invitation
+ * dialog's resource grants: R3 is computed per resource from viewerPermissions).
+ */
+export const GrantableResourcesQuery = graphql(`
+  query GrantableResources($slug: String!, $first: Int!) {
+    organization(slug: $slug) {
+      id
+      resourcesConnection(first: $first) {
+        totalCount
+        edges {
+          node {
+            id
+            name
+            type
+            viewerPermissions
+            viewerCanManageMembers
+          }
+        }
+      }
+    }
+  }
+`);
+
+export type GrantableResource = NonNullable<ResultOf<typeof GrantableResourcesQuery>['organization']>['resourcesConnection']['edges'][number]['node'];
 
 export const ResourceQuery = graphql(`
   query ResourceDetail($id: ID!, $first: Int!, $after: String) {
