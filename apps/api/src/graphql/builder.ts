@@ -31,6 +31,8 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
   };
+  /** What a connection resolver may return besides its page: the count, computed only when selected. */
+  Connection: { totalCount?: () => number | Promise<number> };
 }>({
   // The input gate first, so every argument is bounded and checked before scopes load anything;
   // then relay, so authScopes functions receive parsed global IDs.

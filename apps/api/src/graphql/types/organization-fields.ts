@@ -1,4 +1,5 @@
 import type { PermissionKey } from '@gatehouse/permissions';
+import { countedConnection } from '../counted-connection.ts';
 import { builder } from '../builder.ts';
 import { OrganizationRef } from './organization.ts';
 import { MembershipRef, MembershipStatusEnum } from './membership.ts';
@@ -66,7 +67,7 @@ builder.objectFields(OrganizationRef, (t) => ({
         return { ...page, totalCount: () => total ?? countMembers(ctx.em, org.id, filter) };
       },
     },
-    { name: 'MembershipConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as Counted).totalCount() }) }) },
+    countedConnection('MembershipConnection'),
   ),
   auditLog: t.connection(
     {
@@ -89,10 +90,6 @@ builder.objectFields(OrganizationRef, (t) => ({
         return { ...page, totalCount: () => countAuditEvents(ctx.em, org.id, filter) };
       },
     },
-    { name: 'AuditEventConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as Counted).totalCount() }) }) },
+    countedConnection('AuditEventConnection'),
   ),
 }));
-
-interface Counted {
-  totalCount(): Promise<number>;
-}
