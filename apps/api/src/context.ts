@@ -8,7 +8,7 @@ import { User } from './modules/users/user.entity.ts';
 import type { Actor } from './modules/audit/audit.service.ts';
 import type { Mailer } from './modules/mail/mailer.ts';
 import { createLoaders, type Loaders } from './graphql/loaders.ts';
-import { transaction } from './db/retry.ts';
+import { inTransaction, type Acting } from './acting.ts';
 import { credentialLabel, restrictToCredential, type PersonalAccessTokenCredential } from './modules/tokens/credential.ts';
 import { hasCredentialPrefix } from './auth/api-key.ts';
 import { authenticateCredential } from './modules/tokens/token.auth.ts';
@@ -63,37 +63,17 @@ const ALL_PERMISSIONS: ReadonlySet<string> = new Set(PERMISSION_CATALOG.map((p) 
  * Built once per request: verified principal, forked EntityManager, memoized memberships, loaders.
  * A plain object of own properties, because Yoga merges the context into its own object.
  */
-export interface Context {
-  app: App;
+/** The GraphQL request's context: the caller (Acting) plus what only the request layer uses. */
+export interface Context extends Acting {
   em: Em;
   meta: RequestMeta;
   principal: Principal | null;
-  /** The person acting; for a service account, its stand-in (serviceAccountStandIn: id null, never stored). */
-  user: User | null;
-  /** Set when a service account calls (API key or client credentials, R23); principal is null then. */
-  serviceAccount: ServiceAccountIdentity | null;
-  actor: Actor;
   loaders: Loaders;
   /** Adds a Set-Cookie header to the response (refresh cookie). */
   setCookie(cookie: string): void;
-  /** All of the principal's memberships with roles, in one query, read fresh each request (R2). */
-  memberships(): Promise<Map<string, MembershipGrant>>;
   /** After a write: forget cached entities, loaders and memberships so the response shows the new state. */
   afterWrite(): void;
-  /** After a write that may change the actor's own roles: their memberships are read again when next asked. */
-  forgetMemberships(): void;
-  /**
-   * The actor's permissions in an organization: every permission for platform admins, the union of
-   * the roles of an active membership in an active org for members, undefined otherwise (R1).
-   */
-  permissionsIn(orgId: string): Promise<ReadonlySet<string> | undefined>;
-  /** Organizations where the actor holds a permission; 'all' for platform admins. */
-  orgIdsWith(permission: PermissionKey): Promise<string[] | 'all'>;
-  can(orgId: string, permission: PermissionKey): Promise<boolean>;
-  /**
-   * Runs a service's transaction. The memberships memo is loaded first, because PGlite has one
-   * connection: a query outside the open transaction would wait for it forever.
-   */
+  /** inTransaction(em, this, fn), for resolvers. */
   transaction<T>(fn: (tx: Em) => Promise<T>): Promise<T>;
 }
 
@@ -122,7 +102,7 @@ export function createContext(
     const grant = (await memberships()).get(orgId);
     return grant?.active ? grant.permissions : undefined;
   };
-  return {
+  const context: Context = {
     app,
     em,
     meta,
@@ -157,11 +137,9 @@ export function createContext(
         .map((g) => g.orgId);
     },
     can: async (orgId, permission) => (await permissionsIn(orgId))?.has(permission) ?? false,
-    transaction: async (fn) => {
-      await memberships();
-      return transaction(em, fn);
-    },
+    transaction: (fn) => inTransaction(em, context, fn),
   };
+  return context;
 }
 
 /** A membership as the principal statement reads it: the grant, and the whole rows for the viewer's fields. */

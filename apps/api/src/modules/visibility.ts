@@ -1,3 +1,4 @@
+import type { Acting } from '../acting.ts';
 import type { PermissionKey } from '@gatehouse/permissions';
 import DataLoader from 'dataloader';
 import type { Context } from '../context.ts';
@@ -32,7 +33,7 @@ import { AuditEvent } from './audit/audit-event.entity.ts';
  */
 
 /** Organization ids where the reader holds a permission; 'all' for platform admins; none during a forced change. */
-export async function orgsWhere(ctx: Context, permission: PermissionKey): Promise<string[] | 'all'> {
+export async function orgsWhere(ctx: Acting, permission: PermissionKey): Promise<string[] | 'all'> {
   if (!ctx.user || ctx.user.mustChangePassword) return [];
   return ctx.orgIdsWith(permission);
 }
@@ -41,12 +42,12 @@ const within = (readable: string[] | 'all', orgId: string | null | undefined) =>
   orgId != null && (readable === 'all' || readable.includes(orgId));
 
 /** Whether the reader holds `permission` in the organization (active membership, active org, no forced change). */
-export async function mayIn(ctx: Context, orgId: string, permission: PermissionKey): Promise<boolean> {
+export async function mayIn(ctx: Acting, orgId: string, permission: PermissionKey): Promise<boolean> {
   return within(await orgsWhere(ctx, permission), orgId);
 }
 
 /** The organization, already read, if the reader may see it. */
-export async function visibleOrganization<O extends { id: string }>(ctx: Context, org: O | null): Promise<O | null> {
+export async function visibleOrganization<O extends { id: string }>(ctx: Acting, org: O | null): Promise<O | null> {
   return org && (await mayIn(ctx, org.id, 'org:read')) ? org : null;
 }
 
@@ -77,7 +78,7 @@ export async function visibleUsers(ctx: Context, requested: readonly string[]): 
 }
 
 /** Whether the reader may see this membership (their own, or members:read in its organization). */
-export async function mayReadMembership(ctx: Context, membership: { user: { id: string }; organization: { id: string } }): Promise<boolean> {
+export async function mayReadMembership(ctx: Acting, membership: { user: { id: string }; organization: { id: string } }): Promise<boolean> {
   if (!ctx.user) return false;
   if (membership.user.id === ctx.user.id) return true;
   return within(await orgsWhere(ctx, 'members:read'), membership.organization.id);
@@ -93,7 +94,7 @@ export async function visibleMemberships(ctx: Context, requested: readonly strin
 }
 
 /** Of one user's memberships, those the reader may see: all for themselves and platform admins. */
-export async function visibleMembershipsOf<M extends { organization: { id: string } }>(ctx: Context, userId: string, memberships: readonly M[]): Promise<M[]> {
+export async function visibleMembershipsOf<M extends { organization: { id: string } }>(ctx: Acting, userId: string, memberships: readonly M[]): Promise<M[]> {
   if (!ctx.user) return [];
   if (ctx.user.id === userId) return [...memberships];
   const readable = await orgsWhere(ctx, 'members:read');
@@ -121,7 +122,7 @@ export async function visibleInvitations(ctx: Context, requested: readonly strin
 }
 
 /** Whether the reader may see an audit event (see the rules above). */
-export async function mayReadAuditEvent(ctx: Context, event: Pick<AuditEvent, 'orgId' | 'targetType' | 'targetId'>): Promise<boolean> {
+export async function mayReadAuditEvent(ctx: Acting, event: Pick<AuditEvent, 'orgId' | 'targetType' | 'targetId'>): Promise<boolean> {
   const user = ctx.user;
   if (!user || user.mustChangePassword) return false;
   if (event.orgId) return within(await orgsWhere(ctx, 'audit:read'), event.orgId);
@@ -146,7 +147,7 @@ const ORG_KEYS = new Set(['orgId', 'organizationId']);
  * An audit snapshot as this reader may see it: organization ids the reader cannot see are left out
  * of lists and blanked in single fields, so an event in org A never names the orgs B a person was in.
  */
-export async function redactSnapshot(ctx: Context, raw: Record<string, unknown> | string | null | undefined): Promise<Record<string, unknown> | null> {
+export async function redactSnapshot(ctx: Acting, raw: Record<string, unknown> | string | null | undefined): Promise<Record<string, unknown> | null> {
   if (raw == null) return null;
   const snapshot: unknown = typeof raw === 'string' ? JSON.parse(raw) : raw;
   const readable = await orgsWhere(ctx, 'org:read');

@@ -57,7 +57,7 @@ builder.mutationField('updateOrganization', (t) =>
     authScopes: (_r, { input }) => ({ orgPermission: `${input.organizationId.id}:org:update` }),
     args: { input: t.arg({ type: UpdateOrganizationInput, required: true }) },
     resolve: async (_r, { input }, ctx) =>
-      freshOrg(ctx, await orgs.updateOrganization(ctx, input.organizationId.id, { name: input.name, slug: input.slug })),
+      freshOrg(ctx, await orgs.updateOrganization(ctx.em, ctx, input.organizationId.id, { name: input.name, slug: input.slug })),
   }),
 );
 
@@ -71,7 +71,7 @@ builder.mutationField('setOrganizationStatus', (t) =>
       organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
       status: t.arg({ type: OrganizationStatusEnum, required: true }),
     },
-    resolve: async (_r, args, ctx) => freshOrg(ctx, await orgs.setOrganizationStatus(ctx, args.organizationId.id, args.status)),
+    resolve: async (_r, args, ctx) => freshOrg(ctx, await orgs.setOrganizationStatus(ctx.em, ctx, args.organizationId.id, args.status)),
   }),
 );
 
@@ -86,7 +86,7 @@ builder.mutationField('deleteOrganization', (t) =>
       confirmSlug: t.arg.string({ required: true, description: "The organization's slug, typed to confirm." }),
     },
     resolve: async (_r, args, ctx) => {
-      const id = await orgs.deleteOrganization(ctx, args.organizationId.id, args.confirmSlug);
+      const id = await orgs.deleteOrganization(ctx.em, ctx, args.organizationId.id, args.confirmSlug);
       ctx.afterWrite();
       return { deletedId: encodeGlobalID('Organization', id) };
     },

@@ -58,7 +58,7 @@ builder.mutationField('requestOwnershipTransfer', (t) =>
       toMembershipId: t.arg.globalID({ required: true, for: [MembershipRef] }),
     },
     resolve: async (_r, args, ctx) => {
-      const id = await ownership.requestOwnershipTransfer(ctx, args.organizationId.id, args.toMembershipId.id);
+      const id = await ownership.requestOwnershipTransfer(ctx.em, ctx, args.organizationId.id, args.toMembershipId.id);
       ctx.afterWrite();
       return transferById(ctx, id);
     },
@@ -74,7 +74,7 @@ builder.mutationField('acceptOwnershipTransfer', (t) =>
     args: { transferId: t.arg.id({ required: true }) },
     resolve: async (_r, args, ctx) => {
       await requireParty(ctx, String(args.transferId));
-      const orgId = await ownership.acceptOwnershipTransfer(ctx, String(args.transferId));
+      const orgId = await ownership.acceptOwnershipTransfer(ctx.em, ctx, String(args.transferId));
       ctx.afterWrite();
       return found(await ctx.em.findOne(Organization, { id: orgId }), 'Organization');
     },
@@ -90,7 +90,7 @@ builder.mutationField('cancelOwnershipTransfer', (t) =>
     args: { transferId: t.arg.id({ required: true }) },
     resolve: async (_r, args, ctx) => {
       await requireParty(ctx, String(args.transferId));
-      const id = await ownership.cancelOwnershipTransfer(ctx, String(args.transferId));
+      const id = await ownership.cancelOwnershipTransfer(ctx.em, ctx, String(args.transferId));
       ctx.afterWrite();
       return transferById(ctx, id);
     },

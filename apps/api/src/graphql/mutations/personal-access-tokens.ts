@@ -41,7 +41,7 @@ builder.mutationField('createPersonalAccessToken', (t) =>
     authScopes: (_r, { input }) => ({ orgPermission: `${input.organizationId.id}:tokens:create` }),
     args: { input: t.arg({ type: CreatePersonalAccessTokenInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
-      const { id, secret } = await createPersonalAccessToken(ctx, {
+      const { id, secret } = await createPersonalAccessToken(ctx.em, ctx, {
         orgId: input.organizationId.id,
         name: input.name,
         permissions: input.permissions,
@@ -59,7 +59,7 @@ builder.mutationField('revokePersonalAccessToken', (t) =>
     errors: { types: [NotFoundError] },
     authScopes: { member: true },
     args: { tokenId: t.arg.globalID({ required: true, for: [PersonalAccessTokenRef] }) },
-    resolve: async (_r, args, ctx) => freshToken(ctx, await revokePersonalAccessToken(ctx, args.tokenId.id)),
+    resolve: async (_r, args, ctx) => freshToken(ctx, await revokePersonalAccessToken(ctx.em, ctx, args.tokenId.id)),
   }),
 );
 
@@ -72,7 +72,7 @@ builder.queryField('personalAccessTokens', (t) =>
     resolve: (_r, args, ctx) => {
       const orgId = args.organizationId?.id;
       if (orgId !== undefined && !isUuid(orgId)) return [];
-      return ownTokens(ctx, orgId);
+      return ownTokens(ctx.em, ctx, orgId);
     },
   }),
 );

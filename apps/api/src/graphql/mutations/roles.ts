@@ -54,7 +54,7 @@ builder.mutationField('createRole', (t) =>
     authScopes: (_r, { input }) => ({ orgPermission: `${input.organizationId.id}:roles:manage` }),
     args: { input: t.arg({ type: CreateRoleInput, required: true }) },
     resolve: async (_r, { input }, ctx) =>
-      freshRole(ctx, await roles.createRole(ctx, input.organizationId.id, { name: input.name, description: input.description ?? '', permissions: input.permissions })),
+      freshRole(ctx, await roles.createRole(ctx.em, ctx, input.organizationId.id, { name: input.name, description: input.description ?? '', permissions: input.permissions })),
   }),
 );
 
@@ -65,7 +65,7 @@ builder.mutationField('updateRole', (t) =>
     authScopes: (_r, { input }, ctx) => roleScope(ctx, input.roleId.id),
     args: { input: t.arg({ type: UpdateRoleInput, required: true }) },
     resolve: async (_r, { input }, ctx) =>
-      freshRole(ctx, await roles.updateRole(ctx, input.roleId.id, { name: input.name, description: input.description, permissions: input.permissions })),
+      freshRole(ctx, await roles.updateRole(ctx.em, ctx, input.roleId.id, { name: input.name, description: input.description, permissions: input.permissions })),
   }),
 );
 
@@ -77,7 +77,7 @@ builder.mutationField('deleteRole', (t) =>
     authScopes: (_r, args, ctx) => roleScope(ctx, args.roleId.id),
     args: { roleId: t.arg.globalID({ required: true, for: [RoleRef] }), force: t.arg.boolean({ defaultValue: false }) },
     resolve: async (_r, args, ctx) => {
-      const id = await roles.deleteRole(ctx, args.roleId.id, args.force ?? false);
+      const id = await roles.deleteRole(ctx.em, ctx, args.roleId.id, args.force ?? false);
       ctx.afterWrite();
       return { deletedId: encodeGlobalID('Role', id) };
     },

@@ -71,7 +71,7 @@ builder.mutationField('createServiceAccount', (t) =>
     authScopes: (_r, { input }) => ({ orgPermission: `${input.organizationId.id}:service_accounts:manage` }),
     args: { input: t.arg({ type: CreateServiceAccountInput, required: true }) },
     resolve: async (_r, { input }, ctx) =>
-      freshAccount(ctx, await accounts.createServiceAccount(ctx, { orgId: input.organizationId.id, name: input.name, description: input.description ?? '', roleIds: input.roleIds.map((r) => r.id) })),
+      freshAccount(ctx, await accounts.createServiceAccount(ctx.em, ctx, { orgId: input.organizationId.id, name: input.name, description: input.description ?? '', roleIds: input.roleIds.map((r) => r.id) })),
   }),
 );
 
@@ -82,7 +82,7 @@ builder.mutationField('setServiceAccountRoles', (t) =>
     errors: { types: MANAGE_ERRORS },
     authScopes: (_r, args, ctx) => accountScope(ctx, args.serviceAccountId.id),
     args: { serviceAccountId: t.arg.globalID({ required: true, for: [ServiceAccountRef] }), roleIds: t.arg.globalIDList({ required: true, for: [RoleRef] }) },
-    resolve: async (_r, args, ctx) => freshAccount(ctx, await accounts.setServiceAccountRoles(ctx, args.serviceAccountId.id, args.roleIds.map((r) => r.id))),
+    resolve: async (_r, args, ctx) => freshAccount(ctx, await accounts.setServiceAccountRoles(ctx.em, ctx, args.serviceAccountId.id, args.roleIds.map((r) => r.id))),
   }),
 );
 
@@ -93,7 +93,7 @@ builder.mutationField('setServiceAccountStatus', (t) =>
     errors: { types: MANAGE_ERRORS },
     authScopes: (_r, args, ctx) => accountScope(ctx, args.serviceAccountId.id),
     args: { serviceAccountId: t.arg.globalID({ required: true, for: [ServiceAccountRef] }), status: t.arg({ type: ServiceAccountStatusEnum, required: true }) },
-    resolve: async (_r, args, ctx) => freshAccount(ctx, await accounts.setServiceAccountStatus(ctx, args.serviceAccountId.id, args.status)),
+    resolve: async (_r, args, ctx) => freshAccount(ctx, await accounts.setServiceAccountStatus(ctx.em, ctx, args.serviceAccountId.id, args.status)),
   }),
 );
 
@@ -104,7 +104,7 @@ builder.mutationField('deleteServiceAccount', (t) =>
     authScopes: (_r, args, ctx) => accountScope(ctx, args.serviceAccountId.id),
     args: { serviceAccountId: t.arg.globalID({ required: true, for: [ServiceAccountRef] }) },
     resolve: async (_r, args, ctx) => {
-      const id = await accounts.deleteServiceAccount(ctx, args.serviceAccountId.id);
+      const id = await accounts.deleteServiceAccount(ctx.em, ctx, args.serviceAccountId.id);
       ctx.afterWrite();
       return { deletedId: encodeGlobalID('ServiceAccount', id) };
     },
@@ -119,7 +119,7 @@ builder.mutationField('createServiceAccountKey', (t) =>
     authScopes: (_r, { input }, ctx) => accountScope(ctx, input.serviceAccountId.id),
     args: { input: t.arg({ type: CreateServiceAccountKeyInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
-      const { id, secret } = await accounts.createServiceAccountKey(ctx, input.serviceAccountId.id, { name: input.name, expiresInDays: input.expiresInDays ?? null });
+      const { id, secret } = await accounts.createServiceAccountKey(ctx.em, ctx, input.serviceAccountId.id, { name: input.name, expiresInDays: input.expiresInDays ?? null });
       return { key: await freshKey(ctx, id), secret };
     },
   }),
@@ -133,7 +133,7 @@ builder.mutationField('rotateServiceAccountKey', (t) =>
     authScopes: (_r, args, ctx) => keyScope(ctx, args.keyId.id),
     args: { keyId: t.arg.globalID({ required: true, for: [ServiceAccountKeyRef] }), overlapHours: t.arg.int({ defaultValue: 24 }) },
     resolve: async (_r, args, ctx) => {
-      const { id, secret } = await accounts.rotateServiceAccountKey(ctx, args.keyId.id, args.overlapHours ?? 24);
+      const { id, secret } = await accounts.rotateServiceAccountKey(ctx.em, ctx, args.keyId.id, args.overlapHours ?? 24);
       return { key: await freshKey(ctx, id), secret };
     },
   }),
@@ -146,7 +146,7 @@ builder.mutationField('revokeServiceAccountKey', (t) =>
     errors: { types: [NotFoundError, PolicyError] },
     authScopes: (_r, args, ctx) => keyScope(ctx, args.keyId.id),
     args: { keyId: t.arg.globalID({ required: true, for: [ServiceAccountKeyRef] }) },
-    resolve: async (_r, args, ctx) => freshKey(ctx, await accounts.revokeServiceAccountKey(ctx, args.keyId.id)),
+    resolve: async (_r, args, ctx) => freshKey(ctx, await accounts.revokeServiceAccountKey(ctx.em, ctx, args.keyId.id)),
   }),
 );
 
@@ -156,7 +156,7 @@ builder.queryField('serviceAccounts', (t) =>
     description: 'The organization’s service accounts, by name (service_accounts:manage).',
     authScopes: (_r, args) => ({ orgPermission: `${args.organizationId.id}:service_accounts:manage` }),
     args: { organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }) },
-    resolve: (_r, args, ctx) => serviceAccountsOf(ctx, args.organizationId.id),
+    resolve: (_r, args, ctx) => serviceAccountsOf(ctx.em, ctx, args.organizationId.id),
   }),
 );
 

@@ -40,7 +40,7 @@ builder.mutationField('updateUser', (t) =>
     authScopes: { member: true },
     args: { input: t.arg({ type: UpdateUserInput, required: true }) },
     resolve: async (_r, { input }, ctx) =>
-      freshUser(ctx, await users.updateUser(ctx, input.userId.id, { email: input.email, firstName: input.firstName, lastName: input.lastName })),
+      freshUser(ctx, await users.updateUser(ctx.em, ctx, input.userId.id, { email: input.email, firstName: input.firstName, lastName: input.lastName })),
   }),
 );
 
@@ -56,7 +56,7 @@ builder.mutationField('deleteUser', (t) =>
       organizationId: t.arg.globalID({ for: [OrganizationRef], description: 'The organization you act from (required unless platform admin).' }),
     },
     resolve: async (_r, args, ctx) => {
-      const id = await users.deleteUser(ctx, args.userId.id, args.organizationId?.id ?? null);
+      const id = await users.deleteUser(ctx.em, ctx, args.userId.id, args.organizationId?.id ?? null);
       ctx.afterWrite();
       return { deletedId: encodeGlobalID('User', id) };
     },
@@ -73,7 +73,7 @@ builder.mutationField('setUserStatus', (t) =>
       userId: t.arg.globalID({ required: true, for: [UserRef] }),
       status: t.arg({ type: UserStatusEnum, required: true }),
     },
-    resolve: async (_r, args, ctx) => freshUser(ctx, await users.setUserStatus(ctx, args.userId.id, args.status)),
+    resolve: async (_r, args, ctx) => freshUser(ctx, await users.setUserStatus(ctx.em, ctx, args.userId.id, args.status)),
   }),
 );
 

@@ -138,7 +138,7 @@ builder.mutationField('createWebhookEndpoint', (t) =>
     authScopes: (_r, { input }) => ({ orgPermission: `${input.organizationId.id}:integrations:manage` }),
     args: { input: t.arg({ type: CreateWebhookEndpointInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
-      const { id, secret } = await webhooks.createWebhookEndpoint(ctx, { orgId: input.organizationId.id, url: input.url, eventTypes: input.eventTypes, description: input.description ?? '' });
+      const { id, secret } = await webhooks.createWebhookEndpoint(ctx.em, ctx, { orgId: input.organizationId.id, url: input.url, eventTypes: input.eventTypes, description: input.description ?? '' });
       return { endpoint: await fresh(ctx, id), secret };
     },
   }),
@@ -151,7 +151,7 @@ builder.mutationField('updateWebhookEndpoint', (t) =>
     errors: { types: [ValidationError, NotFoundError] },
     authScopes: (_r, { input }, ctx) => endpointScope(ctx, input.endpointId.id),
     args: { input: t.arg({ type: UpdateWebhookEndpointInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => fresh(ctx, await webhooks.updateWebhookEndpoint(ctx, input.endpointId.id, input)),
+    resolve: async (_r, { input }, ctx) => fresh(ctx, await webhooks.updateWebhookEndpoint(ctx.em, ctx, input.endpointId.id, input)),
   }),
 );
 
@@ -163,7 +163,7 @@ builder.mutationField('rotateWebhookSecret', (t) =>
     authScopes: (_r, args, ctx) => endpointScope(ctx, args.endpointId.id),
     args: { endpointId: t.arg.globalID({ required: true, for: [WebhookEndpointRef] }), overlapHours: t.arg.int({ defaultValue: 24 }) },
     resolve: async (_r, args, ctx) => {
-      const { id, secret } = await webhooks.rotateWebhookSecret(ctx, args.endpointId.id, args.overlapHours ?? 24);
+      const { id, secret } = await webhooks.rotateWebhookSecret(ctx.em, ctx, args.endpointId.id, args.overlapHours ?? 24);
       return { endpoint: await fresh(ctx, id), secret };
     },
   }),
@@ -176,7 +176,7 @@ builder.mutationField('deleteWebhookEndpoint', (t) =>
     authScopes: (_r, args, ctx) => endpointScope(ctx, args.endpointId.id),
     args: { endpointId: t.arg.globalID({ required: true, for: [WebhookEndpointRef] }) },
     resolve: async (_r, args, ctx) => {
-      const id = await webhooks.deleteWebhookEndpoint(ctx, args.endpointId.id);
+      const id = await webhooks.deleteWebhookEndpoint(ctx.em, ctx, args.endpointId.id);
       ctx.afterWrite();
       return { deletedId: encodeGlobalID('WebhookEndpoint', id) };
     },
@@ -191,7 +191,7 @@ builder.mutationField('redeliverWebhook', (t) =>
     authScopes: (_r, args, ctx) => deliveryScope(ctx, args.deliveryId.id),
     args: { deliveryId: t.arg.globalID({ required: true, for: [WebhookDeliveryRef] }) },
     resolve: async (_r, args, ctx) => {
-      const id = await webhooks.redeliver(ctx, args.deliveryId.id);
+      const id = await webhooks.redeliver(ctx.em, ctx, args.deliveryId.id);
       ctx.afterWrite();
       return found(await ctx.em.findOne(WebhookDelivery, { id }), 'WebhookDelivery');
     },
@@ -206,7 +206,7 @@ builder.mutationField('sendTestWebhook', (t) =>
     authScopes: (_r, args, ctx) => endpointScope(ctx, args.endpointId.id),
     args: { endpointId: t.arg.globalID({ required: true, for: [WebhookEndpointRef] }) },
     resolve: async (_r, args, ctx) => {
-      const id = await webhooks.sendTestEvent(ctx, args.endpointId.id);
+      const id = await webhooks.sendTestEvent(ctx.em, ctx, args.endpointId.id);
       ctx.afterWrite();
       return found(await ctx.em.findOne(WebhookDelivery, { id }), 'WebhookDelivery');
     },
@@ -220,7 +220,7 @@ builder.mutationField('replayWebhooks', (t) =>
     errors: { types: [ValidationError, NotFoundError] },
     authScopes: (_r, args, ctx) => endpointScope(ctx, args.endpointId.id),
     args: { endpointId: t.arg.globalID({ required: true, for: [WebhookEndpointRef] }), fromSequence: t.arg.int({ required: true }) },
-    resolve: (_r, args, ctx) => webhooks.replay(ctx, args.endpointId.id, args.fromSequence),
+    resolve: (_r, args, ctx) => webhooks.replay(ctx.em, ctx, args.endpointId.id, args.fromSequence),
   }),
 );
 

@@ -7,7 +7,7 @@ import { UserRef } from './user.ts';
 /** Visible to its owner and to members:update holders of its organization (R1, modules/tokens/token.queries.ts). */
 export const PersonalAccessTokenRef = builder.loadableNodeRef<PersonalAccessToken, string>('PersonalAccessToken', {
   id: { resolve: (t) => t.id },
-  load: (ids: string[], ctx) => visibleTokens(ctx, ids),
+  load: (ids: string[], ctx) => visibleTokens(ctx.em, ctx, ids),
   sort: (t) => t.id,
 });
 

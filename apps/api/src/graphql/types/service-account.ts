@@ -9,13 +9,13 @@ export const ServiceAccountStatusEnum = builder.enumType('ServiceAccountStatus',
 /** Visible to service_accounts:manage holders of its organization (R1). */
 export const ServiceAccountRef = builder.loadableNodeRef<ServiceAccount, string>('ServiceAccount', {
   id: { resolve: (s) => s.id },
-  load: (ids: string[], ctx) => visibleServiceAccounts(ctx, ids),
+  load: (ids: string[], ctx) => visibleServiceAccounts(ctx.em, ctx, ids),
   sort: (s) => s.id,
 });
 
 export const ServiceAccountKeyRef = builder.loadableNodeRef<ServiceAccountKey, string>('ServiceAccountKey', {
   id: { resolve: (k) => k.id },
-  load: (ids: string[], ctx) => visibleServiceAccountKeys(ctx, ids),
+  load: (ids: string[], ctx) => visibleServiceAccountKeys(ctx.em, ctx, ids),
   sort: (k) => k.id,
 });
 
@@ -28,8 +28,8 @@ ServiceAccountRef.implement({
     status: t.field({ type: ServiceAccountStatusEnum, resolve: (s) => s.status }),
     clientId: t.string({ description: 'The client_id for POST /oauth/token (client credentials).', resolve: (s) => s.id }),
     organization: t.field({ type: OrganizationRef, nullable: true, resolve: (s, _a, ctx) => ctx.loaders.organization.load(s.orgId) }),
-    roles: t.field({ type: [RoleRef], resolve: (s, _a, ctx) => rolesOfServiceAccount(ctx, s.id) }),
-    keys: t.field({ type: [ServiceAccountKeyRef], description: 'Every key, newest first, revoked and expired ones included.', resolve: (s, _a, ctx) => keysOfServiceAccount(ctx, s.id) }),
+    roles: t.field({ type: [RoleRef], resolve: (s, _a, ctx) => rolesOfServiceAccount(ctx.em, ctx, s.id) }),
+    keys: t.field({ type: [ServiceAccountKeyRef], description: 'Every key, newest first, revoked and expired ones included.', resolve: (s, _a, ctx) => keysOfServiceAccount(ctx.em, ctx, s.id) }),
     createdAt: t.field({ type: 'DateTime', resolve: (s) => s.createdAt }),
   }),
 });

@@ -3,7 +3,7 @@ import { exactlyOne } from './exactly-one.ts';
 import { rows } from '../../db/sql.ts';
 import type { Preset } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
-import type { Context } from '../../context.ts';
+import { inTransaction, type Acting } from '../../acting.ts';
 import { AuthError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
 import { lockOrganization, permissionsAfterLock } from '../memberships/membership.locks.ts';
@@ -67,12 +67,12 @@ export async function createOrganization(
 }
 
 /** Rename or change the slug (org:update). */
-export async function updateOrganization(ctx: Context, orgId: string, input: { name?: string | null; slug?: string | null }): Promise<string> {
+export async function updateOrganization(em: Em, acting: Acting, orgId: string, input: { name?: string | null; slug?: string | null }): Promise<string> {
   const issues = organizationIssues(input);
   if (issues.length) throw new ValidationError(issues.map((i) => ({ ...i, path: ['input', ...i.path] })));
-  return ctx.transaction(async (tx) => {
-    const org = await lockVisible(ctx, tx, orgId);
-    requirePermission(await permissionsAfterLock(tx, org.id, ctx.user!), 'org:update');
+  return inTransaction(em, acting, async (tx) => {
+    const org = await lockVisible(acting, tx, orgId);
+    requirePermission(await permissionsAfterLock(tx, org.id, acting.user!), 'org:update');
     if (input.slug && input.slug !== org.slug) {
       if ((await rows(tx, `select 1 from organization where slug = $1 and id <> $2`, [input.slug, org.id])).length) {
         throw new ConflictError(`The slug "${input.slug}" is taken`, ['input', 'slug']);
@@ -80,7 +80,7 @@ export async function updateOrganization(ctx: Context, orgId: string, input: { n
     }
     const next = { name: input.name?.trim() ?? org.name, slug: input.slug ?? org.slug };
     await exactlyOne(tx, 'Organization', `update organization set name = $1, slug = $2 where id = $3`, [next.name, next.slug, org.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: org.id,
       action: 'organization.updated',
       target: { type: 'Organization', id: org.id, label: next.slug },
@@ -92,13 +92,13 @@ export async function updateOrganization(ctx: Context, orgId: string, input: { n
 }
 
 /** R10, R15: platform admins enable or disable an organization; members of a disabled one are blocked. */
-export async function setOrganizationStatus(ctx: Context, orgId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
-  if (!ctx.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
-  return ctx.transaction(async (tx) => {
-    const org = await lockVisible(ctx, tx, orgId);
+export async function setOrganizationStatus(em: Em, acting: Acting, orgId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
+  if (!acting.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
+  return inTransaction(em, acting, async (tx) => {
+    const org = await lockVisible(acting, tx, orgId);
     if (org.status === status) return org.id;
     await exactlyOne(tx, 'Organization', `update organization set status = $1 where id = $2`, [status, org.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: org.id,
       action: status === 'DISABLED' ? 'organization.disabled' : 'organization.enabled',
       target: { type: 'Organization', id: org.id, label: org.slug },
@@ -110,13 +110,13 @@ export async function setOrganizationStatus(ctx: Context, orgId: string, status:
 }
 
 /** Deletes an organization with its memberships and roles (org:delete); the slug must be typed to confirm. */
-export async function deleteOrganization(ctx: Context, orgId: string, confirmSlug: string): Promise<string> {
-  return ctx.transaction(async (tx) => {
-    const org = await lockVisible(ctx, tx, orgId);
-    requirePermission(await permissionsAfterLock(tx, org.id, ctx.user!), 'org:delete');
+export async function deleteOrganization(em: Em, acting: Acting, orgId: string, confirmSlug: string): Promise<string> {
+  return inTransaction(em, acting, async (tx) => {
+    const org = await lockVisible(acting, tx, orgId);
+    requirePermission(await permissionsAfterLock(tx, org.id, acting.user!), 'org:delete');
     if (confirmSlug !== org.slug) throw ValidationError.field('confirmSlug', `Type "${org.slug}" to confirm`);
     await exactlyOne(tx, 'Organization', `delete from organization where id = $1`, [org.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: org.id,
       action: 'organization.deleted',
       target: { type: 'Organization', id: org.id, label: org.slug },
@@ -126,10 +126,10 @@ export async function deleteOrganization(ctx: Context, orgId: string, confirmSlu
   });
 }
 
-async function lockVisible(ctx: Context, tx: Em, orgId: string) {
-  if (!ctx.user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
+async function lockVisible(acting: Acting, tx: Em, orgId: string) {
+  if (!acting.user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
   if (!isUuid(orgId)) throw new NotFoundError('Organization');
-  const readable = await ctx.orgIdsWith('org:read');
+  const readable = await acting.orgIdsWith('org:read');
   if (readable !== 'all' && !readable.includes(orgId)) throw new NotFoundError('Organization');
   return lockOrganization(tx, orgId);
 }

@@ -1,7 +1,7 @@
 import { exactlyOne } from './exactly-one.ts';
 import { exec, rows } from '../../db/sql.ts';
 import { isOwnerRole } from '@gatehouse/permissions';
-import type { Context } from '../../context.ts';
+import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { NotFoundError, PolicyError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
@@ -34,10 +34,10 @@ async function lockTransfer(tx: Em, transferId: string): Promise<TransferRow> {
 }
 
 /** R6: the owner offers ownership to another active member; it moves only when they accept. */
-export async function requestOwnershipTransfer(ctx: Context, orgId: string, toMembershipId: string): Promise<string> {
-  if (!ctx.app.preset.policy.ownershipTransfer) throw new PolicyError('This platform allows several owners: grant the owner role instead', 'PRESET_DISALLOWS');
-  const user = ctx.user!;
-  return ctx.transaction(async (tx) => {
+export async function requestOwnershipTransfer(em: Em, acting: Acting, orgId: string, toMembershipId: string): Promise<string> {
+  if (!acting.app.preset.policy.ownershipTransfer) throw new PolicyError('This platform allows several owners: grant the owner role instead', 'PRESET_DISALLOWS');
+  const user = acting.user!;
+  return inTransaction(em, acting, async (tx) => {
     if (!isUuid(orgId) || !isUuid(toMembershipId)) throw new NotFoundError('Membership');
     await lockOrganization(tx, orgId);
     requirePermission(await permissionsAfterLock(tx, orgId, user), 'org:own');
@@ -48,7 +48,7 @@ export async function requestOwnershipTransfer(ctx: Context, orgId: string, toMe
     await exec(tx, `update ownership_transfer set status = 'CANCELLED', decided_at = now() where org_id = $1 and status = 'PENDING'`, [orgId]);
     const id = crypto.randomUUID();
     await exec(tx, `insert into ownership_transfer (id, org_id, from_user_id, to_membership_id) values ($1, $2, $3, $4)`, [id, orgId, user.id, target.id]);
-    recordAudit(tx, ctx.actor, { orgId, action: 'ownership.transfer_requested', target: { type: 'Membership', id: target.id, label: target.email } });
+    recordAudit(tx, acting.actor, { orgId, action: 'ownership.transfer_requested', target: { type: 'Membership', id: target.id, label: target.email } });
     return id;
   });
 }
@@ -57,10 +57,10 @@ export async function requestOwnershipTransfer(ctx: Context, orgId: string, toMe
  * The new owner accepts: they get the top role (alone), the previous owner gets the next role of the
  * preset (Admin), so the organization has exactly one owner at every moment.
  */
-export async function acceptOwnershipTransfer(ctx: Context, transferId: string): Promise<string> {
-  const user = ctx.user!;
-  const preset = ctx.app.preset;
-  return ctx.transaction(async (tx) => {
+export async function acceptOwnershipTransfer(em: Em, acting: Acting, transferId: string): Promise<string> {
+  const user = acting.user!;
+  const preset = acting.app.preset;
+  return inTransaction(em, acting, async (tx) => {
     const transfer = await lockTransfer(tx, transferId);
     const target = await findMembership(tx, transfer.to_membership_id);
     if (!target || target.user_id !== user.id) throw new NotFoundError('Ownership transfer');
@@ -75,7 +75,7 @@ export async function acceptOwnershipTransfer(ctx: Context, transferId: string):
     await replaceMembershipRoles(tx, target.id, [await roleIds(topKey)]);
     await replaceMembershipRoles(tx, previous.id, [await roleIds(nextKey)]);
     await exactlyOne(tx, 'Ownership transfer', `update ownership_transfer set status = 'ACCEPTED', decided_at = now() where id = $1`, [transfer.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: transfer.org_id,
       action: 'ownership.transferred',
       target: { type: 'Membership', id: target.id, label: target.email },
@@ -87,14 +87,14 @@ export async function acceptOwnershipTransfer(ctx: Context, transferId: string):
 }
 
 /** The offering owner withdraws, or the recipient declines. */
-export async function cancelOwnershipTransfer(ctx: Context, transferId: string): Promise<string> {
-  const user = ctx.user!;
-  return ctx.transaction(async (tx) => {
+export async function cancelOwnershipTransfer(em: Em, acting: Acting, transferId: string): Promise<string> {
+  const user = acting.user!;
+  return inTransaction(em, acting, async (tx) => {
     const transfer = await lockTransfer(tx, transferId);
     const target = await findMembership(tx, transfer.to_membership_id);
     if (transfer.from_user_id !== user.id && target?.user_id !== user.id) throw new NotFoundError('Ownership transfer');
     await exactlyOne(tx, 'Ownership transfer', `update ownership_transfer set status = 'CANCELLED', decided_at = now() where id = $1`, [transfer.id]);
-    recordAudit(tx, ctx.actor, { orgId: transfer.org_id, action: 'ownership.transfer_cancelled', target: { type: 'Membership', id: transfer.to_membership_id, label: target?.email ?? '' } });
+    recordAudit(tx, acting.actor, { orgId: transfer.org_id, action: 'ownership.transfer_cancelled', target: { type: 'Membership', id: transfer.to_membership_id, label: target?.email ?? '' } });
     return transfer.id;
   });
 }

@@ -1,6 +1,6 @@
 import { changeOne } from '../../db/retry.ts';
 import { checkGrant, validateCustomRole, type Preset } from '@gatehouse/permissions';
-import type { Context } from '../../context.ts';
+import { inTransaction, type Acting } from '../../acting.ts';
 import { GrantCeilingError, LimitExceededError, NotFoundError, PolicyError, RoleInUseError, ValidationError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
@@ -88,12 +88,12 @@ function throwRoleIssues(issues: ReturnType<typeof validateCustomRole>, limit: n
 }
 
 /** R12: custom roles (roles:manage) within the preset's limit; never org:own; within the actor's own permissions (R3). */
-export async function createRole(ctx: Context, orgId: string, input: Required<CustomRoleInput>): Promise<string> {
-  const policy = ctx.app.preset.policy;
-  return ctx.transaction(async (tx) => {
+export async function createRole(em: Em, acting: Acting, orgId: string, input: Required<CustomRoleInput>): Promise<string> {
+  const policy = acting.app.preset.policy;
+  return inTransaction(em, acting, async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     await lockOrganization(tx, orgId);
-    const perms = await permissionsAfterLock(tx, orgId, ctx.user!);
+    const perms = await permissionsAfterLock(tx, orgId, acting.user!);
     requirePermission(perms, 'roles:manage');
     const candidate = { name: (input.name ?? '').trim(), description: (input.description ?? '').trim(), permissions: [...new Set(input.permissions ?? [])] };
     throwRoleIssues(validateCustomRole(candidate, { ...(await customRoleContext(tx, orgId)), policy }), policy.customRoleLimit);
@@ -104,17 +104,17 @@ export async function createRole(ctx: Context, orgId: string, input: Required<Cu
       `insert into role (id, org_id, key, name, description, permissions, builtin, position) values (?, ?, ?, ?, ?, ?, false, 1000)`,
       [id, orgId, `custom-${id.slice(0, 8)}`, candidate.name, candidate.description, toPgArray(candidate.permissions)],
     );
-    recordAudit(tx, ctx.actor, { orgId, action: 'role.created', target: { type: 'Role', id, label: candidate.name }, after: candidate });
+    recordAudit(tx, acting.actor, { orgId, action: 'role.created', target: { type: 'Role', id, label: candidate.name }, after: candidate });
     return id;
   });
 }
 
-export async function updateRole(ctx: Context, roleId: string, input: CustomRoleInput): Promise<string> {
-  const policy = ctx.app.preset.policy;
-  return ctx.transaction(async (tx) => {
-    const role = await findVisibleRole(ctx, tx, roleId);
+export async function updateRole(em: Em, acting: Acting, roleId: string, input: CustomRoleInput): Promise<string> {
+  const policy = acting.app.preset.policy;
+  return inTransaction(em, acting, async (tx) => {
+    const role = await findVisibleRole(acting, tx, roleId);
     await lockOrganization(tx, role.org_id);
-    const perms = await permissionsAfterLock(tx, role.org_id, ctx.user!);
+    const perms = await permissionsAfterLock(tx, role.org_id, acting.user!);
     requirePermission(perms, 'roles:manage');
     if (role.builtin) throw new PolicyError('Built-in roles come from the preset and cannot be edited', 'PRESET_DISALLOWS');
     const next = {
@@ -126,7 +126,7 @@ export async function updateRole(ctx: Context, roleId: string, input: CustomRole
     // Both the old and the new permission sets must be within the actor's own (R3).
     if (!checkGrant(perms, next).ok || !checkGrant(perms, role).ok) throw new GrantCeilingError([role.name], false);
     await changeOne(tx, 'Role', `update role set name = ?, description = ?, permissions = ? where id = ?`, [next.name, next.description, toPgArray(next.permissions), role.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: role.org_id,
       action: 'role.updated',
       target: { type: 'Role', id: role.id, label: next.name },
@@ -138,18 +138,18 @@ export async function updateRole(ctx: Context, roleId: string, input: CustomRole
 }
 
 /** R12: deleting a role in use says how many members hold it, unless forced. */
-export async function deleteRole(ctx: Context, roleId: string, force: boolean): Promise<string> {
-  return ctx.transaction(async (tx) => {
-    const role = await findVisibleRole(ctx, tx, roleId);
+export async function deleteRole(em: Em, acting: Acting, roleId: string, force: boolean): Promise<string> {
+  return inTransaction(em, acting, async (tx) => {
+    const role = await findVisibleRole(acting, tx, roleId);
     await lockOrganization(tx, role.org_id);
-    const perms = await permissionsAfterLock(tx, role.org_id, ctx.user!);
+    const perms = await permissionsAfterLock(tx, role.org_id, acting.user!);
     requirePermission(perms, 'roles:manage');
     if (role.builtin) throw new PolicyError('Built-in roles come from the preset and cannot be deleted', 'PRESET_DISALLOWS');
     if (!checkGrant(perms, role).ok) throw new GrantCeilingError([role.name], false);
     const holders = (await tx.execute<{ n: number }[]>(`select count(*)::int as n from membership_role where role_id = ?`, [role.id]))[0]!.n;
     if (holders > 0 && !force) throw new RoleInUseError(holders);
     await changeOne(tx, 'Role', `delete from role where id = ?`, [role.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: role.org_id,
       action: 'role.deleted',
       target: { type: 'Role', id: role.id, label: role.name },
@@ -159,14 +159,14 @@ export async function deleteRole(ctx: Context, roleId: string, force: boolean): 
   });
 }
 
-async function findVisibleRole(ctx: Context, tx: Em, roleId: string) {
+async function findVisibleRole(acting: Acting, tx: Em, roleId: string) {
   const row = isUuid(roleId)
     ? (await tx.execute<{ id: string; org_id: string; name: string; description: string; permissions: string[]; builtin: boolean }[]>(
         `select id, org_id, name, description, permissions, builtin from role where id = ?`,
         [roleId],
       ))[0]
     : undefined;
-  const readable = await ctx.orgIdsWith('org:read');
+  const readable = await acting.orgIdsWith('org:read');
   if (!row || (readable !== 'all' && !readable.includes(row.org_id))) throw new NotFoundError('Role');
   return row;
 }

@@ -1,4 +1,4 @@
-import type { Context } from '../../context.ts';
+import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
@@ -32,25 +32,25 @@ interface AccountRow {
   status: ServiceAccountStatus;
 }
 
-function requireSession(ctx: Context) {
-  if (!ctx.user || credentialOf(ctx.user)) throw new AuthError('FORBIDDEN', 'Sign in as a person to manage service accounts');
-  return ctx.user;
+function requireSession(acting: Acting) {
+  if (!acting.user || credentialOf(acting.user)) throw new AuthError('FORBIDDEN', 'Sign in as a person to manage service accounts');
+  return acting.user;
 }
 
 /** Locks the org, checks service_accounts:manage, answers the actor's permissions there. */
-async function managerPerms(ctx: Context, tx: Em, orgId: string): Promise<ReadonlySet<string>> {
+async function managerPerms(acting: Acting, tx: Em, orgId: string): Promise<ReadonlySet<string>> {
   await lockOrganization(tx, orgId);
-  const perms = await permissionsAfterLock(tx, orgId, requireSession(ctx));
+  const perms = await permissionsAfterLock(tx, orgId, requireSession(acting));
   requirePermission(perms, 'service_accounts:manage');
   return perms;
 }
 
 /** The account, visible only to service_accounts:manage holders of its org: anything else is NotFound (R1). */
-async function findAccount(ctx: Context, tx: Em, id: string): Promise<AccountRow> {
+async function findAccount(acting: Acting, tx: Em, id: string): Promise<AccountRow> {
   if (!isUuid(id)) throw new NotFoundError('ServiceAccount');
   const found = await row<AccountRow>(tx, `select id, org_id, name, description, status from service_account where id = $1`, [id]);
-  const itself = found !== undefined && ctx.serviceAccount?.id === found.id;
-  if (!found || !(itself || (await ctx.can(found.org_id, 'service_accounts:manage')))) throw new NotFoundError('ServiceAccount');
+  const itself = found !== undefined && acting.serviceAccount?.id === found.id;
+  if (!found || !(itself || (await acting.can(found.org_id, 'service_accounts:manage')))) throw new NotFoundError('ServiceAccount');
   return found;
 }
 
@@ -84,10 +84,10 @@ export interface CreateServiceAccountInput {
   roleIds: readonly string[];
 }
 
-export async function createServiceAccount(ctx: Context, input: CreateServiceAccountInput): Promise<string> {
+export async function createServiceAccount(em: Em, acting: Acting, input: CreateServiceAccountInput): Promise<string> {
   if (!isUuid(input.orgId)) throw new NotFoundError('Organization');
-  return ctx.transaction(async (tx) => {
-    const perms = await managerPerms(ctx, tx, input.orgId);
+  return inTransaction(em, acting, async (tx) => {
+    const perms = await managerPerms(acting, tx, input.orgId);
     const name = validateName(input.name, ['input', 'name']);
     const roles = await resolveRoles(tx, input.orgId, input.roleIds, ['input', 'roleIds']);
     checkServiceAccountRoles(perms, roles);
@@ -96,9 +96,9 @@ export async function createServiceAccount(ctx: Context, input: CreateServiceAcc
     const taken = await rows(tx, `select 1 from service_account where org_id = $1 and lower(name) = lower($2)`, [input.orgId, name]);
     if (taken.length) throw new ConflictError('A service account with this name exists', ['input', 'name']);
     const id = crypto.randomUUID();
-    await exec(tx, `insert into service_account (id, org_id, name, description, created_by_id) values ($1, $2, $3, $4, $5)`, [id, input.orgId, name, input.description.trim(), ctx.user!.id]);
+    await exec(tx, `insert into service_account (id, org_id, name, description, created_by_id) values ($1, $2, $3, $4, $5)`, [id, input.orgId, name, input.description.trim(), acting.user!.id]);
     await setRoles(tx, id, roles);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: input.orgId,
       action: 'service_account.created',
       target: { type: 'ServiceAccount', id, label: name },
@@ -109,17 +109,17 @@ export async function createServiceAccount(ctx: Context, input: CreateServiceAcc
 }
 
 /** Replaces the whole role set; the actor must be able to grant what is added and take away what is removed (R3). */
-export async function setServiceAccountRoles(ctx: Context, id: string, roleIds: readonly string[]): Promise<string> {
-  return ctx.transaction(async (tx) => {
-    const account = await findAccount(ctx, tx, id);
-    const perms = await managerPerms(ctx, tx, account.org_id);
+export async function setServiceAccountRoles(em: Em, acting: Acting, id: string, roleIds: readonly string[]): Promise<string> {
+  return inTransaction(em, acting, async (tx) => {
+    const account = await findAccount(acting, tx, id);
+    const perms = await managerPerms(acting, tx, account.org_id);
     const current = await rolesOfAccount(tx, account.id);
     const next = await resolveRoles(tx, account.org_id, roleIds, ['roleIds']);
     const changed = [...next.filter((r) => !current.some((c) => c.id === r.id)), ...current.filter((c) => !next.some((r) => r.id === c.id))];
     checkServiceAccountRoles(perms, changed);
     if (changed.length === 0) return account.id;
     await setRoles(tx, account.id, next);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: account.org_id,
       action: 'service_account.roles_changed',
       target: { type: 'ServiceAccount', id: account.id, label: account.name },
@@ -131,14 +131,14 @@ export async function setServiceAccountRoles(ctx: Context, id: string, roleIds: 
 }
 
 /** Disabling stops every key and access token of the account on its next request (R2, R10). */
-export async function setServiceAccountStatus(ctx: Context, id: string, status: ServiceAccountStatus): Promise<string> {
-  return ctx.transaction(async (tx) => {
-    const account = await findAccount(ctx, tx, id);
-    const perms = await managerPerms(ctx, tx, account.org_id);
+export async function setServiceAccountStatus(em: Em, acting: Acting, id: string, status: ServiceAccountStatus): Promise<string> {
+  return inTransaction(em, acting, async (tx) => {
+    const account = await findAccount(acting, tx, id);
+    const perms = await managerPerms(acting, tx, account.org_id);
     checkServiceAccountRoles(perms, await rolesOfAccount(tx, account.id));
     if (account.status === status) return account.id;
     await exec(tx, `update service_account set status = $1 where id = $2`, [status, account.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: account.org_id,
       action: status === 'DISABLED' ? 'service_account.disabled' : 'service_account.enabled',
       target: { type: 'ServiceAccount', id: account.id, label: account.name },
@@ -149,14 +149,14 @@ export async function setServiceAccountStatus(ctx: Context, id: string, status: 
   });
 }
 
-export async function deleteServiceAccount(ctx: Context, id: string): Promise<string> {
-  return ctx.transaction(async (tx) => {
-    const account = await findAccount(ctx, tx, id);
-    const perms = await managerPerms(ctx, tx, account.org_id);
+export async function deleteServiceAccount(em: Em, acting: Acting, id: string): Promise<string> {
+  return inTransaction(em, acting, async (tx) => {
+    const account = await findAccount(acting, tx, id);
+    const perms = await managerPerms(acting, tx, account.org_id);
     const roles = await rolesOfAccount(tx, account.id);
     checkServiceAccountRoles(perms, roles);
     if ((await exec(tx, `delete from service_account where id = $1`, [account.id])) !== 1) throw new NotFoundError('ServiceAccount');
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: account.org_id,
       action: 'service_account.deleted',
       target: { type: 'ServiceAccount', id: account.id, label: account.name },
@@ -166,7 +166,7 @@ export async function deleteServiceAccount(ctx: Context, id: string): Promise<st
   });
 }
 
-async function issueKey(ctx: Context, tx: Em, account: AccountRow, name: string, expiresAt: Date | null) {
+async function issueKey(acting: Acting, tx: Em, account: AccountRow, name: string, expiresAt: Date | null) {
   const live = (await row<{ n: number }>(
     tx,
     `select count(*)::int as n from service_account_key where service_account_id = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
@@ -178,21 +178,21 @@ async function issueKey(ctx: Context, tx: Em, account: AccountRow, name: string,
   await exec(
     tx,
     `insert into service_account_key (id, org_id, service_account_id, name, key_hash, hint, expires_at, created_by_id) values ($1, $2, $3, $4, decode($5, 'hex'), $6, $7, $8)`,
-    [id, account.org_id, account.id, name, hash.toString('hex'), hint, expiresAt, ctx.user?.id ?? null],
+    [id, account.org_id, account.id, name, hash.toString('hex'), hint, expiresAt, acting.user?.id ?? null],
   );
   return { id, secret };
 }
 
 /** A new API key, shown once. Issuing hands out the account's power, so its roles must be within the actor's own (R3). */
-export async function createServiceAccountKey(ctx: Context, serviceAccountId: string, input: { name: string; expiresInDays: number | null }) {
-  return ctx.transaction(async (tx) => {
-    const account = await findAccount(ctx, tx, serviceAccountId);
-    const perms = await managerPerms(ctx, tx, account.org_id);
+export async function createServiceAccountKey(em: Em, acting: Acting, serviceAccountId: string, input: { name: string; expiresInDays: number | null }) {
+  return inTransaction(em, acting, async (tx) => {
+    const account = await findAccount(acting, tx, serviceAccountId);
+    const perms = await managerPerms(acting, tx, account.org_id);
     checkServiceAccountRoles(perms, await rolesOfAccount(tx, account.id));
     const name = validateName(input.name, ['input', 'name']);
     const expiresAt = validateExpiry(input.expiresInDays, ['input', 'expiresInDays']);
-    const key = await issueKey(ctx, tx, account, name, expiresAt);
-    recordAudit(tx, ctx.actor, {
+    const key = await issueKey(acting, tx, account, name, expiresAt);
+    recordAudit(tx, acting.actor, {
       orgId: account.org_id,
       action: 'service_account.key_created',
       target: { type: 'ServiceAccount', id: account.id, label: account.name },
@@ -211,12 +211,12 @@ interface KeyRow {
   created_at: Date;
 }
 
-async function findKey(ctx: Context, tx: Em, keyId: string): Promise<{ key: KeyRow; account: AccountRow }> {
+async function findKey(acting: Acting, tx: Em, keyId: string): Promise<{ key: KeyRow; account: AccountRow }> {
   if (!isUuid(keyId)) throw new NotFoundError('ServiceAccountKey');
   const key = await row<KeyRow>(tx, `select id, service_account_id, name, expires_at, revoked_at, created_at from service_account_key where id = $1`, [keyId]);
   if (!key) throw new NotFoundError('ServiceAccountKey');
   try {
-    return { key, account: await findAccount(ctx, tx, key.service_account_id) };
+    return { key, account: await findAccount(acting, tx, key.service_account_id) };
   } catch (error) {
     if (error instanceof NotFoundError) throw new NotFoundError('ServiceAccountKey');
     throw error;
@@ -227,18 +227,18 @@ async function findKey(ctx: Context, tx: Em, keyId: string): Promise<{ key: KeyR
  * Rotation with overlap: a new key now, and the old one keeps working for `overlapHours` (0: stops
  * now), so the service can switch without an outage.
  */
-export async function rotateServiceAccountKey(ctx: Context, keyId: string, overlapHours: number) {
+export async function rotateServiceAccountKey(em: Em, acting: Acting, keyId: string, overlapHours: number) {
   if (!Number.isInteger(overlapHours) || overlapHours < 0 || overlapHours > ROTATION_MAX_HOURS) {
     throw ValidationError.field(['overlapHours'], `Between 0 and ${ROTATION_MAX_HOURS} hours`);
   }
-  return ctx.transaction(async (tx) => {
-    const { key, account } = await findKey(ctx, tx, keyId);
-    if (ctx.serviceAccount) {
+  return inTransaction(em, acting, async (tx) => {
+    const { key, account } = await findKey(acting, tx, keyId);
+    if (acting.serviceAccount) {
       // A service account rotates its own keys, nobody else's: no power changes hands.
-      if (ctx.serviceAccount.id !== account.id) throw new NotFoundError('ServiceAccountKey');
+      if (acting.serviceAccount.id !== account.id) throw new NotFoundError('ServiceAccountKey');
       await lockOrganization(tx, account.org_id);
     } else {
-      checkServiceAccountRoles(await managerPerms(ctx, tx, account.org_id), await rolesOfAccount(tx, account.id));
+      checkServiceAccountRoles(await managerPerms(acting, tx, account.org_id), await rolesOfAccount(tx, account.id));
     }
     if (key.revoked_at || (key.expires_at && key.expires_at.getTime() <= Date.now())) throw new ConflictError('This key no longer works; create a new one', ['keyId']);
     const oldUntil = new Date(Date.now() + overlapHours * 3_600_000);
@@ -246,8 +246,8 @@ export async function rotateServiceAccountKey(ctx: Context, keyId: string, overl
     await exec(tx, `update service_account_key set expires_at = $1 where id = $2`, [until, key.id]);
     // The new key gets the old one's lifetime from now: no expiry stays no expiry.
     const lifetime = key.expires_at ? key.expires_at.getTime() - key.created_at.getTime() : null;
-    const key2 = await issueKey(ctx, tx, account, key.name, lifetime === null ? null : new Date(Date.now() + lifetime));
-    recordAudit(tx, ctx.actor, {
+    const key2 = await issueKey(acting, tx, account, key.name, lifetime === null ? null : new Date(Date.now() + lifetime));
+    recordAudit(tx, acting.actor, {
       orgId: account.org_id,
       action: 'service_account.key_rotated',
       target: { type: 'ServiceAccount', id: account.id, label: account.name },
@@ -258,12 +258,12 @@ export async function rotateServiceAccountKey(ctx: Context, keyId: string, overl
   });
 }
 
-export async function revokeServiceAccountKey(ctx: Context, keyId: string): Promise<string> {
-  return ctx.transaction(async (tx) => {
-    const { key, account } = await findKey(ctx, tx, keyId);
-    await managerPerms(ctx, tx, account.org_id);
+export async function revokeServiceAccountKey(em: Em, acting: Acting, keyId: string): Promise<string> {
+  return inTransaction(em, acting, async (tx) => {
+    const { key, account } = await findKey(acting, tx, keyId);
+    await managerPerms(acting, tx, account.org_id);
     if ((await exec(tx, `update service_account_key set revoked_at = now() where id = $1 and revoked_at is null`, [key.id])) === 1) {
-      recordAudit(tx, ctx.actor, {
+      recordAudit(tx, acting.actor, {
         orgId: account.org_id,
         action: 'service_account.key_revoked',
         target: { type: 'ServiceAccount', id: account.id, label: account.name },

@@ -1,5 +1,5 @@
 import { checkTokenPermissions, effectivePermissions, TOKEN_LIMIT_PER_MEMBER, TOKEN_MAX_DAYS } from '@gatehouse/permissions';
-import type { Context } from '../../context.ts';
+import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { exec, row, rows } from '../../db/sql.ts';
 import { AuthError, LimitExceededError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
@@ -18,10 +18,10 @@ export interface CreateTokenInput {
 }
 
 /** Credentials never mint or revoke credentials: only a person signed in with a session does. */
-function requireSession(ctx: Context) {
-  if (!ctx.user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
-  if (credentialOf(ctx.user)) throw new AuthError('FORBIDDEN', 'A token cannot manage tokens');
-  return ctx.user;
+function requireSession(acting: Acting) {
+  if (!acting.user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
+  if (credentialOf(acting.user)) throw new AuthError('FORBIDDEN', 'A token cannot manage tokens');
+  return acting.user;
 }
 
 /** The caller's own membership in the org and its current permissions, read after the lock (R2). */
@@ -60,10 +60,10 @@ function validate(input: CreateTokenInput, ownerPerms: ReadonlySet<string>): { n
  * R23: a member (tokens:create) creates a token for one organization with a subset of their own
  * permissions there. The secret is returned once; only its sha256 is stored.
  */
-export async function createPersonalAccessToken(ctx: Context, input: CreateTokenInput): Promise<{ id: string; secret: string }> {
-  const user = requireSession(ctx);
+export async function createPersonalAccessToken(em: Em, acting: Acting, input: CreateTokenInput): Promise<{ id: string; secret: string }> {
+  const user = requireSession(acting);
   if (!isUuid(input.orgId)) throw new NotFoundError('Organization');
-  return ctx.transaction(async (tx) => {
+  return inTransaction(em, acting, async (tx) => {
     // The org row lock serializes token creation per organization, so the per-member limit holds under races.
     await lockOrganization(tx, input.orgId);
     const membership = await ownMembership(tx, input.orgId, user.id);
@@ -86,7 +86,7 @@ export async function createPersonalAccessToken(ctx: Context, input: CreateToken
        values ($1, $2, $3, $4, $5, decode($6, 'hex'), $7, $8::text[], $9)`,
       [id, input.orgId, membership.id, user.id, clean.name, hash.toString('hex'), hint, clean.permissions, expiresAt],
     );
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: input.orgId,
       action: 'token.created',
       target: { type: 'PersonalAccessToken', id, label: clean.name },
@@ -100,21 +100,21 @@ export async function createPersonalAccessToken(ctx: Context, input: CreateToken
  * Revokes a token: its owner, or a members:update holder of its organization (an admin answering a
  * leak). Anyone else, and a foreign id, gets NotFound (R1).
  */
-export async function revokePersonalAccessToken(ctx: Context, tokenId: string): Promise<string> {
-  const user = requireSession(ctx);
+export async function revokePersonalAccessToken(em: Em, acting: Acting, tokenId: string): Promise<string> {
+  const user = requireSession(acting);
   if (!isUuid(tokenId)) throw new NotFoundError('PersonalAccessToken');
-  return ctx.transaction(async (tx) => {
+  return inTransaction(em, acting, async (tx) => {
     const token = await row<{ id: string; org_id: string; user_id: string; name: string; revoked_at: Date | null; owner_email: string }>(
       tx,
       `select t.id, t.org_id, t.user_id, t.name, t.revoked_at, u.email as owner_email
          from personal_access_token t join "user" u on u.id = t.user_id where t.id = $1`,
       [tokenId],
     );
-    if (!token || !(token.user_id === user.id || (await ctx.can(token.org_id, 'members:update')))) throw new NotFoundError('PersonalAccessToken');
+    if (!token || !(token.user_id === user.id || (await acting.can(token.org_id, 'members:update')))) throw new NotFoundError('PersonalAccessToken');
     if (token.revoked_at) return token.id;
     // A concurrent revoke may have won: then it wrote the event, and this one answers the same.
     if ((await exec(tx, `update personal_access_token set revoked_at = now() where id = $1 and revoked_at is null`, [token.id])) !== 1) return token.id;
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: token.org_id,
       action: 'token.revoked',
       target: { type: 'PersonalAccessToken', id: token.id, label: token.name },

@@ -1,5 +1,5 @@
 import { checkGrant } from '@gatehouse/permissions';
-import type { Context } from '../../context.ts';
+import { type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, PolicyError } from '../../errors.ts';
 import { permissionsAfterLock } from '../memberships/membership.locks.ts';
@@ -8,8 +8,8 @@ import { permissionsAfterLock } from '../memberships/membership.locks.ts';
  * Changing a global account (password reset, email, names) touches every org it belongs to, so an
  * org admin may do it only when they administer all of them within their grant ceiling (R3).
  */
-export async function assertCanAdministerUser(tx: Em, ctx: Context, userId: string): Promise<void> {
-  const actor = ctx.user;
+export async function assertCanAdministerUser(tx: Em, acting: Acting, userId: string): Promise<void> {
+  const actor = acting.user;
   if (!actor) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
   if (actor.isPlatformAdmin || actor.id === userId) return;
   const target = (await tx.execute<{ is_platform_admin: boolean }[]>(`select is_platform_admin from "user" where id = ?`, [userId]))[0];

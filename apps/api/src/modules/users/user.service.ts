@@ -1,7 +1,8 @@
+import type { Em } from '../../db/orm.ts';
 import { changeOne } from '../../db/retry.ts';
 import type { QueryResult } from '@mikro-orm/core';
 import { isOwnerRole } from '@gatehouse/permissions';
-import type { Context } from '../../context.ts';
+import { inTransaction, type Acting } from '../../acting.ts';
 import { AuthError, ConflictError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
@@ -21,14 +22,14 @@ interface UserRow {
   is_platform_admin: boolean;
 }
 
-async function loadUserRow(ctx: Context, tx: Context['em'], userId: string): Promise<UserRow> {
+async function loadUserRow(acting: Acting, tx: Em, userId: string): Promise<UserRow> {
   const row = isUuid(userId)
     ? (await tx.execute<UserRow[]>(`select id, email, first_name, last_name, status, is_platform_admin from "user" where id = ? for no key update`, [userId]))[0]
     : undefined;
   if (!row) throw new NotFoundError('User');
   // R1: someone the actor cannot see answers as non-existent.
-  if (!ctx.user!.isPlatformAdmin && row.id !== ctx.user!.id) {
-    const readable = await ctx.orgIdsWith('members:read');
+  if (!acting.user!.isPlatformAdmin && row.id !== acting.user!.id) {
+    const readable = await acting.orgIdsWith('members:read');
     const shared = readable === 'all' ? 1 : (readable.length
       ? (await tx.execute<{ n: number }[]>(`select count(*)::int as n from membership where user_id = ? and org_id in (${readable.map(() => '?').join(',')})`, [row.id, ...readable]))[0]!.n
       : 0);
@@ -42,7 +43,7 @@ async function loadUserRow(ctx: Context, tx: Context['em'], userId: string): Pro
  * change at once; an email never does (R20): an administrator's new address gets a confirmation link
  * and takes effect when its holder follows it, and the account holder uses requestEmailChange.
  */
-export async function updateUser(ctx: Context, userId: string, input: { email?: string | null; firstName?: string | null; lastName?: string | null }): Promise<string> {
+export async function updateUser(em: Em, acting: Acting, userId: string, input: { email?: string | null; firstName?: string | null; lastName?: string | null }): Promise<string> {
   const issues: FieldIssue[] = [];
   const email = input.email == null ? undefined : canonicalEmail(input.email);
   if (input.email != null && !email) issues.push({ path: ['input', 'email'], message: emailIssue(input.email) ?? 'Not a valid email address' });
@@ -52,11 +53,11 @@ export async function updateUser(ctx: Context, userId: string, input: { email?: 
   }
   if (issues.length) throw new ValidationError(issues);
   let emailChange: string | undefined;
-  const id = await ctx.transaction(async (tx) => {
-    const row = await loadUserRow(ctx, tx, userId);
-    await assertCanAdministerUser(tx, ctx, row.id);
+  const id = await inTransaction(em, acting, async (tx) => {
+    const row = await loadUserRow(acting, tx, userId);
+    await assertCanAdministerUser(tx, acting, row.id);
     if (email && email !== row.email) {
-      if (row.id === ctx.user!.id) {
+      if (row.id === acting.user!.id) {
         throw ValidationError.field(['input', 'email'], 'Your own email changes with your current password and a confirmation link: use "Change email"');
       }
       const taken = await tx.execute(`select 1 from "user" where lower(email) = ? and id <> ?`, [email, row.id]);
@@ -70,7 +71,7 @@ export async function updateUser(ctx: Context, userId: string, input: { email?: 
     if (next.first_name === row.first_name && next.last_name === row.last_name) return row.id;
     const updated = await tx.execute<QueryResult>(`update "user" set first_name = ?, last_name = ? where id = ?`, [next.first_name, next.last_name, row.id], 'run');
     if (updated.affectedRows !== 1) throw new NotFoundError('User');
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: null,
       action: 'user.updated',
       target: { type: 'User', id: row.id, label: row.email },
@@ -79,12 +80,12 @@ export async function updateUser(ctx: Context, userId: string, input: { email?: 
     });
     return row.id;
   });
-  if (emailChange) await startEmailChange(ctx.app, ctx.em, ctx.actor, id, emailChange);
+  if (emailChange) await startEmailChange(acting.app, em, acting.actor, id, emailChange);
   return id;
 }
 
 /** Owner floor for every org where the user is an owner, locking those orgs in id order (no deadlocks). */
-async function assertNotLastOwnerAnywhere(tx: Context['em'], userId: string, message: string): Promise<void> {
+async function assertNotLastOwnerAnywhere(tx: Em, userId: string, message: string): Promise<void> {
   const memberships = await tx.execute<{ id: string; org_id: string }[]>(`select id, org_id from membership where user_id = ? order by org_id`, [userId]);
   for (const m of memberships) {
     if (!(await rolesOfMembership(tx, m.id)).some(isOwnerRole)) continue;
@@ -97,10 +98,10 @@ async function assertNotLastOwnerAnywhere(tx: Context['em'], userId: string, mes
  * R9: erases the account from every org. Platform admins always; an org admin (members:remove) only
  * when the user belongs to no other org. R5 holds in every org the user owns.
  */
-export async function deleteUser(ctx: Context, userId: string, orgId: string | null): Promise<string> {
-  const actor = ctx.user!;
-  return ctx.transaction(async (tx) => {
-    const row = await loadUserRow(ctx, tx, userId);
+export async function deleteUser(em: Em, acting: Acting, userId: string, orgId: string | null): Promise<string> {
+  const actor = acting.user!;
+  return inTransaction(em, acting, async (tx) => {
+    const row = await loadUserRow(acting, tx, userId);
     if (row.id === actor.id) throw new PolicyError('You cannot delete your own account here', 'SELF_ACTION');
     const orgs = (await tx.execute<{ org_id: string }[]>(`select org_id from membership where user_id = ?`, [row.id])).map((r) => r.org_id);
     if (!actor.isPlatformAdmin) {
@@ -111,7 +112,7 @@ export async function deleteUser(ctx: Context, userId: string, orgId: string | n
         throw new PolicyError('This person also belongs to other organizations: remove them from this one instead, or ask a platform admin', 'OUTSIDE_AUTHORITY');
       }
       if (row.is_platform_admin) throw new PolicyError('Only platform admins can delete a platform admin', 'OUTSIDE_AUTHORITY');
-      await assertCanAdministerUser(tx, ctx, row.id);
+      await assertCanAdministerUser(tx, acting, row.id);
     }
     await assertNotLastOwnerAnywhere(tx, row.id, 'This person is the last owner of an organization: make someone else an owner first');
     await changeOne(tx, 'User', `delete from "user" where id = ?`, [row.id]);
@@ -119,7 +120,7 @@ export async function deleteUser(ctx: Context, userId: string, orgId: string | n
     // org's log shows the others the person was in). From the platform pages: a platform event with
     // every org.
     const inOrg = orgId && isUuid(orgId) && orgs.includes(orgId) ? orgId : null;
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: inOrg,
       action: 'user.deleted',
       target: { type: 'User', id: row.id, label: row.email },
@@ -130,18 +131,18 @@ export async function deleteUser(ctx: Context, userId: string, orgId: string | n
 }
 
 /** R10: a platform admin disables (blocks everything, ends sessions) or enables an account. */
-export async function setUserStatus(ctx: Context, userId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
-  if (!ctx.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
-  return ctx.transaction(async (tx) => {
-    const row = await loadUserRow(ctx, tx, userId);
-    if (row.id === ctx.user!.id) throw new PolicyError('You cannot disable your own account', 'SELF_ACTION');
+export async function setUserStatus(em: Em, acting: Acting, userId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
+  if (!acting.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
+  return inTransaction(em, acting, async (tx) => {
+    const row = await loadUserRow(acting, tx, userId);
+    if (row.id === acting.user!.id) throw new PolicyError('You cannot disable your own account', 'SELF_ACTION');
     if (row.status === status) return row.id;
     if (status === 'DISABLED') {
       await assertNotLastOwnerAnywhere(tx, row.id, 'This person is the last active owner of an organization: make someone else an owner first');
       await revokeAllSessions(tx, row.id);
     }
     await changeOne(tx, 'User', `update "user" set status = ? where id = ?`, [status, row.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: null,
       action: status === 'DISABLED' ? 'user.disabled' : 'user.enabled',
       target: { type: 'User', id: row.id, label: row.email },

@@ -1,4 +1,4 @@
-import type { Context } from '../../context.ts';
+import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, LimitExceededError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
 import { exec, row, rows } from '../../db/sql.ts';
@@ -31,27 +31,27 @@ interface EndpointRow {
   enabled: boolean;
 }
 
-function requireSession(ctx: Context) {
-  if (!ctx.user || credentialOf(ctx.user)) throw new AuthError('FORBIDDEN', 'Sign in as a person to manage webhooks');
-  return ctx.user;
+function requireSession(acting: Acting) {
+  if (!acting.user || credentialOf(acting.user)) throw new AuthError('FORBIDDEN', 'Sign in as a person to manage webhooks');
+  return acting.user;
 }
 
-async function managerLock(ctx: Context, tx: Em, orgId: string) {
+async function managerLock(acting: Acting, tx: Em, orgId: string) {
   await lockOrganization(tx, orgId);
-  requirePermission(await permissionsAfterLock(tx, orgId, requireSession(ctx)), 'integrations:manage');
+  requirePermission(await permissionsAfterLock(tx, orgId, requireSession(acting)), 'integrations:manage');
 }
 
-async function findEndpoint(ctx: Context, tx: Em, id: string): Promise<EndpointRow> {
+async function findEndpoint(acting: Acting, tx: Em, id: string): Promise<EndpointRow> {
   if (!isUuid(id)) throw new NotFoundError('WebhookEndpoint');
   const found = await row<EndpointRow>(tx, `select id, org_id, url, event_types, enabled from webhook_endpoint where id = $1`, [id]);
-  if (!found || !(await ctx.can(found.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookEndpoint');
+  if (!found || !(await acting.can(found.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookEndpoint');
   return found;
 }
 
-function checkInput(ctx: Context, input: { url?: string | null; eventTypes?: readonly string[] | null }, prefix: string[]) {
+function checkInput(acting: Acting, input: { url?: string | null; eventTypes?: readonly string[] | null }, prefix: string[]) {
   const issues: FieldIssue[] = [];
   if (input.url != null) {
-    const problem = urlProblem(input.url.trim(), ctx.app.config.webhooks.allowPrivateAddresses);
+    const problem = urlProblem(input.url.trim(), acting.app.config.webhooks.allowPrivateAddresses);
     if (problem) issues.push({ path: [...prefix, 'url'], message: problem });
   }
   if (input.eventTypes != null) {
@@ -64,27 +64,27 @@ function checkInput(ctx: Context, input: { url?: string | null; eventTypes?: rea
   if (issues.length) throw new ValidationError(issues);
 }
 
-export async function createWebhookEndpoint(ctx: Context, input: { orgId: string; url: string; eventTypes: readonly string[]; description: string }) {
+export async function createWebhookEndpoint(em: Em, acting: Acting, input: { orgId: string; url: string; eventTypes: readonly string[]; description: string }) {
   if (!isUuid(input.orgId)) throw new NotFoundError('Organization');
-  checkInput(ctx, input, ['input']);
-  return ctx.transaction(async (tx) => {
-    await managerLock(ctx, tx, input.orgId);
+  checkInput(acting, input, ['input']);
+  return inTransaction(em, acting, async (tx) => {
+    await managerLock(acting, tx, input.orgId);
     const count = (await row<{ n: number }>(tx, `select count(*)::int as n from webhook_endpoint where org_id = $1`, [input.orgId]))!.n;
     if (count >= ENDPOINT_LIMIT) throw new LimitExceededError(`At most ${ENDPOINT_LIMIT} webhook endpoints per organization`, ENDPOINT_LIMIT);
     const id = crypto.randomUUID();
     const secret = newWebhookSecret();
     const eventTypes = [...new Set(input.eventTypes)];
     await exec(tx, `insert into webhook_endpoint (id, org_id, url, description, event_types, secret) values ($1, $2, $3, $4, $5::text[], $6)`, [id, input.orgId, input.url.trim(), input.description.trim(), eventTypes, secret]);
-    recordAudit(tx, ctx.actor, { orgId: input.orgId, action: 'webhook.endpoint_created', target: { type: 'WebhookEndpoint', id, label: input.url.trim() }, after: { url: input.url.trim(), eventTypes } });
+    recordAudit(tx, acting.actor, { orgId: input.orgId, action: 'webhook.endpoint_created', target: { type: 'WebhookEndpoint', id, label: input.url.trim() }, after: { url: input.url.trim(), eventTypes } });
     return { id, secret };
   });
 }
 
-export async function updateWebhookEndpoint(ctx: Context, id: string, input: { url?: string | null; eventTypes?: readonly string[] | null; enabled?: boolean | null; description?: string | null }) {
-  checkInput(ctx, input, ['input']);
-  return ctx.transaction(async (tx) => {
-    const endpoint = await findEndpoint(ctx, tx, id);
-    await managerLock(ctx, tx, endpoint.org_id);
+export async function updateWebhookEndpoint(em: Em, acting: Acting, id: string, input: { url?: string | null; eventTypes?: readonly string[] | null; enabled?: boolean | null; description?: string | null }) {
+  checkInput(acting, input, ['input']);
+  return inTransaction(em, acting, async (tx) => {
+    const endpoint = await findEndpoint(acting, tx, id);
+    await managerLock(acting, tx, endpoint.org_id);
     const next = {
       url: input.url?.trim() ?? endpoint.url,
       eventTypes: input.eventTypes ? [...new Set(input.eventTypes)] : endpoint.event_types,
@@ -96,7 +96,7 @@ export async function updateWebhookEndpoint(ctx: Context, id: string, input: { u
               disabled_reason = case when $3 then null else disabled_reason end where id = $5`,
       [next.url, next.eventTypes, next.enabled, input.description?.trim() ?? null, endpoint.id],
     );
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: endpoint.org_id,
       action: 'webhook.endpoint_updated',
       target: { type: 'WebhookEndpoint', id: endpoint.id, label: next.url },
@@ -108,42 +108,42 @@ export async function updateWebhookEndpoint(ctx: Context, id: string, input: { u
 }
 
 /** A new signing secret; the previous one keeps signing too for `overlapHours`, so receivers can switch without losing events. */
-export async function rotateWebhookSecret(ctx: Context, id: string, overlapHours: number) {
+export async function rotateWebhookSecret(em: Em, acting: Acting, id: string, overlapHours: number) {
   if (!Number.isInteger(overlapHours) || overlapHours < 0 || overlapHours > ROTATION_MAX_HOURS) throw ValidationError.field(['overlapHours'], `Between 0 and ${ROTATION_MAX_HOURS} hours`);
-  return ctx.transaction(async (tx) => {
-    const endpoint = await findEndpoint(ctx, tx, id);
-    await managerLock(ctx, tx, endpoint.org_id);
+  return inTransaction(em, acting, async (tx) => {
+    const endpoint = await findEndpoint(acting, tx, id);
+    await managerLock(acting, tx, endpoint.org_id);
     const secret = newWebhookSecret();
     await exec(
       tx,
       `update webhook_endpoint set previous_secret = secret, previous_secret_expires_at = now() + make_interval(hours => $1::int), secret = $2 where id = $3`,
       [overlapHours, secret, endpoint.id],
     );
-    recordAudit(tx, ctx.actor, { orgId: endpoint.org_id, action: 'webhook.secret_rotated', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { overlapHours } });
+    recordAudit(tx, acting.actor, { orgId: endpoint.org_id, action: 'webhook.secret_rotated', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { overlapHours } });
     return { id: endpoint.id, secret };
   });
 }
 
-export async function deleteWebhookEndpoint(ctx: Context, id: string) {
-  return ctx.transaction(async (tx) => {
-    const endpoint = await findEndpoint(ctx, tx, id);
-    await managerLock(ctx, tx, endpoint.org_id);
+export async function deleteWebhookEndpoint(em: Em, acting: Acting, id: string) {
+  return inTransaction(em, acting, async (tx) => {
+    const endpoint = await findEndpoint(acting, tx, id);
+    await managerLock(acting, tx, endpoint.org_id);
     await exec(tx, `delete from webhook_endpoint where id = $1`, [endpoint.id]);
-    recordAudit(tx, ctx.actor, { orgId: endpoint.org_id, action: 'webhook.endpoint_deleted', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, before: { url: endpoint.url, eventTypes: endpoint.event_types } });
+    recordAudit(tx, acting.actor, { orgId: endpoint.org_id, action: 'webhook.endpoint_deleted', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, before: { url: endpoint.url, eventTypes: endpoint.event_types } });
     return endpoint.id;
   });
 }
 
 /** Sends one event to its endpoint again, as a new delivery (same webhook-id, so receivers can deduplicate). */
-export async function redeliver(ctx: Context, deliveryId: string): Promise<string> {
+export async function redeliver(em: Em, acting: Acting, deliveryId: string): Promise<string> {
   if (!isUuid(deliveryId)) throw new NotFoundError('WebhookDelivery');
-  return ctx.transaction(async (tx) => {
+  return inTransaction(em, acting, async (tx) => {
     const delivery = await row<{ endpoint_id: string; event_id: string; seq: string; org_id: string }>(tx, `select endpoint_id, event_id, seq, org_id from webhook_delivery where id = $1`, [deliveryId]);
-    if (!delivery || !(await ctx.can(delivery.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookDelivery');
-    await managerLock(ctx, tx, delivery.org_id);
+    if (!delivery || !(await acting.can(delivery.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookDelivery');
+    await managerLock(acting, tx, delivery.org_id);
     const id = crypto.randomUUID();
     await exec(tx, INSERT_DELIVERY, [id, delivery.org_id, delivery.endpoint_id, delivery.event_id, delivery.seq]);
-    recordAudit(tx, ctx.actor, { orgId: delivery.org_id, action: 'webhook.redelivered', target: { type: 'WebhookEndpoint', id: delivery.endpoint_id }, after: { sequence: Number(delivery.seq), deliveryId: id } });
+    recordAudit(tx, acting.actor, { orgId: delivery.org_id, action: 'webhook.redelivered', target: { type: 'WebhookEndpoint', id: delivery.endpoint_id }, after: { sequence: Number(delivery.seq), deliveryId: id } });
     return id;
   });
 }
@@ -153,11 +153,11 @@ export async function redeliver(ctx: Context, deliveryId: string): Promise<strin
  * the endpoint subscribes to is queued again, in order, at most REPLAY_BATCH per call;
  * `nextSequence` says where to continue (null when done). Nothing is cut off silently.
  */
-export async function replay(ctx: Context, endpointId: string, fromSequence: number): Promise<{ queued: number; nextSequence: number | null }> {
+export async function replay(em: Em, acting: Acting, endpointId: string, fromSequence: number): Promise<{ queued: number; nextSequence: number | null }> {
   if (!Number.isSafeInteger(fromSequence) || fromSequence < 1) throw ValidationError.field(['fromSequence'], 'A sequence number from 1');
-  return ctx.transaction(async (tx) => {
-    const endpoint = await findEndpoint(ctx, tx, endpointId);
-    await managerLock(ctx, tx, endpoint.org_id);
+  return inTransaction(em, acting, async (tx) => {
+    const endpoint = await findEndpoint(acting, tx, endpointId);
+    await managerLock(acting, tx, endpoint.org_id);
     const events = await rows<{ id: string; seq: string }>(
       tx,
       `select id, seq from webhook_event where org_id = $1 and seq >= $2 and (type = any ($3::text[]) or '*' = any ($3::text[])) order by seq limit $4`,
@@ -165,7 +165,7 @@ export async function replay(ctx: Context, endpointId: string, fromSequence: num
     );
     const batch = events.slice(0, REPLAY_BATCH);
     for (const event of batch) await exec(tx, INSERT_DELIVERY, [crypto.randomUUID(), endpoint.org_id, endpoint.id, event.id, event.seq]);
-    recordAudit(tx, ctx.actor, { orgId: endpoint.org_id, action: 'webhook.replayed', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { fromSequence, queued: batch.length } });
+    recordAudit(tx, acting.actor, { orgId: endpoint.org_id, action: 'webhook.replayed', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { fromSequence, queued: batch.length } });
     return { queued: batch.length, nextSequence: events.length > REPLAY_BATCH ? Number(events[REPLAY_BATCH]!.seq) : null };
   });
 }
@@ -197,12 +197,12 @@ const OUTBOX_EVENT_OF_AUDIT = `
  * worker signs and sends it like any other, in order. Endpoints subscribed to `*` or to
  * `webhook.test` receive it too, as they receive every audit event of that kind. Answers the delivery.
  */
-export async function sendTestEvent(ctx: Context, endpointId: string): Promise<string> {
-  return ctx.transaction(async (tx) => {
-    const endpoint = await findEndpoint(ctx, tx, endpointId);
-    await managerLock(ctx, tx, endpoint.org_id);
+export async function sendTestEvent(em: Em, acting: Acting, endpointId: string): Promise<string> {
+  return inTransaction(em, acting, async (tx) => {
+    const endpoint = await findEndpoint(acting, tx, endpointId);
+    await managerLock(acting, tx, endpoint.org_id);
     if (!endpoint.enabled) throw new PolicyError('This endpoint is turned off; enable it to send it a test event');
-    recordAudit(tx, ctx.actor, { orgId: endpoint.org_id, action: 'webhook.test', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { test: true } });
+    recordAudit(tx, acting.actor, { orgId: endpoint.org_id, action: 'webhook.test', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { test: true } });
     await tx.flush();
     // The org row is locked: this is the test event just written, no other one of this endpoint can be newer.
     const audit = await row<{ id: string; seq: string }>(
