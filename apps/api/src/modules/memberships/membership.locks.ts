@@ -1,5 +1,7 @@
 import { effectivePermissions, isOwnerRole, PERMISSION_KEYS } from '@gatehouse/permissions';
+import { LockMode } from '@mikro-orm/core';
 import type { Em } from '../../db/orm.ts';
+import { Organization } from '../organizations/organization.entity.ts';
 import { NotFoundError } from '../../errors.ts';
 import { exec, jsonColumn, row, rows, statement } from '../../db/sql.ts';
 import { credentialOf, restrictToCredential } from '../tokens/credential.ts';
@@ -36,9 +38,11 @@ export interface MembershipRow {
 
 /** R5: serializes every change that could affect an org's owners. */
 export async function lockOrganization(tx: Em, orgId: string): Promise<LockedOrg> {
-  const rows = await tx.execute<LockedOrg[]>(`select id, slug, name, status from organization where id = ? for update`, [orgId]);
-  if (!rows[0]) throw new NotFoundError('Organization');
-  return rows[0];
+  // The ORM's pessimistic lock (select … for update), refreshed so the entity the unit of work
+  // holds from here on is the row as it is under the lock, not an earlier read of this request.
+  const org = await tx.findOne(Organization, { id: orgId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+  if (!org) throw new NotFoundError('Organization');
+  return org;
 }
 
 export async function findMembership(tx: Em, membershipId: string): Promise<MembershipRow | undefined> {
