@@ -7,7 +7,13 @@
 // Flags: --small (quick dataset), --large (1M users, 100k-member org, 10M audit events: scripts/bench/large.ts), --workloads viewer,members-big,... (see WORKLOAD_KEYS),
 //        --duration <s> (10), --repeats <n> (3), --clients <n> (10), --warmup <s> (2),
 //        --explain (EXPLAIN ANALYZE of every statement of one request of each read workload, PostgreSQL),
-//        --keep (keep the benchmark database), --json <file> (.bench/last.json).
+//        --keep (keep the benchmark database), --json <file> (.bench/last.json),
+//        --database <name> (PostgreSQL: use that database, already seeded with the same dataset flag by
+//          scripts/bench/seed.ts or large.ts, e.g. the large one, instead of creating and seeding one; never dropped),
+//        --replica <url> (PostgreSQL: a streaming replica of DATABASE_URL's server, e.g. from
+//          scripts/bench/replica-pair.ts; adds the side "replica", a second Gatehouse with
+//          DATABASE_REPLICA_URLS set, measured in the same alternation, and each side's PostgreSQL CPU
+//          per request on the primary and on the replica), --no-l1 (leave L1 out).
 //
 // What it does: creates a database (gatehouse_bench_<time> next to DATABASE_URL's, or an embedded one
 // in a temporary directory), migrates it with Gatehouse's own migrations and seeds it by SQL
@@ -43,6 +49,9 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '2' },
     explain: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    database: { type: 'string' },
+    replica: { type: 'string' },
+    'no-l1': { type: 'boolean', default: false },
     json: { type: 'string', default: path.join(ROOT, '.bench/last.json') },
   },
 });
@@ -65,7 +74,22 @@ const started = performance.now();
 const log = (line: string) => console.log(line);
 
 // --- database ------------------------------------------------------------------------------------
-const dbName = `gatehouse_bench_${Date.now().toString(36)}`;
+const existing = flags.database?.trim();
+if (existing !== undefined && (!onPostgres || !/^[a-z_][a-z0-9_]{0,62}$/.test(existing))) {
+  console.error('--database <name> needs DATABASE_URL (PostgreSQL) and a plain database name');
+  process.exit(2);
+}
+if (flags.replica && !onPostgres) {
+  console.error('--replica needs DATABASE_URL (PostgreSQL)');
+  process.exit(2);
+}
+const dbName = existing ?? `gatehouse_bench_${Date.now().toString(36)}`;
+/** The same database on another server (the replica holds every database of its primary). */
+const onServer = (server: string, db: string) => {
+  const u = new URL(server);
+  u.pathname = `/${db}`;
+  return u.toString();
+};
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
 let databaseUrl: string | undefined;
 const children: ChildServer[] = [];
@@ -87,7 +111,12 @@ try {
   let seeded: SeedResult;
   let fx: Fixtures;
   const t = performance.now();
-  if (baseUrl) {
+  if (baseUrl && existing) {
+    databaseUrl = onServer(baseUrl, existing);
+    seeded = { spec, timings: {}, counts: {}, totalMs: 0 };
+    fx = await withPg(databaseUrl, (sql) => loadFixtures(sql, spec, CLIENTS));
+    console.log(`bench: using the seeded database ${existing} as it is (not seeded, not dropped)`);
+  } else if (baseUrl) {
     databaseUrl = await createPostgresDatabase(baseUrl, dbName);
     console.log(`bench: created ${dbName} and applied Gatehouse's migrations (${Math.round(performance.now() - t)} ms)`);
     seeded = await seedPostgres(databaseUrl, spec, log);
@@ -102,8 +131,10 @@ try {
   // --- servers -----------------------------------------------------------------------------------
   const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const common = { JWT_PRIVATE_KEY: pem, JWT_ISSUER: 'https://gatehouse.bench', JWT_AUDIENCE: 'gatehouse', ACCESS_TOKEN_TTL_SECONDS: '3600', GATEHOUSE_PRESET: 'gatehouse', PORT: '0', HOST: '127.0.0.1' };
-  const startGatehouse = () =>
-    startChild('Gatehouse', path.join(ROOT, 'scripts/bench/gatehouse-server.ts'), {
+  const replicaUrl = flags.replica ? onServer(flags.replica, dbName) : undefined;
+  if (replicaUrl) await replicaCaughtUp(databaseUrl!, replicaUrl);
+  const startGatehouse = (replicas?: string) =>
+    startChild(replicas ? 'Gatehouse+replica' : 'Gatehouse', path.join(ROOT, 'scripts/bench/gatehouse-server.ts'), {
       ...common,
       NODE_ENV: 'production',
       LOG_LEVEL: 'error',
@@ -114,10 +145,15 @@ try {
       MIGRATION_DATABASE_URL: '',
       // No webhook worker polling beside the measured requests (the integrators phase runs its own).
       WEBHOOKS_WORKER: 'false',
+      ...(replicas ? { DATABASE_REPLICA_URLS: replicas } : {}),
     }).then((c) => (children.push(c), c));
   const startL1 = () => startChild('L1', path.join(ROOT, 'scripts/bench/l1-server.ts'), { ...common, DATABASE_URL: databaseUrl }).then((c) => (children.push(c), c));
   const sides: { side: Side; server: ChildServer }[] = [{ side: 'gatehouse', server: await startGatehouse() }];
-  if (databaseUrl) sides.push({ side: 'l1', server: await startL1() });
+  if (databaseUrl && !flags['no-l1']) sides.push({ side: 'l1', server: await startL1() });
+  if (replicaUrl) sides.push({ side: 'replica', server: await startGatehouse(replicaUrl) });
+  const restart = (side: Side) => (side === 'gatehouse' ? startGatehouse() : side === 'replica' ? startGatehouse(replicaUrl) : startL1());
+  // PostgreSQL's own CPU (all its processes) on the primary and the replica, when both run here.
+  const pgCpu = replicaUrl ? { primary: await postgresCpu(databaseUrl!), replica: await postgresCpu(replicaUrl) } : undefined;
   const serverOf = (side: Side) => sides.find((s) => s.side === side)?.server;
   const gatehouse = () => serverOf('gatehouse')!;
   const l1 = serverOf('l1');
@@ -145,7 +181,7 @@ try {
       // workloads left in its heap; they serve the workloads after it too.
       for (const s of sides) {
         await s.server.stop();
-        s.server = await (s.side === 'gatehouse' ? startGatehouse() : startL1());
+        s.server = await restart(s.side);
       }
       result.export = await exportPhase(sides, await freshToken(), fx);
       continue;
@@ -204,16 +240,21 @@ try {
           const s = await server.stats();
           return s.cpuUserMicros + s.cpuSystemMicros;
         };
-        const run = await runLoad(server.url, side, workload, { clients: CLIENTS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, token: tok, sample: cpu });
+        const run = await runLoad(server.url, side, workload, { clients: CLIENTS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, token: tok, sample: cpu, samples: pgCpu });
         const s = (row.sides[side] ??= {} as SideResult);
-        (s.runs ??= []).push({ ...run, serverCpuMsPerRequest: run.requests && run.sampled !== undefined ? Math.round((run.sampled / 1000 / run.requests) * 100) / 100 : NaN });
-        console.log(`  ${side.padEnd(9)} run ${r + 1}: ${run.rps} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, ${run.errors} errors${run.errorSamples.length ? ` (${run.errorSamples[0]})` : ''}`);
+        const perRequest = (micros: number | undefined) => (run.requests && micros !== undefined ? Math.round((micros / 1000 / run.requests) * 100) / 100 : NaN);
+        const pgMs = pgCpu ? { primaryPgCpuMsPerRequest: perRequest(run.sampledBy?.primary), replicaPgCpuMsPerRequest: perRequest(run.sampledBy?.replica) } : {};
+        (s.runs ??= []).push({ ...run, serverCpuMsPerRequest: perRequest(run.sampled), ...pgMs });
+        const pgText = pgCpu ? `; PostgreSQL CPU ms/req primary ${pgMs.primaryPgCpuMsPerRequest}, replica ${pgMs.replicaPgCpuMsPerRequest}` : '';
+        console.log(`  ${side.padEnd(9)} run ${r + 1}: ${run.rps} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, ${run.errors} errors${run.errorSamples.length ? ` (${run.errorSamples[0]})` : ''}${pgText}`);
       }
     }
     for (const s of Object.values(row.sides)) summarize(s);
     const g = row.sides.gatehouse;
     const l = row.sides.l1;
     if (g && l) row.ratio = Math.round((g.rps / l.rps) * 100) / 100;
+    const rr = row.sides.replica;
+    if (g && rr) row.replicaRatio = Math.round((rr.rps / g.rps) * 100) / 100;
   }
 
   if (explains.length) {
@@ -237,8 +278,9 @@ try {
   result.error = String(error instanceof Error ? error.stack : error);
 } finally {
   for (const child of children) await child.stop().catch(() => {});
-  if (baseUrl && databaseUrl && !flags.keep) await dropPostgresDatabase(baseUrl, dbName).catch((e) => console.error('could not drop', dbName, e));
-  if (flags.keep) console.log(`kept: ${databaseUrl ?? `${dataDir}/pglite`}`);
+  // A database given with --database is never dropped.
+  if (baseUrl && databaseUrl && !flags.keep && !existing) await dropPostgresDatabase(baseUrl, dbName).catch((e) => console.error('could not drop', dbName, e));
+  if (flags.keep || existing) console.log(`kept: ${databaseUrl ?? `${dataDir}/pglite`}`);
   else fs.rmSync(dataDir, { recursive: true, force: true });
 }
 result.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
@@ -248,7 +290,7 @@ console.log(`\nJSON: ${path.relative(process.cwd(), path.resolve(flags.json!))} 
 process.exit(exitCode);
 
 // --- helpers -------------------------------------------------------------------------------------
-interface RunResult extends LoadResult { serverCpuMsPerRequest: number }
+interface RunResult extends LoadResult { serverCpuMsPerRequest: number; primaryPgCpuMsPerRequest?: number; replicaPgCpuMsPerRequest?: number }
 interface SideResult {
   statementsPerRequest: number;
   countingErrors?: number;
@@ -259,6 +301,9 @@ interface SideResult {
   p99: number;
   errors: number;
   serverCpuMsPerRequest: number;
+  /** With --replica: PostgreSQL's CPU per request on the primary and on the replica (medians). */
+  primaryPgCpuMsPerRequest?: number;
+  replicaPgCpuMsPerRequest?: number;
   slowest?: { ms: number; statement: string; plan: string } | undefined;
 }
 interface Row {
@@ -267,6 +312,8 @@ interface Row {
   sameAnswer?: string;
   sides: Partial<Record<Side, SideResult>>;
   ratio?: number;
+  /** With --replica: the replica side's requests/s over Gatehouse's without replicas. */
+  replicaRatio?: number;
 }
 
 /** The commit measured, and how many files differed from it (the working tree is what runs). */
@@ -287,6 +334,51 @@ function summarize(s: SideResult) {
   s.p99 = median(s.runs.map((r) => r.p99));
   s.errors = s.runs.reduce((n, r) => n + r.errors, 0);
   s.serverCpuMsPerRequest = median(s.runs.map((r) => r.serverCpuMsPerRequest));
+  if (s.runs.some((r) => r.primaryPgCpuMsPerRequest !== undefined)) {
+    s.primaryPgCpuMsPerRequest = median(s.runs.map((r) => r.primaryPgCpuMsPerRequest ?? NaN));
+    s.replicaPgCpuMsPerRequest = median(s.runs.map((r) => r.replicaPgCpuMsPerRequest ?? NaN));
+  }
+}
+
+/** Waits until the replica has replayed everything the primary had written when called (a seed is gigabytes of WAL). */
+async function replicaCaughtUp(primaryUrl: string, replicaUrl: string) {
+  const lsn = await withPg(primaryUrl, async (sql) => (await sql.query('select pg_current_wal_lsn()::text as l')).rows[0].l as string);
+  const t = performance.now();
+  for (;;) {
+    const ok = await withPg(replicaUrl, async (sql) => (await sql.query('select pg_is_in_recovery() and pg_last_wal_replay_lsn() >= $1::pg_lsn as ok', [lsn])).rows[0].ok as boolean);
+    if (ok) break;
+    if (performance.now() - t > 30 * 60_000) throw new Error('the replica did not catch up within 30 minutes');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  console.log(`bench: replica caught up with the primary (${Math.round(performance.now() - t)} ms)`);
+}
+
+/**
+ * A sampler of the CPU time (µs, user + system) of every process of the PostgreSQL server behind
+ * `url` running on this machine: its postmaster, the live children and the children already gone.
+ */
+async function postgresCpu(url: string): Promise<() => Promise<number>> {
+  const stat = (pid: number) => {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  };
+  // A backend's parent is the postmaster (read while the backend lives).
+  const postmaster = await withPg(url, async (sql) => Number(stat(Number((await sql.query('select pg_backend_pid() as p')).rows[0].p))[1]));
+  const tick = 1_000_000 / 100; // USER_HZ
+  return async () => {
+    const own = stat(postmaster);
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const f = stat(Number(entry));
+        if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return ticks * tick;
+  };
 }
 
 async function withPg<T>(url: string, fn: (sql: Sql) => Promise<T>): Promise<T> {
@@ -501,6 +593,18 @@ function printReport(result: Record<string, any>, rows: Row[]) {
   const line = (cells: string[]) => cells.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ');
   console.log(`\n${result.database}, ${result.dataset.name} dataset, ${result.settings.clients} clients, ${result.settings.durationSeconds} s x ${result.settings.repeats} per side (medians), load average at start ${result.machine.loadAverage.join(' ')}`);
   console.log(`${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}`);
+  if (rows.some((r) => r.sides.replica)) {
+    const rhead = ['workload', 'no replica req/s', 'with replica req/s', 'ratio', 'p50 ms no/with', 'PG CPU ms/req primary no/with', 'replica'];
+    const rtable = rows.filter((r) => r.sides.replica && r.sides.gatehouse).map((r) => {
+      const g = r.sides.gatehouse!;
+      const rr = r.sides.replica!;
+      return [r.title, f(g.rps, 1), f(rr.rps, 1), f(r.replicaRatio, 2), `${f(g.p50, 1)} / ${f(rr.p50, 1)}`, `${f(g.primaryPgCpuMsPerRequest, 2)} / ${f(rr.primaryPgCpuMsPerRequest, 2)}`, `${f(g.replicaPgCpuMsPerRequest, 2)} / ${f(rr.replicaPgCpuMsPerRequest, 2)}`];
+    });
+    const rw = rhead.map((h, c) => Math.max(h.length, ...rtable.map((t) => t[c]!.length)));
+    const rline = (cells: string[]) => cells.map((v, c) => (c === 0 ? v.padEnd(rw[c]!) : v.padStart(rw[c]!))).join('  ');
+    console.log(`\nGatehouse without and with DATABASE_REPLICA_URLS (same run, alternating; PostgreSQL CPU of all server processes per request):`);
+    console.log(`${rline(rhead)}\n${rw.map((w) => '-'.repeat(w)).join('  ')}\n${rtable.map(rline).join('\n')}`);
+  }
   const ex = result.export;
   if (ex) {
     const g = ex.sides.gatehouse;

@@ -34,7 +34,13 @@ if (config.databaseUrl) {
   };
 }
 
-const orm = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite'), migrate: config.migrate });
+const orm = await openDatabase({
+  databaseUrl: config.databaseUrl,
+  pgliteDir: path.join(config.dataDir, 'pglite'),
+  migrate: config.migrate,
+  // DATABASE_REPLICA_URLS (bench --replica): the lists go to the replica as in apps/api/src/main.ts.
+  ...(config.databaseReplicas.urls.length ? { replicas: { ...config.databaseReplicas, log: (level, message, details) => console.error(level, message, JSON.stringify(details)) } } : {}),
+});
 if (!config.databaseUrl) {
   const connection = orm.em.getDriver().getConnection() as unknown as Record<string, (...args: unknown[]) => unknown>;
   const execute = connection.execute!.bind(connection);

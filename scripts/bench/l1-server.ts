@@ -121,13 +121,12 @@ const SQL = {
     select p.*, coalesce((
              select json_agg(json_build_object('id', r.id, 'key', r.key, 'name', r.name, 'permissions', r.permissions) order by r.position, r.name)
                from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = p.id), '[]'::json) as roles
-      from (select m.id, m.status, m.created_at, u.id as user_id, u.email, u.first_name, u.last_name, u.auth_provider,
-                   u.status as user_status, u.created_at as user_created_at,
-                   lower(u.first_name || ' ' || u.last_name || ' ' || u.email) as sort_key
-              from membership m join "user" u on u.id = m.user_id
-             where m.org_id = $1
-             order by lower(u.first_name || ' ' || u.last_name || ' ' || u.email), m.id
-             limit $2) p
+      from (select pm.id, pm.status, pm.created_at, u.id as user_id, u.email, u.first_name, u.last_name, u.auth_provider,
+                   u.status as user_status, u.created_at as user_created_at, pm.sort_key
+              from (select m.id, m.user_id, m.status, m.created_at, m.sort_name as sort_key
+                      from membership m where m.org_id = $1
+                     order by m.sort_name, m.id limit $2) pm
+              join "user" u on u.id = pm.user_id) p
      order by p.sort_key, p.id`,
   membersSearch: `
     select p.*, coalesce((
@@ -135,10 +134,10 @@ const SQL = {
                from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = p.id), '[]'::json) as roles
       from (select m.id, m.status, m.created_at, u.id as user_id, u.email, u.first_name, u.last_name, u.auth_provider,
                    u.status as user_status, u.created_at as user_created_at,
-                   lower(u.first_name || ' ' || u.last_name || ' ' || u.email) as sort_key
+                   m.sort_name as sort_key
               from membership m join "user" u on u.id = m.user_id
              where m.org_id = $1 and lower(u.first_name || ' ' || u.last_name || ' ' || u.email) like $3
-             order by lower(u.first_name || ' ' || u.last_name || ' ' || u.email), m.id
+             order by m.sort_name, m.id
              limit $2) p
      order by p.sort_key, p.id`,
   membersCount: `select count(*)::int as n from membership m where m.org_id = $1`,

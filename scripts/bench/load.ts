@@ -12,6 +12,8 @@ export interface LoadOptions {
   token: string;
   /** Read at the start and end of the counted window (e.g. the server's CPU time); the difference is returned. */
   sample?: () => Promise<number>;
+  /** More samplers read like `sample` (e.g. PostgreSQL's CPU on the primary and on a replica); differences in `sampledBy`. */
+  samples?: Record<string, () => Promise<number>> | undefined;
 }
 
 export interface LoadResult {
@@ -28,6 +30,8 @@ export interface LoadResult {
   mean: number;
   /** sample() at the end of the window minus at its start. */
   sampled?: number;
+  /** Each of `samples` at the end of the window minus at its start. */
+  sampledBy?: Record<string, number>;
 }
 
 export interface Answer {
@@ -108,13 +112,16 @@ export async function runLoad(baseUrl: string, side: Side, workload: Workload, o
   };
   const clients = Array.from({ length: options.clients }, (_, c) => loop(c));
   await sleep(options.warmupMs);
+  const readAll = async () => Object.fromEntries(await Promise.all(Object.entries(options.samples ?? {}).map(async ([k, f]) => [k, await f()] as const)));
   const s0 = await options.sample?.();
+  const all0 = await readAll();
   counting = true;
   const t0 = performance.now();
   await sleep(options.durationMs);
   stop = true;
   const seconds = (performance.now() - t0) / 1000;
   const s1 = await options.sample?.();
+  const all1 = await readAll();
   await Promise.all(clients);
   agent.destroy();
   latencies.sort((a, b) => a - b);
@@ -131,6 +138,7 @@ export async function runLoad(baseUrl: string, side: Side, workload: Workload, o
     max: latencies.length ? round(latencies.at(-1)!) : NaN,
     mean: latencies.length ? round(latencies.reduce((a, b) => a + b, 0) / latencies.length) : NaN,
     ...(s0 !== undefined && s1 !== undefined ? { sampled: s1 - s0 } : {}),
+    ...(options.samples ? { sampledBy: Object.fromEntries(Object.keys(all1).map((k) => [k, all1[k]! - all0[k]!])) } : {}),
   };
 }
 

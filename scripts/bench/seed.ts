@@ -14,9 +14,12 @@
 // no audit hash-chain trigger), secondary indexes dropped first and rebuilt after the load from their
 // own definitions (pg_get_indexdef), so the schema ends exactly as the migrations made it. Users,
 // organizations, roles and memberships come from generate_series. Audit events too, but their hash
-// chain is computed here in Node with Gatehouse's own renderer (modules/audit/audit.chain.ts), sent
-// as one bytea per batch, and the chain head row is written to match: the chain is valid (a sample is
-// re-checked against the database's own audit_event_canonical at the end). Loading a million events
+// chain is computed here in Node, with a specialized rendering of the canonical content that is
+// checked against Gatehouse's own (modules/audit/audit.chain.ts) on a sample, sent as one bytea per
+// batch, and the chain head row is written to match: the chain is valid (a sample is re-checked
+// against the database's own audit_event_canonical at the end). Each membership's sort keys
+// (sort_name, sort_email: what the trigger membership_sort_keys would copy from the user, issue 14)
+// are generated with it and all checked at the end. Loading a million events
 // through the BEFORE INSERT trigger instead costs 75-110 µs per event on this machine (measured:
 // 10,000 events in one statement 0.76 s, 40,000 in 4.5 s, growing faster than linearly because the
 // chain head row is updated once per event), i.e. 1.5-2 minutes for a million.
@@ -30,7 +33,7 @@ import { createHash } from 'node:crypto';
 import { getPreset } from '../../packages/permissions/src/index.ts';
 import { openDatabase } from '../../apps/api/src/db/orm.ts';
 import { hashPassword } from '../../apps/api/src/auth/passwords.ts';
-import { canonicalContent, chainHash, GENESIS } from '../../apps/api/src/modules/audit/audit.chain.ts';
+import { CANONICAL_VERSION, canonicalContent, chainHash, GENESIS } from '../../apps/api/src/modules/audit/audit.chain.ts';
 import { loadPglite, loadPgTrgm, pg } from './deps.ts';
 
 export interface DatasetSpec {
@@ -166,14 +169,19 @@ export async function seed(sql: Sql, spec: DatasetSpec, log: (line: string) => v
     const members = `from generate_series(1, $1::int) k
       cross join lateral generate_series(0, greatest(1, round($2::numeric / k))::int - 1) j
       cross join lateral (select (j * 37 + k * 11) % 100 as h) x`;
+    // The sort keys (membership.sort_name, sort_email) are what the trigger membership_sort_keys
+    // would copy from the user (triggers are off here): the user's name and email recomputed from
+    // its index, as the users were generated above.
     await q(
-      `insert into membership (id, org_id, user_id, status, added_by_id, created_at)
-       select md5('m:' || k || ':' || j)::uuid, md5('org:' || k)::uuid,
-              md5('user:' || case when k = $5::int and j = 1 then ${CALLER_INDEX} else 1 + ((k - 1) * 7919 + j * 4729) % $3::int end)::uuid,
+      `insert into membership (id, org_id, user_id, status, added_by_id, created_at, sort_name, sort_email)
+       select md5('m:' || k || ':' || j)::uuid, md5('org:' || k)::uuid, md5('user:' || u.i)::uuid,
               case when j > 0 and j % 50 = 49 then 'DISABLED' else 'ACTIVE' end, null,
-              $4::timestamptz - (k * 20000 + j) * interval '1 second'
-       ${members}`,
-      [spec.orgs, spec.bigSize, spec.users, baseIso, small],
+              $4::timestamptz - (k * 20000 + j) * interval '1 second',
+              lower(($6::text[])[1 + u.i % ${FIRST_NAMES.length}] || ' ' || ($7::text[])[1 + (u.i / ${FIRST_NAMES.length}) % ${LAST_NAMES.length}] || ' ' || 'user' || u.i || '@bench.test'),
+              'user' || u.i || '@bench.test'
+       ${members}
+       cross join lateral (select case when k = $5::int and j = 1 then ${CALLER_INDEX} else 1 + ((k - 1) * 7919 + j * 4729) % $3::int end as i) u`,
+      [spec.orgs, spec.bigSize, spec.users, baseIso, small, FIRST_NAMES, LAST_NAMES],
     );
     await q(
       `insert into membership_role (membership_id, role_id)
@@ -192,10 +200,12 @@ export async function seed(sql: Sql, spec: DatasetSpec, log: (line: string) => v
     const extras: [number, string][] = [[small, 'admin'], [2, 'developer'], [3, 'developer'], [4, 'viewer']];
     for (const [k, key] of extras) {
       await q(
-        `insert into membership (id, org_id, user_id, status, created_at)
-         select md5('x:' || $1::int || ':' || $2::int)::uuid, md5('org:' || $1::int)::uuid, md5('user:' || $2::int)::uuid, 'ACTIVE',
-                $3::timestamptz - ($1::int * 20000 + 19999) * interval '1 second'
-          where not exists (select 1 from membership where org_id = md5('org:' || $1::int)::uuid and user_id = md5('user:' || $2::int)::uuid)`,
+        `insert into membership (id, org_id, user_id, status, created_at, sort_name, sort_email)
+         select md5('x:' || $1::int || ':' || $2::int)::uuid, md5('org:' || $1::int)::uuid, u.id, 'ACTIVE',
+                $3::timestamptz - ($1::int * 20000 + 19999) * interval '1 second',
+                lower(u.first_name || ' ' || u.last_name || ' ' || u.email), u.email
+           from "user" u
+          where u.id = md5('user:' || $2::int)::uuid and not exists (select 1 from membership where org_id = md5('org:' || $1::int)::uuid and user_id = md5('user:' || $2::int)::uuid)`,
         [k, CALLER_INDEX, baseIso],
       );
       await q(
@@ -210,8 +220,11 @@ export async function seed(sql: Sql, spec: DatasetSpec, log: (line: string) => v
     }
     step('memberships and their roles');
 
-    await seedAudit(q, spec, base);
-    step(`${spec.auditEvents} audit events (hash chain computed in Node)`);
+    const audit = await seedAudit(q, spec, base);
+    step(`${spec.auditEvents} audit events (hash chain computed in Node: ${audit.computeMs} ms computing, ${audit.waitMs} ms more waiting for the inserts; the inserts took ${audit.insertMs} ms)`);
+    timings['audit: computing the chain'] = audit.computeMs;
+    timings['audit: waiting for the inserts'] = audit.waitMs;
+    timings['audit: inserts'] = audit.insertMs;
 
     for (const ix of indexes) await q(ix.def);
     step(`rebuild ${indexes.length} indexes`);
@@ -220,8 +233,13 @@ export async function seed(sql: Sql, spec: DatasetSpec, log: (line: string) => v
     await q('rollback').catch(() => {});
     throw error;
   }
+  // VACUUM sets the visibility map of the tables the reads count and join (as autovacuum would have
+  // in any database that has been running a while), so a count of 100,000 memberships is an
+  // index-only scan (about 50 ms) instead of a bitmap heap scan (about 100-270 ms). The audit log
+  // (millions of rows, read by seq order) is only analyzed.
+  await q(`vacuum (analyze) "user", organization, role, membership, membership_role`);
   await q('analyze');
-  step('analyze');
+  step('vacuum and analyze');
 
   const counts = (await q(
     `select (select count(*)::int from "user") as users, (select count(*)::int from organization) as orgs,
@@ -232,14 +250,24 @@ export async function seed(sql: Sql, spec: DatasetSpec, log: (line: string) => v
     [orgId(1), orgId(small)],
   )).rows[0] as Record<string, number>;
   if (counts.big_members !== spec.bigSize || counts.small_members !== 20) throw new Error(`seed: unexpected sizes ${JSON.stringify(counts)}`);
+  // The sort keys must be exactly what the trigger would have written.
+  const wrongKeys = (await q(
+    `select count(*)::int as n from membership m join "user" u on u.id = m.user_id
+      where m.sort_name <> lower(u.first_name || ' ' || u.last_name || ' ' || u.email) or m.sort_email <> u.email`,
+  )).rows[0].n as number;
+  if (wrongKeys !== 0) throw new Error(`seed: ${wrongKeys} memberships with wrong sort keys`);
   await checkChainSample(q, spec);
   step('checks');
   return { spec, timings, counts, totalMs: Math.round(performance.now() - started) };
 }
 
 /** The audit events of "big": rows generated in SQL, their hash chain computed here, in batches. */
-async function seedAudit(q: (text: string, values?: unknown[]) => Promise<{ rows: any[] }>, spec: DatasetSpec, base: Date) {
+async function seedAudit(q: (text: string, values?: unknown[]) => Promise<{ rows: any[] }>, spec: DatasetSpec, base: Date): Promise<{ computeMs: number; waitMs: number; insertMs: number }> {
   const n = spec.auditEvents;
+  let computeMs = 0;
+  let waitMs = 0;
+  /** Sum of the insert statements' durations, from sending to the answer (they run one at a time). */
+  let insertMs = 0;
   const org = orgId(1);
   const actor = userId(CALLER_INDEX);
   const actorLabel = emailOf(CALLER_INDEX);
@@ -252,36 +280,95 @@ async function seedAudit(q: (text: string, values?: unknown[]) => Promise<{ rows
   for (const v of AUDIT_AFTER) after.push(await jsonText(v));
   const baseSec = BigInt(Math.floor(base.getTime() / 1000) - Math.ceil(n / 1000));
   const targets = Array.from({ length: spec.bigSize }, (_, j) => ({ id: membershipId(1, j), label: emailOf(memberIndex(spec, 1, j)) }));
+  const eventOf = (i: number) => {
+    const v = i % 5;
+    const target = targets[i % spec.bigSize]!;
+    return {
+      seq: String(i),
+      id: String(idBase + i),
+      org_id: org,
+      actor_user_id: actor,
+      actor_label: actorLabel,
+      action: AUDIT_ACTIONS[v]!,
+      target_type: 'Membership',
+      target_id: target.id,
+      target_label: target.label,
+      before: before[v]!,
+      after: after[v]!,
+      ip: `10.0.${i % 250}.${(i % 199) + 1}`,
+      user_agent: AUDIT_UA,
+      request_id: `bench-${i}`,
+      created_us: String((baseSec + BigInt(Math.floor(i / 1000))) * 1_000_000n + BigInt(i % 1000) * 1000n),
+    };
+  };
+  // The canonical content of event i, rendered from pieces computed once (Gatehouse's general
+  // canonicalContent costs about 13 µs per event here, most of it BigInt and Date work for the
+  // timestamp; this costs about 1). It must be byte for byte canonicalContent(eventOf(i)): checked
+  // for the first 1,000 events and every 9,973rd below, and the database re-checks a sample at the end.
+  const fieldOf = (value: string | null) => (value === null ? '-' : `${Buffer.byteLength(value, 'utf8')}:${value}`);
+  const targetPart = targets.map((t) => `\n${fieldOf('Membership')}\n${fieldOf(t.id)}\n${fieldOf(t.label)}`);
+  const variantPart = AUDIT_ACTIONS.map((action) => `\n${fieldOf(org)}\n${fieldOf(actor)}\n${fieldOf(actorLabel)}\n${fieldOf(action)}`);
+  const jsonPart = AUDIT_ACTIONS.map((_, v) => `\n${fieldOf(before[v]!)}\n${fieldOf(after[v]!)}\n`);
+  const uaPart = `\n${fieldOf(AUDIT_UA)}\n`;
+  let secondOf = -1;
+  let secondIso = '';
+  const fastCanonical = (i: number) => {
+    const second = Math.floor(i / 1000);
+    if (second !== secondOf) {
+      secondOf = second;
+      secondIso = new Date(Number(baseSec + BigInt(second)) * 1000).toISOString().slice(0, 20);
+    }
+    const v = i % 5;
+    const seq = String(i);
+    const id = String(idBase + i);
+    const ip = `10.0.${i % 250}.${(i % 199) + 1}`;
+    const requestId = `bench-${i}`;
+    const ms = i % 1000;
+    return `${CANONICAL_VERSION}\n${seq.length}:${seq}\n${id.length}:${id}${variantPart[v]}${targetPart[i % spec.bigSize]}${jsonPart[v]}${ip.length}:${ip}${uaPart}${requestId.length}:${requestId}\n27:${secondIso}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}000Z`;
+  };
+  // BENCH_AUDIT_RENDERER=general renders and hashes every event with Gatehouse's own functions
+  // instead (what the seed did before; for comparing the two).
+  const generalRenderer = process.env.BENCH_AUDIT_RENDERER === 'general';
+  // hash(n) = sha256(hash(n-1) || utf8(canonical)): both written into one reused buffer, one digest per event.
+  const scratch = Buffer.alloc(64 * 1024);
   let previous: Buffer = GENESIS;
   // While the database inserts one batch, the next one's hashes are computed.
   let inserting: Promise<unknown> = Promise.resolve();
   for (let lo = 1; lo <= n; lo += AUDIT_BATCH) {
     const hi = Math.min(n, lo + AUDIT_BATCH - 1);
+    let computing = performance.now();
     const hashes = Buffer.alloc((hi - lo + 1) * 32);
     for (let i = lo; i <= hi; i++) {
-      const v = i % 5;
-      const target = targets[i % spec.bigSize]!;
-      const canonical = canonicalContent({
-        seq: String(i),
-        id: String(idBase + i),
-        org_id: org,
-        actor_user_id: actor,
-        actor_label: actorLabel,
-        action: AUDIT_ACTIONS[v]!,
-        target_type: 'Membership',
-        target_id: target.id,
-        target_label: target.label,
-        before: before[v]!,
-        after: after[v]!,
-        ip: `10.0.${i % 250}.${(i % 199) + 1}`,
-        user_agent: AUDIT_UA,
-        request_id: `bench-${i}`,
-        created_us: String((baseSec + BigInt(Math.floor(i / 1000))) * 1_000_000n + BigInt(i % 1000) * 1000n),
-      });
-      previous = chainHash(previous, canonical);
+      if (generalRenderer) {
+        previous = chainHash(previous, canonicalContent(eventOf(i)));
+        previous.copy(hashes, (i - lo) * 32);
+        continue;
+      }
+      const canonical = fastCanonical(i);
+      if ((i <= 1000 || i % 9973 === 0 || i === n) && canonical !== canonicalContent(eventOf(i))) {
+        throw new Error(`seed: the seed's canonical rendering of audit event ${i} differs from canonicalContent:\n${canonical}\n---\n${canonicalContent(eventOf(i))}`);
+      }
+      previous.copy(scratch, 0);
+      const length = scratch.write(canonical, 32, 'utf8');
+      if (length > scratch.length - 64) throw new Error(`seed: audit event ${i} renders too long`);
+      previous = createHash('sha256').update(scratch.subarray(0, 32 + length)).digest();
       previous.copy(hashes, (i - lo) * 32);
+      // Once in a while, the general path too: the two hashes must agree.
+      if (i % 99991 === 0 && !chainHash(scratch.subarray(0, 32), canonicalContent(eventOf(i))).equals(previous)) throw new Error(`seed: audit hash of event ${i} differs`);
+      // Let the event loop run now and then: the previous batch's statement (its 50,000 hashes are
+      // about 3 MB of parameter) is still being written to the socket, and a busy loop would hold
+      // it back until this batch is done instead of overlapping the two.
+      if (!generalRenderer && i % 2000 === 0) {
+        computeMs += performance.now() - computing;
+        await new Promise((resolve) => setImmediate(resolve));
+        computing = performance.now();
+      }
     }
+    computeMs += performance.now() - computing;
+    const waiting = performance.now();
     await inserting;
+    waitMs += performance.now() - waiting;
+    const sent = performance.now();
     inserting = q(
       `insert into audit_event (id, org_id, actor_user_id, actor_label, action, target_type, target_id, target_label, before, after,
                                 ip, user_agent, request_id, created_at, seq, hash)
@@ -294,14 +381,19 @@ async function seedAudit(q: (text: string, values?: unknown[]) => Promise<{ rows
               i, substring($14::bytea from (i - $1::int) * 32 + 1 for 32)
          from generate_series($1::int, $2::int) i`,
       [lo, hi, idBase, org, actor, actorLabel, AUDIT_ACTIONS, spec.bigSize, spec.users, AUDIT_BEFORE, AUDIT_AFTER, AUDIT_UA, String(baseSec), hashes],
-    );
+    ).then(() => {
+      insertMs += performance.now() - sent;
+    });
   }
+  const waiting = performance.now();
   await inserting;
+  waitMs += performance.now() - waiting;
   await q(
     `insert into audit_chain_head (chain_key, org_id, seq, head_hash, head_event_id, updated_at) values ($1, $2::uuid, $3, $4::bytea, $5, now())`,
     [org, org, n, previous, idBase + n],
   );
   await q(`select setval(pg_get_serial_sequence('audit_event', 'id'), (select max(id) from audit_event))`);
+  return { computeMs: Math.round(computeMs), waitMs: Math.round(waitMs), insertMs: Math.round(insertMs) };
 }
 
 /** A few events re-hashed by the database's own canonical function: the Node chain must agree. */

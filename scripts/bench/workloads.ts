@@ -5,7 +5,8 @@
 import { effectivePermissions, getPreset, PERMISSION_KEYS } from '../../packages/permissions/src/index.ts';
 import { BENCH_PASSWORD, BIG_SLUG, CALLER_INDEX, emailOf, orgId, SIGNIN_FIRST_INDEX, SMALL_SLUG, smallRank, userId, type DatasetSpec, type Sql } from './seed.ts';
 
-export type Side = 'gatehouse' | 'l1';
+/** 'replica': Gatehouse with DATABASE_REPLICA_URLS set (bench --replica); it gets Gatehouse's requests. */
+export type Side = 'gatehouse' | 'l1' | 'replica';
 
 export interface RequestSpec {
   method: 'GET' | 'POST';
@@ -199,11 +200,11 @@ function checkPage(data: any, expected: PageExpectation): string | undefined {
 // --- the workloads ---------------------------------------------------------------------------------
 export function workloads(f: Fixtures): Workload[] {
   const membersRequest = (slug: string, search?: string) => (side: Side): RequestSpec =>
-    side === 'gatehouse'
+    side !== 'l1'
       ? graphql(DOCS.members, { slug, first: PAGE, ...(search ? { search } : {}) })
       : { method: 'GET', path: `/members?slug=${slug}&first=${PAGE}${search ? `&search=${encodeURIComponent(search)}` : ''}`, auth: true };
   const canRequest = (permissions: string[]) => (side: Side): RequestSpec =>
-    side === 'gatehouse'
+    side !== 'l1'
       ? graphql(DOCS.can, { organizationId: f.can.organizationId, permissions })
       : { method: 'POST', path: '/can', body: JSON.stringify({ organizationId: f.can.organizationId, permissions }), auth: true };
   const checkCan = (expected: { permission: string; allowed: boolean }[]) => (data: any) => {
@@ -225,7 +226,7 @@ export function workloads(f: Fixtures): Workload[] {
     {
       key: 'viewer',
       title: 'viewer with memberships',
-      request: (side) => (side === 'gatehouse' ? graphql(DOCS.viewer, {}) : { method: 'GET', path: '/viewer', auth: true }),
+      request: (side) => (side !== 'l1' ? graphql(DOCS.viewer, {}) : { method: 'GET', path: '/viewer', auth: true }),
       check: (data) => {
         const v = data?.viewer;
         if (!v || v.email !== f.callerEmail) return `viewer: ${JSON.stringify(data).slice(0, 200)}`;
@@ -266,7 +267,7 @@ export function workloads(f: Fixtures): Workload[] {
       title: 'setMemberRoles (transaction + audit row)',
       request: (side, client) => {
         const { membershipId, roleIds } = setRoles(client);
-        return side === 'gatehouse'
+        return side !== 'l1'
           ? graphql(DOCS.setMemberRoles, { membershipId, roleIds })
           : { method: 'POST', path: '/set-member-roles', body: JSON.stringify({ membershipId, roleIds }), auth: true };
       },
@@ -295,7 +296,7 @@ export function workloads(f: Fixtures): Workload[] {
       title: 'sign-in (argon2id)',
       request: (side, client) => {
         const variables = { email: f.signInEmails[client % f.signInEmails.length]!, password: BENCH_PASSWORD };
-        return side === 'gatehouse'
+        return side !== 'l1'
           ? { ...graphql(DOCS.signIn, variables), auth: false }
           : { method: 'POST', path: '/sign-in', body: JSON.stringify(variables), auth: false };
       },

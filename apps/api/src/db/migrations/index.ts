@@ -10,6 +10,7 @@ import { Migration20261124000020_b_service_accounts } from './Migration202611240
 import { Migration20261124000020_c_webhooks } from './Migration20261124000020_c_webhooks.ts';
 import { Migration20261124000030_invitation_resource_grants } from './Migration20261124000030_invitation_resource_grants.ts';
 import { Migration20261124000050_live_access } from './Migration20261124000050_live_access.ts';
+import { Migration20261124054000_membership_sort_keys } from './Migration20261124054000_membership_sort_keys.ts';
 
 /** Listed explicitly so the migrator needs no file discovery (the API runs .ts directly). */
 export const migrationsList = [
@@ -25,4 +26,5 @@ export const migrationsList = [
   { name: 'Migration20261124000020_c_webhooks', class: Migration20261124000020_c_webhooks },
   { name: 'Migration20261124000030_invitation_resource_grants', class: Migration20261124000030_invitation_resource_grants },
   { name: 'Migration20261124000050_live_access', class: Migration20261124000050_live_access },
+  { name: 'Migration20261124054000_membership_sort_keys', class: Migration20261124054000_membership_sort_keys },
 ];

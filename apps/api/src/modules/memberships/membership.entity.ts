@@ -19,6 +19,14 @@ const MembershipSchema = defineEntity({
       p.manyToMany(Role).pivotTable('membership_role').joinColumn('membership_id').inverseJoinColumn('role_id'),
     addedById: p.uuid().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
+    /**
+     * The members list's sort keys, copied from the user by the database itself (triggers of
+     * migration 20261124054000_membership_sort_keys): lower(first_name || ' ' || last_name || ' ' ||
+     * email), and email. Whatever the ORM writes here is replaced by the trigger; never read from
+     * the entity (lazy), only by membership.queries.ts.
+     */
+    sortName: p.text().default('').lazy(),
+    sortEmail: p.text().default('').lazy(),
   },
 });
 

@@ -1,5 +1,5 @@
 import type { Em } from '../../db/orm.ts';
-import { jsonColumn, Params, shaped } from '../../db/sql.ts';
+import { jsonColumn, Params, shaped, type Statement } from '../../db/sql.ts';
 import { replicaRow, replicaRows } from '../../db/replicas.ts';
 import { membershipView, roleView, userView, type MembershipView, type RoleView, type UserView } from '../../graphql/views.ts';
 import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
@@ -13,9 +13,16 @@ export interface MemberFilter {
   status?: 'ACTIVE' | 'DISABLED' | null;
 }
 
+/**
+ * Each order is a column of membership next to org_id, with an index (org_id, key, id), so every
+ * keyset page is an index range read, however large the organization (issue 14). sort_name and
+ * sort_email are the user's lower(first_name || ' ' || last_name || ' ' || email) and email, kept
+ * by the database's own triggers (migration 20261124054000_membership_sort_keys): the order and the
+ * cursors are the same as when the page sorted by the user's columns.
+ */
 const SORT_SQL: Record<MemberSortField, string> = {
-  NAME: `lower(u.first_name || ' ' || u.last_name || ' ' || u.email)`,
-  EMAIL: `u.email`,
+  NAME: `m.sort_name`,
+  EMAIL: `m.sort_email`,
   CREATED_AT: `m.created_at`,
 };
 
@@ -31,7 +38,11 @@ function filterSql(orgId: string, filter: MemberFilter, p: Params): string[] {
   return where;
 }
 
-/** Only a search reads the user's names: without one the count is an index-only scan of membership. */
+/**
+ * Only a search reads the user's names: without one, the page and the count read membership alone
+ * (PostgreSQL cannot drop an inner join by itself, and the join is what made the first page by name
+ * read every member of the organization).
+ */
 const countFrom = (filter: MemberFilter) => (filter.search?.trim() ? `membership m join "user" u on u.id = m.user_id` : `membership m`);
 
 /** Plain views, not entities: a page renders a hundred objects and hydrating entities costs more than the SQL (graphql/views.ts). */
@@ -44,18 +55,14 @@ export interface MemberPage extends Page<MembershipView> {
   total: number | undefined;
 }
 
+export type MemberOrder = { field: MemberSortField; direction: 'ASC' | 'DESC' };
+
 /**
- * One keyset page of an org's members, with their accounts, their roles and (if asked) the total,
- * in one statement whatever the page size.
+ * The statement of one members page and its bound parameters (listMembers runs it; the tests
+ * EXPLAIN it). The page is chosen on membership alone, by an index range read of
+ * (org_id, sort key, id) from the cursor on; only its own accounts and roles are then read.
  */
-export async function listMembers(
-  em: Em,
-  orgId: string,
-  filter: MemberFilter,
-  order: { field: MemberSortField; direction: 'ASC' | 'DESC' },
-  page: PageRequest,
-  withTotal = false,
-): Promise<MemberPage> {
+export function memberPageStatement(orgId: string, filter: MemberFilter, order: MemberOrder, page: PageRequest, withTotal = false): { statement: Statement; values: unknown[] } {
   const sort = SORT_SQL[order.field];
   const p = new Params();
   const where = filterSql(orgId, filter, p);
@@ -67,14 +74,11 @@ export async function listMembers(
     where.push(`(${sort}, m.id) ${cmp} (${p.add(page.after[0])}${cast}, ${p.add(page.after[1])}::uuid)`);
   }
   const limit = p.add(page.first + 1);
-  // A list decides nothing: a read replica may answer it (db/replicas.ts).
-  const found = await replicaRows<Record<string, unknown>>(
-    em,
-    // The page is chosen on narrow rows; only its own accounts are then read whole (carrying whole
-    // account rows through the sort of a 10,000-member org more than doubled its time).
-    shaped(`with page as (
+  // The page is chosen on narrow rows; only its own accounts are then read whole (carrying whole
+  // account rows through the sort of a 10,000-member org more than doubled its time).
+  const statement = shaped(`with page as (
        select m.id, m.org_id, m.user_id, m.status, m.added_by_id, m.created_at, ${sort} as sort_key
-         from membership m join "user" u on u.id = m.user_id
+         from ${countFrom(filter)}
         where ${where.join(' and ')}
         order by ${sort} ${order.direction}, m.id ${order.direction}
         limit ${limit}::int)
@@ -83,9 +87,18 @@ export async function listMembers(
                         from membership_role mr join role r on r.id = mr.role_id
                        where mr.membership_id = page.id), '[]') as role_rows${total}
        from page join "user" u on u.id = page.user_id
-      order by page.sort_key ${order.direction}, page.id ${order.direction}`),
-    p.values,
-  );
+      order by page.sort_key ${order.direction}, page.id ${order.direction}`);
+  return { statement, values: p.values };
+}
+
+/**
+ * One keyset page of an org's members, with their accounts, their roles and (if asked) the total,
+ * in one statement whatever the page size.
+ */
+export async function listMembers(em: Em, orgId: string, filter: MemberFilter, order: MemberOrder, page: PageRequest, withTotal = false): Promise<MemberPage> {
+  const { statement, values } = memberPageStatement(orgId, filter, order, page, withTotal);
+  // A list decides nothing: a read replica may answer it (db/replicas.ts).
+  const found = await replicaRows<Record<string, unknown>>(em, statement, values);
   const keys = new Map<string, unknown>();
   const users: UserView[] = [];
   const rolesOf = new Map<string, RoleView[]>();
