@@ -150,6 +150,8 @@ const environmentSchema = z
     ORGANIZATION_CREATION: variable(oneOf(['platform-admins', 'signed-in', 'permission'] as const)),
     /** The permission that lets its holders (through a role in any active organization) create organizations; default organizations:create. */
     ORGANIZATION_CREATION_PERMISSION: variable(oneOf(PERMISSION_KEYS as unknown as [string, ...string[]])),
+    /** The most organizations one account may own (hold the top role in) and still create another; platform admins are exempt. Default 10. */
+    ORGANIZATION_CREATION_LIMIT: variable(wholeNumber(1, 100_000)),
     GATEHOUSE_ADMIN_EMAIL: variable(z.string().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, { error: 'is not an email address' })),
     GATEHOUSE_ORG_NAME: variable(z.string()),
     GATEHOUSE_ORG_SLUG: variable(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, { error: 'must be 1–48 lowercase letters, digits or dashes' })),
@@ -164,6 +166,9 @@ const environmentSchema = z
     if (e.DATABASE_REPLICA_URLS?.length && !e.DATABASE_URL) problem('DATABASE_REPLICA_URLS', 'needs DATABASE_URL (read replicas are replicas of a PostgreSQL primary)');
     if (e.ORGANIZATION_CREATION_PERMISSION && e.ORGANIZATION_CREATION !== 'permission') {
       problem('ORGANIZATION_CREATION_PERMISSION', 'is only read with ORGANIZATION_CREATION=permission');
+    }
+    if (e.ORGANIZATION_CREATION_LIMIT !== undefined && e.ORGANIZATION_CREATION !== 'signed-in' && e.ORGANIZATION_CREATION !== 'permission') {
+      problem('ORGANIZATION_CREATION_LIMIT', 'is only read with ORGANIZATION_CREATION=signed-in or permission (platform admins have no limit)');
     }
     if (e.MIGRATION_DATABASE_URL && !e.DATABASE_URL) problem('MIGRATION_DATABASE_URL', 'needs DATABASE_URL (the embedded database has one user)');
     if (e.DATABASE_LISTEN_URL && !e.DATABASE_URL) problem('DATABASE_LISTEN_URL', 'needs DATABASE_URL (the embedded database notifies in process)');
@@ -245,6 +250,8 @@ const configSchema = (cwd: string) =>
         policy: e.ORGANIZATION_CREATION ?? 'platform-admins',
         permission: e.ORGANIZATION_CREATION_PERMISSION ?? 'organizations:create',
       },
+      /** Organizations one account may own and still create another (signed-in and permission policies), organization.creation.ts. */
+      organizationCreationLimit: e.ORGANIZATION_CREATION_LIMIT ?? 10,
       /** Bootstrap account created on first start. */
       bootstrap: {
         adminEmail: e.GATEHOUSE_ADMIN_EMAIL ?? 'admin@gatehouse.local',

@@ -518,6 +518,25 @@ describe('pending invitations: one per address, resend, revoke, list (R8, R13, R
     expect(asViewer.data.organization.invitations.totalCount).toBe(2);
   });
 
+  it('R8 Organization.invitations(search:) finds invitations by part of the address, literally, with the matching totalCount; a search over the bound is refused', async () => {
+    const t = await team();
+    const [alice, bob, percent] = [uniqueEmail('search-alice'), uniqueEmail('search-bob'), uniqueEmail('search-100%off')];
+    await invite(t, [alice, bob, percent]);
+    const slug = await slugOf(ts, t.orgId);
+    const SEARCH = `query S($slug: String!, $search: String) { organization(slug: $slug) { invitations(search: $search, first: 10) { totalCount edges { node { email } } } } }`;
+    const found = async (search: string | null) => (await ts.gql(SEARCH, { slug, search }, t.admin.token)).data.organization.invitations;
+    const byName = await found('SEARCH-ALICE');
+    expect(byName.edges.map((e: { node: { email: string } }) => e.node.email)).toEqual([alice]);
+    expect(byName.totalCount).toBe(1);
+    // % and _ are matched as themselves, not as wildcards.
+    expect((await found('100%off')).edges.map((e: { node: { email: string } }) => e.node.email)).toEqual([percent]);
+    expect((await found('%')).totalCount).toBe(1);
+    expect((await found('search-')).totalCount).toBe(3);
+    expect((await found(null)).totalCount).toBe(3);
+    const tooLong = await ts.gql(SEARCH, { slug, search: 'x'.repeat(5000) }, t.admin.token);
+    expect(tooLong.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
   it('R1 invitations of another organization are invisible and cannot be revoked or resent', async () => {
     const a = await team(ts, 'Alpha');
     const b = await team(ts, 'Beta');

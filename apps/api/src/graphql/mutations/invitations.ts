@@ -129,7 +129,7 @@ builder.mutationField('inviteMembers', (t) =>
     resolve: async (_r, args, ctx) => {
       const dryRun = args.dryRun ?? false;
       const resourceGrants = (args.resourceGrants ?? []).map((g) => ({ resourceId: String(g.resourceId), roleKey: g.roleKey }));
-      const results = await invitations.inviteMembers(ctx, args.organizationId.id, args.emails, args.roleIds.map((r) => r.id), { dryRun, resourceGrants });
+      const results = await invitations.inviteMembers(ctx.em, ctx, args.organizationId.id, args.emails, args.roleIds.map((r) => r.id), { dryRun, resourceGrants });
       ctx.afterWrite();
       return { results, dryRun };
     },
@@ -152,7 +152,7 @@ builder.mutationField('resendInvitation', (t) =>
     args: { invitationId: t.arg.globalID({ required: true, for: [InvitationRef] }) },
     authScopes: (_r, args, ctx) => invitationScope(ctx, args.invitationId.id, 'members:invite'),
     resolve: async (_r, args, ctx) => {
-      const { invitationId, emailSent } = await invitations.resendInvitation(ctx, args.invitationId.id);
+      const { invitationId, emailSent } = await invitations.resendInvitation(ctx.em, ctx, args.invitationId.id);
       return { invitation: await freshInvitation(ctx, invitationId), emailSent };
     },
   }),
@@ -165,7 +165,7 @@ builder.mutationField('revokeInvitation', (t) =>
     errors: { types: [NotFoundError, GrantCeilingError, PolicyError] },
     args: { invitationId: t.arg.globalID({ required: true, for: [InvitationRef] }) },
     authScopes: (_r, args, ctx) => invitationScope(ctx, args.invitationId.id, 'members:invite'),
-    resolve: async (_r, args, ctx) => freshInvitation(ctx, await invitations.revokeInvitation(ctx, args.invitationId.id)),
+    resolve: async (_r, args, ctx) => freshInvitation(ctx, await invitations.revokeInvitation(ctx.em, ctx, args.invitationId.id)),
   }),
 );
 
@@ -235,7 +235,7 @@ builder.mutationField('acceptInvitation', (t) =>
     authScopes: publicOrMember,
     resolve: async (_r, args, ctx) => {
       await refuseDisabledMembership(ctx, args.token);
-      const result = await invitations.acceptInvitation(ctx, args.token, { firstName: args.firstName, lastName: args.lastName, password: args.password });
+      const result = await invitations.acceptInvitation(ctx.em, ctx, args.token, { firstName: args.firstName, lastName: args.lastName, password: args.password });
       ctx.afterWrite();
       const membership = found(await ctx.em.findOne(Membership, { id: result.membershipId }), 'Membership');
       return { membership, auth: result.tokens ? deliver(ctx, result.tokens, args.refreshTokenDelivery ?? 'RESPONSE') : null, resourceGrants: result.resourceGrants };

@@ -19,6 +19,7 @@ import {
   LimitExceededError,
   NotFoundError,
   PolicyError,
+  ResourceRoleCapError,
   SelfRoleChangeError,
   ValidationError,
 } from '../../errors.ts';
@@ -72,7 +73,7 @@ builder.mutationField('setMemberRoles', (t) =>
       roleIds: t.arg.globalIDList({ required: true, for: [RoleRef] }),
     },
     authScopes: (_r, args, ctx) => membershipScope(ctx, args.membershipId.id, 'members:update'),
-    resolve: async (_r, args, ctx) => changedMembership(ctx, await members.setMemberRoles(ctx, args.membershipId.id, args.roleIds.map((r) => r.id))),
+    resolve: async (_r, args, ctx) => changedMembership(ctx, await members.setMemberRoles(ctx.em, ctx, args.membershipId.id, args.roleIds.map((r) => r.id))),
   }),
 );
 
@@ -86,7 +87,7 @@ builder.mutationField('setMembershipStatus', (t) =>
       status: t.arg({ type: MembershipStatusEnum, required: true }),
     },
     authScopes: (_r, args, ctx) => membershipScope(ctx, args.membershipId.id, 'members:update'),
-    resolve: async (_r, args, ctx) => freshMembership(ctx, await members.setMembershipStatus(ctx, args.membershipId.id, args.status)),
+    resolve: async (_r, args, ctx) => freshMembership(ctx, await members.setMembershipStatus(ctx.em, ctx, args.membershipId.id, args.status)),
   }),
 );
 
@@ -114,7 +115,7 @@ builder.mutationField('removeMember', (t) =>
     args: { membershipId: t.arg.globalID({ required: true, for: [MembershipRef] }) },
     authScopes: (_r, args, ctx) => membershipScope(ctx, args.membershipId.id, 'members:remove'),
     resolve: async (_r, args, ctx) => {
-      const removed = await members.removeMember(ctx, args.membershipId.id);
+      const removed = await members.removeMember(ctx.em, ctx, args.membershipId.id);
       ctx.afterWrite();
       return { membershipId: removed.id, userId: removed.user_id, orgId: removed.org_id };
     },
@@ -137,12 +138,20 @@ builder.mutationField('leaveOrganization', (t) =>
       // R10: a disabled membership, or a member of a disabled org, cannot act there, leaving included;
       // to them the org answers like one that does not exist (R1).
       if (!(await activeIn(ctx, args.organizationId.id))) throw new NotFoundError('Organization');
-      const organizationId = await members.leaveOrganization(ctx, args.organizationId.id);
+      const organizationId = await members.leaveOrganization(ctx.em, ctx, args.organizationId.id);
       ctx.afterWrite();
       return { organizationId };
     },
   }),
 );
+
+const ProvisionResourceGrantInput = builder.inputType('ProvisionResourceGrantInput', {
+  description: 'A resource role made with the new membership (add someone straight into a space or project).',
+  fields: (t) => ({
+    resourceId: t.id({ required: true }),
+    roleKey: t.string({ required: true, description: 'A role of the resource type (preset.resourceTypes.roles.key).' }),
+  }),
+});
 
 const ProvisionRowInput = builder.inputType('ProvisionMemberInput', {
   fields: (t) => ({
@@ -150,6 +159,13 @@ const ProvisionRowInput = builder.inputType('ProvisionMemberInput', {
     firstName: t.string({ description: 'Used when a new account is created.' }),
     lastName: t.string(),
     roleIds: t.globalIDList({ required: true, for: [RoleRef] }),
+    resourceGrants: t.field({
+      type: [ProvisionResourceGrantInput],
+      description:
+        'Resource roles made with the membership, at most 20. Each is checked like grantResourceRole: you manage its members (else FORBIDDEN), ' +
+        'R3 within what you hold on it (GrantCeilingError), R19 within the cap of roleIds (ResourceRoleCapError); any refusal stores nothing. ' +
+        'Not made for someone already a member (status ALREADY_MEMBER: use grantResourceRole).',
+    }),
   }),
 });
 
@@ -179,7 +195,7 @@ builder.mutationField('provisionMembers', (t) =>
   t.field({
     type: ProvisionMembersPayload,
     description: 'Add people by email, up to the bulk limit (R7). New accounts get a temporary password, returned once.',
-    errors: { types: [ValidationError, NotFoundError, GrantCeilingError, SelfRoleChangeError, LimitExceededError, PolicyError] },
+    errors: { types: [ValidationError, NotFoundError, GrantCeilingError, SelfRoleChangeError, ResourceRoleCapError, LimitExceededError, PolicyError] },
     args: {
       organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
       members: t.arg({ type: [ProvisionRowInput], required: true }),
@@ -187,9 +203,16 @@ builder.mutationField('provisionMembers', (t) =>
     authScopes: (_r, args) => ({ orgPermission: `${args.organizationId.id}:members:invite` }),
     resolve: async (_r, args, ctx) => {
       const results = await members.provisionMembers(
+        ctx.em,
         ctx,
         args.organizationId.id,
-        args.members.map((m) => ({ email: m.email, firstName: m.firstName, lastName: m.lastName, roleIds: m.roleIds.map((r) => r.id) })),
+        args.members.map((m) => ({
+          email: m.email,
+          firstName: m.firstName,
+          lastName: m.lastName,
+          roleIds: m.roleIds.map((r) => r.id),
+          resourceGrants: (m.resourceGrants ?? []).map((g) => ({ resourceId: String(g.resourceId), roleKey: g.roleKey })),
+        })),
       );
       ctx.afterWrite();
       return { results };
@@ -214,7 +237,7 @@ builder.mutationField('resetMemberPassword', (t) =>
     args: { membershipId: t.arg.globalID({ required: true, for: [MembershipRef] }) },
     authScopes: (_r, args, ctx) => membershipScope(ctx, args.membershipId.id, 'members:update'),
     resolve: async (_r, args, ctx) => {
-      const result = await members.resetMemberPassword(ctx, args.membershipId.id);
+      const result = await members.resetMemberPassword(ctx.em, ctx, args.membershipId.id);
       ctx.afterWrite();
       return result;
     },
@@ -233,6 +256,6 @@ builder.mutationField('grantOrganizationAccess', (t) =>
       roleIds: t.arg.globalIDList({ required: true, for: [RoleRef] }),
     },
     resolve: async (_r, args, ctx) =>
-      freshMembership(ctx, await members.grantOrganizationAccess(ctx, args.userId.id, args.organizationId.id, args.roleIds.map((r) => r.id))),
+      freshMembership(ctx, await members.grantOrganizationAccess(ctx.em, ctx, args.userId.id, args.organizationId.id, args.roleIds.map((r) => r.id))),
   }),
 );

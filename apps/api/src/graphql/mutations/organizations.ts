@@ -6,7 +6,7 @@ import { DeletedPayload } from './users.ts';
 import { Organization } from '../../modules/organizations/organization.entity.ts';
 import * as orgs from '../../modules/organizations/organization.service.ts';
 import { createOrganizationAsViewer, mayCreateOrganization } from '../../modules/organizations/organization.creation.ts';
-import { ConflictError, NotFoundError, ValidationError, found } from '../../errors.ts';
+import { ConflictError, LimitExceededError, NotFoundError, ValidationError, found } from '../../errors.ts';
 import type { Context } from '../../context.ts';
 
 async function freshOrg(ctx: Context, id: string): Promise<Organization> {
@@ -28,15 +28,16 @@ builder.mutationField('createOrganization', (t) =>
     description:
       'Creates an organization with the built-in roles of the active preset (R15). Who may: configuration ORGANIZATION_CREATION ' +
       '(platform admins only by default; any signed-in account; or holders of a named permission, e.g. Spaces admins). ' +
-      'The creator gets the top role; only platform admins name another owner. Audited.',
-    errors: { types: [ValidationError, ConflictError, NotFoundError] },
+      'The creator gets the top role; only platform admins name another owner. Audited. Who is not a platform admin may own at most ' +
+      'ORGANIZATION_CREATION_LIMIT organizations (default 10): beyond, LimitExceededError.',
+    errors: { types: [ValidationError, ConflictError, NotFoundError, LimitExceededError] },
     authScopes: { member: true },
     args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
       if (ctx.user?.isPlatformAdmin && input.ownerUserId && !(await ctx.loaders.user.load(input.ownerUserId.id).catch(() => null))) {
         throw new NotFoundError('User');
       }
-      const org = await createOrganizationAsViewer(ctx, { name: input.name, slug: input.slug, ownerUserId: input.ownerUserId?.id ?? null });
+      const org = await createOrganizationAsViewer(ctx.em, ctx, { name: input.name, slug: input.slug, ownerUserId: input.ownerUserId?.id ?? null });
       return freshOrg(ctx, org.id);
     },
   }),

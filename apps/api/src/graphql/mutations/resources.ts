@@ -1,3 +1,4 @@
+import { countedConnection } from '../counted-connection.ts';
 import { canManageResourceMembers, findResourceRole, type RoleDefinition } from '@gatehouse/permissions';
 import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
@@ -117,7 +118,7 @@ export const ResourceRef = builder.objectRef<ResourceRow>('Resource').implement(
           return { ...toPage(rows, page, (g) => [g.sort_key, g.membership_id]), totalCount: () => resources.countResourceMembers(ctx.em, r.id) };
         },
       },
-      { name: 'ResourceMemberConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount(): Promise<number> }).totalCount() }) }) },
+      countedConnection('ResourceMemberConnection'),
     ),
   }),
 });
@@ -173,7 +174,7 @@ builder.objectFields(OrganizationRef, (t) => ({
         };
       },
     },
-    { name: 'ResourceConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount(): Promise<number> }).totalCount() }) }) },
+    countedConnection('ResourceConnection'),
   ),
 }));
 
@@ -184,7 +185,7 @@ builder.queryField('resource', (t) =>
     authScopes: { member: true },
     description: 'One resource by id; null when it does not exist or you may not read it (R1: the same answer).',
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_r, args, ctx) => (await resources.readableResource(ctx, String(args.id)))?.resource ?? null,
+    resolve: async (_r, args, ctx) => (await resources.readableResource(ctx.em, ctx, String(args.id)))?.resource ?? null,
   }),
 );
 
@@ -204,7 +205,7 @@ builder.mutationField('createResource', (t) =>
       name: t.arg.string({ required: true }),
     },
     resolve: async (_r, args, ctx) => {
-      const id = await resources.createResource(ctx, args.organizationId.id, args.type, args.name);
+      const id = await resources.createResource(ctx.em, ctx, args.organizationId.id, args.type, args.name);
       ctx.afterWrite();
       return resourceById(ctx, id);
     },
@@ -223,7 +224,7 @@ builder.mutationField('deleteResource', (t) =>
     authScopes: { member: true },
     args: { resourceId: t.arg.id({ required: true }) },
     resolve: async (_r, args, ctx) => {
-      const row = await resources.deleteResource(ctx, String(args.resourceId));
+      const row = await resources.deleteResource(ctx.em, ctx, String(args.resourceId));
       ctx.afterWrite();
       return { resourceId: row.id, organizationId: row.org_id };
     },
@@ -240,7 +241,7 @@ builder.mutationField('renameResource', (t) =>
     authScopes: { member: true },
     args: { resourceId: t.arg.id({ required: true }), name: t.arg.string({ required: true }) },
     resolve: async (_r, args, ctx) => {
-      const id = await resources.renameResource(ctx, String(args.resourceId), args.name);
+      const id = await resources.renameResource(ctx.em, ctx, String(args.resourceId), args.name);
       ctx.afterWrite();
       return resourceById(ctx, id);
     },
@@ -261,7 +262,7 @@ builder.mutationField('grantResourceRole', (t) =>
       roleKey: t.arg.string({ required: true }),
     },
     resolve: async (_r, args, ctx) => {
-      const id = await resources.grantResourceRole(ctx, String(args.resourceId), args.membershipId.id, args.roleKey);
+      const id = await resources.grantResourceRole(ctx.em, ctx, String(args.resourceId), args.membershipId.id, args.roleKey);
       ctx.afterWrite();
       return resourceById(ctx, id);
     },
@@ -279,7 +280,7 @@ builder.mutationField('revokeResourceRole', (t) =>
       membershipId: t.arg.globalID({ required: true, for: [MembershipRef] }),
     },
     resolve: async (_r, args, ctx) => {
-      const id = await resources.revokeResourceRole(ctx, String(args.resourceId), args.membershipId.id);
+      const id = await resources.revokeResourceRole(ctx.em, ctx, String(args.resourceId), args.membershipId.id);
       ctx.afterWrite();
       return resourceById(ctx, id);
     },

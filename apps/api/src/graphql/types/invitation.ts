@@ -1,3 +1,4 @@
+import { countedConnection } from '../counted-connection.ts';
 import DataLoader from 'dataloader';
 import { builder } from '../builder.ts';
 import type { Context } from '../../context.ts';
@@ -10,7 +11,7 @@ import { countInvitations, listInvitations } from '../../modules/invitations/inv
 import type { InvitationPreview } from '../../modules/invitations/invitation.service.ts';
 import type { OutboxMail } from '../../modules/mail/mailer.ts';
 import { rows } from '../../db/sql.ts';
-import { grantsOfInvitations, type InvitationResourceGrantRow } from '../../modules/invitations/invitation.resource-grants.ts';
+import { grantsOfInvitationsFor, type InvitationResourceGrantRow } from '../../modules/invitations/invitation.resource-grants.ts';
 import { sight, visibleInvitations } from '../../modules/visibility.ts';
 import { pageArgs } from '../pagination.ts';
 
@@ -40,7 +41,8 @@ function createInvitationLoaders(ctx: Context) {
       );
     }),
     resourceGrants: new DataLoader<string, InvitationResourceGrantRow[]>(async (invitationIds) => {
-      const grants = await grantsOfInvitations(em, invitationIds);
+      // Names of resources the reader may not read are left out (null), R1.
+      const grants = await grantsOfInvitationsFor(em, ctx.app.preset, invitationIds, ctx.user ?? null);
       return invitationIds.map((id) => grants.filter((g) => g.invitation_id === id));
     }),
   };
@@ -59,7 +61,11 @@ const InvitationResourceGrantRef = builder.objectRef<InvitationResourceGrantRow>
   fields: (t) => ({
     resourceId: t.exposeID('resource_id'),
     resourceType: t.exposeString('resource_type'),
-    resourceName: t.exposeString('resource_name', { description: 'Shown to those who see the invitation (members:read or members:invite of its org).' }),
+    resourceName: t.exposeString('resource_name', {
+      nullable: true,
+      description:
+        'The resource\'s name, or null when you may not read that resource (R1: who sees the invitation, with members:read or members:invite, learns that it gives a role there, not the name).',
+    }),
     roleKey: t.exposeString('role_key'),
   }),
 });
@@ -105,16 +111,17 @@ builder.objectFields(OrganizationRef, (t) => ({
       // A scope map is an "any of": either permission will do.
       authScopes: (org) => ({ orgPermission: `${org.id}:members:read`, $any: { orgPermission: `${org.id}:members:invite` } }),
       unauthorizedResolver: () => null,
-      args: { status: t.arg({ type: [InvitationStatusEnum], description: 'Only these statuses; all when omitted.' }) },
+      args: {
+        status: t.arg({ type: [InvitationStatusEnum], description: 'Only these statuses; all when omitted.' }),
+        search: t.arg.string({ description: 'Part of the invited email address.' }),
+      },
       resolve: async (org, args, ctx) => {
-        const page = await listInvitations(ctx.em, org.id, args.status, pageArgs(args, { list: `invitations:${org.id}`, sort: 'timestamp', id: 'uuid' }));
-        return { ...page, totalCount: () => countInvitations(ctx.em, org.id, args.status) };
+        const filter = { statuses: args.status, search: args.search };
+        const page = await listInvitations(ctx.em, org.id, filter, pageArgs(args, { list: `invitations:${org.id}`, sort: 'timestamp', id: 'uuid' }));
+        return { ...page, totalCount: () => countInvitations(ctx.em, org.id, filter) };
       },
     },
-    {
-      name: 'InvitationConnection',
-      fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount(): Promise<number> }).totalCount() }) }),
-    },
+    countedConnection('InvitationConnection'),
   ),
 }));
 

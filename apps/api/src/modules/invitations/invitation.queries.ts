@@ -1,7 +1,7 @@
 import type { Em } from '../../db/orm.ts';
 import { Params, row, rows } from '../../db/sql.ts';
 import { Invitation, type InvitationStatus } from './invitation.entity.ts';
-import { toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
+import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 
 /** SQL for each shown status: a PENDING row past its expiry shows as EXPIRED. */
 const STATUS_SQL: Record<InvitationStatus, string> = {
@@ -11,10 +11,17 @@ const STATUS_SQL: Record<InvitationStatus, string> = {
   REVOKED: `i.status = 'REVOKED'`,
 };
 
-function filterSql(orgId: string, statuses: readonly InvitationStatus[] | null | undefined) {
+/** Which invitations a list shows: by status, and by part of the invited address. */
+export interface InvitationFilter {
+  statuses?: readonly InvitationStatus[] | null;
+  search?: string | null;
+}
+
+function filterSql(orgId: string, filter: InvitationFilter) {
   const params = new Params();
   const where = [`i.org_id = ${params.add(orgId)}`];
-  if (statuses?.length) where.push(`(${[...new Set(statuses)].map((s) => STATUS_SQL[s]).join(' or ')})`);
+  if (filter.statuses?.length) where.push(`(${[...new Set(filter.statuses)].map((s) => STATUS_SQL[s]).join(' or ')})`);
+  if (filter.search?.trim()) where.push(`lower(i.email) like ${params.add(likePattern(filter.search))}`);
   return { where, params };
 }
 
@@ -22,10 +29,10 @@ function filterSql(orgId: string, statuses: readonly InvitationStatus[] | null |
 export async function listInvitations(
   em: Em,
   orgId: string,
-  statuses: readonly InvitationStatus[] | null | undefined,
+  filter: InvitationFilter,
   page: PageRequest,
 ): Promise<Page<Invitation>> {
-  const { where, params } = filterSql(orgId, statuses);
+  const { where, params } = filterSql(orgId, filter);
   if (page.after) {
     where.push(`(i.created_at, i.id) < (${params.add(page.after[0])}::timestamptz, ${params.add(page.after[1])}::uuid)`);
   }
@@ -46,8 +53,8 @@ export async function listInvitations(
   return toPage(invitations, page, (inv) => [keys.get(inv.id), inv.id]);
 }
 
-export async function countInvitations(em: Em, orgId: string, statuses: readonly InvitationStatus[] | null | undefined): Promise<number> {
-  const { where, params } = filterSql(orgId, statuses);
+export async function countInvitations(em: Em, orgId: string, filter: InvitationFilter): Promise<number> {
+  const { where, params } = filterSql(orgId, filter);
   const counted = await row<{ n: number }>(em, `select count(*)::int as n from invitation i where ${where.join(' and ')}`, params.values);
   return Number(counted?.n ?? 0);
 }

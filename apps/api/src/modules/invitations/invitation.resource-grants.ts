@@ -13,7 +13,7 @@ import type { Em } from '../../db/orm.ts';
 import { exec, Params, row, rows } from '../../db/sql.ts';
 import { ValidationError, type FieldIssue } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
-import { findResource, permissionsOn, resourceType, standingIn, throwGrantProblems, type ResourceRow } from '../resources/resource.service.ts';
+import { findResource, permissionsOn, permissionsOnListed, resourceType, standingIn, throwGrantProblems, type OrgStanding, type ResourceRow } from '../resources/resource.service.ts';
 
 export interface ResourceGrantInput {
   resourceId: string;
@@ -50,12 +50,19 @@ export async function checkInvitationResourceGrants(
   inviter: { id: string; isPlatformAdmin: boolean },
   invitedOrgRoleKeys: readonly string[],
   grants: readonly ResourceGrantInput[],
+  options: {
+    /** Where the grants sit in the input (errors name `<path>.resourceGrants.<i>.<field>`); provisioning: ['members', '<row>']. */
+    path?: readonly string[];
+    /** The grantee when known (provisioning an existing account): R4 applies to them. */
+    targetUserId?: string;
+  } = {},
 ): Promise<CheckedResourceGrant[]> {
   if (grants.length === 0) return [];
+  const at = [...(options.path ?? []), 'resourceGrants'];
   const issues: FieldIssue[] = [];
   const seen = new Set<string>();
   grants.forEach((g, i) => {
-    if (seen.has(g.resourceId)) issues.push({ path: ['resourceGrants', String(i), 'resourceId'], message: 'This resource is listed twice' });
+    if (seen.has(g.resourceId)) issues.push({ path: [...at, String(i), 'resourceId'], message: 'This resource is listed twice' });
     seen.add(g.resourceId);
   });
   if (issues.length) throw new ValidationError(issues);
@@ -63,7 +70,7 @@ export async function checkInvitationResourceGrants(
   const standing = await standingIn(tx, orgId, inviter);
   const checked: CheckedResourceGrant[] = [];
   for (const [i, grant] of grants.entries()) {
-    const path = ['resourceGrants', String(i)];
+    const path = [...at, String(i)];
     const resource = isUuid(grant.resourceId) ? await findResource(tx, grant.resourceId) : undefined;
     const def = resource && resource.org_id === orgId ? resourceType(preset, resource.type) : undefined;
     const perms = resource && def ? await permissionsOn(tx, standing, resource, preset, inviter) : new Set<string>();
@@ -77,7 +84,7 @@ export async function checkInvitationResourceGrants(
       checkResourceGrantChange({
         def,
         actorUserId: inviter.id,
-        targetUserId: 'invitee', // not yet anyone: R4 cannot apply
+        targetUserId: options.targetUserId ?? 'invitee', // an invitee is not yet anyone: R4 cannot apply
         actorOrgPerms: standing.orgPerms,
         actorPermsOnResource: perms,
         targetOrgRoleKeys: invitedOrgRoleKeys,
@@ -104,7 +111,8 @@ export interface InvitationResourceGrantRow {
   invitation_id: string;
   resource_id: string;
   role_key: string;
-  resource_name: string;
+  /** Null for a reader who may not read the resource (grantsOfInvitationsFor, R1). */
+  resource_name: string | null;
   resource_type: string;
 }
 
@@ -118,6 +126,59 @@ export async function grantsOfInvitations(em: Em, invitationIds: readonly string
       where g.invitation_id = any($1::uuid[]) order by r.type, r.name, r.id`,
     [[...invitationIds]],
   );
+}
+
+interface GrantForReaderRow extends InvitationResourceGrantRow {
+  org_id: string;
+  created_by_id: string | null;
+  /** The reader's own grant on the resource (their membership in the resource's org), if any. */
+  reader_grant_role: string | null;
+}
+
+/**
+ * The grants of some invitations as one reader may see them (R1 within the org): whoever sees an
+ * invitation (members:read or members:invite) learns which resource roles it gives, but a resource's
+ * **name** only when they may read that resource (`<prefix>:read` on it, org role or resource role,
+ * after the cap, R19): otherwise `resource_name` is null. The id and type stay (the grant is part of
+ * the invitation, and an id tells nothing more: `resource(id)` answers null to that reader).
+ * One statement for the grants and the reader's own grants on their resources, plus one standing per
+ * organization involved (one in practice): no statement per grant.
+ */
+export async function grantsOfInvitationsFor(
+  em: Em,
+  preset: Preset,
+  invitationIds: readonly string[],
+  reader: { id: string; isPlatformAdmin: boolean } | null,
+): Promise<InvitationResourceGrantRow[]> {
+  if (invitationIds.length === 0) return [];
+  const found = await rows<GrantForReaderRow>(
+    em,
+    `select g.invitation_id, g.resource_id, g.role_key, r.name as resource_name, r.type as resource_type,
+            r.org_id, r.created_by_id, vg.role_key as reader_grant_role
+       from invitation_resource_grant g
+       join resource r on r.id = g.resource_id
+       left join membership vm on vm.org_id = r.org_id and vm.user_id = $2::uuid
+       left join resource_grant vg on vg.resource_id = r.id and vg.membership_id = vm.id
+      where g.invitation_id = any($1::uuid[]) order by r.type, r.name, r.id`,
+    [[...invitationIds], reader?.id ?? '00000000-0000-0000-0000-000000000000'],
+  );
+  const standings = new Map<string, OrgStanding>();
+  const out: InvitationResourceGrantRow[] = [];
+  for (const g of found) {
+    let readable = false;
+    const def = resourceType(preset, g.resource_type);
+    if (reader && def) {
+      let standing = standings.get(g.org_id);
+      if (!standing) {
+        standing = await standingIn(em, g.org_id, reader);
+        standings.set(g.org_id, standing);
+      }
+      const listed = { id: g.resource_id, org_id: g.org_id, type: g.resource_type, name: g.resource_name ?? '', created_by_id: g.created_by_id, created_at: new Date(0), grant_role: g.reader_grant_role, sort_key: '' };
+      readable = permissionsOnListed(standing, listed, preset, reader).has(permissionOf(def, 'read'));
+    }
+    out.push({ invitation_id: g.invitation_id, resource_id: g.resource_id, role_key: g.role_key, resource_type: g.resource_type, resource_name: readable ? g.resource_name : null });
+  }
+  return out;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { checkRoleChange } from '@gatehouse/permissions';
-import type { Context } from '../../context.ts';
+import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import {
   AuthError,
@@ -92,18 +92,18 @@ interface PendingMail {
 }
 
 /** Mail goes out after the commit, so a rolled-back change never sends a live token. A failed send is logged, never thrown. */
-async function sendInvitationMail(ctx: Context, mail: PendingMail): Promise<boolean> {
+async function sendInvitationMail(acting: Acting, mail: PendingMail): Promise<boolean> {
   try {
-    await ctx.app.mailer.send(invitationMail({ ...mail, publicUrl: ctx.app.config.publicUrl }));
+    await acting.app.mailer.send(invitationMail({ ...mail, publicUrl: acting.app.config.publicUrl }));
     return true;
   } catch (error) {
     // Only the error message: the mail body carries the token.
-    ctx.app.log.error({ to: mail.to, error: error instanceof Error ? error.message : String(error) }, 'invitation mail failed');
+    acting.app.log.error({ to: mail.to, error: error instanceof Error ? error.message : String(error) }, 'invitation mail failed');
     return false;
   }
 }
 
-const expiryFrom = (ctx: Context) => new Date(Date.now() + ctx.app.config.invitationTtlDays * 86_400_000);
+const expiryFrom = (acting: Acting) => new Date(Date.now() + acting.app.config.invitationTtlDays * 86_400_000);
 const roleKeys = (roles: RoleRow[]) => roles.map((r) => r.key);
 
 /**
@@ -113,16 +113,16 @@ const roleKeys = (roles: RoleRow[]) => roles.map((r) => r.key);
  * so a UI can show a review list first.
  */
 export async function inviteMembers(
-  ctx: Context,
+  em: Em, acting: Acting,
   orgId: string,
   emails: readonly string[],
   roleIds: readonly string[],
   options: { dryRun?: boolean; resourceGrants?: readonly ResourceGrantInput[] } = {},
 ): Promise<InviteResult[]> {
-  const user = ctx.user;
+  const user = acting.user;
   if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
   const dryRun = options.dryRun ?? false;
-  const policy = ctx.app.preset.policy;
+  const policy = acting.app.preset.policy;
   if (!policy.invitations) throw new PolicyError('This platform does not use invitations; add people directly', 'PRESET_DISALLOWS');
   const parsed = parseEmailList(emails);
   if (parsed.length === 0) throw ValidationError.field('emails', 'Enter at least one email address');
@@ -137,7 +137,7 @@ export async function inviteMembers(
   }
 
   const mails: PendingMail[] = [];
-  const results = await ctx.transaction(async (tx) => {
+  const results = await inTransaction(em, acting, async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     const org = await lockOrganization(tx, orgId);
     const actorPerms = await permissionsAfterLock(tx, orgId, user);
@@ -149,7 +149,7 @@ export async function inviteMembers(
       checkRoleChange({ actorUserId: user.id, targetUserId: 'invitee', actorPerms, currentRoles: [], nextRoles: roles, policy }),
     );
     // R3 + R19 per resource grant, as grantResourceRole would check it for a member with these roles.
-    const resourceGrants = await checkInvitationResourceGrants(tx, ctx.app.preset, orgId, user, roleKeys(roles), options.resourceGrants ?? []);
+    const resourceGrants = await checkInvitationResourceGrants(tx, acting.app.preset, orgId, user, roleKeys(roles), options.resourceGrants ?? []);
 
     const addresses = valid.map((a) => a.email);
     const members = new Set(
@@ -171,7 +171,7 @@ export async function inviteMembers(
     );
 
     const out: InviteResult[] = [];
-    const expiresAt = expiryFrom(ctx);
+    const expiresAt = expiryFrom(acting);
     for (const address of parsed) {
       const { email } = address;
       const problem = emailIssue(email);
@@ -210,7 +210,7 @@ export async function inviteMembers(
     const invited = out.filter((r) => r.status === 'INVITED' && r.invitationId);
     await storeInvitationResourceGrants(tx, orgId, invited.map((r) => r.invitationId!), resourceGrants);
     if (invited.length) {
-      recordAudit(tx, ctx.actor, {
+      recordAudit(tx, acting.actor, {
         orgId,
         action: 'invitations.sent',
         target: { type: 'Organization', id: orgId, label: org.slug },
@@ -226,7 +226,7 @@ export async function inviteMembers(
     return out;
   });
 
-  const sent = await Promise.all(mails.map((m) => sendInvitationMail(ctx, m)));
+  const sent = await Promise.all(mails.map((m) => sendInvitationMail(acting, m)));
   mails.forEach((m, i) => {
     const result = results.find((r) => r.email === m.to);
     if (result) result.emailSent = sent[i]!;
@@ -264,8 +264,8 @@ async function rolesOfInvitation(tx: Em, invitationId: string): Promise<RoleRow[
  * Locks the invitation's org, then the invitation row, and reads the actor's permissions after the
  * lock. An invitation of an org where the actor may not see invitations answers as non-existent (R1).
  */
-async function lockInvitationForAdmin(tx: Em, ctx: Context, invitationId: string) {
-  const user = ctx.user;
+async function lockInvitationForAdmin(tx: Em, acting: Acting, invitationId: string) {
+  const user = acting.user;
   if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
   const found = isUuid(invitationId)
     ? (await rows<{ org_id: string }>(tx, `select org_id from invitation where id = $1`, [invitationId]))[0]
@@ -280,7 +280,7 @@ async function lockInvitationForAdmin(tx: Em, ctx: Context, invitationId: string
   const roles = await rolesOfInvitation(tx, invitation.id);
   // R3: re-sending or revoking an invitation grants or takes away its roles.
   throwRoleChangeProblems(
-    checkRoleChange({ actorUserId: user.id, targetUserId: 'invitee', actorPerms, currentRoles: [], nextRoles: roles, policy: { ...ctx.app.preset.policy, ownerModel: 'multiple' } }),
+    checkRoleChange({ actorUserId: user.id, targetUserId: 'invitee', actorPerms, currentRoles: [], nextRoles: roles, policy: { ...acting.app.preset.policy, ownerModel: 'multiple' } }),
     { ignore: ['NO_ROLES', 'TOO_MANY_ROLES'] },
   );
   return { org, invitation, roles, user };
@@ -289,10 +289,10 @@ async function lockInvitationForAdmin(tx: Em, ctx: Context, invitationId: string
 const target = (inv: { id: string; email: string }) => ({ type: 'Invitation', id: inv.id, label: inv.email });
 
 /** R8: a new token (the old one stops working) and a new expiry; rate-limited per invitation. */
-export async function resendInvitation(ctx: Context, invitationId: string): Promise<{ invitationId: string; emailSent: boolean }> {
+export async function resendInvitation(em: Em, acting: Acting, invitationId: string): Promise<{ invitationId: string; emailSent: boolean }> {
   let mail: PendingMail | undefined;
-  const id = await ctx.transaction(async (tx) => {
-    const { org, invitation, roles, user } = await lockInvitationForAdmin(tx, ctx, invitationId);
+  const id = await inTransaction(em, acting, async (tx) => {
+    const { org, invitation, roles, user } = await lockInvitationForAdmin(tx, acting, invitationId);
     if (invitation.status !== 'PENDING') throw new PolicyError(`This invitation is ${invitation.status.toLowerCase()}; send a new one instead`, 'NOT_PENDING');
     if (invitation.seconds_since_sent < RESEND_MIN_INTERVAL_SECONDS) {
       const wait = Math.max(1, Math.ceil(RESEND_MIN_INTERVAL_SECONDS - invitation.seconds_since_sent));
@@ -304,14 +304,14 @@ export async function resendInvitation(ctx: Context, invitationId: string): Prom
       throw new RateLimitedError(`This invitation was sent ${SENDS_PER_DAY} times in the last day; try again later`, wait);
     }
     const { token, hash } = newOpaqueToken();
-    const expiresAt = expiryFrom(ctx);
+    const expiresAt = expiryFrom(acting);
     await exec(tx, `update invitation set token_hash = $1, expires_at = $2, send_count = send_count + 1, last_sent_at = now(),
               send_window_started_at = ${windowOpen ? 'send_window_started_at' : 'now()'},
               send_window_count = ${windowOpen ? 'send_window_count + 1' : '1'}
         where id = $3`,
       [hash, expiresAt, invitation.id],
     );
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: invitation.org_id,
       action: 'invitation.resent',
       target: target(invitation),
@@ -321,18 +321,18 @@ export async function resendInvitation(ctx: Context, invitationId: string): Prom
     mail = { to: invitation.email, token, organizationName: org.name, inviterName: displayName(user), roleNames: roles.map((r) => r.name), expiresAt };
     return invitation.id;
   });
-  const emailSent = mail ? await sendInvitationMail(ctx, mail) : false;
+  const emailSent = mail ? await sendInvitationMail(acting, mail) : false;
   return { invitationId: id, emailSent };
 }
 
 /** R8: the token stops working at once. Revoking a revoked invitation changes nothing. */
-export async function revokeInvitation(ctx: Context, invitationId: string): Promise<string> {
-  return ctx.transaction(async (tx) => {
-    const { invitation, roles } = await lockInvitationForAdmin(tx, ctx, invitationId);
+export async function revokeInvitation(em: Em, acting: Acting, invitationId: string): Promise<string> {
+  return inTransaction(em, acting, async (tx) => {
+    const { invitation, roles } = await lockInvitationForAdmin(tx, acting, invitationId);
     if (invitation.status === 'REVOKED') return invitation.id;
     if (invitation.status !== 'PENDING') throw new PolicyError(`This invitation is ${invitation.status.toLowerCase()}; it cannot be revoked`, 'NOT_PENDING');
     await exactlyOne(tx, 'Invitation', `update invitation set status = 'REVOKED', revoked_at = now() where id = $1`, [invitation.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: invitation.org_id,
       action: 'invitation.revoked',
       target: target(invitation),
@@ -434,28 +434,28 @@ function newAccountIssues(input: AcceptInput, email: string): FieldIssue[] {
  * signed in; an existing account must sign in first. The org row and then the invitation row are
  * locked, so two simultaneous accepts of one token give exactly one membership.
  */
-export async function acceptInvitation(ctx: Context, token: string, input: AcceptInput): Promise<AcceptResult> {
+export async function acceptInvitation(em: Em, acting: Acting, token: string, input: AcceptInput): Promise<AcceptResult> {
   const hash = tokenHashOf(token);
   if (!hash) throw new InvalidInvitationError();
-  const found = (await rows<{ id: string; org_id: string; email: string; status: string; expired: boolean }>(ctx.em, `select id, org_id, email, status, expires_at <= now() as expired from invitation where token_hash = $1`,
+  const found = (await rows<{ id: string; org_id: string; email: string; status: string; expired: boolean }>(em, `select id, org_id, email, status, expires_at <= now() as expired from invitation where token_hash = $1`,
     [hash],
   ))[0];
   assertAcceptable(found);
   const email = found!.email.toLowerCase();
-  const signedIn = ctx.user;
+  const signedIn = acting.user;
   // R7: an account with a pending forced password change changes nothing else, public paths included.
   if (signedIn?.mustChangePassword) throw new AuthError('PASSWORD_CHANGE_REQUIRED', 'Change your temporary password to continue');
   let passwordHash: string | undefined;
   if (signedIn) {
     if (signedIn.email.toLowerCase() !== email) throw new InvitationEmailMismatchError();
   } else {
-    if (await accountHolding(ctx.em, email) === 'PROVEN') throw new SignInRequiredError(email);
+    if (await accountHolding(em, email) === 'PROVEN') throw new SignInRequiredError(email);
     const issues = newAccountIssues(input, email);
     if (issues.length) throw new ValidationError(issues);
     passwordHash = await hashPassword(input.password!); // outside the transaction: argon2 is deliberately slow
   }
 
-  return ctx.transaction(async (tx) => {
+  return inTransaction(em, acting, async (tx) => {
     const org = await lockOrganization(tx, found!.org_id);
     const inv = (await rows<LockedInvitation>(tx, `select ${LOCK_COLUMNS} from invitation where id = $1 for update`, [found!.id]))[0];
     // Re-checked under the lock: a concurrent accept, revoke or resend may have won.
@@ -497,14 +497,14 @@ export async function acceptInvitation(ctx: Context, token: string, input: Accep
     let roles = await rolesOfInvitation(tx, inv!.id);
     if (roles.length === 0) {
       // Every role of the invitation was deleted meanwhile: the preset's default role.
-      roles = await rows<RoleRow>(tx, `select id, key, name, permissions, builtin from role where org_id = $1 and key = $2`, [org.id, ctx.app.preset.defaultRoleKey]);
+      roles = await rows<RoleRow>(tx, `select id, key, name, permissions, builtin from role where org_id = $1 and key = $2`, [org.id, acting.app.preset.defaultRoleKey]);
     }
     const existing = await findMembershipOf(tx, org.id, userId);
     const membershipId = existing?.id ?? (await insertMembership(tx, { orgId: org.id, userId, roleIds: roles.map((r) => r.id), addedById: inv!.inviter_id }));
     // Resource grants are re-checked now against the inviter's current rights; what is no longer allowed is skipped.
-    const resourceGrants = await applyInvitationResourceGrants(tx, ctx.app.preset, inv!, { membershipId, userId });
+    const resourceGrants = await applyInvitationResourceGrants(tx, acting.app.preset, inv!, { membershipId, userId });
     await exactlyOne(tx, 'Invitation', `update invitation set status = 'ACCEPTED', accepted_at = now(), accepted_by_id = $1 where id = $2`, [userId, inv!.id]);
-    const actor = signedIn ? ctx.actor : { ...ctx.actor, userId, label: email };
+    const actor = signedIn ? acting.actor : { ...acting.actor, userId, label: email };
     recordAudit(tx, actor, {
       orgId: org.id,
       action: 'invitation.accepted',
@@ -526,13 +526,13 @@ export async function acceptInvitation(ctx: Context, token: string, input: Accep
           : {}),
       },
     });
-    const tokens = created ? await startSession(ctx.app, tx, await tx.findOneOrFail(User, { id: userId }), actor) : null;
+    const tokens = created ? await startSession(acting.app, tx, await tx.findOneOrFail(User, { id: userId }), actor) : null;
     return { membershipId, orgId: org.id, userId, tokens, resourceGrants };
   });
 }
 
 /** Whether an account holds this address, and whether its holder proved it (R20). */
-async function accountHolding(em: Context['em'], email: string): Promise<'NONE' | 'UNPROVEN' | 'PROVEN'> {
+async function accountHolding(em: Em, email: string): Promise<'NONE' | 'UNPROVEN' | 'PROVEN'> {
   const row = (await rows<{ verified: boolean }>(em, `select email_verified_at is not null as verified from "user" where lower(email) = $1`, [email]))[0];
   return row ? (row.verified ? 'PROVEN' : 'UNPROVEN') : 'NONE';
 }

@@ -1,7 +1,7 @@
 import { changeOne } from '../../db/retry.ts';
 import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
 import { checkLeave, checkRoleChange, effectivePermissions, isOwnerRole, type Preset } from '@gatehouse/permissions';
-import type { Context } from '../../context.ts';
+import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, ConflictError, LimitExceededError, NotFoundError, PolicyError, ValidationError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
@@ -22,14 +22,16 @@ import {
 } from './membership.locks.ts';
 import { assertOwnerFloor, ownerFloorMessage, requirePermission, throwRoleChangeProblems } from './rule-errors.ts';
 import { assertCanAdministerUser } from '../users/user.rules.ts';
+import { applyProvisionResourceGrants, auditedGrants, checkProvisionResourceGrants } from '../resources/provision-grants.ts';
+import type { ResourceGrantInput } from '../invitations/invitation.resource-grants.ts';
 
 type Tx = Em;
 
 const roleKeys = (roles: RoleRow[]) => roles.map((r) => r.key);
 
 /** Loads a membership the actor may act on, locks its org and reads the actor's permissions after the lock. */
-async function lockMembership(tx: Tx, ctx: Context, membershipId: string) {
-  const user = ctx.user;
+async function lockMembership(tx: Tx, acting: Acting, membershipId: string) {
+  const user = acting.user;
   if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
   const locked = isUuid(membershipId) ? await lockMembershipOf(tx, membershipId, user) : undefined;
   if (!locked) throw new NotFoundError('Membership');
@@ -51,23 +53,23 @@ function target(m: MembershipRow) {
 }
 
 /** Replaces the whole role set of a membership (R3, R4, R5, R6). */
-export async function setMemberRoles(ctx: Context, membershipId: string, roleIds: string[]): Promise<ChangedRoles> {
-  return ctx.transaction(async (tx) => {
-    const { membership, actorPerms, actorId, current, rows } = await lockMembership(tx, ctx, membershipId);
+export async function setMemberRoles(em: Em, acting: Acting, membershipId: string, roleIds: string[]): Promise<ChangedRoles> {
+  return inTransaction(em, acting, async (tx) => {
+    const { membership, actorPerms, actorId, current, rows } = await lockMembership(tx, acting, membershipId);
     requirePermission(actorPerms, 'members:update');
     const { roles: next, unknown } = await rolesInOrg(tx, membership.org_id, roleIds);
     if (unknown.length) throw new ValidationError(unknown.map((i) => ({ path: ['roleIds', String(i)], message: 'Not a role of this organization' })));
-    const problems = checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: next, policy: ctx.app.preset.policy });
+    const problems = checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: next, policy: acting.app.preset.policy });
     // The only owner lowering themselves is told why (LastOwnerError: make another user owner first)
     // rather than a bare R4 refusal, in every preset; others follow R4 or the preset's self-downgrade.
-    const floorMessage = ownerFloorMessage(ctx.app.preset);
+    const floorMessage = ownerFloorMessage(acting.app.preset);
     if (membership.user_id === actorId && current.some(isOwnerRole) && !next.some(isOwnerRole)) {
       await assertOwnerFloor(tx, membership.org_id, membership.id, false, floorMessage);
     }
     throwRoleChangeProblems(problems);
     if (current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, next.some(isOwnerRole), floorMessage);
     await replaceMembershipRoles(tx, membership.id, next.map((r) => r.id));
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: membership.org_id,
       action: 'membership.roles_changed',
       target: target(membership),
@@ -79,20 +81,20 @@ export async function setMemberRoles(ctx: Context, membershipId: string, roleIds
 }
 
 /** Disable keeps the membership and its roles but blocks the org (R10); subject to R3, R4 and R5. */
-export async function setMembershipStatus(ctx: Context, membershipId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
-  return ctx.transaction(async (tx) => {
-    const { membership, actorPerms, actorId, current } = await lockMembership(tx, ctx, membershipId);
+export async function setMembershipStatus(em: Em, acting: Acting, membershipId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
+  return inTransaction(em, acting, async (tx) => {
+    const { membership, actorPerms, actorId, current } = await lockMembership(tx, acting, membershipId);
     requirePermission(actorPerms, 'members:update');
     if (membership.user_id === actorId) throw new PolicyError('You cannot disable or enable your own membership', 'SELF_ACTION');
     if (membership.status === status) return membership.id;
     // Disabling takes every role's access away, so the grant ceiling applies to all of them.
     throwRoleChangeProblems(
-      checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: [], policy: { ...ctx.app.preset.policy, ownerModel: 'multiple' } }),
+      checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: [], policy: { ...acting.app.preset.policy, ownerModel: 'multiple' } }),
       { ignore: ['NO_ROLES'] },
     );
-    if (status === 'DISABLED' && current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false, ownerFloorMessage(ctx.app.preset));
+    if (status === 'DISABLED' && current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false, ownerFloorMessage(acting.app.preset));
     await changeOne(tx, 'Membership', `update membership set status = ? where id = ?`, [status, membership.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: membership.org_id,
       action: status === 'DISABLED' ? 'membership.disabled' : 'membership.enabled',
       target: target(membership),
@@ -104,18 +106,18 @@ export async function setMembershipStatus(ctx: Context, membershipId: string, st
 }
 
 /** R9: ends one membership; the account and its other memberships stay. */
-export async function removeMember(ctx: Context, membershipId: string): Promise<MembershipRow> {
-  return ctx.transaction(async (tx) => {
-    const { membership, actorPerms, actorId, current } = await lockMembership(tx, ctx, membershipId);
+export async function removeMember(em: Em, acting: Acting, membershipId: string): Promise<MembershipRow> {
+  return inTransaction(em, acting, async (tx) => {
+    const { membership, actorPerms, actorId, current } = await lockMembership(tx, acting, membershipId);
     requirePermission(actorPerms, 'members:remove');
     if (membership.user_id === actorId) throw new PolicyError('To remove yourself, leave the organization', 'SELF_ACTION');
     throwRoleChangeProblems(
-      checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: [], policy: { ...ctx.app.preset.policy, ownerModel: 'multiple' } }),
+      checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: [], policy: { ...acting.app.preset.policy, ownerModel: 'multiple' } }),
       { ignore: ['NO_ROLES'] },
     );
-    if (current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false, ownerFloorMessage(ctx.app.preset));
+    if (current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false, ownerFloorMessage(acting.app.preset));
     await changeOne(tx, 'Membership', `delete from membership where id = ?`, [membership.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: membership.org_id,
       action: 'membership.removed',
       target: target(membership),
@@ -126,21 +128,21 @@ export async function removeMember(ctx: Context, membershipId: string): Promise<
 }
 
 /** R11: a member leaves, subject to the preset's leave rule and the owner floor (R5). */
-export async function leaveOrganization(ctx: Context, orgId: string): Promise<string> {
-  const user = ctx.user!;
-  return ctx.transaction(async (tx) => {
+export async function leaveOrganization(em: Em, acting: Acting, orgId: string): Promise<string> {
+  const user = acting.user!;
+  return inTransaction(em, acting, async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     const membership = await findMembershipOf(tx, orgId, user.id);
     if (!membership) throw new NotFoundError('Organization');
     await lockOrganization(tx, orgId);
     const current = await rolesOfMembership(tx, membership.id);
-    const leave = checkLeave(ctx.app.preset.policy, effectivePermissions(current));
+    const leave = checkLeave(acting.app.preset.policy, effectivePermissions(current));
     if (!leave.ok) throw new PolicyError('Your role may not leave this organization; ask an administrator to remove you', 'LEAVE_NOT_ALLOWED');
     if (current.some(isOwnerRole)) {
       await assertOwnerFloor(tx, orgId, membership.id, false, 'You are the last owner: make someone else an owner before you leave');
     }
     await changeOne(tx, 'Membership', `delete from membership where id = ?`, [membership.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId,
       action: 'membership.left',
       target: target(membership),
@@ -155,6 +157,8 @@ export interface ProvisionRow {
   firstName?: string | null;
   lastName?: string | null;
   roleIds: string[];
+  /** Resource roles made with the new membership (R19); not made for someone already a member. */
+  resourceGrants?: readonly ResourceGrantInput[];
 }
 
 export interface ProvisionResult {
@@ -169,8 +173,8 @@ export interface ProvisionResult {
  * R7: add people by email, up to the preset's bulk limit per call. An existing account is added at
  * once; a new one is created with a temporary password returned once. All rows or none.
  */
-export async function provisionMembers(ctx: Context, orgId: string, rows: ProvisionRow[]): Promise<ProvisionResult[]> {
-  const preset: Preset = ctx.app.preset;
+export async function provisionMembers(em: Em, acting: Acting, orgId: string, rows: ProvisionRow[]): Promise<ProvisionResult[]> {
+  const preset: Preset = acting.app.preset;
   if (!preset.policy.provisioning) throw new PolicyError('This platform adds people by invitation only', 'PRESET_DISALLOWS');
   if (rows.length === 0) throw ValidationError.field('members', 'Add at least one person');
   if (rows.length > preset.policy.bulkLimit) {
@@ -192,14 +196,15 @@ export async function provisionMembers(ctx: Context, orgId: string, rows: Provis
     const temporaryPassword = generateTemporaryPassword();
     return { temporaryPassword, hash: await hashPassword(temporaryPassword) };
   }));
-  const user = ctx.user!;
-  return ctx.transaction(async (tx) => {
+  const user = acting.user!;
+  return inTransaction(em, acting, async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     await lockOrganization(tx, orgId);
     const actorPerms = await permissionsAfterLock(tx, orgId, user);
     requirePermission(actorPerms, 'members:invite');
     const results: ProvisionResult[] = [];
     const grantedRoles: string[][] = [];
+    const resourceGrants: ReturnType<typeof auditedGrants>[] = [];
     for (const [i, row] of normalized.entries()) {
       const { roles, unknown } = await rolesInOrg(tx, orgId, row.roleIds);
       grantedRoles.push(roleKeys(roles));
@@ -226,24 +231,30 @@ export async function provisionMembers(ctx: Context, orgId: string, rows: Provis
             'An account uses this address but has not confirmed it yet: send an invitation instead (following its link proves the address)',
           );
         }
+        const grants = await checkProvisionResourceGrants(tx, preset, orgId, user, i, { userId: existing.id, orgRoleKeys: roleKeys(roles) }, row.resourceGrants ?? []);
         const membershipId = await insertMembership(tx, { orgId, userId: existing.id, roleIds: roles.map((r) => r.id), addedById: user.id });
+        await applyProvisionResourceGrants(tx, orgId, membershipId, grants, user.id);
+        resourceGrants[i] = auditedGrants(grants);
         results.push({ email: row.email, status: 'ADDED', membershipId, userId: existing.id, temporaryPassword: null });
       } else {
+        const grants = await checkProvisionResourceGrants(tx, preset, orgId, user, i, { userId: null, orgRoleKeys: roleKeys(roles) }, row.resourceGrants ?? []);
         const userId = crypto.randomUUID();
         await tx.execute(
           `insert into "user" (id, email, first_name, last_name, password_hash, must_change_password) values (?, ?, ?, ?, ?, true)`,
           [userId, row.email, row.firstName, row.lastName, passwords[i]!.hash],
         );
         const membershipId = await insertMembership(tx, { orgId, userId, roleIds: roles.map((r) => r.id), addedById: user.id });
+        await applyProvisionResourceGrants(tx, orgId, membershipId, grants, user.id);
+        resourceGrants[i] = auditedGrants(grants);
         results.push({ email: row.email, status: 'CREATED', membershipId, userId, temporaryPassword: passwords[i]!.temporaryPassword });
       }
     }
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId,
       action: 'members.provisioned',
       target: { type: 'Organization', id: orgId },
       after: {
-        members: results.map((r, i) => ({ email: r.email, userId: r.userId, outcome: r.status, roles: grantedRoles[i] })),
+        members: results.map((r, i) => ({ email: r.email, userId: r.userId, outcome: r.status, roles: grantedRoles[i], ...(resourceGrants[i]?.length ? { resourceGrants: resourceGrants[i] } : {}) })),
       },
     });
     return results;
@@ -251,25 +262,25 @@ export async function provisionMembers(ctx: Context, orgId: string, rows: Provis
 }
 
 /** R7: a new temporary password for a member; their sessions end. Only for users the actor fully administers. */
-export async function resetMemberPassword(ctx: Context, membershipId: string): Promise<{ userId: string; temporaryPassword: string }> {
+export async function resetMemberPassword(em: Em, acting: Acting, membershipId: string): Promise<{ userId: string; temporaryPassword: string }> {
   const temporaryPassword = generateTemporaryPassword();
   const hash = await hashPassword(temporaryPassword);
-  return ctx.transaction(async (tx) => {
-    const { membership, actorPerms, actorId } = await lockMembership(tx, ctx, membershipId);
+  return inTransaction(em, acting, async (tx) => {
+    const { membership, actorPerms, actorId } = await lockMembership(tx, acting, membershipId);
     requirePermission(actorPerms, 'members:update');
     if (membership.user_id === actorId) throw new PolicyError('Change your own password from My account', 'SELF_ACTION');
-    await assertCanAdministerUser(tx, ctx, membership.user_id);
+    await assertCanAdministerUser(tx, acting, membership.user_id);
     await changeOne(tx, 'User', `update "user" set password_hash = ?, must_change_password = true, password_changed_at = now() where id = ?`, [hash, membership.user_id]);
     await revokeAllSessions(tx, membership.user_id);
-    recordAudit(tx, ctx.actor, { orgId: membership.org_id, action: 'user.password_reset', target: { type: 'User', id: membership.user_id, label: membership.email } });
+    recordAudit(tx, acting.actor, { orgId: membership.org_id, action: 'user.password_reset', target: { type: 'User', id: membership.user_id, label: membership.email } });
     return { userId: membership.user_id, temporaryPassword };
   });
 }
 
 /** R15: a platform admin gives a user access to another organization. */
-export async function grantOrganizationAccess(ctx: Context, userId: string, orgId: string, roleIds: string[]): Promise<string> {
-  if (!ctx.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
-  return ctx.transaction(async (tx) => {
+export async function grantOrganizationAccess(em: Em, acting: Acting, userId: string, orgId: string, roleIds: string[]): Promise<string> {
+  if (!acting.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
+  return inTransaction(em, acting, async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     if (!isUuid(userId)) throw new NotFoundError('User');
     await lockOrganization(tx, orgId);
@@ -279,10 +290,10 @@ export async function grantOrganizationAccess(ctx: Context, userId: string, orgI
     const { roles, unknown } = await rolesInOrg(tx, orgId, roleIds);
     if (unknown.length) throw new ValidationError(unknown.map((i) => ({ path: ['roleIds', String(i)], message: 'Not a role of this organization' })));
     throwRoleChangeProblems(
-      checkRoleChange({ actorUserId: ctx.user!.id, targetUserId: userId, actorPerms: await permissionsAfterLock(tx, orgId, ctx.user!), currentRoles: [], nextRoles: roles, policy: ctx.app.preset.policy }),
+      checkRoleChange({ actorUserId: acting.user!.id, targetUserId: userId, actorPerms: await permissionsAfterLock(tx, orgId, acting.user!), currentRoles: [], nextRoles: roles, policy: acting.app.preset.policy }),
     );
-    const membershipId = await insertMembership(tx, { orgId, userId, roleIds: roles.map((r) => r.id), addedById: ctx.user!.id });
-    recordAudit(tx, ctx.actor, {
+    const membershipId = await insertMembership(tx, { orgId, userId, roleIds: roles.map((r) => r.id), addedById: acting.user!.id });
+    recordAudit(tx, acting.actor, {
       orgId,
       action: 'membership.granted',
       target: { type: 'Membership', id: membershipId, label: userRow.email },

@@ -39,7 +39,7 @@ export async function createOrganization(
   preset: Preset,
   input: { name: string; slug?: string | null; ownerUserId?: string | null },
   /** How the creator was allowed (organization.creation.ts), written in the audit event. */
-  context: { creationPolicy?: string } = {},
+  context: { creationPolicy?: string; creationLimit?: { limit: number; owned: number } } = {},
 ): Promise<Organization> {
   const slug = input.slug ?? slugify(input.name);
   const issues = organizationIssues({ name: input.name, slug });
@@ -59,7 +59,7 @@ export async function createOrganization(
       orgId: org.id,
       action: 'organization.created',
       target: { type: 'Organization', id: org.id, label: org.slug },
-      after: { name: org.name, slug: org.slug, owner: ownerEmail ?? null, ...(context.creationPolicy ? { creationPolicy: context.creationPolicy } : {}) },
+      after: { name: org.name, slug: org.slug, owner: ownerEmail ?? null, ...(context.creationPolicy ? { creationPolicy: context.creationPolicy } : {}), ...(context.creationLimit ? { creationLimit: context.creationLimit } : {}) },
     });
     await tx.flush();
     return org;

@@ -13,7 +13,7 @@ import {
   type ResourceGrantProblem,
   type ResourceTypeDef,
 } from '@gatehouse/permissions';
-import type { Context } from '../../context.ts';
+import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, GrantCeilingError, NotFoundError, ResourceRoleCapError, SelfRoleChangeError, ValidationError } from '../../errors.ts';
 import { exec, row, rows, Params } from '../../db/sql.ts';
@@ -247,13 +247,13 @@ export function permissionsOnListed(standing: OrgStanding, listed: VisibleResour
 }
 
 /** A resource the user may read, or undefined (a foreign or unreadable one answers as non-existent, R1). */
-export async function readableResource(ctx: Context, resourceId: string): Promise<{ resource: ResourceRow; def: ResourceTypeDef; perms: ReadonlySet<string> } | undefined> {
-  const resource = await findResource(ctx.em, resourceId);
-  if (!resource || !ctx.user) return undefined;
-  const def = resourceType(ctx.app.preset, resource.type);
+export async function readableResource(em: Em, acting: Acting, resourceId: string): Promise<{ resource: ResourceRow; def: ResourceTypeDef; perms: ReadonlySet<string> } | undefined> {
+  const resource = await findResource(em, resourceId);
+  if (!resource || !acting.user) return undefined;
+  const def = resourceType(acting.app.preset, resource.type);
   if (!def) return undefined;
-  const standing = await standingIn(ctx.em, resource.org_id, ctx.user);
-  const perms = await permissionsOn(ctx.em, standing, resource, ctx.app.preset, ctx.user);
+  const standing = await standingIn(em, resource.org_id, acting.user);
+  const perms = await permissionsOn(em, standing, resource, acting.app.preset, acting.user);
   return perms.has(permissionOf(def, 'read')) ? { resource, def, perms } : undefined;
 }
 
@@ -286,16 +286,16 @@ export async function countResourceMembers(em: Em, resourceId: string): Promise<
 
 // ---------------------------------------------------------------- writes
 
-export async function createResource(ctx: Context, orgId: string, type: string, name: string): Promise<string> {
-  const user = ctx.user!;
-  const def = resourceType(ctx.app.preset, type);
+export async function createResource(em: Em, acting: Acting, orgId: string, type: string, name: string): Promise<string> {
+  const user = acting.user!;
+  const def = resourceType(acting.app.preset, type);
   if (!def) {
-    const known = ctx.app.preset.policy.resourceTypes.map((t) => t.key);
+    const known = acting.app.preset.policy.resourceTypes.map((t) => t.key);
     throw ValidationError.field('type', known.length ? `Type must be one of: ${known.join(', ')}` : 'This platform has no resource types');
   }
   const trimmed = name.trim();
   if (trimmed.length < 1 || trimmed.length > RESOURCE_NAME_MAX) throw ValidationError.field('name', `Name must be 1 to ${RESOURCE_NAME_MAX} characters`);
-  return ctx.transaction(async (tx) => {
+  return inTransaction(em, acting, async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     await lockOrganization(tx, orgId);
     const perms = await permissionsAfterLock(tx, orgId, user);
@@ -303,7 +303,7 @@ export async function createResource(ctx: Context, orgId: string, type: string, 
     if (!perms.has(permissionOf(def, 'create'))) throw new AuthError('FORBIDDEN', `You may not create a ${def.name.toLowerCase()} (${permissionOf(def, 'create')})`);
     const id = crypto.randomUUID();
     await exec(tx, `insert into resource (id, org_id, type, name, created_by_id) values ($1, $2, $3, $4, $5)`, [id, orgId, type, trimmed, user.id]);
-    recordAudit(tx, ctx.actor, { orgId, action: 'resource.created', target: { type: 'Resource', id, label: trimmed }, after: { type, name: trimmed, creatorRole: def.creatorRoleKey ?? null } });
+    recordAudit(tx, acting.actor, { orgId, action: 'resource.created', target: { type: 'Resource', id, label: trimmed }, after: { type, name: trimmed, creatorRole: def.creatorRoleKey ?? null } });
     return id;
   });
 }
@@ -316,29 +316,29 @@ interface LockedResource {
 }
 
 /** Locks the resource's org, then re-reads the resource and the actor's standing (R5-style serialization). */
-async function lockResource(ctx: Context, tx: Em, resourceId: string): Promise<LockedResource> {
-  const user = ctx.user!;
+async function lockResource(acting: Acting, tx: Em, resourceId: string): Promise<LockedResource> {
+  const user = acting.user!;
   const found = await findResource(tx, resourceId);
   if (!found) throw new NotFoundError('Resource');
   await lockOrganization(tx, found.org_id);
   const resource = await findResource(tx, resourceId);
-  const def = resource && resourceType(ctx.app.preset, resource.type);
+  const def = resource && resourceType(acting.app.preset, resource.type);
   if (!resource || !def) throw new NotFoundError('Resource');
   const standing = await standingIn(tx, resource.org_id, user);
-  const perms = await permissionsOn(tx, standing, resource, ctx.app.preset, user);
+  const perms = await permissionsOn(tx, standing, resource, acting.app.preset, user);
   // R1: who cannot read the resource learns nothing about it, not even that it exists.
   if (!perms.has(permissionOf(def, 'read'))) throw new NotFoundError('Resource');
   return { resource, def, standing, perms };
 }
 
 /** Deletes a resource and its grants; needs `<prefix>:delete` on it (org role or resource role). */
-export async function deleteResource(ctx: Context, resourceId: string): Promise<ResourceRow> {
-  return ctx.transaction(async (tx) => {
-    const { resource, def, perms } = await lockResource(ctx, tx, resourceId);
+export async function deleteResource(em: Em, acting: Acting, resourceId: string): Promise<ResourceRow> {
+  return inTransaction(em, acting, async (tx) => {
+    const { resource, def, perms } = await lockResource(acting, tx, resourceId);
     if (!perms.has(permissionOf(def, 'delete'))) throw new AuthError('FORBIDDEN', `You may not delete this ${def.name.toLowerCase()} (${permissionOf(def, 'delete')})`);
     const grants = await grantsOf(tx, resource.id);
     await exec(tx, `delete from resource where id = $1`, [resource.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: resource.org_id,
       action: 'resource.deleted',
       target: { type: 'Resource', id: resource.id, label: resource.name },
@@ -352,15 +352,15 @@ export async function deleteResource(ctx: Context, resourceId: string): Promise<
  * Renames a resource; needs the type's rename permission on it (`projects:update`; Spaces:
  * `spaces:assign`). Names are not unique: two projects may share one, as before. Audited.
  */
-export async function renameResource(ctx: Context, resourceId: string, name: string): Promise<string> {
+export async function renameResource(em: Em, acting: Acting, resourceId: string, name: string): Promise<string> {
   const trimmed = name.trim();
   if (trimmed.length < 1 || trimmed.length > RESOURCE_NAME_MAX) throw ValidationError.field('name', `Name must be 1 to ${RESOURCE_NAME_MAX} characters`);
-  return ctx.transaction(async (tx) => {
-    const { resource, def, perms } = await lockResource(ctx, tx, resourceId);
+  return inTransaction(em, acting, async (tx) => {
+    const { resource, def, perms } = await lockResource(acting, tx, resourceId);
     if (!canRenameResource(def, perms)) throw new AuthError('FORBIDDEN', `You may not rename this ${def.name.toLowerCase()} (${renamePermissionOf(def)})`);
     if (resource.name === trimmed) return resource.id;
     await exec(tx, `update resource set name = $1 where id = $2`, [trimmed, resource.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: resource.org_id,
       action: 'resource.renamed',
       target: { type: 'Resource', id: resource.id, label: trimmed },
@@ -396,8 +396,8 @@ interface GrantScene extends LockedResource {
   current: string | null;
 }
 
-async function prepareGrantChange(ctx: Context, tx: Em, resourceId: string, membershipId: string): Promise<GrantScene> {
-  const locked = await lockResource(ctx, tx, resourceId);
+async function prepareGrantChange(acting: Acting, tx: Em, resourceId: string, membershipId: string): Promise<GrantScene> {
+  const locked = await lockResource(acting, tx, resourceId);
   const target = isUuid(membershipId) ? await findMembership(tx, membershipId) : undefined;
   if (!target || target.org_id !== locked.resource.org_id) throw new NotFoundError('Membership');
   const targetOrgRoleKeys = (
@@ -407,11 +407,11 @@ async function prepareGrantChange(ctx: Context, tx: Em, resourceId: string, memb
   return { ...locked, target, targetOrgRoleKeys, current };
 }
 
-function check(ctx: Context, scene: GrantScene, nextRoleKey: string | null): void {
+function check(acting: Acting, scene: GrantScene, nextRoleKey: string | null): void {
   throwGrantProblems(
     checkResourceGrantChange({
       def: scene.def,
-      actorUserId: ctx.user!.id,
+      actorUserId: acting.user!.id,
       targetUserId: scene.target.user_id,
       actorOrgPerms: scene.standing.orgPerms,
       actorPermsOnResource: scene.perms,
@@ -424,18 +424,18 @@ function check(ctx: Context, scene: GrantScene, nextRoleKey: string | null): voi
 }
 
 /** Adds a member of the org to a resource, or changes their role there (R3, R4, R19). */
-export async function grantResourceRole(ctx: Context, resourceId: string, membershipId: string, roleKey: string): Promise<string> {
-  return ctx.transaction(async (tx) => {
-    const scene = await prepareGrantChange(ctx, tx, resourceId, membershipId);
-    check(ctx, scene, roleKey);
+export async function grantResourceRole(em: Em, acting: Acting, resourceId: string, membershipId: string, roleKey: string): Promise<string> {
+  return inTransaction(em, acting, async (tx) => {
+    const scene = await prepareGrantChange(acting, tx, resourceId, membershipId);
+    check(acting, scene, roleKey);
     const { resource, target, current } = scene;
     await exec(
       tx,
       `insert into resource_grant (resource_id, membership_id, org_id, role_key, granted_by_id) values ($1, $2, $3, $4, $5)
          on conflict (resource_id, membership_id) do update set role_key = excluded.role_key, granted_by_id = excluded.granted_by_id`,
-      [resource.id, target.id, resource.org_id, roleKey, ctx.user!.id],
+      [resource.id, target.id, resource.org_id, roleKey, acting.user!.id],
     );
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: resource.org_id,
       action: 'resource.role_granted',
       target: { type: 'Membership', id: target.id, label: target.email },
@@ -447,18 +447,18 @@ export async function grantResourceRole(ctx: Context, resourceId: string, member
 }
 
 /** Removes a member from a resource (their grant; the implicit creator role cannot be revoked). */
-export async function revokeResourceRole(ctx: Context, resourceId: string, membershipId: string): Promise<string> {
-  return ctx.transaction(async (tx) => {
-    const scene = await prepareGrantChange(ctx, tx, resourceId, membershipId);
+export async function revokeResourceRole(em: Em, acting: Acting, resourceId: string, membershipId: string): Promise<string> {
+  return inTransaction(em, acting, async (tx) => {
+    const scene = await prepareGrantChange(acting, tx, resourceId, membershipId);
     if (!scene.current) {
       // Still say no to whoever may not manage the members before saying there is nothing to remove.
-      check(ctx, { ...scene, current: null }, null);
+      check(acting, { ...scene, current: null }, null);
       throw new NotFoundError('Resource grant');
     }
-    check(ctx, scene, null);
+    check(acting, scene, null);
     const { resource, target, current } = scene;
     await exec(tx, `delete from resource_grant where resource_id = $1 and membership_id = $2`, [resource.id, target.id]);
-    recordAudit(tx, ctx.actor, {
+    recordAudit(tx, acting.actor, {
       orgId: resource.org_id,
       action: 'resource.role_revoked',
       target: { type: 'Membership', id: target.id, label: target.email },
