@@ -1,6 +1,9 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { lingui } from '@lingui/vite-plugin';
 import { precompress } from './scripts/vite-precompress.ts';
+import { notificationsAlias } from './scripts/notifications-alias.ts';
+import { cacheSchema } from './scripts/cache-schema.ts';
 
 const UI_BASE = new RegExp(
   String.raw`node_modules[\\/](@floating-ui|@mantine[\\/]hooks|@mantine[\\/]core[\\/]esm[\\/](core|utils|components[\\/](` +
@@ -11,7 +14,10 @@ const UI_BASE = new RegExp(
 const api = process.env.GATEHOUSE_API_URL ?? 'http://127.0.0.1:4000';
 
 export default defineConfig({
-  plugins: [react(), precompress()],
+  resolve: { alias: notificationsAlias },
+  // lingui: the `t`/`<Trans>` macros compiled natively, keeping the English message in the code
+  // (src/i18n/locale.ts: English needs no catalog); `.po` catalogs compiled when imported.
+  plugins: [react(), lingui({ configPath: `${import.meta.dirname}/lingui.config.ts`, macroTransform: { macro: { descriptorFields: 'message' } }, failOnCompileError: true }), cacheSchema(), precompress()],
   server: {
     port: 5173,
     proxy: {

@@ -1,8 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { lingui } from '@lingui/vite-plugin';
+import { notificationsAlias } from './scripts/notifications-alias.ts';
 
 export default defineConfig({
-  plugins: [react()],
+  resolve: { alias: notificationsAlias },
+  plugins: [react(), lingui({ configPath: `${import.meta.dirname}/lingui.config.ts`, macroTransform: { macro: { descriptorFields: 'message' } } })],
   test: {
     name: 'web',
     environment: 'jsdom',

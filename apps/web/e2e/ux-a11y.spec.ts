@@ -43,11 +43,37 @@ for (const scheme of ['light', 'dark'] as const) {
       await expect(page.getByRole('heading', { level: 1 })).toHaveCount(1);
       await expectAccessible(page, `${path} (${scheme})`);
     }
-    // Not checked: the open row menu (Mantine's dropdown fails aria-required-children; see docs/spa.md).
     await page.goto('/o/wayne/users');
     if (scheme === 'dark') await shot(page, '30-users-dark');
   });
 }
+
+test('open menus (row actions, organization switcher): no serious axe violation; Enter focuses the first item, arrows move, Escape returns focus', async ({ page }) => {
+  test.setTimeout(180_000);
+  await signIn(page, state().adminEmail, ADMIN_PASSWORD);
+  await page.goto('/o/wayne/users');
+  for (const opener of [page.locator('[data-row-actions]').first(), page.getByTestId('org-switcher').first()]) {
+    await opener.click();
+    const menu = page.getByRole('menu');
+    await expect(menu).toBeVisible();
+    await expectAccessible(page, 'an open menu');
+    await page.keyboard.press('Escape');
+    await expect(menu).toBeHidden();
+    // Keyboard: Enter opens with the first item focused, ArrowDown moves on, Escape closes back to the opener.
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    await expect(menu).toBeVisible();
+    const items = menu.getByRole('menuitem');
+    await expect(items.first()).toBeFocused();
+    if ((await items.count()) > 1) {
+      await page.keyboard.press('ArrowDown');
+      await expect(items.nth(1)).toBeFocused();
+    }
+    await page.keyboard.press('Escape');
+    await expect(menu).toBeHidden();
+    await expect(opener).toBeFocused();
+  }
+});
 
 test('open dialogs: named close buttons, focus inside, no serious axe violation', async ({ page }) => {
   test.setTimeout(300_000);

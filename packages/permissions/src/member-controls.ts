@@ -15,9 +15,24 @@ export type ControlReasonCode = 'SELF' | 'NO_PERMISSION' | 'OWNER_ONLY' | 'CEILI
 
 export interface ControlReason {
   code: ControlReasonCode;
+  /** The reason in English (the API's wording); a UI in another language words it from code and params. */
   message: string;
   /** Permissions the actor lacks (CEILING). */
   missing?: string[];
+  /** What the message is made of, so a UI can say it in another language. */
+  params?: ControlReasonParams;
+}
+
+export interface ControlReasonParams {
+  /** The control refused: role changes, adding a member, or an action on a member. */
+  control: 'roles' | 'add' | MemberAction;
+  /** Role names the message speaks of (OWNER_ONLY, CEILING). */
+  roles?: string[];
+  /** The permission needed (NO_PERMISSION). */
+  permission?: string;
+  /** The top role's name and the preset's owner model (LAST_OWNER). */
+  topRole?: string;
+  ownerModel?: string;
 }
 
 /** The policy fields the reasons need; ownerModel as a UI receives it (a string over GraphQL). */
@@ -60,19 +75,21 @@ function topRoleName(roles: readonly ControlRole[]): string {
 }
 
 /** The first problem of checkRoleChange in words; NO_ROLES is the UI's own business (nothing picked). */
-function problemReason(problem: RoleChangeProblem, roles: readonly ControlRole[], verb: string): ControlReason | null {
+function problemReason(problem: RoleChangeProblem, roles: readonly ControlRole[], verb: string, control: ControlReasonParams['control']): ControlReason | null {
   const byKey = (key: string) => roles.find((r) => r.key === key)?.name ?? key;
   switch (problem.code) {
     case 'SELF_ROLE_CHANGE':
-      return { code: 'SELF', message: 'You cannot change your own roles. Another administrator has to do it.' };
+      return { code: 'SELF', message: 'You cannot change your own roles. Another administrator has to do it.', params: { control } };
     case 'SINGLE_OWNER':
-      return { code: 'SINGLE_OWNER', message: 'This organization has exactly one owner: ownership moves by transfer.' };
+      return { code: 'SINGLE_OWNER', message: 'This organization has exactly one owner: ownership moves by transfer.', params: { control } };
     case 'TOO_MANY_ROLES':
-      return { code: 'TOO_MANY_ROLES', message: 'A member holds one role in this organization.' };
+      return { code: 'TOO_MANY_ROLES', message: 'A member holds one role in this organization.', params: { control } };
     case 'GRANT_CEILING': {
-      const names = problem.roleKeys.map(byKey).join(', ');
-      if (problem.missing.includes('org:own')) return { code: 'OWNER_ONLY', message: `Only holders of the top role can ${verb} ${names}.`, missing: problem.missing };
-      return { code: 'CEILING', message: `${names} holds permissions you do not have: ${describe(problem.missing)}.`, missing: problem.missing };
+      const roleNames = problem.roleKeys.map(byKey);
+      const names = roleNames.join(', ');
+      const params = { control, roles: roleNames };
+      if (problem.missing.includes('org:own')) return { code: 'OWNER_ONLY', message: `Only holders of the top role can ${verb} ${names}.`, missing: problem.missing, params };
+      return { code: 'CEILING', message: `${names} holds permissions you do not have: ${describe(problem.missing)}.`, missing: problem.missing, params };
     }
     case 'NO_ROLES':
       return null;
@@ -80,10 +97,13 @@ function problemReason(problem: RoleChangeProblem, roles: readonly ControlRole[]
 }
 
 /** R5 for a change that leaves the membership with `nextRoles` (or removes/disables it: keepsOwn false). */
-function ownerFloorReason(ctx: RoleControlContext, keepsOwn: boolean, allRoles: readonly ControlRole[]): ControlReason | null {
+function ownerFloorReason(ctx: RoleControlContext, keepsOwn: boolean, allRoles: readonly ControlRole[], control: ControlReasonParams['control']): ControlReason | null {
   if (!ctx.activeOwnerMembershipIds || !ctx.membershipId) return null;
   const check = checkOwnerFloor({ activeOwnerMembershipIds: ctx.activeOwnerMembershipIds, affectedMembershipId: ctx.membershipId, keepsOwn });
-  return check.ok ? null : { code: 'LAST_OWNER', message: lastOwnerMessage({ ownerModel: ownerModel(ctx.policy) }, topRoleName(allRoles)) };
+  const topRole = topRoleName(allRoles);
+  return check.ok
+    ? null
+    : { code: 'LAST_OWNER', message: lastOwnerMessage({ ownerModel: ownerModel(ctx.policy) }, topRole), params: { control, topRole, ownerModel: ctx.policy.ownerModel } };
 }
 
 /**
@@ -91,7 +111,7 @@ function ownerFloorReason(ctx: RoleControlContext, keepsOwn: boolean, allRoles: 
  * R5 owner floor), or null. Needs members:update like the API.
  */
 export function roleChangeReason(nextRoles: readonly ControlRole[], ctx: RoleControlContext, allRoles: readonly ControlRole[] = nextRoles): ControlReason | null {
-  if (!ctx.actorPerms.has('members:update')) return { code: 'NO_PERMISSION', message: 'Changing roles needs the members:update permission.' };
+  if (!ctx.actorPerms.has('members:update')) return { code: 'NO_PERMISSION', message: 'Changing roles needs the members:update permission.', params: { control: 'roles', permission: 'members:update' } };
   const problems = checkRoleChange({
     actorUserId: ctx.actorUserId,
     targetUserId: ctx.targetUserId,
@@ -101,10 +121,10 @@ export function roleChangeReason(nextRoles: readonly ControlRole[], ctx: RoleCon
     policy: { multipleRolesPerMembership: ctx.policy.multipleRolesPerMembership ?? true, ownerModel: ownerModel(ctx.policy), ownerSelfDowngrade: ctx.policy.ownerSelfDowngrade },
   });
   for (const problem of problems) {
-    const reason = problemReason(problem, [...allRoles, ...ctx.currentRoles], 'grant or take away');
+    const reason = problemReason(problem, [...allRoles, ...ctx.currentRoles], 'grant or take away', 'roles');
     if (reason) return reason;
   }
-  return ownerFloorReason(ctx, nextRoles.some(isOwnerRole), [...allRoles, ...ctx.currentRoles]);
+  return ownerFloorReason(ctx, nextRoles.some(isOwnerRole), [...allRoles, ...ctx.currentRoles], 'roles');
 }
 
 /**
@@ -137,10 +157,10 @@ export function memberActionReason(
   target: { userId: string; membershipId?: string; roles: readonly ControlRole[] },
   ctx: MemberActionContext,
 ): ControlReason | null {
-  if (action === 'disable' && target.userId === ctx.actorUserId) return { code: 'SELF', message: 'You cannot disable yourself.' };
+  if (action === 'disable' && target.userId === ctx.actorUserId) return { code: 'SELF', message: 'You cannot disable yourself.', params: { control: action } };
   const needed = action === 'disable' ? 'members:update' : 'members:remove';
   if (!ctx.isPlatformAdmin) {
-    if (!ctx.actorPerms.has(needed)) return { code: 'NO_PERMISSION', message: `Needs the ${needed} permission.` };
+    if (!ctx.actorPerms.has(needed)) return { code: 'NO_PERMISSION', message: `Needs the ${needed} permission.`, params: { control: action, permission: needed } };
     // Removal takes every role away, so R3 applies to each (checkRoleChange with no next roles);
     // removing yourself is leaving, another control.
     const problems = checkRoleChange({
@@ -152,18 +172,19 @@ export function memberActionReason(
       policy: { multipleRolesPerMembership: true, ownerModel: 'multiple' },
     });
     const ceiling = problems.find((p) => p.code === 'GRANT_CEILING');
-    if (ceiling) return problemReason(ceiling, target.roles, action);
+    if (ceiling) return problemReason(ceiling, target.roles, action, action);
   }
   return ownerFloorReason(
     { ...ctx, targetUserId: target.userId, membershipId: target.membershipId, currentRoles: target.roles },
     false,
     target.roles,
+    action,
   );
 }
 
 /** Why `role` may not be given to someone being added or invited (permission, R3, R6), or null. */
 export function addRoleReason(role: ControlRole, ctx: { actorPerms: ReadonlySet<string>; policy: Policy }): ControlReason | null {
-  if (!ctx.actorPerms.has('members:invite')) return { code: 'NO_PERMISSION', message: 'Adding members needs the members:invite permission.' };
+  if (!ctx.actorPerms.has('members:invite')) return { code: 'NO_PERMISSION', message: 'Adding members needs the members:invite permission.', params: { control: 'add', permission: 'members:invite' } };
   const problems = checkRoleChange({
     actorUserId: 'actor',
     targetUserId: 'new member',
@@ -173,7 +194,8 @@ export function addRoleReason(role: ControlRole, ctx: { actorPerms: ReadonlySet<
     policy: { multipleRolesPerMembership: true, ownerModel: ownerModel(ctx.policy) },
   });
   for (const problem of problems) {
-    const reason = problemReason(problem, [role], 'grant');
+    const reason = problemReason(problem, [role], 'grant', 'add');
+
     if (reason) return reason;
   }
   return null;

@@ -83,10 +83,21 @@ export function canonicalEmail(input: string): string | undefined {
 
 /** Why an email address is refused, or undefined when it is valid. */
 export function emailIssue(input: string): string | undefined {
-  if (input.trim() === '') return 'Enter an email address';
-  if (input.length > TEXT_LIMITS.email) return `Use at most ${TEXT_LIMITS.email} characters`;
-  return canonicalEmail(input) ? undefined : 'Not a valid email address';
+  const code = emailIssueCode(input);
+  if (code === 'EMPTY') return 'Enter an email address';
+  if (code === 'TOO_LONG') return `Use at most ${TEXT_LIMITS.email} characters`;
+  return code === 'INVALID' ? 'Not a valid email address' : undefined;
 }
+
+export type EmailIssueCode = 'EMPTY' | 'TOO_LONG' | 'INVALID';
+
+/** The problem of emailIssue as a stable code (for a UI that words it in another language). */
+export function emailIssueCode(input: string): EmailIssueCode | undefined {
+  if (input.trim() === '') return 'EMPTY';
+  if (input.length > TEXT_LIMITS.email) return 'TOO_LONG';
+  return canonicalEmail(input) ? undefined : 'INVALID';
+}
+
 
 /** IDNA (UTS #46) through the URL parser, which Node and every browser implement the same way. */
 function asciiDomain(domain: string): string | undefined {

@@ -1,11 +1,14 @@
 import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { MantineProvider } from '@mantine/core';
+import { I18nProvider } from '@lingui/react';
+import { i18n } from '../i18n/locale.ts';
 import { useNotifications } from '@mantine/notifications';
 import { cssVariablesResolver, theme } from './theme.ts';
 import { SessionProvider, type SessionStatus } from './session.tsx';
 import { RequireSession } from './RequireSession.tsx';
 import { PageLoader } from '../components/PageLoader.tsx';
+import { Localized } from '../i18n/Localized.tsx';
 
 // Route-level code splitting: each page is its own chunk.
 const SignInPage = lazy(() => import('../features/auth/SignInPage.tsx'));
@@ -74,7 +77,7 @@ export function AppRoutes() {
 }
 
 // The notification container loads with the first notification: the store keeps it until then.
-const Notifications = lazy(() => import('@mantine/notifications').then((m) => ({ default: m.Notifications })));
+const Notifications = lazy(() => import('@mantine/notifications/container').then((m) => ({ default: m.Notifications })));
 
 function DeferredNotifications() {
   const { notifications, queue } = useNotifications();
@@ -89,18 +92,24 @@ function DeferredNotifications() {
 
 export function Providers({ children, initialStatus }: { children: ReactNode; initialStatus?: SessionStatus }) {
   return (
-    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
-      <DeferredNotifications />
-      <SessionProvider initialStatus={initialStatus}>{children}</SessionProvider>
-    </MantineProvider>
+    <I18nProvider i18n={i18n}>
+      <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
+        <DeferredNotifications />
+        <SessionProvider initialStatus={initialStatus}>{children}</SessionProvider>
+      </MantineProvider>
+    </I18nProvider>
   );
 }
+
 
 export function App() {
   return (
     <Providers>
       <BrowserRouter>
-        <AppRoutes />
+        <Localized>
+          <AppRoutes />
+        </Localized>
+
       </BrowserRouter>
     </Providers>
   );

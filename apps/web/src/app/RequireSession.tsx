@@ -3,12 +3,14 @@ import { useSession } from './session.tsx';
 import { useViewer } from './viewer.ts';
 import { PageLoader } from '../components/PageLoader.tsx';
 import { useLiveAccess } from './live-access.ts';
+import { t } from '@lingui/core/macro';
 
 /** Routes behind sign-in; a forced password change comes before anything else (R7). */
 export function RequireSession() {
   const { status, passwordChangeRequired } = useSession();
   const location = useLocation();
-  if (status === 'loading') return <PageLoader label="Restoring session" />;
+  if (status === 'loading') return <PageLoader label={t`Restoring session`} />
+;
   if (status === 'signedOut') {
     const next = location.pathname + location.search;
     return <Navigate to={next === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(next)}`} replace />;

@@ -11,12 +11,13 @@ import { Logo } from '../features/auth/AuthLayout.tsx';
 import { schemaSupports } from '../lib/schema-features.ts';
 import { useQuery } from 'urql';
 import { graphql } from '../graphql/graphql.ts';
-import { resourceTypesOf } from '../features/resources/resource-ui-rules.ts';
+import { plural, t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 /** Features the active preset turns off disappear from the navigation (invitations under reoclo). */
 const PresetPolicyQuery = graphql(`
   query ShellPresetPolicy {
-    preset { key policy { invitations } }
+    preset { key policy { invitations } resourceTypes { key pluralName } }
   }
 `);
 
@@ -38,21 +39,21 @@ interface Item {
   permission?: string;
 }
 
-const ORG_ITEMS: Item[] = [
-  { to: 'users', label: 'Users', permission: 'members:read' },
-  ...(schemaSupports.invitations ? [{ to: 'invitations', label: 'Invitations', permission: 'members:invite' }] : []),
-  { to: 'roles', label: 'Roles', permission: 'members:read' },
-  { to: 'audit', label: 'Audit log', permission: 'audit:read' },
-  { to: 'service-accounts', label: 'Service accounts', permission: 'service_accounts:manage' },
-  { to: 'webhooks', label: 'Webhooks', permission: 'integrations:manage' },
-  { to: 'settings', label: 'Settings' },
+const orgNavItems = (): Item[] => [
+  { to: 'users', label: t`Users`, permission: 'members:read' },
+  ...(schemaSupports.invitations ? [{ to: 'invitations', label: t`Invitations`, permission: 'members:invite' }] : []),
+  { to: 'roles', label: t`Roles`, permission: 'members:read' },
+  { to: 'audit', label: t`Audit log`, permission: 'audit:read' },
+  { to: 'service-accounts', label: t`Service accounts`, permission: 'service_accounts:manage' },
+  { to: 'webhooks', label: t`Webhooks`, permission: 'integrations:manage' },
+  { to: 'settings', label: t`Settings` },
 ];
 
-function SideLink({ to, label, onClick, count }: { to: string; label: string; onClick(): void; count?: { n: number; says: string } }) {
+function SideLink({ to, label, testId = label, onClick, count }: { to: string; label: string; testId?: string; onClick(): void; count?: { n: number; says: string } }) {
   const location = useLocation();
   const active = location.pathname === to || location.pathname.startsWith(`${to}/`);
   const badge = count && count.n > 0 ? (
-    <Badge size="sm" variant="light" circle={count.n < 10} aria-label={count.says} data-testid={`nav-count-${label}`}>
+    <Badge size="sm" variant="light" circle={count.n < 10} aria-label={count.says} data-testid={`nav-count-${testId}`}>
       {count.n}
     </Badge>
   ) : undefined;
@@ -72,9 +73,11 @@ export default function Shell() {
   const [{ data: presetData }] = useQuery({ query: PresetPolicyQuery });
   const invitationsOn = presetData?.preset.policy.invitations ?? true;
   // One page per resource type of the preset (OEC projects, Spaces spaces): every member may have some.
-  const resourceItems: Item[] = resourceTypesOf(presetData?.preset.key).map((t) => ({ to: `resources/${t.key}`, label: t.pluralName }));
+  // (From the API rather than the preset definitions, which would add their chunk to every first load.)
+  const resourceItems: Item[] = (presetData?.preset.resourceTypes ?? []).map((type) => ({ to: `resources/${type.key}`, label: type.pluralName }));
+
   const orgItems = slug && (membership || viewer?.isPlatformAdmin)
-    ? [...resourceItems, ...ORG_ITEMS].filter((i) => (i.to !== 'invitations' || invitationsOn) && (!i.permission || viewer?.isPlatformAdmin || perms.has(i.permission)))
+    ? [...resourceItems, ...orgNavItems()].filter((i) => (i.to !== 'invitations' || invitationsOn) && (!i.permission || viewer?.isPlatformAdmin || perms.has(i.permission)))
     : [];
 
   // Pending invitations, counted in the navigation (next to Invitations, else next to Users).
@@ -82,17 +85,17 @@ export default function Shell() {
   const [{ data: pendingData }] = useQuery({ query: PendingInvitationCountQuery, variables: { slug: slug ?? '' }, pause: !slug || !mayReadInvitations || orgItems.length === 0 });
   const pending = pendingData?.organization?.invitations?.totalCount ?? 0;
   const countOn = orgItems.some((i) => i.to === 'invitations') ? 'invitations' : 'users';
-  const pendingCount = { n: pending, says: `${pending} pending invitation${pending === 1 ? '' : 's'}` };
+  const pendingCount = { n: pending, says: t`${plural(pending, { one: '# pending invitation', other: '# pending invitations' })}` };
 
   return (
     <AppShell header={{ height: 56, collapsed: false }} navbar={{ width: 260, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
         <a href="#main" className="gh-skip-link">
-          Skip to content
+          <Trans>Skip to content</Trans>
         </a>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="xs" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t`Toggle navigation`} />
             <Logo size={26} />
             <Text fw={700}>Gatehouse</Text>
           </Group>
@@ -106,30 +109,31 @@ export default function Shell() {
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="sm" aria-label="Main navigation">
+      <AppShell.Navbar p="sm" aria-label={t`Main navigation`}>
         <AppShell.Section>
           <OrgSwitcher activeSlug={slug} onNavigate={close} />
         </AppShell.Section>
         {/* A plain scrolling section: Mantine's ScrollArea would add its own chunk to every first load. */}
         <AppShell.Section grow mt="sm" style={{ overflowY: 'auto' }}>
           {orgItems.map((item) => (
-            <SideLink key={item.to} to={`/o/${slug}/${item.to}`} label={item.label} onClick={close} count={item.to === countOn ? pendingCount : undefined} />
+            <SideLink key={item.to} to={`/o/${slug}/${item.to}`} label={item.label} testId={item.to === 'invitations' ? 'Invitations' : item.to === 'users' ? 'Users' : item.to} onClick={close} count={item.to === countOn ? pendingCount : undefined} />
           ))}
           {viewer?.isPlatformAdmin && (
             <>
-              <Divider my="sm" label="Platform" labelPosition="left" />
-              <SideLink to="/admin/organizations" label="All organizations" onClick={close} />
-              <SideLink to="/admin/users" label="All users" onClick={close} />
+              <Divider my="sm" label={t`Platform`} labelPosition="left" />
+              <SideLink to="/admin/organizations" label={t`All organizations`} onClick={close} />
+              <SideLink to="/admin/users" label={t`All users`} onClick={close} />
             </>
           )}
         </AppShell.Section>
         <AppShell.Section>
           <Divider my="sm" />
-          <SideLink to="/account" label="My account" onClick={close} />
-          <SideLink to="/access-tokens" label="Access tokens" onClick={close} />
+          <SideLink to="/account" label={t`My account`} onClick={close} />
+          <SideLink to="/access-tokens" label={t`Access tokens`} onClick={close} />
           <NavLink
             component="button"
-            label="Sign out"
+            label={t`Sign out`}
+
             onClick={() => {
               void signOut().then(() => navigate('/sign-in', { replace: true }));
             }}

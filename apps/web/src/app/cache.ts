@@ -9,7 +9,8 @@ const EMBEDDED = [
   'PresetPolicy', 'UserLookup', 'ProvisionMembersPayload', 'ProvisionResult', 'ProvisionMemberResult',
   'DeletedPayload', 'RemovedMemberPayload', 'LeftOrganizationPayload', 'TemporaryPasswordPayload',
   'InviteMembersPayload', 'InvitationResult', 'InviteResult', 'InvitationPreview', 'PermissionExplanation',
-  'AcceptInvitationPayload', 'InvitationPreviewRole', 'ResendInvitationPayload',
+  'AcceptInvitationPayload', 'InvitationPreviewRole', 'ResendInvitationPayload', 'InvitationResourceGrant', 'ResourceType',
+  'InvitationResourceGrantOutcome',
 ];
 
 const SCHEMA_TYPES = new Set(introspection.__schema.types.map((t) => t.name as string));

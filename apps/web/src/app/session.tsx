@@ -5,6 +5,7 @@ import { graphql } from '../graphql/graphql.ts';
 import { createClient } from './client.ts';
 import { accessMayHaveChanged } from './live-access.ts';
 import { AuthPayloadFragment, publicClient, refreshAccessToken, tokens } from './tokens.ts';
+import { t } from '@lingui/core/macro';
 
 export const SignInMutation = graphql(
   `
@@ -116,7 +117,8 @@ export function SessionProvider({ children, initialStatus }: { children: ReactNo
       async signIn(email, password) {
         const result = await publicClient.mutation(SignInMutation, { email, password }).toPromise();
         const payload = result.data?.signIn;
-        if (!payload) return { ok: false, message: result.error?.message ?? 'Could not reach the server.', fieldErrors: {} };
+        if (!payload) return { ok: false, message: result.error?.message ?? t`Could not reach the server.`, fieldErrors
+: {} };
         if (payload.__typename === 'AuthPayload') {
           tokens.set(payload.accessToken, payload.accessTokenExpiresAt);
           setPasswordChangeRequired(payload.user.mustChangePassword);

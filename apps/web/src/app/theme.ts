@@ -1,4 +1,5 @@
 import { createTheme, DEFAULT_THEME, type CSSVariablesResolver } from '@mantine/core';
+import { t } from '@lingui/core/macro';
 
 export const theme = createTheme({
   primaryColor: 'indigo',
@@ -7,8 +8,13 @@ export const theme = createTheme({
   headings: { fontWeight: '650' },
   components: {
     Button: { defaultProps: { radius: 'md' } },
-    Modal: { defaultProps: { centered: true, overlayProps: { backgroundOpacity: 0.4, blur: 2 }, closeButtonProps: { 'aria-label': 'Close dialog' } } },
+    // A function: read at each render, so the close button's name follows the active language.
+    Modal: { defaultProps: () => ({ centered: true, overlayProps: { backgroundOpacity: 0.4, blur: 2 }, closeButtonProps: { 'aria-label': t`Close dialog` } }) },
+
     Table: { defaultProps: { verticalSpacing: 'sm' } },
+    // Without the hidden focus placeholder Mantine puts first in every menu: a focusable
+    // role="presentation" element inside role="menu" fails axe-core's aria-required-children.
+    Menu: { defaultProps: { withInitialFocusPlaceholder: false } },
     // Links inside text are told apart by more than color (WCAG 1.4.1).
     Anchor: { defaultProps: { underline: 'always' } },
     // Badges hold short words (roles, statuses): never cut to "AD…" in a narrow column.

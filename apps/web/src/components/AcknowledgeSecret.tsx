@@ -1,5 +1,7 @@
 import { useState } from 'react';
 import { Button, Checkbox, Group } from '@mantine/core';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 /**
  * The only way out of a dialog showing a one-time secret (temporary password): the admin ticks
@@ -10,12 +12,13 @@ export function AcknowledgeSecret({ plural = false, onDone }: { plural?: boolean
   return (
     <Group justify="space-between" wrap="wrap">
       <Checkbox
-        label={plural ? 'I have saved the temporary passwords: they are not shown again' : 'I have saved the temporary password: it is not shown again'}
+        label={plural ? t`I have saved the temporary passwords: they are not shown again` : t`I have saved the temporary password: it is not shown again`}
         checked={saved}
         onChange={(e) => setSaved(e.currentTarget.checked)}
       />
       <Button onClick={onDone} disabled={!saved}>
-        Done
+        <Trans>Done</Trans>
+
       </Button>
     </Group>
   );

@@ -1,5 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { Alert, Button, Group, Modal, Stack, TextInput } from '@mantine/core';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 export interface ConfirmDialogProps {
   opened: boolean;
@@ -30,7 +32,7 @@ export function ConfirmDialog({ opened, title, children, confirmLabel, color = '
         <div>{children}</div>
         {typeToConfirm && (
           <TextInput
-            label={`Type ${typeToConfirm} to confirm`}
+            label={t`Type ${typeToConfirm} to confirm`}
             value={typed}
             onChange={(e) => setTyped(e.currentTarget.value)}
             autoComplete="off"
@@ -44,7 +46,8 @@ export function ConfirmDialog({ opened, title, children, confirmLabel, color = '
         )}
         <Group justify="flex-end">
           <Button variant="default" onClick={close}>
-            Cancel
+            <Trans>Cancel</Trans>
+
           </Button>
           <Button
             color={color}

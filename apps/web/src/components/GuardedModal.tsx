@@ -5,6 +5,8 @@
 //   asks "Discard unsaved changes?" first.
 import { createContext, use, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { Button, Group, Modal, Paper, Stack, Text, type ModalProps } from '@mantine/core';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 type Report = (key: string, dirty: boolean) => void;
 const DirtyContext = createContext<Report | null>(null);
@@ -56,15 +58,15 @@ export function GuardedModal({ dirty = false, locked = false, onClose, children,
     >
       {asking && (
         // Inline, not a second modal: the dialog's own focus trap keeps working and takes the focus here.
-        <Paper role="alertdialog" aria-label="Discard unsaved changes?" withBorder p="sm" mb="md" radius="md" bg="var(--mantine-color-orange-light)">
+        <Paper role="alertdialog" aria-label={t`Discard unsaved changes?`} withBorder p="sm" mb="md" radius="md" bg="var(--mantine-color-orange-light)">
           <Stack gap="xs">
             <Text size="sm" fw={600}>
-              Discard unsaved changes?
+              <Trans>Discard unsaved changes?</Trans>
             </Text>
-            <Text size="sm">Your edits in this dialog are not saved yet. Closing it throws them away.</Text>
+            <Text size="sm"><Trans>Your edits in this dialog are not saved yet. Closing it throws them away.</Trans></Text>
             <Group justify="flex-end">
               <Button ref={keepEditing} size="xs" variant="default" onClick={() => setAsking(false)}>
-                Keep editing
+                <Trans>Keep editing</Trans>
               </Button>
               <Button
                 size="xs"
@@ -75,7 +77,8 @@ export function GuardedModal({ dirty = false, locked = false, onClose, children,
                   onClose();
                 }}
               >
-                Discard changes
+                <Trans>Discard changes</Trans>
+
               </Button>
             </Group>
           </Stack>

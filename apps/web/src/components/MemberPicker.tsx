@@ -6,6 +6,8 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from 'urql';
 import { TEXT_LIMITS } from '@gatehouse/permissions';
 import { graphql } from '../graphql/graphql.ts';
+import { t } from '@lingui/core/macro';
+import { formatNumber } from '../i18n/format.ts';
 
 const MemberSearchQuery = graphql(`
   query MemberPickerSearch($slug: String!, $first: Int!, $search: String, $status: MembershipStatus) {
@@ -53,7 +55,7 @@ export interface MemberPickerProps {
   w?: number | string | Record<string, number | string>;
 }
 
-export function MemberPicker({ slug, label, placeholder = 'Type a name or email', valueKind, value, onChange, status, excludeUserIds = [], clearable, style, w }: MemberPickerProps) {
+export function MemberPicker({ slug, label, placeholder, valueKind, value, onChange, status, excludeUserIds = [], clearable, style, w }: MemberPickerProps) {
   const [search, setSearch] = useState('');
   const [picked, setPicked] = useState<PickedMember | null>(null);
   // Typing the chosen member's label back into the box is not a new search.
@@ -71,7 +73,7 @@ export function MemberPicker({ slug, label, placeholder = 'Type a name or email'
   return (
     <Select
       label={label}
-      placeholder={placeholder}
+      placeholder={placeholder ?? t`Type a name or email`}
       searchable
       clearable={clearable}
       searchValue={search}
@@ -85,8 +87,9 @@ export function MemberPicker({ slug, label, placeholder = 'Type a name or email'
         setPicked(member);
         onChange(v, member);
       }}
-      nothingFoundMessage={result.fetching ? 'Searching…' : 'No member matches'}
-      description={more && !debounced ? `Showing the first ${SHOWN}: type to search all ${connection?.totalCount}.` : undefined}
+      nothingFoundMessage={result.fetching ? t`Searching…` : t`No member matches`}
+      description={more && !debounced ? t`Showing the first ${SHOWN}: type to search all ${formatNumber(connection?.totalCount ?? 0)}.` : undefined}
+
       style={style}
       w={w}
     />

@@ -1,5 +1,7 @@
 import { Checkbox, Group, Select, Stack, Text, Tooltip } from '@mantine/core';
 import type { ControlReason as Reason, ControlRole as RoleLike } from '@gatehouse/permissions';
+import { t } from '@lingui/core/macro';
+import { reasonText } from '../i18n/rule-texts.ts';
 
 export interface RoleOption extends RoleLike {
   description?: string;
@@ -19,7 +21,7 @@ export interface RoleSelectorProps {
 }
 
 /** Role checkboxes (or a select); a role the actor may not change is disabled and says why. */
-export function RoleSelector({ roles, value, onChange, multiple, reasonFor, label = 'Roles', error, compact }: RoleSelectorProps) {
+export function RoleSelector({ roles, value, onChange, multiple, reasonFor, label = t`Roles`, error, compact }: RoleSelectorProps) {
   const selected = new Set(value);
   const reasons = new Map(roles.map((role) => [role.id, reasonFor(role)] as const));
   // One reason that applies to every role (own membership, no permission) is said once.
@@ -27,7 +29,7 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
   const shared = roles.length > 1 && messages.size === 1 ? [...reasons.values()][0] ?? null : null;
   const items = roles.map((role) => {
     const reason = reasons.get(role.id) ?? null;
-    const description = reason && !shared ? reason.message : compact ? undefined : role.description;
+    const description = reason && !shared ? reasonText(reason) : compact ? undefined : role.description;
     const control = (
       <Checkbox
         key={role.id}
@@ -40,7 +42,7 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
       />
     );
     return reason && !shared ? (
-      <Tooltip key={role.id} label={reason.message} multiline w={280} position="top-start" withinPortal>
+      <Tooltip key={role.id} label={reasonText(reason)} multiline w={280} position="top-start" withinPortal>
         <div>{control}</div>
       </Tooltip>
     ) : (
@@ -53,7 +55,8 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
       <Checkbox.Group label={label} value={[...selected]} onChange={onChange} error={error}>
         {shared && (
           <Text size="sm" c="var(--mantine-color-orange-text)" mt={4} data-reason={shared.code}>
-            {shared.message}
+            {reasonText(shared)}
+
           </Text>
         )}
         <div style={{ marginTop: 6 }}>{body}</div>
@@ -65,7 +68,8 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
     <Stack gap={4}>
       <Select
         label={label}
-        placeholder="Choose a role"
+        placeholder={t`Choose a role`}
+
         data={roles.map((r) => ({ value: r.id, label: r.name, disabled: reasonFor(r) !== null }))}
         value={value[0] ?? null}
         onChange={(v) => onChange(v ? [v] : [])}
@@ -75,7 +79,7 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
       />
       {unavailable.map(([role, reason]) => (
         <Text key={role.id} size="xs" c="var(--mantine-color-orange-text)" data-reason={reason!.code}>
-          {role.name}: {reason!.message}
+          {role.name}: {reasonText(reason!)}
         </Text>
       ))}
     </Stack>

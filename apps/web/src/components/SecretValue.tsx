@@ -1,8 +1,9 @@
 import { ActionIcon, Code, CopyButton, Group, Tooltip } from '@mantine/core';
 import { IconCheck, IconCopy } from '@tabler/icons-react';
+import { t } from '@lingui/core/macro';
 
 /** A one-time secret (temporary password) with a copy button. */
-export function SecretValue({ value, label = 'Copy' }: { value: string; label?: string }) {
+export function SecretValue({ value, label = t`Copy` }: { value: string; label?: string }) {
   return (
     <Group gap={6} wrap="nowrap">
       <Code fz="sm" data-testid="temporary-password">
@@ -10,7 +11,8 @@ export function SecretValue({ value, label = 'Copy' }: { value: string; label?: 
       </Code>
       <CopyButton value={value} timeout={1500}>
         {({ copied, copy }) => (
-          <Tooltip label={copied ? 'Copied' : label} withArrow>
+          <Tooltip label={copied ? t`Copied` : label}
+ withArrow>
             <ActionIcon variant="subtle" color={copied ? 'teal' : 'gray'} onClick={copy} aria-label={`${label} ${value}`}>
               {copied ? <IconCheck size={16} /> : <IconCopy size={16} />}
             </ActionIcon>

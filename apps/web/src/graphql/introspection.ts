@@ -828,6 +828,10 @@ const introspection = {
           },
           {
             "kind": "OBJECT",
+            "name": "LimitExceededError"
+          },
+          {
+            "kind": "OBJECT",
             "name": "NotFoundError"
           },
           {
@@ -2375,11 +2379,8 @@ const introspection = {
           {
             "name": "resourceName",
             "type": {
-              "kind": "NON_NULL",
-              "ofType": {
-                "kind": "SCALAR",
-                "name": "String"
-              }
+              "kind": "SCALAR",
+              "name": "String"
             },
             "args": [],
             "isDeprecated": false
@@ -4843,6 +4844,13 @@ const introspection = {
                 }
               },
               {
+                "name": "search",
+                "type": {
+                  "kind": "SCALAR",
+                  "name": "String"
+                }
+              },
+              {
                 "name": "status",
                 "type": {
                   "kind": "LIST",
@@ -6406,6 +6414,19 @@ const introspection = {
             }
           },
           {
+            "name": "resourceGrants",
+            "type": {
+              "kind": "LIST",
+              "ofType": {
+                "kind": "NON_NULL",
+                "ofType": {
+                  "kind": "INPUT_OBJECT",
+                  "name": "ProvisionResourceGrantInput"
+                }
+              }
+            }
+          },
+          {
             "name": "roleIds",
             "type": {
               "kind": "NON_NULL",
@@ -6475,6 +6496,10 @@ const introspection = {
           },
           {
             "kind": "OBJECT",
+            "name": "ResourceRoleCapError"
+          },
+          {
+            "kind": "OBJECT",
             "name": "SelfRoleChangeError"
           },
           {
@@ -6482,6 +6507,33 @@ const introspection = {
             "name": "ValidationError"
           }
         ]
+      },
+      {
+        "kind": "INPUT_OBJECT",
+        "name": "ProvisionResourceGrantInput",
+        "inputFields": [
+          {
+            "name": "resourceId",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "ID"
+              }
+            }
+          },
+          {
+            "name": "roleKey",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "String"
+              }
+            }
+          }
+        ],
+        "isOneOf": false
       },
       {
         "kind": "OBJECT",

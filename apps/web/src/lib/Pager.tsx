@@ -2,6 +2,9 @@
 // driven by useUrlPaging (lib/paging.ts) so the page lives in the URL.
 import { Button, Group, NativeSelect, Text } from '@mantine/core';
 import { PAGE_SIZES, type UrlPaging } from './paging.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
+import { formatNumber } from '../i18n/format.ts';
 
 export interface PagerProps {
   paging: UrlPaging;
@@ -24,32 +27,32 @@ export function Pager({ paging, total, shown, hasNext, endCursor, noun, extra = 
   return (
     <Group justify="space-between" wrap="wrap" gap="xs">
       <Text size="sm" c="dimmed" aria-live="polite">
-        {total !== undefined ? (total > 0 ? `${from}–${Math.min(total, to)} of ${total} ${noun}` : '') : shown > 0 ? `${from}–${to} ${noun}` : ''}
+        {total !== undefined ? (total > 0 ? t`${formatNumber(from)}–${formatNumber(Math.min(total, to))} of ${formatNumber(total)} ${noun}` : '') : shown > 0 ? `${formatNumber(from)}–${formatNumber(to)} ${noun}` : ''}
         {extra}
       </Text>
       <Group gap="xs" wrap="wrap">
         <NativeSelect
-          aria-label="Rows per page"
+          aria-label={t`Rows per page`}
           size="xs"
           w={120}
-          data={PAGE_SIZES.map((n) => ({ value: String(n), label: `${n} per page` }))}
+          data={PAGE_SIZES.map((n) => ({ value: String(n), label: t`${n} per page` }))}
           value={String(size)}
           onChange={(e) => paging.setSize(Number(e.currentTarget.value))}
         />
         {page > 0 && !paging.canGoBack && (
           <Button variant="default" size="xs" onClick={paging.first}>
-            First page
+            <Trans>First page</Trans>
           </Button>
         )}
         <Button variant="default" size="xs" disabled={!paging.canGoBack} onClick={paging.previous}>
-          Previous
+          <Trans>Previous</Trans>
         </Button>
         <Text size="sm" aria-live="polite" data-testid="page-number">
-          Page {page + 1}
-          {total ? ` of ${Math.max(1, Math.ceil(total / size))}` : ''}
+          {total ? t`Page ${page + 1} of ${Math.max(1, Math.ceil(total / size))}` : t`Page ${page + 1}`}
         </Text>
         <Button variant="default" size="xs" disabled={!hasNext} onClick={() => paging.next(endCursor)}>
-          Next
+          <Trans>Next</Trans>
+
         </Button>
       </Group>
     </Group>

@@ -1,4 +1,5 @@
 import type { CombinedError } from 'urql';
+import { t } from '@lingui/core/macro';
 
 export interface TypedPayload {
   __typename: string;
@@ -15,10 +16,11 @@ export function failureMessage(payload: TypedPayload | null | undefined, error: 
   }
   if (error) {
     const gql = error.graphQLErrors[0];
-    if (gql?.extensions?.code === 'FORBIDDEN') return 'You do not have permission to do this.';
-    return gql?.message ?? (error.networkError ? 'Could not reach the server. Check your connection and try again.' : error.message);
+    if (gql?.extensions?.code === 'FORBIDDEN') return t`You do not have permission to do this.`;
+    return gql?.message ?? (error.networkError ? t`Could not reach the server. Check your connection and try again.` : error.message);
   }
-  return payload ? null : 'Something went wrong.';
+  return payload ? null : t`Something went wrong.`;
+
 }
 
 /** Field errors of a ValidationError, keyed by the last path element (e.g. "email"). */

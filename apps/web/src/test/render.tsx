@@ -1,6 +1,8 @@
 import type { ReactNode } from 'react';
 import { render } from '@testing-library/react';
 import { MantineProvider } from '@mantine/core';
+import { I18nProvider } from '@lingui/react';
+import { i18n } from '../i18n/locale.ts';
 import { MemoryRouter } from 'react-router';
 import { Client, Provider, makeResult, type Exchange, type Operation } from 'urql';
 import { filter, fromValue, mergeMap, never, pipe } from 'wonka';
@@ -37,9 +39,11 @@ export function mockClient(respond: (operationName: string, variables: Record<st
 
 export function renderWith(ui: ReactNode, { client, path = '/' }: { client?: Client; path?: string } = {}) {
   const tree = (
-    <MantineProvider theme={theme}>
-      <MemoryRouter initialEntries={[path]}>{ui}</MemoryRouter>
-    </MantineProvider>
+    <I18nProvider i18n={i18n}>
+      <MantineProvider theme={theme}>
+        <MemoryRouter initialEntries={[path]}>{ui}</MemoryRouter>
+      </MantineProvider>
+    </I18nProvider>
   );
   return render(client ? <Provider value={client}>{tree}</Provider> : tree);
 }

@@ -1,6 +1,8 @@
 import '@testing-library/jest-dom/vitest';
 import { afterEach } from 'vitest';
 import { cleanup } from '@testing-library/react';
+// English active for every test, also those calling plain functions that use `t`.
+import '../i18n/locale.ts';
 
 afterEach(() => cleanup());
 

@@ -10,10 +10,13 @@ import { ChangePasswordForm } from '../auth/ChangePasswordForm.tsx';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { PageLoader } from '../../components/PageLoader.tsx';
 import { failureMessage, fieldErrors } from '../../lib/errors.ts';
-import { formatDateTime } from '../../lib/format.ts';
+import { formatDateTime } from '../../i18n/format.ts';
 import { UpdateUserMutation } from '../users/queries.ts';
 import { EmailAddressSection } from './EmailAddressSection.tsx';
 import { AccountEmailQuery } from './queries.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
+import { LanguageSelect } from '../../i18n/LanguageSelect.tsx';
 
 const SignOutEverywhereMutation = graphql(`
   mutation SignOutEverywhere {
@@ -48,7 +51,7 @@ export default function AccountPage() {
     const res = await update({ input: { userId: viewer!.id, firstName: firstName.trim(), lastName: lastName.trim() } });
     setBusy(false);
     const payload = res.data?.updateUser;
-    if (payload?.__typename === 'User') return void notifications.show({ color: 'green', message: 'Profile saved.' });
+    if (payload?.__typename === 'User') return void notifications.show({ color: 'green', message: t`Profile saved.` });
     if (payload?.__typename === 'ValidationError') return setErrors(fieldErrors(payload));
     setFormError(failureMessage(payload, res.error, 'User'));
   }
@@ -57,25 +60,25 @@ export default function AccountPage() {
     <Stack gap="lg" maw={900}>
       <div>
         <Group gap="xs">
-          <Title order={1} size="h2">My account</Title>
+          <Title order={1} size="h2"><Trans>My account</Trans></Title>
           {viewer.isPlatformAdmin && (
             <Badge color="grape" variant="light">
-              platform admin
+              <Trans>platform admin</Trans>
             </Badge>
           )}
         </Group>
         <Text c="dimmed" size="sm">
-          Signs in with {viewer.authProvider} · last sign-in {formatDateTime(viewer.lastLoginAt)}
+          <Trans>Signs in with {viewer.authProvider} · last sign-in {formatDateTime(viewer.lastLoginAt)}</Trans>
         </Text>
       </div>
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="lg">
         <Paper withBorder p="lg" radius="md">
           <Stack gap="sm">
             <Title order={3} size="h4">
-              Profile
+              <Trans>Profile</Trans>
             </Title>
-            <TextInput label="First name" value={firstName} onChange={(e) => setFirstName(e.currentTarget.value)} error={errors.firstName} />
-            <TextInput label="Last name" value={lastName} onChange={(e) => setLastName(e.currentTarget.value)} error={errors.lastName} />
+            <TextInput label={t`First name`} value={firstName} onChange={(e) => setFirstName(e.currentTarget.value)} error={errors.firstName} />
+            <TextInput label={t`Last name`} value={lastName} onChange={(e) => setLastName(e.currentTarget.value)} error={errors.lastName} />
             {formError && (
               <Alert color="red" variant="light" role="alert">
                 {formError}
@@ -83,39 +86,47 @@ export default function AccountPage() {
             )}
             <Group justify="flex-end">
               <Button onClick={() => void save()} loading={busy}>
-                Save profile
+                <Trans>Save profile</Trans>
               </Button>
             </Group>
           </Stack>
         </Paper>
         <Paper withBorder p="lg" radius="md" data-testid="email-address-section">
-          {account ? <EmailAddressSection account={account} /> : <PageLoader label="Loading email address" />}
+          {account ? <EmailAddressSection account={account} /> : <PageLoader label={t`Loading email address`} />}
         </Paper>
         <Paper withBorder p="lg" radius="md">
           <Stack gap="sm">
             <Title order={3} size="h4">
-              Password
+              <Trans>Password</Trans>
             </Title>
-            <ChangePasswordForm onDone={() => notifications.show({ color: 'green', message: 'Password changed. Your other sessions were signed out.' })} />
+            <ChangePasswordForm onDone={() => notifications.show({ color: 'green', message: t`Password changed. Your other sessions were signed out.` })} />
           </Stack>
         </Paper>
         <Paper withBorder p="lg" radius="md">
           <Stack gap="sm" align="flex-start">
             <Title order={3} size="h4">
-              Sessions
+              <Trans>Sessions</Trans>
             </Title>
             <Text size="sm" c="dimmed">
-              Signs you out on every device and browser, including this one.
+              <Trans>Signs you out on every device and browser, including this one.</Trans>
             </Text>
             <Button color="red" variant="outline" onClick={() => setConfirm(true)}>
-              Sign out everywhere
+              <Trans>Sign out everywhere</Trans>
             </Button>
+          </Stack>
+        </Paper>
+        <Paper withBorder p="lg" radius="md" data-testid="language-section">
+          <Stack gap="sm">
+            <Title order={3} size="h4">
+              <Trans>Language</Trans>
+            </Title>
+            <LanguageSelect />
           </Stack>
         </Paper>
       </SimpleGrid>
       <Paper withBorder p="lg" radius="md">
         <Title order={3} size="h4" mb="sm">
-          My organizations
+          <Trans>My organizations</Trans>
         </Title>
         <Stack gap={6}>
           {viewer.memberships.map((m) => (
@@ -123,17 +134,17 @@ export default function AccountPage() {
               <Text size="sm">{m.organization.name}</Text>
               <Text size="sm" c="dimmed">
                 {m.roles.map((r) => r.name).join(', ')}
-                {m.status !== 'ACTIVE' && ' · disabled'}
+                {m.status !== 'ACTIVE' && ` · ${t`disabled`}`}
               </Text>
             </Group>
           ))}
-          {viewer.memberships.length === 0 && <Text c="dimmed">None.</Text>}
+          {viewer.memberships.length === 0 && <Text c="dimmed"><Trans>None.</Trans></Text>}
         </Stack>
       </Paper>
       <ConfirmDialog
         opened={confirm}
-        title="Sign out everywhere?"
-        confirmLabel="Sign out everywhere"
+        title={t`Sign out everywhere?`}
+        confirmLabel={t`Sign out everywhere`}
         onClose={() => setConfirm(false)}
         onConfirm={async () => {
           const res = await signOutEverywhere({});
@@ -143,7 +154,8 @@ export default function AccountPage() {
           return null;
         }}
       >
-        <Text size="sm">Every session of your account ends, here too. You will need to sign in again.</Text>
+        <Text size="sm"><Trans>Every session of your account ends, here too. You will need to sign in again.</Trans></Text>
+
       </ConfirmDialog>
     </Stack>
   );

@@ -6,6 +6,8 @@ import { useSession } from '../../app/session.tsx';
 import { AuthLayout } from '../auth/AuthLayout.tsx';
 import { failureMessage } from '../../lib/errors.ts';
 import { ConfirmEmailMutation } from './queries.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 /**
  * The token of a confirmation link (`/account/confirm-email#token=…`). The fragment never reaches a
@@ -42,56 +44,57 @@ export default function ConfirmEmailPage() {
     void confirm({ token }).then((res) => {
       const payload = res.data?.confirmEmail;
       if (payload?.__typename === 'User') setOutcome({ kind: 'confirmed', email: payload.email });
-      else setOutcome({ kind: 'failed', message: failureMessage(payload, res.error, 'User') ?? 'Could not confirm the address.' });
+      else setOutcome({ kind: 'failed', message: failureMessage(payload, res.error, 'User') ?? t`Could not confirm the address.` });
     });
   }, [token, status, confirm]);
 
   const signedIn = status === 'signedIn';
   const onward = signedIn ? (
     <Button component={Link} to="/account" variant="light">
-      Go to My account
+      <Trans>Go to My account</Trans>
     </Button>
   ) : (
     <Button component={Link} to={`/sign-in?next=${encodeURIComponent('/account')}`}>
-      Sign in
+      <Trans>Sign in</Trans>
     </Button>
   );
 
   if (!token) {
     return (
-      <AuthLayout title="Link incomplete" subtitle="This page needs the whole link from the confirmation email.">
-        <Text size="sm">Open the link from the email again. If it was already used, ask for a new one on My account.</Text>
+      <AuthLayout title={t`Link incomplete`} subtitle={t`This page needs the whole link from the confirmation email.`}>
+        <Text size="sm"><Trans>Open the link from the email again. If it was already used, ask for a new one on My account.</Trans></Text>
         <Group>{onward}</Group>
       </AuthLayout>
     );
   }
   if (!outcome) {
     return (
-      <AuthLayout title="Confirming your email address">
-        <Group gap="sm" role="status" aria-label="Confirming">
+      <AuthLayout title={t`Confirming your email address`}>
+        <Group gap="sm" role="status" aria-label={t`Confirming`}>
           <Loader size="sm" />
-          <Text size="sm">One moment…</Text>
+          <Text size="sm"><Trans>One moment…</Trans></Text>
         </Group>
       </AuthLayout>
     );
   }
   if (outcome.kind === 'failed') {
     return (
-      <AuthLayout title="Address not confirmed">
+      <AuthLayout title={t`Address not confirmed`}>
         <Alert color="red" variant="light" role="alert">
           {outcome.message}
         </Alert>
-        <Text size="sm">Links work once, for 24 hours, and only the newest one. Ask for a new one on My account.</Text>
+        <Text size="sm"><Trans>Links work once, for 24 hours, and only the newest one. Ask for a new one on My account.</Trans></Text>
         <Group>{onward}</Group>
       </AuthLayout>
     );
   }
   return (
-    <AuthLayout title="Email address confirmed">
+    <AuthLayout title={t`Email address confirmed`}>
       <Alert color="green" variant="light" role="status" data-testid="confirmed-email">
-        Your account’s email address is now <b>{outcome.email}</b>.
+        <Trans>Your account’s email address is now <b>{outcome.email}</b>.</Trans>
       </Alert>
-      <Text size="sm">{signedIn ? 'You stay signed in.' : `Sign in with ${outcome.email} from now on.`}</Text>
+      <Text size="sm">{signedIn ? t`You stay signed in.` : t`Sign in with ${outcome.email} from now on.`}
+</Text>
       <Group>{onward}</Group>
     </AuthLayout>
   );

@@ -1,9 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { Alert, Badge, Button, Group, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation } from 'urql';
-import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
+import { canonicalEmail } from '@gatehouse/permissions';
 import { failureMessage, fieldErrors } from '../../lib/errors.ts';
 import { RequestEmailChangeMutation, RequestEmailVerificationMutation, type AccountEmail } from './queries.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
+import { emailIssueText } from '../../i18n/rule-texts.ts';
 
 /**
  * My account, "Email address" (R20): the address in force, whether its holder proved it, a change
@@ -14,13 +17,13 @@ export function EmailAddressSection({ account }: { account: AccountEmail }) {
   return (
     <Stack gap="sm">
       <Title order={3} size="h4">
-        Email address
+        <Trans>Email address</Trans>
       </Title>
       <CurrentAddress account={account} />
       {account.pendingEmail && (
-        <Alert color="blue" variant="light" title="Change waiting for confirmation" data-testid="pending-email">
+        <Alert color="blue" variant="light" title={t`Change waiting for confirmation`} data-testid="pending-email">
           <Text size="sm">
-            <b>{account.pendingEmail}</b> becomes your address once the link sent there is followed. Until then you sign in with {account.email}.
+            <Trans><b>{account.pendingEmail}</b> becomes your address once the link sent there is followed. Until then you sign in with {account.email}.</Trans>
           </Text>
         </Alert>
       )}
@@ -42,7 +45,7 @@ function CurrentAddress({ account }: { account: AccountEmail }) {
     setBusy(false);
     const user = res.data?.requestEmailVerification;
     if (user) setSentTo(user.email);
-    else setError(failureMessage(null, res.error) ?? 'Could not send the link.');
+    else setError(failureMessage(null, res.error) ?? t`Could not send the link.`);
   }
 
   return (
@@ -53,28 +56,28 @@ function CurrentAddress({ account }: { account: AccountEmail }) {
         </Text>
         {account.emailVerified ? (
           <Badge color="green" variant="light" style={{ flexShrink: 0 }}>
-            Confirmed
+            <Trans>Confirmed</Trans>
           </Badge>
         ) : (
           <Badge color="orange" variant="light" style={{ flexShrink: 0 }}>
-            Not confirmed
+            <Trans>Not confirmed</Trans>
           </Badge>
         )}
       </Group>
       {!account.emailVerified && !sentTo && (
         <Stack gap={6} align="flex-start">
           <Text size="sm" c="dimmed">
-            Confirm that this address is yours: until then it is not used to match invitations or new access to you.
-            {account.pendingEmail && ' A new link cancels the pending change.'}
+            <Trans>Confirm that this address is yours: until then it is not used to match invitations or new access to you.</Trans>
+            {account.pendingEmail && ` ${t`A new link cancels the pending change.`}`}
           </Text>
           <Button size="xs" variant="light" loading={busy} onClick={() => void send()}>
-            Send confirmation link
+            <Trans>Send confirmation link</Trans>
           </Button>
         </Stack>
       )}
       {sentTo && (
         <Text size="sm" c="var(--mantine-color-green-text)" role="status">
-          Confirmation link sent to {sentTo}. It works once, for 24 hours.
+          <Trans>Confirmation link sent to {sentTo}. It works once, for 24 hours.</Trans>
         </Text>
       )}
       {error && (
@@ -99,10 +102,10 @@ export function ChangeEmailForm({ currentEmail }: { currentEmail: string }) {
   async function submit(event: FormEvent) {
     event.preventDefault();
     const local: Record<string, string> = {};
-    const problem = emailIssue(newEmail);
+    const problem = emailIssueText(newEmail);
     if (problem) local.newEmail = problem;
-    else if (canonicalEmail(newEmail) === canonicalEmail(currentEmail)) local.newEmail = 'This is already your email address';
-    if (password === '') local.currentPassword = 'Enter your current password';
+    else if (canonicalEmail(newEmail) === canonicalEmail(currentEmail)) local.newEmail = t`This is already your email address`;
+    if (password === '') local.currentPassword = t`Enter your current password`;
     setErrors(local);
     setFormError(null);
     setSentTo(null);
@@ -128,18 +131,18 @@ export function ChangeEmailForm({ currentEmail }: { currentEmail: string }) {
       return;
     }
     if (payload?.__typename === 'ConflictError') return setErrors({ newEmail: payload.message });
-    if (payload?.__typename === 'TooManyAttemptsError') return setFormError(`${payload.message} Try again in ${payload.retryAfterSeconds} s.`);
+    if (payload?.__typename === 'TooManyAttemptsError') return setFormError(`${payload.message} ${t`Try again in ${payload.retryAfterSeconds} s.`}`);
     setFormError(failureMessage(payload, res.error, 'User'));
   }
 
   return (
-    <form onSubmit={submit} noValidate aria-label="Change email">
+    <form onSubmit={submit} noValidate aria-label={t`Change email`}>
       <Stack gap="sm">
         <Text fw={600} size="sm">
-          Change email
+          <Trans>Change email</Trans>
         </Text>
         <TextInput
-          label="New email address"
+          label={t`New email address`}
           type="email"
           autoComplete="email"
           required
@@ -148,7 +151,7 @@ export function ChangeEmailForm({ currentEmail }: { currentEmail: string }) {
           error={errors.newEmail}
         />
         <PasswordInput
-          label="Current password"
+          label={t`Current password`}
           autoComplete="current-password"
           required
           value={password}
@@ -162,15 +165,16 @@ export function ChangeEmailForm({ currentEmail }: { currentEmail: string }) {
         )}
         {sentTo && (
           <Alert color="green" variant="light" role="status" data-testid="email-change-sent">
-            Confirmation sent to {sentTo}; your current address stays in force until then.
+            <Trans>Confirmation sent to {sentTo}; your current address stays in force until then.</Trans>
           </Alert>
         )}
         <Text size="xs" c="dimmed">
-          A link goes to the new address and {currentEmail} is told. The change happens only when the link is followed.
+          <Trans>A link goes to the new address and {currentEmail} is told. The change happens only when the link is followed.</Trans>
         </Text>
         <Group justify="flex-end">
           <Button type="submit" loading={busy}>
-            Change email
+            <Trans>Change email</Trans>
+
           </Button>
         </Group>
       </Stack>

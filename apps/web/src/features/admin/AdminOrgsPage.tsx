@@ -9,12 +9,14 @@ import { useUrlPaging } from '../../lib/paging.ts';
 import { Pager } from '../../lib/Pager.tsx';
 import { useViewer } from '../../app/viewer.ts';
 import { failureMessage, fieldErrors } from '../../lib/errors.ts';
-import { formatDate } from '../../lib/format.ts';
+import { formatDate } from '../../i18n/format.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
 import { SetOrganizationStatusMutation } from '../settings/SettingsPage.tsx';
 import { DisableOrganizationDialog } from '../settings/DisableOrganizationDialog.tsx';
 import { SkeletonRows } from '../../components/SkeletonRows.tsx';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 const OrganizationsQuery = graphql(`
   query AdminOrganizations($first: Int!, $after: String, $search: String) {
@@ -88,23 +90,23 @@ export default function AdminOrgsPage() {
   const [disabling, setDisabling] = useState<{ id: string; slug: string; name: string } | null>(null);
   const [result] = useQuery({ query: OrganizationsQuery, variables: { first: paging.size, after: paging.after, search: debounced || null }, pause: !viewer?.isPlatformAdmin });
   const [, setStatus] = useMutation(SetOrganizationStatusMutation);
-  if (!viewer?.isPlatformAdmin) return <NotFoundPage title="Platform administrators only" message="This area manages every organization of the platform." />;
+  if (!viewer?.isPlatformAdmin) return <NotFoundPage title={t`Platform administrators only`} message={t`This area manages every organization of the platform.`} />;
   const orgs = result.data?.organizations;
 
   return (
     <Stack gap="md">
       <Group justify="space-between" align="flex-end">
         <div>
-          <Title order={1} size="h2">All organizations</Title>
+          <Title order={1} size="h2"><Trans>All organizations</Trans></Title>
           <Text c="dimmed" size="sm">
-            Every organization on this platform.
+            <Trans>Every organization on this platform.</Trans>
           </Text>
         </div>
-        <Button onClick={() => setCreating(true)}>New organization</Button>
+        <Button onClick={() => setCreating(true)}><Trans>New organization</Trans></Button>
       </Group>
       <TextInput
-        label="Search"
-        placeholder="Name or slug"
+        label={t`Search`}
+        placeholder={t`Name or slug`}
         type="search"
         value={search}
         onChange={(e) => {
@@ -115,14 +117,14 @@ export default function AdminOrgsPage() {
       />
       {result.error && !orgs && <Alert color="red">{result.error.message}</Alert>}
       <div className="gh-table-scroll">
-        <Table striped highlightOnHover miw={640} aria-label="Organizations">
+        <Table striped highlightOnHover miw={640} aria-label={t`Organizations`}>
           <Table.Thead>
             <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Slug</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Created</Table.Th>
-              <Table.Th>Enabled</Table.Th>
+              <Table.Th><Trans>Name</Trans></Table.Th>
+              <Table.Th><Trans>Slug</Trans></Table.Th>
+              <Table.Th><Trans>Status</Trans></Table.Th>
+              <Table.Th><Trans>Created</Trans></Table.Th>
+              <Table.Th><Trans>Enabled</Trans></Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -148,14 +150,14 @@ export default function AdminOrgsPage() {
                 </Table.Td>
                 <Table.Td>
                   <Switch
-                    aria-label={`${o.name} enabled`}
+                    aria-label={t`${o.name} enabled`}
                     checked={o.status === 'ACTIVE'}
                     onChange={async (e) => {
                       const status = e.currentTarget.checked ? 'ACTIVE' : 'DISABLED';
                       if (status === 'DISABLED') return setDisabling(o);
                       const res = await setStatus({ organizationId: o.id, status });
                       const message = failureMessage(res.data?.setOrganizationStatus, res.error, 'Organization');
-                      notifications.show(message ? { color: 'red', message } : { color: 'green', message: `${o.name} is ${status === 'ACTIVE' ? 'enabled' : 'disabled'}.` });
+                      notifications.show(message ? { color: 'red', message } : { color: 'green', message: t`${o.name} is enabled.` });
                     }}
                   />
                 </Table.Td>
@@ -165,7 +167,7 @@ export default function AdminOrgsPage() {
               <Table.Tr>
                 <Table.Td colSpan={5}>
                   <Text ta="center" c="dimmed" py="lg">
-                    No organization matches.
+                    <Trans>No organization matches.</Trans>
                   </Text>
                 </Table.Td>
               </Table.Tr>
@@ -173,7 +175,7 @@ export default function AdminOrgsPage() {
           </Table.Tbody>
         </Table>
       </div>
-      <Pager paging={paging} shown={orgs?.edges.length ?? 0} hasNext={Boolean(orgs?.pageInfo.hasNextPage)} endCursor={orgs?.pageInfo.endCursor} noun="organizations" />
+      <Pager paging={paging} shown={orgs?.edges.length ?? 0} hasNext={Boolean(orgs?.pageInfo.hasNextPage)} endCursor={orgs?.pageInfo.endCursor} noun={t`organizations`} />
       <DisableOrganizationDialog org={disabling} onClose={() => setDisabling(null)} />
       {creating && <CreateOrganizationDialog onClose={() => setCreating(false)} />}
     </Stack>
@@ -204,7 +206,7 @@ function CreateOrganizationDialog({ onClose }: { onClose(): void }) {
   const [users] = useQuery({ query: UserChoicesQuery, variables: { search: debounced || null } });
   const [, create] = useMutation(CreateOrganizationMutation);
   const choices = new Map((users.data?.users.edges ?? []).map((e) => [e.node.id, `${e.node.displayName} <${e.node.email}>`]));
-  if (viewer && !choices.has(viewer.id)) choices.set(viewer.id, `${viewer.displayName} <${viewer.email}> (you)`);
+  if (viewer && !choices.has(viewer.id)) choices.set(viewer.id, t`${viewer.displayName} <${viewer.email}> (you)`);
 
   async function submit() {
     setBusy(true);
@@ -214,7 +216,7 @@ function CreateOrganizationDialog({ onClose }: { onClose(): void }) {
     setBusy(false);
     const payload = res.data?.createOrganization;
     if (payload?.__typename === 'Organization') {
-      notifications.show({ color: 'green', message: `${payload.name} created.` });
+      notifications.show({ color: 'green', message: t`${payload.name} created.` });
       onClose();
       if (ownerId === viewer?.id) navigate(`/o/${payload.slug}/users`);
       return;
@@ -225,10 +227,10 @@ function CreateOrganizationDialog({ onClose }: { onClose(): void }) {
   }
 
   return (
-    <Modal opened onClose={onClose} title="New organization">
+    <Modal opened onClose={onClose} title={t`New organization`}>
       <Stack gap="sm">
         <TextInput
-          label="Name"
+          label={t`Name`}
           required
           data-autofocus
           value={name}
@@ -240,8 +242,8 @@ function CreateOrganizationDialog({ onClose }: { onClose(): void }) {
           }}
         />
         <TextInput
-          label="Slug"
-          description="Lowercase letters, digits and dashes; used in addresses."
+          label={t`Slug`}
+          description={t`Lowercase letters, digits and dashes; used in addresses.`}
           value={slug}
           error={errors.slug}
           onChange={(e) => {
@@ -250,8 +252,8 @@ function CreateOrganizationDialog({ onClose }: { onClose(): void }) {
           }}
         />
         <Select
-          label="Owner"
-          description="Holds the top role of the new organization."
+          label={t`Owner`}
+          description={t`Holds the top role of the new organization.`}
           searchable
           searchValue={ownerSearch}
           onSearchChange={setOwnerSearch}
@@ -259,7 +261,7 @@ function CreateOrganizationDialog({ onClose }: { onClose(): void }) {
           value={ownerId}
           onChange={setOwnerId}
           error={errors.ownerUserId}
-          nothingFoundMessage="No user found"
+          nothingFoundMessage={t`No user found`}
         />
         {formError && (
           <Alert color="red" variant="light" role="alert">
@@ -268,10 +270,11 @@ function CreateOrganizationDialog({ onClose }: { onClose(): void }) {
         )}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
-            Cancel
+            <Trans>Cancel</Trans>
           </Button>
           <Button onClick={() => void submit()} loading={busy} disabled={!name.trim()}>
-            Create organization
+            <Trans>Create organization</Trans>
+
           </Button>
         </Group>
       </Stack>

@@ -9,13 +9,16 @@ import { useUrlPaging } from '../../lib/paging.ts';
 import { Pager } from '../../lib/Pager.tsx';
 import { useViewer } from '../../app/viewer.ts';
 import { failureMessage } from '../../lib/errors.ts';
-import { formatDate, formatDateTime, fullName } from '../../lib/format.ts';
+import { fullName } from '../../lib/format.ts';
+import { formatDate, formatDateTime } from '../../i18n/format.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
 import { EditUserDialog } from '../users/EditUserDialog.tsx';
 import { DeleteUserMutation } from '../users/queries.ts';
 import { SkeletonRows } from '../../components/SkeletonRows.tsx';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 const UsersQuery = graphql(`
   query AdminUsers($first: Int!, $after: String, $search: String) {
@@ -78,20 +81,22 @@ export default function AdminUsersPage() {
   const [result] = useQuery({ query: UsersQuery, variables: { first: paging.size, after: paging.after, search: debounced || null }, pause: !viewer?.isPlatformAdmin });
   const [, setStatus] = useMutation(SetUserStatusMutation);
   const [, deleteUser] = useMutation(DeleteUserMutation);
-  if (!viewer?.isPlatformAdmin) return <NotFoundPage title="Platform administrators only" message="This area manages every account of the platform." />;
+  if (!viewer?.isPlatformAdmin) return <NotFoundPage title={t`Platform administrators only`} message={t`This area manages every account of the platform.`} />;
   const users = result.data?.users;
+  const deletingName = deleting ? fullName(deleting) : '';
+  const disablingName = disabling ? fullName(disabling) : '';
 
   return (
     <Stack gap="md">
       <div>
-        <Title order={1} size="h2">All users</Title>
+        <Title order={1} size="h2"><Trans>All users</Trans></Title>
         <Text c="dimmed" size="sm">
-          Every account, across organizations.
+          <Trans>Every account, across organizations.</Trans>
         </Text>
       </div>
       <TextInput
-        label="Search"
-        placeholder="Name or email"
+        label={t`Search`}
+        placeholder={t`Name or email`}
         type="search"
         value={search}
         onChange={(e) => {
@@ -102,15 +107,15 @@ export default function AdminUsersPage() {
       />
       {result.error && !users && <Alert color="red">{result.error.message}</Alert>}
       <div className="gh-table-scroll">
-        <Table striped highlightOnHover miw={900} aria-label="All users">
+        <Table striped highlightOnHover miw={900} aria-label={t`All users`}>
           <Table.Thead>
             <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Email</Table.Th>
-              <Table.Th>Organizations</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Created</Table.Th>
-              <Table.Th>Last sign-in</Table.Th>
+              <Table.Th><Trans>Name</Trans></Table.Th>
+              <Table.Th><Trans>Email</Trans></Table.Th>
+              <Table.Th><Trans>Organizations</Trans></Table.Th>
+              <Table.Th><Trans>Status</Trans></Table.Th>
+              <Table.Th><Trans>Created</Trans></Table.Th>
+              <Table.Th><Trans>Last sign-in</Trans></Table.Th>
               <Table.Th />
             </Table.Tr>
           </Table.Thead>
@@ -126,7 +131,7 @@ export default function AdminUsersPage() {
                     </Text>
                     {u.isPlatformAdmin && (
                       <Badge size="xs" color="grape" variant="light">
-                        platform admin
+                        <Trans>platform admin</Trans>
                       </Badge>
                     )}
                   </Group>
@@ -151,12 +156,12 @@ export default function AdminUsersPage() {
                 <Table.Td>
                   <Menu position="bottom-end" withinPortal>
                     <Menu.Target>
-                      <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${u.email}`}>
+                      <ActionIcon variant="subtle" color="gray" aria-label={t`Actions for ${u.email}`}>
                         <IconDots size={18} />
                       </ActionIcon>
                     </Menu.Target>
                     <Menu.Dropdown>
-                      <Menu.Item onClick={() => setEditing(u.id)}>Edit and organization access</Menu.Item>
+                      <Menu.Item onClick={() => setEditing(u.id)}><Trans>Edit and organization access</Trans></Menu.Item>
                       {u.id !== viewer.id && (
                         <Menu.Item
                           onClick={async () => {
@@ -164,17 +169,17 @@ export default function AdminUsersPage() {
                             if (status === 'DISABLED') return setDisabling(u);
                             const res = await setStatus({ userId: u.id, status });
                             const message = failureMessage(res.data?.setUserStatus, res.error, 'User');
-                            notifications.show(message ? { color: 'red', message } : { color: 'green', message: `${u.email} is ${status === 'ACTIVE' ? 'enabled' : 'disabled and signed out'}.` });
+                            notifications.show(message ? { color: 'red', message } : { color: 'green', message: t`${u.email} is enabled.` });
                           }}
                         >
-                          {u.status === 'ACTIVE' ? 'Disable account' : 'Enable account'}
+                          {u.status === 'ACTIVE' ? t`Disable account` : t`Enable account`}
                         </Menu.Item>
                       )}
                       {u.id !== viewer.id && (
                         <>
                           <Menu.Divider />
                           <Menu.Item color="var(--mantine-color-red-text)" onClick={() => setDeleting(u)}>
-                            Delete completely…
+                            <Trans>Delete completely…</Trans>
                           </Menu.Item>
                         </>
                       )}
@@ -187,7 +192,7 @@ export default function AdminUsersPage() {
               <Table.Tr>
                 <Table.Td colSpan={7}>
                   <Text ta="center" c="dimmed" py="lg">
-                    No user matches.
+                    <Trans>No user matches.</Trans>
                   </Text>
                 </Table.Td>
               </Table.Tr>
@@ -195,43 +200,48 @@ export default function AdminUsersPage() {
           </Table.Tbody>
         </Table>
       </div>
-      <Pager paging={paging} shown={users?.edges.length ?? 0} hasNext={Boolean(users?.pageInfo.hasNextPage)} endCursor={users?.pageInfo.endCursor} noun="users" />
+      <Pager paging={paging} shown={users?.edges.length ?? 0} hasNext={Boolean(users?.pageInfo.hasNextPage)} endCursor={users?.pageInfo.endCursor} noun={t`users`} />
       {editing && <EditUserDialog opened userId={editing} onClose={() => setEditing(null)} />}
       <ConfirmDialog
         opened={deleting !== null}
-        title={`Delete ${deleting ? fullName(deleting) : ''} completely?`}
-        confirmLabel="Delete account"
+        title={t`Delete ${deletingName} completely?`}
+        confirmLabel={t`Delete account`}
         typeToConfirm={deleting?.email}
         onClose={() => setDeleting(null)}
         onConfirm={async () => {
           if (!deleting) return null;
           const res = await deleteUser({ userId: deleting.id, organizationId: null });
           const message = failureMessage(res.data?.deleteUser, res.error, 'DeletedPayload');
-          if (!message) notifications.show({ color: 'green', message: `${deleting.email} was deleted.` });
+          if (!message) notifications.show({ color: 'green', message: t`${deleting.email} was deleted.` });
           return message;
         }}
       >
         <Text size="sm">
-          The account {deleting?.email} is permanently deleted from every organization it belongs to. To take away access to one organization only,
-          remove the user from that organization instead.
+          <Trans>
+            The account {deleting?.email} is permanently deleted from every organization it belongs to. To take away access to one organization only,
+            remove the user from that organization instead.
+          </Trans>
         </Text>
       </ConfirmDialog>
       <ConfirmDialog
         opened={disabling !== null}
-        title={`Disable ${disabling ? fullName(disabling) : ''}'s account?`}
-        confirmLabel="Disable account"
+        title={t`Disable ${disablingName}'s account?`}
+        confirmLabel={t`Disable account`}
         onClose={() => setDisabling(null)}
         onConfirm={async () => {
           if (!disabling) return null;
           const res = await setStatus({ userId: disabling.id, status: 'DISABLED' });
           const message = failureMessage(res.data?.setUserStatus, res.error, 'User');
-          if (!message) notifications.show({ color: 'green', message: `${disabling.email} is disabled and signed out.` });
+          if (!message) notifications.show({ color: 'green', message: t`${disabling.email} is disabled and signed out.` });
           return message;
         }}
       >
         <Text size="sm">
-          {disabling?.email} is signed out everywhere at once and cannot sign in to any organization until you enable the account again. Memberships
-          and roles are kept.
+          <Trans>
+            {disabling?.email} is signed out everywhere at once and cannot sign in to any organization until you enable the account again. Memberships
+            and roles are kept.
+          </Trans>
+
         </Text>
       </ConfirmDialog>
     </Stack>

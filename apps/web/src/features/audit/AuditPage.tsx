@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { AUDIT_ACTION_LABELS, AUDIT_ACTIONS, AUDIT_FAMILY_LABELS, auditFamilyFilter, type AuditActionFamily } from '@gatehouse/permissions';
+import { AUDIT_ACTIONS, AUDIT_FAMILY_LABELS, auditFamilyFilter, type AuditActionFamily } from '@gatehouse/permissions';
 import { Alert, Button, Code, Group, Menu, Modal, ScrollArea, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery } from 'urql';
@@ -8,11 +8,14 @@ import { graphql, type ResultOf } from '../../graphql/graphql.ts';
 import { MemberPicker } from '../../components/MemberPicker.tsx';
 import { useOrg } from '../orgs/org-context.ts';
 import { freshAccessToken } from '../../app/tokens.ts';
-import { formatDateTime } from '../../lib/format.ts';
+import { formatDateTime } from '../../i18n/format.ts';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
 import { SkeletonRows } from '../../components/SkeletonRows.tsx';
 import { useUrlPaging, withoutPage } from '../../lib/paging.ts';
 import { Pager } from '../../lib/Pager.tsx';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
+import { auditActionLabel, auditFamilyLabel } from '../../i18n/audit-labels.ts';
 
 const AuditLogQuery = graphql(`
   query AuditLog($slug: String!, $first: Int!, $after: String, $action: String, $actorId: ID, $from: DateTime, $to: DateTime) {
@@ -52,13 +55,17 @@ type AuditEvent = NonNullable<NonNullable<ResultOf<typeof AuditLogQuery>['organi
 
 // Filters from the catalog the API writes with (packages/permissions): each family (a prefix
 // ending in ".") followed by its actions, so no filter names an action nobody records.
-const ACTIONS = (Object.keys(AUDIT_FAMILY_LABELS) as AuditActionFamily[]).map((family) => ({
-  group: AUDIT_FAMILY_LABELS[family],
-  items: [
-    { value: auditFamilyFilter(family), label: `${AUDIT_FAMILY_LABELS[family]} (all)` },
-    ...AUDIT_ACTIONS.filter((action) => action.startsWith(`${family}.`)).map((action) => ({ value: action, label: AUDIT_ACTION_LABELS[action] })),
-  ],
-}));
+const actionOptions = () =>
+  (Object.keys(AUDIT_FAMILY_LABELS) as AuditActionFamily[]).map((family) => {
+    const familyLabel = auditFamilyLabel(family);
+    return {
+      group: familyLabel,
+      items: [
+        { value: auditFamilyFilter(family), label: t`${familyLabel} (all)` },
+        ...AUDIT_ACTIONS.filter((action) => action.startsWith(`${family}.`)).map((action) => ({ value: action, label: auditActionLabel(action) })),
+      ],
+    };
+  });
 
 function actionColor(action: string): string {
   if (/deleted|removed|revoked|left/.test(action)) return 'red';
@@ -96,7 +103,7 @@ export default function AuditPage() {
   const [result] = useQuery({ query: AuditLogQuery, variables, pause: !perms.has('audit:read') });
   const log = result.data?.organization?.auditLog;
 
-  if (!perms.has('audit:read')) return <NotFoundPage title="No access" message="Reading the audit log needs the audit:read permission." />;
+  if (!perms.has('audit:read')) return <NotFoundPage title={t`No access`} message={t`Reading the audit log needs the audit:read permission.`} />;
 
   async function download(format: 'csv' | 'ndjson') {
     const token = await freshAccessToken();
@@ -111,7 +118,7 @@ export default function AuditPage() {
       credentials: 'same-origin',
     });
     if (!res.ok) {
-      notifications.show({ color: 'red', title: 'Export failed', message: `The server answered ${res.status}.` });
+      notifications.show({ color: 'red', title: t`Export failed`, message: t`The server answered ${res.status}.` });
       return;
     }
     const blob = await res.blob();
@@ -130,49 +137,49 @@ export default function AuditPage() {
     <Stack gap="md">
       <Group justify="space-between" align="flex-end">
         <div>
-          <Title order={1} size="h2">Audit log</Title>
+          <Title order={1} size="h2"><Trans>Audit log</Trans></Title>
           <Text c="dimmed" size="sm">
-            Every change in {org.name}: who did what, to whom, and when.
+            <Trans>Every change in {org.name}: who did what, to whom, and when.</Trans>
           </Text>
         </div>
         <Menu position="bottom-end" withinPortal>
           <Menu.Target>
-            <Button variant="default">Export ▾</Button>
+            <Button variant="default"><Trans>Export ▾</Trans></Button>
           </Menu.Target>
           <Menu.Dropdown>
-            <Menu.Item onClick={() => void download('csv')}>Download CSV</Menu.Item>
-            <Menu.Item onClick={() => void download('ndjson')}>Download NDJSON</Menu.Item>
+            <Menu.Item onClick={() => void download('csv')}><Trans>Download CSV</Trans></Menu.Item>
+            <Menu.Item onClick={() => void download('ndjson')}><Trans>Download NDJSON</Trans></Menu.Item>
           </Menu.Dropdown>
         </Menu>
       </Group>
 
       <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm">
         <Select
-          label="Action"
-          placeholder="Any action"
+          label={t`Action`}
+          placeholder={t`Any action`}
           clearable
           searchable
-          data={ACTIONS}
+          data={actionOptions()}
           value={action}
           onChange={(v) => setFilter('action', v)}
         />
         <MemberPicker
           slug={org.slug}
-          label="Actor"
-          placeholder="Anyone: type to search"
+          label={t`Actor`}
+          placeholder={t`Anyone: type to search`}
           valueKind="user"
           clearable
           value={actorId}
           onChange={(v) => setFilter('actor', v)}
         />
         <TextInput
-          label="From"
+          label={t`From`}
           type="date"
           value={from}
           onChange={(e) => setFilter('from', e.currentTarget.value)}
         />
         <TextInput
-          label="To"
+          label={t`To`}
           type="date"
           value={to}
           onChange={(e) => setFilter('to', e.currentTarget.value)}
@@ -180,20 +187,20 @@ export default function AuditPage() {
       </SimpleGrid>
 
       {result.error && !log && (
-        <Alert color="red" title="Could not load the audit log">
+        <Alert color="red" title={t`Could not load the audit log`}>
           {result.error.message}
         </Alert>
       )}
 
       <div className="gh-table-scroll">
-        <Table striped highlightOnHover miw={820} aria-label="Audit events">
+        <Table striped highlightOnHover miw={820} aria-label={t`Audit events`}>
           <Table.Thead>
             <Table.Tr>
-              <Table.Th>When</Table.Th>
-              <Table.Th>Actor</Table.Th>
-              <Table.Th>Action</Table.Th>
-              <Table.Th>Target</Table.Th>
-              <Table.Th>IP</Table.Th>
+              <Table.Th><Trans>When</Trans></Table.Th>
+              <Table.Th><Trans>Actor</Trans></Table.Th>
+              <Table.Th><Trans>Action</Trans></Table.Th>
+              <Table.Th><Trans>Target</Trans></Table.Th>
+              <Table.Th><Trans>IP</Trans></Table.Th>
               <Table.Th />
             </Table.Tr>
           </Table.Thead>
@@ -230,8 +237,8 @@ export default function AuditPage() {
                   </Text>
                 </Table.Td>
                 <Table.Td>
-                  <Button size="compact-xs" variant="subtle" onClick={() => setOpen(e)} aria-label={`Details of ${e.action} at ${formatDateTime(e.createdAt)}`}>
-                    Details
+                  <Button size="compact-xs" variant="subtle" onClick={() => setOpen(e)} aria-label={t`Details of ${e.action} at ${formatDateTime(e.createdAt)}`}>
+                    <Trans>Details</Trans>
                   </Button>
                 </Table.Td>
               </Table.Tr>
@@ -240,7 +247,7 @@ export default function AuditPage() {
               <Table.Tr>
                 <Table.Td colSpan={6}>
                   <Text ta="center" c="dimmed" py="lg">
-                    No events match these filters.
+                    <Trans>No events match these filters.</Trans>
                   </Text>
                 </Table.Td>
               </Table.Tr>
@@ -249,14 +256,13 @@ export default function AuditPage() {
         </Table>
       </div>
 
-      <Pager paging={paging} total={total} shown={log?.edges.length ?? 0} hasNext={Boolean(log?.pageInfo.hasNextPage)} endCursor={log?.pageInfo.endCursor} noun="events" />
+      <Pager paging={paging} total={total} shown={log?.edges.length ?? 0} hasNext={Boolean(log?.pageInfo.hasNextPage)} endCursor={log?.pageInfo.endCursor} noun={t`events`} />
 
       <Modal opened={open !== null} onClose={() => setOpen(null)} title={open?.action} size="lg">
         {open && (
           <Stack gap="sm">
             <Text size="sm">
-              {formatDateTime(open.createdAt)} by {open.actorLabel}
-              {open.ip ? ` from ${open.ip}` : ''}
+              {open.ip ? t`${formatDateTime(open.createdAt)} by ${open.actorLabel} from ${open.ip}` : t`${formatDateTime(open.createdAt)} by ${open.actorLabel}`}
             </Text>
             {open.userAgent && (
               <Text size="xs" c="dimmed">
@@ -266,7 +272,7 @@ export default function AuditPage() {
             <SimpleGrid cols={{ base: 1, sm: 2 }}>
               <div>
                 <Text size="sm" fw={600}>
-                  Before
+                  <Trans>Before</Trans>
                 </Text>
                 <ScrollArea.Autosize mah={300}>
                   <Code block>{open.before == null ? '—' : JSON.stringify(open.before, null, 2)}</Code>
@@ -274,7 +280,8 @@ export default function AuditPage() {
               </div>
               <div>
                 <Text size="sm" fw={600}>
-                  After
+                  <Trans>After</Trans>
+
                 </Text>
                 <ScrollArea.Autosize mah={300}>
                   <Code block>{open.after == null ? '—' : JSON.stringify(open.after, null, 2)}</Code>

@@ -3,6 +3,8 @@ import { Alert, Button, PasswordInput, Stack, Text } from '@mantine/core';
 import { useMutation } from 'urql';
 import { graphql } from '../../graphql/graphql.ts';
 import { useSession } from '../../app/session.tsx';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 export const ChangePasswordMutation = graphql(`
   mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
@@ -32,7 +34,7 @@ export const ChangePasswordMutation = graphql(`
 export const PASSWORD_MIN = 12;
 
 /** Changes the password; the API ends every other session and returns fresh tokens. */
-export function ChangePasswordForm({ onDone, submitLabel = 'Change password' }: { onDone(): void; submitLabel?: string }) {
+export function ChangePasswordForm({ onDone, submitLabel }: { onDone(): void; submitLabel?: string }) {
   const { tokensRenewed } = useSession();
   const [, changePassword] = useMutation(ChangePasswordMutation);
   const [current, setCurrent] = useState('');
@@ -45,8 +47,8 @@ export function ChangePasswordForm({ onDone, submitLabel = 'Change password' }: 
   async function submit(event: FormEvent) {
     event.preventDefault();
     const local: Record<string, string> = {};
-    if (next.length < PASSWORD_MIN) local.newPassword = `Use at least ${PASSWORD_MIN} characters.`;
-    if (confirm !== next) local.confirm = 'The passwords do not match.';
+    if (next.length < PASSWORD_MIN) local.newPassword = t`Use at least ${PASSWORD_MIN} characters.`;
+    if (confirm !== next) local.confirm = t`The passwords do not match.`;
     setErrors(local);
     setFormError(null);
     if (Object.keys(local).length > 0) return;
@@ -54,7 +56,7 @@ export function ChangePasswordForm({ onDone, submitLabel = 'Change password' }: 
     const result = await changePassword({ currentPassword: current, newPassword: next });
     setBusy(false);
     const payload = result.data?.changePassword;
-    if (!payload) return setFormError(result.error?.message ?? 'Could not change the password.');
+    if (!payload) return setFormError(result.error?.message ?? t`Could not change the password.`);
     if (payload.__typename === 'AuthPayload') {
       tokensRenewed(payload.accessToken, payload.accessTokenExpiresAt);
       setCurrent('');
@@ -80,7 +82,7 @@ export function ChangePasswordForm({ onDone, submitLabel = 'Change password' }: 
           </Alert>
         )}
         <PasswordInput
-          label="Current password"
+          label={t`Current password`}
           autoComplete="current-password"
           required
           value={current}
@@ -88,16 +90,16 @@ export function ChangePasswordForm({ onDone, submitLabel = 'Change password' }: 
           error={errors.currentPassword}
         />
         <PasswordInput
-          label="New password"
+          label={t`New password`}
           autoComplete="new-password"
           required
-          description={`${PASSWORD_MIN} to 256 characters; common passwords are refused.`}
+          description={t`${PASSWORD_MIN} to 256 characters; common passwords are refused.`}
           value={next}
           onChange={(e) => setNext(e.currentTarget.value)}
           error={errors.newPassword}
         />
         <PasswordInput
-          label="Repeat new password"
+          label={t`Repeat new password`}
           autoComplete="new-password"
           required
           value={confirm}
@@ -105,10 +107,11 @@ export function ChangePasswordForm({ onDone, submitLabel = 'Change password' }: 
           error={errors.confirm}
         />
         <Text size="xs" c="dimmed">
-          Changing the password signs you out on every other device.
+          <Trans>Changing the password signs you out on every other device.</Trans>
         </Text>
         <Button type="submit" loading={busy}>
-          {submitLabel}
+          {submitLabel ?? t`Change password`}
+
         </Button>
       </Stack>
     </form>

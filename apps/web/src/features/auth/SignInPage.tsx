@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { Alert, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
-import { emailIssue } from '@gatehouse/permissions';
 import { useSession } from '../../app/session.tsx';
 import { AuthLayout } from './AuthLayout.tsx';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
+import { emailIssueText } from '../../i18n/rule-texts.ts';
 
 function safeNext(next: string | null): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
@@ -26,10 +28,10 @@ export default function SignInPage() {
     event.preventDefault();
     setError(null);
     // The API's own address rule (packages/permissions): a typo is explained before any attempt is counted.
-    const problem = emailIssue(email);
+    const problem = emailIssueText(email);
     const local: Record<string, string> = {};
     if (problem) local.email = problem;
-    if (password === '') local.password = 'Enter your password';
+    if (password === '') local.password = t`Enter your password`;
     setFieldErrors(local);
     if (Object.keys(local).length > 0) return;
     setBusy(true);
@@ -45,7 +47,7 @@ export default function SignInPage() {
   }
 
   return (
-    <AuthLayout title="Sign in" subtitle="Manage your teams and their access.">
+    <AuthLayout title={t`Sign in`} subtitle={t`Manage your teams and their access.`}>
       <form onSubmit={submit} noValidate>
         <Stack gap="sm">
           {error && (
@@ -54,7 +56,7 @@ export default function SignInPage() {
             </Alert>
           )}
           <TextInput
-            label="Email"
+            label={t`Email`}
             type="email"
             autoComplete="username"
             required
@@ -64,7 +66,7 @@ export default function SignInPage() {
             error={fieldErrors.email}
           />
           <PasswordInput
-            label="Password"
+            label={t`Password`}
             autoComplete="current-password"
             required
             value={password}
@@ -72,7 +74,8 @@ export default function SignInPage() {
             error={fieldErrors.password}
           />
           <Button type="submit" loading={busy} fullWidth mt="xs">
-            Sign in
+            <Trans>Sign in</Trans>
+
           </Button>
         </Stack>
       </form>

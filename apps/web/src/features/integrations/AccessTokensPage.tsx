@@ -4,12 +4,15 @@ import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Select, Simple
 import { ORG_OWN } from '@gatehouse/permissions';
 import { usableMemberships, useViewer, type Viewer } from '../../app/viewer.ts';
 import { AccessTokensQuery, CreateAccessTokenMutation, RevokeAccessTokenMutation, type AccessToken } from './queries.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
+import { formatDateTime } from '../../i18n/format.ts';
 
-const EXPIRY_CHOICES = [
-  { value: '30', label: '30 days' },
-  { value: '90', label: '90 days' },
-  { value: '366', label: '1 year' },
-  { value: 'never', label: 'No expiry' },
+const expiryChoices = () => [
+  { value: '30', label: t`30 days` },
+  { value: '90', label: t`90 days` },
+  { value: '366', label: t`1 year` },
+  { value: 'never', label: t`No expiry` },
 ];
 
 /** Organizations where the viewer may create tokens, with what a token there may carry (their own permissions, never org:own). */
@@ -19,7 +22,7 @@ export function tokenOrganizations(viewer: Viewer | null) {
     .map((m) => ({ id: m.organization.id, name: m.organization.name, permissions: m.organization.viewerPermissions.filter((p) => p !== ORG_OWN) }));
 }
 
-const when = (value: string | null | undefined) => (value ? new Date(value).toLocaleString() : '—');
+const when = formatDateTime;
 
 /** R23: create (a subset of one's own permissions, shown as checkboxes), copy once, list, revoke. */
 export function AccessTokensPanel({ viewer }: { viewer: Viewer | null }) {
@@ -37,8 +40,8 @@ export function AccessTokensPanel({ viewer }: { viewer: Viewer | null }) {
 
   const submit = async () => {
     const problems: Record<string, string> = {};
-    if (!name.trim()) problems['name'] = 'Give the token a name';
-    if (chosen.length === 0) problems['permissions'] = 'Choose at least one permission';
+    if (!name.trim()) problems['name'] = t`Give the token a name`;
+    if (chosen.length === 0) problems['permissions'] = t`Choose at least one permission`;
     setErrors(problems);
     if (Object.keys(problems).length || !orgId) return;
     const res = await create({ input: { organizationId: orgId, name: name.trim(), permissions: chosen, expiresInDays: expiry === 'never' ? null : Number(expiry) } });
@@ -51,64 +54,67 @@ export function AccessTokensPanel({ viewer }: { viewer: Viewer | null }) {
     } else if (out && 'issues' in out && out.issues) {
       setErrors(Object.fromEntries(out.issues.map((i) => [String(i.path[1] ?? i.path[0]), i.message])));
     } else {
-      setErrors({ form: out && 'message' in out ? out.message : 'The token could not be created' });
+      setErrors({ form: out && 'message' in out ? out.message : t`The token could not be created` });
     }
   };
 
   const tokens: AccessToken[] = data?.personalAccessTokens ?? [];
   return (
     <Stack gap="lg">
-      <Title order={2}>Access tokens</Title>
+      <Title order={2}><Trans>Access tokens</Trans></Title>
       <Text c="dimmed">
-        A personal access token acts for you in one organization with the permissions you choose, never more than you hold
-        there now. Send it as <Code>Authorization: Bearer …</Code>.
+        <Trans>
+          A personal access token acts for you in one organization with the permissions you choose, never more than you hold
+          there now. Send it as <Code>Authorization: Bearer …</Code>.
+        </Trans>
       </Text>
       {secret && (
-        <Alert color="green" title="Copy your new token now: it is shown only once" role="status">
+        <Alert color="green" title={t`Copy your new token now: it is shown only once`} role="status">
           <Group wrap="nowrap">
             <Code data-testid="new-token-secret">{secret}</Code>
-            <CopyButton value={secret}>{({ copied, copy }) => <Button size="xs" onClick={copy}>{copied ? 'Copied' : 'Copy'}</Button>}</CopyButton>
-            <Button size="xs" variant="subtle" onClick={() => setSecret(null)}>Done</Button>
+            <CopyButton value={secret}>{({ copied, copy }) => <Button size="xs" onClick={copy}>{copied ? t`Copied` : t`Copy`}</Button>}</CopyButton>
+            <Button size="xs" variant="subtle" onClick={() => setSecret(null)}><Trans>Done</Trans></Button>
           </Group>
         </Alert>
       )}
       {orgs.length === 0 ? (
-        <Text>You may not create tokens in any of your organizations.</Text>
+        <Text><Trans>You may not create tokens in any of your organizations.</Trans></Text>
       ) : (
-        <form aria-label="New access token" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
+        <form aria-label={t`New access token`} onSubmit={(e) => { e.preventDefault(); void submit(); }}>
           <Stack>
             <Group grow align="flex-start">
-              <Select label="Organization" data={orgs.map((o) => ({ value: o.id, label: o.name }))} value={orgId} onChange={(v) => { setOrgId(v); setChosen([]); }} allowDeselect={false} />
-              <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors['name']} maxLength={100} />
-              <Select label="Expires" data={EXPIRY_CHOICES} value={expiry} onChange={(v) => setExpiry(v ?? '90')} allowDeselect={false} />
+              <Select label={t`Organization`} data={orgs.map((o) => ({ value: o.id, label: o.name }))} value={orgId} onChange={(v) => { setOrgId(v); setChosen([]); }} allowDeselect={false} />
+              <TextInput label={t`Name`} value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors['name']} maxLength={100} />
+              <Select label={t`Expires`} data={expiryChoices()} value={expiry} onChange={(v) => setExpiry(v ?? '90')} allowDeselect={false} />
             </Group>
-            <Checkbox.Group label="Permissions (only those you hold)" value={chosen} onChange={setChosen} error={errors['permissions']}>
+            <Checkbox.Group label={t`Permissions (only those you hold)`} value={chosen} onChange={setChosen} error={errors['permissions']}>
               <SimpleGrid cols={{ base: 1, sm: 3 }} mt="xs">
                 {(org?.permissions ?? []).map((p) => <Checkbox key={p} value={p} label={p} />)}
               </SimpleGrid>
             </Checkbox.Group>
             {errors['form'] && <Alert color="red">{errors['form']}</Alert>}
-            <Group><Button type="submit" loading={creating.fetching}>Create token</Button></Group>
+            <Group><Button type="submit" loading={creating.fetching}><Trans>Create token</Trans></Button></Group>
           </Stack>
         </form>
       )}
-      <Table aria-label="Your access tokens" striped>
+      <Table aria-label={t`Your access tokens`} striped>
         <Table.Thead>
-          <Table.Tr><Table.Th>Name</Table.Th><Table.Th>Organization</Table.Th><Table.Th>Permissions</Table.Th><Table.Th>Last used</Table.Th><Table.Th>Expires</Table.Th><Table.Th>Status</Table.Th><Table.Th /></Table.Tr>
+          <Table.Tr><Table.Th><Trans>Name</Trans></Table.Th><Table.Th><Trans>Organization</Trans></Table.Th><Table.Th><Trans>Permissions</Trans></Table.Th><Table.Th><Trans>Last used</Trans></Table.Th><Table.Th><Trans>Expires</Trans></Table.Th><Table.Th><Trans>Status</Trans></Table.Th><Table.Th /></Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {tokens.map((t) => (
-            <Table.Tr key={t.id}>
-              <Table.Td>{t.name} <Text span c="dimmed" size="xs">…{t.hint}</Text></Table.Td>
-              <Table.Td>{t.organization?.name ?? '—'}</Table.Td>
-              <Table.Td>{t.permissions.join(', ')}</Table.Td>
-              <Table.Td>{when(t.lastUsedAt)}</Table.Td>
-              <Table.Td>{t.expiresAt ? when(t.expiresAt) : 'Never'}</Table.Td>
-              <Table.Td>{t.active ? <Badge color="green">Active</Badge> : <Badge color="gray">{t.revokedAt ? 'Revoked' : 'Expired'}</Badge>}</Table.Td>
+          {tokens.map((token) => (
+            <Table.Tr key={token.id}>
+              <Table.Td>{token.name} <Text span c="dimmed" size="xs">…{token.hint}</Text></Table.Td>
+              <Table.Td>{token.organization?.name ?? '—'}</Table.Td>
+              <Table.Td>{token.permissions.join(', ')}</Table.Td>
+              <Table.Td>{when(token.lastUsedAt)}</Table.Td>
+              <Table.Td>{token.expiresAt ? when(token.expiresAt) : t`Never`}</Table.Td>
+              <Table.Td>{token.active ? <Badge color="green"><Trans>Active</Trans></Badge> : <Badge color="gray">{token.revokedAt ? t`Revoked` : t`Expired`}</Badge>}</Table.Td>
               <Table.Td>
-                {t.active && (
-                  <Button size="xs" color="red" variant="light" aria-label={`Revoke ${t.name}`} onClick={() => void revoke({ tokenId: t.id })}>
-                    Revoke
+                {token.active && (
+                  <Button size="xs" color="red" variant="light" aria-label={t`Revoke ${token.name}`} onClick={() => void revoke({ tokenId: token.id })}>
+                    <Trans>Revoke</Trans>
+
                   </Button>
                 )}
               </Table.Td>

@@ -12,8 +12,11 @@ import {
   ServiceAccountsQuery,
   SetServiceAccountStatusMutation,
 } from './queries.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
+import { formatDateTime } from '../../i18n/format.ts';
 
-const when = (value: string | null | undefined) => (value ? new Date(value).toLocaleString() : '—');
+const when = formatDateTime;
 
 /** Roles one may give a service account: within one's own permissions (R3), never one holding org:own. */
 export function assignableRoles<R extends { permissions: readonly string[] }>(roles: readonly R[], perms: ReadonlySet<string>): R[] {
@@ -37,10 +40,10 @@ export function ServiceAccountsPanel({ orgId, slug, perms }: { orgId: string; sl
   const reload = () => refetch({ requestPolicy: 'network-only' });
 
   const submit = async () => {
-    if (!name.trim() || roleIds.length === 0) return setProblem('Give it a name and at least one role');
+    if (!name.trim() || roleIds.length === 0) return setProblem(t`Give it a name and at least one role`);
     const res = await createAccount({ input: { organizationId: orgId, name: name.trim(), roleIds } });
     const out = res.data?.createServiceAccount;
-    if (out?.__typename !== 'ServiceAccount') return setProblem(out && 'message' in out ? out.message : 'Not created');
+    if (out?.__typename !== 'ServiceAccount') return setProblem(out && 'message' in out ? out.message : t`Not created`);
     setProblem(null);
     setName('');
     setRoleIds([]);
@@ -48,66 +51,67 @@ export function ServiceAccountsPanel({ orgId, slug, perms }: { orgId: string; sl
   };
   const showSecret = (account: string, out: { __typename: string; secret?: string; message?: string } | undefined) => {
     if (out && 'secret' in out && out.secret) setSecret({ account, value: out.secret });
-    else setProblem(out?.message ?? 'The key could not be issued');
+    else setProblem(out?.message ?? t`The key could not be issued`);
     reload();
   };
 
   return (
     <Stack gap="lg">
-      <Title order={2}>Service accounts</Title>
-      <Text c="dimmed">Non-human members of this organization: roles like a member’s, API keys, OAuth client credentials.</Text>
+      <Title order={2}><Trans>Service accounts</Trans></Title>
+      <Text c="dimmed"><Trans>Non-human members of this organization: roles like a member’s, API keys, OAuth client credentials.</Trans></Text>
       {secret && (
-        <Alert color="green" title={`New key for ${secret.account}: copy it now, it is shown only once`} role="status">
+        <Alert color="green" title={t`New key for ${secret.account}: copy it now, it is shown only once`} role="status">
           <Group wrap="nowrap">
             <Code data-testid="new-key-secret">{secret.value}</Code>
-            <CopyButton value={secret.value}>{({ copied, copy }) => <Button size="xs" onClick={copy}>{copied ? 'Copied' : 'Copy'}</Button>}</CopyButton>
-            <Button size="xs" variant="subtle" onClick={() => setSecret(null)}>Done</Button>
+            <CopyButton value={secret.value}>{({ copied, copy }) => <Button size="xs" onClick={copy}>{copied ? t`Copied` : t`Copy`}</Button>}</CopyButton>
+            <Button size="xs" variant="subtle" onClick={() => setSecret(null)}><Trans>Done</Trans></Button>
           </Group>
         </Alert>
       )}
       {problem && <Alert color="red">{problem}</Alert>}
       <Paper withBorder p="md">
-        <form aria-label="New service account" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
+        <form aria-label={t`New service account`} onSubmit={(e) => { e.preventDefault(); void submit(); }}>
           <Stack>
-            <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={100} />
-            <Checkbox.Group label="Roles (those you may grant)" value={roleIds} onChange={setRoleIds}>
+            <TextInput label={t`Name`} value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={100} />
+            <Checkbox.Group label={t`Roles (those you may grant)`} value={roleIds} onChange={setRoleIds}>
               <SimpleGrid cols={{ base: 1, sm: 3 }} mt="xs">
                 {roles.map((r) => <Checkbox key={r.id} value={r.id} label={r.name} />)}
               </SimpleGrid>
             </Checkbox.Group>
-            <Group><Button type="submit">Create service account</Button></Group>
+            <Group><Button type="submit"><Trans>Create service account</Trans></Button></Group>
           </Stack>
         </form>
       </Paper>
       {(data?.serviceAccounts ?? []).map((a) => (
-        <Paper key={a.id} withBorder p="md" aria-label={`Service account ${a.name}`} component="section">
+        <Paper key={a.id} withBorder p="md" aria-label={t`Service account ${a.name}`} component="section">
           <Group justify="space-between">
             <Stack gap={2}>
-              <Group gap="xs"><Text fw={600}>{a.name}</Text><Badge color={a.status === 'ACTIVE' ? 'green' : 'gray'}>{a.status === 'ACTIVE' ? 'Active' : 'Disabled'}</Badge></Group>
-              <Text size="sm" c="dimmed">Roles: {a.roles.map((r) => r.name).join(', ') || '—'} · client_id <Code>{a.clientId}</Code></Text>
+              <Group gap="xs"><Text fw={600}>{a.name}</Text><Badge color={a.status === 'ACTIVE' ? 'green' : 'gray'}>{a.status === 'ACTIVE' ? t`Active` : t`Disabled`}</Badge></Group>
+              <Text size="sm" c="dimmed"><Trans>Roles: {a.roles.map((r) => r.name).join(', ') || '—'} · client_id <Code>{a.clientId}</Code></Trans></Text>
             </Stack>
             <Group>
-              <Button size="xs" onClick={async () => showSecret(a.name, (await createKey({ input: { serviceAccountId: a.id, name: `key ${a.keys.length + 1}` } })).data?.createServiceAccountKey)}>New key</Button>
+              <Button size="xs" onClick={async () => showSecret(a.name, (await createKey({ input: { serviceAccountId: a.id, name: `key ${a.keys.length + 1}` } })).data?.createServiceAccountKey)}><Trans>New key</Trans></Button>
               <Button size="xs" variant="light" onClick={async () => { await setStatus({ id: a.id, status: a.status === 'ACTIVE' ? 'DISABLED' : 'ACTIVE' }); reload(); }}>
-                {a.status === 'ACTIVE' ? 'Disable' : 'Enable'}
+                {a.status === 'ACTIVE' ? t`Disable` : t`Enable`}
               </Button>
             </Group>
           </Group>
           {a.keys.length > 0 && (
-            <Table mt="sm" aria-label={`Keys of ${a.name}`}>
-              <Table.Thead><Table.Tr><Table.Th>Key</Table.Th><Table.Th>Last used</Table.Th><Table.Th>From</Table.Th><Table.Th>Expires</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+            <Table mt="sm" aria-label={t`Keys of ${a.name}`}>
+              <Table.Thead><Table.Tr><Table.Th><Trans>Key</Trans></Table.Th><Table.Th><Trans>Last used</Trans></Table.Th><Table.Th><Trans>From</Trans></Table.Th><Table.Th><Trans>Expires</Trans></Table.Th><Table.Th /></Table.Tr></Table.Thead>
               <Table.Tbody>
                 {a.keys.map((k) => (
                   <Table.Tr key={k.id}>
-                    <Table.Td>{k.name} <Text span c="dimmed" size="xs">…{k.hint}</Text> {!k.active && <Badge color="gray">Inactive</Badge>}</Table.Td>
+                    <Table.Td>{k.name} <Text span c="dimmed" size="xs">…{k.hint}</Text> {!k.active && <Badge color="gray"><Trans>Inactive</Trans></Badge>}</Table.Td>
                     <Table.Td>{when(k.lastUsedAt)}</Table.Td>
                     <Table.Td>{k.lastUsedIp ?? '—'}</Table.Td>
-                    <Table.Td>{k.expiresAt ? when(k.expiresAt) : 'Never'}</Table.Td>
+                    <Table.Td>{k.expiresAt ? when(k.expiresAt) : t`Never`}</Table.Td>
                     <Table.Td>
                       {k.active && (
                         <Group gap="xs">
-                          <Button size="xs" variant="light" aria-label={`Rotate ${k.name}`} onClick={async () => showSecret(a.name, (await rotateKey({ keyId: k.id })).data?.rotateServiceAccountKey)}>Rotate</Button>
-                          <Button size="xs" color="red" variant="light" aria-label={`Revoke ${k.name}`} onClick={async () => { await revokeKey({ keyId: k.id }); reload(); }}>Revoke</Button>
+                          <Button size="xs" variant="light" aria-label={t`Rotate ${k.name}`} onClick={async () => showSecret(a.name, (await rotateKey({ keyId: k.id })).data?.rotateServiceAccountKey)}><Trans>Rotate</Trans></Button>
+                          <Button size="xs" color="red" variant="light" aria-label={t`Revoke ${k.name}`} onClick={async () => { await revokeKey({ keyId: k.id }); reload(); }}><Trans>Revoke</Trans></Button>
+
                         </Group>
                       )}
                     </Table.Td>

@@ -4,6 +4,9 @@ import { Alert, Badge, Button, Code, CopyButton, Group, Paper, Stack, Table, Tex
 import { useOrg } from '../orgs/org-context.ts';
 import { PageLoader } from '../../components/PageLoader.tsx';
 import { CreateWebhookEndpointMutation, RedeliverWebhookMutation, RotateWebhookSecretMutation, SendTestWebhookMutation, UpdateWebhookEndpointMutation, WebhookEndpointsQuery } from './queries.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
+import { formatDateTime } from '../../i18n/format.ts';
 
 /** "a.b, c.d" → ["a.b", "c.d"]; empty means every event (*). */
 export function parseEventTypes(text: string): string[] {
@@ -11,7 +14,7 @@ export function parseEventTypes(text: string): string[] {
   return list.length ? [...new Set(list)] : ['*'];
 }
 
-const when = (value: string | null | undefined) => (value ? new Date(value).toLocaleString() : '—');
+const when = formatDateTime;
 
 /** A test event sent from this page: which endpoint, and its delivery once the API answered. */
 interface TestSent {
@@ -23,12 +26,13 @@ interface TestSent {
 
 /** What the page says about a test event, from its delivery in the log (the worker sends it within a second or so). */
 export function testResult(sent: TestSent, delivery: { status: string; lastStatus: number | null; lastError: string | null } | undefined): string {
-  if (sent.error) return `Test event not sent: ${sent.error}`;
-  const label = `Test event #${sent.sequence}`;
-  if (!delivery || (delivery.status === 'PENDING' && delivery.lastStatus === null && delivery.lastError === null)) return `${label} queued…`;
-  if (delivery.status === 'SUCCEEDED') return `${label} delivered: the endpoint answered ${delivery.lastStatus}`;
-  const answer = delivery.lastStatus !== null ? `HTTP ${delivery.lastStatus}` : (delivery.lastError ?? 'no answer');
-  return delivery.status === 'FAILED' ? `${label} failed: ${answer}` : `${label} not delivered yet (${answer}); it will be retried`;
+  if (sent.error) return t`Test event not sent: ${sent.error}`;
+  const sequence = String(sent.sequence);
+  if (!delivery || (delivery.status === 'PENDING' && delivery.lastStatus === null && delivery.lastError === null)) return t`Test event #${sequence} queued…`;
+  const status = String(delivery.lastStatus);
+  if (delivery.status === 'SUCCEEDED') return t`Test event #${sequence} delivered: the endpoint answered ${status}`;
+  const answer = delivery.lastStatus !== null ? `HTTP ${status}` : (delivery.lastError ?? t`no answer`);
+  return delivery.status === 'FAILED' ? t`Test event #${sequence} failed: ${answer}` : t`Test event #${sequence} not delivered yet (${answer}); it will be retried`;
 }
 
 /** How often, and how many times, the log is read again while a test event is on its way. */
@@ -68,7 +72,7 @@ export function WebhooksPanel({ orgId }: { orgId: string }) {
     const res = await sendTest({ endpointId });
     const out = res.data?.sendTestWebhook;
     if (out?.__typename === 'WebhookDelivery') setTest({ endpointId, deliveryId: out.id, sequence: out.sequence, error: null });
-    else setTest({ endpointId, deliveryId: null, sequence: null, error: out && 'message' in out ? out.message : (res.error?.message ?? 'The test event could not be sent') });
+    else setTest({ endpointId, deliveryId: null, sequence: null, error: out && 'message' in out ? out.message : (res.error?.message ?? t`The test event could not be sent`) });
     reload();
   };
 
@@ -84,45 +88,45 @@ export function WebhooksPanel({ orgId }: { orgId: string }) {
     } else if (out && 'issues' in out && out.issues) {
       setErrors(Object.fromEntries(out.issues.map((i) => [String(i.path[1] ?? i.path[0]), i.message])));
     } else {
-      setErrors({ form: out && 'message' in out ? out.message : 'The endpoint could not be created' });
+      setErrors({ form: out && 'message' in out ? out.message : t`The endpoint could not be created` });
     }
   };
 
   return (
     <Stack gap="lg">
-      <Title order={2}>Webhooks</Title>
-      <Text c="dimmed">Every change in this organization, signed (Standard Webhooks), in order per endpoint, retried for a day.</Text>
+      <Title order={2}><Trans>Webhooks</Trans></Title>
+      <Text c="dimmed"><Trans>Every change in this organization, signed (Standard Webhooks), in order per endpoint, retried for a day.</Trans></Text>
       {secret && (
-        <Alert color="green" title="Signing secret: copy it now, it is shown only once" role="status">
+        <Alert color="green" title={t`Signing secret: copy it now, it is shown only once`} role="status">
           <Group wrap="nowrap">
             <Code data-testid="new-webhook-secret">{secret}</Code>
-            <CopyButton value={secret}>{({ copied, copy }) => <Button size="xs" onClick={copy}>{copied ? 'Copied' : 'Copy'}</Button>}</CopyButton>
-            <Button size="xs" variant="subtle" onClick={() => setSecret(null)}>Done</Button>
+            <CopyButton value={secret}>{({ copied, copy }) => <Button size="xs" onClick={copy}>{copied ? t`Copied` : t`Copy`}</Button>}</CopyButton>
+            <Button size="xs" variant="subtle" onClick={() => setSecret(null)}><Trans>Done</Trans></Button>
           </Group>
         </Alert>
       )}
       <Paper withBorder p="md">
-        <form aria-label="New webhook endpoint" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
+        <form aria-label={t`New webhook endpoint`} onSubmit={(e) => { e.preventDefault(); void submit(); }}>
           <Stack>
-            <TextInput label="URL" placeholder="https://hooks.example.com/gatehouse" value={url} onChange={(e) => setUrl(e.currentTarget.value)} error={errors['url']} />
-            <TextInput label="Event types" description="Audit actions, comma separated (e.g. membership.roles_changed); empty for all" value={types} onChange={(e) => setTypes(e.currentTarget.value)} error={errors['eventTypes']} />
+            <TextInput label={t`URL`} placeholder="https://hooks.example.com/gatehouse" value={url} onChange={(e) => setUrl(e.currentTarget.value)} error={errors['url']} />
+            <TextInput label={t`Event types`} description={t`Audit actions, comma separated (e.g. membership.roles_changed); empty for all`} value={types} onChange={(e) => setTypes(e.currentTarget.value)} error={errors['eventTypes']} />
             {errors['form'] && <Alert color="red">{errors['form']}</Alert>}
-            <Group><Button type="submit">Add endpoint</Button></Group>
+            <Group><Button type="submit"><Trans>Add endpoint</Trans></Button></Group>
           </Stack>
         </form>
       </Paper>
       {(data?.webhookEndpoints ?? []).map((e) => (
-        <Paper key={e.id} withBorder p="md" component="section" aria-label={`Endpoint ${e.url}`}>
+        <Paper key={e.id} withBorder p="md" component="section" aria-label={t`Endpoint ${e.url}`}>
           <Group justify="space-between">
             <Stack gap={2}>
-              <Group gap="xs"><Code>{e.url}</Code><Badge color={e.enabled ? 'green' : 'gray'}>{e.enabled ? 'Enabled' : 'Disabled'}</Badge></Group>
-              <Text size="sm" c="dimmed">Events: {e.eventTypes.join(', ')}</Text>
+              <Group gap="xs"><Code>{e.url}</Code><Badge color={e.enabled ? 'green' : 'gray'}>{e.enabled ? t`Enabled` : t`Disabled`}</Badge></Group>
+              <Text size="sm" c="dimmed"><Trans>Events: {e.eventTypes.join(', ')}</Trans></Text>
               {e.disabledReason && <Text size="sm" c="red">{e.disabledReason}</Text>}
             </Stack>
             <Group>
-              <Button size="xs" variant="light" onClick={async () => { const out = (await rotate({ endpointId: e.id })).data?.rotateWebhookSecret; if (out?.__typename === 'WebhookSecretPayload') setSecret(out.secret); reload(); }}>Rotate secret</Button>
-              <Button size="xs" variant="light" disabled={!e.enabled} onClick={() => void sendTestEvent(e.id)}>Send test event</Button>
-              <Button size="xs" variant="light" onClick={async () => { await update({ input: { endpointId: e.id, enabled: !e.enabled } }); reload(); }}>{e.enabled ? 'Disable' : 'Enable'}</Button>
+              <Button size="xs" variant="light" onClick={async () => { const out = (await rotate({ endpointId: e.id })).data?.rotateWebhookSecret; if (out?.__typename === 'WebhookSecretPayload') setSecret(out.secret); reload(); }}><Trans>Rotate secret</Trans></Button>
+              <Button size="xs" variant="light" disabled={!e.enabled} onClick={() => void sendTestEvent(e.id)}><Trans>Send test event</Trans></Button>
+              <Button size="xs" variant="light" onClick={async () => { await update({ input: { endpointId: e.id, enabled: !e.enabled } }); reload(); }}>{e.enabled ? t`Disable` : t`Enable`}</Button>
             </Group>
           </Group>
           {test?.endpointId === e.id && (
@@ -130,8 +134,8 @@ export function WebhooksPanel({ orgId }: { orgId: string }) {
               {testResult(test, testDelivery)}
             </Alert>
           )}
-          <Table mt="sm" aria-label={`Deliveries to ${e.url}`}>
-            <Table.Thead><Table.Tr><Table.Th>#</Table.Th><Table.Th>Event</Table.Th><Table.Th>Status</Table.Th><Table.Th>Attempts</Table.Th><Table.Th>Last answer</Table.Th><Table.Th>When</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+          <Table mt="sm" aria-label={t`Deliveries to ${e.url}`}>
+            <Table.Thead><Table.Tr><Table.Th>#</Table.Th><Table.Th><Trans>Event</Trans></Table.Th><Table.Th><Trans>Status</Trans></Table.Th><Table.Th><Trans>Attempts</Trans></Table.Th><Table.Th><Trans>Last answer</Trans></Table.Th><Table.Th><Trans>When</Trans></Table.Th><Table.Th /></Table.Tr></Table.Thead>
             <Table.Tbody>
               {e.deliveries.map((d) => (
                 <Table.Tr key={d.id}>
@@ -141,7 +145,8 @@ export function WebhooksPanel({ orgId }: { orgId: string }) {
                   <Table.Td>{d.attemptCount}</Table.Td>
                   <Table.Td>{d.lastStatus ?? d.lastError ?? '—'}</Table.Td>
                   <Table.Td>{when(d.lastAttemptAt)}</Table.Td>
-                  <Table.Td><Button size="xs" variant="subtle" aria-label={`Redeliver ${d.sequence}`} onClick={async () => { await redeliver({ deliveryId: d.id }); reload(); }}>Redeliver</Button></Table.Td>
+                  <Table.Td><Button size="xs" variant="subtle" aria-label={t`Redeliver ${d.sequence}`} onClick={async () => { await redeliver({ deliveryId: d.id }); reload(); }}><Trans>Redeliver</Trans></Button>
+</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -7,9 +7,11 @@ import { ViewerQuery } from '../../app/viewer.ts';
 import { AuthLayout } from '../auth/AuthLayout.tsx';
 import { PageLoader } from '../../components/PageLoader.tsx';
 import { fieldErrors, failureMessage } from '../../lib/errors.ts';
-import { formatDate } from '../../lib/format.ts';
+import { formatDate } from '../../i18n/format.ts';
 import { PASSWORD_MIN } from '../auth/ChangePasswordForm.tsx';
 import { AcceptInvitationMutation, InvitationPreviewQuery } from './queries.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 const ACCEPT_PATH = '/invitations/accept';
 const STORAGE_KEY = 'gatehouse.invitationToken';
@@ -58,9 +60,9 @@ export default function AcceptInvitationPage() {
   const invitation = preview.data?.invitationPreview;
   if (!invitation) {
     return (
-      <AuthLayout title="Invitation not valid" subtitle="This link is unknown, was revoked, or a newer invitation replaced it.">
+      <AuthLayout title={t`Invitation not valid`} subtitle={t`This link is unknown, was revoked, or a newer invitation replaced it.`}>
         <Button component={Link} to="/" variant="light">
-          Go to Gatehouse
+          <Trans>Go to Gatehouse</Trans>
         </Button>
       </AuthLayout>
     );
@@ -72,7 +74,7 @@ export default function AcceptInvitationPage() {
 
   async function submit(event?: FormEvent) {
     event?.preventDefault();
-    if (!signedInAs && password.length < PASSWORD_MIN) return setErrors({ password: `Use at least ${PASSWORD_MIN} characters.` });
+    if (!signedInAs && password.length < PASSWORD_MIN) return setErrors({ password: t`Use at least ${PASSWORD_MIN} characters.` });
     setBusy(true);
     setError(null);
     setErrors({});
@@ -93,11 +95,15 @@ export default function AcceptInvitationPage() {
 
   return (
     <AuthLayout
-      title={`Join ${invitation.organizationName}`}
-      subtitle={`${invitation.inviterName ?? 'Someone'} invited ${invitation.email}. The link expires on ${formatDate(invitation.expiresAt)}.`}
+      title={t`Join ${invitation.organizationName}`}
+      subtitle={
+        invitation.inviterName
+          ? t`${invitation.inviterName} invited ${invitation.email}. The link expires on ${formatDate(invitation.expiresAt)}.`
+          : t`Someone invited ${invitation.email}. The link expires on ${formatDate(invitation.expiresAt)}.`
+      }
     >
       <Group gap={6}>
-        <Text size="sm">Roles:</Text>
+        <Text size="sm"><Trans>Roles:</Trans></Text>
         {invitation.roles.map((r) => (
           <Badge key={r.key} variant="light" title={r.description}>
             {r.name}
@@ -106,7 +112,13 @@ export default function AcceptInvitationPage() {
       </Group>
       {!usable && (
         <Alert color="orange" variant="light">
-          This invitation is {invitation.status.toLowerCase()}. Ask for a new one.
+          {invitation.status === 'EXPIRED'
+            ? t`This invitation has expired. Ask for a new one.`
+            : invitation.status === 'REVOKED'
+              ? t`This invitation was revoked. Ask for a new one.`
+              : invitation.status === 'ACCEPTED'
+                ? t`This invitation was already accepted. Ask for a new one.`
+                : t`This invitation is ${invitation.status.toLowerCase()}. Ask for a new one.`}
         </Alert>
       )}
       {error && (
@@ -116,46 +128,47 @@ export default function AcceptInvitationPage() {
       )}
       {usable && signedInAs && !mismatch && (
         <Button onClick={() => void submit()} loading={busy}>
-          Accept as {signedInAs}
+          <Trans>Accept as {signedInAs}</Trans>
         </Button>
       )}
       {usable && mismatch && (
         <Stack gap="xs">
           <Text size="sm">
-            You are signed in as {signedInAs}, but the invitation is for {invitation.email}.
+            <Trans>You are signed in as {signedInAs}, but the invitation is for {invitation.email}.</Trans>
           </Text>
           <Button variant="light" onClick={() => void signOut().then(() => navigate(`/sign-in?next=${encodeURIComponent(next)}`))}>
-            Sign out and sign in as {invitation.email}
+            <Trans>Sign out and sign in as {invitation.email}</Trans>
           </Button>
         </Stack>
       )}
       {usable && !signedInAs && invitation.accountExists && (
         <Stack gap="xs">
-          <Text size="sm">An account with {invitation.email} exists. Sign in with it to accept.</Text>
+          <Text size="sm"><Trans>An account with {invitation.email} exists. Sign in with it to accept.</Trans></Text>
           <Button component={Link} to={`/sign-in?next=${encodeURIComponent(next)}`}>
-            Sign in to accept
+            <Trans>Sign in to accept</Trans>
           </Button>
         </Stack>
       )}
       {usable && !signedInAs && !invitation.accountExists && (
         <form onSubmit={submit} noValidate>
           <Stack gap="sm">
-            <TextInput label="Email" value={invitation.email} readOnly />
+            <TextInput label={t`Email`} value={invitation.email} readOnly />
             <Group grow align="flex-start">
-              <TextInput label="First name" required value={firstName} onChange={(e) => setFirstName(e.currentTarget.value)} error={errors.firstName} />
-              <TextInput label="Last name" required value={lastName} onChange={(e) => setLastName(e.currentTarget.value)} error={errors.lastName} />
+              <TextInput label={t`First name`} required value={firstName} onChange={(e) => setFirstName(e.currentTarget.value)} error={errors.firstName} />
+              <TextInput label={t`Last name`} required value={lastName} onChange={(e) => setLastName(e.currentTarget.value)} error={errors.lastName} />
             </Group>
             <PasswordInput
-              label="Choose a password"
+              label={t`Choose a password`}
               required
               autoComplete="new-password"
-              description={`${PASSWORD_MIN} to 256 characters; common passwords are refused.`}
+              description={t`${PASSWORD_MIN} to 256 characters; common passwords are refused.`}
               value={password}
               onChange={(e) => setPassword(e.currentTarget.value)}
               error={errors.password}
             />
             <Button type="submit" loading={busy}>
-              Create account and join
+              <Trans>Create account and join</Trans>
+
             </Button>
           </Stack>
         </form>

@@ -10,13 +10,17 @@ import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
 import { addRoleReason, presetDefaultRole } from '@gatehouse/permissions';
 import { failureMessage } from '../../lib/errors.ts';
-import { formatDate, formatDateTime } from '../../lib/format.ts';
+import { formatDate, formatDateTime } from '../../i18n/format.ts';
 import type { OrgRole } from '../users/queries.ts';
 import { InvitationsQuery, InviteMembersMutation, type InvitationRow } from './queries.ts';
 import { useInvitationActions } from './invitation-actions.ts';
 import { SkeletonRows } from '../../components/SkeletonRows.tsx';
 import { useUrlPaging } from '../../lib/paging.ts';
 import { Pager } from '../../lib/Pager.tsx';
+import { InviteResourceGrants, useInviteGrantOptions } from '../resources/InviteResourceGrants.tsx';
+import { inviteGrantIssues, inviteGrantLabels, type InviteGrantDraft } from '../resources/resource-ui-rules.ts';
+import { plural, t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 const STATUS_COLOR: Record<string, string> = { PENDING: 'blue', ACCEPTED: 'green', REVOKED: 'gray', EXPIRED: 'orange' };
 
@@ -37,19 +41,19 @@ export default function InvitationsPage() {
   const canInvite = perms.has('members:invite') && preset.policy.invitations;
 
   if (!preset.policy.invitations) {
-    return <NotFoundPage title="Invitations are off" message={`The ${preset.name} preset adds members directly: use Add users on the Users page.`} />;
+    return <NotFoundPage title={t`Invitations are off`} message={t`The ${preset.name} preset adds members directly: use Add users on the Users page.`} />;
   }
 
   return (
     <Stack gap="md">
       <Group justify="space-between" align="flex-end">
         <div>
-          <Title order={1} size="h2">Invitations</Title>
+          <Title order={1} size="h2"><Trans>Invitations</Trans></Title>
           <Text c="dimmed" size="sm">
-            People invited to {org.name} by email. Links work once and expire.
+            <Trans>People invited to {org.name} by email. Links work once and expire.</Trans>
           </Text>
         </div>
-        {canInvite && <Button onClick={() => setInviting(true)}>Invite members</Button>}
+        {canInvite && <Button onClick={() => setInviting(true)}><Trans>Invite members</Trans></Button>}
       </Group>
       <SegmentedControl
         value={status}
@@ -58,25 +62,25 @@ export default function InvitationsPage() {
           if (paging.page > 0) paging.first();
         }}
         data={[
-          { value: 'PENDING', label: 'Pending' },
-          { value: 'ACCEPTED', label: 'Accepted' },
-          { value: 'EXPIRED', label: 'Expired' },
-          { value: 'REVOKED', label: 'Revoked' },
-          { value: 'ALL', label: 'All' },
+          { value: 'PENDING', label: t`Pending` },
+          { value: 'ACCEPTED', label: t`Accepted` },
+          { value: 'EXPIRED', label: t`Expired` },
+          { value: 'REVOKED', label: t`Revoked` },
+          { value: 'ALL', label: t`All` },
         ]}
         w="fit-content"
       />
       {result.error && !invitations && <Alert color="red">{result.error.message}</Alert>}
       <div className="gh-table-scroll">
-        <Table striped highlightOnHover miw={760} aria-label="Invitations">
+        <Table striped highlightOnHover miw={760} aria-label={t`Invitations`}>
           <Table.Thead>
             <Table.Tr>
-              <Table.Th>Email</Table.Th>
-              <Table.Th>Roles</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Invited by</Table.Th>
-              <Table.Th>Last sent</Table.Th>
-              <Table.Th>Expires</Table.Th>
+              <Table.Th><Trans>Email</Trans></Table.Th>
+              <Table.Th><Trans>Roles</Trans></Table.Th>
+              <Table.Th><Trans>Status</Trans></Table.Th>
+              <Table.Th><Trans>Invited by</Trans></Table.Th>
+              <Table.Th><Trans>Last sent</Trans></Table.Th>
+              <Table.Th><Trans>Expires</Trans></Table.Th>
               <Table.Th />
             </Table.Tr>
           </Table.Thead>
@@ -90,10 +94,15 @@ export default function InvitationsPage() {
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm">{inv.roles.map((r) => r.name).join(', ')}</Text>
+                  {inv.resourceGrants.length > 0 && (
+                    <Text size="xs" c="dimmed" data-testid={`invitation-grants-${inv.email}`}>
+                      {inviteGrantLabels(preset.key, inv.resourceGrants).join(', ')}
+                    </Text>
+                  )}
                 </Table.Td>
                 <Table.Td>
                   <Badge variant="light" color={STATUS_COLOR[inv.status] ?? 'gray'}>
-                    {inv.status.toLowerCase()}
+                    {statusWord(inv.status)}
                   </Badge>
                 </Table.Td>
                 <Table.Td>
@@ -112,17 +121,17 @@ export default function InvitationsPage() {
                   {(inv.status === 'PENDING' || inv.status === 'EXPIRED') && canInvite && (
                     <Menu position="bottom-end" withinPortal>
                       <Menu.Target>
-                        <ActionIcon variant="subtle" color="gray" aria-label={`Actions for the invitation of ${inv.email}`}>
+                        <ActionIcon variant="subtle" color="gray" aria-label={t`Actions for the invitation of ${inv.email}`}>
                           <IconDots size={18} />
                         </ActionIcon>
                       </Menu.Target>
                       <Menu.Dropdown>
                         <Menu.Item onClick={() => void actions.resend(inv)}>
-                          Resend
+                          <Trans>Resend</Trans>
                         </Menu.Item>
                         {inv.status === 'PENDING' && (
                           <Menu.Item color="var(--mantine-color-red-text)" onClick={() => setRevoking(inv)}>
-                            Revoke
+                            <Trans>Revoke</Trans>
                           </Menu.Item>
                         )}
                       </Menu.Dropdown>
@@ -135,7 +144,7 @@ export default function InvitationsPage() {
               <Table.Tr>
                 <Table.Td colSpan={7}>
                   <Text ta="center" c="dimmed" py="lg">
-                    No {status === 'ALL' ? '' : status.toLowerCase()} invitations.
+                    {status === 'ALL' ? t`No invitations.` : t`No ${statusWord(status)} invitations.`}
                   </Text>
                 </Table.Td>
               </Table.Tr>
@@ -147,12 +156,12 @@ export default function InvitationsPage() {
       {inviting && <InviteDialog roles={roles} onClose={() => setInviting(false)} />}
       <ConfirmDialog
         opened={revoking !== null}
-        title="Revoke this invitation?"
-        confirmLabel="Revoke"
+        title={t`Revoke this invitation?`}
+        confirmLabel={t`Revoke`}
         onClose={() => setRevoking(null)}
         onConfirm={async () => (revoking ? actions.revoke(revoking) : null)}
       >
-        <Text size="sm">The link sent to {revoking?.email} stops working at once.</Text>
+        <Text size="sm"><Trans>The link sent to {revoking?.email} stops working at once.</Trans></Text>
       </ConfirmDialog>
     </Stack>
   );
@@ -164,12 +173,28 @@ interface Review {
   message: string | null;
 }
 
-const REVIEW_LABEL: Record<string, { label: string; color: string }> = {
-  INVITED: { label: 'Will be invited', color: 'green' },
-  ALREADY_INVITED: { label: 'Already invited', color: 'gray' },
-  ALREADY_MEMBER: { label: 'Already a member', color: 'gray' },
-  INVALID_ADDRESS: { label: 'Not an email address', color: 'red' },
-};
+/** An invitation status as a word (the badge, the empty list). */
+function statusWord(status: string): string {
+  switch (status) {
+    case 'PENDING':
+      return t`pending`;
+    case 'ACCEPTED':
+      return t`accepted`;
+    case 'EXPIRED':
+      return t`expired`;
+    case 'REVOKED':
+      return t`revoked`;
+    default:
+      return status.toLowerCase();
+  }
+}
+
+const reviewLabel = (): Record<string, { label: string; color: string }> => ({
+  INVITED: { label: t`Will be invited`, color: 'green' },
+  ALREADY_INVITED: { label: t`Already invited`, color: 'gray' },
+  ALREADY_MEMBER: { label: t`Already a member`, color: 'gray' },
+  INVALID_ADDRESS: { label: t`Not an email address`, color: 'red' },
+});
 
 /** CloudTruth flow: a comma-separated list, a review list (dry run) with roles, then send. */
 function InviteDialog({ roles, onClose }: { roles: readonly OrgRole[]; onClose(): void }) {
@@ -184,37 +209,59 @@ function InviteDialog({ roles, onClose }: { roles: readonly OrgRole[]; onClose()
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const limit = preset.policy.bulkLimit;
+  // Resource grants (R19): only where the preset has resource types; options from @gatehouse/permissions.
+  const [grants, setGrants] = useState<InviteGrantDraft[]>([]);
+  const [grantIssues, setGrantIssues] = useState<Map<number, string>>(new Map());
+  const invitedRoleKeys = roles.filter((r) => roleIds.includes(r.id)).map((r) => r.key);
+  const grantOptions = useInviteGrantOptions(invitedRoleKeys);
+  const changeGrants = (next: InviteGrantDraft[]) => {
+    setGrants(next);
+    setGrantIssues(new Map());
+  };
 
   async function run(dryRun: boolean, emails: string[]) {
+    if (inviteGrantIssues(grantOptions.options, grants).size > 0) {
+      setError(t`Fix the access to resources first.`);
+      return null;
+    }
     setBusy(true);
     setError(null);
-    const res = await invite({ organizationId: org.id, emails, roleIds, dryRun });
+    const res = await invite({ organizationId: org.id, emails, roleIds, dryRun, resourceGrants: grants.length ? grants : null });
     setBusy(false);
     const payload = res.data?.inviteMembers;
     if (payload?.__typename === 'InviteMembersPayload') return payload;
+    if (payload?.__typename === 'ValidationError') {
+      // Paths like ["resourceGrants", "1", "roleKey"] point at one grant.
+      const byGrant = new Map<number, string>();
+      for (const issue of payload.issues) {
+        const i = issue.path.indexOf('resourceGrants');
+        if (i >= 0 && Number.isInteger(Number(issue.path[i + 1]))) byGrant.set(Number(issue.path[i + 1]), issue.message);
+      }
+      setGrantIssues(byGrant);
+    }
     setError(
       payload?.__typename === 'ValidationError'
         ? payload.issues.map((i) => i.message).join(' ')
-        : (failureMessage(payload, res.error, 'InviteMembersPayload') ?? 'Could not invite.'),
+        : (failureMessage(payload, res.error, 'InviteMembersPayload') ?? t`Could not invite.`),
     );
     return null;
   }
 
   async function doReview() {
-    if (roleIds.length === 0) return setError('Choose at least one role.');
+    if (roleIds.length === 0) return setError(t`Choose at least one role.`);
     const payload = await run(true, [text]);
     if (payload) setReview(payload.results.map((r) => ({ email: r.email, status: r.status, message: r.message ?? null })));
   }
 
   async function send() {
     const emails = (review ?? []).filter((r) => r.status === 'INVITED').map((r) => r.email);
-    if (emails.length === 0) return setError('Nobody left to invite.');
+    if (emails.length === 0) return setError(t`Nobody left to invite.`);
     const payload = await run(false, emails);
     if (payload) setSent(payload.results.map((r) => ({ email: r.email, status: r.status, emailSent: r.emailSent })));
   }
 
   return (
-    <Modal opened onClose={onClose} title={sent ? 'Invitations sent' : 'Invite team members'} size="lg">
+    <Modal opened onClose={onClose} title={sent ? t`Invitations sent` : t`Invite team members`} size="lg">
       <Stack gap="md">
         {sent ? (
           <>
@@ -222,19 +269,19 @@ function InviteDialog({ roles, onClose }: { roles: readonly OrgRole[]; onClose()
               <Group key={r.email} justify="space-between">
                 <Text size="sm">{r.email}</Text>
                 <Badge color={r.status === 'INVITED' ? (r.emailSent ? 'green' : 'orange') : 'gray'} variant="light">
-                  {r.status === 'INVITED' ? (r.emailSent ? 'Invited' : 'Invited, mail not sent: resend later') : REVIEW_LABEL[r.status]?.label ?? r.status}
+                  {r.status === 'INVITED' ? (r.emailSent ? t`Invited` : t`Invited, mail not sent: resend later`) : reviewLabel()[r.status]?.label ?? r.status}
                 </Badge>
               </Group>
             ))}
             <Group justify="flex-end">
-              <Button onClick={onClose}>Done</Button>
+              <Button onClick={onClose}><Trans>Done</Trans></Button>
             </Group>
           </>
         ) : (
           <>
             <Textarea
-              label="Email addresses"
-              description={`Separate addresses with commas, spaces or new lines. Up to ${limit} at a time.`}
+              label={t`Email addresses`}
+              description={t`Separate addresses with commas, spaces or new lines. Up to ${limit} at a time.`}
               placeholder="ada@example.com, grace@example.com"
               autosize
               minRows={3}
@@ -251,13 +298,25 @@ function InviteDialog({ roles, onClose }: { roles: readonly OrgRole[]; onClose()
               onChange={setRoleIds}
               multiple={preset.policy.multipleRolesPerMembership}
               reasonFor={reasonFor}
-              label={preset.policy.multipleRolesPerMembership ? 'Roles for every invitation' : 'Role for every invitation'}
+              label={preset.policy.multipleRolesPerMembership ? t`Roles for every invitation` : t`Role for every invitation`}
               compact
             />
+            {grantOptions.types.length > 0 && (
+              <InviteResourceGrants
+                options={grantOptions.options}
+                typesLabel={grantOptions.typesLabel}
+                value={grants}
+                onChange={changeGrants}
+                serverIssues={grantIssues}
+                fetching={grantOptions.fetching}
+                error={grantOptions.error}
+                more={grantOptions.more}
+              />
+            )}
             {review && (
-              <Stack gap={6} aria-label="Review list">
+              <Stack gap={6} aria-label={t`Review list`}>
                 <Text size="sm" fw={600}>
-                  Review
+                  <Trans>Review</Trans>
                 </Text>
                 {review.map((r) => (
                   <Group key={r.email} justify="space-between" wrap="nowrap" data-testid={`review-${r.email}`}>
@@ -265,10 +324,10 @@ function InviteDialog({ roles, onClose }: { roles: readonly OrgRole[]; onClose()
                       {r.email}
                     </Text>
                     <Group gap="xs" wrap="nowrap">
-                      <Badge variant="light" color={REVIEW_LABEL[r.status]?.color ?? 'gray'}>
-                        {REVIEW_LABEL[r.status]?.label ?? r.status}
+                      <Badge variant="light" color={reviewLabel()[r.status]?.color ?? 'gray'}>
+                        {reviewLabel()[r.status]?.label ?? r.status}
                       </Badge>
-                      <ActionIcon variant="subtle" color="gray" aria-label={`Remove ${r.email} from the list`} onClick={() => setReview((all) => (all ?? []).filter((x) => x.email !== r.email))}>
+                      <ActionIcon variant="subtle" color="gray" aria-label={t`Remove ${r.email} from the list`} onClick={() => setReview((all) => (all ?? []).filter((x) => x.email !== r.email))}>
                         <IconX size={14} />
                       </ActionIcon>
                     </Group>
@@ -283,15 +342,16 @@ function InviteDialog({ roles, onClose }: { roles: readonly OrgRole[]; onClose()
             )}
             <Group justify="flex-end">
               <Button variant="default" onClick={onClose}>
-                Cancel
+                <Trans>Cancel</Trans>
               </Button>
               {review ? (
                 <Button onClick={() => void send()} loading={busy} disabled={!review.some((r) => r.status === 'INVITED')}>
-                  Send {review.filter((r) => r.status === 'INVITED').length} invitation{review.filter((r) => r.status === 'INVITED').length === 1 ? '' : 's'}
+                  {plural(review.filter((r) => r.status === 'INVITED').length, { one: 'Send # invitation', other: 'Send # invitations' })}
                 </Button>
               ) : (
                 <Button onClick={() => void doReview()} loading={busy} disabled={!text.trim()}>
-                  Set roles and review
+                  <Trans>Set roles and review</Trans>
+
                 </Button>
               )}
             </Group>

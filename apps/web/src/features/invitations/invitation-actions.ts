@@ -4,6 +4,7 @@ import { useMutation } from 'urql';
 import { notifications } from '@mantine/notifications';
 import { failureMessage } from '../../lib/errors.ts';
 import { ResendInvitationMutation, RevokeInvitationMutation } from './queries.ts';
+import { t } from '@lingui/core/macro';
 
 interface InvitationRef {
   id: string;
@@ -20,17 +21,18 @@ export function useInvitationActions() {
       const message = failureMessage(payload, res.error, 'ResendInvitationPayload');
       notifications.show(
         message
-          ? { color: 'red', title: 'Not resent', message }
+          ? { color: 'red', title: t`Not resent`, message }
           : payload?.__typename === 'ResendInvitationPayload' && !payload.emailSent
-            ? { color: 'orange', message: 'A new link was made, but the mail could not be sent. Try again later.' }
-            : { color: 'green', message: `Invitation resent to ${invitation.email}. The old link no longer works.` },
+            ? { color: 'orange', message: t`A new link was made, but the mail could not be sent. Try again later.` }
+            : { color: 'green', message: t`Invitation resent to ${invitation.email}. The old link no longer works.` },
       );
     },
     /** The refusal, or a falsy value once revoked (then a notification says so). */
     async revoke(invitation: InvitationRef) {
       const res = await revokeMutation({ invitationId: invitation.id });
       const message = failureMessage(res.data?.revokeInvitation, res.error, 'Invitation');
-      if (!message) notifications.show({ color: 'green', message: `The invitation of ${invitation.email} was revoked.` });
+      if (!message) notifications.show({ color: 'green', message: t`The invitation of ${invitation.email} was revoked.` });
+
       return message;
     },
   };

@@ -21,6 +21,12 @@ export const InvitationFields = graphql(`
       id
       name
     }
+    resourceGrants {
+      resourceId
+      resourceType
+      resourceName
+      roleKey
+    }
   }
 `);
 
@@ -60,8 +66,8 @@ export type InvitationRow = ResultOf<typeof InvitationFields>;
 
 export const InviteMembersMutation = graphql(
   `
-  mutation InviteMembers($organizationId: ID!, $emails: [String!]!, $roleIds: [ID!]!, $dryRun: Boolean) {
-    inviteMembers(organizationId: $organizationId, emails: $emails, roleIds: $roleIds, dryRun: $dryRun) {
+  mutation InviteMembers($organizationId: ID!, $emails: [String!]!, $roleIds: [ID!]!, $dryRun: Boolean, $resourceGrants: [InvitationResourceGrantInput!]) {
+    inviteMembers(organizationId: $organizationId, emails: $emails, roleIds: $roleIds, dryRun: $dryRun, resourceGrants: $resourceGrants) {
       __typename
       ... on InviteMembersPayload {
         dryRun

@@ -6,6 +6,8 @@ import { AuthLayout } from '../auth/AuthLayout.tsx';
 import { PageLoader } from '../../components/PageLoader.tsx';
 import { OrgAvatar } from './OrgAvatar.tsx';
 import classes from './OrgPicker.module.css';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 /** Shown after sign-in to members of several organizations (R14). */
 export default function OrgPickerPage() {
@@ -17,17 +19,17 @@ export default function OrgPickerPage() {
   if (!viewer) return <PageLoader />;
   const memberships = [...viewer.memberships].sort((a, b) => a.organization.name.localeCompare(b.organization.name));
   return (
-    <AuthLayout title="Choose an organization" subtitle={`Signed in as ${viewer.email}`}>
+    <AuthLayout title={t`Choose an organization`} subtitle={t`Signed in as ${viewer.email}`}>
       {notice && (
         <Alert color="orange" variant="light" role="alert" data-testid="access-notice">
           {notice}
         </Alert>
       )}
-      {memberships.length === 0 && <Text c="dimmed">You do not belong to any organization yet. Ask an administrator to add you.</Text>}
-      <Stack gap="xs" component="ul" aria-label="Organizations" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
+      {memberships.length === 0 && <Text c="dimmed"><Trans>You do not belong to any organization yet. Ask an administrator to add you.</Trans></Text>}
+      <Stack gap="xs" component="ul" aria-label={t`Organizations`} style={{ listStyle: 'none', padding: 0, margin: 0 }}>
         {memberships.map((m) => {
           const disabled = m.status !== 'ACTIVE' || m.organization.status !== 'ACTIVE';
-          const why = m.organization.status !== 'ACTIVE' ? 'Organization disabled' : 'Your access is disabled';
+          const why = m.organization.status !== 'ACTIVE' ? t`Organization disabled` : t`Your access is disabled`;
           return (
             <li key={m.id}>
             <UnstyledButton
@@ -47,7 +49,7 @@ export default function OrgPickerPage() {
                     {m.organization.name}
                   </Text>
                   <Text size="xs" c="dimmed" truncate>
-                    {m.roles.map((r) => r.name).join(', ') || 'No role'} · {m.organization.slug}
+                    {m.roles.map((r) => r.name).join(', ') || t`No role`} · {m.organization.slug}
                   </Text>
                 </div>
                 {disabled && (
@@ -64,13 +66,14 @@ export default function OrgPickerPage() {
       <Group justify="space-between">
         {viewer.isPlatformAdmin ? (
           <Button component={Link} to="/admin/organizations" variant="light">
-            Platform admin
+            <Trans>Platform admin</Trans>
           </Button>
         ) : (
           <span />
         )}
         <Button variant="subtle" color="gray" onClick={() => void signOut()}>
-          Sign out
+          <Trans>Sign out</Trans>
+
         </Button>
       </Group>
     </AuthLayout>

@@ -7,6 +7,8 @@ import { OrgContext, OrganizationQuery, type OrgContextValue } from './org-conte
 import { rememberOrg, useViewer } from '../../app/viewer.ts';
 import { PageLoader } from '../../components/PageLoader.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 /** /o/:slug: loads the organization named in the URL (R14) and provides it to its pages. */
 export default function OrgRoute() {
@@ -38,17 +40,18 @@ export default function OrgRoute() {
   if (result.fetching && !value) return <PageLoader />;
   if (result.error && !value) {
     return (
-      <Alert color="red" title="Could not load the organization">
+      <Alert color="red" title={t`Could not load the organization`}>
         {result.error.message}
       </Alert>
     );
   }
-  if (!value) return <NotFoundPage title="Organization not found" message={`There is no organization "${slug}" that you can see.`} />;
+  if (!value) return <NotFoundPage title={t`Organization not found`} message={t`There is no organization "${slug}" that you can see.`} />;
   return (
     <OrgContext value={value}>
       {value.org.status === 'DISABLED' && (
-        <Alert color="gray" variant="light" mb="md" title="This organization is disabled">
-          Its members cannot use it until a platform administrator enables it again.
+        <Alert color="gray" variant="light" mb="md" title={t`This organization is disabled`}>
+          <Trans>Its members cannot use it until a platform administrator enables it again.</Trans>
+
         </Alert>
       )}
       <Outlet />
@@ -59,9 +62,9 @@ export default function OrgRoute() {
 type AccessState = 'ok' | 'removed' | 'disabled' | 'orgDisabled';
 
 const ACCESS_NOTICE: Record<Exclude<AccessState, 'ok'>, (org: string) => string> = {
-  removed: (org) => `You no longer have access to ${org}.`,
-  disabled: (org) => `Your access to ${org} was disabled by an administrator.`,
-  orgDisabled: (org) => `${org} was disabled by a platform administrator.`,
+  removed: (org) => t`You no longer have access to ${org}.`,
+  disabled: (org) => t`Your access to ${org} was disabled by an administrator.`,
+  orgDisabled: (org) => t`${org} was disabled by a platform administrator.`,
 };
 
 /** Whether the viewer (as last read) may still use the organization of the URL. */

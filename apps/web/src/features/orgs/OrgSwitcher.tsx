@@ -4,6 +4,8 @@ import { IconSelector } from '@tabler/icons-react';
 import { rememberOrg, useViewer } from '../../app/viewer.ts';
 import { OrgAvatar } from './OrgAvatar.tsx';
 import classes from './OrgPicker.module.css';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 /** Click the organization name (top-left) to switch organizations (R14). */
 export function OrgSwitcher({ activeSlug, onNavigate }: { activeSlug: string | null; onNavigate(): void }) {
@@ -11,7 +13,7 @@ export function OrgSwitcher({ activeSlug, onNavigate }: { activeSlug: string | n
   const navigate = useNavigate();
   const memberships = [...(viewer?.memberships ?? [])].sort((a, b) => a.organization.name.localeCompare(b.organization.name));
   const active = memberships.find((m) => m.organization.slug === activeSlug);
-  const name = active?.organization.name ?? activeSlug ?? 'Choose an organization';
+  const name = active?.organization.name ?? activeSlug ?? t`Choose an organization`;
 
   const go = (slug: string) => {
     rememberOrg(slug);
@@ -24,7 +26,7 @@ export function OrgSwitcher({ activeSlug, onNavigate }: { activeSlug: string | n
       <Menu.Target>
         <UnstyledButton className={classes.item} data-testid="org-switcher">
           {/* The visible text is part of the name (WCAG 2.5.3); the avatar is decoration. */}
-          <VisuallyHidden>Switch organization, current:</VisuallyHidden>
+          <VisuallyHidden><Trans>Switch organization, current:</Trans></VisuallyHidden>
           <Group gap="sm" wrap="nowrap">
             <OrgAvatar name={name} size={32} disabled={active?.organization.status === 'DISABLED'} />
             <div style={{ flex: 1, minWidth: 0 }}>
@@ -32,7 +34,7 @@ export function OrgSwitcher({ activeSlug, onNavigate }: { activeSlug: string | n
                 {name}
               </Text>
               <Text size="xs" c="dimmed" truncate>
-                {active ? active.roles.map((r) => r.name).join(', ') : 'Switch organization'}
+                {active ? active.roles.map((r) => r.name).join(', ') : t`Switch organization`}
               </Text>
             </div>
             <IconSelector size={16} color="var(--mantine-color-dimmed)" aria-hidden />
@@ -40,7 +42,7 @@ export function OrgSwitcher({ activeSlug, onNavigate }: { activeSlug: string | n
         </UnstyledButton>
       </Menu.Target>
       <Menu.Dropdown>
-        <Menu.Label>Your organizations</Menu.Label>
+        <Menu.Label><Trans>Your organizations</Trans></Menu.Label>
         {memberships.map((m) => {
           const disabled = m.status !== 'ACTIVE' || m.organization.status !== 'ACTIVE';
           return (
@@ -52,11 +54,11 @@ export function OrgSwitcher({ activeSlug, onNavigate }: { activeSlug: string | n
               rightSection={
                 disabled ? (
                   <Badge size="xs" color="gray" variant="light">
-                    disabled
+                    <Trans>disabled</Trans>
                   </Badge>
                 ) : m.organization.slug === activeSlug ? (
                   <Text size="xs" c="dimmed">
-                    current
+                    <Trans>current</Trans>
                   </Text>
                 ) : null
               }
@@ -65,7 +67,7 @@ export function OrgSwitcher({ activeSlug, onNavigate }: { activeSlug: string | n
             </Menu.Item>
           );
         })}
-        {memberships.length === 0 && <Menu.Item disabled>No organizations</Menu.Item>}
+        {memberships.length === 0 && <Menu.Item disabled><Trans>No organizations</Trans></Menu.Item>}
         <Menu.Divider />
         <Menu.Item
           onClick={() => {
@@ -73,7 +75,8 @@ export function OrgSwitcher({ activeSlug, onNavigate }: { activeSlug: string | n
             navigate('/orgs');
           }}
         >
-          All my organizations…
+          <Trans>All my organizations…</Trans>
+
         </Menu.Item>
       </Menu.Dropdown>
     </Menu>

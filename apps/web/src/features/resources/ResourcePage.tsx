@@ -23,6 +23,8 @@ import {
   type ResourceMemberData,
 } from './queries.ts';
 import { manageReason, removeReason, renameReason, resourceTypeOf, roleChoices } from './resource-ui-rules.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 const PAGE = 50;
 
@@ -31,10 +33,11 @@ export default function ResourcePage() {
   const { org, preset } = useOrg();
   const def = resourceTypeOf(preset.key, type);
   const [result, refetch] = useQuery({ query: ResourceQuery, variables: { id: resourceId, first: PAGE }, pause: !def, requestPolicy: 'cache-and-network' });
-  if (!def) return <NotFoundPage title="Not found" message={`This platform has no resources of type "${type}".`} />;
+  if (!def) return <NotFoundPage title={t`Not found`} message={t`This platform has no resources of type "${type}".`} />;
   if (result.fetching && !result.data) return <PageLoader />;
   const resource = result.data?.resource;
-  if (!resource) return <NotFoundPage title={`${def.name} not found`} message={`There is no ${def.name.toLowerCase()} with this id that you can see.`} />;
+  const typeName = def.name.toLowerCase();
+  if (!resource) return <NotFoundPage title={t`${def.name} not found`} message={t`There is no ${typeName} with this id that you can see.`} />;
   return <ResourceMembers def={def} resource={resource} orgSlug={org.slug} onChanged={() => refetch({ requestPolicy: 'network-only' })} />;
 }
 
@@ -62,7 +65,7 @@ export function ResourceMembers({ def, resource, orgSlug, onChanged }: MembersPr
     const failure = failureMessage(res.data?.grantResourceRole, res.error, 'Resource');
     setError(failure);
     if (!failure) {
-      notifications.show({ color: 'green', message: 'Role saved.' });
+      notifications.show({ color: 'green', message: t`Role saved.` });
       onChanged();
     }
     return failure;
@@ -83,7 +86,7 @@ export function ResourceMembers({ def, resource, orgSlug, onChanged }: MembersPr
       <Title order={1}>{resource.name}</Title>
       <RenameResource def={def} resource={resource} reason={renameReason(def, onResource)} onRenamed={onChanged} />
       <Title order={2} size="h3">
-        Members ({resource.members.totalCount})
+        <Trans>Members ({resource.members.totalCount})</Trans>
       </Title>
       {error && (
         <Alert color="red" role="alert" withCloseButton onClose={() => setError(null)}>
@@ -96,19 +99,19 @@ export function ResourceMembers({ def, resource, orgSlug, onChanged }: MembersPr
         <AddMember def={def} orgSlug={orgSlug} existing={new Set(members.map((m) => m.membership?.id ?? ''))} base={base} onAdd={setRole} />
       )}
       {members.length === 0 ? (
-        <Text>No one holds a role on this {def.name.toLowerCase()} yet.</Text>
+        <Text><Trans>No one holds a role on this {def.name.toLowerCase()} yet.</Trans></Text>
       ) : (
-        <Table aria-label={`Members of ${resource.name}`}>
+        <Table aria-label={t`Members of ${resource.name}`}>
           <Table.Thead>
             <Table.Tr>
-              <Table.Th>Member</Table.Th>
-              <Table.Th>{def.name} role</Table.Th>
-              <Table.Th>Actions</Table.Th>
+              <Table.Th><Trans>Member</Trans></Table.Th>
+              <Table.Th><Trans>{def.name} role</Trans></Table.Th>
+              <Table.Th><Trans>Actions</Trans></Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {members.map((m) => {
-              const label = m.membership?.user.displayName || m.membership?.user.email || 'A member you cannot see';
+              const label = m.membership?.user.displayName || m.membership?.user.email || t`A member you cannot see`;
               if (!m.membership) {
                 return (
                   <Table.Tr key={`${m.roleKey}-${label}`}>
@@ -128,7 +131,7 @@ export function ResourceMembers({ def, resource, orgSlug, onChanged }: MembersPr
                   <Table.Td>{label}</Table.Td>
                   <Table.Td>
                     <Select
-                      aria-label={`${def.name} role of ${label}`}
+                      aria-label={t`${def.name} role of ${label}`}
                       data={choices.map((c) => ({ value: c.value, label: c.reason ? `${c.label} — ${c.reason}` : c.label, disabled: c.disabled }))}
                       value={m.roleKey}
                       allowDeselect={false}
@@ -141,7 +144,7 @@ export function ResourceMembers({ def, resource, orgSlug, onChanged }: MembersPr
                     <Tooltip label={noRemove} disabled={!noRemove}>
                       <span>
                         <Button size="xs" color="red" variant="light" disabled={noRemove !== null} onClick={() => void onRemove(m)} aria-label={`Remove ${label}`}>
-                          Remove
+                          <Trans>Remove</Trans>
                         </Button>
                       </span>
                     </Tooltip>
@@ -179,7 +182,7 @@ function RenameResource({ def, resource, reason, onRenamed }: RenameProps) {
     const failure = failureMessage(res.data?.renameResource, res.error, 'Resource');
     setError(failure);
     if (!failure) {
-      notifications.show({ color: 'green', message: `${def.name} renamed.` });
+      notifications.show({ color: 'green', message: t`${def.name} renamed.` });
       onRenamed();
     }
   };
@@ -192,7 +195,7 @@ function RenameResource({ def, resource, reason, onRenamed }: RenameProps) {
     >
       <Group align="flex-end" wrap="wrap">
         <TextInput
-          label={`${def.name} name`}
+          label={t`${def.name} name`}
           value={name}
           maxLength={100}
           disabled={reason !== null}
@@ -204,7 +207,7 @@ function RenameResource({ def, resource, reason, onRenamed }: RenameProps) {
         <Tooltip label={reason} disabled={!reason}>
           <span>
             <Button type="submit" variant="light" loading={busy} disabled={reason !== null || !trimmed || unchanged}>
-              Rename
+              <Trans>Rename</Trans>
             </Button>
           </span>
         </Tooltip>
@@ -242,8 +245,8 @@ function AddMember({ def, orgSlug, existing, base, onAdd }: AddMemberProps) {
   return (
     <Group align="flex-end" wrap="wrap">
       <Select
-        label="Member of the organization"
-        placeholder="Search by name or email"
+        label={t`Member of the organization`}
+        placeholder={t`Search by name or email`}
         searchable
         searchValue={search}
         onSearchChange={(v) => setSearch(v.slice(0, TEXT_LIMITS.search))}
@@ -258,12 +261,12 @@ function AddMember({ def, orgSlug, existing, base, onAdd }: AddMemberProps) {
           const allowed = next && roleChoices({ ...base, targetMembershipId: next.id, targetOrgRoleKeys: next.roles.map((r) => r.key), currentRoleKey: null });
           setRoleKey(usual && allowed?.some((c) => c.value === usual && !c.disabled) ? usual : null);
         }}
-        nothingFoundMessage="No member found"
+        nothingFoundMessage={t`No member found`}
         style={{ minWidth: 280 }}
       />
       <Select
-        label={`${def.name} role`}
-        placeholder={target ? 'Choose a role' : 'Pick a member first'}
+        label={t`${def.name} role`}
+        placeholder={target ? t`Choose a role` : t`Pick a member first`}
         data={choices.map((c) => ({ value: c.value, label: c.reason ? `${c.label} — ${c.reason}` : c.label, disabled: c.disabled }))}
         value={roleKey}
         onChange={setRoleKey}
@@ -285,7 +288,8 @@ function AddMember({ def, orgSlug, existing, base, onAdd }: AddMemberProps) {
           }
         }}
       >
-        Add member
+        <Trans>Add member</Trans>
+
       </Button>
     </Group>
   );

@@ -16,6 +16,8 @@ import { useUrlPaging } from '../../lib/paging.ts';
 import { Pager } from '../../lib/Pager.tsx';
 import { CreateResourceMutation, DeleteResourceMutation, ResourcesQuery, type ResourceRowData } from './queries.ts';
 import { createReason, deleteReason, resourceTypeOf } from './resource-ui-rules.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 export default function ResourcesPage() {
   const { type = '' } = useParams();
@@ -34,8 +36,11 @@ export default function ResourcesPage() {
   const [, remove] = useMutation(DeleteResourceMutation);
   const [deleting, setDeleting] = useState<ResourceRowData | null>(null);
 
-  if (!def) return <NotFoundPage title="Not found" message={`This platform has no resources of type "${type}".`} />;
+  if (!def) return <NotFoundPage title={t`Not found`} message={t`This platform has no resources of type "${type}".`} />;
   const cannotCreate = createReason(def, perms);
+  const typeName = def.name.toLowerCase();
+  const pluralName = def.pluralName.toLowerCase();
+
   const connection = result.data?.organization?.resourcesConnection;
   const rows = connection?.edges.map((e) => e.node) ?? [];
 
@@ -50,7 +55,7 @@ export default function ResourcesPage() {
     }
     setName('');
     setNameError(null);
-    notifications.show({ color: 'green', message: `${def.name} created.` });
+    notifications.show({ color: 'green', message: t`${def.name} created.` });
     refetch({ requestPolicy: 'network-only' });
   };
 
@@ -58,10 +63,10 @@ export default function ResourcesPage() {
     <Stack gap="md">
       <Title order={1}>{def.pluralName}</Title>
       <Text c="dimmed">{def.description}</Text>
-      <form onSubmit={onCreate} aria-label={`Create a ${def.name.toLowerCase()}`}>
+      <form onSubmit={onCreate} aria-label={t`Create a ${typeName}`}>
         <Group align="flex-end">
           <TextInput
-            label={`New ${def.name.toLowerCase()} name`}
+            label={t`New ${typeName} name`}
             value={name}
             onChange={(e) => setName(e.currentTarget.value)}
             maxLength={100}
@@ -72,7 +77,7 @@ export default function ResourcesPage() {
             data-max={TEXT_LIMITS.name}
           />
           <Button type="submit" loading={creating} disabled={cannotCreate !== null || name.trim() === ''}>
-            Create {def.name.toLowerCase()}
+            <Trans>Create {typeName}</Trans>
           </Button>
         </Group>
       </form>
@@ -80,14 +85,14 @@ export default function ResourcesPage() {
       {result.fetching && !result.data ? (
         <PageLoader />
       ) : rows.length === 0 && paging.page === 0 ? (
-        <Text>No {def.pluralName.toLowerCase()} you can see yet.</Text>
+        <Text><Trans>No {pluralName} you can see yet.</Trans></Text>
       ) : (
         <Table striped highlightOnHover aria-label={def.pluralName}>
           <Table.Thead>
             <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Created by</Table.Th>
-              <Table.Th>Actions</Table.Th>
+              <Table.Th><Trans>Name</Trans></Table.Th>
+              <Table.Th><Trans>Created by</Trans></Table.Th>
+              <Table.Th><Trans>Actions</Trans></Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -105,7 +110,7 @@ export default function ResourcesPage() {
                     <Tooltip label={cannotDelete} disabled={!cannotDelete}>
                       <span>
                         <Button size="xs" color="red" variant="light" disabled={cannotDelete !== null} onClick={() => setDeleting(r)} aria-label={`Delete ${r.name}`}>
-                          Delete
+                          <Trans>Delete</Trans>
                         </Button>
                       </span>
                     </Tooltip>
@@ -127,8 +132,8 @@ export default function ResourcesPage() {
       />
       <ConfirmDialog
         opened={deleting !== null}
-        title={`Delete ${def.name.toLowerCase()}`}
-        confirmLabel="Delete"
+        title={t`Delete ${typeName}`}
+        confirmLabel={t`Delete`}
         onClose={() => setDeleting(null)}
         onConfirm={async () => {
           const res = await remove({ resourceId: deleting!.id });
@@ -140,7 +145,8 @@ export default function ResourcesPage() {
         }}
       >
         <Text>
-          Delete <b>{deleting?.name}</b> and every member&apos;s role on it? This cannot be undone.
+          <Trans>Delete <b>{deleting?.name}</b> and every member&apos;s role on it? This cannot be undone.</Trans>
+
         </Text>
       </ConfirmDialog>
     </Stack>

@@ -4,6 +4,8 @@ import { useQuery } from 'urql';
 import { graphql } from '../../graphql/graphql.ts';
 import { useOrg } from '../orgs/org-context.ts';
 import { MemberPicker } from '../../components/MemberPicker.tsx';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 const ExplainQuery = graphql(`
   query ExplainPermission($organizationId: ID!, $userId: ID!, $permission: String!) {
@@ -36,13 +38,13 @@ export function ExplainPermission({ catalog }: { catalog: { resource: string; pe
     <Paper withBorder p="md" radius="md">
       <Stack gap="sm">
         <Title order={3} size="h4">
-          Check a permission
+          <Trans>Check a permission</Trans>
         </Title>
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-          <MemberPicker slug={org.slug} label="Member" valueKind="user" value={userId} onChange={(v) => setUserId(v)} />
+          <MemberPicker slug={org.slug} label={t`Member`} valueKind="user" value={userId} onChange={(v) => setUserId(v)} />
           <Select
-            label="Permission"
-            placeholder="e.g. deployments:create"
+            label={t`Permission`}
+            placeholder={t`e.g. deployments:create`}
             searchable
             data={catalog.map((g) => ({ group: g.resource, items: g.permissions.map((p) => ({ value: p.key, label: p.key })) }))}
             value={permission}
@@ -50,20 +52,21 @@ export function ExplainPermission({ catalog }: { catalog: { resource: string; pe
           />
         </SimpleGrid>
         {answer.error && <Alert color="red">{answer.error.message}</Alert>}
-        {userId && permission && result === null && <Text size="sm">Not a member of {org.name}.</Text>}
+        {userId && permission && result === null && <Text size="sm"><Trans>Not a member of {org.name}.</Trans></Text>}
         {result && (
           <Group gap="xs" data-testid="explain-result">
             <Badge color={result.allowed ? 'green' : 'gray'} variant="light">
-              {result.allowed ? 'Allowed' : 'Not allowed'}
+              {result.allowed ? t`Allowed` : t`Not allowed`}
             </Badge>
             <Text size="sm">
               {result.allowed
-                ? `Granted by ${result.grantedBy.map((r) => r.name).join(', ')}.`
+                ? t`Granted by ${result.grantedBy.map((r) => r.name).join(', ')}.`
                 : !result.membershipActive
-                  ? 'The membership is disabled.'
+                  ? t`The membership is disabled.`
                   : result.grantedBy.length > 0
-                    ? `Held through ${result.grantedBy.map((r) => r.name).join(', ')}, but not in effect.`
-                    : 'None of their roles grants it.'}
+                    ? t`Held through ${result.grantedBy.map((r) => r.name).join(', ')}, but not in effect.`
+                    : t`None of their roles grants it.`}
+
             </Text>
           </Group>
         )}

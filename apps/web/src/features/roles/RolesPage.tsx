@@ -15,6 +15,10 @@ import { PageLoader } from '../../components/PageLoader.tsx';
 import { isOwnerRole } from '@gatehouse/permissions';
 import { RoleFields, type OrgRole } from '../users/queries.ts';
 import { ExplainPermission } from './ExplainPermission.tsx';
+import { plural, t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
+import { permissionDescription } from '../../i18n/permission-descriptions.ts';
+import { roleIssueText } from '../../i18n/rule-texts.ts';
 
 const RolesQuery = graphql(
   `
@@ -32,6 +36,7 @@ const RolesQuery = graphql(
         key
         action
         description
+        usedByPreset
       }
     }
   }
@@ -105,7 +110,17 @@ const DeleteRoleMutation = graphql(`
   }
 `);
 
-type Catalog = { resource: string; kind: string; permissions: { key: string; action: string; description: string }[] }[];
+type Catalog = { resource: string; kind: string; permissions: { key: string; action: string; description: string; usedByPreset: boolean }[] }[];
+
+/**
+ * What the custom-role editor offers: the permissions the active preset's roles use, not other
+ * platforms' (issue 11), plus any the role already holds, so nothing it has is hidden.
+ */
+export function editorCatalog(catalog: Catalog, held: ReadonlySet<string>): Catalog {
+  return catalog
+    .map((group) => ({ ...group, permissions: group.permissions.filter((p) => p.usedByPreset || held.has(p.key)) }))
+    .filter((group) => group.permissions.length > 0);
+}
 
 /** Built-in roles (read-only, from the preset) and custom roles (R12). */
 export default function RolesPage() {
@@ -127,15 +142,15 @@ export default function RolesPage() {
     <Stack gap="lg">
       <Group justify="space-between" align="flex-end">
         <div>
-          <Title order={1} size="h2">Roles</Title>
+          <Title order={1} size="h2"><Trans>Roles</Trans></Title>
           <Text c="dimmed" size="sm">
-            What each role may do in {org.name}. Built-in roles come from the {preset.name} preset.
+            <Trans>What each role may do in {org.name}. Built-in roles come from the {preset.name} preset.</Trans>
           </Text>
         </div>
         {limit > 0 && canManage && (
-          <Tooltip label={`At most ${limit} custom roles`} disabled={custom.length < limit}>
+          <Tooltip label={t`At most ${limit} custom roles`} disabled={custom.length < limit}>
             <Button onClick={() => setEditing('new')} disabled={custom.length >= limit}>
-              New custom role
+              <Trans>New custom role</Trans>
             </Button>
           </Tooltip>
         )}
@@ -143,7 +158,7 @@ export default function RolesPage() {
 
       <section aria-labelledby="builtin-roles">
         <Title order={3} size="h4" id="builtin-roles" mb="sm">
-          Built-in roles
+          <Trans>Built-in roles</Trans>
         </Title>
         <SimpleGrid cols={{ base: 1, md: 2 }} spacing="sm">
           {builtin.map((role) => (
@@ -155,13 +170,13 @@ export default function RolesPage() {
       <section aria-labelledby="custom-roles">
         <Group justify="space-between" mb="sm">
           <Title order={3} size="h4" id="custom-roles">
-            Custom roles
+            <Trans>Custom roles</Trans>
           </Title>
           <Text size="sm" c="dimmed" data-testid="custom-role-count">
-            {limit === 0 ? 'The preset allows no custom roles.' : `${custom.length} of ${limit} used`}
+            {limit === 0 ? t`The preset allows no custom roles.` : t`${custom.length} of ${limit} used`}
           </Text>
         </Group>
-        {custom.length === 0 && limit > 0 && <Text c="dimmed">No custom roles yet.</Text>}
+        {custom.length === 0 && limit > 0 && <Text c="dimmed"><Trans>No custom roles yet.</Trans></Text>}
         <SimpleGrid cols={{ base: 1, md: 2 }} spacing="sm">
           {custom.map((role) => (
             <RoleCard
@@ -188,8 +203,8 @@ export default function RolesPage() {
       {deleting && (
         <ConfirmDialog
           opened
-          title={`Delete the role ${deleting.name}?`}
-          confirmLabel="Delete role"
+          title={t`Delete the role ${deleting.name}?`}
+          confirmLabel={t`Delete role`}
           onClose={() => {
             setDeleting(null);
             setInUse(null);
@@ -200,18 +215,21 @@ export default function RolesPage() {
             const payload = res.data?.deleteRole;
             if (payload?.__typename === 'RoleInUseError') {
               setInUse(payload.memberCount);
-              return `${payload.memberCount} member${payload.memberCount === 1 ? ' holds' : 's hold'} this role. Give them another role first, then delete it.`;
+              return plural(payload.memberCount, {
+                one: '# member holds this role. Give them another role first, then delete it.',
+                other: '# members hold this role. Give them another role first, then delete it.',
+              });
             }
             const message = failureMessage(payload, res.error, 'DeletedPayload');
-            if (!message) notifications.show({ color: 'green', message: `Role ${deleting.name} deleted.` });
+            if (!message) notifications.show({ color: 'green', message: t`Role ${deleting.name} deleted.` });
             return message;
           }}
         >
           <Stack gap="xs">
-            <Text size="sm">A role that members hold cannot be deleted: nobody is left without a role.</Text>
+            <Text size="sm"><Trans>A role that members hold cannot be deleted: nobody is left without a role.</Trans></Text>
             {(inUse ?? deleting.memberCount) > 0 && (
               <Anchor component={Link} to={`/o/${org.slug}/users?role=${encodeURIComponent(deleting.id)}`} size="sm" data-testid="role-holders-link">
-                See the {inUse ?? deleting.memberCount} member{(inUse ?? deleting.memberCount) === 1 ? '' : 's'} with {deleting.name}
+                {plural(inUse ?? deleting.memberCount, { one: `See the # member with ${deleting.name}`, other: `See the # members with ${deleting.name}` })}
               </Anchor>
             )}
           </Stack>
@@ -234,21 +252,21 @@ function RoleCard({ role, catalog, onEdit, onDelete }: { role: OrgRole; catalog:
             <Text fw={600}>{role.name}</Text>
             {isOwnerRole(role) && (
               <Badge color="grape" variant="light" size="sm">
-                top role
+                <Trans>top role</Trans>
               </Badge>
             )}
             {role.builtin ? (
               <Badge variant="outline" color="gray" size="sm">
-                built-in
+                <Trans>built-in</Trans>
               </Badge>
             ) : (
               <Badge variant="outline" size="sm">
-                custom
+                <Trans>custom</Trans>
               </Badge>
             )}
           </Group>
           <Text size="sm" c="dimmed" className="gh-nowrap">
-            {role.memberCount} member{role.memberCount === 1 ? '' : 's'}
+            {plural(role.memberCount, { one: '# member', other: '# members' })}
           </Text>
         </Group>
         {role.description && (
@@ -259,7 +277,7 @@ function RoleCard({ role, catalog, onEdit, onDelete }: { role: OrgRole; catalog:
         <Accordion variant="default" chevronPosition="left">
           <Accordion.Item value="perms">
             <Accordion.Control>
-              <Text size="sm">{perms.size} permissions</Text>
+              <Text size="sm">{plural(perms.size, { one: '# permission', other: '# permissions' })}</Text>
             </Accordion.Control>
             <Accordion.Panel>
               <Stack gap={4}>
@@ -279,12 +297,12 @@ function RoleCard({ role, catalog, onEdit, onDelete }: { role: OrgRole; catalog:
           <Group justify="flex-end" gap="xs">
             {onEdit && (
               <Button size="xs" variant="default" onClick={onEdit}>
-                Edit
+                <Trans>Edit</Trans>
               </Button>
             )}
             {onDelete && (
               <Button size="xs" variant="subtle" color="red" onClick={onDelete}>
-                Delete
+                <Trans>Delete</Trans>
               </Button>
             )}
           </Group>
@@ -307,6 +325,7 @@ function RoleEditor({ role, catalog, existing, onClose }: { role: OrgRole | null
   const [, update] = useMutation(UpdateRoleMutation);
   const others = useMemo(() => existing.filter((r) => r.id !== role?.id), [existing, role]);
   const initialPerms = useMemo(() => expandPermissions(role?.permissions ?? []), [role]);
+  const offered = useMemo(() => editorCatalog(catalog, initialPerms), [catalog, initialPerms]);
   const dirty =
     name !== (role?.name ?? '') ||
     description !== (role?.description ?? '') ||
@@ -328,7 +347,8 @@ function RoleEditor({ role, catalog, existing, onClose }: { role: OrgRole | null
       { existingNames: others.map((r) => r.name), count: others.filter((r) => !r.builtin).length, policy: preset.policy },
     );
     const local: Record<string, string> = {};
-    for (const i of issues) local[i.field[0] ?? '_'] ??= i.message;
+    for (const i of issues) local[i.field[0] ?? '_'] ??= roleIssueText(i, preset.policy.customRoleLimit);
+
     setErrors(local);
     setFormError(local._ ?? local.permissions ?? null);
     if (issues.length) return;
@@ -339,7 +359,7 @@ function RoleEditor({ role, catalog, existing, onClose }: { role: OrgRole | null
     setBusy(false);
     const payload = role ? (res.data as { updateRole?: { __typename: string } })?.updateRole : (res.data as { createRole?: { __typename: string } })?.createRole;
     if (payload?.__typename === 'Role') {
-      notifications.show({ color: 'green', message: `Role ${name.trim()} saved.` });
+      notifications.show({ color: 'green', message: t`Role ${name.trim()} saved.` });
       onClose();
       return;
     }
@@ -348,26 +368,26 @@ function RoleEditor({ role, catalog, existing, onClose }: { role: OrgRole | null
   }
 
   return (
-    <GuardedModal opened onClose={onClose} dirty={dirty} title={role ? `Edit ${role.name}` : 'New custom role'} size="xl">
+    <GuardedModal opened onClose={onClose} dirty={dirty} title={role ? t`Edit ${role.name}` : t`New custom role`} size="xl">
       <Stack gap="md">
-        <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} data-autofocus />
-        <Textarea label="Description" value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={errors.description} autosize minRows={2} />
+        <TextInput label={t`Name`} required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} data-autofocus />
+        <Textarea label={t`Description`} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={errors.description} autosize minRows={2} />
         <Text size="sm" fw={500}>
-          Permissions ({selected.size})
+          <Trans>Permissions ({selected.size})</Trans>
         </Text>
         <Text size="xs" c="dimmed">
-          You can only give permissions you hold yourself. {ORG_OWN} is reserved for the top role.
+          <Trans>You can only give permissions you hold yourself. {ORG_OWN} is reserved for the top role.</Trans>
         </Text>
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="sm">
-          {catalog.map((group) => (
+          {offered.map((group) => (
             <Paper withBorder p="sm" radius="md" key={group.resource}>
               <Checkbox.Group label={group.resource} value={group.permissions.map((p) => p.key).filter((k) => selected.has(k))}>
                 <Stack gap={4} mt={6}>
                   {group.permissions.map((p) => {
                     const reason =
-                      p.key === ORG_OWN ? 'Reserved for the top role.' : !checkGrant(actorPerms, { permissions: [p.key] }).ok ? 'You do not hold this permission.' : null;
+                      p.key === ORG_OWN ? t`Reserved for the top role.` : !checkGrant(actorPerms, { permissions: [p.key] }).ok ? t`You do not hold this permission.` : null;
                     return (
-                      <Tooltip key={p.key} label={reason ?? p.description} multiline w={240} withinPortal position="top-start">
+                      <Tooltip key={p.key} label={reason ?? permissionDescription(p.key, p.description)} multiline w={240} withinPortal position="top-start">
                         <div>
                           <Checkbox
                             value={p.key}
@@ -393,10 +413,11 @@ function RoleEditor({ role, catalog, existing, onClose }: { role: OrgRole | null
         )}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
-            Cancel
+            <Trans>Cancel</Trans>
           </Button>
           <Button onClick={() => void save()} loading={busy}>
-            {role ? 'Save role' : 'Create role'}
+            {role ? t`Save role` : t`Create role`}
+
           </Button>
         </Group>
       </Stack>

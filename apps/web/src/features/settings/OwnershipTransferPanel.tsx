@@ -7,6 +7,8 @@ import { graphql } from '../../graphql/graphql.ts';
 import { OrganizationQuery, useOrg } from '../orgs/org-context.ts';
 import { useViewer, ViewerQuery } from '../../app/viewer.ts';
 import { failureMessage } from '../../lib/errors.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 const TransferQuery = graphql(`
   query OwnershipTransferPanel($slug: String!) {
@@ -84,15 +86,19 @@ export function OwnershipTransferPanel() {
   return (
     <Paper withBorder p="lg" radius="md">
       <Stack gap="sm">
-        <Title order={3} size="h4">Ownership</Title>
+        <Title order={3} size="h4"><Trans>Ownership</Trans></Title>
         <Text size="sm" c="dimmed">
-          This organization has exactly one owner. Ownership moves when the person you choose accepts; you then become an admin.
+          <Trans>This organization has exactly one owner. Ownership moves when the person you choose accepts; you then become an admin.</Trans>
         </Text>
         {pending && (
           <Alert variant="light" color="blue">
             {isRecipient
-              ? `${pending.from?.displayName ?? 'The owner'} offers you ownership of ${org.name}.`
-              : `Waiting for ${pending.to?.user.displayName ?? 'the recipient'} to accept ownership.`}
+              ? pending.from?.displayName
+                ? t`${pending.from.displayName} offers you ownership of ${org.name}.`
+                : t`The owner offers you ownership of ${org.name}.`
+              : pending.to?.user.displayName
+                ? t`Waiting for ${pending.to.user.displayName} to accept ownership.`
+                : t`Waiting for the recipient to accept ownership.`}
           </Alert>
         )}
         {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
@@ -100,19 +106,19 @@ export function OwnershipTransferPanel() {
           <Group justify="flex-end">
             <Button variant="default" onClick={() => void run(async () => {
               const res = await cancel({ transferId: pending.id });
-              return { message: failureMessage(res.data?.cancelOwnershipTransfer, res.error, 'OwnershipTransfer'), done: 'You declined ownership.' };
-            })}>Decline</Button>
+              return { message: failureMessage(res.data?.cancelOwnershipTransfer, res.error, 'OwnershipTransfer'), done: t`You declined ownership.` };
+            })}><Trans>Decline</Trans></Button>
             <Button onClick={() => void run(async () => {
               const res = await accept({ transferId: pending.id });
-              return { message: failureMessage(res.data?.acceptOwnershipTransfer, res.error, 'Organization'), done: `You now own ${org.name}.` };
-            })}>Accept ownership</Button>
+              return { message: failureMessage(res.data?.acceptOwnershipTransfer, res.error, 'Organization'), done: t`You now own ${org.name}.` };
+            })}><Trans>Accept ownership</Trans></Button>
           </Group>
         )}
         {isOwner && (
           <Group align="flex-end" wrap="wrap">
             <MemberPicker
               slug={org.slug}
-              label="New owner"
+              label={t`New owner`}
               valueKind="membership"
               status="ACTIVE"
               excludeUserIds={viewer ? [viewer.id] : []}
@@ -122,13 +128,14 @@ export function OwnershipTransferPanel() {
             />
             <Button disabled={!target} onClick={() => void run(async () => {
               const res = await request({ organizationId: org.id, toMembershipId: target! });
-              return { message: failureMessage(res.data?.requestOwnershipTransfer, res.error, 'OwnershipTransfer'), done: 'Ownership offered; it moves when they accept.' };
-            })}>Offer ownership</Button>
+              return { message: failureMessage(res.data?.requestOwnershipTransfer, res.error, 'OwnershipTransfer'), done: t`Ownership offered; it moves when they accept.` };
+            })}><Trans>Offer ownership</Trans></Button>
             {pending && !isRecipient && (
               <Button variant="default" onClick={() => void run(async () => {
                 const res = await cancel({ transferId: pending.id });
-                return { message: failureMessage(res.data?.cancelOwnershipTransfer, res.error, 'OwnershipTransfer'), done: 'Offer withdrawn.' };
-              })}>Withdraw offer</Button>
+                return { message: failureMessage(res.data?.cancelOwnershipTransfer, res.error, 'OwnershipTransfer'), done: t`Offer withdrawn.` };
+              })}><Trans>Withdraw offer</Trans></Button>
+
             )}
           </Group>
         )}

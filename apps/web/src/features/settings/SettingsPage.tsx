@@ -11,6 +11,9 @@ import { DisableOrganizationDialog } from './DisableOrganizationDialog.tsx';
 import { failureMessage, fieldErrors } from '../../lib/errors.ts';
 import { LeaveOrganizationDialog } from './LeaveOrganizationDialog.tsx';
 import { OwnershipTransferPanel } from './OwnershipTransferPanel.tsx';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
+import { formatDate } from '../../i18n/format.ts';
 
 const UpdateOrganizationMutation = graphql(`
   mutation UpdateOrganization($input: UpdateOrganizationInput!) {
@@ -88,7 +91,7 @@ export default function SettingsPage() {
     setBusy(false);
     const payload = res.data?.updateOrganization;
     if (payload?.__typename === 'Organization') {
-      notifications.show({ color: 'green', message: 'Organization saved.' });
+      notifications.show({ color: 'green', message: t`Organization saved.` });
       if (payload.slug !== org.slug) navigate(`/o/${payload.slug}/settings`, { replace: true });
       return;
     }
@@ -100,21 +103,21 @@ export default function SettingsPage() {
   return (
     <Stack gap="lg" maw={720}>
       <div>
-        <Title order={1} size="h2">Settings</Title>
+        <Title order={1} size="h2"><Trans>Settings</Trans></Title>
         <Text c="dimmed" size="sm">
-          {org.name} · created {new Date(org.createdAt).toLocaleDateString()}
+          <Trans>{org.name} · created {formatDate(org.createdAt)}</Trans>
         </Text>
       </div>
 
       <Paper withBorder p="lg" radius="md">
         <Stack gap="sm">
           <Title order={3} size="h4">
-            General
+            <Trans>General</Trans>
           </Title>
-          <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} disabled={!canUpdate} />
+          <TextInput label={t`Name`} value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} disabled={!canUpdate} />
           <TextInput
-            label="Slug"
-            description="Appears in addresses: /o/<slug>/users. Lowercase letters, digits and dashes."
+            label={t`Slug`}
+            description={t`Appears in addresses: /o/<slug>/users. Lowercase letters, digits and dashes.`}
             value={slug}
             onChange={(e) => setSlug(e.currentTarget.value)}
             error={errors.slug}
@@ -128,12 +131,12 @@ export default function SettingsPage() {
           {canUpdate ? (
             <Group justify="flex-end">
               <Button onClick={() => void save()} loading={busy} disabled={name === org.name && slug === org.slug}>
-                Save
+                <Trans>Save</Trans>
               </Button>
             </Group>
           ) : (
             <Text size="sm" c="dimmed">
-              Changing the organization needs the org:update permission.
+              <Trans>Changing the organization needs the org:update permission.</Trans>
             </Text>
           )}
         </Stack>
@@ -145,18 +148,18 @@ export default function SettingsPage() {
         <Paper withBorder p="lg" radius="md">
           <Stack gap="sm">
             <Title order={3} size="h4">
-              Platform controls
+              <Trans>Platform controls</Trans>
             </Title>
             <Switch
-              label="Organization enabled"
-              description="When disabled, its members cannot use it (R10)."
+              label={t`Organization enabled`}
+              description={t`When disabled, its members cannot use it (R10).`}
               checked={org.status === 'ACTIVE'}
               onChange={async (e) => {
                 const status = e.currentTarget.checked ? 'ACTIVE' : 'DISABLED';
                 if (status === 'DISABLED') return setDialog('disable');
                 const res = await setStatus({ organizationId: org.id, status });
                 const message = failureMessage(res.data?.setOrganizationStatus, res.error, 'Organization');
-                notifications.show(message ? { color: 'red', message } : { color: 'green', message: `${org.name} is ${status === 'ACTIVE' ? 'enabled' : 'disabled'}.` });
+                notifications.show(message ? { color: 'red', message } : { color: 'green', message: status === 'ACTIVE' ? t`${org.name} is enabled.` : t`${org.name} is disabled.` });
               }}
             />
           </Stack>
@@ -166,31 +169,31 @@ export default function SettingsPage() {
       <Paper withBorder p="lg" radius="md" style={{ borderColor: 'var(--mantine-color-red-3)' }}>
         <Stack gap="md">
           <Title order={3} size="h4" c="var(--mantine-color-red-text)">
-            Danger zone
+            <Trans>Danger zone</Trans>
           </Title>
           {viewer?.memberships.some((m) => m.organization.id === org.id) && (
             <Group justify="space-between" wrap="nowrap">
               <div>
-                <Text fw={500}>Leave this organization</Text>
+                <Text fw={500}><Trans>Leave this organization</Trans></Text>
                 <Text size="sm" c="dimmed">
-                  You lose access; your account and other organizations stay.
+                  <Trans>You lose access; your account and other organizations stay.</Trans>
                 </Text>
               </div>
               <Button variant="outline" color="red" onClick={() => setDialog('leave')}>
-                Leave
+                <Trans>Leave</Trans>
               </Button>
             </Group>
           )}
           {(perms.has('org:delete') || isAdmin) && (
             <Group justify="space-between" wrap="nowrap">
               <div>
-                <Text fw={500}>Delete this organization</Text>
+                <Text fw={500}><Trans>Delete this organization</Trans></Text>
                 <Text size="sm" c="dimmed">
-                  Deletes its memberships, roles and invitations. Member accounts stay.
+                  <Trans>Deletes its memberships, roles and invitations. Member accounts stay.</Trans>
                 </Text>
               </div>
               <Button color="red" onClick={() => setDialog('delete')}>
-                Delete
+                <Trans>Delete</Trans>
               </Button>
             </Group>
           )}
@@ -201,21 +204,22 @@ export default function SettingsPage() {
       <DisableOrganizationDialog org={dialog === 'disable' ? org : null} onClose={() => setDialog(null)} />
       <ConfirmDialog
         opened={dialog === 'delete'}
-        title={`Delete ${org.name}?`}
-        confirmLabel="Delete organization"
+        title={t`Delete ${org.name}?`}
+        confirmLabel={t`Delete organization`}
         typeToConfirm={org.slug}
         onClose={() => setDialog(null)}
         onConfirm={async () => {
           const res = await deleteOrg({ organizationId: org.id, confirmSlug: org.slug });
           const message = failureMessage(res.data?.deleteOrganization, res.error, 'DeletedPayload');
           if (!message) {
-            notifications.show({ color: 'green', message: `${org.name} was deleted.` });
+            notifications.show({ color: 'green', message: t`${org.name} was deleted.` });
             navigate('/', { replace: true });
           }
           return message;
         }}
       >
-        <Text size="sm">This cannot be undone. Every member loses access to {org.name} at once.</Text>
+        <Text size="sm"><Trans>This cannot be undone. Every member loses access to {org.name} at once.</Trans></Text>
+
       </ConfirmDialog>
     </Stack>
   );

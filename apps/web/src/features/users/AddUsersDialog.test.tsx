@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { expandPermissions, getPreset } from '@gatehouse/permissions';
+import type { OrgContextValue } from '../orgs/org-context.ts';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { AddUsersDialog } from './AddUsersDialog.tsx';
@@ -106,5 +108,65 @@ describe('AddUsersDialog (R7)', { timeout: 30_000 }, () => {
     await user.click(screen.getByRole('button', { name: 'Look up' }));
     expect(await screen.findByText('Not a valid email address')).toBeInTheDocument();
     expect(calls.some((c) => c.name === 'LookupUser')).toBe(false);
+  });
+
+  it('R7+R19 Spaces: an admin adds an Operator straight into a space; only the space role an Operator may hold is offered, and it is sent with the row', async () => {
+    const spaces = getPreset('spaces');
+    const perms = expandPermissions(spaces.roles.find((r) => r.key === 'admin')!.permissions);
+    const context: OrgContextValue = {
+      ...orgContext('owner'),
+      org: { ...orgContext('owner').org, viewerPermissions: [...perms] },
+      preset: {
+        key: 'spaces', name: 'Spaces', roles: spaces.roles.map((r) => ({ ...r, permissions: [...r.permissions] })),
+        policy: { ownerModel: 'none', invitations: false, provisioning: true, multipleRolesPerMembership: false, customRoleLimit: 0, bulkLimit: 10, ownershipTransfer: false, leaveRequiresPermission: null },
+      } as OrgContextValue['preset'],
+      perms,
+      can: (p) => perms.has(p),
+    };
+    const roles = spaces.roles.map((r) => ({ __typename: 'Role' as const, id: `role-${r.key}`, key: r.key, name: r.name, description: r.description, permissions: [...r.permissions], builtin: true, memberCount: 0 }));
+    const { client, calls } = mockClient((name, variables) => {
+      if (name === 'GrantableResources') {
+        return {
+          organization: {
+            __typename: 'Organization', id: 'org-1',
+            resourcesConnection: {
+              __typename: 'ResourceConnection', totalCount: 1,
+              edges: [{ __typename: 'ResourceConnectionEdge', node: { __typename: 'Resource', id: 'space-1', name: 'Sandbox', type: 'space', viewerPermissions: [...perms], viewerCanManageMembers: true } }],
+            },
+          },
+        };
+      }
+      return respond(name, variables);
+    });
+    const user = userEvent.setup({ delay: null });
+    renderWith(
+      <OrgContext value={context}>
+        <AddUsersDialog opened onClose={() => {}} roles={roles} />
+      </OrgContext>,
+      { client },
+    );
+    const row0 = screen.getByTestId('add-row-0');
+    await user.type(within(row0).getByLabelText(/Email/), 'erin@example.com');
+    await user.click(within(row0).getByRole('button', { name: 'Look up' }));
+    await within(row0).findByTestId('existing-account');
+    const add = await within(row0).findByRole('button', { name: '+ Add access to a space' });
+    await waitFor(() => expect(add).toBeEnabled());
+    await user.click(add);
+    // The row's role is Operator (the preset's default): R19 caps them at space_operator.
+    const roleSelect = within(row0).getByLabelText('Role on Sandbox');
+    expect(roleSelect).toHaveValue('space_operator');
+    const options = within(roleSelect).getAllByRole('option') as HTMLOptionElement[];
+    expect(options.map((o) => [o.value, o.disabled])).toEqual([
+      ['space_owner', true],
+      ['space_editor', true],
+      ['space_operator', false],
+    ]);
+    expect(options[1]!.textContent).toContain('Their organization role allows at most space_operator on a space.');
+    await user.click(screen.getByRole('button', { name: 'Add user' }));
+    await waitFor(() => expect(calls.some((c) => c.name === 'ProvisionMembers')).toBe(true));
+    expect(calls.find((c) => c.name === 'ProvisionMembers')!.variables).toEqual({
+      organizationId: 'org-1',
+      members: [{ email: 'erin@example.com', firstName: 'Erin', lastName: 'Existing', roleIds: ['role-operator'], resourceGrants: [{ resourceId: 'space-1', roleKey: 'space_operator' }] }],
+    });
   });
 });

@@ -11,18 +11,21 @@ import { failureMessage } from '../../lib/errors.ts';
 import { RemoveMemberMutation, SetMemberRolesMutation, SetMembershipStatusMutation, type Member, type OrgRole } from './queries.ts';
 import type { MemberControls } from './controls.ts';
 import type { BulkOutcome, BulkItem } from './bulk.ts';
+import { reasonText } from '../../i18n/rule-texts.ts';
+import { plural, t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 const CONCURRENCY = 4;
 
 type Kind = 'set' | 'add' | 'take' | 'disable' | 'remove';
 
-const TITLES: Record<Kind, string> = {
-  set: 'Set role',
-  add: 'Add role',
-  take: 'Take away role',
-  disable: 'Disable access',
-  remove: 'Remove from organization',
-};
+const titles = (): Record<Kind, string> => ({
+  set: t`Set role`,
+  add: t`Add role`,
+  take: t`Take away role`,
+  disable: t`Disable access`,
+  remove: t`Remove from organization`,
+});
 
 async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>) {
   for (let i = 0; i < items.length; i += CONCURRENCY) await Promise.all(items.slice(i, i + CONCURRENCY).map(run));
@@ -58,17 +61,18 @@ export default function BulkBar({
     for (const m of selected) {
       let reason: ControlReason | null = null;
       if (kind === 'disable') reason = m.status === 'DISABLED' ? null : controls.actionReason('disable', m);
-      else if (kind === 'remove') reason = m.user.id === controls.viewerId ? { code: 'SELF', message: 'To leave the organization, use Leave organization in your own row.' } : controls.actionReason('remove', m);
+      else if (kind === 'remove') reason = m.user.id === controls.viewerId ? { code: 'SELF', message: t`To leave the organization, use Leave organization in your own row.` } : controls.actionReason('remove', m);
       else {
         const next = nextRoles(kind, m);
-        if (next.length === 0) reason = { code: 'SELF', message: 'This would leave no role: remove the member instead.' };
+        if (next.length === 0) reason = { code: 'SELF', message: t`This would leave no role: remove the member instead.` };
         else if (next.length !== m.roles.length || next.some((r) => !m.roles.some((c) => c.id === r.id))) reason = controls.changeReason(m, next);
         else {
-          items.push({ membershipId: m.id, email: m.user.email, ok: true, message: 'No change needed.' });
+          items.push({ membershipId: m.id, email: m.user.email, ok: true, message: t`No change needed.` });
           continue;
         }
       }
-      if (reason) items.push({ membershipId: m.id, email: m.user.email, ok: false, message: reason.message });
+      if (reason) items.push({ membershipId: m.id, email: m.user.email, ok: false, message: reasonText(reason) });
+
       else todo.push(m);
     }
     await inBatches(todo, async (m) => {
@@ -90,24 +94,25 @@ export default function BulkBar({
     items.sort((a, b) => (order.get(a.membershipId) ?? 0) - (order.get(b.membershipId) ?? 0));
     setBusy(null);
     setConfirm(null);
-    onDone({ title: kind === 'disable' || kind === 'remove' ? TITLES[kind] : `${TITLES[kind]} ${role?.name ?? ''}`, items });
+    const title = titles()[kind];
+    onDone({ title: kind === 'disable' || kind === 'remove' ? title : `${title} ${role?.name ?? ''}`, items });
     return null;
   }
 
   const n = selected.length;
-  const people = `${n} member${n === 1 ? '' : 's'}`;
+  const people = plural(n, { one: '# member', other: '# members' });
   return (
-    <Paper withBorder p="sm" radius="md" role="region" aria-label="Bulk actions" data-testid="bulk-bar">
+    <Paper withBorder p="sm" radius="md" role="region" aria-label={t`Bulk actions`} data-testid="bulk-bar">
       <Group gap="sm" align="flex-end" wrap="wrap">
         <Text size="sm" fw={600} aria-live="polite">
-          {n} selected
+          <Trans>{n} selected</Trans>
         </Text>
         {controls.mayUpdate && (
           <>
             <NativeSelect
               size="xs"
-              label="Role"
-              data={[{ value: '', label: 'Choose a role' }, ...roles.map((r) => ({ value: r.id, label: r.name }))]}
+              label={t`Role`}
+              data={[{ value: '', label: t`Choose a role` }, ...roles.map((r) => ({ value: r.id, label: r.name }))]}
               value={roleId}
               onChange={(e) => setRoleId(e.currentTarget.value)}
               w={170}
@@ -115,42 +120,43 @@ export default function BulkBar({
             {controls.multiple ? (
               <>
                 <Button size="xs" variant="default" disabled={!role || busy !== null} loading={busy === 'add'} onClick={() => void run('add')}>
-                  Add role
+                  <Trans>Add role</Trans>
                 </Button>
                 <Button size="xs" variant="default" disabled={!role || busy !== null} loading={busy === 'take'} onClick={() => void run('take')}>
-                  Take away role
+                  <Trans>Take away role</Trans>
                 </Button>
               </>
             ) : (
               <Button size="xs" variant="default" disabled={!role || busy !== null} loading={busy === 'set'} onClick={() => void run('set')}>
-                Set role
+                <Trans>Set role</Trans>
               </Button>
             )}
             <Button size="xs" variant="default" disabled={busy !== null} onClick={() => setConfirm('disable')}>
-              Disable access…
+              <Trans>Disable access…</Trans>
             </Button>
           </>
         )}
         {controls.mayRemove && (
           <Button size="xs" variant="default" color="red" c="var(--mantine-color-red-text)" disabled={busy !== null} onClick={() => setConfirm('remove')}>
-            Remove…
+            <Trans>Remove…</Trans>
           </Button>
         )}
         <Button size="xs" variant="subtle" onClick={onClear}>
-          Clear selection
+          <Trans>Clear selection</Trans>
         </Button>
       </Group>
       <ConfirmDialog
         opened={confirm !== null}
-        title={confirm === 'remove' ? `Remove ${people} from ${orgName}?` : `Disable the access of ${people}?`}
-        confirmLabel={confirm === 'remove' ? `Remove ${people}` : `Disable ${people}`}
+        title={confirm === 'remove' ? t`Remove ${people} from ${orgName}?` : t`Disable the access of ${people}?`}
+        confirmLabel={confirm === 'remove' ? t`Remove ${people}` : t`Disable ${people}`}
         onClose={() => setConfirm(null)}
         onConfirm={() => (confirm ? run(confirm) : Promise.resolve(null))}
       >
         <Text size="sm">
           {confirm === 'remove'
-            ? `Their roles in ${orgName} are taken away; their accounts and other organizations stay. Each member's outcome is listed afterwards.`
-            : `They cannot use ${orgName} until their access is enabled again; roles and details are kept. Each member's outcome is listed afterwards.`}
+            ? t`Their roles in ${orgName} are taken away; their accounts and other organizations stay. Each member's outcome is listed afterwards.`
+            : t`They cannot use ${orgName} until their access is enabled again; roles and details are kept. Each member's outcome is listed afterwards.`}
+
         </Text>
       </ConfirmDialog>
     </Paper>

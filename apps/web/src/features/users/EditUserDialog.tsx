@@ -5,7 +5,7 @@ import { usePreset } from '../../app/preset.ts';
 import { notifications } from '@mantine/notifications';
 import { Link } from 'react-router';
 import { useClient, useMutation, useQuery } from 'urql';
-import { canonicalEmail, emailIssue, expandPermissions, roleToggleReason } from '@gatehouse/permissions';
+import { canonicalEmail, expandPermissions, roleToggleReason } from '@gatehouse/permissions';
 import { graphql } from '../../graphql/graphql.ts';
 import { useViewer } from '../../app/viewer.ts';
 import { RoleSelector } from '../../components/RoleSelector.tsx';
@@ -17,6 +17,9 @@ import { useOptionalOrg } from '../orgs/org-context.ts';
 import {
   GrantOrganizationAccessMutation, RemoveMemberMutation, SetMemberRolesMutation, UpdateUserMutation, UserAccessQuery, type OrgRole,
 } from './queries.ts';
+import { emailIssueText } from '../../i18n/rule-texts.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 type AccessUser = Extract<NonNullable<ReturnType<typeof useUserAccess>['user']>, { __typename: 'User' }>;
 type AccessMembership = AccessUser['memberships'][number];
@@ -31,14 +34,14 @@ function useUserAccess(userId: string) {
 export function EditUserDialog({ opened, userId, onClose }: { opened: boolean; userId: string; onClose(): void }) {
   const { user, fetching, error } = useUserAccess(userId);
   return (
-    <GuardedModal opened={opened} onClose={onClose} title={user ? `Edit ${fullName(user)}` : 'Edit user'} size="xl">
+    <GuardedModal opened={opened} onClose={onClose} title={user ? t`Edit ${fullName(user)}` : t`Edit user`} size="xl">
       {!user && fetching && <Loader size="sm" />}
-      {!user && !fetching && <Alert color="red">{error?.message ?? 'This user is not visible to you.'}</Alert>}
+      {!user && !fetching && <Alert color="red">{error?.message ?? t`This user is not visible to you.`}</Alert>}
       {user && (
         <Tabs defaultValue="basic">
           <Tabs.List>
-            <Tabs.Tab value="basic">Basic info</Tabs.Tab>
-            <Tabs.Tab value="access">Organization access</Tabs.Tab>
+            <Tabs.Tab value="basic"><Trans>Basic info</Trans></Tabs.Tab>
+            <Tabs.Tab value="access"><Trans>Organization access</Trans></Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="basic" pt="md">
             <BasicInfo user={user as AccessUser} onSaved={onClose} />
@@ -86,7 +89,7 @@ function BasicInfo({ user, onSaved }: { user: AccessUser; onSaved(): void }) {
   async function save() {
     // One's own email changes on My account only (current password + confirmation, R20).
     if (emailChanged) {
-      const problem = emailIssue(email);
+      const problem = emailIssueText(email);
       if (problem) return setErrors({ email: problem });
     }
     setBusy(true);
@@ -106,7 +109,7 @@ function BasicInfo({ user, onSaved }: { user: AccessUser; onSaved(): void }) {
         if (viewer?.isPlatformAdmin) refetchPending({ requestPolicy: 'network-only' });
         return;
       }
-      notifications.show({ color: 'green', message: 'Saved.' });
+      notifications.show({ color: 'green', message: t`Saved.` });
       onSaved();
       return;
     }
@@ -119,46 +122,46 @@ function BasicInfo({ user, onSaved }: { user: AccessUser; onSaved(): void }) {
     <Stack gap="sm">
       {own ? (
         <TextInput
-          label="Email"
+          label={t`Email`}
           type="email"
           value={user.email}
           readOnly
           description={
-            <>
+            <Trans>
               Your own address changes on{' '}
               <Anchor component={Link} to="/account" size="xs">
                 My account
               </Anchor>
               , with your current password and a confirmation from the new address.
-            </>
+            </Trans>
           }
         />
       ) : (
         <TextInput
-          label="Email"
+          label={t`Email`}
           type="email"
           value={email}
           onChange={(e) => setEmail(e.currentTarget.value)}
           error={errors.email}
           description={
             pendingEmail
-              ? `Waiting for confirmation: ${pendingEmail}. The address changes when its holder follows the link.`
-              : 'A new address takes effect only when its holder follows the confirmation link sent to it.'
+              ? t`Waiting for confirmation: ${pendingEmail}. The address changes when its holder follows the link.`
+              : t`A new address takes effect only when its holder follows the confirmation link sent to it.`
           }
         />
       )}
       {emailSentTo && (
         <Alert color="blue" variant="light" role="status" data-testid="email-change-sent">
-          A confirmation link was sent to {emailSentTo}; the address changes when it is confirmed.
+          <Trans>A confirmation link was sent to {emailSentTo}; the address changes when it is confirmed.</Trans>
         </Alert>
       )}
       <Group grow align="flex-start">
-        <TextInput label="First name" value={firstName} onChange={(e) => setFirstName(e.currentTarget.value)} error={errors.firstName} />
-        <TextInput label="Last name" value={lastName} onChange={(e) => setLastName(e.currentTarget.value)} error={errors.lastName} />
+        <TextInput label={t`First name`} value={firstName} onChange={(e) => setFirstName(e.currentTarget.value)} error={errors.firstName} />
+        <TextInput label={t`Last name`} value={lastName} onChange={(e) => setLastName(e.currentTarget.value)} error={errors.lastName} />
       </Group>
-      <TextInput label="Auth provider" value={user.authProvider} readOnly description="How this user signs in. Set by the identity source." />
+      <TextInput label={t`Auth provider`} value={user.authProvider} readOnly description={t`How this user signs in. Set by the identity source.`} />
       <Group gap="xs">
-        <Text size="sm">Account status:</Text>
+        <Text size="sm"><Trans>Account status:</Trans></Text>
         <StatusBadge status={user.status} />
       </Group>
       {formError && (
@@ -168,7 +171,7 @@ function BasicInfo({ user, onSaved }: { user: AccessUser; onSaved(): void }) {
       )}
       <Group justify="flex-end">
         <Button onClick={() => void save()} loading={busy} disabled={!changed}>
-          Save
+          <Trans>Save</Trans>
         </Button>
       </Group>
     </Stack>
@@ -184,7 +187,7 @@ function OrganizationAccess({ user }: { user: AccessUser }) {
   });
   return (
     <Stack gap="sm">
-      {administrable.length === 0 && <Text c="dimmed">No organization of this user that you can administer.</Text>}
+      {administrable.length === 0 && <Text c="dimmed"><Trans>No organization of this user that you can administer.</Trans></Text>}
       {administrable.map((m) => (
         <MembershipAccess key={m.id} membership={m} userId={user.id} />
       ))}
@@ -240,7 +243,7 @@ function MembershipAccess({ membership, userId }: { membership: AccessMembership
     setBusy(false);
     const message = failureMessage(res.data?.setMemberRoles, res.error, 'Membership');
     if (message) setError(message);
-    else notifications.show({ color: 'green', message: `Roles in ${org.name} saved.` });
+    else notifications.show({ color: 'green', message: t`Roles in ${org.name} saved.` });
   }
 
   async function removeAccess() {
@@ -251,7 +254,7 @@ function MembershipAccess({ membership, userId }: { membership: AccessMembership
     setConfirmRemove(false);
     const message = failureMessage(res.data?.removeMember, res.error, 'RemovedMemberPayload');
     if (message) setError(message);
-    else notifications.show({ color: 'green', message: `Access to ${org.name} removed.` });
+    else notifications.show({ color: 'green', message: t`Access to ${org.name} removed.` });
   }
 
   return (
@@ -265,23 +268,23 @@ function MembershipAccess({ membership, userId }: { membership: AccessMembership
             <StatusBadge status={membership.status} />
             {org.status === 'DISABLED' && (
               <Badge color="gray" variant="outline">
-                organization disabled
+                <Trans>organization disabled</Trans>
               </Badge>
             )}
           </Group>
           {confirmRemove ? (
-            <Group gap="xs" role="group" aria-label={`Confirm removing access to ${org.name}`}>
-              <Text size="sm">Remove access to {org.name}?</Text>
+            <Group gap="xs" role="group" aria-label={t`Confirm removing access to ${org.name}`}>
+              <Text size="sm"><Trans>Remove access to {org.name}?</Trans></Text>
               <Button ref={cancelRemove} size="xs" variant="default" onClick={() => setConfirmRemove(false)}>
-                Cancel
+                <Trans>Cancel</Trans>
               </Button>
               <Button size="xs" color="red" loading={busy} onClick={() => void removeAccess()}>
-                Yes, remove
+                <Trans>Yes, remove</Trans>
               </Button>
             </Group>
           ) : (
             <Button ref={removeButton} size="xs" variant="subtle" color="red" onClick={() => setConfirmRemove(true)} disabled={viewer?.id === userId}>
-              Remove access
+              <Trans>Remove access</Trans>
             </Button>
           )}
         </Group>
@@ -291,15 +294,15 @@ function MembershipAccess({ membership, userId }: { membership: AccessMembership
           onChange={setRoleIds}
           multiple={multiple}
           reasonFor={(role) => roleToggleReason(role, ctx, roles)}
-          label={multiple ? 'Roles' : 'Role'}
+          label={multiple ? t`Roles` : t`Role`}
           error={error}
         />
         <Group justify="flex-end">
           <Button size="xs" variant="default" disabled={!dirty} onClick={() => setRoleIds(savedIds)}>
-            Reset
+            <Trans>Reset</Trans>
           </Button>
           <Button size="xs" disabled={!dirty || roleIds.length === 0} loading={busy} onClick={() => void save()}>
-            Save roles
+            <Trans>Save roles</Trans>
           </Button>
         </Group>
       </Stack>
@@ -363,7 +366,7 @@ function AddOrganizationAccess({ userId, existing }: { userId: string; existing:
     return (
       <Group>
         <Button variant="light" onClick={() => setOpen(true)}>
-          + Add organization access
+          + <Trans>Add organization access</Trans>
         </Button>
       </Group>
     );
@@ -372,16 +375,16 @@ function AddOrganizationAccess({ userId, existing }: { userId: string; existing:
     <Paper withBorder p="md" radius="md" data-testid="add-access">
       <Stack gap="sm">
         <Select
-          label="Organization"
-          placeholder="Choose an organization"
+          label={t`Organization`}
+          placeholder={t`Choose an organization`}
           searchable
-          data={choices.map((o) => ({ value: o.slug, label: o.status === 'DISABLED' ? `${o.name} (disabled)` : o.name }))}
+          data={choices.map((o) => ({ value: o.slug, label: o.status === 'DISABLED' ? t`${o.name} (disabled)` : o.name }))}
           value={slug}
           onChange={(v) => {
             setSlug(v);
             setRoleIds([]);
           }}
-          nothingFoundMessage={orgs.fetching ? 'Loading…' : 'No other organization'}
+          nothingFoundMessage={orgs.fetching ? t`Loading…` : t`No other organization`}
         />
         {target && (
           <RoleSelector
@@ -390,7 +393,7 @@ function AddOrganizationAccess({ userId, existing }: { userId: string; existing:
             onChange={setRoleIds}
             multiple={multiple}
             reasonFor={() => null}
-            label={multiple ? 'Roles' : 'Role'}
+            label={multiple ? t`Roles` : t`Role`}
             compact
           />
         )}
@@ -401,7 +404,7 @@ function AddOrganizationAccess({ userId, existing }: { userId: string; existing:
         )}
         <Group justify="flex-end">
           <Button variant="default" onClick={() => setOpen(false)}>
-            Cancel
+            <Trans>Cancel</Trans>
           </Button>
           <Button
             loading={busy}
@@ -416,10 +419,11 @@ function AddOrganizationAccess({ userId, existing }: { userId: string; existing:
               await client.query(UserAccessQuery, { userId }, { requestPolicy: 'network-only' }).toPromise();
               setOpen(false);
               setSlug(null);
-              notifications.show({ color: 'green', message: 'Access granted.' });
+              notifications.show({ color: 'green', message: t`Access granted.` });
             }}
           >
-            Grant access
+            <Trans>Grant access</Trans>
+
           </Button>
         </Group>
       </Stack>

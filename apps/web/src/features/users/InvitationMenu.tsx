@@ -4,6 +4,8 @@ import { IconDots } from '@tabler/icons-react';
 import { ActionIcon, Menu, Text } from '@mantine/core';
 import { useInvitationActions } from '../invitations/invitation-actions.ts';
 import type { PendingInvitation } from './queries.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 const ConfirmDialog = lazy(() => import('../../components/ConfirmDialog.tsx').then((m) => ({ default: m.ConfirmDialog })));
 
@@ -14,16 +16,16 @@ export function InvitationMenu({ invitation }: { invitation: PendingInvitation }
     <>
       <Menu position="bottom-end" withinPortal shadow="md">
         <Menu.Target>
-          <ActionIcon variant="subtle" color="gray" aria-label={`Actions for the invitation of ${invitation.email}`}>
+          <ActionIcon variant="subtle" color="gray" aria-label={t`Actions for the invitation of ${invitation.email}`}>
             <IconDots size={18} />
           </ActionIcon>
         </Menu.Target>
         <Menu.Dropdown>
           <Menu.Item onClick={() => void actions.resend(invitation)}>
-            Resend invitation
+            <Trans>Resend invitation</Trans>
           </Menu.Item>
           <Menu.Item color="var(--mantine-color-red-text)" onClick={() => setRevoking(true)}>
-            Revoke invitation
+            <Trans>Revoke invitation</Trans>
           </Menu.Item>
         </Menu.Dropdown>
       </Menu>
@@ -31,12 +33,13 @@ export function InvitationMenu({ invitation }: { invitation: PendingInvitation }
         <Suspense fallback={null}>
           <ConfirmDialog
             opened
-            title="Revoke this invitation?"
-            confirmLabel="Revoke"
+            title={t`Revoke this invitation?`}
+            confirmLabel={t`Revoke`}
             onClose={() => setRevoking(false)}
             onConfirm={() => actions.revoke(invitation)}
           >
-            <Text size="sm">The link sent to {invitation.email} stops working at once.</Text>
+            <Text size="sm"><Trans>The link sent to {invitation.email} stops working at once.</Trans></Text>
+
           </ConfirmDialog>
         </Suspense>
       )}

@@ -8,9 +8,12 @@ import { Alert, Anchor, Badge, Group, Paper, SimpleGrid, Skeleton, Stack, Table,
 import { isOwnerRole } from '@gatehouse/permissions';
 import { useOrg } from '../orgs/org-context.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
-import { formatDate, formatDateTime, fullName } from '../../lib/format.ts';
+import { fullName } from '../../lib/format.ts';
+import { formatDate, formatDateTime } from '../../i18n/format.ts';
 import { MemberAuditQuery, MemberDetailQuery, type AuditEventAbout } from './queries.ts';
 import { rawId } from './ids.ts';
+import { plural, t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 const EVENTS_SHOWN = 10;
 
@@ -28,7 +31,7 @@ export default function MemberDetailPage() {
   });
   const back = (
     <Anchor component={Link} to={`/o/${org.slug}/users`} size="sm">
-      ← All users
+      ← <Trans>All users</Trans>
     </Anchor>
   );
 
@@ -45,8 +48,9 @@ export default function MemberDetailPage() {
     return (
       <Stack gap="md">
         {back}
-        <Title order={1} size="h2">Member not found</Title>
-        <Text c="dimmed">This person is not a member of {org.name}, or you cannot see them.</Text>
+        <Title order={1} size="h2"><Trans>Member not found</Trans></Title>
+        <Text c="dimmed"><Trans>This person is not a member of {org.name}, or you cannot see them.</Trans></Text>
+
       </Stack>
     );
   }
@@ -69,29 +73,29 @@ export default function MemberDetailPage() {
       <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
         <Paper withBorder p="md" radius="md" component="section" aria-labelledby="profile-heading">
           <Title order={2} size="h4" id="profile-heading" mb="sm">
-            Profile
+            <Trans>Profile</Trans>
           </Title>
           <dl style={{ margin: 0 }}>
-            <Fact label="Email">
-              {user.email} {user.emailVerified ? '' : '(not confirmed)'}
+            <Fact label={t`Email`}>
+              {user.email} {user.emailVerified ? '' : t`(not confirmed)`}
             </Fact>
-            <Fact label="First name">{user.firstName || '—'}</Fact>
-            <Fact label="Last name">{user.lastName || '—'}</Fact>
-            <Fact label="Signs in with">{user.authProvider}</Fact>
-            <Fact label="Last sign-in">{user.lastLoginAt ? formatDateTime(user.lastLoginAt) : 'Never'}</Fact>
-            <Fact label="Account created">{formatDate(user.createdAt)}</Fact>
-            <Fact label={`Member of ${org.name} since`}>{formatDate(member.createdAt)}</Fact>
-            <Fact label="Added by">{member.addedBy ? fullName({ ...member.addedBy, firstName: '', lastName: '' }) : '—'}</Fact>
+            <Fact label={t`First name`}>{user.firstName || '—'}</Fact>
+            <Fact label={t`Last name`}>{user.lastName || '—'}</Fact>
+            <Fact label={t`Signs in with`}>{user.authProvider}</Fact>
+            <Fact label={t`Last sign-in`}>{user.lastLoginAt ? formatDateTime(user.lastLoginAt) : t`Never`}</Fact>
+            <Fact label={t`Account created`}>{formatDate(user.createdAt)}</Fact>
+            <Fact label={t`Member of ${org.name} since`}>{formatDate(member.createdAt)}</Fact>
+            <Fact label={t`Added by`}>{member.addedBy ? fullName({ ...member.addedBy, firstName: '', lastName: '' }) : '—'}</Fact>
           </dl>
         </Paper>
 
         <Paper withBorder p="md" radius="md" component="section" aria-labelledby="roles-heading">
           <Title order={2} size="h4" id="roles-heading" mb="sm">
-            Roles in {org.name}
+            <Trans>Roles in {org.name}</Trans>
           </Title>
           {member.roles.length === 0 ? (
             <Text size="sm" c="dimmed">
-              No role.
+              <Trans>No role.</Trans>
             </Text>
           ) : (
             <Stack gap="sm">
@@ -106,7 +110,7 @@ export default function MemberDetailPage() {
                     </Text>
                   )}
                   <Text size="xs" c="dimmed" mt={2}>
-                    {r.permissions.length} permission{r.permissions.length === 1 ? '' : 's'}: {r.permissions.slice(0, 6).join(', ')}
+                    {plural(r.permissions.length, { one: '# permission', other: '# permissions' })}: {r.permissions.slice(0, 6).join(', ')}
                     {r.permissions.length > 6 ? ', …' : ''}
                   </Text>
                 </div>
@@ -118,11 +122,11 @@ export default function MemberDetailPage() {
 
       <Paper withBorder p="md" radius="md" component="section" aria-labelledby="audit-heading">
         <Title order={2} size="h4" id="audit-heading" mb="sm">
-          Recent activity about {fullName(user)}
+          <Trans>Recent activity about {fullName(user)}</Trans>
         </Title>
         {!mayAudit ? (
           <Text size="sm" c="dimmed">
-            The audit log needs the audit:read permission.
+            <Trans>The audit log needs the audit:read permission.</Trans>
           </Text>
         ) : audit.error ? (
           <Alert color="red">{audit.error.message}</Alert>
@@ -130,16 +134,17 @@ export default function MemberDetailPage() {
           <Skeleton h={80} />
         ) : events.length === 0 ? (
           <Text size="sm" c="dimmed">
-            No recorded events about this member.
+            <Trans>No recorded events about this member.</Trans>
           </Text>
         ) : (
           <div className="gh-table-scroll">
-            <Table aria-label={`Audit events about ${fullName(user)}`} data-testid="member-audit">
+            <Table aria-label={t`Audit events about ${fullName(user)}`} data-testid="member-audit">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>When</Table.Th>
-                  <Table.Th>Action</Table.Th>
-                  <Table.Th>By</Table.Th>
+                  <Table.Th><Trans>When</Trans></Table.Th>
+                  <Table.Th><Trans>Action</Trans></Table.Th>
+                  <Table.Th><Trans>By</Trans></Table.Th>
+
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>

@@ -7,6 +7,9 @@ import { IconDots } from '@tabler/icons-react';
 import { ActionIcon, Menu, Text } from '@mantine/core';
 import type { Member } from './queries.ts';
 import type { MemberControls } from './controls.ts';
+import { reasonText } from '../../i18n/rule-texts.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 export type MemberDialogKind = 'edit' | 'remove' | 'reset' | 'disable' | 'enable' | 'leave';
 
@@ -18,39 +21,41 @@ export function MemberMenu({ member, slug, controls, onAction }: { member: Membe
   return (
     <Menu position="bottom-end" withinPortal shadow="md">
       <Menu.Target>
-        <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${member.user.email}`} data-row-actions={member.id}>
+        <ActionIcon variant="subtle" color="gray" aria-label={t`Actions for ${member.user.email}`} data-row-actions={member.id}>
           <IconDots size={18} />
         </ActionIcon>
       </Menu.Target>
       <Menu.Dropdown>
         <Menu.Item component={Link} to={`/o/${slug}/users/${encodeURIComponent(member.id)}`}>
-          View details
+          <Trans>View details</Trans>
         </Menu.Item>
         {controls.mayUpdate && (
-          <Menu.Item onClick={() => onAction('edit', member)}>Edit</Menu.Item>
+          <Menu.Item onClick={() => onAction('edit', member)}><Trans>Edit</Trans></Menu.Item>
         )}
         {controls.mayUpdate && !self && (
           <Menu.Item onClick={() => onAction('reset', member)} disabled={member.user.authProvider !== 'credentials'}>
-            Reset password
-            {member.user.authProvider !== 'credentials' && <ReasonText>{`Signs in through ${member.user.authProvider}: no password here.`}</ReasonText>}
+            <Trans>Reset password</Trans>
+            {member.user.authProvider !== 'credentials' && <ReasonText>{t`Signs in through ${member.user.authProvider}: no password here.`}</ReasonText>}
           </Menu.Item>
         )}
         {controls.mayUpdate && !self && (
           <Menu.Item onClick={() => onAction(active ? 'disable' : 'enable', member)} disabled={active && Boolean(disableReason)}>
-            {active ? 'Disable access' : 'Enable access'}
-            {active && disableReason && <ReasonText>{disableReason.message}</ReasonText>}
+            {active ? t`Disable access` : t`Enable access`}
+            {active && disableReason && <ReasonText>{reasonText(disableReason)}</ReasonText>}
           </Menu.Item>
         )}
         {(self || controls.mayRemove) && <Menu.Divider />}
         {self ? (
           <Menu.Item color="var(--mantine-color-red-text)" onClick={() => onAction('leave', member)}>
-            Leave organization
+            <Trans>Leave organization</Trans>
           </Menu.Item>
         ) : (
           controls.mayRemove && (
             <Menu.Item color="var(--mantine-color-red-text)" onClick={() => onAction('remove', member)} disabled={Boolean(removeReason)}>
-              Remove or delete…
-              {removeReason && <ReasonText>{removeReason.message}</ReasonText>}
+              <Trans>Remove or delete…</Trans>
+
+              {removeReason && <ReasonText>{reasonText(removeReason)}</ReasonText>
+}
             </Menu.Item>
           )
         )}

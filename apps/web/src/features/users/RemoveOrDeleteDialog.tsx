@@ -6,6 +6,8 @@ import { useOrg } from '../orgs/org-context.ts';
 import { failureMessage } from '../../lib/errors.ts';
 import { fullName } from '../../lib/format.ts';
 import { DeleteUserMutation, RemoveMemberMutation, type Member } from './queries.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 /**
  * R9: remove ends this one membership and keeps the account and its other memberships; delete
@@ -39,31 +41,31 @@ export function RemoveOrDeleteDialog({ member, onClose }: { member: Member; onCl
     if (message) return setError(message);
     notifications.show({
       color: 'green',
-      message: choice === 'remove' ? `${name} no longer has access to ${org.name}.` : `${name}'s account was deleted.`,
+      message: choice === 'remove' ? t`${name} no longer has access to ${org.name}.` : t`${name}'s account was deleted.`,
     });
     onClose();
   }
 
   return (
-    <Modal opened onClose={onClose} title={`Remove ${name}?`} size="lg">
+    <Modal opened onClose={onClose} title={t`Remove ${name}?`} size="lg">
       <Stack gap="md">
-        <Radio.Group value={choice} onChange={(v) => setChoice(v as 'remove' | 'delete')} name="remove-or-delete" label="Choose what happens">
+        <Radio.Group value={choice} onChange={(v) => setChoice(v as 'remove' | 'delete')} name="remove-or-delete" label={t`Choose what happens`}>
           <Stack gap="sm" mt="xs">
             <Radio
               value="remove"
-              label={`Remove from ${org.name}`}
-              description={`${name} loses access to ${org.name} at once. The account stays, with its access to other organizations, and can sign in there.`}
+              label={t`Remove from ${org.name}`}
+              description={t`${name} loses access to ${org.name} at once. The account stays, with its access to other organizations, and can sign in there.`}
             />
             <Radio
               value="delete"
               color="red"
-              label="Delete completely"
-              description={`The account ${member.user.email} is permanently deleted from every organization. Allowed to platform administrators, and to you only when the user belongs to no other organization.`}
+              label={t`Delete completely`}
+              description={t`The account ${member.user.email} is permanently deleted from every organization. Allowed to platform administrators, and to you only when the user belongs to no other organization.`}
             />
           </Stack>
         </Radio.Group>
         {choice === 'delete' && (
-          <TextInput label={`Type ${member.user.email} to confirm`} value={typed} onChange={(e) => setTyped(e.currentTarget.value)} autoComplete="off" data-autofocus />
+          <TextInput label={t`Type ${member.user.email} to confirm`} value={typed} onChange={(e) => setTyped(e.currentTarget.value)} autoComplete="off" data-autofocus />
         )}
         {error && (
           <Alert color="red" variant="light" role="alert">
@@ -72,10 +74,11 @@ export function RemoveOrDeleteDialog({ member, onClose }: { member: Member; onCl
         )}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
-            Cancel
+            <Trans>Cancel</Trans>
           </Button>
           <Button color="red" loading={busy} disabled={choice === 'delete' && !deleteConfirmed} onClick={() => void confirm()}>
-            {choice === 'remove' ? 'Yes, remove' : 'Delete account'}
+            {choice === 'remove' ? t`Yes, remove` : t`Delete account`}
+
           </Button>
         </Group>
       </Stack>

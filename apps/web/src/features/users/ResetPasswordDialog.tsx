@@ -7,6 +7,8 @@ import { failureMessage } from '../../lib/errors.ts';
 import { fullName } from '../../lib/format.ts';
 import { SecretValue } from '../../components/SecretValue.tsx';
 import { ResetMemberPasswordMutation, type Member } from './queries.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 /** R7: an admin gives a member a new temporary password, shown once. */
 export function ResetPasswordDialog({ member, onClose }: { member: Member; onClose(): void }) {
@@ -16,18 +18,18 @@ export function ResetPasswordDialog({ member, onClose }: { member: Member; onClo
   const [password, setPassword] = useState<string | null>(null);
   const name = fullName(member.user);
   return (
-    <GuardedModal opened onClose={onClose} locked={password !== null} title={`Reset ${name}'s password`}>
+    <GuardedModal opened onClose={onClose} locked={password !== null} title={t`Reset ${name}'s password`}>
       <Stack gap="md">
         {password ? (
           <>
-            <Text size="sm">Share this temporary password securely. It is shown only once; {name} must change it at the next sign-in.</Text>
-            <SecretValue value={password} label="Copy password" />
+            <Text size="sm"><Trans>Share this temporary password securely. It is shown only once; {name} must change it at the next sign-in.</Trans></Text>
+            <SecretValue value={password} label={t`Copy password`} />
             <AcknowledgeSecret onDone={onClose} />
           </>
         ) : (
           <>
             <Text size="sm">
-              {name} gets a new temporary password and is signed out everywhere. The old password stops working at once.
+              <Trans>{name} gets a new temporary password and is signed out everywhere. The old password stops working at once.</Trans>
             </Text>
             {error && (
               <Alert color="red" variant="light" role="alert">
@@ -36,7 +38,7 @@ export function ResetPasswordDialog({ member, onClose }: { member: Member; onClo
             )}
             <Group justify="flex-end">
               <Button variant="default" onClick={onClose}>
-                Cancel
+                <Trans>Cancel</Trans>
               </Button>
               <Button
                 color="orange"
@@ -51,7 +53,8 @@ export function ResetPasswordDialog({ member, onClose }: { member: Member; onClo
                   else if (payload?.__typename === 'TemporaryPasswordPayload') setPassword(payload.temporaryPassword);
                 }}
               >
-                Reset password
+                <Trans>Reset password</Trans>
+
               </Button>
             </Group>
           </>

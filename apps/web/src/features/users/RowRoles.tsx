@@ -11,12 +11,15 @@ import { failureMessage } from '../../lib/errors.ts';
 import { fullName } from '../../lib/format.ts';
 import { SetMemberRolesMutation, type Member, type OrgRole } from './queries.ts';
 import type { MemberControls } from './controls.ts';
+import { reasonText } from '../../i18n/rule-texts.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 // The checkboxes load when the popover first opens: the table's first load stays light.
 const RowRolesEditor = lazy(() => import('./RowRolesEditor.tsx'));
 
 export function RoleBadges({ roles }: { roles: readonly { id: string; name: string; permissions: readonly string[] }[] }) {
-  if (roles.length === 0) return <Text size="sm" c="dimmed">No role</Text>;
+  if (roles.length === 0) return <Text size="sm" c="dimmed"><Trans>No role</Trans></Text>;
   return (
     <Group gap={4}>
       {roles.map((r) => (
@@ -35,8 +38,8 @@ export function useSaveRoles(member: Member) {
     const message = failureMessage(res.data?.setMemberRoles, res.error, 'Membership');
     notifications.show(
       message
-        ? { color: 'red', title: `Could not change the roles of ${fullName(member.user)}`, message }
-        : { color: 'green', message: `Roles of ${fullName(member.user)} saved.` },
+        ? { color: 'red', title: t`Could not change the roles of ${fullName(member.user)}`, message }
+        : { color: 'green', message: t`Roles of ${fullName(member.user)} saved.` },
     );
     return message;
   };
@@ -58,17 +61,18 @@ function RoleSelect({ member, roles, controls }: { member: Member; roles: readon
   return (
     <NativeSelect
       size="xs"
-      aria-label={`Role of ${member.user.email}`}
+      aria-label={t`Role of ${member.user.email}`}
       data-testid={`role-select-${member.user.email}`}
       value={current}
       disabled={Boolean(shared) || saving}
-      description={shared?.message}
+      description={shared ? reasonText(shared) : undefined}
       rightSection={saving ? <Loader size={12} /> : undefined}
       data={[
-        ...(current ? [] : [{ value: '', label: 'No role', disabled: true }]),
+        ...(current ? [] : [{ value: '', label: t`No role`, disabled: true }]),
         ...roles.map((r) => {
           const reason = r.id === current ? null : reasons.get(r.id);
-          return { value: r.id, label: reason && !shared ? `${r.name} (${reason.message})` : r.name, disabled: Boolean(reason) };
+          return { value: r.id, label: reason && !shared ? `${r.name} (${reasonText(reason)})` : r.name
+, disabled: Boolean(reason) };
         }),
       ]}
       onChange={(e) => void save([e.currentTarget.value])}
@@ -90,10 +94,11 @@ function RolesPopover({ member, roles, controls }: { member: Member; roles: read
           style={{ padding: 2, borderRadius: 4 }}
         >
           {/* The name holds the visible role names (WCAG 2.5.3), with who and what around them. */}
-          <VisuallyHidden>Roles of {member.user.email}: </VisuallyHidden>
+          <VisuallyHidden>{t`Roles of ${member.user.email}:`} </VisuallyHidden>
           <Group gap={4} wrap="nowrap">
             <RoleBadges roles={member.roles} />
-            <VisuallyHidden> (change roles)</VisuallyHidden>
+            <VisuallyHidden> {t`(change roles)`}</VisuallyHidden>
+
             <IconChevronDown size={14} aria-hidden />
           </Group>
         </UnstyledButton>

@@ -7,6 +7,8 @@ import { RoleSelector } from '../../components/RoleSelector.tsx';
 import { useSaveRoles } from './RowRoles.tsx';
 import type { Member, OrgRole } from './queries.ts';
 import type { MemberControls } from './controls.ts';
+import { t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 export default function RowRolesEditor({ member, roles, controls, onDone }: { member: Member; roles: readonly OrgRole[]; controls: MemberControls; onDone(): void }) {
   const saved = member.roles.map((r) => r.id);
@@ -18,12 +20,12 @@ export default function RowRolesEditor({ member, roles, controls, onDone }: { me
   const whole = dirty ? controls.changeReason(member, next) : null;
   return (
     <Stack gap="sm">
-      <RoleSelector roles={roles} value={draft} onChange={setDraft} multiple reasonFor={(role) => controls.toggleReason(member, role)} label="Roles" compact error={error} />
-      {draft.length === 0 && <Text size="xs" c="var(--mantine-color-orange-text)">A member keeps at least one role: to take every role away, remove the member.</Text>}
+      <RoleSelector roles={roles} value={draft} onChange={setDraft} multiple reasonFor={(role) => controls.toggleReason(member, role)} label={t`Roles`} compact error={error} />
+      {draft.length === 0 && <Text size="xs" c="var(--mantine-color-orange-text)"><Trans>A member keeps at least one role: to take every role away, remove the member.</Trans></Text>}
       {whole && <Text size="xs" c="var(--mantine-color-orange-text)">{whole.message}</Text>}
       <Group justify="flex-end" gap="xs">
         <Button size="xs" variant="default" onClick={onDone}>
-          Cancel
+          <Trans>Cancel</Trans>
         </Button>
         <Button
           size="xs"
@@ -35,7 +37,8 @@ export default function RowRolesEditor({ member, roles, controls, onDone }: { me
             else onDone();
           }}
         >
-          Save roles
+          <Trans>Save roles</Trans>
+
         </Button>
       </Group>
     </Stack>

@@ -8,7 +8,8 @@ import {
 } from '@mantine/core';
 import { useOrg } from '../orgs/org-context.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
-import { formatDate, formatDateTime, fullName } from '../../lib/format.ts';
+import { fullName } from '../../lib/format.ts';
+import { formatDate, formatDateTime } from '../../i18n/format.ts';
 import { failureMessage } from '../../lib/errors.ts';
 import { MembersQuery, PendingInvitationsQuery, SetMembershipStatusMutation, type Member, type PendingInvitation } from './queries.ts';
 import { useUrlPaging, withoutPage } from '../../lib/paging.ts';
@@ -19,6 +20,8 @@ import { RoleBadges, RowRoles } from './RowRoles.tsx';
 import { MemberMenu, type MemberDialogKind } from './MemberMenu.tsx';
 import { InvitationMenu } from './InvitationMenu.tsx';
 import type { BulkOutcome } from './bulk.ts';
+import { plural, t } from '@lingui/core/macro';
+import { Trans } from '@lingui/react/macro';
 
 // Dialogs and the bulk bar load on demand: a cold load of the users page carries the table only.
 const AddUsersDialog = lazy(() => import('./AddUsersDialog.tsx').then((m) => ({ default: m.AddUsersDialog })));
@@ -29,13 +32,13 @@ const ConfirmDialog = lazy(() => import('../../components/ConfirmDialog.tsx').th
 const LeaveOrganizationDialog = lazy(() => import('../settings/LeaveOrganizationDialog.tsx').then((m) => ({ default: m.LeaveOrganizationDialog })));
 const BulkBar = lazy(() => import('./BulkBar.tsx'));
 
-const SORTS = [
-  { value: 'NAME:ASC', label: 'Name A–Z' },
-  { value: 'NAME:DESC', label: 'Name Z–A' },
-  { value: 'EMAIL:ASC', label: 'Email A–Z' },
-  { value: 'CREATED_AT:DESC', label: 'Newest first' },
-  { value: 'CREATED_AT:ASC', label: 'Oldest first' },
-] as const;
+const sorts = () => [
+  { value: 'NAME:ASC', label: t`Name A–Z` },
+  { value: 'NAME:DESC', label: t`Name Z–A` },
+  { value: 'EMAIL:ASC', label: t`Email A–Z` },
+  { value: 'CREATED_AT:DESC', label: t`Newest first` },
+  { value: 'CREATED_AT:ASC', label: t`Oldest first` },
+];
 
 /** Pending invitations shown above the members on the first unfiltered page; the rest under status "Invited". */
 const INVITATIONS_ON_FIRST_PAGE = 5;
@@ -141,8 +144,8 @@ export default function UsersPage() {
     const message = failureMessage(res.data?.setMembershipStatus, res.error, 'Membership');
     notifications.show(
       message
-        ? { color: 'red', title: `Could not enable ${fullName(member.user)}`, message }
-        : { color: 'green', message: `${fullName(member.user)} is active again in ${org.name}.` },
+        ? { color: 'red', title: t`Could not enable ${fullName(member.user)}`, message }
+        : { color: 'green', message: t`${fullName(member.user)} is active again in ${org.name}.` },
     );
   }
   const onAction = (kind: MemberDialogKind, member: Member) => (kind === 'enable' ? void enable(member) : setDialog({ kind, member }));
@@ -160,18 +163,18 @@ export default function UsersPage() {
     <Stack gap="md">
       <Group justify="space-between" align="flex-end">
         <div>
-          <Title order={1} size="h2">Users</Title>
+          <Title order={1} size="h2"><Trans>Users</Trans></Title>
           <Text c="dimmed" size="sm">
-            People with access to {org.name}. Roles apply to this organization only.
+            <Trans>People with access to {org.name}. Roles apply to this organization only.</Trans>
           </Text>
         </div>
-        {canAdd && <Button onClick={() => setAddOpen(true)}>Add users</Button>}
+        {canAdd && <Button onClick={() => setAddOpen(true)}><Trans>Add users</Trans></Button>}
       </Group>
 
       <Group gap="sm" align="flex-end" wrap="wrap">
         <TextInput
-          label="Search"
-          placeholder="Name or email"
+          label={t`Search`}
+          placeholder={t`Name or email`}
           value={search}
           onChange={(e) => setSearch(e.currentTarget.value)}
           w={{ base: '100%', sm: 260 }}
@@ -181,28 +184,28 @@ export default function UsersPage() {
         />
         {/* Native selects: the users page is the first screen most admins open, and these need no JavaScript of their own. */}
         <NativeSelect
-          label="Role"
-          data={[{ value: '', label: 'All roles' }, ...roles.map((r) => ({ value: r.id, label: r.name }))]}
+          label={t`Role`}
+          data={[{ value: '', label: t`All roles` }, ...roles.map((r) => ({ value: r.id, label: r.name }))]}
           value={roleId ?? ''}
           onChange={(e) => update('role', e.currentTarget.value || null)}
           w={{ base: '47%', sm: 180 }}
           disabled={invitationsOnly}
         />
         <NativeSelect
-          label="Status"
+          label={t`Status`}
           data={[
-            { value: '', label: 'Any status' },
-            { value: 'ACTIVE', label: 'Active' },
-            { value: 'DISABLED', label: 'Disabled' },
-            ...(invitationsOn && mayReadInvitations ? [{ value: 'INVITED', label: 'Invited (pending)' }] : []),
+            { value: '', label: t`Any status` },
+            { value: 'ACTIVE', label: t`Active` },
+            { value: 'DISABLED', label: t`Disabled` },
+            ...(invitationsOn && mayReadInvitations ? [{ value: 'INVITED', label: t`Invited (pending)` }] : []),
           ]}
           value={status ?? ''}
           onChange={(e) => update('status', e.currentTarget.value || null)}
           w={{ base: '47%', sm: 170 }}
         />
         <NativeSelect
-          label="Sort"
-          data={SORTS.map((s) => ({ ...s }))}
+          label={t`Sort`}
+          data={sorts()}
           value={sort}
           onChange={(e) => update('sort', e.currentTarget.value === 'NAME:ASC' ? null : e.currentTarget.value)}
           w={{ base: '100%', sm: 170 }}
@@ -212,18 +215,18 @@ export default function UsersPage() {
 
       {!controls.mayUpdate && !controls.mayRemove && members && (
         <Text size="sm" c="dimmed">
-          You can see who belongs to {org.name} and open each member&apos;s details. Changing roles or access needs the members:update permission.
+          <Trans>You can see who belongs to {org.name} and open each member&apos;s details. Changing roles or access needs the members:update permission.</Trans>
         </Text>
       )}
 
       {result.data?.organization && result.data.organization.members === null && (
-        <Alert color="gray" variant="light" title="The member list is not visible to you">
-          Seeing who belongs to {org.name} needs the members:read permission. Ask an administrator if you need it.
+        <Alert color="gray" variant="light" title={t`The member list is not visible to you`}>
+          <Trans>Seeing who belongs to {org.name} needs the members:read permission. Ask an administrator if you need it.</Trans>
         </Alert>
       )}
 
       {result.error && !members && !invitationsOnly && (
-        <Alert color="red" title="Could not load users">
+        <Alert color="red" title={t`Could not load users`}>
           {result.error.message}
         </Alert>
       )}
@@ -250,13 +253,13 @@ export default function UsersPage() {
         <Stack gap="sm">
           {canSelect && rowsShown.length > 0 && (
             <Group gap="xs" component="label">
-              <NativeCheckbox label="Select every member on this page" checked={allSelected} indeterminate={selectedMembers.length > 0 && !allSelected} onChange={toggleAll} labelled />
-              <Text size="sm">Select every member on this page</Text>
+              <NativeCheckbox label={t`Select every member on this page`} checked={allSelected} indeterminate={selectedMembers.length > 0 && !allSelected} onChange={toggleAll} labelled />
+              <Text size="sm"><Trans>Select every member on this page</Trans></Text>
             </Group>
           )}
           {loading && Array.from({ length: 3 }, (_, i) => <Skeleton key={i} h={96} radius="md" />)}
           {/* Only cards inside the list (ARIA list: listitem children only). */}
-          <Stack gap="sm" role="list" aria-label="Users" aria-busy={result.fetching}>
+          <Stack gap="sm" role="list" aria-label={t`Users`} aria-busy={result.fetching}>
             {invitationNodes.map((inv) => (
               <InvitationCard key={inv.id} invitation={inv} />
             ))}
@@ -269,22 +272,22 @@ export default function UsersPage() {
         </Stack>
       ) : (
         <div className="gh-table-scroll">
-          <Table striped highlightOnHover miw={860} aria-label="Users" aria-busy={result.fetching}>
+          <Table striped highlightOnHover miw={860} aria-label={t`Users`} aria-busy={result.fetching}>
             <Table.Thead>
               <Table.Tr>
                 {canSelect && (
                   <Table.Th w={36}>
-                    <NativeCheckbox label="Select every member on this page" checked={allSelected} indeterminate={selectedMembers.length > 0 && !allSelected} onChange={toggleAll} disabled={rowsShown.length === 0} />
+                    <NativeCheckbox label={t`Select every member on this page`} checked={allSelected} indeterminate={selectedMembers.length > 0 && !allSelected} onChange={toggleAll} disabled={rowsShown.length === 0} />
                   </Table.Th>
                 )}
-                <Table.Th>Member</Table.Th>
-                <Table.Th>Roles</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Auth source</Table.Th>
-                <Table.Th>Added</Table.Th>
-                <Table.Th>Last sign-in</Table.Th>
+                <Table.Th><Trans>Member</Trans></Table.Th>
+                <Table.Th><Trans>Roles</Trans></Table.Th>
+                <Table.Th><Trans>Status</Trans></Table.Th>
+                <Table.Th><Trans>Auth source</Trans></Table.Th>
+                <Table.Th><Trans>Added</Trans></Table.Th>
+                <Table.Th><Trans>Last sign-in</Trans></Table.Th>
                 <Table.Th w={48}>
-                  <VisuallyHidden>Actions</VisuallyHidden>
+                  <VisuallyHidden><Trans>Actions</Trans></VisuallyHidden>
                 </Table.Th>
               </Table.Tr>
             </Table.Thead>
@@ -330,8 +333,8 @@ export default function UsersPage() {
         shown={shownCount}
         hasNext={Boolean(invitationsOnly ? invitations?.pageInfo.hasNextPage : members?.pageInfo.hasNextPage)}
         endCursor={invitationsOnly ? invitations?.pageInfo.endCursor : members?.pageInfo.endCursor}
-        extra={!invitationsOnly && pendingTotal > 0 ? ` · ${pendingTotal} pending invitation${pendingTotal === 1 ? '' : 's'}` : ''}
-        noun={invitationsOnly ? 'invitations' : 'members'}
+        extra={!invitationsOnly && pendingTotal > 0 ? ` · ${plural(pendingTotal, { one: '# pending invitation', other: '# pending invitations' })}` : ''}
+        noun={invitationsOnly ? t`invitations` : t`members`}
       />
 
       <Suspense fallback={null}>
@@ -343,19 +346,21 @@ export default function UsersPage() {
         {dialog?.kind === 'disable' && (
           <ConfirmDialog
             opened
-            title={`Disable ${fullName(dialog.member.user)}'s access?`}
-            confirmLabel="Disable access"
+            title={t`Disable ${fullName(dialog.member.user)}'s access?`}
+            confirmLabel={t`Disable access`}
             onClose={() => setDialog(null)}
             onConfirm={async () => {
               const res = await setStatusMutation({ membershipId: dialog.member.id, status: 'DISABLED' });
               const message = failureMessage(res.data?.setMembershipStatus, res.error, 'Membership');
-              if (!message) notifications.show({ color: 'green', message: `${fullName(dialog.member.user)} is disabled in ${org.name}.` });
+              if (!message) notifications.show({ color: 'green', message: t`${fullName(dialog.member.user)} is disabled in ${org.name}.` });
               return message;
             }}
           >
             <Text size="sm">
-              {fullName(dialog.member.user)} cannot use {org.name} until you enable the access again. Roles and details are kept; other organizations are not
-              affected.
+              <Trans>
+                {fullName(dialog.member.user)} cannot use {org.name} until you enable the access again. Roles and details are kept; other organizations are not
+                affected.
+              </Trans>
             </Text>
           </ConfirmDialog>
         )}
@@ -384,7 +389,7 @@ function NameLink({ member, slug, self }: { member: Member; slug: string; self: 
       </Anchor>
       {self && (
         <Badge size="xs" variant="outline">
-          you
+          <Trans>you</Trans>
         </Badge>
       )}
     </Group>
@@ -395,7 +400,7 @@ function OutcomeText({ outcome }: { outcome?: { ok: boolean; message: string } }
   if (!outcome) return null;
   return (
     <Text size="xs" c={outcome.ok ? 'var(--mantine-color-green-text)' : 'var(--mantine-color-red-text)'}>
-      {outcome.ok ? '✓' : '✗'} {outcome.message || (outcome.ok ? 'Done' : 'Failed')}
+      {outcome.ok ? '✓' : '✗'} {outcome.message || (outcome.ok ? t`Done` : t`Failed`)}
     </Text>
   );
 }
@@ -425,11 +430,11 @@ function NativeCheckbox({ label, checked, indeterminate = false, disabled, onCha
 }
 
 function SelectBox({ member, selected, onToggle }: { member: Member; selected: boolean; onToggle(id: string): void }) {
-  return <NativeCheckbox label={`Select ${member.user.email}`} checked={selected} onChange={() => onToggle(member.id)} />;
+  return <NativeCheckbox label={t`Select ${member.user.email}`} checked={selected} onChange={() => onToggle(member.id)} />;
 }
 
 function lastSignIn(member: Member): string {
-  return member.user.lastLoginAt ? formatDateTime(member.user.lastLoginAt) : 'Never';
+  return member.user.lastLoginAt ? formatDateTime(member.user.lastLoginAt) : t`Never`;
 }
 
 function MemberRow({ member: m, slug, controls, roles, selectable, selected, onToggle, onAction, outcome }: MemberItemProps) {
@@ -493,7 +498,7 @@ function MemberCard({ member: m, slug, controls, roles, selectable, selected, on
         <Group gap="xs">
           <StatusBadge status={m.user.status === 'DISABLED' ? 'DISABLED' : m.status} />
           <Text size="xs" c="dimmed">
-            Last sign-in: {lastSignIn(m)}
+            <Trans>Last sign-in: {lastSignIn(m)}</Trans>
           </Text>
         </Group>
         <OutcomeText outcome={outcome} />
@@ -505,7 +510,7 @@ function MemberCard({ member: m, slug, controls, roles, selectable, selected, on
 function InvitedBadge() {
   return (
     <Badge variant="light" color="blue">
-      Invited
+      <Trans>Invited</Trans>
     </Badge>
   );
 }
@@ -517,7 +522,7 @@ function InvitationRow({ invitation: inv, selectable }: { invitation: PendingInv
       <Table.Td>
         <Text size="sm">{inv.email}</Text>
         <Text size="xs" c="dimmed">
-          Has not accepted yet
+          <Trans>Has not accepted yet</Trans>
         </Text>
       </Table.Td>
       <Table.Td>
@@ -528,14 +533,14 @@ function InvitationRow({ invitation: inv, selectable }: { invitation: PendingInv
       </Table.Td>
       <Table.Td>
         <Text size="sm" c="dimmed">
-          invitation
+          <Trans>invitation</Trans>
         </Text>
       </Table.Td>
       <Table.Td className="gh-nowrap">
-        <Text size="sm">Invited {formatDate(inv.createdAt)}</Text>
+        <Text size="sm"><Trans>Invited {formatDate(inv.createdAt)}</Trans></Text>
       </Table.Td>
       <Table.Td className="gh-nowrap">
-        <Text size="sm">Expires {formatDate(inv.expiresAt)}</Text>
+        <Text size="sm"><Trans>Expires {formatDate(inv.expiresAt)}</Trans></Text>
       </Table.Td>
       <Table.Td>
         <InvitationMenu invitation={inv} />
@@ -559,7 +564,7 @@ function InvitationCard({ invitation: inv }: { invitation: PendingInvitation }) 
         </Group>
         <RoleBadges roles={inv.roles} />
         <Text size="xs" c="dimmed">
-          Invited {formatDate(inv.createdAt)} · expires {formatDate(inv.expiresAt)}
+          <Trans>Invited {formatDate(inv.createdAt)} · expires {formatDate(inv.expiresAt)}</Trans>
         </Text>
       </Stack>
     </Paper>
@@ -570,10 +575,10 @@ function MoreInvitations({ count, onShow }: { count: number; onShow(): void }) {
   return (
     <Group gap="xs">
       <Text size="sm" c="dimmed">
-        {count} more pending invitation{count === 1 ? '' : 's'}.
+        {plural(count, { one: '# more pending invitation.', other: '# more pending invitations.' })}
       </Text>
       <Button variant="subtle" size="compact-sm" onClick={onShow}>
-        Show all invitations
+        <Trans>Show all invitations</Trans>
       </Button>
     </Group>
   );
@@ -582,7 +587,7 @@ function MoreInvitations({ count, onShow }: { count: number; onShow(): void }) {
 function EmptyText({ filtered, invitationsOnly }: { filtered: boolean; invitationsOnly: boolean }) {
   return (
     <Text ta="center" c="dimmed" py="lg">
-      {invitationsOnly ? 'No pending invitations.' : filtered ? 'No user matches these filters.' : 'Nobody here yet. Add the first users.'}
+      {invitationsOnly ? t`No pending invitations.` : filtered ? t`No user matches these filters.` : t`Nobody here yet. Add the first users.`}
     </Text>
   );
 }
@@ -590,7 +595,7 @@ function EmptyText({ filtered, invitationsOnly }: { filtered: boolean; invitatio
 function BulkResults({ outcome, onDismiss }: { outcome: BulkOutcome; onDismiss(): void }) {
   const failed = outcome.items.filter((i) => !i.ok).length;
   const done = outcome.items.length - failed;
-  const title = `${outcome.title}: ${done} done${failed ? `, ${failed} failed` : ''}`;
+  const title = failed ? t`${outcome.title}: ${done} done, ${failed} failed` : t`${outcome.title}: ${done} done`;
   return (
     <Alert
       color={failed ? (done ? 'orange' : 'red') : 'green'}
@@ -611,7 +616,7 @@ function BulkResults({ outcome, onDismiss }: { outcome: BulkOutcome; onDismiss()
             </List.Item>
           ))}
         </List>
-        <CloseButton aria-label="Dismiss the results" onClick={onDismiss} />
+        <CloseButton aria-label={t`Dismiss the results`} onClick={onDismiss} />
       </Group>
     </Alert>
   );
@@ -621,7 +626,8 @@ function ResultLine({ ok, children }: { ok: boolean; children: ReactNode }) {
   return (
     <Text size="sm" span>
       <Text span fw={600} c={ok ? 'var(--mantine-color-green-text)' : 'var(--mantine-color-red-text)'}>
-        {ok ? 'Done' : 'Failed'}
+        {ok ? t`Done` : t`Failed`}
+
       </Text>{' '}
       {children}
     </Text>

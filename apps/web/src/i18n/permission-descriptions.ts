@@ -1,0 +1,73 @@
+// Permission descriptions in the active language, by the permission key of packages/permissions
+// (whose English descriptions are the source text: a test keeps them equal).
+import { i18n, type MessageDescriptor } from '@lingui/core';
+import { msg } from '@lingui/core/macro';
+
+export const PERMISSION_DESCRIPTIONS: Readonly<Record<string, MessageDescriptor>> = {
+  'org:read': msg`See the organization and its settings`,
+  'org:update': msg`Change the organization name and settings`,
+  'org:delete': msg`Delete the organization`,
+  'org:own': msg`Top role of the organization: grant and take away owner roles`,
+  'billing:manage': msg`Manage billing and the subscription`,
+  'members:read': msg`See the member list`,
+  'members:invite': msg`Add members (invite or provision)`,
+  'members:update': msg`Change members: roles, status, temporary passwords`,
+  'members:remove': msg`Remove members from the organization`,
+  'roles:manage': msg`Create, edit and delete custom roles`,
+  'audit:read': msg`Read and download the audit log`,
+  'tokens:create': msg`Create personal API access tokens`,
+  'organizations:create': msg`Create new organizations (when ORGANIZATION_CREATION=permission names this permission)`,
+  'service_accounts:manage': msg`Create service accounts, set their roles, issue and revoke their keys`,
+  'permissions:check': msg`Ask permission questions about any member or service account (checks, who can, accessible resources)`,
+  'projects:read': msg`See projects and switch between them`,
+  'projects:create': msg`Create projects`,
+  'projects:update': msg`Change project settings`,
+  'projects:delete': msg`Delete projects`,
+  'projects:assign': msg`Add members to a project and set their project role`,
+  'environments:read': msg`See environments and their status`,
+  'environments:create': msg`Create environments`,
+  'environments:update': msg`Change environments`,
+  'environments:delete': msg`Delete environments`,
+  'deployments:read': msg`See deployment history`,
+  'deployments:create': msg`Deploy`,
+  'logs:read': msg`Read logs and monitoring`,
+  'backups:read': msg`See the backup list`,
+  'backups:create': msg`Create backups`,
+  'backups:restore': msg`Restore backups`,
+  'servers:read': msg`See servers`,
+  'servers:manage': msg`Add, change and remove servers`,
+  'applications:read': msg`See applications`,
+  'applications:manage': msg`Create, change and delete applications`,
+  'domains:read': msg`See domains`,
+  'domains:manage': msg`Manage domains`,
+  'status_pages:read': msg`See status pages`,
+  'status_pages:manage': msg`Manage status pages`,
+  'runner_tokens:create': msg`Generate runner tokens`,
+  'env_vars:read': msg`See environment variables`,
+  'env_vars:manage': msg`Manage environment variables`,
+  'secrets:read': msg`See secret values`,
+  'parameters:read': msg`See project parameters`,
+  'parameters:create': msg`Create project parameters`,
+  'parameters:update': msg`Change project parameters`,
+  'parameters:delete': msg`Delete project parameters`,
+  'templates:read': msg`See project templates`,
+  'templates:create': msg`Create project templates`,
+  'templates:update': msg`Change project templates`,
+  'templates:delete': msg`Delete project templates`,
+  'integrations:manage': msg`Create, change and delete third-party integrations`,
+  'spaces:read': msg`Access a space and the login information of its apps`,
+  'spaces:create': msg`Create spaces`,
+  'spaces:start': msg`Start and stop spaces`,
+  'spaces:deploy': msg`Deploy spaces`,
+  'spaces:destroy': msg`Destroy a space (tear down its infrastructure)`,
+  'spaces:delete': msg`Delete a space`,
+  'spaces:assign': msg`Assign users to a space`,
+  'spaces:whitelist': msg`Add yourself to the whitelist of a space`,
+  'spaces:whitelist_manage': msg`Edit anyone on the whitelist of a space`,
+};
+
+/** The description of a permission; one this SPA does not know keeps the text the API sent. */
+export function permissionDescription(key: string, fallback: string): string {
+  const message = PERMISSION_DESCRIPTIONS[key];
+  return message ? i18n._(message) : fallback;
+}
