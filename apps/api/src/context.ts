@@ -8,7 +8,7 @@ import { User } from './modules/users/user.entity.ts';
 import type { Actor } from './modules/audit/audit.service.ts';
 import type { Mailer } from './modules/mail/mailer.ts';
 import { createLoaders, type Loaders } from './graphql/loaders.ts';
-import { inTransaction, type Acting } from './acting.ts';
+import type { Acting } from './acting.ts';
 import { credentialLabel, restrictToCredential, type PersonalAccessTokenCredential } from './modules/tokens/credential.ts';
 import { hasCredentialPrefix } from './auth/api-key.ts';
 import { authenticateCredential } from './modules/tokens/token.auth.ts';
@@ -73,8 +73,6 @@ export interface Context extends Acting {
   setCookie(cookie: string): void;
   /** After a write: forget cached entities, loaders and memberships so the response shows the new state. */
   afterWrite(): void;
-  /** inTransaction(em, this, fn), for resolvers. */
-  transaction<T>(fn: (tx: Em) => Promise<T>): Promise<T>;
 }
 
 export function createContext(
@@ -102,7 +100,7 @@ export function createContext(
     const grant = (await memberships()).get(orgId);
     return grant?.active ? grant.permissions : undefined;
   };
-  const context: Context = {
+  return {
     app,
     em,
     meta,
@@ -137,9 +135,7 @@ export function createContext(
         .map((g) => g.orgId);
     },
     can: async (orgId, permission) => (await permissionsIn(orgId))?.has(permission) ?? false,
-    transaction: (fn) => inTransaction(em, context, fn),
   };
-  return context;
 }
 
 /** A membership as the principal statement reads it: the grant, and the whole rows for the viewer's fields. */

@@ -168,6 +168,10 @@ export async function lockMembershipOf(tx: Em, membershipId: string, user: { id:
 
 
 /** Active memberships of active users that hold org:own through any role (R5). */
+/** SQL: role `alias` holds org:own, directly or through `org:*` / `*` (what isOwnerRole checks). */
+export const HOLDS_ORG_OWN = (alias: string) =>
+  `('org:own' = any(${alias}.permissions) or 'org:*' = any(${alias}.permissions) or '*' = any(${alias}.permissions))`;
+
 export async function activeOwnerMembershipIds(tx: Em, orgId: string): Promise<string[]> {
   const rows = await tx.execute<{ id: string; permissions: string[] }[]>(
     `select m.id, r.permissions from membership m
@@ -175,7 +179,7 @@ export async function activeOwnerMembershipIds(tx: Em, orgId: string): Promise<s
        join membership_role mr on mr.membership_id = m.id
        join role r on r.id = mr.role_id
       where m.org_id = ? and m.status = 'ACTIVE' and u.status = 'ACTIVE'
-        and ('org:own' = any(r.permissions) or 'org:*' = any(r.permissions) or '*' = any(r.permissions))`,
+        and ${HOLDS_ORG_OWN('r')}`,
     [orgId],
   );
   return [...new Set(rows.filter((r) => isOwnerRole(r)).map((r) => r.id))];

@@ -21,6 +21,7 @@ import { row } from '../../db/sql.ts';
 import type { Config } from '../../config.ts';
 import { credentialOf } from '../tokens/credential.ts';
 import { createOrganization } from './organization.service.ts';
+import { HOLDS_ORG_OWN } from '../memberships/membership.locks.ts';
 import type { Organization } from './organization.entity.ts';
 
 export type OrganizationCreationPolicy = Config['organizationCreation']['policy'];
@@ -83,7 +84,7 @@ export async function ownedOrganizations(em: Em, userId: string): Promise<number
     `select count(distinct m.org_id)::int as n from membership m
        join membership_role mr on mr.membership_id = m.id
        join role r on r.id = mr.role_id
-      where m.user_id = $1 and ('org:own' = any(r.permissions) or 'org:*' = any(r.permissions) or '*' = any(r.permissions))`,
+      where m.user_id = $1 and ${HOLDS_ORG_OWN('r')}`,
     [userId],
   );
   return counted?.n ?? 0;
