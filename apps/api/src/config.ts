@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import proxyaddr from 'proxy-addr';
 import { PERMISSION_KEYS, PRESET_KEYS } from '@gatehouse/permissions';
 
 // Everything Gatehouse reads from the environment, parsed once at start by one schema (zod): each
@@ -22,6 +23,20 @@ const wholeNumber = (min: number, max: number) =>
     ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${raw}")` });
     return z.NEVER;
   });
+
+const proxyTrust = z.string().transform((raw, ctx): boolean | string[] => {
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(value)) return false;
+  const list = value.split(',').map((item) => item.trim()).filter(Boolean);
+  try {
+    proxyaddr.compile(list);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `must be true, false or a list of addresses, CIDR ranges, loopback, linklocal, uniquelocal (${(error as Error).message})` });
+    return z.NEVER;
+  }
+  return list;
+});
 
 const flag = z.string().transform((raw, ctx) => {
   const value = raw.toLowerCase();
@@ -66,6 +81,13 @@ const seconds = (min: number, max: number) =>
     ctx.addIssue({ code: 'custom', message: `must be a number of seconds from ${min} to ${max} (got "${raw}")` });
     return z.NEVER;
   });
+
+/** A list known to hold at least one value, checked where a cast would only assert it. */
+function nonEmpty<T extends string>(values: readonly T[]): readonly [T, ...T[]] {
+  const [first, ...rest] = values;
+  if (first === undefined) throw new Error('an empty list of choices');
+  return [first, ...rest];
+}
 
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: (issue) => `must be one of ${values.join(', ')} (got "${String(issue.input)}")` });
@@ -121,7 +143,7 @@ const environmentSchema = z
     /** Connections each process may open to each replica. */
     DATABASE_REPLICA_POOL_MAX: variable(wholeNumber(1, 1000)),
     GATEHOUSE_DATA_DIR: variable(z.string()),
-    GATEHOUSE_PRESET: variable(oneOf(PRESET_KEYS as unknown as [string, ...string[]])),
+    GATEHOUSE_PRESET: variable(oneOf(nonEmpty(PRESET_KEYS))),
     JWT_ISSUER: variable(z.string()),
     JWT_AUDIENCE: variable(z.string()),
     JWT_PRIVATE_KEY: variable(ed25519PrivateKey),
@@ -133,7 +155,12 @@ const environmentSchema = z
     MAIL_FROM: variable(z.string()),
     GRAPHIQL: variable(flag),
     LOG_LEVEL: variable(oneOf(LOG_LEVELS)),
-    TRUST_PROXY: variable(flag),
+    /**
+     * Which proxies' X-Forwarded-For to believe: false (none, the default), true (the private
+     * networks: loopback, link-local and unique-local addresses, where a balancer usually stands),
+     * or a comma-separated list of addresses, CIDR ranges and those three names (proxy-addr).
+     */
+    TRUST_PROXY: variable(proxyTrust),
     MAX_BODY_BYTES: variable(wholeNumber(1024, 67_108_864)),
     CORS_ORIGINS: variable(origins),
     /** Seconds between SIGTERM (readiness turns 503) and closing the listener: the balancer's time to notice. */
@@ -149,7 +176,7 @@ const environmentSchema = z
     /** Who may create organizations: platform-admins (default), signed-in (any account), or permission (holders of ORGANIZATION_CREATION_PERMISSION). */
     ORGANIZATION_CREATION: variable(oneOf(['platform-admins', 'signed-in', 'permission'] as const)),
     /** The permission that lets its holders (through a role in any active organization) create organizations; default organizations:create. */
-    ORGANIZATION_CREATION_PERMISSION: variable(oneOf(PERMISSION_KEYS as unknown as [string, ...string[]])),
+    ORGANIZATION_CREATION_PERMISSION: variable(oneOf(nonEmpty(PERMISSION_KEYS))),
     /** The most organizations one account may own (hold the top role in) and still create another; platform admins are exempt. Default 10. */
     ORGANIZATION_CREATION_LIMIT: variable(wholeNumber(1, 100_000)),
     GATEHOUSE_ADMIN_EMAIL: variable(z.string().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, { error: 'is not an email address' })),

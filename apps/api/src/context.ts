@@ -8,6 +8,7 @@ import { User } from './modules/users/user.entity.ts';
 import type { Actor } from './modules/audit/audit.service.ts';
 import type { Mailer } from './modules/mail/mailer.ts';
 import { createLoaders, type Loaders } from './graphql/loaders.ts';
+import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import type { Acting } from './acting.ts';
 import { credentialLabel, restrictToCredential, type PersonalAccessTokenCredential } from './modules/tokens/credential.ts';
 import { hasCredentialPrefix } from './auth/api-key.ts';
@@ -119,11 +120,14 @@ export function createContext(
     memberships,
     forgetMemberships() {
       memo = undefined;
+      // The principal's rows no longer describe the viewer's memberships (graphql/own-memberships.ts).
+      if (principal) principal.grantRows = undefined;
     },
     afterWrite() {
-      memo = undefined;
+      this.forgetMemberships();
       em.clear();
       this.loaders = createLoaders(em);
+      clearAllDataLoaders(this);
     },
     permissionsIn,
     orgIdsWith: async (permission) => {

@@ -106,7 +106,7 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
     const request = new yoga.fetchAPI.Request(`http://localhost${req.url ?? '/graphql'}`, {
       method: req.method,
       headers: req.headers as Record<string, string>,
-      body: body as unknown as BodyInit,
+      body: new Uint8Array(body),
       signal: aborted.signal,
     });
     // An event stream (R25 accessChanged) ends when the server ends it: its connection is not kept

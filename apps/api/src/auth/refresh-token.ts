@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { parseCookie, stringifySetCookie } from 'cookie';
 
 /** Opaque refresh token: 256 random bits, stored only as a SHA-256 hash. */
 export function newOpaqueToken(): { token: string; hash: string } {
@@ -13,25 +14,16 @@ export function hashToken(token: string): string {
 export const REFRESH_COOKIE = 'gh_refresh';
 
 export function refreshCookie(token: string, maxAgeSeconds: number, secure: boolean): string {
-  return [
-    `${REFRESH_COOKIE}=${token}`,
-    'HttpOnly',
-    'SameSite=Strict',
-    'Path=/graphql',
-    `Max-Age=${maxAgeSeconds}`,
-    ...(secure ? ['Secure'] : []),
-  ].join('; ');
+  return stringifySetCookie({ name: REFRESH_COOKIE, value: token, httpOnly: true, sameSite: 'strict', path: '/graphql', maxAge: maxAgeSeconds, secure });
 }
 
 export function clearedRefreshCookie(secure: boolean): string {
   return refreshCookie('', 0, secure);
 }
 
+/** The request's cookies by name (the `cookie` library: quoting, percent-decoding, malformed pairs skipped). */
 export function parseCookies(header: string | null): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of header?.split(';') ?? []) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
+  for (const [name, value] of Object.entries(header ? parseCookie(header) : {})) if (value !== undefined) out[name] = value;
   return out;
 }

@@ -123,11 +123,10 @@ let installed = false;
 export function installBoundParameters(): void {
   if (installed) return;
   installed = true;
-  const prototype = AbstractSqlConnection.prototype as unknown as Connection & {
-    execute(query: unknown, params?: unknown[], method?: string, ctx?: Connection['getClient'] extends () => infer C ? C : never, loggerContext?: Record<string, unknown>): Promise<unknown>;
-  };
-  const ormExecute = prototype.execute;
-  prototype.execute = async function execute(this: Connection, query, params = [], method = 'all', ctx, loggerContext) {
+  // The ORM's method is replaced on its prototype (a workaround until upstream binds parameters itself).
+  const patched: string = 'execute';
+  const ormExecute: Execute = Reflect.get(AbstractSqlConnection.prototype, patched);
+  const execute: Execute = async function execute(this: Connection, query, params = [], method = 'all', ctx, loggerContext) {
     if (loggerContext?.signal != null || loggerContext?.inflightQueryAbortStrategy != null) {
       return ormExecute.call(this, query, params, method, ctx, loggerContext);
     }
@@ -142,4 +141,14 @@ export function installBoundParameters(): void {
       { ...prepared, ...loggerContext },
     );
   };
+  Reflect.set(AbstractSqlConnection.prototype, patched, execute);
 }
+
+type Execute = (
+  this: Connection,
+  query: unknown,
+  params?: unknown[],
+  method?: string,
+  ctx?: Connection['getClient'] extends () => infer C ? C : never,
+  loggerContext?: Record<string, unknown>,
+) => Promise<unknown>;

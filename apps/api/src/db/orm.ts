@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { MikroORM, type Options } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/sql';
+import type { AbstractSqlDriver, EntityManager } from '@mikro-orm/sql';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { PgliteDriver } from '@mikro-orm/pglite';
 import { Migrator } from '@mikro-orm/migrations';
@@ -14,7 +14,8 @@ import { attachReplicas, type ReplicaLog } from './replicas.ts';
 import { installBoundParameters } from './bound-parameters.ts';
 
 export type Em = EntityManager;
-export type Orm = MikroORM;
+/** The ORM over one of the SQL drivers (PostgreSQL or PGlite): its EntityManager is the SQL one. */
+export type Orm = MikroORM<AbstractSqlDriver>;
 
 export interface DatabaseTarget {
   /** PostgreSQL URL, or undefined for the embedded PGlite database. */
@@ -39,20 +40,24 @@ export interface DatabaseTarget {
   replicas?: { urls: string[]; maxLagSeconds: number; poolMax: number; log?: ReplicaLog };
 }
 
-export function ormOptions(target: DatabaseTarget): Partial<Options> {
+type SqlOptions = Partial<Options<AbstractSqlDriver>>;
+
+export function ormOptions(target: DatabaseTarget): SqlOptions {
   installBoundParameters();
-  const common: Partial<Options> = {
+  const common: SqlOptions = {
     entities,
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
     // Requests fork their own EntityManager; the global one must never be used by accident.
     allowGlobalContext: false,
     debug: false,
-    onCreateConnection: async (connection) => observeConnection(connection as unknown as ObservedConnection),
+    onCreateConnection: async (connection) => {
+      if (isObservable(connection)) observeConnection(connection);
+    },
   };
   if (target.databaseUrl) {
     const driverOptions = target.preparedStatements === false ? {} : { onPoolCreated: prepareNamedStatements };
-    return { ...common, driver: PostgreSqlDriver, clientUrl: target.databaseUrl, pool: { min: 0, max: target.poolMax ?? 10 }, driverOptions } as Partial<Options>;
+    return { ...common, driver: PostgreSqlDriver, clientUrl: target.databaseUrl, pool: { min: 0, max: target.poolMax ?? 10 }, driverOptions } as SqlOptions;
   }
   if (target.pgliteDir !== 'memory://') fs.mkdirSync(path.dirname(target.pgliteDir), { recursive: true });
   return {
@@ -60,20 +65,20 @@ export function ormOptions(target: DatabaseTarget): Partial<Options> {
     driver: PgliteDriver,
     dbName: target.pgliteDir,
     driverOptions: { extensions: { pg_trgm } },
-  } as Partial<Options>;
+  } as SqlOptions;
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<Orm> {
   const separate = target.migrate !== false && Boolean(target.migrationUrl && target.databaseUrl && target.migrationUrl !== target.databaseUrl);
   if (separate) {
-    const owner = await MikroORM.init({ ...ormOptions({ ...target, databaseUrl: target.migrationUrl }), pool: { min: 0, max: 1 } });
+    const owner = await MikroORM.init<AbstractSqlDriver>({ ...ormOptions({ ...target, databaseUrl: target.migrationUrl }), pool: { min: 0, max: 1 } });
     try {
       await owner.migrator.up();
     } finally {
       await owner.close();
     }
   }
-  const orm = await MikroORM.init(ormOptions(target));
+  const orm = await MikroORM.init<AbstractSqlDriver>(ormOptions(target));
   if (target.migrate !== false && !separate) await orm.migrator.up();
   if (target.databaseUrl && target.replicas?.urls.length) await withReplicas(orm, target.replicas, target.preparedStatements !== false);
   return orm;
@@ -94,6 +99,11 @@ export function observeStatements(observer: StatementObserver): () => void {
 
 interface ObservedConnection {
   executeQuery(query: { sql: string }, ...rest: unknown[]): Promise<unknown>;
+}
+
+/** The drivers hand their connection over untyped; ours run statements through `executeQuery`. */
+function isObservable(connection: unknown): connection is ObservedConnection {
+  return typeof connection === 'object' && connection !== null && typeof Reflect.get(connection, 'executeQuery') === 'function';
 }
 
 function observeConnection(connection: ObservedConnection) {
@@ -164,5 +174,5 @@ async function withReplicas(orm: Orm, settings: NonNullable<DatabaseTarget['repl
 }
 
 export function emOf(orm: Orm): Em {
-  return orm.em.fork() as unknown as Em;
+  return orm.em.fork();
 }

@@ -230,7 +230,7 @@ export async function attachReplicas(orm: Orm, settings: ReplicaSettings, log?: 
   const primary = (await driver.getConnection('write').getNativeClient()) as unknown as { options?: { types?: pg.CustomTypesConfig } };
   const replicas = new ReadReplicas(
     settings,
-    async () => (await rows<{ lsn: string }>(orm.em.fork() as unknown as Em, 'select pg_current_wal_lsn()::text as lsn'))[0]!.lsn,
+    async () => (await rows<{ lsn: string }>(orm.em.fork(), 'select pg_current_wal_lsn()::text as lsn'))[0]!.lsn,
     preparedNameOf,
     // The ORM's own type parsers (dates as strings...), so a row reads the same from either server.
     primary.options?.types,

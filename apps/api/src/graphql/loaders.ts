@@ -23,16 +23,16 @@ export function createLoaders(em: Em, preloaded?: PreloadedMemberships) {
     return ids.map((id) => map.get(id) ?? null);
   };
   const loaders = {
-    user: new DataLoader<string, UserView | null>(async (ids) => byId(await em.find(User, { id: [...ids] }), ids)),
-    organization: new DataLoader<string, OrganizationView | null>(async (ids) =>
+    user: new DataLoader<string, UserView | User | null>(async (ids) => byId(await em.find(User, { id: [...ids] }), ids)),
+    organization: new DataLoader<string, OrganizationView | Organization | null>(async (ids) =>
       byId(await em.find(Organization, { id: [...ids] }), ids),
     ),
-    role: new DataLoader<string, RoleView | null>(async (ids) => byId(await em.find(Role, { id: [...ids] }), ids)),
-    membership: new DataLoader<string, MembershipView | null>(async (ids) =>
+    role: new DataLoader<string, RoleView | Role | null>(async (ids) => byId(await em.find(Role, { id: [...ids] }), ids)),
+    membership: new DataLoader<string, MembershipView | Membership | null>(async (ids) =>
       byId(await em.find(Membership, { id: [...ids] }), ids),
     ),
     /** Roles of each membership, ordered as the preset lists them. */
-    rolesOfMembership: new DataLoader<string, RoleView[]>(async (membershipIds) => {
+    rolesOfMembership: new DataLoader<string, (RoleView | Role)[]>(async (membershipIds) => {
       // One statement: the links and the roles they point to, in the preset's order.
       const rows = await em.execute<({ membership_id: string } & Record<string, unknown>)[]>(
         `select mr.membership_id, r.* from membership_role mr join role r on r.id = mr.role_id
@@ -48,7 +48,7 @@ export function createLoaders(em: Em, preloaded?: PreloadedMemberships) {
       return membershipIds.map((id) => byMembership.get(id) ?? []);
     }),
     /** Memberships of each user. */
-    membershipsOfUser: new DataLoader<string, MembershipView[]>(async (userIds) => {
+    membershipsOfUser: new DataLoader<string, (MembershipView | Membership)[]>(async (userIds) => {
       const others = userIds.filter((id) => id !== preloaded?.userId);
       const rows = others.length ? await em.find(Membership, { user: [...others] }, { orderBy: { createdAt: 'asc' } }) : [];
       return userIds.map((id) => (id === preloaded?.userId ? ownMemberships(preloaded) : rows.filter((m) => m.user.id === id)));

@@ -1,4 +1,5 @@
 import { getOperationAST } from 'graphql';
+import { stringifySetCookie } from 'cookie';
 import type { Plugin } from 'graphql-yoga';
 import type { App, Context } from '../context.ts';
 import { allowReplicaReads, markWrote, replicasOfOrm, stickyMs, wroteRecently } from '../db/replicas.ts';
@@ -13,12 +14,12 @@ export const PRIMARY_COOKIE = 'gatehouse_primary';
  * replica of Gatehouse answers next. Mutations, and every read they make, use the primary. What a
  * query may read from a replica is decided by the call site (`replicaRows`); authorization never is.
  */
-export function readRouting(app: App): Plugin {
+export function readRouting(app: App): Plugin<Context> {
   return {
     onExecute({ args }) {
       const replicas = replicasOfOrm(app.orm);
       if (!replicas) return;
-      const ctx = args.contextValue as unknown as Context;
+      const ctx = args.contextValue;
       const operation = getOperationAST(args.document, args.operationName)?.operation;
       const key = ctx.user?.id ?? ctx.serviceAccount?.id;
       if (operation === 'query' && !(key && wroteRecently(key)) && !ctx.meta.cookies[PRIMARY_COOKIE]) allowReplicaReads(ctx.em);
@@ -26,8 +27,8 @@ export function readRouting(app: App): Plugin {
       return {
         onExecuteDone() {
           if (key) markWrote(app.orm, key);
-          const secure = app.config.publicUrl.startsWith('https:') ? '; Secure' : '';
-          ctx.setCookie(`${PRIMARY_COOKIE}=1; Max-Age=${Math.ceil(stickyMs(replicas) / 1000)}; Path=/; HttpOnly; SameSite=Lax${secure}`);
+          const secure = app.config.publicUrl.startsWith('https:');
+          ctx.setCookie(stringifySetCookie({ name: PRIMARY_COOKIE, value: '1', maxAge: Math.ceil(stickyMs(replicas) / 1000), path: '/', httpOnly: true, sameSite: 'lax', secure }));
         },
       };
     },

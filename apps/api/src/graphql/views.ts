@@ -1,25 +1,27 @@
+import { Reference, Utils, wrap, type EntityClass, type Primary } from '@mikro-orm/core';
+import type { Em } from '../db/orm.ts';
 import type { UserStatus } from '../modules/users/user.entity.ts';
 import type { MembershipStatus } from '../modules/memberships/membership.entity.ts';
 import type { OrganizationStatus } from '../modules/organizations/organization.entity.ts';
 
 /**
- * What the GraphQL types of the hot paths render. Entities satisfy these shapes, and so do plain
- * objects built straight from a page's rows: hydrating a MikroORM entity costs 15–130 µs (identity
- * map, change-tracking snapshot, references), a plain object well under 1 µs, and a members page
+ * What the GraphQL types of the hot paths render. Entities satisfy these shapes, and so do the view
+ * classes below, built straight from a page's rows: hydrating a MikroORM entity costs 15–130 µs
+ * (identity map, change-tracking snapshot, references), a view well under 1 µs, and a members page
  * or the viewer's memberships render a hundred of them per request. Views are read-only: anything
- * that writes loads entities.
+ * that writes loads entities. A view carries the related objects its statement already read
+ * (a membership its organization, account and roles), so relation fields answer without a query.
  */
-const VIEW = Symbol('view');
-type Kind = 'User' | 'Membership' | 'Role' | 'Organization';
+type Row = Record<string, unknown>;
+const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+const maybeDate = (v: unknown): Date | null => (v === null || v === undefined ? null : date(v));
+const text = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 
-interface Branded<K extends Kind> {
-  readonly [VIEW]?: K;
-}
-
-export interface UserView extends Branded<'User'> {
+/** An account as a row shows it (`to_jsonb(u)` or `u.*`). */
+export class UserView {
   readonly id: string;
   readonly email: string;
-  readonly emailVerifiedAt?: Date | null;
+  readonly emailVerifiedAt: Date | null;
   readonly firstName: string;
   readonly lastName: string;
   readonly authProvider: string;
@@ -27,19 +29,40 @@ export interface UserView extends Branded<'User'> {
   readonly status: UserStatus;
   readonly isPlatformAdmin: boolean;
   readonly createdAt: Date;
-  readonly lastLoginAt?: Date | null;
+  readonly lastLoginAt: Date | null;
+  constructor(columns: object) {
+    const row = columns as Row;
+    this.id = String(row.id);
+    this.email = String(row.email);
+    this.emailVerifiedAt = maybeDate(row.email_verified_at);
+    this.firstName = text(row.first_name);
+    this.lastName = text(row.last_name);
+    this.authProvider = text(row.auth_provider);
+    this.mustChangePassword = Boolean(row.must_change_password);
+    this.status = row.status as UserStatus;
+    this.isPlatformAdmin = Boolean(row.is_platform_admin);
+    this.createdAt = date(row.created_at);
+    this.lastLoginAt = maybeDate(row.last_login_at);
+  }
 }
 
-export interface MembershipView extends Branded<'Membership'> {
+export class OrganizationView {
   readonly id: string;
-  readonly organization: { readonly id: string };
-  readonly user: { readonly id: string };
-  readonly status: MembershipStatus;
-  readonly addedById?: string | null;
+  readonly slug: string;
+  readonly name: string;
+  readonly status: OrganizationStatus;
   readonly createdAt: Date;
+  constructor(columns: object) {
+    const row = columns as Row;
+    this.id = String(row.id);
+    this.slug = String(row.slug);
+    this.name = String(row.name);
+    this.status = row.status as OrganizationStatus;
+    this.createdAt = date(row.created_at);
+  }
 }
 
-export interface RoleView extends Branded<'Role'> {
+export class RoleView {
   readonly id: string;
   readonly organization: { readonly id: string };
   readonly key: string;
@@ -48,81 +71,61 @@ export interface RoleView extends Branded<'Role'> {
   readonly permissions: readonly string[];
   readonly builtin: boolean;
   readonly position: number;
+  constructor(columns: object) {
+    const row = columns as Row;
+    this.id = String(row.id);
+    this.organization = { id: String(row.org_id) };
+    this.key = String(row.key);
+    this.name = String(row.name);
+    this.description = text(row.description);
+    this.permissions = (row.permissions as string[]) ?? [];
+    this.builtin = Boolean(row.builtin);
+    this.position = Number(row.position ?? 0);
+  }
 }
 
-export interface OrganizationView extends Branded<'Organization'> {
+/** What a membership view carries besides its own columns: whatever its statement read with it. */
+export interface MembershipRelations {
+  organization?: OrganizationView;
+  /** The account as a view, or the signed-in user's entity. */
+  user?: UserView | { readonly id: string };
+  roles?: readonly RoleView[];
+}
+
+export class MembershipView {
   readonly id: string;
-  readonly slug: string;
-  readonly name: string;
-  readonly status: OrganizationStatus;
+  readonly organization: OrganizationView | { readonly id: string };
+  readonly user: UserView | { readonly id: string };
+  /** The roles, when the statement read them (else the field loads them). */
+  readonly roles: readonly RoleView[] | undefined;
+  readonly status: MembershipStatus;
+  readonly addedById: string | null;
   readonly createdAt: Date;
+  constructor(columns: object, related: MembershipRelations = {}) {
+    const row = columns as Row;
+    this.id = String(row.id);
+    this.organization = related.organization ?? { id: String(row.org_id) };
+    this.user = related.user ?? { id: String(row.user_id) };
+    this.roles = related.roles;
+    this.status = row.status as MembershipStatus;
+    this.addedById = (row.added_by_id as string | null) ?? null;
+    this.createdAt = date(row.created_at);
+  }
 }
 
-/** Whether a value is a plain view of that kind (entities are recognised by their class). */
-export function isView(value: unknown, kind: Kind): boolean {
-  return typeof value === 'object' && value !== null && (value as Branded<Kind>)[VIEW] === kind;
+/**
+ * A relation that is part of its parent (a membership's organization and account, a role's
+ * organization: shown with the parent, R1): the object the parent already holds, a view or a loaded
+ * entity, else the ORM's batched reference load (one statement per entity type per tick).
+ */
+export function partOf<T extends object>(em: Em, entity: EntityClass<T>, value: object & { readonly id: string }): object | Promise<object | null> {
+  if (value instanceof UserView || value instanceof OrganizationView || value instanceof RoleView) return value;
+  if (Utils.isEntity(value)) return wrap(value).isInitialized() ? value : Reference.create(value).load({ dataloader: true });
+  return Reference.create(em.getReference(entity, (value as { id: string }).id as Primary<T>)).load({ dataloader: true });
 }
 
-type Row = Record<string, unknown>;
-const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
-const maybeDate = (v: unknown): Date | null => (v === null || v === undefined ? null : date(v));
-const text = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
-
-/** Views from rows by column name, as `to_jsonb(t)` or `t.*` give them. */
-export function userView(columns: object): UserView {
-  const row = columns as Row;
-  return {
-    [VIEW]: 'User',
-    id: String(row.id),
-    email: String(row.email),
-    emailVerifiedAt: maybeDate(row.email_verified_at),
-    firstName: text(row.first_name),
-    lastName: text(row.last_name),
-    authProvider: text(row.auth_provider),
-    mustChangePassword: Boolean(row.must_change_password),
-    status: row.status as UserStatus,
-    isPlatformAdmin: Boolean(row.is_platform_admin),
-    createdAt: date(row.created_at),
-    lastLoginAt: maybeDate(row.last_login_at),
-  };
-}
-
-export function membershipView(columns: object): MembershipView {
-  const row = columns as Row;
-  return {
-    [VIEW]: 'Membership',
-    id: String(row.id),
-    organization: { id: String(row.org_id) },
-    user: { id: String(row.user_id) },
-    status: row.status as MembershipStatus,
-    addedById: (row.added_by_id as string | null) ?? null,
-    createdAt: date(row.created_at),
-  };
-}
-
-export function roleView(columns: object): RoleView {
-  const row = columns as Row;
-  return {
-    [VIEW]: 'Role',
-    id: String(row.id),
-    organization: { id: String(row.org_id) },
-    key: String(row.key),
-    name: String(row.name),
-    description: text(row.description),
-    permissions: (row.permissions as string[]) ?? [],
-    builtin: Boolean(row.builtin),
-    position: Number(row.position ?? 0),
-  };
-}
-
-export function organizationView(columns: object): OrganizationView {
-  const row = columns as Row;
-  return {
-    [VIEW]: 'Organization',
-    id: String(row.id),
-    slug: String(row.slug),
-    name: String(row.name),
-    status: row.status as OrganizationStatus,
-    createdAt: date(row.created_at),
-  };
-}
+// Transitional: callers not yet moved to the classes (removed with graphql/loaders.ts).
+export const userView = (columns: object) => new UserView(columns);
+export const organizationView = (columns: object) => new OrganizationView(columns);
+export const roleView = (columns: object) => new RoleView(columns);
+export const membershipView = (columns: object) => new MembershipView(columns);

@@ -6,7 +6,7 @@
 // A unit test checks it against Lingui's own compiler (@lingui/message-utils) for every message.
 
 export type CompiledMessage = (string | CompiledToken)[];
-type CompiledToken = [string] | [string, string] | [string, string, Record<string, unknown>];
+type CompiledToken = [string] | [string, string] | [string, string, Record<string, unknown> | string];
 
 const cache = new Map<string, CompiledMessage>();
 
@@ -97,7 +97,7 @@ class Parser {
       const end = this.text.indexOf('}', this.at);
       const style = this.text.slice(this.at, end).trim();
       this.at = end + 1;
-      return [name, type, style as unknown as Record<string, unknown>];
+      return [name, type, style];
     }
     const cases: Record<string, unknown> = {};
     if (type !== 'select') cases.offset = undefined;

@@ -20,7 +20,6 @@ export interface AuthPayloadShape extends sessions.IssuedTokens {
 }
 
 export const AuthPayload = builder.objectRef<AuthPayloadShape>('AuthPayload').implement({
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'accessToken' in v,
   fields: (t) => ({
     accessToken: t.exposeString('accessToken', { description: 'EdDSA-signed JWT; verify against /.well-known/jwks.json.' }),
     accessTokenExpiresAt: t.field({ type: 'DateTime', resolve: (p) => p.accessTokenExpiresAt }),
@@ -35,7 +34,6 @@ export const AuthPayload = builder.objectRef<AuthPayloadShape>('AuthPayload').im
 });
 
 const OkPayload = builder.objectRef<{ ok: true }>('OkPayload').implement({
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'ok' in v,
   fields: (t) => ({ ok: t.exposeBoolean('ok') }),
 });
 

@@ -1,3 +1,4 @@
+import { Organization } from '../../modules/organizations/organization.entity.ts';
 import { canonicalEmail } from '@gatehouse/permissions';
 import { canOnResource, effectivePermissions, explainPermission, isKnownPermission, permissionsByResource, permissionsUsedByPreset, summarizeResourceType, type PermissionDef, type Preset, type ResourceTypeDef, type RoleDefinition } from '@gatehouse/permissions';
 import { builder } from '../builder.ts';
@@ -213,7 +214,7 @@ builder.queryField('explainPermission', (t) =>
       if (!membership) return null;
       const roles = await rolesOfMembership(ctx.em, membership.id);
       const granting = explainPermission(roles, args.permission);
-      const org = await ctx.loaders.organization.load(orgId);
+      const org = await ctx.em.findOne(Organization, orgId);
       const active = membership.status === 'ACTIVE' && membership.user_status === 'ACTIVE' && org?.status === 'ACTIVE';
       return {
         permission: args.permission,

@@ -1,7 +1,7 @@
 import { builder } from '../builder.ts';
 import { AuditEvent } from '../../modules/audit/audit-event.entity.ts';
 import { UserRef } from './user.ts';
-import { redactSnapshot, sight, visibleAuditEvents } from '../../modules/visibility.ts';
+import { redactSnapshot, visibleAuditEvents } from '../../modules/visibility.ts';
 
 /**
  * Append-only record of one state change (R13). Visible to audit:read holders of its org; a platform
@@ -22,7 +22,8 @@ AuditEventRef.implement({
       type: UserRef,
       nullable: true,
       description: 'The acting account; null when it is gone or is no one you can see (actorLabel stays).',
-      resolve: (e, _a, ctx) => (e.actorUserId ? sight(ctx).user.load(e.actorUserId) : null),
+      // An id: the User type's loader answers it, null for anyone the reader cannot see (R1).
+      resolve: (e) => e.actorUserId ?? null,
     }),
     targetType: t.string({ nullable: true, resolve: (e) => e.targetType ?? null }),
     targetId: t.string({ nullable: true, resolve: (e) => e.targetId ?? null }),

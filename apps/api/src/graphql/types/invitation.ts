@@ -1,5 +1,4 @@
 import { countedConnection } from '../counted-connection.ts';
-import DataLoader from 'dataloader';
 import { builder } from '../builder.ts';
 import type { Context } from '../../context.ts';
 import { OrganizationRef } from './organization.ts';
@@ -12,7 +11,10 @@ import type { InvitationPreview } from '../../modules/invitations/invitation.ser
 import type { OutboxMail } from '../../modules/mail/mailer.ts';
 import { rows } from '../../db/sql.ts';
 import { grantsOfInvitationsFor, type InvitationResourceGrantRow } from '../../modules/invitations/invitation.resource-grants.ts';
-import { sight, visibleInvitations } from '../../modules/visibility.ts';
+import { visibleInvitations } from '../../modules/visibility.ts';
+import { partOf } from '../views.ts';
+import { Organization } from '../../modules/organizations/organization.entity.ts';
+import type { Em } from '../../db/orm.ts';
 import { pageArgs } from '../pagination.ts';
 
 export const InvitationStatusEnum = builder.enumType('InvitationStatus', {
@@ -20,40 +22,21 @@ export const InvitationStatusEnum = builder.enumType('InvitationStatus', {
   description: 'EXPIRED is also shown for a pending invitation past its expiry.',
 });
 
-/** Per-request loaders, renewed with the request's other loaders (ctx.afterWrite). */
-const invitationLoaders = new WeakMap<object, ReturnType<typeof createInvitationLoaders>>();
-function createInvitationLoaders(ctx: Context) {
-  const em = ctx.em;
-  return {
-    roles: new DataLoader<string, Role[]>(async (invitationIds) => {
-      const links = await rows<{ invitation_id: string; role_id: string }>(
-        em,
-        `select invitation_id, role_id from invitation_role where invitation_id = any($1::uuid[])`,
-        [[...invitationIds]],
-      );
-      const roles = links.length ? await em.find(Role, { id: [...new Set(links.map((l) => l.role_id))] }) : [];
-      const byId = new Map(roles.map((r) => [r.id, r]));
-      return invitationIds.map((id) =>
-        links
-          .filter((l) => l.invitation_id === id)
-          .map((l) => byId.get(l.role_id)!)
-          .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name)),
-      );
-    }),
-    resourceGrants: new DataLoader<string, InvitationResourceGrantRow[]>(async (invitationIds) => {
-      // Names of resources the reader may not read are left out (null), R1.
-      const grants = await grantsOfInvitationsFor(em, ctx.app.preset, invitationIds, ctx.user ?? null);
-      return invitationIds.map((id) => grants.filter((g) => g.invitation_id === id));
-    }),
-  };
-}
-export function loadersOf(ctx: Context) {
-  let loaders = invitationLoaders.get(ctx.loaders);
-  if (!loaders) {
-    loaders = createInvitationLoaders(ctx);
-    invitationLoaders.set(ctx.loaders, loaders);
-  }
-  return loaders;
+/** Each invitation's roles, in the preset's order: two statements for a whole page. */
+async function rolesOfInvitations(em: Em, invitationIds: readonly string[]): Promise<Role[][]> {
+  const links = await rows<{ invitation_id: string; role_id: string }>(
+    em,
+    `select invitation_id, role_id from invitation_role where invitation_id = any($1::uuid[])`,
+    [[...invitationIds]],
+  );
+  const roles = links.length ? await em.find(Role, { id: [...new Set(links.map((l) => l.role_id))] }) : [];
+  const byId = new Map(roles.map((r) => [r.id, r]));
+  return invitationIds.map((id) =>
+    links
+      .filter((l) => l.invitation_id === id)
+      .map((l) => byId.get(l.role_id)!)
+      .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name)),
+  );
 }
 
 const InvitationResourceGrantRef = builder.objectRef<InvitationResourceGrantRow>('InvitationResourceGrant').implement({
@@ -85,20 +68,26 @@ InvitationRef.implement({
   fields: (t) => ({
     email: t.exposeString('email'),
     status: t.field({ type: InvitationStatusEnum, resolve: (inv) => effectiveStatus(inv) }),
-    roles: t.field({ type: [RoleRef], description: 'Granted on acceptance.', resolve: (inv, _a, ctx) => loadersOf(ctx).roles.load(inv.id) }),
-    resourceGrants: t.field({
-      type: [InvitationResourceGrantRef],
+    roles: t.loadableList({ type: RoleRef, description: 'Granted on acceptance.', load: (ids: string[], ctx) => rolesOfInvitations(ctx.em, ids), resolve: (inv) => inv.id }),
+    resourceGrants: t.loadableList({
+      type: InvitationResourceGrantRef,
       description: 'Resource roles granted on acceptance, if the inviter may still grant them then; deleted resources are gone from the list.',
-      resolve: (inv, _a, ctx) => loadersOf(ctx).resourceGrants.load(inv.id),
+      load: async (ids: string[], ctx) => {
+        // Names of resources the reader may not read are left out (null), R1.
+        const grants = await grantsOfInvitationsFor(ctx.em, ctx.app.preset, ids, ctx.user ?? null);
+        return ids.map((id) => grants.filter((g) => g.invitation_id === id));
+      },
+      resolve: (inv) => inv.id,
     }),
-    organization: t.field({ type: OrganizationRef, resolve: async (inv, _a, ctx) => (await ctx.loaders.organization.load(inv.organization.id))! }),
-    invitedBy: t.field({ type: UserRef, nullable: true, description: 'Null when that account is gone or is no one you can see (R1).', resolve: (inv, _a, ctx) => (inv.inviterId ? sight(ctx).user.load(inv.inviterId) : null) }),
+    // Its organization is part of it (R1): the ORM's batched reference load.
+    organization: t.field({ type: OrganizationRef, resolve: (inv, _a, ctx) => partOf(ctx.em, Organization, inv.organization) as Promise<Organization> }),
+    invitedBy: t.field({ type: UserRef, nullable: true, description: 'Null when that account is gone or is no one you can see (R1).', resolve: (inv) => inv.inviterId ?? null }),
     expiresAt: t.field({ type: 'DateTime', resolve: (inv) => inv.expiresAt }),
     sendCount: t.exposeInt('sendCount', { description: 'How many times the mail was sent (the first included).' }),
     lastSentAt: t.field({ type: 'DateTime', resolve: (inv) => inv.lastSentAt }),
     createdAt: t.field({ type: 'DateTime', resolve: (inv) => inv.createdAt }),
     acceptedAt: t.field({ type: 'DateTime', nullable: true, resolve: (inv) => inv.acceptedAt ?? null }),
-    acceptedBy: t.field({ type: UserRef, nullable: true, description: 'Null when that account is gone or is no one you can see (R1).', resolve: (inv, _a, ctx) => (inv.acceptedById ? sight(ctx).user.load(inv.acceptedById) : null) }),
+    acceptedBy: t.field({ type: UserRef, nullable: true, description: 'Null when that account is gone or is no one you can see (R1).', resolve: (inv) => inv.acceptedById ?? null }),
   }),
 });
 

@@ -14,6 +14,7 @@ import type { Context } from '../../context.ts';
 import { isUuid } from '../../ids.ts';
 import { selects } from '../selection.ts';
 import { mayIn } from '../../modules/visibility.ts';
+import { ownMemberships } from '../own-memberships.ts';
 
 const MemberSortField = builder.enumType('MemberSortField', { values: ['NAME', 'EMAIL', 'CREATED_AT'] as const });
 const SortDirection = builder.enumType('SortDirection', { values: ['ASC', 'DESC'] as const });
@@ -33,7 +34,7 @@ builder.objectFields(OrganizationRef, (t) => ({
     description: "The signed-in user's own membership here (null for platform admins who are not members).",
     resolve: async (org, _a, ctx) => {
       const grant = (await ctx.memberships()).get(org.id);
-      return grant ? ctx.loaders.membership.load(grant.membershipId) : null;
+      return grant ? ownMemberships(ctx).find((m) => m.id === grant.membershipId) ?? grant.membershipId : null;
     },
   }),
   roles: t.field({
@@ -59,11 +60,8 @@ builder.objectFields(OrganizationRef, (t) => ({
         const filter: MemberFilter = { search: args.search, status: args.status, roleIds: args.roleIds?.map((r) => r.id) };
         const order = { field: args.orderBy?.field ?? 'NAME', direction: args.orderBy?.direction ?? 'ASC' } as const;
         const spec = { list: `members:${org.id}:${order.field}:${order.direction}`, sort: order.field === 'CREATED_AT' ? 'timestamp' : 'text', id: 'uuid' } as const;
-        const { users, rolesOf, total, ...page } = await listMembers(ctx.em, org.id, filter, order, pageArgs(args, spec), selects(info, 'totalCount'));
-        // The page statement read each member's account and roles: hand them to the relation fields.
-        ctx.loaders.organization.prime(org.id, org);
-        for (const user of users) ctx.loaders.user.prime(user.id, user);
-        for (const [membershipId, roles] of rolesOf) ctx.loaders.rolesOfMembership.prime(membershipId, roles);
+        // The page statement reads each member's account and roles; the memberships carry them.
+        const { total, ...page } = await listMembers(ctx.em, org, filter, order, pageArgs(args, spec), selects(info, 'totalCount'));
         return { ...page, totalCount: () => total ?? countMembers(ctx.em, org.id, filter) };
       },
     },

@@ -1,19 +1,19 @@
 import { builder } from '../builder.ts';
-import { isView, type OrganizationView } from '../views.ts';
+import { OrganizationView } from '../views.ts';
 import { Organization, OrganizationStatus } from '../../modules/organizations/organization.entity.ts';
 import { visibleOrganizations } from '../../modules/visibility.ts';
 
 export const OrganizationStatusEnum = builder.enumType('OrganizationStatus', { values: OrganizationStatus });
 
 /** Visible to its members (org:read) and platform admins; anything else answers as non-existent (R1). */
-export const OrganizationRef = builder.loadableNodeRef<OrganizationView, string>('Organization', {
+export const OrganizationRef = builder.loadableNodeRef<OrganizationView | Organization, string>('Organization', {
   id: { resolve: (org) => org.id },
   load: (ids: string[], ctx) => visibleOrganizations(ctx, ids),
   sort: (org) => org.id,
 });
 
 OrganizationRef.implement({
-  isTypeOf: (value) => value instanceof Organization || isView(value, 'Organization'),
+  isTypeOf: (value) => value instanceof Organization || value instanceof OrganizationView,
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),

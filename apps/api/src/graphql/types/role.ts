@@ -1,25 +1,41 @@
 import { builder } from '../builder.ts';
-import { isView, type RoleView } from '../views.ts';
+import { partOf, RoleView } from '../views.ts';
+import { Organization } from '../../modules/organizations/organization.entity.ts';
+import { rows } from '../../db/sql.ts';
 import { Role } from '../../modules/roles/role.entity.ts';
 import { OrganizationRef } from './organization.ts';
 import { visibleRoles } from '../../modules/visibility.ts';
 
 /** Visible to org:read holders of its org (R1, modules/visibility.ts); its organization is part of it. */
-export const RoleRef = builder.loadableNodeRef<RoleView, string>('Role', {
+export const RoleRef = builder.loadableNodeRef<RoleView | Role, string>('Role', {
   id: { resolve: (role) => role.id },
   load: (ids: string[], ctx) => visibleRoles(ctx, ids),
   sort: (role) => role.id,
 });
 
 RoleRef.implement({
-  isTypeOf: (value) => value instanceof Role || isView(value, 'Role'),
+  isTypeOf: (value) => value instanceof Role || value instanceof RoleView,
   fields: (t) => ({
     key: t.exposeString('key'),
     name: t.exposeString('name'),
     description: t.exposeString('description'),
     permissions: t.stringList({ resolve: (r) => [...r.permissions] }),
     builtin: t.exposeBoolean('builtin', { description: 'Built-in roles come from the preset and cannot be edited.' }),
-    organization: t.field({ type: OrganizationRef, resolve: (r, _a, ctx) => ctx.loaders.organization.load(r.organization.id).then((o) => o!) }),
-    memberCount: t.int({ resolve: (r, _a, ctx) => ctx.loaders.memberCountOfRole.load(r.id) }),
+    // Its organization is part of it (R1): the ORM's batched reference load.
+    organization: t.field({ type: OrganizationRef, resolve: (r, _a, ctx) => partOf(ctx.em, Organization, r.organization) as Promise<Organization> }),
+    memberCount: t.loadable({
+      type: 'Int',
+      description: 'How many members hold this role.',
+      load: async (roleIds: string[], ctx) => {
+        const found = await rows<{ role_id: string; n: number }>(
+          ctx.em,
+          `select role_id, count(*)::int as n from membership_role where role_id = any($1::uuid[]) group by role_id`,
+          [roleIds],
+        );
+        const counts = new Map(found.map((r) => [r.role_id, Number(r.n)]));
+        return roleIds.map((id) => counts.get(id) ?? 0);
+      },
+      resolve: (r) => r.id,
+    }),
   }),
 });

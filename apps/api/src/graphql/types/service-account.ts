@@ -27,7 +27,7 @@ ServiceAccountRef.implement({
     description: t.exposeString('description'),
     status: t.field({ type: ServiceAccountStatusEnum, resolve: (s) => s.status }),
     clientId: t.string({ description: 'The client_id for POST /oauth/token (client credentials).', resolve: (s) => s.id }),
-    organization: t.field({ type: OrganizationRef, nullable: true, resolve: (s, _a, ctx) => ctx.loaders.organization.load(s.orgId) }),
+    organization: t.field({ type: OrganizationRef, nullable: true, resolve: (s) => s.orgId }),
     roles: t.field({ type: [RoleRef], resolve: (s, _a, ctx) => rolesOfServiceAccount(ctx.em, ctx, s.id) }),
     keys: t.field({ type: [ServiceAccountKeyRef], description: 'Every key, newest first, revoked and expired ones included.', resolve: (s, _a, ctx) => keysOfServiceAccount(ctx.em, ctx, s.id) }),
     createdAt: t.field({ type: 'DateTime', resolve: (s) => s.createdAt }),

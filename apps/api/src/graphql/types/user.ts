@@ -1,5 +1,8 @@
 import { builder } from '../builder.ts';
-import { isView, type UserView } from '../views.ts';
+import { MembershipView, UserView } from '../views.ts';
+import { Membership } from '../../modules/memberships/membership.entity.ts';
+import { ownMemberships } from '../own-memberships.ts';
+import type { Context } from '../../context.ts';
 import { displayName, User, UserStatus } from '../../modules/users/user.entity.ts';
 import { MembershipRef } from './membership.ts';
 import { pendingEmailOf } from '../../modules/users/email.service.ts';
@@ -8,14 +11,14 @@ import { visibleMembershipsOf, visibleUsers } from '../../modules/visibility.ts'
 export const UserStatusEnum = builder.enumType('UserStatus', { values: UserStatus });
 
 /** A global account. Visible to itself, platform admins, and members:read holders of an org it belongs to (R1). */
-export const UserRef = builder.loadableNodeRef<UserView, string>('User', {
+export const UserRef = builder.loadableNodeRef<UserView | User, string>('User', {
   id: { resolve: (user) => user.id },
   load: (ids: string[], ctx) => visibleUsers(ctx, ids),
   sort: (user) => user.id,
 });
 
 UserRef.implement({
-  isTypeOf: (value) => value instanceof User || isView(value, 'User'),
+  isTypeOf: (value) => value instanceof User || value instanceof UserView,
   fields: (t) => ({
     email: t.exposeString('email'),
     emailVerified: t.boolean({
@@ -36,11 +39,25 @@ UserRef.implement({
     mustChangePassword: t.exposeBoolean('mustChangePassword'),
     createdAt: t.field({ type: 'DateTime', resolve: (u) => u.createdAt }),
     lastLoginAt: t.field({ type: 'DateTime', nullable: true, resolve: (u) => u.lastLoginAt ?? null }),
-    memberships: t.field({
-      type: [MembershipRef],
+    memberships: t.loadableList({
+      type: MembershipRef,
       description: 'Memberships in organizations where you may read members (all of them for yourself and platform admins).',
-      // R1: an admin of org A sees this person's membership in A, never that they also belong to B.
-      resolve: async (user, _args, ctx) => visibleMembershipsOf(ctx, user.id, await ctx.loaders.membershipsOfUser.load(user.id)),
+      load: (userIds: string[], ctx) => membershipsOfUsers(ctx, userIds),
+      resolve: (user) => user.id,
     }),
   }),
 });
+
+/**
+ * Each user's memberships, oldest first, as far as the reader may see them (R1: an admin of org A
+ * sees this person's membership in A, never that they also belong to B). The viewer's own come
+ * from the principal statement; the others' in one statement.
+ */
+async function membershipsOfUsers(ctx: Context, userIds: readonly string[]): Promise<(MembershipView | Membership)[][]> {
+  const own = ctx.principal?.grantRows ? ctx.user?.id : undefined;
+  const others = userIds.filter((id) => id !== own);
+  const found = others.length ? await ctx.em.find(Membership, { user: others }, { orderBy: { createdAt: 'asc' } }) : [];
+  return Promise.all(
+    userIds.map((id) => visibleMembershipsOf<MembershipView | Membership>(ctx, id, id === own ? ownMemberships(ctx) : found.filter((m) => m.user.id === id))),
+  );
+}

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import { once } from 'node:events';
+import { stringify } from 'csv-stringify/sync';
 import type { App } from '../../context.ts';
 import { authenticate, createContext } from '../../context.ts';
 import { emOf } from '../../db/orm.ts';
@@ -119,14 +120,14 @@ export async function handleAuditExport(app: App, req: http.IncomingMessage, res
   if (format === 'csv') await write(res, `${COLUMNS.join(',')}\n`);
   const batches = batchesOf(format, org.id, filter);
   const batchAfter = (seq: number) => replicaRows<Record<string, unknown>>(em, batches.sql, batches.params(seq));
-  const line = format === 'csv' ? csvLine : (row: Record<string, unknown>) => `${JSON.stringify(ndjsonRow(row))}\n`;
+  const chunkOf = format === 'csv' ? csvBatch : (rows: Record<string, unknown>[]) => rows.map((row) => `${JSON.stringify(ndjsonRow(row))}\n`).join('');
   // The next batch is read while this one is written: one chunk per batch, backpressure per chunk.
   let pending = batchAfter(0);
   for (;;) {
     const batch = await pending;
     const full = batch.length === BATCH;
     if (full) pending = batchAfter(Number(batch[batch.length - 1]!.seq));
-    if (batch.length) await write(res, batch.map(line).join(''));
+    if (batch.length) await write(res, chunkOf(batch));
     if (!full) break;
   }
   res.end();
@@ -170,16 +171,17 @@ function normalize(value: unknown): unknown {
   return value ?? null;
 }
 
-function csvLine(row: Record<string, unknown>): string {
-  return `${COLUMNS.map((c) => csvCell(normalize(row[c]))).join(',')}\n`;
+/** CSV through csv-stringify: quoting as RFC 4180 needs, dates in ISO 8601, JSON cells as JSON. */
+function csvBatch(rows: readonly Record<string, unknown>[]): string {
+  return stringify(
+    rows.map((row) => COLUMNS.map((c) => normalize(row[c]))),
+    { cast: { date: (d) => d.toISOString(), object: (o) => JSON.stringify(o), string: defuseFormula }, eof: true },
+  );
 }
 
-/** Quotes every cell that needs it and defuses spreadsheet formulas. */
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+/** A cell a spreadsheet would run as a formula is written as text (a leading apostrophe). */
+function defuseFormula(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
 function problem(res: http.ServerResponse, status: number, code: string, message: string) {

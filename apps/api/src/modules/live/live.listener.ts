@@ -110,7 +110,9 @@ export class PgListener {
  * the commit, like PostgreSQL. Answers the function that stops listening.
  */
 export async function listenPglite(orm: Orm, channel: string, onEvent: (event: LiveEvent) => void): Promise<() => Promise<void>> {
-  const pglite = await (orm.em.getConnection() as unknown as PgliteConnection).getNativeClient();
+  const connection = orm.em.getConnection();
+  if (!(connection instanceof PgliteConnection)) throw new Error('listenPglite needs the embedded database');
+  const pglite = await connection.getNativeClient();
   return pglite.listen(channel, (payload) => {
     const event = parseLiveEvent(payload);
     if (event) onEvent(event);
@@ -119,5 +121,5 @@ export async function listenPglite(orm: Orm, channel: string, onEvent: (event: L
 
 /** Whether the ORM runs on the embedded database. */
 export function isPglite(orm: Orm): boolean {
-  return (orm.em.getConnection() as unknown) instanceof PgliteConnection;
+  return orm.em.getConnection() instanceof PgliteConnection;
 }

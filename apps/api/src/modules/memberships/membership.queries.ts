@@ -1,7 +1,7 @@
 import type { Em } from '../../db/orm.ts';
 import { jsonColumn, Params, shaped, type Statement } from '../../db/sql.ts';
 import { replicaRow, replicaRows } from '../../db/replicas.ts';
-import { membershipView, roleView, userView, type MembershipView, type RoleView, type UserView } from '../../graphql/views.ts';
+import { MembershipView, RoleView, UserView, type OrganizationView } from '../../graphql/views.ts';
 import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 import { onlyUuids } from '../../ids.ts';
 
@@ -47,10 +47,6 @@ const countFrom = (filter: MemberFilter) => (filter.search?.trim() ? `membership
 
 /** Plain views, not entities: a page renders a hundred objects and hydrating entities costs more than the SQL (graphql/views.ts). */
 export interface MemberPage extends Page<MembershipView> {
-  /** The accounts of the page's members, read by the same statement. */
-  users: UserView[];
-  /** The roles of each member of the page, read by the same statement. */
-  rolesOf: Map<string, RoleView[]>;
   /** The number of members matching the filter, when it was asked for. */
   total: number | undefined;
 }
@@ -95,22 +91,22 @@ export function memberPageStatement(orgId: string, filter: MemberFilter, order: 
  * One keyset page of an org's members, with their accounts, their roles and (if asked) the total,
  * in one statement whatever the page size.
  */
-export async function listMembers(em: Em, orgId: string, filter: MemberFilter, order: MemberOrder, page: PageRequest, withTotal = false): Promise<MemberPage> {
+export async function listMembers(em: Em, organization: OrganizationView, filter: MemberFilter, order: MemberOrder, page: PageRequest, withTotal = false): Promise<MemberPage> {
+  const orgId = organization.id;
   const { statement, values } = memberPageStatement(orgId, filter, order, page, withTotal);
   // A list decides nothing: a read replica may answer it (db/replicas.ts).
   const found = await replicaRows<Record<string, unknown>>(em, statement, values);
   const keys = new Map<string, unknown>();
-  const users: UserView[] = [];
-  const rolesOf = new Map<string, RoleView[]>();
+  // Each membership carries the account and roles the statement read, and its organization.
   const members = found.map(({ sort_key, user_row, role_rows, total: _total, ...columns }) => {
-    const membership = membershipView(columns);
+    const user = new UserView(jsonColumn<object>(user_row));
+    const roles = jsonColumn<object[]>(role_rows).map((r) => new RoleView(r));
+    const membership = new MembershipView(columns, { organization, user, roles });
     keys.set(membership.id, sort_key instanceof Date ? sort_key.toISOString() : sort_key);
-    users.push(userView(jsonColumn<object>(user_row)));
-    rolesOf.set(membership.id, jsonColumn<object[]>(role_rows).map(roleView));
     return membership;
   });
   const counted = withTotal ? (found.length > 0 ? Number(found[0]!.total) : await countMembers(em, orgId, filter)) : undefined;
-  return { ...toPage(members, page, (m) => [keys.get(m.id), m.id]), users, rolesOf, total: counted };
+  return { ...toPage(members, page, (m) => [keys.get(m.id), m.id]), total: counted };
 }
 
 

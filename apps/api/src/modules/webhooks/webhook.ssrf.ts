@@ -37,14 +37,11 @@ export class BlockedAddressError extends Error {
 export function guardedLookup(allowPrivate: boolean): net.LookupFunction {
   return (hostname, options, callback) => {
     dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
-      if (error) return (callback as (e: Error | null, a: string, f: number) => void)(error, '', 0);
-      const list = addresses as dns.LookupAddress[];
-      const usable = allowPrivate ? list : list.filter((a) => !isBlockedAddress(a.address));
-      if (usable.length === 0 || (!allowPrivate && usable.length !== list.length)) {
-        return (callback as (e: Error | null, a: string, f: number) => void)(new BlockedAddressError(hostname), '', 0);
-      }
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, usable);
-      (callback as (e: null, a: string, f: number) => void)(null, usable[0]!.address, usable[0]!.family);
+      if (error) return callback(error, '', 0);
+      const usable = allowPrivate ? addresses : addresses.filter((a) => !isBlockedAddress(a.address));
+      if (usable.length === 0 || (!allowPrivate && usable.length !== addresses.length)) return callback(new BlockedAddressError(hostname), '', 0);
+      if (options.all) return callback(null, usable);
+      callback(null, usable[0]!.address, usable[0]!.family);
     });
   };
 }
