@@ -7,7 +7,6 @@ import { verifyAccessToken } from './auth/access-token.ts';
 import { User } from './modules/users/user.entity.ts';
 import type { Actor } from './modules/audit/audit.service.ts';
 import type { Mailer } from './modules/mail/mailer.ts';
-import { createLoaders, type Loaders } from './graphql/loaders.ts';
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import type { Acting } from './acting.ts';
 import { credentialLabel, restrictToCredential, type PersonalAccessTokenCredential } from './modules/tokens/credential.ts';
@@ -69,10 +68,9 @@ export interface Context extends Acting {
   em: Em;
   meta: RequestMeta;
   principal: Principal | null;
-  loaders: Loaders;
   /** Adds a Set-Cookie header to the response (refresh cookie). */
   setCookie(cookie: string): void;
-  /** After a write: forget cached entities, loaders and memberships so the response shows the new state. */
+  /** After a write whose cascades the unit of work did not see: forget cached entities, the Pothos loaders' caches and memberships. */
   afterWrite(): void;
 }
 
@@ -115,7 +113,6 @@ export function createContext(
       userAgent: meta.userAgent,
       requestId: meta.requestId,
     },
-    loaders: createLoaders(em, user && principal?.grantRows ? { userId: user.id, rows: principal.grantRows } : undefined),
     setCookie,
     memberships,
     forgetMemberships() {
@@ -126,7 +123,6 @@ export function createContext(
     afterWrite() {
       this.forgetMemberships();
       em.clear();
-      this.loaders = createLoaders(em);
       clearAllDataLoaders(this);
     },
     permissionsIn,

@@ -124,8 +124,3 @@ export function partOf<T extends object>(em: Em, entity: EntityClass<T>, value: 
   return Reference.create(em.getReference(entity, (value as { id: string }).id as Primary<T>)).load({ dataloader: true });
 }
 
-// Transitional: callers not yet moved to the classes (removed with graphql/loaders.ts).
-export const userView = (columns: object) => new UserView(columns);
-export const organizationView = (columns: object) => new OrganizationView(columns);
-export const roleView = (columns: object) => new RoleView(columns);
-export const membershipView = (columns: object) => new MembershipView(columns);

@@ -1,6 +1,5 @@
 import type { Acting } from '../acting.ts';
 import type { PermissionKey } from '@gatehouse/permissions';
-import DataLoader from 'dataloader';
 import type { Context } from '../context.ts';
 import { onlyUuids, placeholders } from '../ids.ts';
 import { User } from './users/user.entity.ts';
@@ -213,36 +212,3 @@ export async function transferOfParty(ctx: Context, transferId: string): Promise
   return { id: row.id, org_id: row.org_id };
 }
 
-/** Per-request batch loaders over the rules above, renewed with the request's other loaders (ctx.afterWrite). */
-export interface Sight {
-  user: DataLoader<string, User | null>;
-  organization: DataLoader<string, Organization | null>;
-  membership: DataLoader<string, Membership | null>;
-  role: DataLoader<string, Role | null>;
-  invitation: DataLoader<string, Invitation | null>;
-}
-
-const sights = new WeakMap<object, Sight>();
-
-function batch<T extends { id: string }>(ctx: Context, load: (ctx: Context, ids: readonly string[]) => Promise<T[]>) {
-  return new DataLoader<string, T | null>(async (ids) => {
-    const byId = new Map((await load(ctx, ids)).map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
-  });
-}
-
-/** What this request's actor may see, batched: `sight(ctx).user.load(id)` is null for anyone they cannot see. */
-export function sight(ctx: Context): Sight {
-  let s = sights.get(ctx.loaders);
-  if (!s) {
-    s = {
-      user: batch(ctx, visibleUsers),
-      organization: batch(ctx, visibleOrganizations),
-      membership: batch(ctx, visibleMemberships),
-      role: batch(ctx, visibleRoles),
-      invitation: batch(ctx, visibleInvitations),
-    };
-    sights.set(ctx.loaders, s);
-  }
-  return s;
-}

@@ -2,7 +2,10 @@
 // (`gh_refresh`, Path=/graphql) that only refreshSession can use.
 import { Client, fetchExchange } from 'urql';
 import { graphql } from '../graphql/graphql.ts';
+import { ErrorFields } from '../graphql/fragments.ts';
 
+// The one unmasked fragment of the SPA (docs/spa.md, "Fragments"): no component renders it; the
+// token code here and the sign-in in session.tsx read it outside React to store the access token.
 export const AuthPayloadFragment = graphql(`
   fragment AuthPayloadFields on AuthPayload @_unmask {
     accessToken
@@ -27,13 +30,11 @@ export const RefreshSessionMutation = graphql(
       ... on AuthPayload {
         ...AuthPayloadFields
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
 `,
-  [AuthPayloadFragment],
+  [AuthPayloadFragment, ErrorFields],
 );
 
 interface TokenState {

@@ -13,7 +13,8 @@ import type { ResourceGrantOutcome } from '../../modules/invitations/invitation.
 import { hashToken } from '../../auth/refresh-token.ts';
 import { rows } from '../../db/sql.ts';
 import { publicOrMember } from '../auth-scopes.ts';
-import { sight } from '../../modules/visibility.ts';
+import { partOf } from '../views.ts';
+import { Organization } from '../../modules/organizations/organization.entity.ts';
 import {
   GrantCeilingError,
   InvalidInvitationError,
@@ -36,10 +37,6 @@ async function invitationScope(ctx: Context, invitationId: string, permission: s
   return { orgPermission: `${invitation?.organization.id ?? 'none'}:${permission}` };
 }
 
-async function freshInvitation(ctx: Context, id: string): Promise<Invitation> {
-  ctx.afterWrite();
-  return found(await ctx.em.findOne(Invitation, { id }), 'Invitation');
-}
 
 const InviteStatus = builder.enumType('InviteStatus', {
   values: {
@@ -60,13 +57,12 @@ const InviteResultRef = builder.objectRef<invitations.InviteResult>('InviteResul
       type: InvitationRef,
       nullable: true,
       description: 'The new invitation (INVITED) or the pending one (ALREADY_INVITED); null in a dry run.',
-      resolve: (r, _a, ctx) => (r.invitationId ? sight(ctx).invitation.load(r.invitationId) : null),
+      resolve: (r) => r.invitationId ?? null,
     }),
   }),
 });
 
 const InviteMembersPayload = builder.objectRef<{ results: invitations.InviteResult[]; dryRun: boolean }>('InviteMembersPayload').implement({
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'results' in v && 'dryRun' in v,
   fields: (t) => ({
     results: t.field({ type: [InviteResultRef], description: 'One per distinct address, in input order.', resolve: (p) => p.results }),
     dryRun: t.exposeBoolean('dryRun'),
@@ -130,14 +126,14 @@ builder.mutationField('inviteMembers', (t) =>
       const dryRun = args.dryRun ?? false;
       const resourceGrants = (args.resourceGrants ?? []).map((g) => ({ resourceId: String(g.resourceId), roleKey: g.roleKey }));
       const results = await invitations.inviteMembers(ctx.em, ctx, args.organizationId.id, args.emails, args.roleIds.map((r) => r.id), { dryRun, resourceGrants });
-      ctx.afterWrite();
+      // The invitations written are the unit of work's entities (visible to the inviter who wrote them): no re-read.
+      for (const r of results) if (r.created) InvitationRef.getDataloader(ctx).clear(r.created.id).prime(r.created.id, r.created);
       return { results, dryRun };
     },
   }),
 );
 
 const ResendInvitationPayload = builder.objectRef<{ invitation: Invitation; emailSent: boolean }>('ResendInvitationPayload').implement({
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'emailSent' in v && 'invitation' in v,
   fields: (t) => ({
     invitation: t.field({ type: InvitationRef, resolve: (p) => p.invitation }),
     emailSent: t.exposeBoolean('emailSent'),
@@ -152,8 +148,9 @@ builder.mutationField('resendInvitation', (t) =>
     args: { invitationId: t.arg.globalID({ required: true, for: [InvitationRef] }) },
     authScopes: (_r, args, ctx) => invitationScope(ctx, args.invitationId.id, 'members:invite'),
     resolve: async (_r, args, ctx) => {
-      const { invitationId, emailSent } = await invitations.resendInvitation(ctx.em, ctx, args.invitationId.id);
-      return { invitation: await freshInvitation(ctx, invitationId), emailSent };
+      // The invitation as the unit of work wrote it (the entity the identity map holds): no re-read.
+      const { invitation, emailSent } = await invitations.resendInvitation(ctx.em, ctx, args.invitationId.id);
+      return { invitation, emailSent };
     },
   }),
 );
@@ -165,7 +162,7 @@ builder.mutationField('revokeInvitation', (t) =>
     errors: { types: [NotFoundError, GrantCeilingError, PolicyError] },
     args: { invitationId: t.arg.globalID({ required: true, for: [InvitationRef] }) },
     authScopes: (_r, args, ctx) => invitationScope(ctx, args.invitationId.id, 'members:invite'),
-    resolve: async (_r, args, ctx) => freshInvitation(ctx, await invitations.revokeInvitation(ctx.em, ctx, args.invitationId.id)),
+    resolve: (_r, args, ctx) => invitations.revokeInvitation(ctx.em, ctx, args.invitationId.id),
   }),
 );
 
@@ -189,10 +186,9 @@ interface AcceptedShape {
 }
 
 const AcceptInvitationPayload = builder.objectRef<AcceptedShape>('AcceptInvitationPayload').implement({
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'membership' in v && 'auth' in v,
   fields: (t) => ({
     membership: t.field({ type: MembershipRef, resolve: (p) => p.membership }),
-    organization: t.field({ type: OrganizationRef, resolve: async (p, _a, ctx) => (await ctx.loaders.organization.load(p.membership.organization.id))! }),
+    organization: t.field({ type: OrganizationRef, resolve: (p, _a, ctx) => partOf(ctx.em, Organization, p.membership.organization) as Promise<Organization> }),
     auth: t.field({
       type: AuthPayload,
       nullable: true,
@@ -236,6 +232,8 @@ builder.mutationField('acceptInvitation', (t) =>
     resolve: async (_r, args, ctx) => {
       await refuseDisabledMembership(ctx, args.token);
       const result = await invitations.acceptInvitation(ctx.em, ctx, args.token, { firstName: args.firstName, lastName: args.lastName, password: args.password });
+      // The caller joined an organization (or is a new account): the request's memberships, and the
+      // loaders built from them, describe the caller as they were before, so they are rebuilt.
       ctx.afterWrite();
       const membership = found(await ctx.em.findOne(Membership, { id: result.membershipId }), 'Membership');
       return { membership, auth: result.tokens ? deliver(ctx, result.tokens, args.refreshTokenDelivery ?? 'RESPONSE') : null, resourceGrants: result.resourceGrants };

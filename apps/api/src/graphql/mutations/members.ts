@@ -1,3 +1,4 @@
+import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import type { PermissionKey } from '@gatehouse/permissions';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
@@ -9,9 +10,8 @@ import { RoleRef } from '../types/role.ts';
 import { UserRef } from '../types/user.ts';
 import { Membership } from '../../modules/memberships/membership.entity.ts';
 import { User } from '../../modules/users/user.entity.ts';
-import { membershipView, organizationView, roleView, userView, type MembershipView } from '../views.ts';
 import * as members from '../../modules/memberships/membership.service.ts';
-import { activeIn, sight } from '../../modules/visibility.ts';
+import { activeIn } from '../../modules/visibility.ts';
 import {
   ConflictError,
   GrantCeilingError,
@@ -32,34 +32,23 @@ import {
  * FORBIDDEN would tell a foreign membership from a missing one.
  */
 async function membershipScope(ctx: Context, membershipId: string, permission: PermissionKey) {
-  const membership = isUuid(membershipId) ? await ctx.loaders.membership.load(membershipId) : null;
+  const membership = isUuid(membershipId) ? await ctx.em.findOne(Membership, membershipId) : null;
   const orgId = membership?.organization.id;
   // Active in that org: its permission decides (FORBIDDEN when missing). Anywhere else: not found.
   if (!orgId || (await ctx.permissionsIn(orgId)) === undefined) return { member: true };
   return { orgPermission: `${orgId}:${permission}` };
 }
 
-export async function freshMembership(ctx: Context, id: string): Promise<Membership> {
-  ctx.afterWrite();
-  // A concurrent removal can land between the commit and this read: answer as not found, not a 500.
-  const membership = await ctx.em.findOne(Membership, { id });
-  if (!membership) throw new NotFoundError('Membership');
-  return membership;
-}
-
 /**
- * The membership as the role change left it, from the rows the transaction read under its lock and
- * wrote: the loaders are primed with them instead of the identity map being cleared and read again.
+ * A membership as the service's unit of work wrote it: the entity the identity map now holds (its
+ * organization, account and roles read under the lock), so nothing is cleared or read again. Only
+ * what the request cached before the write is dropped: the loaders' copies of it and the actor's
+ * memberships (their own may have changed).
  */
-function changedMembership(ctx: Context, changed: members.ChangedRoles): MembershipView {
-  const membership = membershipView(changed.membershipRow);
-  const roles = changed.roles.map(roleView).sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
-  ctx.loaders.membership.clear(membership.id).prime(membership.id, membership);
-  ctx.loaders.organization.clear(membership.organization.id).prime(membership.organization.id, organizationView(changed.orgRow));
-  ctx.loaders.user.clear(membership.user.id).prime(membership.user.id, userView(changed.userRow));
-  ctx.loaders.rolesOfMembership.clear(membership.id).prime(membership.id, roles);
-  // The actor's own grants may have changed (an owner stepping down): read them again if asked.
+function writtenMembership(ctx: Context, membership: Membership): Membership {
   ctx.forgetMemberships();
+  // The per-request caches of the Pothos loaders too; the identity map stays.
+  clearAllDataLoaders(ctx);
   return membership;
 }
 
@@ -73,7 +62,7 @@ builder.mutationField('setMemberRoles', (t) =>
       roleIds: t.arg.globalIDList({ required: true, for: [RoleRef] }),
     },
     authScopes: (_r, args, ctx) => membershipScope(ctx, args.membershipId.id, 'members:update'),
-    resolve: async (_r, args, ctx) => changedMembership(ctx, await members.setMemberRoles(ctx.em, ctx, args.membershipId.id, args.roleIds.map((r) => r.id))),
+    resolve: async (_r, args, ctx) => writtenMembership(ctx, await members.setMemberRoles(ctx.em, ctx, args.membershipId.id, args.roleIds.map((r) => r.id))),
   }),
 );
 
@@ -87,23 +76,22 @@ builder.mutationField('setMembershipStatus', (t) =>
       status: t.arg({ type: MembershipStatusEnum, required: true }),
     },
     authScopes: (_r, args, ctx) => membershipScope(ctx, args.membershipId.id, 'members:update'),
-    resolve: async (_r, args, ctx) => freshMembership(ctx, await members.setMembershipStatus(ctx.em, ctx, args.membershipId.id, args.status)),
+    resolve: async (_r, args, ctx) => writtenMembership(ctx, await members.setMembershipStatus(ctx.em, ctx, args.membershipId.id, args.status)),
   }),
 );
 
 const RemovedMemberPayload = builder
   .objectRef<{ membershipId: string; userId: string; orgId: string }>('RemovedMemberPayload')
   .implement({
-    isTypeOf: (v) => typeof v === 'object' && v !== null && 'membershipId' in v,
     fields: (t) => ({
       membershipId: t.id({ resolve: (p) => encodeGlobalID('Membership', p.membershipId) }),
       user: t.field({
         type: UserRef,
         nullable: true,
         description: 'The account, which still exists (R9). You just administered it, so it is shown; its memberships list only what you may see (R1).',
-        resolve: (p, _a, ctx) => ctx.loaders.user.load(p.userId),
+        resolve: (p, _a, ctx) => ctx.em.findOne(User, p.userId),
       }),
-      organization: t.field({ type: OrganizationRef, nullable: true, resolve: (p, _a, ctx) => sight(ctx).organization.load(p.orgId) }),
+      organization: t.field({ type: OrganizationRef, nullable: true, resolve: (p) => p.orgId }),
     }),
   });
 
@@ -123,7 +111,6 @@ builder.mutationField('removeMember', (t) =>
 );
 
 const LeftOrganizationPayload = builder.objectRef<{ organizationId: string }>('LeftOrganizationPayload').implement({
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'organizationId' in v,
   fields: (t) => ({ organizationId: t.id({ resolve: (p) => encodeGlobalID('Organization', p.organizationId) }) }),
 });
 
@@ -181,13 +168,12 @@ const ProvisionResultRef = builder.objectRef<members.ProvisionResult>('Provision
   fields: (t) => ({
     email: t.exposeString('email'),
     status: t.field({ type: ProvisionStatus, resolve: (r) => r.status }),
-    membership: t.field({ type: MembershipRef, nullable: true, resolve: (r, _a, ctx) => (r.membershipId ? sight(ctx).membership.load(r.membershipId) : null) }),
+    membership: t.field({ type: MembershipRef, nullable: true, resolve: (r) => r.membershipId ?? null }),
     temporaryPassword: t.string({ nullable: true, description: 'Shown once, for new accounts only; the user must change it at first sign-in.', resolve: (r) => r.temporaryPassword }),
   }),
 });
 
 const ProvisionMembersPayload = builder.objectRef<{ results: members.ProvisionResult[] }>('ProvisionMembersPayload').implement({
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'results' in v,
   fields: (t) => ({ results: t.field({ type: [ProvisionResultRef], resolve: (p) => p.results }) }),
 });
 
@@ -221,7 +207,6 @@ builder.mutationField('provisionMembers', (t) =>
 );
 
 const TemporaryPasswordPayload = builder.objectRef<{ userId: string; temporaryPassword: string }>('TemporaryPasswordPayload').implement({
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'temporaryPassword' in v,
   fields: (t) => ({
     // The service checked members:read in the member's org under the lock, so the account is visible (R1).
     user: t.field({ type: UserRef, resolve: async (p, _a, ctx) => (await ctx.em.findOne(User, { id: p.userId }))! }),
@@ -256,6 +241,6 @@ builder.mutationField('grantOrganizationAccess', (t) =>
       roleIds: t.arg.globalIDList({ required: true, for: [RoleRef] }),
     },
     resolve: async (_r, args, ctx) =>
-      freshMembership(ctx, await members.grantOrganizationAccess(ctx.em, ctx, args.userId.id, args.organizationId.id, args.roleIds.map((r) => r.id))),
+      writtenMembership(ctx, await members.grantOrganizationAccess(ctx.em, ctx, args.userId.id, args.organizationId.id, args.roleIds.map((r) => r.id))),
   }),
 );

@@ -1,3 +1,6 @@
+import { isUuid } from '../../ids.ts';
+import { User } from '../../modules/users/user.entity.ts';
+import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import { OrganizationRef, OrganizationStatusEnum } from '../types/organization.ts';
@@ -6,12 +9,19 @@ import { DeletedPayload } from './users.ts';
 import { Organization } from '../../modules/organizations/organization.entity.ts';
 import * as orgs from '../../modules/organizations/organization.service.ts';
 import { createOrganizationAsViewer, mayCreateOrganization } from '../../modules/organizations/organization.creation.ts';
-import { ConflictError, LimitExceededError, NotFoundError, ValidationError, found } from '../../errors.ts';
+import { ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../errors.ts';
 import type { Context } from '../../context.ts';
 
-async function freshOrg(ctx: Context, id: string): Promise<Organization> {
-  ctx.afterWrite();
-  return found(await ctx.em.findOne(Organization, { id }), 'Organization');
+/**
+ * The organization as the service's unit of work wrote it: the entity the identity map now holds, so
+ * nothing is cleared or read again. What the request cached before the write goes: the loader's copy
+ * and the actor's memberships, which carry organization rows (and, after a creation, a new membership).
+ */
+function writtenOrg(ctx: Context, org: Organization): Organization {
+  ctx.forgetMemberships();
+  // The per-request caches of the Pothos loaders too; the identity map stays.
+  clearAllDataLoaders(ctx);
+  return org;
 }
 
 const CreateOrganizationInput = builder.inputType('CreateOrganizationInput', {
@@ -34,11 +44,10 @@ builder.mutationField('createOrganization', (t) =>
     authScopes: { member: true },
     args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
-      if (ctx.user?.isPlatformAdmin && input.ownerUserId && !(await ctx.loaders.user.load(input.ownerUserId.id).catch(() => null))) {
+      if (ctx.user?.isPlatformAdmin && input.ownerUserId && !(isUuid(input.ownerUserId.id) && (await ctx.em.findOne(User, input.ownerUserId.id)))) {
         throw new NotFoundError('User');
       }
-      const org = await createOrganizationAsViewer(ctx.em, ctx, { name: input.name, slug: input.slug, ownerUserId: input.ownerUserId?.id ?? null });
-      return freshOrg(ctx, org.id);
+      return writtenOrg(ctx, await createOrganizationAsViewer(ctx.em, ctx, { name: input.name, slug: input.slug, ownerUserId: input.ownerUserId?.id ?? null }));
     },
   }),
 );
@@ -58,7 +67,7 @@ builder.mutationField('updateOrganization', (t) =>
     authScopes: (_r, { input }) => ({ orgPermission: `${input.organizationId.id}:org:update` }),
     args: { input: t.arg({ type: UpdateOrganizationInput, required: true }) },
     resolve: async (_r, { input }, ctx) =>
-      freshOrg(ctx, await orgs.updateOrganization(ctx.em, ctx, input.organizationId.id, { name: input.name, slug: input.slug })),
+      writtenOrg(ctx, await orgs.updateOrganization(ctx.em, ctx, input.organizationId.id, { name: input.name, slug: input.slug })),
   }),
 );
 
@@ -72,7 +81,7 @@ builder.mutationField('setOrganizationStatus', (t) =>
       organizationId: t.arg.globalID({ required: true, for: [OrganizationRef] }),
       status: t.arg({ type: OrganizationStatusEnum, required: true }),
     },
-    resolve: async (_r, args, ctx) => freshOrg(ctx, await orgs.setOrganizationStatus(ctx.em, ctx, args.organizationId.id, args.status)),
+    resolve: async (_r, args, ctx) => writtenOrg(ctx, await orgs.setOrganizationStatus(ctx.em, ctx, args.organizationId.id, args.status)),
   }),
 );
 

@@ -1,3 +1,4 @@
+import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { MembershipRef } from '../types/membership.ts';
@@ -7,19 +8,18 @@ import { NotFoundError, PolicyError, found } from '../../errors.ts';
 import * as ownership from '../../modules/organizations/ownership.service.ts';
 import type { TransferRow } from '../../modules/organizations/ownership.service.ts';
 import type { Context } from '../../context.ts';
-import { sight, transferOfParty } from '../../modules/visibility.ts';
+import { transferOfParty } from '../../modules/visibility.ts';
 
 const TransferStatus = builder.enumType('OwnershipTransferStatus', { values: ['PENDING', 'ACCEPTED', 'CANCELLED'] as const });
 
 const OwnershipTransferRef = builder.objectRef<TransferRow>('OwnershipTransfer').implement({
   description: 'R6: an offer of ownership that the new owner accepts (presets with a single owner).',
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'to_membership_id' in v,
   fields: (t) => ({
     id: t.exposeID('id'),
     status: t.field({ type: TransferStatus, resolve: (r) => r.status }),
     // R1: the people named are shown only as far as the reader may see them.
-    from: t.field({ type: UserRef, nullable: true, resolve: (r, _a, ctx) => sight(ctx).user.load(r.from_user_id) }),
-    to: t.field({ type: MembershipRef, nullable: true, resolve: (r, _a, ctx) => sight(ctx).membership.load(r.to_membership_id) }),
+    from: t.field({ type: UserRef, nullable: true, resolve: (r) => r.from_user_id }),
+    to: t.field({ type: MembershipRef, nullable: true, resolve: (r) => r.to_membership_id }),
     createdAt: t.field({ type: 'DateTime', resolve: (r) => new Date(r.created_at) }),
   }),
 });
@@ -43,10 +43,6 @@ async function requireParty(ctx: Context, transferId: string): Promise<void> {
   if (!(await transferOfParty(ctx, transferId))) throw new NotFoundError('Ownership transfer');
 }
 
-async function transferById(ctx: { em: import('../../db/orm.ts').Em }, id: string) {
-  return (await ctx.em.execute<TransferRow[]>(`select * from ownership_transfer where id = ?`, [id]))[0]!;
-}
-
 builder.mutationField('requestOwnershipTransfer', (t) =>
   t.field({
     type: OwnershipTransferRef,
@@ -58,9 +54,8 @@ builder.mutationField('requestOwnershipTransfer', (t) =>
       toMembershipId: t.arg.globalID({ required: true, for: [MembershipRef] }),
     },
     resolve: async (_r, args, ctx) => {
-      const id = await ownership.requestOwnershipTransfer(ctx.em, ctx, args.organizationId.id, args.toMembershipId.id);
-      ctx.afterWrite();
-      return transferById(ctx, id);
+      // The transfer as the unit of work wrote it: no re-read.
+      return ownership.transferRow(await ownership.requestOwnershipTransfer(ctx.em, ctx, args.organizationId.id, args.toMembershipId.id));
     },
   }),
 );
@@ -75,7 +70,10 @@ builder.mutationField('acceptOwnershipTransfer', (t) =>
     resolve: async (_r, args, ctx) => {
       await requireParty(ctx, String(args.transferId));
       const orgId = await ownership.acceptOwnershipTransfer(ctx.em, ctx, String(args.transferId));
-      ctx.afterWrite();
+      // Two memberships changed roles, the actor's own among them: what the request cached about
+      // them goes; the organization is the entity the transaction locked (the identity map's, no read).
+      ctx.forgetMemberships();
+      clearAllDataLoaders(ctx);
       return found(await ctx.em.findOne(Organization, { id: orgId }), 'Organization');
     },
   }),
@@ -90,9 +88,7 @@ builder.mutationField('cancelOwnershipTransfer', (t) =>
     args: { transferId: t.arg.id({ required: true }) },
     resolve: async (_r, args, ctx) => {
       await requireParty(ctx, String(args.transferId));
-      const id = await ownership.cancelOwnershipTransfer(ctx.em, ctx, String(args.transferId));
-      ctx.afterWrite();
-      return transferById(ctx, id);
+      return ownership.transferRow(await ownership.cancelOwnershipTransfer(ctx.em, ctx, String(args.transferId)));
     },
   }),
 );

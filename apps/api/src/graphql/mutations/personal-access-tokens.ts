@@ -1,18 +1,16 @@
 import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { PersonalAccessTokenRef } from '../types/personal-access-token.ts';
-import { LimitExceededError, NotFoundError, PolicyError, ValidationError, found } from '../../errors.ts';
-import { PersonalAccessToken } from '../../modules/tokens/personal-access-token.entity.ts';
+import { LimitExceededError, NotFoundError, PolicyError, ValidationError } from '../../errors.ts';
+import type { PersonalAccessToken } from '../../modules/tokens/personal-access-token.entity.ts';
 import { createPersonalAccessToken, revokePersonalAccessToken } from '../../modules/tokens/token.service.ts';
 import { ownTokens } from '../../modules/tokens/token.queries.ts';
 import { isUuid } from '../../ids.ts';
-import type { Context } from '../../context.ts';
 
 const CreatedPersonalAccessToken = builder
   .objectRef<{ token: PersonalAccessToken; secret: string }>('CreatedPersonalAccessToken')
   .implement({
     description: 'The new token and its secret. The secret is shown only here, once; store it now.',
-    isTypeOf: (v) => typeof v === 'object' && v !== null && 'secret' in v,
     fields: (t) => ({
       token: t.field({ type: PersonalAccessTokenRef, resolve: (v) => v.token }),
       secret: t.exposeString('secret', { description: 'Send as `Authorization: Bearer <secret>`.' }),
@@ -28,10 +26,6 @@ const CreatePersonalAccessTokenInput = builder.inputType('CreatePersonalAccessTo
   }),
 });
 
-async function freshToken(ctx: Context, id: string): Promise<PersonalAccessToken> {
-  ctx.afterWrite();
-  return found(await ctx.em.findOne(PersonalAccessToken, { id }), 'PersonalAccessToken');
-}
 
 builder.mutationField('createPersonalAccessToken', (t) =>
   t.field({
@@ -40,15 +34,14 @@ builder.mutationField('createPersonalAccessToken', (t) =>
     errors: { types: [ValidationError, LimitExceededError, NotFoundError, PolicyError] },
     authScopes: (_r, { input }) => ({ orgPermission: `${input.organizationId.id}:tokens:create` }),
     args: { input: t.arg({ type: CreatePersonalAccessTokenInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => {
-      const { id, secret } = await createPersonalAccessToken(ctx.em, ctx, {
+    // The token as the unit of work wrote it: no re-read.
+    resolve: (_r, { input }, ctx) =>
+      createPersonalAccessToken(ctx.em, ctx, {
         orgId: input.organizationId.id,
         name: input.name,
         permissions: input.permissions,
         expiresInDays: input.expiresInDays ?? null,
-      });
-      return { token: await freshToken(ctx, id), secret };
-    },
+      }),
   }),
 );
 
@@ -59,7 +52,7 @@ builder.mutationField('revokePersonalAccessToken', (t) =>
     errors: { types: [NotFoundError] },
     authScopes: { member: true },
     args: { tokenId: t.arg.globalID({ required: true, for: [PersonalAccessTokenRef] }) },
-    resolve: async (_r, args, ctx) => freshToken(ctx, await revokePersonalAccessToken(ctx.em, ctx, args.tokenId.id)),
+    resolve: (_r, args, ctx) => revokePersonalAccessToken(ctx.em, ctx, args.tokenId.id),
   }),
 );
 

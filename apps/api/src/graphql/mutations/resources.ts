@@ -4,10 +4,9 @@ import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { MembershipRef } from '../types/membership.ts';
 import { UserRef } from '../types/user.ts';
-import { GrantCeilingError, NotFoundError, ResourceRoleCapError, SelfRoleChangeError, ValidationError, found } from '../../errors.ts';
+import { GrantCeilingError, NotFoundError, ResourceRoleCapError, SelfRoleChangeError, ValidationError } from '../../errors.ts';
 import * as resources from '../../modules/resources/resource.service.ts';
 import type { ResourceGrantRow, ResourceMemberRow, ResourceRow } from '../../modules/resources/resource.service.ts';
-import { sight } from '../../modules/visibility.ts';
 import { pageArgs, toPage } from '../pagination.ts';
 import { ResourceRoleRef, ResourceTypeRef } from '../queries/permissions.ts';
 import type { Context } from '../../context.ts';
@@ -19,7 +18,7 @@ const ResourceGrantRef = builder.objectRef<ResourceGrantRow>('ResourceGrant').im
       type: MembershipRef,
       nullable: true,
       description: 'The grantee; null unless you may see them (members:read, or it is you), R1.',
-      resolve: (g, _a, ctx) => sight(ctx).membership.load(g.membership_id),
+      resolve: (g) => g.membership_id,
     }),
     roleKey: t.string({ resolve: (g) => g.role_key }),
   }),
@@ -32,7 +31,7 @@ const ResourceMemberRef = builder.objectRef<ResourceMemberRow>('ResourceMember')
       type: MembershipRef,
       nullable: true,
       description: 'Null unless you may see this member (members:read, or it is you), R1.',
-      resolve: (g, _a, ctx) => sight(ctx).membership.load(g.membership_id),
+      resolve: (g) => g.membership_id,
     }),
     roleKey: t.string({ resolve: (g) => g.role_key }),
     role: t.field({
@@ -51,10 +50,10 @@ async function roleOf(ctx: Context, resourceId: string, roleKey: string): Promis
   return (def && findResourceRole(def, roleKey)) ?? null;
 }
 
-/** Per request (renewed with the loaders after a write): a memo of promises by key. */
+/** Per request: a memo of promises by key. */
 function memo<T>(store: WeakMap<object, Map<string, Promise<T>>>, ctx: Context, key: string, load: () => Promise<T>): Promise<T> {
-  let byKey = store.get(ctx.loaders);
-  if (!byKey) store.set(ctx.loaders, (byKey = new Map()));
+  let byKey = store.get(ctx);
+  if (!byKey) store.set(ctx, (byKey = new Map()));
   let p = byKey.get(key);
   if (!p) byKey.set(key, (p = load()));
   return p;
@@ -75,7 +74,6 @@ function permsOfViewer(ctx: Context, r: ResourceRow): Promise<ReadonlySet<string
 
 export const ResourceRef = builder.objectRef<ResourceRow>('Resource').implement({
   description: 'An org-scoped resource of a preset resource type (OEC project, Spaces space).',
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'org_id' in v && 'type' in v && 'created_by_id' in v,
   fields: (t) => ({
     id: t.exposeID('id'),
     type: t.exposeString('type'),
@@ -86,12 +84,12 @@ export const ResourceRef = builder.objectRef<ResourceRow>('Resource').implement(
       resolve: (r, _a, ctx) => resources.resourceType(ctx.app.preset, r.type) ?? null,
     }),
     name: t.exposeString('name'),
-    organization: t.field({ type: OrganizationRef, nullable: true, resolve: (r, _a, ctx) => sight(ctx).organization.load(r.org_id) }),
+    organization: t.field({ type: OrganizationRef, nullable: true, resolve: (r) => r.org_id }),
     createdBy: t.field({
       type: UserRef,
       nullable: true,
       description: 'Null when that account is gone or is no one you can see (R1).',
-      resolve: (r, _a, ctx) => (r.created_by_id ? sight(ctx).user.load(r.created_by_id) : null),
+      resolve: (r) => r.created_by_id ?? null,
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (r) => new Date(r.created_at) }),
     grants: t.field({ type: [ResourceGrantRef], deprecationReason: 'Use members (a connection).', resolve: (r, _a, ctx) => resources.grantsOf(ctx.em, r.id) }),
@@ -189,9 +187,6 @@ builder.queryField('resource', (t) =>
   }),
 );
 
-async function resourceById(ctx: Context, id: string) {
-  return found(await resources.findResource(ctx.em, id), 'Resource');
-}
 
 builder.mutationField('createResource', (t) =>
   t.field({
@@ -205,15 +200,14 @@ builder.mutationField('createResource', (t) =>
       name: t.arg.string({ required: true }),
     },
     resolve: async (_r, args, ctx) => {
-      const id = await resources.createResource(ctx.em, ctx, args.organizationId.id, args.type, args.name);
-      ctx.afterWrite();
-      return resourceById(ctx, id);
+      // The row as the unit of work wrote it: no re-read.
+      return resources.createResource(ctx.em, ctx, args.organizationId.id, args.type, args.name);
     },
   }),
 );
 
 const DeletedResourceRef = builder.objectRef<{ resourceId: string; organizationId: string }>('DeletedResourcePayload').implement({
-  fields: (t) => ({ resourceId: t.exposeID('resourceId'), organization: t.field({ type: OrganizationRef, nullable: true, resolve: (p, _a, ctx) => sight(ctx).organization.load(p.organizationId) }) }),
+  fields: (t) => ({ resourceId: t.exposeID('resourceId'), organization: t.field({ type: OrganizationRef, nullable: true, resolve: (p) => p.organizationId }) }),
 });
 
 builder.mutationField('deleteResource', (t) =>
@@ -225,7 +219,6 @@ builder.mutationField('deleteResource', (t) =>
     args: { resourceId: t.arg.id({ required: true }) },
     resolve: async (_r, args, ctx) => {
       const row = await resources.deleteResource(ctx.em, ctx, String(args.resourceId));
-      ctx.afterWrite();
       return { resourceId: row.id, organizationId: row.org_id };
     },
   }),
@@ -241,9 +234,7 @@ builder.mutationField('renameResource', (t) =>
     authScopes: { member: true },
     args: { resourceId: t.arg.id({ required: true }), name: t.arg.string({ required: true }) },
     resolve: async (_r, args, ctx) => {
-      const id = await resources.renameResource(ctx.em, ctx, String(args.resourceId), args.name);
-      ctx.afterWrite();
-      return resourceById(ctx, id);
+      return resources.renameResource(ctx.em, ctx, String(args.resourceId), args.name);
     },
   }),
 );
@@ -262,9 +253,8 @@ builder.mutationField('grantResourceRole', (t) =>
       roleKey: t.arg.string({ required: true }),
     },
     resolve: async (_r, args, ctx) => {
-      const id = await resources.grantResourceRole(ctx.em, ctx, String(args.resourceId), args.membershipId.id, args.roleKey);
-      ctx.afterWrite();
-      return resourceById(ctx, id);
+      // The resource as read under the lock; its members and grants are read when asked, after the commit.
+      return resources.grantResourceRole(ctx.em, ctx, String(args.resourceId), args.membershipId.id, args.roleKey);
     },
   }),
 );
@@ -280,9 +270,7 @@ builder.mutationField('revokeResourceRole', (t) =>
       membershipId: t.arg.globalID({ required: true, for: [MembershipRef] }),
     },
     resolve: async (_r, args, ctx) => {
-      const id = await resources.revokeResourceRole(ctx.em, ctx, String(args.resourceId), args.membershipId.id);
-      ctx.afterWrite();
-      return resourceById(ctx, id);
+      return resources.revokeResourceRole(ctx.em, ctx, String(args.resourceId), args.membershipId.id);
     },
   }),
 );

@@ -1,3 +1,4 @@
+import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
@@ -5,7 +6,7 @@ import { RoleRef } from '../types/role.ts';
 import { DeletedPayload } from './users.ts';
 import { Role } from '../../modules/roles/role.entity.ts';
 import * as roles from '../../modules/roles/role.service.ts';
-import { GrantCeilingError, LimitExceededError, NotFoundError, PolicyError, RoleInUseError, ValidationError, found } from '../../errors.ts';
+import { GrantCeilingError, LimitExceededError, NotFoundError, PolicyError, RoleInUseError, ValidationError } from '../../errors.ts';
 import type { Context } from '../../context.ts';
 import { isUuid } from '../../ids.ts';
 import { ErrorInterface } from '../types/errors.ts';
@@ -18,13 +19,17 @@ builder.objectType(RoleInUseError, {
   fields: (t) => ({ memberCount: t.exposeInt('memberCount') }),
 });
 
-async function freshRole(ctx: Context, id: string): Promise<Role> {
-  ctx.afterWrite();
-  return found(await ctx.em.findOne(Role, { id }), 'Role');
+/** The role as the service's unit of work wrote it (the identity map's entity): nothing cleared or read again. */
+function writtenRole(ctx: Context, role: Role): Role {
+  // Role permissions feed the actor's grants: read them again when next asked.
+  ctx.forgetMemberships();
+  // The per-request caches of the Pothos loaders too; the identity map stays.
+  clearAllDataLoaders(ctx);
+  return role;
 }
 
 async function roleScope(ctx: Context, roleId: string) {
-  const role = isUuid(roleId) ? await ctx.loaders.role.load(roleId) : null;
+  const role = isUuid(roleId) ? await ctx.em.findOne(Role, roleId) : null;
   return { orgPermission: `${role?.organization.id ?? 'none'}:roles:manage` };
 }
 
@@ -54,7 +59,7 @@ builder.mutationField('createRole', (t) =>
     authScopes: (_r, { input }) => ({ orgPermission: `${input.organizationId.id}:roles:manage` }),
     args: { input: t.arg({ type: CreateRoleInput, required: true }) },
     resolve: async (_r, { input }, ctx) =>
-      freshRole(ctx, await roles.createRole(ctx.em, ctx, input.organizationId.id, { name: input.name, description: input.description ?? '', permissions: input.permissions })),
+      writtenRole(ctx, await roles.createRole(ctx.em, ctx, input.organizationId.id, { name: input.name, description: input.description ?? '', permissions: input.permissions })),
   }),
 );
 
@@ -65,7 +70,7 @@ builder.mutationField('updateRole', (t) =>
     authScopes: (_r, { input }, ctx) => roleScope(ctx, input.roleId.id),
     args: { input: t.arg({ type: UpdateRoleInput, required: true }) },
     resolve: async (_r, { input }, ctx) =>
-      freshRole(ctx, await roles.updateRole(ctx.em, ctx, input.roleId.id, { name: input.name, description: input.description, permissions: input.permissions })),
+      writtenRole(ctx, await roles.updateRole(ctx.em, ctx, input.roleId.id, { name: input.name, description: input.description, permissions: input.permissions })),
   }),
 );
 

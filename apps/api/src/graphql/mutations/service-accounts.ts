@@ -4,8 +4,8 @@ import { OrganizationRef } from '../types/organization.ts';
 import { RoleRef } from '../types/role.ts';
 import { ServiceAccountKeyRef, ServiceAccountRef, ServiceAccountStatusEnum } from '../types/service-account.ts';
 import { DeletedPayload } from './users.ts';
-import { ConflictError, GrantCeilingError, LimitExceededError, NotFoundError, PolicyError, ValidationError, found } from '../../errors.ts';
-import { ServiceAccount, ServiceAccountKey } from '../../modules/service-accounts/service-account.entity.ts';
+import { ConflictError, GrantCeilingError, LimitExceededError, NotFoundError, PolicyError, ValidationError } from '../../errors.ts';
+import type { ServiceAccountKey } from '../../modules/service-accounts/service-account.entity.ts';
 import * as accounts from '../../modules/service-accounts/service-account.service.ts';
 import { serviceAccountsOf } from '../../modules/service-accounts/service-account.queries.ts';
 import { isUuid } from '../../ids.ts';
@@ -25,19 +25,9 @@ async function keyScope(ctx: Context, id: string) {
   return { orgPermission: `${key?.org_id ?? 'none'}:service_accounts:manage` };
 }
 
-async function freshAccount(ctx: Context, id: string) {
-  ctx.afterWrite();
-  return found(await ctx.em.findOne(ServiceAccount, { id }), 'ServiceAccount');
-}
-
-async function freshKey(ctx: Context, id: string) {
-  ctx.afterWrite();
-  return found(await ctx.em.findOne(ServiceAccountKey, { id }), 'ServiceAccountKey');
-}
 
 const CreatedServiceAccountKey = builder.objectRef<{ key: ServiceAccountKey; secret: string }>('CreatedServiceAccountKey').implement({
   description: 'A new key and its secret. The secret is shown only here, once.',
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'secret' in v && 'key' in v,
   fields: (t) => ({
     key: t.field({ type: ServiceAccountKeyRef, resolve: (v) => v.key }),
     secret: t.exposeString('secret', { description: 'Send as `Authorization: Bearer <secret>`, or as client_secret to POST /oauth/token.' }),
@@ -70,8 +60,9 @@ builder.mutationField('createServiceAccount', (t) =>
     errors: { types: [...MANAGE_ERRORS, LimitExceededError, ConflictError] },
     authScopes: (_r, { input }) => ({ orgPermission: `${input.organizationId.id}:service_accounts:manage` }),
     args: { input: t.arg({ type: CreateServiceAccountInput, required: true }) },
-    resolve: async (_r, { input }, ctx) =>
-      freshAccount(ctx, await accounts.createServiceAccount(ctx.em, ctx, { orgId: input.organizationId.id, name: input.name, description: input.description ?? '', roleIds: input.roleIds.map((r) => r.id) })),
+    // Each answers the entity the unit of work wrote (its roles and keys are read when asked, after the commit).
+    resolve: (_r, { input }, ctx) =>
+      accounts.createServiceAccount(ctx.em, ctx, { orgId: input.organizationId.id, name: input.name, description: input.description ?? '', roleIds: input.roleIds.map((r) => r.id) }),
   }),
 );
 
@@ -82,7 +73,7 @@ builder.mutationField('setServiceAccountRoles', (t) =>
     errors: { types: MANAGE_ERRORS },
     authScopes: (_r, args, ctx) => accountScope(ctx, args.serviceAccountId.id),
     args: { serviceAccountId: t.arg.globalID({ required: true, for: [ServiceAccountRef] }), roleIds: t.arg.globalIDList({ required: true, for: [RoleRef] }) },
-    resolve: async (_r, args, ctx) => freshAccount(ctx, await accounts.setServiceAccountRoles(ctx.em, ctx, args.serviceAccountId.id, args.roleIds.map((r) => r.id))),
+    resolve: (_r, args, ctx) => accounts.setServiceAccountRoles(ctx.em, ctx, args.serviceAccountId.id, args.roleIds.map((r) => r.id)),
   }),
 );
 
@@ -93,7 +84,7 @@ builder.mutationField('setServiceAccountStatus', (t) =>
     errors: { types: MANAGE_ERRORS },
     authScopes: (_r, args, ctx) => accountScope(ctx, args.serviceAccountId.id),
     args: { serviceAccountId: t.arg.globalID({ required: true, for: [ServiceAccountRef] }), status: t.arg({ type: ServiceAccountStatusEnum, required: true }) },
-    resolve: async (_r, args, ctx) => freshAccount(ctx, await accounts.setServiceAccountStatus(ctx.em, ctx, args.serviceAccountId.id, args.status)),
+    resolve: (_r, args, ctx) => accounts.setServiceAccountStatus(ctx.em, ctx, args.serviceAccountId.id, args.status),
   }),
 );
 
@@ -105,7 +96,6 @@ builder.mutationField('deleteServiceAccount', (t) =>
     args: { serviceAccountId: t.arg.globalID({ required: true, for: [ServiceAccountRef] }) },
     resolve: async (_r, args, ctx) => {
       const id = await accounts.deleteServiceAccount(ctx.em, ctx, args.serviceAccountId.id);
-      ctx.afterWrite();
       return { deletedId: encodeGlobalID('ServiceAccount', id) };
     },
   }),
@@ -118,10 +108,7 @@ builder.mutationField('createServiceAccountKey', (t) =>
     errors: { types: [...MANAGE_ERRORS, LimitExceededError] },
     authScopes: (_r, { input }, ctx) => accountScope(ctx, input.serviceAccountId.id),
     args: { input: t.arg({ type: CreateServiceAccountKeyInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => {
-      const { id, secret } = await accounts.createServiceAccountKey(ctx.em, ctx, input.serviceAccountId.id, { name: input.name, expiresInDays: input.expiresInDays ?? null });
-      return { key: await freshKey(ctx, id), secret };
-    },
+    resolve: (_r, { input }, ctx) => accounts.createServiceAccountKey(ctx.em, ctx, input.serviceAccountId.id, { name: input.name, expiresInDays: input.expiresInDays ?? null }),
   }),
 );
 
@@ -132,10 +119,7 @@ builder.mutationField('rotateServiceAccountKey', (t) =>
     errors: { types: [...MANAGE_ERRORS, LimitExceededError, ConflictError] },
     authScopes: (_r, args, ctx) => keyScope(ctx, args.keyId.id),
     args: { keyId: t.arg.globalID({ required: true, for: [ServiceAccountKeyRef] }), overlapHours: t.arg.int({ defaultValue: 24 }) },
-    resolve: async (_r, args, ctx) => {
-      const { id, secret } = await accounts.rotateServiceAccountKey(ctx.em, ctx, args.keyId.id, args.overlapHours ?? 24);
-      return { key: await freshKey(ctx, id), secret };
-    },
+    resolve: (_r, args, ctx) => accounts.rotateServiceAccountKey(ctx.em, ctx, args.keyId.id, args.overlapHours ?? 24),
   }),
 );
 
@@ -146,7 +130,7 @@ builder.mutationField('revokeServiceAccountKey', (t) =>
     errors: { types: [NotFoundError, PolicyError] },
     authScopes: (_r, args, ctx) => keyScope(ctx, args.keyId.id),
     args: { keyId: t.arg.globalID({ required: true, for: [ServiceAccountKeyRef] }) },
-    resolve: async (_r, args, ctx) => freshKey(ctx, await accounts.revokeServiceAccountKey(ctx.em, ctx, args.keyId.id)),
+    resolve: (_r, args, ctx) => accounts.revokeServiceAccountKey(ctx.em, ctx, args.keyId.id),
   }),
 );
 

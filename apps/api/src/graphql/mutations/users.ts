@@ -1,3 +1,4 @@
+import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
@@ -8,16 +9,19 @@ import { AuthError, ConflictError, InvalidEmailTokenError, LastOwnerError, NotFo
 import * as emails from '../../modules/users/email.service.ts';
 import type { Context } from '../../context.ts';
 
-/** The user as committed; a concurrent deletion between commit and this read answers NotFoundError, not a 500. */
-async function freshUser(ctx: Context, id: string): Promise<User> {
-  ctx.afterWrite();
-  const user = await ctx.em.findOne(User, { id });
-  if (!user) throw new NotFoundError('User');
+/**
+ * The account as the service's unit of work wrote it: the entity the identity map now holds, so
+ * nothing is cleared or read again. The loader's copy from before the write goes, and the actor's
+ * memberships when the account is their own.
+ */
+function writtenUser(ctx: Context, user: User): User {
+  if (user.id === ctx.user?.id) ctx.forgetMemberships();
+  // The per-request caches of the Pothos loaders too; the identity map stays.
+  clearAllDataLoaders(ctx);
   return user;
 }
 
 export const DeletedPayload = builder.objectRef<{ deletedId: string }>('DeletedPayload').implement({
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'deletedId' in v,
   fields: (t) => ({ deletedId: t.exposeID('deletedId', { description: 'The global id of what was deleted.' }) }),
 });
 
@@ -40,7 +44,7 @@ builder.mutationField('updateUser', (t) =>
     authScopes: { member: true },
     args: { input: t.arg({ type: UpdateUserInput, required: true }) },
     resolve: async (_r, { input }, ctx) =>
-      freshUser(ctx, await users.updateUser(ctx.em, ctx, input.userId.id, { email: input.email, firstName: input.firstName, lastName: input.lastName })),
+      writtenUser(ctx, await users.updateUser(ctx.em, ctx, input.userId.id, { email: input.email, firstName: input.firstName, lastName: input.lastName })),
   }),
 );
 
@@ -73,7 +77,7 @@ builder.mutationField('setUserStatus', (t) =>
       userId: t.arg.globalID({ required: true, for: [UserRef] }),
       status: t.arg({ type: UserStatusEnum, required: true }),
     },
-    resolve: async (_r, args, ctx) => freshUser(ctx, await users.setUserStatus(ctx.em, ctx, args.userId.id, args.status)),
+    resolve: async (_r, args, ctx) => writtenUser(ctx, await users.setUserStatus(ctx.em, ctx, args.userId.id, args.status)),
   }),
 );
 
@@ -90,8 +94,7 @@ builder.mutationField('requestEmailChange', (t) =>
       newEmail: t.arg.string({ required: true }),
     },
     resolve: async (_r, args, ctx) => {
-      await emails.requestEmailChange(ctx.app, ctx.em, ctx.actor, ctx.user!.id, args.currentPassword, args.newEmail);
-      return freshUser(ctx, ctx.user!.id);
+      return writtenUser(ctx, await emails.requestEmailChange(ctx.app, ctx.em, ctx.actor, ctx.user!.id, args.currentPassword, args.newEmail));
     },
   }),
 );
@@ -102,8 +105,7 @@ builder.mutationField('requestEmailVerification', (t) =>
     description: 'R20: sends a link that proves your current address (accounts created by an administrator start unproven).',
     authScopes: { member: true },
     resolve: async (_r, _args, ctx) => {
-      await emails.requestEmailVerification(ctx.app, ctx.em, ctx.actor, ctx.user!.id);
-      return freshUser(ctx, ctx.user!.id);
+      return writtenUser(ctx, await emails.requestEmailVerification(ctx.app, ctx.em, ctx.actor, ctx.user!.id));
     },
   }),
 );

@@ -2,7 +2,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { DeletedPayload } from './users.ts';
-import { LimitExceededError, NotFoundError, PolicyError, ValidationError, found } from '../../errors.ts';
+import { LimitExceededError, NotFoundError, PolicyError, ValidationError } from '../../errors.ts';
 import { row } from '../../db/sql.ts';
 import { isUuid, onlyUuids } from '../../ids.ts';
 import { orgsWhere } from '../../modules/visibility.ts';
@@ -51,7 +51,7 @@ WebhookEndpointRef.implement({
     disabledReason: t.exposeString('disabledReason', { nullable: true, description: 'Set when deliveries kept failing and the endpoint was turned off.' }),
     previousSecretValidUntil: t.field({ type: 'DateTime', nullable: true, resolve: (e) => e.previousSecretExpiresAt ?? null }),
     createdAt: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),
-    organization: t.field({ type: OrganizationRef, nullable: true, resolve: (e, _a, ctx) => ctx.loaders.organization.load(e.orgId) }),
+    organization: t.field({ type: OrganizationRef, nullable: true, resolve: (e) => e.orgId }),
     deliveries: t.field({
       type: [WebhookDeliveryRef],
       description: `The delivery log, newest first: at most ${DELIVERY_PAGE_MAX}, before the given sequence number when set (page with beforeSequence = the last one’s sequence).`,
@@ -81,7 +81,6 @@ WebhookDeliveryRef.implement({
 
 const WebhookSecretPayload = builder.objectRef<{ endpoint: WebhookEndpoint; secret: string }>('WebhookSecretPayload').implement({
   description: 'The endpoint and its signing secret, shown only here, once.',
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'secret' in v && 'endpoint' in v,
   fields: (t) => ({
     endpoint: t.field({ type: WebhookEndpointRef, resolve: (v) => v.endpoint }),
     secret: t.exposeString('secret', { description: 'whsec_… — verify webhook-signature with it (Standard Webhooks).' }),
@@ -89,17 +88,11 @@ const WebhookSecretPayload = builder.objectRef<{ endpoint: WebhookEndpoint; secr
 });
 
 const ReplayPayload = builder.objectRef<{ queued: number; nextSequence: number | null }>('WebhookReplayPayload').implement({
-  isTypeOf: (v) => typeof v === 'object' && v !== null && 'queued' in v,
   fields: (t) => ({
     queued: t.exposeInt('queued'),
     nextSequence: t.exposeInt('nextSequence', { nullable: true, description: 'Call again from here; null when everything was queued.' }),
   }),
 });
-
-async function fresh(ctx: Context, id: string) {
-  ctx.afterWrite();
-  return found(await ctx.em.findOne(WebhookEndpoint, { id }), 'WebhookEndpoint');
-}
 
 async function endpointScope(ctx: Context, id: string) {
   const found = isUuid(id) ? await row<{ org_id: string }>(ctx.em, `select org_id from webhook_endpoint where id = $1`, [id]) : undefined;
@@ -137,10 +130,8 @@ builder.mutationField('createWebhookEndpoint', (t) =>
     errors: { types: [ValidationError, LimitExceededError, NotFoundError] },
     authScopes: (_r, { input }) => ({ orgPermission: `${input.organizationId.id}:integrations:manage` }),
     args: { input: t.arg({ type: CreateWebhookEndpointInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => {
-      const { id, secret } = await webhooks.createWebhookEndpoint(ctx.em, ctx, { orgId: input.organizationId.id, url: input.url, eventTypes: input.eventTypes, description: input.description ?? '' });
-      return { endpoint: await fresh(ctx, id), secret };
-    },
+    // Each answers the entity the unit of work wrote: no re-read.
+    resolve: (_r, { input }, ctx) => webhooks.createWebhookEndpoint(ctx.em, ctx, { orgId: input.organizationId.id, url: input.url, eventTypes: input.eventTypes, description: input.description ?? '' }),
   }),
 );
 
@@ -151,7 +142,7 @@ builder.mutationField('updateWebhookEndpoint', (t) =>
     errors: { types: [ValidationError, NotFoundError] },
     authScopes: (_r, { input }, ctx) => endpointScope(ctx, input.endpointId.id),
     args: { input: t.arg({ type: UpdateWebhookEndpointInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => fresh(ctx, await webhooks.updateWebhookEndpoint(ctx.em, ctx, input.endpointId.id, input)),
+    resolve: (_r, { input }, ctx) => webhooks.updateWebhookEndpoint(ctx.em, ctx, input.endpointId.id, input),
   }),
 );
 
@@ -162,10 +153,7 @@ builder.mutationField('rotateWebhookSecret', (t) =>
     errors: { types: [ValidationError, NotFoundError] },
     authScopes: (_r, args, ctx) => endpointScope(ctx, args.endpointId.id),
     args: { endpointId: t.arg.globalID({ required: true, for: [WebhookEndpointRef] }), overlapHours: t.arg.int({ defaultValue: 24 }) },
-    resolve: async (_r, args, ctx) => {
-      const { id, secret } = await webhooks.rotateWebhookSecret(ctx.em, ctx, args.endpointId.id, args.overlapHours ?? 24);
-      return { endpoint: await fresh(ctx, id), secret };
-    },
+    resolve: (_r, args, ctx) => webhooks.rotateWebhookSecret(ctx.em, ctx, args.endpointId.id, args.overlapHours ?? 24),
   }),
 );
 
@@ -177,7 +165,6 @@ builder.mutationField('deleteWebhookEndpoint', (t) =>
     args: { endpointId: t.arg.globalID({ required: true, for: [WebhookEndpointRef] }) },
     resolve: async (_r, args, ctx) => {
       const id = await webhooks.deleteWebhookEndpoint(ctx.em, ctx, args.endpointId.id);
-      ctx.afterWrite();
       return { deletedId: encodeGlobalID('WebhookEndpoint', id) };
     },
   }),
@@ -190,11 +177,7 @@ builder.mutationField('redeliverWebhook', (t) =>
     errors: { types: [NotFoundError] },
     authScopes: (_r, args, ctx) => deliveryScope(ctx, args.deliveryId.id),
     args: { deliveryId: t.arg.globalID({ required: true, for: [WebhookDeliveryRef] }) },
-    resolve: async (_r, args, ctx) => {
-      const id = await webhooks.redeliver(ctx.em, ctx, args.deliveryId.id);
-      ctx.afterWrite();
-      return found(await ctx.em.findOne(WebhookDelivery, { id }), 'WebhookDelivery');
-    },
+    resolve: (_r, args, ctx) => webhooks.redeliver(ctx.em, ctx, args.deliveryId.id),
   }),
 );
 
@@ -205,11 +188,7 @@ builder.mutationField('sendTestWebhook', (t) =>
     errors: { types: [NotFoundError, PolicyError] },
     authScopes: (_r, args, ctx) => endpointScope(ctx, args.endpointId.id),
     args: { endpointId: t.arg.globalID({ required: true, for: [WebhookEndpointRef] }) },
-    resolve: async (_r, args, ctx) => {
-      const id = await webhooks.sendTestEvent(ctx.em, ctx, args.endpointId.id);
-      ctx.afterWrite();
-      return found(await ctx.em.findOne(WebhookDelivery, { id }), 'WebhookDelivery');
-    },
+    resolve: (_r, args, ctx) => webhooks.sendTestEvent(ctx.em, ctx, args.endpointId.id),
   }),
 );
 

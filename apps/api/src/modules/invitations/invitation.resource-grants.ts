@@ -10,7 +10,12 @@
 
 import { checkResourceGrantChange, describeResourceGrantProblem, findResourceRole, permissionOf, type Preset, type ResourceTypeDef } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
-import { exec, Params, row, rows } from '../../db/sql.ts';
+import { row, rows } from '../../db/sql.ts';
+import { Invitation } from './invitation.entity.ts';
+import { InvitationResourceGrant } from './invitation-resource-grant.entity.ts';
+import { Resource, ResourceGrant } from '../resources/resource.entity.ts';
+import { Membership } from '../memberships/membership.entity.ts';
+import { Organization } from '../organizations/organization.entity.ts';
 import { ValidationError, type FieldIssue } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
 import { findResource, permissionsOn, permissionsOnListed, resourceType, standingIn, throwGrantProblems, type OrgStanding, type ResourceRow } from '../resources/resource.service.ts';
@@ -98,13 +103,18 @@ export async function checkInvitationResourceGrants(
   return checked;
 }
 
-/** Stores the checked grants of new invitations (one statement for all of them). */
-export async function storeInvitationResourceGrants(tx: Em, orgId: string, invitationIds: readonly string[], grants: readonly CheckedResourceGrant[]): Promise<void> {
-  if (invitationIds.length === 0 || grants.length === 0) return;
-  const p = new Params();
-  const org = p.add(orgId);
-  const values = invitationIds.flatMap((inv) => grants.map((g) => `(${p.add(inv)}::uuid, ${p.add(g.resource.id)}::uuid, ${org}::uuid, ${p.add(g.roleKey)})`));
-  await exec(tx, `insert into invitation_resource_grant (invitation_id, resource_id, org_id, role_key) values ${values.join(', ')}`, p.values);
+/** Stores the checked grants of new invitations (written by the unit of work: one multi-row insert for all of them). */
+export function storeInvitationResourceGrants(tx: Em, orgId: string, invitationIds: readonly string[], grants: readonly CheckedResourceGrant[]): void {
+  for (const invitationId of invitationIds) {
+    for (const g of grants) {
+      tx.create(InvitationResourceGrant, {
+        invitation: tx.getReference(Invitation, invitationId),
+        resource: tx.getReference(Resource, g.resource.id),
+        organization: tx.getReference(Organization, orgId),
+        roleKey: g.roleKey,
+      });
+    }
+  }
 }
 
 export interface InvitationResourceGrantRow {
@@ -248,11 +258,13 @@ export async function applyInvitationResourceGrants(
       outcomes.push(skip(grant, problem.code, `Not granted: the person who invited you can no longer grant it. ${describeResourceGrantProblem(problem, def)}`));
       continue;
     }
-    await exec(
-      tx,
-      `insert into resource_grant (resource_id, membership_id, org_id, role_key, granted_by_id) values ($1, $2, $3, $4, $5)`,
-      [resource.id, member.membershipId, resource.org_id, grant.role_key, inviter.id],
-    );
+    tx.create(ResourceGrant, {
+      resource: tx.getReference(Resource, resource.id),
+      membership: tx.getReference(Membership, member.membershipId),
+      organization: tx.getReference(Organization, resource.org_id),
+      roleKey: grant.role_key,
+      grantedById: inviter.id,
+    });
     outcomes.push({ resourceId: resource.id, roleKey: grant.role_key, applied: true, reason: null, message: null });
   }
   return outcomes;

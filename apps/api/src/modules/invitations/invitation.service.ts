@@ -16,8 +16,11 @@ import {
   type FieldIssue,
 } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
-import { exec, rows } from '../../db/sql.ts';
-import { exactlyOne } from '../organizations/exactly-one.ts';
+import { rows } from '../../db/sql.ts';
+import { Role } from '../roles/role.entity.ts';
+import { Organization } from '../organizations/organization.entity.ts';
+import { Invitation } from './invitation.entity.ts';
+import { InvitationRole } from './invitation-role.entity.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { hashToken, newOpaqueToken } from '../../auth/refresh-token.ts';
 import { hashPassword, passwordIssues } from '../../auth/passwords.ts';
@@ -58,6 +61,8 @@ export interface InviteResult {
   message: string | null;
   /** Whether the mail went out (INVITED, not a dry run). */
   emailSent: boolean;
+  /** The invitation this call wrote (INVITED, not a dry run), as the unit of work holds it. */
+  created?: Invitation;
 }
 
 interface ParsedAddress {
@@ -160,18 +165,31 @@ export async function inviteMembers(
           )).map((r) => r.email)
         : [],
     );
+    // Whole rows, so an expired one can be handed to the unit of work without another read.
     const pending = new Map(
       (addresses.length
-        ? await rows<{ id: string; email: string; expired: boolean }>(tx, `select id, lower(email) as email, expires_at <= now() as expired from invitation
+        ? await rows<InvitationColumns & { email_key: string; expired: boolean }>(tx, `select *, lower(email) as email_key, expires_at <= now() as expired from invitation
               where org_id = $1 and status = 'PENDING' and lower(email) = any($2::text[])`,
             [orgId, addresses],
           )
         : []
-      ).map((r) => [r.email, r]),
+      ).map(({ email_key, expired, ...columns }) => [email_key, { id: columns.id, expired, columns }]),
     );
 
     const out: InviteResult[] = [];
     const expiresAt = expiryFrom(acting);
+    // An expired pending invitation gives way to the new one (one pending per org and email): the
+    // unit of work inserts before it updates, so the expiries are flushed first (the partial unique
+    // index would refuse the new row otherwise). The org lock keeps these rows as read.
+    if (!dryRun) {
+      const stale = parsed.flatMap(({ email }) => {
+        const open = !emailIssue(email) && !members.has(email) ? pending.get(email) : undefined;
+        return open?.expired ? [open] : [];
+      });
+      for (const open of stale) tx.map(Invitation, open.columns).status = 'EXPIRED';
+      if (stale.length) await tx.flush();
+    }
+    const roleRefs = roles.map((r) => tx.getReference(Role, r.id));
     for (const address of parsed) {
       const { email } = address;
       const problem = emailIssue(email);
@@ -192,23 +210,20 @@ export async function inviteMembers(
         out.push({ email, status: 'INVITED', invitationId: null, message: null, emailSent: false });
         continue;
       }
-      // An expired pending invitation gives way to the new one (one pending per org and email).
-      if (open) await exactlyOne(tx, 'Invitation', `update invitation set status = 'EXPIRED' where id = $1`, [open.id]);
       const id = crypto.randomUUID();
       const { token, hash } = newOpaqueToken();
-      await exec(tx, `insert into invitation (id, org_id, email, token_hash, status, expires_at, inviter_id) values ($1, $2, $3, $4, 'PENDING', $5, $6)`,
-        [id, orgId, email, hash, expiresAt, user.id],
-      );
-      if (roles.length) {
-        await exec(tx, `insert into invitation_role (invitation_id, role_id) select $1, unnest($2::uuid[])`,
-          [id, roles.map((r) => r.id)],
-        );
-      }
+      // Inserted with its roles when the transaction flushes (one multi-row insert per table).
+      const sentAt = new Date();
+      const invitation = tx.create(Invitation, {
+        id, organization: tx.getReference(Organization, orgId), email, tokenHash: hash, status: 'PENDING', expiresAt, inviterId: user.id,
+        sendCount: 1, lastSentAt: sentAt, sendWindowStartedAt: sentAt, sendWindowCount: 1,
+      });
+      for (const role of roleRefs) tx.create(InvitationRole, { invitation, role });
       mails.push({ to: email, token, organizationName: org.name, inviterName: displayName(user), roleNames: roles.map((r) => r.name), expiresAt });
-      out.push({ email, status: 'INVITED', invitationId: id, message: null, emailSent: false });
+      out.push({ email, status: 'INVITED', invitationId: id, message: null, emailSent: false, created: invitation });
     }
     const invited = out.filter((r) => r.status === 'INVITED' && r.invitationId);
-    await storeInvitationResourceGrants(tx, orgId, invited.map((r) => r.invitationId!), resourceGrants);
+    storeInvitationResourceGrants(tx, orgId, invited.map((r) => r.invitationId!), resourceGrants);
     if (invited.length) {
       recordAudit(tx, acting.actor, {
         orgId,
@@ -234,6 +249,9 @@ export async function inviteMembers(
   return results;
 }
 
+/** The invitation table's columns as stored (handed to `tx.map` to become the managed entity). */
+type InvitationColumns = { id: string } & Record<string, unknown>;
+
 interface LockedInvitation {
   id: string;
   org_id: string;
@@ -247,11 +265,30 @@ interface LockedInvitation {
   seconds_since_sent: number;
   window_age_seconds: number;
   send_window_count: number;
+  /** The transaction's now(), so the times written agree with the database's clock, as `now()` in SQL did. */
+  db_now: Date | string;
+  /** The row as the unit of work's entity: changes to it are written when the transaction flushes. */
+  entity: Invitation;
 }
 
-const LOCK_COLUMNS = `id, org_id, email, token_hash, status, expires_at, expires_at <= now() as expired, inviter_id, send_count,
+const LOCK_INVITATION = `select *, expires_at <= now() as expired,
   extract(epoch from (now() - last_sent_at))::float8 as seconds_since_sent,
-  extract(epoch from (now() - send_window_started_at))::float8 as window_age_seconds, send_window_count`;
+  extract(epoch from (now() - send_window_started_at))::float8 as window_age_seconds, now() as db_now
+  from invitation where id = $1 for update`;
+
+/**
+ * Locks the invitation row (after its org's) and reads it with the times the rules compare in the
+ * database; the row becomes the managed entity, so nothing else can delete it before the commit and
+ * the change is written by the unit of work (no `update … where id` that might touch no row).
+ */
+async function lockInvitation(tx: Em, invitationId: string): Promise<LockedInvitation | undefined> {
+  const found = (await rows<Omit<LockedInvitation, 'entity'>>(tx, LOCK_INVITATION, [invitationId]))[0];
+  if (!found) return undefined;
+  const { expired, seconds_since_sent, window_age_seconds, db_now, ...columns } = found;
+  return { ...found, entity: tx.map(Invitation, columns as InvitationColumns) };
+}
+
+const dateOf = (value: Date | string) => (value instanceof Date ? value : new Date(value));
 
 async function rolesOfInvitation(tx: Em, invitationId: string): Promise<RoleRow[]> {
   return rows<RoleRow>(tx, `select r.id, r.key, r.name, r.permissions, r.builtin from invitation_role ir join role r on r.id = ir.role_id
@@ -272,7 +309,7 @@ async function lockInvitationForAdmin(tx: Em, acting: Acting, invitationId: stri
     : undefined;
   if (!found) throw new NotFoundError('Invitation');
   const org = await lockOrganization(tx, found.org_id);
-  const invitation = (await rows<LockedInvitation>(tx, `select ${LOCK_COLUMNS} from invitation where id = $1 for update`, [invitationId]))[0];
+  const invitation = await lockInvitation(tx, invitationId);
   if (!invitation) throw new NotFoundError('Invitation');
   const actorPerms = await permissionsAfterLock(tx, invitation.org_id, user);
   if (!actorPerms.has('members:read') && !actorPerms.has('members:invite')) throw new NotFoundError('Invitation');
@@ -289,9 +326,9 @@ async function lockInvitationForAdmin(tx: Em, acting: Acting, invitationId: stri
 const target = (inv: { id: string; email: string }) => ({ type: 'Invitation', id: inv.id, label: inv.email });
 
 /** R8: a new token (the old one stops working) and a new expiry; rate-limited per invitation. */
-export async function resendInvitation(em: Em, acting: Acting, invitationId: string): Promise<{ invitationId: string; emailSent: boolean }> {
+export async function resendInvitation(em: Em, acting: Acting, invitationId: string): Promise<{ invitation: Invitation; emailSent: boolean }> {
   let mail: PendingMail | undefined;
-  const id = await inTransaction(em, acting, async (tx) => {
+  const changed = await inTransaction(em, acting, async (tx) => {
     const { org, invitation, roles, user } = await lockInvitationForAdmin(tx, acting, invitationId);
     if (invitation.status !== 'PENDING') throw new PolicyError(`This invitation is ${invitation.status.toLowerCase()}; send a new one instead`, 'NOT_PENDING');
     if (invitation.seconds_since_sent < RESEND_MIN_INTERVAL_SECONDS) {
@@ -305,12 +342,15 @@ export async function resendInvitation(em: Em, acting: Acting, invitationId: str
     }
     const { token, hash } = newOpaqueToken();
     const expiresAt = expiryFrom(acting);
-    await exec(tx, `update invitation set token_hash = $1, expires_at = $2, send_count = send_count + 1, last_sent_at = now(),
-              send_window_started_at = ${windowOpen ? 'send_window_started_at' : 'now()'},
-              send_window_count = ${windowOpen ? 'send_window_count + 1' : '1'}
-        where id = $3`,
-      [hash, expiresAt, invitation.id],
-    );
+    const now = dateOf(invitation.db_now);
+    tx.assign(invitation.entity, {
+      tokenHash: hash,
+      expiresAt,
+      sendCount: invitation.send_count + 1,
+      lastSentAt: now,
+      sendWindowStartedAt: windowOpen ? invitation.entity.sendWindowStartedAt : now,
+      sendWindowCount: windowOpen ? invitation.send_window_count + 1 : 1,
+    });
     recordAudit(tx, acting.actor, {
       orgId: invitation.org_id,
       action: 'invitation.resent',
@@ -319,19 +359,19 @@ export async function resendInvitation(em: Em, acting: Acting, invitationId: str
       after: { sendCount: invitation.send_count + 1, expiresAt: expiresAt.toISOString() },
     });
     mail = { to: invitation.email, token, organizationName: org.name, inviterName: displayName(user), roleNames: roles.map((r) => r.name), expiresAt };
-    return invitation.id;
+    return invitation.entity;
   });
   const emailSent = mail ? await sendInvitationMail(acting, mail) : false;
-  return { invitationId: id, emailSent };
+  return { invitation: changed, emailSent };
 }
 
-/** R8: the token stops working at once. Revoking a revoked invitation changes nothing. */
-export async function revokeInvitation(em: Em, acting: Acting, invitationId: string): Promise<string> {
+/** R8: the token stops working at once. Revoking a revoked invitation changes nothing. Answers the invitation as it now is. */
+export async function revokeInvitation(em: Em, acting: Acting, invitationId: string): Promise<Invitation> {
   return inTransaction(em, acting, async (tx) => {
     const { invitation, roles } = await lockInvitationForAdmin(tx, acting, invitationId);
-    if (invitation.status === 'REVOKED') return invitation.id;
+    if (invitation.status === 'REVOKED') return invitation.entity;
     if (invitation.status !== 'PENDING') throw new PolicyError(`This invitation is ${invitation.status.toLowerCase()}; it cannot be revoked`, 'NOT_PENDING');
-    await exactlyOne(tx, 'Invitation', `update invitation set status = 'REVOKED', revoked_at = now() where id = $1`, [invitation.id]);
+    tx.assign(invitation.entity, { status: 'REVOKED', revokedAt: dateOf(invitation.db_now) });
     recordAudit(tx, acting.actor, {
       orgId: invitation.org_id,
       action: 'invitation.revoked',
@@ -339,7 +379,7 @@ export async function revokeInvitation(em: Em, acting: Acting, invitationId: str
       before: { status: invitation.expired ? 'EXPIRED' : 'PENDING', roles: roleKeys(roles) },
       after: { status: 'REVOKED' },
     });
-    return invitation.id;
+    return invitation.entity;
   });
 }
 
@@ -457,42 +497,49 @@ export async function acceptInvitation(em: Em, acting: Acting, token: string, in
 
   return inTransaction(em, acting, async (tx) => {
     const org = await lockOrganization(tx, found!.org_id);
-    const inv = (await rows<LockedInvitation>(tx, `select ${LOCK_COLUMNS} from invitation where id = $1 for update`, [found!.id]))[0];
+    const inv = await lockInvitation(tx, found!.id);
     // Re-checked under the lock: a concurrent accept, revoke or resend may have won.
     assertAcceptable(inv?.token_hash === hash ? inv : undefined);
     if (org.status !== 'ACTIVE') throw new PolicyError('This organization is disabled', 'DISABLED');
+    const now = dateOf(inv!.db_now);
 
     let userId: string;
     let created = false;
     let claimed = false;
     if (signedIn) {
       userId = signedIn.id;
+      // The account row, locked as the UPDATE it replaces would have (org row first, then the account).
+      const account = await lockedUser(tx, `id = $1`, userId);
+      if (!account) throw new NotFoundError('User');
       // R20: the link reached this mailbox, so its holder proved the address.
-      await exactlyOne(tx, 'User', `update "user" set email_verified_at = coalesce(email_verified_at, now()) where id = $1`, [userId]);
+      account.user.emailVerifiedAt ??= now;
     } else {
-      const holder = (await rows<{ id: string; verified: boolean }>(tx, `select id, email_verified_at is not null as verified from "user" where lower(email) = $1 for no key update`,
-        [email],
-      ))[0];
-      if (holder?.verified) throw new SignInRequiredError(email);
+      const holder = await lockedUser(tx, `lower(email) = $1`, email);
+      if (holder?.user.emailVerifiedAt) throw new SignInRequiredError(email);
       if (holder) {
         // R20: an account holds this address without ever having proved it (created by an administrator
         // elsewhere). The invitee just proved it, so the account becomes theirs: their password, their
         // names, every earlier session ended.
-        userId = holder.id;
-        await exec(tx, `update "user" set first_name = $1, last_name = $2, password_hash = $3, must_change_password = false,
-                  password_changed_at = now(), email_verified_at = now() where id = $4`,
-          [input.firstName!.trim(), input.lastName?.trim() ?? '', passwordHash, userId],
-        );
+        userId = holder.user.id;
+        tx.assign(holder.user, {
+          firstName: input.firstName!.trim(),
+          lastName: input.lastName?.trim() ?? '',
+          passwordHash: passwordHash!,
+          mustChangePassword: false,
+          passwordChangedAt: now,
+          emailVerifiedAt: now,
+        });
         await revokeAllSessions(tx, userId);
         claimed = true;
       } else {
         userId = crypto.randomUUID();
-        await exec(tx, `insert into "user" (id, email, first_name, last_name, password_hash, must_change_password, email_verified_at) values ($1, $2, $3, $4, $5, false, now())`,
-          [userId, email, input.firstName!.trim(), input.lastName?.trim() ?? '', passwordHash],
-        );
+        tx.create(User, { id: userId, email, firstName: input.firstName!.trim(), lastName: input.lastName?.trim() ?? '', passwordHash: passwordHash!, mustChangePassword: false, emailVerifiedAt: now });
       }
       created = true;
     }
+    // The membership is written next by the memberships module, which references the account row:
+    // the account goes out first (a no-op when nothing about it changed).
+    await tx.flush();
 
     let roles = await rolesOfInvitation(tx, inv!.id);
     if (roles.length === 0) {
@@ -503,7 +550,7 @@ export async function acceptInvitation(em: Em, acting: Acting, token: string, in
     const membershipId = existing?.id ?? (await insertMembership(tx, { orgId: org.id, userId, roleIds: roles.map((r) => r.id), addedById: inv!.inviter_id }));
     // Resource grants are re-checked now against the inviter's current rights; what is no longer allowed is skipped.
     const resourceGrants = await applyInvitationResourceGrants(tx, acting.app.preset, inv!, { membershipId, userId });
-    await exactlyOne(tx, 'Invitation', `update invitation set status = 'ACCEPTED', accepted_at = now(), accepted_by_id = $1 where id = $2`, [userId, inv!.id]);
+    tx.assign(inv!.entity, { status: 'ACCEPTED', acceptedAt: now, acceptedById: userId });
     const actor = signedIn ? acting.actor : { ...acting.actor, userId, label: email };
     recordAudit(tx, actor, {
       orgId: org.id,
@@ -529,6 +576,15 @@ export async function acceptInvitation(em: Em, acting: Acting, token: string, in
     const tokens = created ? await startSession(acting.app, tx, await tx.findOneOrFail(User, { id: userId }), actor) : null;
     return { membershipId, orgId: org.id, userId, tokens, resourceGrants };
   });
+}
+
+/**
+ * The account row `for no key update` (what an UPDATE of it takes), as the managed entity: the org
+ * row is locked first (see the lock order in docs/architecture.md). `where` is a fixed condition on `$1`.
+ */
+async function lockedUser(tx: Em, where: 'id = $1' | 'lower(email) = $1', value: string): Promise<{ user: User } | undefined> {
+  const found = (await rows<{ id: string } & Record<string, unknown>>(tx, `select * from "user" where ${where} for no key update`, [value]))[0];
+  return found ? { user: tx.map(User, found) } : undefined;
 }
 
 /** Whether an account holds this address, and whether its holder proved it (R20). */

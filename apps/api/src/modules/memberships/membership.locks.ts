@@ -2,8 +2,11 @@ import { effectivePermissions, isOwnerRole, PERMISSION_KEYS } from '@gatehouse/p
 import { LockMode } from '@mikro-orm/core';
 import type { Em } from '../../db/orm.ts';
 import { Organization } from '../organizations/organization.entity.ts';
+import { User } from '../users/user.entity.ts';
+import { Role } from '../roles/role.entity.ts';
+import { Membership } from './membership.entity.ts';
 import { NotFoundError } from '../../errors.ts';
-import { exec, jsonColumn, row, rows, statement } from '../../db/sql.ts';
+import { jsonColumn, row, rows, statement } from '../../db/sql.ts';
 import { credentialOf, restrictToCredential } from '../tokens/credential.ts';
 import { serviceAccountPermissionsAfterLock } from '../service-accounts/service-account.principal.ts';
 
@@ -37,7 +40,7 @@ export interface MembershipRow {
 }
 
 /** R5: serializes every change that could affect an org's owners. */
-export async function lockOrganization(tx: Em, orgId: string): Promise<LockedOrg> {
+export async function lockOrganization(tx: Em, orgId: string): Promise<Organization> {
   // The ORM's pessimistic lock (select … for update), refreshed so the entity the unit of work
   // holds from here on is the row as it is under the lock, not an earlier read of this request.
   const org = await tx.findOne(Organization, { id: orgId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
@@ -75,11 +78,8 @@ const rolesByIdInOrg = statement('roles_by_id_in_org', `select * from role where
 
 /** Roles of the org with the given ids (whole rows); ids that are not roles of this org are reported by index. */
 export async function rolesInOrg(tx: Em, orgId: string, roleIds: readonly string[]): Promise<{ roles: RoleRow[]; unknown: number[] }> {
-  const valid = roleIds.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
-  const found = valid.length ? await rows<RoleRow>(tx, rolesByIdInOrg, [orgId, valid]) : [];
-  const byId = new Map(found.map((r) => [r.id, r]));
-  const unknown = roleIds.flatMap((id, i) => (byId.has(id) ? [] : [i]));
-  return { roles: [...new Set(roleIds)].flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])), unknown };
+  const valid = roleIds.filter((id) => UUID.test(id));
+  return pickRoles(roleIds, valid.length ? await rows<RoleRow>(tx, rolesByIdInOrg, [orgId, valid]) : []);
 }
 
 /** The actor's permissions in the org, read after the lock (platform admins hold every permission). */
@@ -112,60 +112,97 @@ const lockOrgOfMembership = statement(
     where o.id = (select m.org_id from membership m where m.id = $1) for update of o`,
 );
 
-/** The membership, its account, its roles and the actor's role permissions in its org, read after the lock. */
+/**
+ * The membership (its row locked too: an account deletion cascades to memberships without taking the
+ * organization's lock, and must not remove the row between this read and the unit of work's write),
+ * its account, its roles, the roles of the org with the ids in $3 (a role change's new set: roles
+ * change only under the org lock, so reading them here is as fresh as a separate read) and the
+ * actor's role permissions in its org, read after the lock.
+ */
 const membershipUnderLock = statement(
   'membership_under_lock',
   `select m.id, m.org_id, m.user_id, m.status, u.email, u.status as user_status, to_jsonb(m) as membership_row, to_jsonb(u) as user_row,
-          coalesce((select json_agg(json_build_object('id', r.id, 'key', r.key, 'name', r.name, 'permissions', r.permissions, 'builtin', r.builtin)
-                                    order by r.position, r.name)
+          coalesce((select json_agg(to_jsonb(r) order by r.position, r.name)
                       from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = m.id), '[]') as roles,
+          coalesce((select json_agg(to_jsonb(r)) from role r where r.org_id = m.org_id and r.id = any($3::uuid[])), '[]') as requested_roles,
           coalesce((select json_agg(json_build_object('permissions', r.permissions))
                       from membership am
                       join organization o on o.id = am.org_id
                       join membership_role mr on mr.membership_id = am.id
                       join role r on r.id = mr.role_id
                      where am.org_id = m.org_id and am.user_id = $2 and am.status = 'ACTIVE' and o.status = 'ACTIVE'), '[]') as actor_roles
-     from membership m join "user" u on u.id = m.user_id where m.id = $1`,
+     from membership m join "user" u on u.id = m.user_id where m.id = $1
+      for no key update of m`,
 );
 
 export interface LockedMembership {
   org: LockedOrg;
   membership: MembershipRow;
+  /**
+   * The same membership as an entity of the transaction's unit of work, with its roles (whole role
+   * entities): changes made to it are written at flush, and the identity map holds it as written.
+   */
+  entity: Membership;
   /** The rows as stored under the lock (membership, its organization and account), for the response. */
   membershipRow: Record<string, unknown>;
   orgRow: Record<string, unknown>;
   userRow: Record<string, unknown>;
   /** Its roles, in the preset's order. */
   roles: RoleRow[];
+  /** The roles asked for (`requestedRoleIds`) that are roles of its org, whole rows; see pickRoles. */
+  requestedRoles: RoleRow[];
   actorPerms: ReadonlySet<string>;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * R5: locks the organization of a membership, then reads the membership with its roles and the
- * actor's permissions there: two statements, the second seeing every change committed before the lock.
+ * actor's permissions there: two statements, the second seeing every change committed before the
+ * lock. `requestedRoleIds` (a role change's new set) are read by the second statement too.
  */
-export async function lockMembershipOf(tx: Em, membershipId: string, user: { id: string; isPlatformAdmin: boolean }): Promise<LockedMembership | undefined> {
+export async function lockMembershipOf(
+  tx: Em,
+  membershipId: string,
+  user: { id: string; isPlatformAdmin: boolean },
+  requestedRoleIds: readonly string[] = [],
+): Promise<LockedMembership | undefined> {
   const locked = await row<LockedOrg & { org_row: Record<string, unknown> | string }>(tx, lockOrgOfMembership, [membershipId]);
   if (!locked) return undefined;
   const { org_row, ...org } = locked;
-  const found = await row<MembershipRow & { membership_row: Record<string, unknown> | string; user_row: Record<string, unknown> | string; roles: RoleRow[] | string; actor_roles: { permissions: string[] }[] | string }>(
+  const found = await row<MembershipRow & { membership_row: Record<string, unknown> | string; user_row: Record<string, unknown> | string; roles: (RoleRow & Record<string, unknown>)[] | string; requested_roles: RoleRow[] | string; actor_roles: { permissions: string[] }[] | string }>(
     tx,
     membershipUnderLock,
-    [membershipId, user.id],
+    [membershipId, user.id, requestedRoleIds.filter((id) => UUID.test(id))],
   );
   if (!found) return undefined;
-  const { membership_row, user_row, roles, actor_roles, ...membership } = found;
+  const { membership_row, user_row, roles: roleRows, requested_roles, actor_roles, ...membership } = found;
+  const membershipRow = jsonColumn<Record<string, unknown>>(membership_row);
+  const orgRow = jsonColumn<Record<string, unknown>>(org_row);
+  const roles = jsonColumn<(RoleRow & Record<string, unknown>)[]>(roleRows);
+  // Into the unit of work as read under the lock (em.map refreshes what the identity map held).
+  tx.map(Organization, orgRow);
+  tx.map(User, jsonColumn(user_row));
+  const entity = tx.map(Membership, { ...membershipRow, roles: roles.map((r) => tx.map(Role, r)) });
   return {
     org,
     membership,
-    membershipRow: jsonColumn(membership_row),
-    orgRow: jsonColumn(org_row),
+    entity,
+    membershipRow,
+    orgRow,
     userRow: jsonColumn(user_row),
-    roles: jsonColumn(roles),
+    roles,
+    requestedRoles: jsonColumn(requested_roles),
     actorPerms: (await serviceAccountPermissionsAfterLock(tx, org.id, user)) ?? actorPermissions(jsonColumn(actor_roles), org.id, user),
   };
 }
 
+/** The roles named by `roleIds` among `found` (the org's roles with those ids), in request order without repeats; unknown ids by index. */
+export function pickRoles(roleIds: readonly string[], found: readonly RoleRow[]): { roles: RoleRow[]; unknown: number[] } {
+  const byId = new Map(found.map((r) => [r.id, r]));
+  const unknown = roleIds.flatMap((id, i) => (byId.has(id) ? [] : [i]));
+  return { roles: [...new Set(roleIds)].flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])), unknown };
+}
 
 /** Active memberships of active users that hold org:own through any role (R5). */
 /** SQL: role `alias` holds org:own, directly or through `org:*` / `*` (what isOwnerRole checks). */
@@ -186,30 +223,39 @@ export async function activeOwnerMembershipIds(tx: Em, orgId: string): Promise<s
 }
 
 /**
- * Sets a membership's roles in one statement: removes the roles not kept, adds the new ones (the two
- * sets are disjoint, so the delete and the insert of one statement never meet on a row).
+ * A new active membership with the given roles (rows read in this transaction), in the unit of work:
+ * written at the next flush, with its role links as one multi-row insert.
  */
-const replaceRoles = statement(
-  'replace_membership_roles',
-  `with gone as (delete from membership_role where membership_id = $1 and not (role_id = any($2::uuid[])))
-   insert into membership_role (membership_id, role_id) select $1, unnest($2::uuid[]) on conflict do nothing`,
-);
-
-export async function replaceMembershipRoles(tx: Em, membershipId: string, roleIds: readonly string[]): Promise<void> {
-  await exec(tx, replaceRoles, [membershipId, [...roleIds]]);
+export function createMembership(
+  tx: Em,
+  input: { orgId: string; userId: string; roles: readonly RoleRow[]; addedById: string | null },
+): Membership {
+  return tx.create(Membership, {
+    id: crypto.randomUUID(),
+    organization: tx.getReference(Organization, input.orgId),
+    user: tx.getReference(User, input.userId),
+    status: 'ACTIVE',
+    addedById: input.addedById,
+    roles: input.roles.map((r) => tx.map(Role, { ...r })),
+  });
 }
 
+/**
+ * createMembership for callers that go on reading the membership's roles with SQL in the same
+ * transaction (an invitation's resource grants are capped by them, R19): flushed at once.
+ */
 export async function insertMembership(
   tx: Em,
   input: { orgId: string; userId: string; roleIds: readonly string[]; addedById: string | null },
 ): Promise<string> {
-  const id = crypto.randomUUID();
-  await tx.execute(`insert into membership (id, org_id, user_id, status, added_by_id) values (?, ?, ?, 'ACTIVE', ?)`, [
-    id,
-    input.orgId,
-    input.userId,
-    input.addedById,
-  ]);
-  await replaceMembershipRoles(tx, id, input.roleIds);
-  return id;
+  const membership = tx.create(Membership, {
+    id: crypto.randomUUID(),
+    organization: tx.getReference(Organization, input.orgId),
+    user: tx.getReference(User, input.userId),
+    status: 'ACTIVE',
+    addedById: input.addedById,
+    roles: input.roleIds.map((id) => tx.getReference(Role, id)),
+  });
+  await tx.flush();
+  return membership.id;
 }

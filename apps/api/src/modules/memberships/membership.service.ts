@@ -1,4 +1,3 @@
-import { changeOne } from '../../db/retry.ts';
 import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
 import { checkLeave, checkRoleChange, effectivePermissions, isOwnerRole, type Preset } from '@gatehouse/permissions';
 import { inTransaction, type Acting } from '../../acting.ts';
@@ -10,16 +9,18 @@ import { revokeAllSessions } from '../../auth/session.service.ts';
 import { generateTemporaryPassword, hashPassword } from '../../auth/passwords.ts';
 import {
   findMembershipOf,
-  insertMembership,
+  createMembership,
   lockOrganization,
   permissionsAfterLock,
   lockMembershipOf,
-  replaceMembershipRoles,
+  pickRoles,
   rolesInOrg,
-  rolesOfMembership,
   type MembershipRow,
   type RoleRow,
 } from './membership.locks.ts';
+import { Membership } from './membership.entity.ts';
+import { Role } from '../roles/role.entity.ts';
+import { User } from '../users/user.entity.ts';
 import { assertOwnerFloor, ownerFloorMessage, requirePermission, throwRoleChangeProblems } from './rule-errors.ts';
 import { assertCanAdministerUser } from '../users/user.rules.ts';
 import { applyProvisionResourceGrants, auditedGrants, checkProvisionResourceGrants } from '../resources/provision-grants.ts';
@@ -29,35 +30,31 @@ type Tx = Em;
 
 const roleKeys = (roles: RoleRow[]) => roles.map((r) => r.key);
 
-/** Loads a membership the actor may act on, locks its org and reads the actor's permissions after the lock. */
-async function lockMembership(tx: Tx, acting: Acting, membershipId: string) {
+/**
+ * Loads a membership the actor may act on, locks its org (and the membership row) and reads the
+ * actor's permissions after the lock; `requestedRoleIds` are read in the same statement (see lockMembershipOf).
+ */
+async function lockMembership(tx: Tx, acting: Acting, membershipId: string, requestedRoleIds: readonly string[] = []) {
   const user = acting.user;
   if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
-  const locked = isUuid(membershipId) ? await lockMembershipOf(tx, membershipId, user) : undefined;
+  const locked = isUuid(membershipId) ? await lockMembershipOf(tx, membershipId, user, requestedRoleIds) : undefined;
   if (!locked) throw new NotFoundError('Membership');
   const { membership, actorPerms, roles: current } = locked;
   if (!actorPerms.has('members:read')) throw new NotFoundError('Membership'); // R1: foreign = non-existent
   return { membership, actorPerms, actorId: user.id, current, rows: locked };
 }
 
-/** What a role change wrote: the membership row and its new roles, for the response (no re-read). */
-export interface ChangedRoles {
-  membershipRow: Record<string, unknown>;
-  orgRow: Record<string, unknown>;
-  userRow: Record<string, unknown>;
-  roles: RoleRow[];
-}
 
 function target(m: MembershipRow) {
   return { type: 'Membership', id: m.id, label: m.email };
 }
 
 /** Replaces the whole role set of a membership (R3, R4, R5, R6). */
-export async function setMemberRoles(em: Em, acting: Acting, membershipId: string, roleIds: string[]): Promise<ChangedRoles> {
+export async function setMemberRoles(em: Em, acting: Acting, membershipId: string, roleIds: string[]): Promise<Membership> {
   return inTransaction(em, acting, async (tx) => {
-    const { membership, actorPerms, actorId, current, rows } = await lockMembership(tx, acting, membershipId);
+    const { membership, actorPerms, actorId, current, rows } = await lockMembership(tx, acting, membershipId, roleIds);
     requirePermission(actorPerms, 'members:update');
-    const { roles: next, unknown } = await rolesInOrg(tx, membership.org_id, roleIds);
+    const { roles: next, unknown } = pickRoles(roleIds, rows.requestedRoles);
     if (unknown.length) throw new ValidationError(unknown.map((i) => ({ path: ['roleIds', String(i)], message: 'Not a role of this organization' })));
     const problems = checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: next, policy: acting.app.preset.policy });
     // The only owner lowering themselves is told why (LastOwnerError: make another user owner first)
@@ -68,7 +65,9 @@ export async function setMemberRoles(em: Em, acting: Acting, membershipId: strin
     }
     throwRoleChangeProblems(problems);
     if (current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, next.some(isOwnerRole), floorMessage);
-    await replaceMembershipRoles(tx, membership.id, next.map((r) => r.id));
+    // The unit of work writes the difference (the collection's snapshot is the roles read under the
+    // lock): a delete of the roles taken away and one insert of the new ones, at flush.
+    rows.entity.roles.set(next.map((r) => tx.map(Role, r)));
     recordAudit(tx, acting.actor, {
       orgId: membership.org_id,
       action: 'membership.roles_changed',
@@ -76,24 +75,26 @@ export async function setMemberRoles(em: Em, acting: Acting, membershipId: strin
       before: { roles: roleKeys(current) },
       after: { roles: roleKeys(next) },
     });
-    return { membershipRow: rows.membershipRow, orgRow: rows.orgRow, userRow: rows.userRow, roles: next };
+    // The entity the unit of work wrote, its organization, account and new roles loaded: the answer.
+    return rows.entity;
   });
 }
 
 /** Disable keeps the membership and its roles but blocks the org (R10); subject to R3, R4 and R5. */
-export async function setMembershipStatus(em: Em, acting: Acting, membershipId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
+export async function setMembershipStatus(em: Em, acting: Acting, membershipId: string, status: 'ACTIVE' | 'DISABLED'): Promise<Membership> {
   return inTransaction(em, acting, async (tx) => {
-    const { membership, actorPerms, actorId, current } = await lockMembership(tx, acting, membershipId);
+    const { membership, actorPerms, actorId, current, rows } = await lockMembership(tx, acting, membershipId);
     requirePermission(actorPerms, 'members:update');
     if (membership.user_id === actorId) throw new PolicyError('You cannot disable or enable your own membership', 'SELF_ACTION');
-    if (membership.status === status) return membership.id;
+    if (membership.status === status) return rows.entity;
     // Disabling takes every role's access away, so the grant ceiling applies to all of them.
     throwRoleChangeProblems(
       checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: [], policy: { ...acting.app.preset.policy, ownerModel: 'multiple' } }),
       { ignore: ['NO_ROLES'] },
     );
     if (status === 'DISABLED' && current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false, ownerFloorMessage(acting.app.preset));
-    await changeOne(tx, 'Membership', `update membership set status = ? where id = ?`, [status, membership.id]);
+    // The row is locked (lockMembershipOf), so the update at flush touches exactly it.
+    rows.entity.status = status;
     recordAudit(tx, acting.actor, {
       orgId: membership.org_id,
       action: status === 'DISABLED' ? 'membership.disabled' : 'membership.enabled',
@@ -101,14 +102,14 @@ export async function setMembershipStatus(em: Em, acting: Acting, membershipId: 
       before: { status: membership.status },
       after: { status },
     });
-    return membership.id;
+    return rows.entity;
   });
 }
 
 /** R9: ends one membership; the account and its other memberships stay. */
 export async function removeMember(em: Em, acting: Acting, membershipId: string): Promise<MembershipRow> {
   return inTransaction(em, acting, async (tx) => {
-    const { membership, actorPerms, actorId, current } = await lockMembership(tx, acting, membershipId);
+    const { membership, actorPerms, actorId, current, rows } = await lockMembership(tx, acting, membershipId);
     requirePermission(actorPerms, 'members:remove');
     if (membership.user_id === actorId) throw new PolicyError('To remove yourself, leave the organization', 'SELF_ACTION');
     throwRoleChangeProblems(
@@ -116,7 +117,9 @@ export async function removeMember(em: Em, acting: Acting, membershipId: string)
       { ignore: ['NO_ROLES'] },
     );
     if (current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, false, ownerFloorMessage(acting.app.preset));
-    await changeOne(tx, 'Membership', `delete from membership where id = ?`, [membership.id]);
+    // Locked by lockMembershipOf: the delete at flush removes exactly this row (its role links and
+    // resource grants go with it, by the foreign keys' cascade).
+    tx.remove(rows.entity);
     recordAudit(tx, acting.actor, {
       orgId: membership.org_id,
       action: 'membership.removed',
@@ -132,16 +135,17 @@ export async function leaveOrganization(em: Em, acting: Acting, orgId: string): 
   const user = acting.user!;
   return inTransaction(em, acting, async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
-    const membership = await findMembershipOf(tx, orgId, user.id);
-    if (!membership) throw new NotFoundError('Organization');
-    await lockOrganization(tx, orgId);
-    const current = await rolesOfMembership(tx, membership.id);
+    const found = await findMembershipOf(tx, orgId, user.id);
+    // Read again under the org's lock (and locked itself): a removal committed meanwhile answers not found.
+    const locked = found ? await lockMembershipOf(tx, found.id, user) : undefined;
+    if (!locked || locked.org.id !== orgId) throw new NotFoundError('Organization');
+    const { membership, roles: current } = locked;
     const leave = checkLeave(acting.app.preset.policy, effectivePermissions(current));
     if (!leave.ok) throw new PolicyError('Your role may not leave this organization; ask an administrator to remove you', 'LEAVE_NOT_ALLOWED');
     if (current.some(isOwnerRole)) {
       await assertOwnerFloor(tx, orgId, membership.id, false, 'You are the last owner: make someone else an owner before you leave');
     }
-    await changeOne(tx, 'Membership', `delete from membership where id = ?`, [membership.id]);
+    tx.remove(locked.entity);
     recordAudit(tx, acting.actor, {
       orgId,
       action: 'membership.left',
@@ -232,23 +236,22 @@ export async function provisionMembers(em: Em, acting: Acting, orgId: string, ro
           );
         }
         const grants = await checkProvisionResourceGrants(tx, preset, orgId, user, i, { userId: existing.id, orgRoleKeys: roleKeys(roles) }, row.resourceGrants ?? []);
-        const membershipId = await insertMembership(tx, { orgId, userId: existing.id, roleIds: roles.map((r) => r.id), addedById: user.id });
+        const membershipId = createMembership(tx, { orgId, userId: existing.id, roles, addedById: user.id }).id;
         await applyProvisionResourceGrants(tx, orgId, membershipId, grants, user.id);
         resourceGrants[i] = auditedGrants(grants);
         results.push({ email: row.email, status: 'ADDED', membershipId, userId: existing.id, temporaryPassword: null });
       } else {
         const grants = await checkProvisionResourceGrants(tx, preset, orgId, user, i, { userId: null, orgRoleKeys: roleKeys(roles) }, row.resourceGrants ?? []);
-        const userId = crypto.randomUUID();
-        await tx.execute(
-          `insert into "user" (id, email, first_name, last_name, password_hash, must_change_password) values (?, ?, ?, ?, ?, true)`,
-          [userId, row.email, row.firstName, row.lastName, passwords[i]!.hash],
-        );
-        const membershipId = await insertMembership(tx, { orgId, userId, roleIds: roles.map((r) => r.id), addedById: user.id });
+        const userId = tx.create(User, { id: crypto.randomUUID(), email: row.email, firstName: row.firstName, lastName: row.lastName, passwordHash: passwords[i]!.hash, mustChangePassword: true }).id;
+        const membershipId = createMembership(tx, { orgId, userId, roles, addedById: user.id }).id;
         await applyProvisionResourceGrants(tx, orgId, membershipId, grants, user.id);
         resourceGrants[i] = auditedGrants(grants);
         results.push({ email: row.email, status: 'CREATED', membershipId, userId, temporaryPassword: passwords[i]!.temporaryPassword });
       }
     }
+    // The accounts, memberships, role links and resource grants are written together when the unit of
+    // work flushes at commit, one multi-row insert per table; a concurrent request that took an address
+    // meanwhile fails the insert and the whole transaction runs again (withRetry), seeing its account.
     recordAudit(tx, acting.actor, {
       orgId,
       action: 'members.provisioned',
@@ -266,11 +269,13 @@ export async function resetMemberPassword(em: Em, acting: Acting, membershipId: 
   const temporaryPassword = generateTemporaryPassword();
   const hash = await hashPassword(temporaryPassword);
   return inTransaction(em, acting, async (tx) => {
-    const { membership, actorPerms, actorId } = await lockMembership(tx, acting, membershipId);
+    const { membership, actorPerms, actorId, rows } = await lockMembership(tx, acting, membershipId);
     requirePermission(actorPerms, 'members:update');
     if (membership.user_id === actorId) throw new PolicyError('Change your own password from My account', 'SELF_ACTION');
     await assertCanAdministerUser(tx, acting, membership.user_id);
-    await changeOne(tx, 'User', `update "user" set password_hash = ?, must_change_password = true, password_changed_at = now() where id = ?`, [hash, membership.user_id]);
+    // The account is the one read under the lock; its membership row is locked too, so it cannot be
+    // deleted before the update at flush (a deletion would cascade to that row).
+    tx.assign(rows.entity.user, { passwordHash: hash, mustChangePassword: true, passwordChangedAt: new Date() });
     await revokeAllSessions(tx, membership.user_id);
     recordAudit(tx, acting.actor, { orgId: membership.org_id, action: 'user.password_reset', target: { type: 'User', id: membership.user_id, label: membership.email } });
     return { userId: membership.user_id, temporaryPassword };
@@ -278,7 +283,7 @@ export async function resetMemberPassword(em: Em, acting: Acting, membershipId: 
 }
 
 /** R15: a platform admin gives a user access to another organization. */
-export async function grantOrganizationAccess(em: Em, acting: Acting, userId: string, orgId: string, roleIds: string[]): Promise<string> {
+export async function grantOrganizationAccess(em: Em, acting: Acting, userId: string, orgId: string, roleIds: string[]): Promise<Membership> {
   if (!acting.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
   return inTransaction(em, acting, async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
@@ -292,13 +297,13 @@ export async function grantOrganizationAccess(em: Em, acting: Acting, userId: st
     throwRoleChangeProblems(
       checkRoleChange({ actorUserId: acting.user!.id, targetUserId: userId, actorPerms: await permissionsAfterLock(tx, orgId, acting.user!), currentRoles: [], nextRoles: roles, policy: acting.app.preset.policy }),
     );
-    const membershipId = await insertMembership(tx, { orgId, userId, roleIds: roles.map((r) => r.id), addedById: acting.user!.id });
+    const membership = createMembership(tx, { orgId, userId, roles, addedById: acting.user!.id });
     recordAudit(tx, acting.actor, {
       orgId,
       action: 'membership.granted',
-      target: { type: 'Membership', id: membershipId, label: userRow.email },
+      target: { type: 'Membership', id: membership.id, label: userRow.email },
       after: { roles: roleKeys(roles) },
     });
-    return membershipId;
+    return membership;
   });
 }

@@ -1,5 +1,4 @@
 import { transaction } from '../../db/retry.ts';
-import { exactlyOne } from './exactly-one.ts';
 import { rows } from '../../db/sql.ts';
 import type { Preset } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
@@ -67,7 +66,7 @@ export async function createOrganization(
 }
 
 /** Rename or change the slug (org:update). */
-export async function updateOrganization(em: Em, acting: Acting, orgId: string, input: { name?: string | null; slug?: string | null }): Promise<string> {
+export async function updateOrganization(em: Em, acting: Acting, orgId: string, input: { name?: string | null; slug?: string | null }): Promise<Organization> {
   const issues = organizationIssues(input);
   if (issues.length) throw new ValidationError(issues.map((i) => ({ ...i, path: ['input', ...i.path] })));
   return inTransaction(em, acting, async (tx) => {
@@ -79,33 +78,36 @@ export async function updateOrganization(em: Em, acting: Acting, orgId: string, 
       }
     }
     const next = { name: input.name?.trim() ?? org.name, slug: input.slug ?? org.slug };
-    await exactlyOne(tx, 'Organization', `update organization set name = $1, slug = $2 where id = $3`, [next.name, next.slug, org.id]);
+    const before = { name: org.name, slug: org.slug };
+    // The row is locked (lockOrganization): the unit of work's update at flush touches exactly it.
+    tx.assign(org, next);
     recordAudit(tx, acting.actor, {
       orgId: org.id,
       action: 'organization.updated',
       target: { type: 'Organization', id: org.id, label: next.slug },
-      before: { name: org.name, slug: org.slug },
+      before,
       after: next,
     });
-    return org.id;
+    return org;
   });
 }
 
 /** R10, R15: platform admins enable or disable an organization; members of a disabled one are blocked. */
-export async function setOrganizationStatus(em: Em, acting: Acting, orgId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
+export async function setOrganizationStatus(em: Em, acting: Acting, orgId: string, status: 'ACTIVE' | 'DISABLED'): Promise<Organization> {
   if (!acting.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
   return inTransaction(em, acting, async (tx) => {
     const org = await lockVisible(acting, tx, orgId);
-    if (org.status === status) return org.id;
-    await exactlyOne(tx, 'Organization', `update organization set status = $1 where id = $2`, [status, org.id]);
+    if (org.status === status) return org;
+    const before = { status: org.status };
+    org.status = status;
     recordAudit(tx, acting.actor, {
       orgId: org.id,
       action: status === 'DISABLED' ? 'organization.disabled' : 'organization.enabled',
       target: { type: 'Organization', id: org.id, label: org.slug },
-      before: { status: org.status },
+      before,
       after: { status },
     });
-    return org.id;
+    return org;
   });
 }
 
@@ -115,7 +117,8 @@ export async function deleteOrganization(em: Em, acting: Acting, orgId: string, 
     const org = await lockVisible(acting, tx, orgId);
     requirePermission(await permissionsAfterLock(tx, org.id, acting.user!), 'org:delete');
     if (confirmSlug !== org.slug) throw ValidationError.field('confirmSlug', `Type "${org.slug}" to confirm`);
-    await exactlyOne(tx, 'Organization', `delete from organization where id = $1`, [org.id]);
+    // Locked, so deleted exactly at flush; its memberships, roles and the rest go by the foreign keys' cascade.
+    tx.remove(org);
     recordAudit(tx, acting.actor, {
       orgId: org.id,
       action: 'organization.deleted',

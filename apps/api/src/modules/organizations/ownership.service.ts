@@ -1,5 +1,4 @@
-import { exactlyOne } from './exactly-one.ts';
-import { exec, rows } from '../../db/sql.ts';
+import { rows } from '../../db/sql.ts';
 import { isOwnerRole } from '@gatehouse/permissions';
 import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
@@ -7,7 +6,12 @@ import { NotFoundError, PolicyError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { topRoleKey } from '../roles/role.service.ts';
-import { findMembership, findMembershipOf, lockOrganization, permissionsAfterLock, replaceMembershipRoles, rolesOfMembership } from '../memberships/membership.locks.ts';
+import { findMembership, findMembershipOf, lockOrganization, permissionsAfterLock, type RoleRow } from '../memberships/membership.locks.ts';
+import { Membership } from '../memberships/membership.entity.ts';
+import { Role } from '../roles/role.entity.ts';
+import { User } from '../users/user.entity.ts';
+import { Organization } from './organization.entity.ts';
+import { OwnershipTransfer } from './ownership-transfer.entity.ts';
 import { requirePermission } from '../memberships/rule-errors.ts';
 
 export interface TransferRow {
@@ -24,17 +28,28 @@ export async function pendingTransfer(em: Em, orgId: string): Promise<TransferRo
   return (await rows<TransferRow>(em, `select * from ownership_transfer where org_id = $1 and status = 'PENDING'`, [orgId]))[0];
 }
 
-async function lockTransfer(tx: Em, transferId: string): Promise<TransferRow> {
+/** A transfer as a plain row, the shape the GraphQL type reads (from the entity the unit of work wrote). */
+export function transferRow(t: OwnershipTransfer): TransferRow {
+  return { id: t.id, org_id: t.organization.id, from_user_id: t.fromUser.id, to_membership_id: t.toMembership.id, status: t.status, created_at: t.createdAt, decided_at: t.decidedAt ?? null };
+}
+
+/**
+ * Locks the transfer's organization, then reads the transfer again and locks its row: an account
+ * deletion cascades to transfers without the organization's lock, and must not remove the row
+ * between this read and the unit of work's update. Answers the entity the unit of work holds.
+ */
+async function lockTransfer(tx: Em, transferId: string): Promise<{ transfer: TransferRow; entity: OwnershipTransfer }> {
   const row = isUuid(transferId) ? (await rows<TransferRow>(tx, `select * from ownership_transfer where id = $1`, [transferId]))[0] : undefined;
   if (!row) throw new NotFoundError('Ownership transfer');
   await lockOrganization(tx, row.org_id);
-  const fresh = (await rows<TransferRow>(tx, `select * from ownership_transfer where id = $1`, [transferId]))[0]!;
+  const fresh = (await rows<TransferRow>(tx, `select * from ownership_transfer where id = $1 for update`, [transferId]))[0];
+  if (!fresh) throw new NotFoundError('Ownership transfer');
   if (fresh.status !== 'PENDING') throw new PolicyError('This transfer was already accepted or cancelled', 'NOT_PENDING');
-  return fresh;
+  return { transfer: fresh, entity: tx.map(OwnershipTransfer, { ...fresh }) };
 }
 
 /** R6: the owner offers ownership to another active member; it moves only when they accept. */
-export async function requestOwnershipTransfer(em: Em, acting: Acting, orgId: string, toMembershipId: string): Promise<string> {
+export async function requestOwnershipTransfer(em: Em, acting: Acting, orgId: string, toMembershipId: string): Promise<OwnershipTransfer> {
   if (!acting.app.preset.policy.ownershipTransfer) throw new PolicyError('This platform allows several owners: grant the owner role instead', 'PRESET_DISALLOWS');
   const user = acting.user!;
   return inTransaction(em, acting, async (tx) => {
@@ -45,11 +60,18 @@ export async function requestOwnershipTransfer(em: Em, acting: Acting, orgId: st
     if (!target || target.org_id !== orgId) throw new NotFoundError('Membership');
     if (target.user_id === user.id) throw new PolicyError('You already own this organization', 'SELF_ACTION');
     if (target.status !== 'ACTIVE' || target.user_status !== 'ACTIVE') throw new PolicyError('Ownership can only go to an active member', 'DISABLED');
-    await exec(tx, `update ownership_transfer set status = 'CANCELLED', decided_at = now() where org_id = $1 and status = 'PENDING'`, [orgId]);
-    const id = crypto.randomUUID();
-    await exec(tx, `insert into ownership_transfer (id, org_id, from_user_id, to_membership_id) values ($1, $2, $3, $4)`, [id, orgId, user.id, target.id]);
+    // Set-based on purpose: whatever offer is pending (at most one) is cancelled without reading it
+    // first; runs now, before the flush inserts the new one (one pending per organization).
+    await tx.nativeUpdate(OwnershipTransfer, { organization: orgId, status: 'PENDING' }, { status: 'CANCELLED', decidedAt: new Date() });
+    const transfer = tx.create(OwnershipTransfer, {
+      id: crypto.randomUUID(),
+      organization: tx.getReference(Organization, orgId),
+      fromUser: tx.getReference(User, user.id),
+      toMembership: tx.getReference(Membership, target.id),
+      status: 'PENDING',
+    });
     recordAudit(tx, acting.actor, { orgId, action: 'ownership.transfer_requested', target: { type: 'Membership', id: target.id, label: target.email } });
-    return id;
+    return transfer;
   });
 }
 
@@ -61,20 +83,27 @@ export async function acceptOwnershipTransfer(em: Em, acting: Acting, transferId
   const user = acting.user!;
   const preset = acting.app.preset;
   return inTransaction(em, acting, async (tx) => {
-    const transfer = await lockTransfer(tx, transferId);
+    const { transfer, entity } = await lockTransfer(tx, transferId);
     const target = await findMembership(tx, transfer.to_membership_id);
     if (!target || target.user_id !== user.id) throw new NotFoundError('Ownership transfer');
     if (target.status !== 'ACTIVE') throw new PolicyError('Your membership is disabled', 'DISABLED');
     const previous = await findMembershipOf(tx, transfer.org_id, transfer.from_user_id);
-    if (!previous || !(await rolesOfMembership(tx, previous.id)).some(isOwnerRole)) {
+    // Both memberships with their roles, as stored now (refresh: not what the request read earlier).
+    const both = previous ? await tx.find(Membership, { id: [target.id, previous.id] }, { populate: ['roles'], refresh: true }) : [];
+    const previousEntity = both.find((m) => m.id === previous?.id);
+    const targetEntity = both.find((m) => m.id === target.id);
+    if (!previous || !previousEntity || !targetEntity || !previousEntity.roles.getItems().some(isOwnerRole)) {
       throw new PolicyError('The person who offered ownership no longer owns this organization', 'NOT_PERMITTED');
     }
-    const roleIds = async (key: string) => (await rows<{ id: string }>(tx, `select id from role where org_id = $1 and key = $2`, [transfer.org_id, key]))[0]!.id;
     const topKey = topRoleKey(preset);
     const nextKey = preset.roles.find((r) => r.key !== topKey)!.key;
-    await replaceMembershipRoles(tx, target.id, [await roleIds(topKey)]);
-    await replaceMembershipRoles(tx, previous.id, [await roleIds(nextKey)]);
-    await exactlyOne(tx, 'Ownership transfer', `update ownership_transfer set status = 'ACCEPTED', decided_at = now() where id = $1`, [transfer.id]);
+    const byKey = new Map(
+      (await rows<RoleRow & Record<string, unknown>>(tx, `select * from role where org_id = $1 and key = any($2::text[])`, [transfer.org_id, [topKey, nextKey]])).map((r) => [r.key, tx.map(Role, r)]),
+    );
+    // The unit of work writes both role changes together at flush: one delete, one insert.
+    targetEntity.roles.set([byKey.get(topKey)!]);
+    previousEntity.roles.set([byKey.get(nextKey)!]);
+    tx.assign(entity, { status: 'ACCEPTED', decidedAt: new Date() });
     recordAudit(tx, acting.actor, {
       orgId: transfer.org_id,
       action: 'ownership.transferred',
@@ -87,14 +116,14 @@ export async function acceptOwnershipTransfer(em: Em, acting: Acting, transferId
 }
 
 /** The offering owner withdraws, or the recipient declines. */
-export async function cancelOwnershipTransfer(em: Em, acting: Acting, transferId: string): Promise<string> {
+export async function cancelOwnershipTransfer(em: Em, acting: Acting, transferId: string): Promise<OwnershipTransfer> {
   const user = acting.user!;
   return inTransaction(em, acting, async (tx) => {
-    const transfer = await lockTransfer(tx, transferId);
+    const { transfer, entity } = await lockTransfer(tx, transferId);
     const target = await findMembership(tx, transfer.to_membership_id);
     if (transfer.from_user_id !== user.id && target?.user_id !== user.id) throw new NotFoundError('Ownership transfer');
-    await exactlyOne(tx, 'Ownership transfer', `update ownership_transfer set status = 'CANCELLED', decided_at = now() where id = $1`, [transfer.id]);
+    tx.assign(entity, { status: 'CANCELLED', decidedAt: new Date() });
     recordAudit(tx, acting.actor, { orgId: transfer.org_id, action: 'ownership.transfer_cancelled', target: { type: 'Membership', id: transfer.to_membership_id, label: target?.email ?? '' } });
-    return transfer.id;
+    return entity;
   });
 }

@@ -12,7 +12,9 @@
 
 import type { Preset } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
-import { exec, Params } from '../../db/sql.ts';
+import { Resource, ResourceGrant } from './resource.entity.ts';
+import { Membership } from '../memberships/membership.entity.ts';
+import { Organization } from '../organizations/organization.entity.ts';
 import { ValidationError } from '../../errors.ts';
 import { checkInvitationResourceGrants, type CheckedResourceGrant, type ResourceGrantInput } from '../invitations/invitation.resource-grants.ts';
 
@@ -40,15 +42,21 @@ export async function checkProvisionResourceGrants(
   return checkInvitationResourceGrants(tx, preset, orgId, actor, target.orgRoleKeys, grants, { path, targetUserId: target.userId ?? 'new-account' });
 }
 
-/** Makes the checked grants of one new membership (one statement). */
+/**
+ * Makes the checked grants of one new membership. Written by the unit of work when the transaction
+ * flushes: the grants of every provisioned person go out in one multi-row insert. A membership the
+ * unit of work has not written yet is referenced as the entity it holds, so it is inserted first.
+ */
 export async function applyProvisionResourceGrants(tx: Em, orgId: string, membershipId: string, grants: readonly CheckedResourceGrant[], grantedById: string | null): Promise<void> {
-  if (grants.length === 0) return;
-  const p = new Params();
-  const membership = p.add(membershipId);
-  const org = p.add(orgId);
-  const by = p.add(grantedById);
-  const values = grants.map((g) => `(${p.add(g.resource.id)}::uuid, ${membership}::uuid, ${org}::uuid, ${p.add(g.roleKey)}, ${by}::uuid)`);
-  await exec(tx, `insert into resource_grant (resource_id, membership_id, org_id, role_key, granted_by_id) values ${values.join(', ')}`, p.values);
+  for (const g of grants) {
+    tx.create(ResourceGrant, {
+      resource: tx.getReference(Resource, g.resource.id),
+      membership: tx.getReference(Membership, membershipId),
+      organization: tx.getReference(Organization, orgId),
+      roleKey: g.roleKey,
+      grantedById,
+    });
+  }
 }
 
 /** How the grants appear in the audit event. */

@@ -16,7 +16,11 @@ import {
 import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, GrantCeilingError, NotFoundError, ResourceRoleCapError, SelfRoleChangeError, ValidationError } from '../../errors.ts';
-import { exec, row, rows, Params } from '../../db/sql.ts';
+import { row, rows, Params } from '../../db/sql.ts';
+import { Resource, ResourceGrant } from './resource.entity.ts';
+import { Organization } from '../organizations/organization.entity.ts';
+import { Membership } from '../memberships/membership.entity.ts';
+import { User } from '../users/user.entity.ts';
 import { isUuid } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { findMembership, lockOrganization, permissionsAfterLock } from '../memberships/membership.locks.ts';
@@ -286,7 +290,7 @@ export async function countResourceMembers(em: Em, resourceId: string): Promise<
 
 // ---------------------------------------------------------------- writes
 
-export async function createResource(em: Em, acting: Acting, orgId: string, type: string, name: string): Promise<string> {
+export async function createResource(em: Em, acting: Acting, orgId: string, type: string, name: string): Promise<ResourceRow> {
   const user = acting.user!;
   const def = resourceType(acting.app.preset, type);
   if (!def) {
@@ -301,43 +305,59 @@ export async function createResource(em: Em, acting: Acting, orgId: string, type
     const perms = await permissionsAfterLock(tx, orgId, user);
     if (perms.size === 0) throw new NotFoundError('Organization'); // R1
     if (!perms.has(permissionOf(def, 'create'))) throw new AuthError('FORBIDDEN', `You may not create a ${def.name.toLowerCase()} (${permissionOf(def, 'create')})`);
-    const id = crypto.randomUUID();
-    await exec(tx, `insert into resource (id, org_id, type, name, created_by_id) values ($1, $2, $3, $4, $5)`, [id, orgId, type, trimmed, user.id]);
-    recordAudit(tx, acting.actor, { orgId, action: 'resource.created', target: { type: 'Resource', id, label: trimmed }, after: { type, name: trimmed, creatorRole: def.creatorRoleKey ?? null } });
-    return id;
+    const resource = tx.create(Resource, {
+      id: crypto.randomUUID(),
+      organization: tx.getReference(Organization, orgId),
+      type,
+      name: trimmed,
+      createdBy: user.id ? tx.getReference(User, user.id) : null,
+    });
+    recordAudit(tx, acting.actor, { orgId, action: 'resource.created', target: { type: 'Resource', id: resource.id, label: trimmed }, after: { type, name: trimmed, creatorRole: def.creatorRoleKey ?? null } });
+    return rowOf(resource);
   });
+}
+
+/** The row shape the GraphQL type and the rules read, from the entity the unit of work wrote. */
+function rowOf(resource: Resource): ResourceRow {
+  return { id: resource.id, org_id: resource.organization.id, type: resource.type, name: resource.name, created_by_id: resource.createdBy?.id ?? null, created_at: resource.createdAt };
 }
 
 interface LockedResource {
   resource: ResourceRow;
+  /** The same row as the unit of work's entity: changes to it are written when the transaction flushes. */
+  entity: Resource;
   def: ResourceTypeDef;
   standing: OrgStanding;
   perms: ReadonlySet<string>;
 }
 
-/** Locks the resource's org, then re-reads the resource and the actor's standing (R5-style serialization). */
+/**
+ * Locks the resource's org, then the resource row itself (`for update`: nothing deletes or renames it
+ * before this transaction ends), and reads the actor's standing (R5-style serialization).
+ */
 async function lockResource(acting: Acting, tx: Em, resourceId: string): Promise<LockedResource> {
   const user = acting.user!;
   const found = await findResource(tx, resourceId);
   if (!found) throw new NotFoundError('Resource');
   await lockOrganization(tx, found.org_id);
-  const resource = await findResource(tx, resourceId);
+  const resource = await row<ResourceRow>(tx, `select * from resource where id = $1 for update`, [resourceId]);
   const def = resource && resourceType(acting.app.preset, resource.type);
   if (!resource || !def) throw new NotFoundError('Resource');
   const standing = await standingIn(tx, resource.org_id, user);
   const perms = await permissionsOn(tx, standing, resource, acting.app.preset, user);
   // R1: who cannot read the resource learns nothing about it, not even that it exists.
   if (!perms.has(permissionOf(def, 'read'))) throw new NotFoundError('Resource');
-  return { resource, def, standing, perms };
+  return { resource, entity: tx.map(Resource, { ...resource }), def, standing, perms };
 }
 
 /** Deletes a resource and its grants; needs `<prefix>:delete` on it (org role or resource role). */
 export async function deleteResource(em: Em, acting: Acting, resourceId: string): Promise<ResourceRow> {
   return inTransaction(em, acting, async (tx) => {
-    const { resource, def, perms } = await lockResource(acting, tx, resourceId);
+    const { resource, entity, def, perms } = await lockResource(acting, tx, resourceId);
     if (!perms.has(permissionOf(def, 'delete'))) throw new AuthError('FORBIDDEN', `You may not delete this ${def.name.toLowerCase()} (${permissionOf(def, 'delete')})`);
     const grants = await grantsOf(tx, resource.id);
-    await exec(tx, `delete from resource where id = $1`, [resource.id]);
+    // Its grants (and invitations' grants on it) go with it: the foreign keys cascade.
+    tx.remove(entity);
     recordAudit(tx, acting.actor, {
       orgId: resource.org_id,
       action: 'resource.deleted',
@@ -352,14 +372,14 @@ export async function deleteResource(em: Em, acting: Acting, resourceId: string)
  * Renames a resource; needs the type's rename permission on it (`projects:update`; Spaces:
  * `spaces:assign`). Names are not unique: two projects may share one, as before. Audited.
  */
-export async function renameResource(em: Em, acting: Acting, resourceId: string, name: string): Promise<string> {
+export async function renameResource(em: Em, acting: Acting, resourceId: string, name: string): Promise<ResourceRow> {
   const trimmed = name.trim();
   if (trimmed.length < 1 || trimmed.length > RESOURCE_NAME_MAX) throw ValidationError.field('name', `Name must be 1 to ${RESOURCE_NAME_MAX} characters`);
   return inTransaction(em, acting, async (tx) => {
-    const { resource, def, perms } = await lockResource(acting, tx, resourceId);
+    const { resource, entity, def, perms } = await lockResource(acting, tx, resourceId);
     if (!canRenameResource(def, perms)) throw new AuthError('FORBIDDEN', `You may not rename this ${def.name.toLowerCase()} (${renamePermissionOf(def)})`);
-    if (resource.name === trimmed) return resource.id;
-    await exec(tx, `update resource set name = $1 where id = $2`, [trimmed, resource.id]);
+    if (resource.name === trimmed) return resource;
+    entity.name = trimmed;
     recordAudit(tx, acting.actor, {
       orgId: resource.org_id,
       action: 'resource.renamed',
@@ -367,7 +387,7 @@ export async function renameResource(em: Em, acting: Acting, resourceId: string,
       before: { name: resource.name },
       after: { name: trimmed },
     });
-    return resource.id;
+    return rowOf(entity);
   });
 }
 
@@ -394,6 +414,8 @@ interface GrantScene extends LockedResource {
   target: NonNullable<Awaited<ReturnType<typeof findMembership>>>;
   targetOrgRoleKeys: string[];
   current: string | null;
+  /** The target's grant on the resource as the unit of work's entity, locked; undefined when there is none. */
+  grant: ResourceGrant | undefined;
 }
 
 async function prepareGrantChange(acting: Acting, tx: Em, resourceId: string, membershipId: string): Promise<GrantScene> {
@@ -403,8 +425,10 @@ async function prepareGrantChange(acting: Acting, tx: Em, resourceId: string, me
   const targetOrgRoleKeys = (
     await rows<{ key: string }>(tx, `select r.key from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = $1`, [target.id])
   ).map((r) => r.key);
-  const current = (await grantRoleKeyOf(tx, locked.resource.id, target.id)) ?? null;
-  return { ...locked, target, targetOrgRoleKeys, current };
+  // Every writer of resource_grant holds the org lock, so this row stays as read until the commit.
+  const found = await row<ResourceGrantRow & { org_id: string }>(tx, `select * from resource_grant where resource_id = $1 and membership_id = $2`, [locked.resource.id, target.id]);
+  const grant = found ? tx.map(ResourceGrant, { ...found }) : undefined;
+  return { ...locked, target, targetOrgRoleKeys, current: found?.role_key ?? null, grant };
 }
 
 function check(acting: Acting, scene: GrantScene, nextRoleKey: string | null): void {
@@ -424,17 +448,22 @@ function check(acting: Acting, scene: GrantScene, nextRoleKey: string | null): v
 }
 
 /** Adds a member of the org to a resource, or changes their role there (R3, R4, R19). */
-export async function grantResourceRole(em: Em, acting: Acting, resourceId: string, membershipId: string, roleKey: string): Promise<string> {
+export async function grantResourceRole(em: Em, acting: Acting, resourceId: string, membershipId: string, roleKey: string): Promise<ResourceRow> {
   return inTransaction(em, acting, async (tx) => {
     const scene = await prepareGrantChange(acting, tx, resourceId, membershipId);
     check(acting, scene, roleKey);
-    const { resource, target, current } = scene;
-    await exec(
-      tx,
-      `insert into resource_grant (resource_id, membership_id, org_id, role_key, granted_by_id) values ($1, $2, $3, $4, $5)
-         on conflict (resource_id, membership_id) do update set role_key = excluded.role_key, granted_by_id = excluded.granted_by_id`,
-      [resource.id, target.id, resource.org_id, roleKey, acting.user!.id],
-    );
+    const { resource, target, current, grant } = scene;
+    // The grant read under the org lock decides: change it, or add one (no upsert needed).
+    if (grant) tx.assign(grant, { roleKey, grantedById: acting.user!.id });
+    else {
+      tx.create(ResourceGrant, {
+        resource: scene.entity,
+        membership: tx.getReference(Membership, target.id),
+        organization: tx.getReference(Organization, resource.org_id),
+        roleKey,
+        grantedById: acting.user!.id,
+      });
+    }
     recordAudit(tx, acting.actor, {
       orgId: resource.org_id,
       action: 'resource.role_granted',
@@ -442,28 +471,28 @@ export async function grantResourceRole(em: Em, acting: Acting, resourceId: stri
       before: current ? { resourceId: resource.id, roleKey: current } : null,
       after: { resourceId: resource.id, resource: resource.name, roleKey },
     });
-    return resource.id;
+    return resource;
   });
 }
 
 /** Removes a member from a resource (their grant; the implicit creator role cannot be revoked). */
-export async function revokeResourceRole(em: Em, acting: Acting, resourceId: string, membershipId: string): Promise<string> {
+export async function revokeResourceRole(em: Em, acting: Acting, resourceId: string, membershipId: string): Promise<ResourceRow> {
   return inTransaction(em, acting, async (tx) => {
     const scene = await prepareGrantChange(acting, tx, resourceId, membershipId);
-    if (!scene.current) {
+    if (!scene.grant) {
       // Still say no to whoever may not manage the members before saying there is nothing to remove.
       check(acting, { ...scene, current: null }, null);
       throw new NotFoundError('Resource grant');
     }
     check(acting, scene, null);
     const { resource, target, current } = scene;
-    await exec(tx, `delete from resource_grant where resource_id = $1 and membership_id = $2`, [resource.id, target.id]);
+    tx.remove(scene.grant);
     recordAudit(tx, acting.actor, {
       orgId: resource.org_id,
       action: 'resource.role_revoked',
       target: { type: 'Membership', id: target.id, label: target.email },
       before: { resourceId: resource.id, resource: resource.name, roleKey: current },
     });
-    return resource.id;
+    return resource;
   });
 }

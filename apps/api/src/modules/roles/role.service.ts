@@ -1,4 +1,3 @@
-import { changeOne } from '../../db/retry.ts';
 import { checkGrant, validateCustomRole, type Preset } from '@gatehouse/permissions';
 import { inTransaction, type Acting } from '../../acting.ts';
 import { GrantCeilingError, LimitExceededError, NotFoundError, PolicyError, RoleInUseError, ValidationError } from '../../errors.ts';
@@ -9,7 +8,7 @@ import { requirePermission } from '../memberships/rule-errors.ts';
 import type { Em } from '../../db/orm.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { Role } from './role.entity.ts';
-import { exec, statement } from '../../db/sql.ts';
+import { exec, row, rows, statement } from '../../db/sql.ts';
 
 /** Creates the preset's built-in roles for a new organization (inside the caller's transaction). */
 export function createBuiltinRoles(em: Em, org: Organization, preset: Preset): Role[] {
@@ -34,8 +33,9 @@ export function createBuiltinRoles(em: Em, org: Organization, preset: Preset): R
  */
 export async function syncBuiltinRoles(em: Em, preset: Preset): Promise<void> {
   const definitions = preset.roles.map((def, position) => ({ key: def.key, name: def.name, description: def.description, permissions: [...def.permissions], position }));
-  // Set-based, whatever the number of organizations: hydrating every built-in role took 19 s at start
-  // with 10,000 organizations (and 9 minutes before that, filtered per organization).
+  // SQL on purpose (an exception to writes through the unit of work): set-based over every
+  // organization, an `on conflict` upsert the ORM cannot batch; hydrating every built-in role took
+  // 19 s at start with 10,000 organizations (and 9 minutes before that, filtered per organization).
   await em.transactional(async (tx) => {
     await exec(tx, SYNC_BUILTIN_ROLES, [JSON.stringify(definitions)]);
     await exec(tx, DROP_STALE_BUILTIN_ROLES, [definitions.map((d) => d.key)]);
@@ -75,9 +75,23 @@ interface CustomRoleInput {
   permissions?: string[] | null;
 }
 
-async function customRoleContext(tx: Em, orgId: string, exceptRoleId?: string) {
-  const rows = await tx.execute<{ id: string; name: string; builtin: boolean }[]>(`select id, name, builtin from role where org_id = ?`, [orgId]);
-  const others = rows.filter((r) => r.id !== exceptRoleId);
+interface RoleRecord {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string;
+  permissions: string[];
+  builtin: boolean;
+  [column: string]: unknown;
+}
+
+/** Every role of the org as stored now (read after the org lock, so no role changes meanwhile). */
+async function rolesOfOrg(tx: Em, orgId: string): Promise<RoleRecord[]> {
+  return rows<RoleRecord>(tx, `select * from role where org_id = $1`, [orgId]);
+}
+
+function customRoleContext(roles: readonly RoleRecord[], exceptRoleId?: string) {
+  const others = roles.filter((r) => r.id !== exceptRoleId);
   return { existingNames: others.map((r) => r.name), count: others.filter((r) => !r.builtin).length };
 }
 
@@ -88,7 +102,7 @@ function throwRoleIssues(issues: ReturnType<typeof validateCustomRole>, limit: n
 }
 
 /** R12: custom roles (roles:manage) within the preset's limit; never org:own; within the actor's own permissions (R3). */
-export async function createRole(em: Em, acting: Acting, orgId: string, input: Required<CustomRoleInput>): Promise<string> {
+export async function createRole(em: Em, acting: Acting, orgId: string, input: Required<CustomRoleInput>): Promise<Role> {
   const policy = acting.app.preset.policy;
   return inTransaction(em, acting, async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
@@ -96,36 +110,47 @@ export async function createRole(em: Em, acting: Acting, orgId: string, input: R
     const perms = await permissionsAfterLock(tx, orgId, acting.user!);
     requirePermission(perms, 'roles:manage');
     const candidate = { name: (input.name ?? '').trim(), description: (input.description ?? '').trim(), permissions: [...new Set(input.permissions ?? [])] };
-    throwRoleIssues(validateCustomRole(candidate, { ...(await customRoleContext(tx, orgId)), policy }), policy.customRoleLimit);
+    throwRoleIssues(validateCustomRole(candidate, { ...customRoleContext(await rolesOfOrg(tx, orgId)), policy }), policy.customRoleLimit);
     const grant = checkGrant(perms, candidate);
     if (!grant.ok) throw new GrantCeilingError([candidate.name], false);
     const id = crypto.randomUUID();
-    await tx.execute(
-      `insert into role (id, org_id, key, name, description, permissions, builtin, position) values (?, ?, ?, ?, ?, ?, false, 1000)`,
-      [id, orgId, `custom-${id.slice(0, 8)}`, candidate.name, candidate.description, toPgArray(candidate.permissions)],
-    );
+    const role = tx.create(Role, {
+      id,
+      organization: tx.getReference(Organization, orgId),
+      key: `custom-${id.slice(0, 8)}`,
+      name: candidate.name,
+      description: candidate.description,
+      permissions: candidate.permissions,
+      builtin: false,
+      position: 1000,
+    });
     recordAudit(tx, acting.actor, { orgId, action: 'role.created', target: { type: 'Role', id, label: candidate.name }, after: candidate });
-    return id;
+    return role;
   });
 }
 
-export async function updateRole(em: Em, acting: Acting, roleId: string, input: CustomRoleInput): Promise<string> {
+export async function updateRole(em: Em, acting: Acting, roleId: string, input: CustomRoleInput): Promise<Role> {
   const policy = acting.app.preset.policy;
   return inTransaction(em, acting, async (tx) => {
-    const role = await findVisibleRole(acting, tx, roleId);
-    await lockOrganization(tx, role.org_id);
-    const perms = await permissionsAfterLock(tx, role.org_id, acting.user!);
+    const visible = await findVisibleRole(acting, tx, roleId);
+    await lockOrganization(tx, visible.org_id);
+    const perms = await permissionsAfterLock(tx, visible.org_id, acting.user!);
     requirePermission(perms, 'roles:manage');
+    // The role as it is under the lock: deleted meanwhile answers not found, edited meanwhile is checked as it is now.
+    const orgRoles = await rolesOfOrg(tx, visible.org_id);
+    const role = orgRoles.find((r) => r.id === visible.id);
+    if (!role) throw new NotFoundError('Role');
     if (role.builtin) throw new PolicyError('Built-in roles come from the preset and cannot be edited', 'PRESET_DISALLOWS');
     const next = {
       name: input.name?.trim() ?? role.name,
       description: input.description?.trim() ?? role.description,
       permissions: input.permissions ? [...new Set(input.permissions)] : role.permissions,
     };
-    throwRoleIssues(validateCustomRole(next, { ...(await customRoleContext(tx, role.org_id, role.id)), policy: { customRoleLimit: Number.MAX_SAFE_INTEGER } }), policy.customRoleLimit);
+    throwRoleIssues(validateCustomRole(next, { ...customRoleContext(orgRoles, role.id), policy: { customRoleLimit: Number.MAX_SAFE_INTEGER } }), policy.customRoleLimit);
     // Both the old and the new permission sets must be within the actor's own (R3).
     if (!checkGrant(perms, next).ok || !checkGrant(perms, role).ok) throw new GrantCeilingError([role.name], false);
-    await changeOne(tx, 'Role', `update role set name = ?, description = ?, permissions = ? where id = ?`, [next.name, next.description, toPgArray(next.permissions), role.id]);
+    // The unit of work updates the columns that changed, at flush (the org lock keeps the row in place).
+    const entity = tx.assign(tx.map(Role, role), next);
     recordAudit(tx, acting.actor, {
       orgId: role.org_id,
       action: 'role.updated',
@@ -133,22 +158,30 @@ export async function updateRole(em: Em, acting: Acting, roleId: string, input: 
       before: { name: role.name, description: role.description, permissions: role.permissions },
       after: next,
     });
-    return role.id;
+    return entity;
   });
 }
 
 /** R12: deleting a role in use says how many members hold it, unless forced. */
 export async function deleteRole(em: Em, acting: Acting, roleId: string, force: boolean): Promise<string> {
   return inTransaction(em, acting, async (tx) => {
-    const role = await findVisibleRole(acting, tx, roleId);
-    await lockOrganization(tx, role.org_id);
-    const perms = await permissionsAfterLock(tx, role.org_id, acting.user!);
+    const visible = await findVisibleRole(acting, tx, roleId);
+    await lockOrganization(tx, visible.org_id);
+    const perms = await permissionsAfterLock(tx, visible.org_id, acting.user!);
     requirePermission(perms, 'roles:manage');
+    // The role as it is under the lock, with how many memberships hold it: deleted meanwhile answers not found.
+    const found = await row<RoleRecord & { holders: number }>(
+      tx,
+      `select r.*, (select count(*) from membership_role mr where mr.role_id = r.id)::int as holders from role r where r.id = $1`,
+      [visible.id],
+    );
+    if (!found) throw new NotFoundError('Role');
+    const { holders, ...role } = found;
     if (role.builtin) throw new PolicyError('Built-in roles come from the preset and cannot be deleted', 'PRESET_DISALLOWS');
     if (!checkGrant(perms, role).ok) throw new GrantCeilingError([role.name], false);
-    const holders = (await tx.execute<{ n: number }[]>(`select count(*)::int as n from membership_role where role_id = ?`, [role.id]))[0]!.n;
     if (holders > 0 && !force) throw new RoleInUseError(holders);
-    await changeOne(tx, 'Role', `delete from role where id = ?`, [role.id]);
+    // Deleted at flush; the role links of its holders go with it (the foreign key's cascade).
+    tx.remove(tx.map(Role, role));
     recordAudit(tx, acting.actor, {
       orgId: role.org_id,
       action: 'role.deleted',
@@ -169,9 +202,4 @@ async function findVisibleRole(acting: Acting, tx: Em, roleId: string) {
   const readable = await acting.orgIdsWith('org:read');
   if (!row || (readable !== 'all' && !readable.includes(row.org_id))) throw new NotFoundError('Role');
   return row;
-}
-
-/** A text[] literal, since raw statements are formatted client-side. */
-function toPgArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 }

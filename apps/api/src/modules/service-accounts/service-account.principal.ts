@@ -56,6 +56,8 @@ interface Row {
 const rolePermissions = (account: string) =>
   `coalesce((select json_agg(r.permissions) from service_account_role sr join role r on r.id = sr.role_id where sr.service_account_id = ${account}), '[]')`;
 
+// Kept as SQL: the key lookup on every request records the use in the same statement (a writable
+// CTE, at most once a minute per key); through the unit of work it would take a read and a flush.
 const serviceAccountByKey = statement(
   'service_account_by_key',
   `with hit as (

@@ -2,7 +2,9 @@ import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
-import { exec, row, rows } from '../../db/sql.ts';
+import { row, rows } from '../../db/sql.ts';
+import { Role } from '../roles/role.entity.ts';
+import { ServiceAccountRole } from './service-account-role.entity.ts';
 import { generateCredential } from '../../auth/api-key.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { lockOrganization, permissionsAfterLock, rolesInOrg, type RoleRow } from '../memberships/membership.locks.ts';
@@ -16,7 +18,7 @@ import {
   validateExpiry,
   validateName,
 } from './service-account.rules.ts';
-import type { ServiceAccountStatus } from './service-account.entity.ts';
+import { ServiceAccount, ServiceAccountKey, type ServiceAccountStatus } from './service-account.entity.ts';
 
 /**
  * Service accounts (R23): each change is one transaction that locks the organization row, re-reads
@@ -70,9 +72,30 @@ async function resolveRoles(tx: Em, orgId: string, roleIds: readonly string[], f
   return roles;
 }
 
-async function setRoles(tx: Em, id: string, roles: readonly RoleRow[]) {
-  await exec(tx, `delete from service_account_role where service_account_id = $1`, [id]);
-  if (roles.length) await exec(tx, `insert into service_account_role (service_account_id, role_id) select $1, unnest($2::uuid[])`, [id, roles.map((r) => r.id)]);
+/** Links the roles added and unlinks the ones taken away; the unit of work writes them when the transaction flushes. */
+function setRoles(tx: Em, account: ServiceAccount, current: readonly RoleRow[], next: readonly RoleRow[]) {
+  const kept = new Set(next.map((r) => r.id));
+  const had = new Set(current.map((r) => r.id));
+  for (const r of current) if (!kept.has(r.id)) tx.remove(tx.getReference(ServiceAccountRole, [account.id, r.id]));
+  for (const r of next) if (!had.has(r.id)) tx.create(ServiceAccountRole, { serviceAccount: account, role: tx.getReference(Role, r.id) });
+}
+
+/**
+ * The account row locked `for update` after its org's lock, as the unit of work's entity: a
+ * concurrent delete either committed before (NotFoundError here) or waits for this transaction.
+ */
+async function lockAccount(tx: Em, id: string): Promise<ServiceAccount> {
+  const found = await row<{ id: string } & Record<string, unknown>>(tx, `select * from service_account where id = $1 for update`, [id]);
+  if (!found) throw new NotFoundError('ServiceAccount');
+  return tx.map(ServiceAccount, found);
+}
+
+/** The key row locked `for update` after its org's lock (see lockAccount), with the transaction's now(). */
+async function lockKey(tx: Em, id: string): Promise<{ key: ServiceAccountKey; now: Date }> {
+  const found = await row<{ id: string; db_now: Date | string } & Record<string, unknown>>(tx, `select *, now() as db_now from service_account_key where id = $1 for update`, [id]);
+  if (!found) throw new NotFoundError('ServiceAccountKey');
+  const { db_now, ...columns } = found;
+  return { key: tx.map(ServiceAccountKey, columns as { id: string }), now: db_now instanceof Date ? db_now : new Date(db_now) };
 }
 
 const roleKeys = (roles: readonly RoleRow[]) => roles.map((r) => r.key);
@@ -84,7 +107,7 @@ export interface CreateServiceAccountInput {
   roleIds: readonly string[];
 }
 
-export async function createServiceAccount(em: Em, acting: Acting, input: CreateServiceAccountInput): Promise<string> {
+export async function createServiceAccount(em: Em, acting: Acting, input: CreateServiceAccountInput): Promise<ServiceAccount> {
   if (!isUuid(input.orgId)) throw new NotFoundError('Organization');
   return inTransaction(em, acting, async (tx) => {
     const perms = await managerPerms(acting, tx, input.orgId);
@@ -95,30 +118,30 @@ export async function createServiceAccount(em: Em, acting: Acting, input: Create
     if (count >= SERVICE_ACCOUNT_LIMIT) throw new LimitExceededError(`At most ${SERVICE_ACCOUNT_LIMIT} service accounts per organization`, SERVICE_ACCOUNT_LIMIT);
     const taken = await rows(tx, `select 1 from service_account where org_id = $1 and lower(name) = lower($2)`, [input.orgId, name]);
     if (taken.length) throw new ConflictError('A service account with this name exists', ['input', 'name']);
-    const id = crypto.randomUUID();
-    await exec(tx, `insert into service_account (id, org_id, name, description, created_by_id) values ($1, $2, $3, $4, $5)`, [id, input.orgId, name, input.description.trim(), acting.user!.id]);
-    await setRoles(tx, id, roles);
+    const account = tx.create(ServiceAccount, { id: crypto.randomUUID(), orgId: input.orgId, name, description: input.description.trim(), status: 'ACTIVE', createdById: acting.user!.id });
+    setRoles(tx, account, [], roles);
     recordAudit(tx, acting.actor, {
       orgId: input.orgId,
       action: 'service_account.created',
-      target: { type: 'ServiceAccount', id, label: name },
+      target: { type: 'ServiceAccount', id: account.id, label: name },
       after: { name, description: input.description.trim(), roles: roleKeys(roles) },
     });
-    return id;
+    return account;
   });
 }
 
 /** Replaces the whole role set; the actor must be able to grant what is added and take away what is removed (R3). */
-export async function setServiceAccountRoles(em: Em, acting: Acting, id: string, roleIds: readonly string[]): Promise<string> {
+export async function setServiceAccountRoles(em: Em, acting: Acting, id: string, roleIds: readonly string[]): Promise<ServiceAccount> {
   return inTransaction(em, acting, async (tx) => {
     const account = await findAccount(acting, tx, id);
     const perms = await managerPerms(acting, tx, account.org_id);
+    const locked = await lockAccount(tx, account.id);
     const current = await rolesOfAccount(tx, account.id);
     const next = await resolveRoles(tx, account.org_id, roleIds, ['roleIds']);
     const changed = [...next.filter((r) => !current.some((c) => c.id === r.id)), ...current.filter((c) => !next.some((r) => r.id === c.id))];
     checkServiceAccountRoles(perms, changed);
-    if (changed.length === 0) return account.id;
-    await setRoles(tx, account.id, next);
+    if (changed.length === 0) return locked;
+    setRoles(tx, locked, current, next);
     recordAudit(tx, acting.actor, {
       orgId: account.org_id,
       action: 'service_account.roles_changed',
@@ -126,26 +149,28 @@ export async function setServiceAccountRoles(em: Em, acting: Acting, id: string,
       before: { roles: roleKeys(current) },
       after: { roles: roleKeys(next), added: roleKeys(next.filter((r) => !current.some((c) => c.id === r.id))), removed: roleKeys(current.filter((c) => !next.some((r) => r.id === c.id))) },
     });
-    return account.id;
+    return locked;
   });
 }
 
 /** Disabling stops every key and access token of the account on its next request (R2, R10). */
-export async function setServiceAccountStatus(em: Em, acting: Acting, id: string, status: ServiceAccountStatus): Promise<string> {
+export async function setServiceAccountStatus(em: Em, acting: Acting, id: string, status: ServiceAccountStatus): Promise<ServiceAccount> {
   return inTransaction(em, acting, async (tx) => {
     const account = await findAccount(acting, tx, id);
     const perms = await managerPerms(acting, tx, account.org_id);
+    const locked = await lockAccount(tx, account.id);
     checkServiceAccountRoles(perms, await rolesOfAccount(tx, account.id));
-    if (account.status === status) return account.id;
-    await exec(tx, `update service_account set status = $1 where id = $2`, [status, account.id]);
+    const before = locked.status;
+    if (before === status) return locked;
+    locked.status = status;
     recordAudit(tx, acting.actor, {
       orgId: account.org_id,
       action: status === 'DISABLED' ? 'service_account.disabled' : 'service_account.enabled',
-      target: { type: 'ServiceAccount', id: account.id, label: account.name },
-      before: { status: account.status },
+      target: { type: 'ServiceAccount', id: account.id, label: locked.name },
+      before: { status: before },
       after: { status },
     });
-    return account.id;
+    return locked;
   });
 }
 
@@ -153,14 +178,16 @@ export async function deleteServiceAccount(em: Em, acting: Acting, id: string): 
   return inTransaction(em, acting, async (tx) => {
     const account = await findAccount(acting, tx, id);
     const perms = await managerPerms(acting, tx, account.org_id);
+    const locked = await lockAccount(tx, account.id);
     const roles = await rolesOfAccount(tx, account.id);
     checkServiceAccountRoles(perms, roles);
-    if ((await exec(tx, `delete from service_account where id = $1`, [account.id])) !== 1) throw new NotFoundError('ServiceAccount');
+    // Its keys and role links go with it: the foreign keys cascade.
+    tx.remove(locked);
     recordAudit(tx, acting.actor, {
       orgId: account.org_id,
       action: 'service_account.deleted',
-      target: { type: 'ServiceAccount', id: account.id, label: account.name },
-      before: { name: account.name, roles: roleKeys(roles) },
+      target: { type: 'ServiceAccount', id: account.id, label: locked.name },
+      before: { name: locked.name, roles: roleKeys(roles) },
     });
     return account.id;
   });
@@ -173,14 +200,11 @@ async function issueKey(acting: Acting, tx: Em, account: AccountRow, name: strin
     [account.id],
   ))!.n;
   if (live >= SERVICE_ACCOUNT_KEY_LIMIT) throw new LimitExceededError(`At most ${SERVICE_ACCOUNT_KEY_LIMIT} live keys per service account`, SERVICE_ACCOUNT_KEY_LIMIT);
-  const id = crypto.randomUUID();
   const { secret, hash, hint } = generateCredential('serviceAccountKey');
-  await exec(
-    tx,
-    `insert into service_account_key (id, org_id, service_account_id, name, key_hash, hint, expires_at, created_by_id) values ($1, $2, $3, $4, decode($5, 'hex'), $6, $7, $8)`,
-    [id, account.org_id, account.id, name, hash.toString('hex'), hint, expiresAt, acting.user?.id ?? null],
-  );
-  return { id, secret };
+  const key = tx.create(ServiceAccountKey, {
+    id: crypto.randomUUID(), orgId: account.org_id, serviceAccountId: account.id, name, keyHash: hash, hint, expiresAt, createdById: acting.user?.id ?? null,
+  });
+  return { key, secret };
 }
 
 /** A new API key, shown once. Issuing hands out the account's power, so its roles must be within the actor's own (R3). */
@@ -191,12 +215,13 @@ export async function createServiceAccountKey(em: Em, acting: Acting, serviceAcc
     checkServiceAccountRoles(perms, await rolesOfAccount(tx, account.id));
     const name = validateName(input.name, ['input', 'name']);
     const expiresAt = validateExpiry(input.expiresInDays, ['input', 'expiresInDays']);
+    // An account deleted meanwhile fails the key's foreign key at the flush: NotFoundError (db/retry.ts).
     const key = await issueKey(acting, tx, account, name, expiresAt);
     recordAudit(tx, acting.actor, {
       orgId: account.org_id,
       action: 'service_account.key_created',
       target: { type: 'ServiceAccount', id: account.id, label: account.name },
-      after: { keyId: key.id, name, expiresAt: expiresAt?.toISOString() ?? null },
+      after: { keyId: key.key.id, name, expiresAt: expiresAt?.toISOString() ?? null },
     });
     return key;
   });
@@ -240,29 +265,35 @@ export async function rotateServiceAccountKey(em: Em, acting: Acting, keyId: str
     } else {
       checkServiceAccountRoles(await managerPerms(acting, tx, account.org_id), await rolesOfAccount(tx, account.id));
     }
-    if (key.revoked_at || (key.expires_at && key.expires_at.getTime() <= Date.now())) throw new ConflictError('This key no longer works; create a new one', ['keyId']);
+    // Read again under the lock: a concurrent revoke or rotation may have won.
+    const { key: old } = await lockKey(tx, key.id);
+    const expiresAt = old.expiresAt ?? null;
+    if (old.revokedAt || (expiresAt && expiresAt.getTime() <= Date.now())) throw new ConflictError('This key no longer works; create a new one', ['keyId']);
     const oldUntil = new Date(Date.now() + overlapHours * 3_600_000);
-    const until = key.expires_at && key.expires_at < oldUntil ? key.expires_at : oldUntil;
-    await exec(tx, `update service_account_key set expires_at = $1 where id = $2`, [until, key.id]);
+    const until = expiresAt && expiresAt < oldUntil ? expiresAt : oldUntil;
+    old.expiresAt = until;
     // The new key gets the old one's lifetime from now: no expiry stays no expiry.
-    const lifetime = key.expires_at ? key.expires_at.getTime() - key.created_at.getTime() : null;
-    const key2 = await issueKey(acting, tx, account, key.name, lifetime === null ? null : new Date(Date.now() + lifetime));
+    const lifetime = expiresAt ? expiresAt.getTime() - old.createdAt.getTime() : null;
+    const key2 = await issueKey(acting, tx, account, old.name, lifetime === null ? null : new Date(Date.now() + lifetime));
     recordAudit(tx, acting.actor, {
       orgId: account.org_id,
       action: 'service_account.key_rotated',
       target: { type: 'ServiceAccount', id: account.id, label: account.name },
-      before: { keyId: key.id, expiresAt: key.expires_at?.toISOString() ?? null },
-      after: { keyId: key2.id, previousKeyExpiresAt: until.toISOString() },
+      before: { keyId: old.id, expiresAt: expiresAt?.toISOString() ?? null },
+      after: { keyId: key2.key.id, previousKeyExpiresAt: until.toISOString() },
     });
     return key2;
   });
 }
 
-export async function revokeServiceAccountKey(em: Em, acting: Acting, keyId: string): Promise<string> {
+/** Revoking a revoked key changes nothing (a concurrent revoke that won wrote the event). Answers the key as it now is. */
+export async function revokeServiceAccountKey(em: Em, acting: Acting, keyId: string): Promise<ServiceAccountKey> {
   return inTransaction(em, acting, async (tx) => {
     const { key, account } = await findKey(acting, tx, keyId);
     await managerPerms(acting, tx, account.org_id);
-    if ((await exec(tx, `update service_account_key set revoked_at = now() where id = $1 and revoked_at is null`, [key.id])) === 1) {
+    const { key: locked, now } = await lockKey(tx, key.id);
+    if (!locked.revokedAt) {
+      locked.revokedAt = now;
       recordAudit(tx, acting.actor, {
         orgId: account.org_id,
         action: 'service_account.key_revoked',
@@ -270,6 +301,6 @@ export async function revokeServiceAccountKey(em: Em, acting: Acting, keyId: str
         before: { keyId: key.id, name: key.name },
       });
     }
-    return key.id;
+    return locked;
   });
 }

@@ -18,6 +18,8 @@ type Row = { token_id: string; token_org_id: string; token_name: string; token_p
  * powers: a token acts inside one organization only.
  */
 export async function authenticatePersonalAccessToken(em: Em, secret: string): Promise<{ user: User; credential: PersonalAccessTokenCredential } | null> {
+  // Kept as SQL: the lookup on every request records the use in the same statement (a writable CTE,
+  // at most once a minute per token); through the unit of work it would take a read and a flush.
   const row = await queryRow<Row>(
     em,
     `with hit as (

@@ -1,7 +1,8 @@
 import { checkTokenPermissions, effectivePermissions, TOKEN_LIMIT_PER_MEMBER, TOKEN_MAX_DAYS } from '@gatehouse/permissions';
 import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
-import { exec, row, rows } from '../../db/sql.ts';
+import { row, rows } from '../../db/sql.ts';
+import { PersonalAccessToken } from './personal-access-token.entity.ts';
 import { AuthError, LimitExceededError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
 import { generateCredential } from '../../auth/api-key.ts';
@@ -60,7 +61,7 @@ function validate(input: CreateTokenInput, ownerPerms: ReadonlySet<string>): { n
  * R23: a member (tokens:create) creates a token for one organization with a subset of their own
  * permissions there. The secret is returned once; only its sha256 is stored.
  */
-export async function createPersonalAccessToken(em: Em, acting: Acting, input: CreateTokenInput): Promise<{ id: string; secret: string }> {
+export async function createPersonalAccessToken(em: Em, acting: Acting, input: CreateTokenInput): Promise<{ token: PersonalAccessToken; secret: string }> {
   const user = requireSession(acting);
   if (!isUuid(input.orgId)) throw new NotFoundError('Organization');
   return inTransaction(em, acting, async (tx) => {
@@ -77,22 +78,19 @@ export async function createPersonalAccessToken(em: Em, acting: Acting, input: C
       [membership.id],
     );
     if (live!.n >= TOKEN_LIMIT_PER_MEMBER) throw new LimitExceededError(`At most ${TOKEN_LIMIT_PER_MEMBER} live tokens per member and organization`, TOKEN_LIMIT_PER_MEMBER);
-    const id = crypto.randomUUID();
     const { secret, hash, hint } = generateCredential('personalAccessToken');
     const expiresAt = input.expiresInDays === null ? null : new Date(Date.now() + input.expiresInDays * 86_400_000);
-    await exec(
-      tx,
-      `insert into personal_access_token (id, org_id, membership_id, user_id, name, token_hash, hint, permissions, expires_at)
-       values ($1, $2, $3, $4, $5, decode($6, 'hex'), $7, $8::text[], $9)`,
-      [id, input.orgId, membership.id, user.id, clean.name, hash.toString('hex'), hint, clean.permissions, expiresAt],
-    );
+    // A membership removed meanwhile fails the token's foreign key at the flush: NotFoundError (db/retry.ts).
+    const token = tx.create(PersonalAccessToken, {
+      id: crypto.randomUUID(), orgId: input.orgId, membershipId: membership.id, userId: user.id, name: clean.name, tokenHash: hash, hint, permissions: clean.permissions, expiresAt,
+    });
     recordAudit(tx, acting.actor, {
       orgId: input.orgId,
       action: 'token.created',
-      target: { type: 'PersonalAccessToken', id, label: clean.name },
+      target: { type: 'PersonalAccessToken', id: token.id, label: clean.name },
       after: { name: clean.name, owner: user.email, permissions: clean.permissions, expiresAt: expiresAt?.toISOString() ?? null },
     });
-    return { id, secret };
+    return { token, secret };
   });
 }
 
@@ -100,26 +98,31 @@ export async function createPersonalAccessToken(em: Em, acting: Acting, input: C
  * Revokes a token: its owner, or a members:update holder of its organization (an admin answering a
  * leak). Anyone else, and a foreign id, gets NotFound (R1).
  */
-export async function revokePersonalAccessToken(em: Em, acting: Acting, tokenId: string): Promise<string> {
+export async function revokePersonalAccessToken(em: Em, acting: Acting, tokenId: string): Promise<PersonalAccessToken> {
   const user = requireSession(acting);
   if (!isUuid(tokenId)) throw new NotFoundError('PersonalAccessToken');
   return inTransaction(em, acting, async (tx) => {
-    const token = await row<{ id: string; org_id: string; user_id: string; name: string; revoked_at: Date | null; owner_email: string }>(
+    // The token row locked `for update`: a concurrent revoke or removal either committed before this
+    // read (answered below) or waits until this transaction ends. Its columns become the managed entity.
+    const found = await row<{ id: string; owner_email: string; db_now: Date | string } & Record<string, unknown>>(
       tx,
-      `select t.id, t.org_id, t.user_id, t.name, t.revoked_at, u.email as owner_email
-         from personal_access_token t join "user" u on u.id = t.user_id where t.id = $1`,
+      `select t.*, u.email as owner_email, now() as db_now
+         from personal_access_token t join "user" u on u.id = t.user_id where t.id = $1 for update of t`,
       [tokenId],
     );
-    if (!token || !(token.user_id === user.id || (await acting.can(token.org_id, 'members:update')))) throw new NotFoundError('PersonalAccessToken');
-    if (token.revoked_at) return token.id;
-    // A concurrent revoke may have won: then it wrote the event, and this one answers the same.
-    if ((await exec(tx, `update personal_access_token set revoked_at = now() where id = $1 and revoked_at is null`, [token.id])) !== 1) return token.id;
+    if (!found) throw new NotFoundError('PersonalAccessToken');
+    const { owner_email, db_now, ...columns } = found;
+    const token = tx.map(PersonalAccessToken, columns as { id: string });
+    if (!(token.userId === user.id || (await acting.can(token.orgId, 'members:update')))) throw new NotFoundError('PersonalAccessToken');
+    // Revoked already (perhaps by a concurrent revoke, which wrote the event): this one answers the same.
+    if (token.revokedAt) return token;
+    token.revokedAt = db_now instanceof Date ? db_now : new Date(db_now);
     recordAudit(tx, acting.actor, {
-      orgId: token.org_id,
+      orgId: token.orgId,
       action: 'token.revoked',
       target: { type: 'PersonalAccessToken', id: token.id, label: token.name },
-      before: { name: token.name, owner: token.owner_email },
+      before: { name: token.name, owner: owner_email },
     });
-    return token.id;
+    return token;
   });
 }

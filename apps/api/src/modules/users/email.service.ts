@@ -20,6 +20,7 @@ const LINK_TTL_MS = 24 * 3_600_000;
  * secret. Runs inside the caller's transaction, after the account row is locked.
  */
 async function issueLink(tx: Em, user: User, purpose: EmailTokenPurpose, email: string): Promise<string> {
+  // Set-based on purpose: whatever unused link the account has (none or one) goes without reading it first.
   await tx.nativeDelete(EmailToken, { user: user.id, usedAt: null });
   const { token, hash } = newOpaqueToken();
   tx.create(EmailToken, { id: crypto.randomUUID(), user, purpose, email, tokenHash: hash, expiresAt: new Date(Date.now() + LINK_TTL_MS) });

@@ -1,6 +1,6 @@
 import type { Em } from '../../db/orm.ts';
-import { changeOne } from '../../db/retry.ts';
-import type { QueryResult } from '@mikro-orm/core';
+import { row as sqlRow } from '../../db/sql.ts';
+import { User } from './user.entity.ts';
 import { isOwnerRole } from '@gatehouse/permissions';
 import { inTransaction, type Acting } from '../../acting.ts';
 import { AuthError, ConflictError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
@@ -20,13 +20,17 @@ interface UserRow {
   last_name: string;
   status: 'ACTIVE' | 'DISABLED';
   is_platform_admin: boolean;
+  [column: string]: unknown;
 }
 
-async function loadUserRow(acting: Acting, tx: Em, userId: string): Promise<UserRow> {
-  const row = isUuid(userId)
-    ? (await tx.execute<UserRow[]>(`select id, email, first_name, last_name, status, is_platform_admin from "user" where id = ? for no key update`, [userId]))[0]
-    : undefined;
-  if (!row) throw new NotFoundError('User');
+/**
+ * Locks the account row (`for no key update`: nothing else changes or deletes it until commit) and
+ * reads it whole; `entity` is that row in the unit of work, so changes to it are written at flush.
+ */
+async function loadUserRow(acting: Acting, tx: Em, userId: string): Promise<UserRow & { entity: User }> {
+  const found = isUuid(userId) ? await sqlRow<UserRow>(tx, `select * from "user" where id = $1 for no key update`, [userId]) : undefined;
+  if (!found) throw new NotFoundError('User');
+  const row = { ...found, entity: tx.map(User, found) };
   // R1: someone the actor cannot see answers as non-existent.
   if (!acting.user!.isPlatformAdmin && row.id !== acting.user!.id) {
     const readable = await acting.orgIdsWith('members:read');
@@ -43,7 +47,7 @@ async function loadUserRow(acting: Acting, tx: Em, userId: string): Promise<User
  * change at once; an email never does (R20): an administrator's new address gets a confirmation link
  * and takes effect when its holder follows it, and the account holder uses requestEmailChange.
  */
-export async function updateUser(em: Em, acting: Acting, userId: string, input: { email?: string | null; firstName?: string | null; lastName?: string | null }): Promise<string> {
+export async function updateUser(em: Em, acting: Acting, userId: string, input: { email?: string | null; firstName?: string | null; lastName?: string | null }): Promise<User> {
   const issues: FieldIssue[] = [];
   const email = input.email == null ? undefined : canonicalEmail(input.email);
   if (input.email != null && !email) issues.push({ path: ['input', 'email'], message: emailIssue(input.email) ?? 'Not a valid email address' });
@@ -53,7 +57,7 @@ export async function updateUser(em: Em, acting: Acting, userId: string, input: 
   }
   if (issues.length) throw new ValidationError(issues);
   let emailChange: string | undefined;
-  const id = await inTransaction(em, acting, async (tx) => {
+  const user = await inTransaction(em, acting, async (tx) => {
     const row = await loadUserRow(acting, tx, userId);
     await assertCanAdministerUser(tx, acting, row.id);
     if (email && email !== row.email) {
@@ -68,9 +72,9 @@ export async function updateUser(em: Em, acting: Acting, userId: string, input: 
       first_name: input.firstName?.trim() ?? row.first_name,
       last_name: input.lastName?.trim() ?? row.last_name,
     };
-    if (next.first_name === row.first_name && next.last_name === row.last_name) return row.id;
-    const updated = await tx.execute<QueryResult>(`update "user" set first_name = ?, last_name = ? where id = ?`, [next.first_name, next.last_name, row.id], 'run');
-    if (updated.affectedRows !== 1) throw new NotFoundError('User');
+    if (next.first_name === row.first_name && next.last_name === row.last_name) return row.entity;
+    // Locked by loadUserRow: the update at flush touches exactly this row.
+    tx.assign(row.entity, { firstName: next.first_name, lastName: next.last_name });
     recordAudit(tx, acting.actor, {
       orgId: null,
       action: 'user.updated',
@@ -78,10 +82,10 @@ export async function updateUser(em: Em, acting: Acting, userId: string, input: 
       before: { firstName: row.first_name, lastName: row.last_name },
       after: { firstName: next.first_name, lastName: next.last_name },
     });
-    return row.id;
+    return row.entity;
   });
-  if (emailChange) await startEmailChange(acting.app, em, acting.actor, id, emailChange);
-  return id;
+  if (emailChange) await startEmailChange(acting.app, em, acting.actor, user.id, emailChange);
+  return user;
 }
 
 /** Owner floor for every org where the user is an owner, locking those orgs in id order (no deadlocks). */
@@ -115,7 +119,8 @@ export async function deleteUser(em: Em, acting: Acting, userId: string, orgId: 
       await assertCanAdministerUser(tx, acting, row.id);
     }
     await assertNotLastOwnerAnywhere(tx, row.id, 'This person is the last owner of an organization: make someone else an owner first');
-    await changeOne(tx, 'User', `delete from "user" where id = ?`, [row.id]);
+    // Locked by loadUserRow, so deleted exactly at flush; memberships, sessions and the rest go by the foreign keys' cascade.
+    tx.remove(row.entity);
     // Deleted from an organization's page: that org's log records it, naming only that org (R1: no
     // org's log shows the others the person was in). From the platform pages: a platform event with
     // every org.
@@ -131,17 +136,17 @@ export async function deleteUser(em: Em, acting: Acting, userId: string, orgId: 
 }
 
 /** R10: a platform admin disables (blocks everything, ends sessions) or enables an account. */
-export async function setUserStatus(em: Em, acting: Acting, userId: string, status: 'ACTIVE' | 'DISABLED'): Promise<string> {
+export async function setUserStatus(em: Em, acting: Acting, userId: string, status: 'ACTIVE' | 'DISABLED'): Promise<User> {
   if (!acting.user?.isPlatformAdmin) throw new AuthError('FORBIDDEN', 'Only platform admins can do this');
   return inTransaction(em, acting, async (tx) => {
     const row = await loadUserRow(acting, tx, userId);
     if (row.id === acting.user!.id) throw new PolicyError('You cannot disable your own account', 'SELF_ACTION');
-    if (row.status === status) return row.id;
+    if (row.status === status) return row.entity;
     if (status === 'DISABLED') {
       await assertNotLastOwnerAnywhere(tx, row.id, 'This person is the last active owner of an organization: make someone else an owner first');
       await revokeAllSessions(tx, row.id);
     }
-    await changeOne(tx, 'User', `update "user" set status = ? where id = ?`, [status, row.id]);
+    row.entity.status = status;
     recordAudit(tx, acting.actor, {
       orgId: null,
       action: status === 'DISABLED' ? 'user.disabled' : 'user.enabled',
@@ -149,6 +154,6 @@ export async function setUserStatus(em: Em, acting: Acting, userId: string, stat
       before: { status: row.status },
       after: { status },
     });
-    return row.id;
+    return row.entity;
   });
 }

@@ -1,6 +1,10 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-/** R24 entities. Rows are written by the trigger, the worker and the service with SQL; these type the reads. */
+/**
+ * R24 entities. The service writes endpoints and queued deliveries through the unit of work; the
+ * audit trigger (events, deliveries) and the delivery worker (claims `for update skip locked`,
+ * attempts) write theirs with SQL.
+ */
 const WebhookEndpointSchema = defineEntity({
   name: 'WebhookEndpoint',
   tableName: 'webhook_endpoint',

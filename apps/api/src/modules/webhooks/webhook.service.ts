@@ -8,6 +8,7 @@ import { lockOrganization, permissionsAfterLock } from '../memberships/membershi
 import { requirePermission } from '../memberships/rule-errors.ts';
 import { credentialOf } from '../tokens/credential.ts';
 import { newWebhookSecret } from './webhook.signing.ts';
+import { WebhookDelivery, WebhookEndpoint } from './webhook.entity.ts';
 import { urlProblem } from './webhook.ssrf.ts';
 
 /**
@@ -21,7 +22,6 @@ export const ROTATION_MAX_HOURS = 168;
 /** Most events one replay call queues; the answer says where to continue. */
 export const REPLAY_BATCH = 1000;
 const EVENT_TYPE = /^(\*|[a-z_]+(\.[a-z_]+)+)$/;
-const INSERT_DELIVERY = `insert into webhook_delivery (id, org_id, endpoint_id, event_id, seq) values ($1, $2, $3, $4, $5)`;
 
 interface EndpointRow {
   id: string;
@@ -29,6 +29,14 @@ interface EndpointRow {
   url: string;
   event_types: string[];
   enabled: boolean;
+}
+
+/** A delivery queued for the worker, written by the unit of work when the transaction flushes. */
+function newDelivery(tx: Em, d: { orgId: string; endpointId: string; eventId: string; seq: string | number }): WebhookDelivery {
+  return tx.create(WebhookDelivery, {
+    id: crypto.randomUUID(), orgId: d.orgId, endpointId: d.endpointId, eventId: String(d.eventId), seq: Number(d.seq),
+    status: 'PENDING', attempts: 0, nextAttemptAt: new Date(),
+  });
 }
 
 function requireSession(acting: Acting) {
@@ -46,6 +54,18 @@ async function findEndpoint(acting: Acting, tx: Em, id: string): Promise<Endpoin
   const found = await row<EndpointRow>(tx, `select id, org_id, url, event_types, enabled from webhook_endpoint where id = $1`, [id]);
   if (!found || !(await acting.can(found.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookEndpoint');
   return found;
+}
+
+/**
+ * The endpoint row locked `for update` after its org's lock, as the unit of work's entity (the
+ * delivery worker writes `disabled_reason`/`enabled` without the org lock, so the row lock orders
+ * it): a concurrent delete either committed before (NotFoundError) or waits for this transaction.
+ */
+async function lockEndpoint(tx: Em, id: string): Promise<{ endpoint: WebhookEndpoint; now: Date }> {
+  const found = await row<{ id: string; db_now: Date | string } & Record<string, unknown>>(tx, `select *, now() as db_now from webhook_endpoint where id = $1 for update`, [id]);
+  if (!found) throw new NotFoundError('WebhookEndpoint');
+  const { db_now, ...columns } = found;
+  return { endpoint: tx.map(WebhookEndpoint, columns as { id: string }), now: db_now instanceof Date ? db_now : new Date(db_now) };
 }
 
 function checkInput(acting: Acting, input: { url?: string | null; eventTypes?: readonly string[] | null }, prefix: string[]) {
@@ -71,39 +91,40 @@ export async function createWebhookEndpoint(em: Em, acting: Acting, input: { org
     await managerLock(acting, tx, input.orgId);
     const count = (await row<{ n: number }>(tx, `select count(*)::int as n from webhook_endpoint where org_id = $1`, [input.orgId]))!.n;
     if (count >= ENDPOINT_LIMIT) throw new LimitExceededError(`At most ${ENDPOINT_LIMIT} webhook endpoints per organization`, ENDPOINT_LIMIT);
-    const id = crypto.randomUUID();
     const secret = newWebhookSecret();
     const eventTypes = [...new Set(input.eventTypes)];
-    await exec(tx, `insert into webhook_endpoint (id, org_id, url, description, event_types, secret) values ($1, $2, $3, $4, $5::text[], $6)`, [id, input.orgId, input.url.trim(), input.description.trim(), eventTypes, secret]);
-    recordAudit(tx, acting.actor, { orgId: input.orgId, action: 'webhook.endpoint_created', target: { type: 'WebhookEndpoint', id, label: input.url.trim() }, after: { url: input.url.trim(), eventTypes } });
-    return { id, secret };
+    const endpoint = tx.create(WebhookEndpoint, { id: crypto.randomUUID(), orgId: input.orgId, url: input.url.trim(), description: input.description.trim(), eventTypes, enabled: true, secret });
+    recordAudit(tx, acting.actor, { orgId: input.orgId, action: 'webhook.endpoint_created', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { url: endpoint.url, eventTypes } });
+    return { endpoint, secret };
   });
 }
 
 export async function updateWebhookEndpoint(em: Em, acting: Acting, id: string, input: { url?: string | null; eventTypes?: readonly string[] | null; enabled?: boolean | null; description?: string | null }) {
   checkInput(acting, input, ['input']);
   return inTransaction(em, acting, async (tx) => {
-    const endpoint = await findEndpoint(acting, tx, id);
-    await managerLock(acting, tx, endpoint.org_id);
+    const found = await findEndpoint(acting, tx, id);
+    await managerLock(acting, tx, found.org_id);
+    const { endpoint } = await lockEndpoint(tx, found.id);
+    const before = { url: endpoint.url, eventTypes: [...endpoint.eventTypes], enabled: endpoint.enabled };
     const next = {
       url: input.url?.trim() ?? endpoint.url,
-      eventTypes: input.eventTypes ? [...new Set(input.eventTypes)] : endpoint.event_types,
+      eventTypes: input.eventTypes ? [...new Set(input.eventTypes)] : [...endpoint.eventTypes],
       enabled: input.enabled ?? endpoint.enabled,
     };
-    await exec(
-      tx,
-      `update webhook_endpoint set url = $1, event_types = $2::text[], enabled = $3, description = coalesce($4, description),
-              disabled_reason = case when $3 then null else disabled_reason end where id = $5`,
-      [next.url, next.eventTypes, next.enabled, input.description?.trim() ?? null, endpoint.id],
-    );
+    tx.assign(endpoint, {
+      ...next,
+      description: input.description?.trim() ?? endpoint.description,
+      // Enabling clears why the worker turned it off.
+      disabledReason: next.enabled ? null : endpoint.disabledReason,
+    });
     recordAudit(tx, acting.actor, {
-      orgId: endpoint.org_id,
+      orgId: endpoint.orgId,
       action: 'webhook.endpoint_updated',
       target: { type: 'WebhookEndpoint', id: endpoint.id, label: next.url },
-      before: { url: endpoint.url, eventTypes: endpoint.event_types, enabled: endpoint.enabled },
+      before,
       after: next,
     });
-    return endpoint.id;
+    return endpoint;
   });
 }
 
@@ -111,40 +132,40 @@ export async function updateWebhookEndpoint(em: Em, acting: Acting, id: string, 
 export async function rotateWebhookSecret(em: Em, acting: Acting, id: string, overlapHours: number) {
   if (!Number.isInteger(overlapHours) || overlapHours < 0 || overlapHours > ROTATION_MAX_HOURS) throw ValidationError.field(['overlapHours'], `Between 0 and ${ROTATION_MAX_HOURS} hours`);
   return inTransaction(em, acting, async (tx) => {
-    const endpoint = await findEndpoint(acting, tx, id);
-    await managerLock(acting, tx, endpoint.org_id);
+    const found = await findEndpoint(acting, tx, id);
+    await managerLock(acting, tx, found.org_id);
+    const { endpoint, now } = await lockEndpoint(tx, found.id);
     const secret = newWebhookSecret();
-    await exec(
-      tx,
-      `update webhook_endpoint set previous_secret = secret, previous_secret_expires_at = now() + make_interval(hours => $1::int), secret = $2 where id = $3`,
-      [overlapHours, secret, endpoint.id],
-    );
-    recordAudit(tx, acting.actor, { orgId: endpoint.org_id, action: 'webhook.secret_rotated', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { overlapHours } });
-    return { id: endpoint.id, secret };
+    // The previous secret keeps signing until the overlap ends (counted from the transaction's now()).
+    tx.assign(endpoint, { previousSecret: endpoint.secret, previousSecretExpiresAt: new Date(now.getTime() + overlapHours * 3_600_000), secret });
+    recordAudit(tx, acting.actor, { orgId: endpoint.orgId, action: 'webhook.secret_rotated', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { overlapHours } });
+    return { endpoint, secret };
   });
 }
 
 export async function deleteWebhookEndpoint(em: Em, acting: Acting, id: string) {
   return inTransaction(em, acting, async (tx) => {
-    const endpoint = await findEndpoint(acting, tx, id);
-    await managerLock(acting, tx, endpoint.org_id);
-    await exec(tx, `delete from webhook_endpoint where id = $1`, [endpoint.id]);
-    recordAudit(tx, acting.actor, { orgId: endpoint.org_id, action: 'webhook.endpoint_deleted', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, before: { url: endpoint.url, eventTypes: endpoint.event_types } });
+    const found = await findEndpoint(acting, tx, id);
+    await managerLock(acting, tx, found.org_id);
+    const { endpoint } = await lockEndpoint(tx, found.id);
+    // Its deliveries and their attempts go with it: the foreign keys cascade.
+    tx.remove(endpoint);
+    recordAudit(tx, acting.actor, { orgId: endpoint.orgId, action: 'webhook.endpoint_deleted', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, before: { url: endpoint.url, eventTypes: [...endpoint.eventTypes] } });
     return endpoint.id;
   });
 }
 
 /** Sends one event to its endpoint again, as a new delivery (same webhook-id, so receivers can deduplicate). */
-export async function redeliver(em: Em, acting: Acting, deliveryId: string): Promise<string> {
+export async function redeliver(em: Em, acting: Acting, deliveryId: string): Promise<WebhookDelivery> {
   if (!isUuid(deliveryId)) throw new NotFoundError('WebhookDelivery');
   return inTransaction(em, acting, async (tx) => {
     const delivery = await row<{ endpoint_id: string; event_id: string; seq: string; org_id: string }>(tx, `select endpoint_id, event_id, seq, org_id from webhook_delivery where id = $1`, [deliveryId]);
     if (!delivery || !(await acting.can(delivery.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookDelivery');
     await managerLock(acting, tx, delivery.org_id);
-    const id = crypto.randomUUID();
-    await exec(tx, INSERT_DELIVERY, [id, delivery.org_id, delivery.endpoint_id, delivery.event_id, delivery.seq]);
-    recordAudit(tx, acting.actor, { orgId: delivery.org_id, action: 'webhook.redelivered', target: { type: 'WebhookEndpoint', id: delivery.endpoint_id }, after: { sequence: Number(delivery.seq), deliveryId: id } });
-    return id;
+    // An endpoint deleted meanwhile fails the delivery's foreign key at the flush: NotFoundError (db/retry.ts).
+    const queued = newDelivery(tx, { orgId: delivery.org_id, endpointId: delivery.endpoint_id, eventId: delivery.event_id, seq: delivery.seq });
+    recordAudit(tx, acting.actor, { orgId: delivery.org_id, action: 'webhook.redelivered', target: { type: 'WebhookEndpoint', id: delivery.endpoint_id }, after: { sequence: Number(delivery.seq), deliveryId: queued.id } });
+    return queued;
   });
 }
 
@@ -164,7 +185,8 @@ export async function replay(em: Em, acting: Acting, endpointId: string, fromSeq
       [endpoint.org_id, fromSequence, endpoint.event_types, REPLAY_BATCH + 1],
     );
     const batch = events.slice(0, REPLAY_BATCH);
-    for (const event of batch) await exec(tx, INSERT_DELIVERY, [crypto.randomUUID(), endpoint.org_id, endpoint.id, event.id, event.seq]);
+    // Written by the unit of work at the end: multi-row inserts instead of one statement per event.
+    for (const event of batch) newDelivery(tx, { orgId: endpoint.org_id, endpointId: endpoint.id, eventId: event.id, seq: event.seq });
     recordAudit(tx, acting.actor, { orgId: endpoint.org_id, action: 'webhook.replayed', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { fromSequence, queued: batch.length } });
     return { queued: batch.length, nextSequence: events.length > REPLAY_BATCH ? Number(events[REPLAY_BATCH]!.seq) : null };
   });
@@ -197,7 +219,7 @@ const OUTBOX_EVENT_OF_AUDIT = `
  * worker signs and sends it like any other, in order. Endpoints subscribed to `*` or to
  * `webhook.test` receive it too, as they receive every audit event of that kind. Answers the delivery.
  */
-export async function sendTestEvent(em: Em, acting: Acting, endpointId: string): Promise<string> {
+export async function sendTestEvent(em: Em, acting: Acting, endpointId: string): Promise<WebhookDelivery> {
   return inTransaction(em, acting, async (tx) => {
     const endpoint = await findEndpoint(acting, tx, endpointId);
     await managerLock(acting, tx, endpoint.org_id);
@@ -211,12 +233,13 @@ export async function sendTestEvent(em: Em, acting: Acting, endpointId: string):
       [endpoint.org_id, endpoint.id],
     );
     if (!audit) throw new Error('the test audit event was not written');
+    // Kept as SQL: `insert … select … on conflict do nothing` builds the payload from the audit row in
+    // the database, exactly as the trigger does, and may find the trigger's row already there.
     await exec(tx, OUTBOX_EVENT_OF_AUDIT, [audit.id]);
     const event = (await row<{ id: string }>(tx, `select id from webhook_event where org_id = $1 and seq = $2`, [endpoint.org_id, audit.seq]))!;
-    const queued = await row<{ id: string }>(tx, `select id from webhook_delivery where endpoint_id = $1 and event_id = $2`, [endpoint.id, event.id]);
-    if (queued) return queued.id;
-    const id = crypto.randomUUID();
-    await exec(tx, INSERT_DELIVERY, [id, endpoint.org_id, endpoint.id, event.id, audit.seq]);
-    return id;
+    // The trigger queued it already when the endpoint subscribes to the test events.
+    const queued = await tx.findOne(WebhookDelivery, { endpointId: endpoint.id, eventId: event.id });
+    if (queued) return queued;
+    return newDelivery(tx, { orgId: endpoint.org_id, endpointId: endpoint.id, eventId: event.id, seq: audit.seq });
   });
 }

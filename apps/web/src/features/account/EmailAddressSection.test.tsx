@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { maskFragments } from 'gql.tada';
 import { ChangeEmailForm, EmailAddressSection } from './EmailAddressSection.tsx';
 import { mockClient, renderWith } from '../../test/render.tsx';
+import { AccountEmailFields } from './queries.ts';
 
 const ME = { __typename: 'User' as const, id: 'u1', email: 'ada@example.com', emailVerified: false, pendingEmail: null };
 
@@ -99,7 +101,7 @@ describe('EmailAddressSection (R20)', { timeout: 30_000 }, () => {
   it('marks an unproven address and sends a link that proves it', async () => {
     const { client, calls } = mockClient((name) => (name === 'RequestEmailVerification' ? { requestEmailVerification: ME } : undefined));
     const user = userEvent.setup({ delay: null });
-    renderWith(<EmailAddressSection account={ME} />, { client });
+    renderWith(<EmailAddressSection account={maskFragments([AccountEmailFields], ME)} />, { client });
     expect(screen.getByTestId('current-email')).toHaveTextContent('ada@example.com');
     expect(screen.getByText('Not confirmed')).toBeInTheDocument();
     expect(screen.queryByTestId('pending-email')).toBeNull();
@@ -111,7 +113,7 @@ describe('EmailAddressSection (R20)', { timeout: 30_000 }, () => {
 
   it('shows a change waiting for confirmation; a proven address has no link button', () => {
     const { client } = mockClient(() => undefined);
-    renderWith(<EmailAddressSection account={{ ...ME, emailVerified: true, pendingEmail: 'ada@new.example' }} />, { client });
+    renderWith(<EmailAddressSection account={maskFragments([AccountEmailFields], { ...ME, emailVerified: true, pendingEmail: 'ada@new.example' })} />, { client });
     expect(screen.getByText('Confirmed')).toBeInTheDocument();
     expect(screen.queryByText('Not confirmed')).toBeNull();
     expect(screen.queryByRole('button', { name: 'Send confirmation link' })).toBeNull();

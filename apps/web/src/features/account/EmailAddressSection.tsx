@@ -2,8 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { Alert, Badge, Button, Group, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation } from 'urql';
 import { canonicalEmail } from '@gatehouse/permissions';
-import { failureMessage, fieldErrors } from '../../lib/errors.ts';
-import { RequestEmailChangeMutation, RequestEmailVerificationMutation, type AccountEmail } from './queries.ts';
+import { failureMessage, fieldErrors, readError } from '../../lib/errors.ts';
+import { readFragment, type FragmentOf, type ResultOf } from '../../graphql/graphql.ts';
+import { AccountEmailFields, RequestEmailChangeMutation, RequestEmailVerificationMutation } from './queries.ts';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 import { emailIssueText } from '../../i18n/rule-texts.ts';
@@ -13,7 +14,8 @@ import { emailIssueText } from '../../i18n/rule-texts.ts';
  * waiting for confirmation, and the form that asks for one. Nothing here changes the address: only
  * following the link sent to the new address does.
  */
-export function EmailAddressSection({ account }: { account: AccountEmail }) {
+export function EmailAddressSection({ account: ref }: { account: FragmentOf<typeof AccountEmailFields> }) {
+  const account = readFragment(AccountEmailFields, ref);
   return (
     <Stack gap="sm">
       <Title order={3} size="h4">
@@ -32,7 +34,7 @@ export function EmailAddressSection({ account }: { account: AccountEmail }) {
   );
 }
 
-function CurrentAddress({ account }: { account: AccountEmail }) {
+function CurrentAddress({ account }: { account: ResultOf<typeof AccountEmailFields> }) {
   const [, requestVerification] = useMutation(RequestEmailVerificationMutation);
   const [busy, setBusy] = useState(false);
   const [sentTo, setSentTo] = useState<string | null>(null);
@@ -126,12 +128,13 @@ export function ChangeEmailForm({ currentEmail }: { currentEmail: string }) {
       const byField = fieldErrors(payload);
       const known = { newEmail: byField.newEmail, currentPassword: byField.currentPassword };
       setErrors(Object.fromEntries(Object.entries(known).filter(([, v]) => v)) as Record<string, string>);
-      const other = payload.issues.filter((i) => !['newEmail', 'currentPassword'].includes(i.path.at(-1) ?? ''));
-      if (other.length > 0 || (!known.newEmail && !known.currentPassword)) setFormError(other.map((i) => i.message).join(' ') || payload.message);
+      const failed = readError(payload);
+      const other = (failed?.issues ?? []).filter((i) => !['newEmail', 'currentPassword'].includes(i.path.at(-1) ?? ''));
+      if (other.length > 0 || (!known.newEmail && !known.currentPassword)) setFormError(other.map((i) => i.message).join(' ') || (failed?.message ?? null));
       return;
     }
-    if (payload?.__typename === 'ConflictError') return setErrors({ newEmail: payload.message });
-    if (payload?.__typename === 'TooManyAttemptsError') return setFormError(`${payload.message} ${t`Try again in ${payload.retryAfterSeconds} s.`}`);
+    if (payload?.__typename === 'ConflictError') return setErrors({ newEmail: readError(payload)?.message ?? '' });
+    if (payload?.__typename === 'TooManyAttemptsError') return setFormError(`${readError(payload)?.message ?? ''} ${t`Try again in ${payload.retryAfterSeconds} s.`}`);
     setFormError(failureMessage(payload, res.error, 'User'));
   }
 

@@ -1,16 +1,19 @@
-import { graphql, type ResultOf } from '../../graphql/graphql.ts';
+import { graphql } from '../../graphql/graphql.ts';
+import { ErrorFields } from '../../graphql/fragments.ts';
 
-/** What the account holder sees of their own address (R20): proven or not, and a change waiting for confirmation. */
+/**
+ * What the account holder sees of their own address (R20): proven or not, and a change waiting for
+ * confirmation. Owned by EmailAddressSection (which reads it); the documents below spread it so the
+ * cache keeps the section current.
+ */
 export const AccountEmailFields = graphql(`
-  fragment AccountEmailFields on User @_unmask {
+  fragment AccountEmailFields on User {
     id
     email
     emailVerified
     pendingEmail
   }
 `);
-
-export type AccountEmail = ResultOf<typeof AccountEmailFields>;
 
 export const AccountEmailQuery = graphql(
   `
@@ -30,17 +33,10 @@ export const RequestEmailChangeMutation = graphql(
     requestEmailChange(currentPassword: $currentPassword, newEmail: $newEmail) {
       __typename
       ... on User {
+        pendingEmail
         ...AccountEmailFields
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
       ... on ConflictError {
         path
       }
@@ -50,7 +46,7 @@ export const RequestEmailChangeMutation = graphql(
     }
   }
 `,
-  [AccountEmailFields],
+  [AccountEmailFields, ErrorFields],
 );
 
 /** A link proving the current address (accounts created by an administrator start unproven). */
@@ -58,6 +54,7 @@ export const RequestEmailVerificationMutation = graphql(
   `
   mutation RequestEmailVerification {
     requestEmailVerification {
+      email
       ...AccountEmailFields
     }
   }
@@ -72,19 +69,12 @@ export const ConfirmEmailMutation = graphql(
     confirmEmail(token: $token) {
       __typename
       ... on User {
+        email
         ...AccountEmailFields
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
     }
   }
 `,
-  [AccountEmailFields],
+  [AccountEmailFields, ErrorFields],
 );

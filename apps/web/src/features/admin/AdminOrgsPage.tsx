@@ -5,10 +5,11 @@ import { notifications } from '@mantine/notifications';
 import { Link, useNavigate } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../../graphql/graphql.ts';
+import { ErrorFields } from '../../graphql/fragments.ts';
 import { useUrlPaging } from '../../lib/paging.ts';
 import { Pager } from '../../lib/Pager.tsx';
 import { useViewer } from '../../app/viewer.ts';
-import { failureMessage, fieldErrors } from '../../lib/errors.ts';
+import { failureMessage, fieldErrors, readError } from '../../lib/errors.ts';
 import { formatDate } from '../../i18n/format.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
@@ -52,7 +53,8 @@ const UserChoicesQuery = graphql(`
   }
 `);
 
-const CreateOrganizationMutation = graphql(`
+const CreateOrganizationMutation = graphql(
+  `
   mutation CreateOrganization($input: CreateOrganizationInput!) {
     createOrganization(input: $input) {
       __typename
@@ -63,21 +65,15 @@ const CreateOrganizationMutation = graphql(`
         status
         createdAt
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
       ... on ConflictError {
         path
       }
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
 
 /** Platform admin (R15): every organization; create, enable and disable. */
@@ -222,7 +218,7 @@ function CreateOrganizationDialog({ onClose }: { onClose(): void }) {
       return;
     }
     if (payload?.__typename === 'ValidationError') return setErrors(fieldErrors(payload));
-    if (payload?.__typename === 'ConflictError') return setErrors({ [payload.path.at(-1) ?? 'slug']: payload.message });
+    if (payload?.__typename === 'ConflictError') return setErrors({ [payload.path.at(-1) ?? 'slug']: readError(payload)?.message ?? '' });
     setFormError(failureMessage(payload, res.error, 'Organization'));
   }
 

@@ -5,6 +5,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery } from 'urql';
 import { IconDots } from '@tabler/icons-react';
 import { graphql } from '../../graphql/graphql.ts';
+import { ErrorFields } from '../../graphql/fragments.ts';
 import { useUrlPaging } from '../../lib/paging.ts';
 import { Pager } from '../../lib/Pager.tsx';
 import { useViewer } from '../../app/viewer.ts';
@@ -52,7 +53,8 @@ const UsersQuery = graphql(`
   }
 `);
 
-const SetUserStatusMutation = graphql(`
+const SetUserStatusMutation = graphql(
+  `
   mutation SetUserStatus($userId: ID!, $status: UserStatus!) {
     setUserStatus(userId: $userId, status: $status) {
       __typename
@@ -60,12 +62,12 @@ const SetUserStatusMutation = graphql(`
         id
         status
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
 type AdminUser = { id: string; email: string; firstName: string; lastName: string; displayName: string };
 

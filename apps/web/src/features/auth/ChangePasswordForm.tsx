@@ -2,11 +2,14 @@ import { useState, type FormEvent } from 'react';
 import { Alert, Button, PasswordInput, Stack, Text } from '@mantine/core';
 import { useMutation } from 'urql';
 import { graphql } from '../../graphql/graphql.ts';
+import { ErrorFields } from '../../graphql/fragments.ts';
 import { useSession } from '../../app/session.tsx';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
+import { readError } from '../../lib/errors.ts';
 
-export const ChangePasswordMutation = graphql(`
+export const ChangePasswordMutation = graphql(
+  `
   mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
     changePassword(currentPassword: $currentPassword, newPassword: $newPassword, refreshTokenDelivery: COOKIE) {
       __typename
@@ -18,18 +21,12 @@ export const ChangePasswordMutation = graphql(`
           mustChangePassword
         }
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
 export const PASSWORD_MIN = 12;
 
@@ -65,12 +62,11 @@ export function ChangePasswordForm({ onDone, submitLabel }: { onDone(): void; su
       onDone();
       return;
     }
+    const failed = readError(payload);
     const fieldErrors: Record<string, string> = {};
-    if (payload.__typename === 'ValidationError') {
-      for (const issue of payload.issues) fieldErrors[issue.path.at(-1) ?? ''] = issue.message;
-    }
+    for (const issue of failed?.issues ?? []) fieldErrors[issue.path.at(-1) ?? ''] = issue.message;
     setErrors(fieldErrors);
-    if (Object.keys(fieldErrors).length === 0 || payload.__typename !== 'ValidationError') setFormError(payload.message);
+    if (Object.keys(fieldErrors).length === 0) setFormError(failed?.message ?? null);
   }
 
   return (

@@ -3,10 +3,12 @@ import { useMutation, useQuery } from 'urql';
 import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { ORG_OWN } from '@gatehouse/permissions';
 import { usableMemberships, useViewer, type Viewer } from '../../app/viewer.ts';
-import { AccessTokensQuery, CreateAccessTokenMutation, RevokeAccessTokenMutation, type AccessToken } from './queries.ts';
+import { readFragment, type FragmentOf } from '../../graphql/graphql.ts';
+import { AccessTokenFields, AccessTokensQuery, CreateAccessTokenMutation, RevokeAccessTokenMutation } from './queries.ts';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 import { formatDateTime } from '../../i18n/format.ts';
+import { readError } from '../../lib/errors.ts';
 
 const expiryChoices = () => [
   { value: '30', label: t`30 days` },
@@ -51,14 +53,14 @@ export function AccessTokensPanel({ viewer }: { viewer: Viewer | null }) {
       setName('');
       setChosen([]);
       refetch({ requestPolicy: 'network-only' });
-    } else if (out && 'issues' in out && out.issues) {
-      setErrors(Object.fromEntries(out.issues.map((i) => [String(i.path[1] ?? i.path[0]), i.message])));
+    } else if (readError(out)?.issues.length) {
+      setErrors(Object.fromEntries((readError(out)?.issues ?? []).map((i) => [String(i.path[1] ?? i.path[0]), i.message])));
     } else {
-      setErrors({ form: out && 'message' in out ? out.message : t`The token could not be created` });
+      setErrors({ form: readError(out)?.message ?? t`The token could not be created` });
     }
   };
 
-  const tokens: AccessToken[] = data?.personalAccessTokens ?? [];
+  const tokens = data?.personalAccessTokens ?? [];
   return (
     <Stack gap="lg">
       <Title order={2}><Trans>Access tokens</Trans></Title>
@@ -103,26 +105,33 @@ export function AccessTokensPanel({ viewer }: { viewer: Viewer | null }) {
         </Table.Thead>
         <Table.Tbody>
           {tokens.map((token) => (
-            <Table.Tr key={token.id}>
-              <Table.Td>{token.name} <Text span c="dimmed" size="xs">…{token.hint}</Text></Table.Td>
-              <Table.Td>{token.organization?.name ?? '—'}</Table.Td>
-              <Table.Td>{token.permissions.join(', ')}</Table.Td>
-              <Table.Td>{when(token.lastUsedAt)}</Table.Td>
-              <Table.Td>{token.expiresAt ? when(token.expiresAt) : t`Never`}</Table.Td>
-              <Table.Td>{token.active ? <Badge color="green"><Trans>Active</Trans></Badge> : <Badge color="gray">{token.revokedAt ? t`Revoked` : t`Expired`}</Badge>}</Table.Td>
-              <Table.Td>
-                {token.active && (
-                  <Button size="xs" color="red" variant="light" aria-label={t`Revoke ${token.name}`} onClick={() => void revoke({ tokenId: token.id })}>
-                    <Trans>Revoke</Trans>
-
-                  </Button>
-                )}
-              </Table.Td>
-            </Table.Tr>
+            <AccessTokenRow key={token.id} token={token} onRevoke={(tokenId) => void revoke({ tokenId })} />
           ))}
         </Table.Tbody>
       </Table>
     </Stack>
+  );
+}
+
+/** One token of the list (owns AccessTokenFields). */
+function AccessTokenRow({ token: ref, onRevoke }: { token: FragmentOf<typeof AccessTokenFields>; onRevoke(tokenId: string): void }) {
+  const token = readFragment(AccessTokenFields, ref);
+  return (
+    <Table.Tr>
+      <Table.Td>{token.name} <Text span c="dimmed" size="xs">…{token.hint}</Text></Table.Td>
+      <Table.Td>{token.organization?.name ?? '—'}</Table.Td>
+      <Table.Td>{token.permissions.join(', ')}</Table.Td>
+      <Table.Td>{when(token.lastUsedAt)}</Table.Td>
+      <Table.Td>{token.expiresAt ? when(token.expiresAt) : t`Never`}</Table.Td>
+      <Table.Td>{token.active ? <Badge color="green"><Trans>Active</Trans></Badge> : <Badge color="gray">{token.revokedAt ? t`Revoked` : t`Expired`}</Badge>}</Table.Td>
+      <Table.Td>
+        {token.active && (
+          <Button size="xs" color="red" variant="light" aria-label={t`Revoke ${token.name}`} onClick={() => onRevoke(token.id)}>
+            <Trans>Revoke</Trans>
+          </Button>
+        )}
+      </Table.Td>
+    </Table.Tr>
   );
 }
 

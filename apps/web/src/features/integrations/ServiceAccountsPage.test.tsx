@@ -7,7 +7,7 @@ import { mockClient, renderWith } from '../../test/render.tsx';
 
 const preset = getPreset('gatehouse');
 const adminPerms = effectivePermissions([getRole(preset, 'admin')!]);
-const ROLES = preset.roles.map((r) => ({ __typename: 'Role', id: `r-${r.key}`, key: r.key, name: r.name, permissions: [...r.permissions] }));
+const ROLES = preset.roles.map((r) => ({ __typename: 'Role', id: `r-${r.key}`, key: r.key, name: r.name, builtin: true, permissions: [...r.permissions] }));
 
 describe('Service accounts (R23, R3)', { timeout: 30_000 }, () => {
   it('offers only roles within one’s own permissions, never the owner role', () => {
@@ -17,7 +17,7 @@ describe('Service accounts (R23, R3)', { timeout: 30_000 }, () => {
   it('creates an account with roles, issues a key shown once, rotates and revokes it', async () => {
     const account = {
       __typename: 'ServiceAccount', id: 's1', name: 'deployer', status: 'ACTIVE', clientId: 'c1',
-      roles: [{ __typename: 'Role', id: 'r-developer', name: 'Developer' }],
+      roles: [{ __typename: 'Role', id: 'r-developer', key: 'developer', name: 'Developer', builtin: true }],
       keys: [{ __typename: 'ServiceAccountKey', id: 'k1', name: 'key 1', hint: 'AbCd', active: true, expiresAt: null, lastUsedAt: null, lastUsedIp: '10.1.2.3' }],
     };
     const { client, calls } = mockClient((name) => {

@@ -15,6 +15,8 @@ import {
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 import { formatDateTime } from '../../i18n/format.ts';
+import { readError } from '../../lib/errors.ts';
+import { roleLabel } from '../../i18n/data-names.ts';
 
 const when = formatDateTime;
 
@@ -43,7 +45,7 @@ export function ServiceAccountsPanel({ orgId, slug, perms }: { orgId: string; sl
     if (!name.trim() || roleIds.length === 0) return setProblem(t`Give it a name and at least one role`);
     const res = await createAccount({ input: { organizationId: orgId, name: name.trim(), roleIds } });
     const out = res.data?.createServiceAccount;
-    if (out?.__typename !== 'ServiceAccount') return setProblem(out && 'message' in out ? out.message : t`Not created`);
+    if (out?.__typename !== 'ServiceAccount') return setProblem(readError(out)?.message ?? t`Not created`);
     setProblem(null);
     setName('');
     setRoleIds([]);
@@ -75,7 +77,7 @@ export function ServiceAccountsPanel({ orgId, slug, perms }: { orgId: string; sl
             <TextInput label={t`Name`} value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={100} />
             <Checkbox.Group label={t`Roles (those you may grant)`} value={roleIds} onChange={setRoleIds}>
               <SimpleGrid cols={{ base: 1, sm: 3 }} mt="xs">
-                {roles.map((r) => <Checkbox key={r.id} value={r.id} label={r.name} />)}
+                {roles.map((r) => <Checkbox key={r.id} value={r.id} label={roleLabel(r)} />)}
               </SimpleGrid>
             </Checkbox.Group>
             <Group><Button type="submit"><Trans>Create service account</Trans></Button></Group>
@@ -87,7 +89,7 @@ export function ServiceAccountsPanel({ orgId, slug, perms }: { orgId: string; sl
           <Group justify="space-between">
             <Stack gap={2}>
               <Group gap="xs"><Text fw={600}>{a.name}</Text><Badge color={a.status === 'ACTIVE' ? 'green' : 'gray'}>{a.status === 'ACTIVE' ? t`Active` : t`Disabled`}</Badge></Group>
-              <Text size="sm" c="dimmed"><Trans>Roles: {a.roles.map((r) => r.name).join(', ') || '—'} · client_id <Code>{a.clientId}</Code></Trans></Text>
+              <Text size="sm" c="dimmed"><Trans>Roles: {a.roles.map(roleLabel).join(', ') || '—'} · client_id <Code>{a.clientId}</Code></Trans></Text>
             </Stack>
             <Group>
               <Button size="xs" onClick={async () => showSecret(a.name, (await createKey({ input: { serviceAccountId: a.id, name: `key ${a.keys.length + 1}` } })).data?.createServiceAccountKey)}><Trans>New key</Trans></Button>

@@ -7,6 +7,7 @@ import { CreateWebhookEndpointMutation, RedeliverWebhookMutation, RotateWebhookS
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 import { formatDateTime } from '../../i18n/format.ts';
+import { readError } from '../../lib/errors.ts';
 
 /** "a.b, c.d" → ["a.b", "c.d"]; empty means every event (*). */
 export function parseEventTypes(text: string): string[] {
@@ -72,7 +73,7 @@ export function WebhooksPanel({ orgId }: { orgId: string }) {
     const res = await sendTest({ endpointId });
     const out = res.data?.sendTestWebhook;
     if (out?.__typename === 'WebhookDelivery') setTest({ endpointId, deliveryId: out.id, sequence: out.sequence, error: null });
-    else setTest({ endpointId, deliveryId: null, sequence: null, error: out && 'message' in out ? out.message : (res.error?.message ?? t`The test event could not be sent`) });
+    else setTest({ endpointId, deliveryId: null, sequence: null, error: readError(out)?.message ?? res.error?.message ?? t`The test event could not be sent` });
     reload();
   };
 
@@ -85,10 +86,10 @@ export function WebhooksPanel({ orgId }: { orgId: string }) {
       setTypes('');
       setErrors({});
       reload();
-    } else if (out && 'issues' in out && out.issues) {
-      setErrors(Object.fromEntries(out.issues.map((i) => [String(i.path[1] ?? i.path[0]), i.message])));
+    } else if (readError(out)?.issues.length) {
+      setErrors(Object.fromEntries((readError(out)?.issues ?? []).map((i) => [String(i.path[1] ?? i.path[0]), i.message])));
     } else {
-      setErrors({ form: out && 'message' in out ? out.message : t`The endpoint could not be created` });
+      setErrors({ form: readError(out)?.message ?? t`The endpoint could not be created` });
     }
   };
 

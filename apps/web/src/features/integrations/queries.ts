@@ -1,8 +1,9 @@
-import { graphql, type ResultOf } from '../../graphql/graphql.ts';
+import { graphql } from '../../graphql/graphql.ts';
+import { ErrorFields } from '../../graphql/fragments.ts';
 
-/** R23: the viewer's own personal access tokens (the secret is never part of them). */
+/** R23: one of the viewer's own personal access tokens (the secret is never part of them); owned by AccessTokenRow. */
 export const AccessTokenFields = graphql(`
-  fragment AccessTokenFields on PersonalAccessToken @_unmask {
+  fragment AccessTokenFields on PersonalAccessToken {
     id
     name
     hint
@@ -19,12 +20,11 @@ export const AccessTokenFields = graphql(`
   }
 `);
 
-export type AccessToken = ResultOf<typeof AccessTokenFields>;
-
 export const AccessTokensQuery = graphql(
   `
   query AccessTokens {
     personalAccessTokens {
+      id
       ...AccessTokenFields
     }
   }
@@ -43,19 +43,11 @@ export const CreateAccessTokenMutation = graphql(
           ...AccessTokenFields
         }
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
     }
   }
 `,
-  [AccessTokenFields],
+  [AccessTokenFields, ErrorFields],
 );
 
 export const RevokeAccessTokenMutation = graphql(
@@ -66,13 +58,11 @@ export const RevokeAccessTokenMutation = graphql(
       ... on PersonalAccessToken {
         ...AccessTokenFields
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
 `,
-  [AccessTokenFields],
+  [AccessTokenFields, ErrorFields],
 );
 
 /** R23: an organization's service accounts with their roles and keys (service_accounts:manage). */
@@ -85,7 +75,9 @@ export const ServiceAccountsQuery = graphql(`
       clientId
       roles {
         id
+        key
         name
+        builtin
       }
       keys {
         id
@@ -103,75 +95,81 @@ export const ServiceAccountsQuery = graphql(`
         id
         key
         name
+        builtin
         permissions
       }
     }
   }
 `);
 
-export const CreateServiceAccountMutation = graphql(`
+export const CreateServiceAccountMutation = graphql(
+  `
   mutation CreateServiceAccount($input: CreateServiceAccountInput!) {
     createServiceAccount(input: $input) {
       __typename
       ... on ServiceAccount {
         id
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-export const CreateServiceAccountKeyMutation = graphql(`
+export const CreateServiceAccountKeyMutation = graphql(
+  `
   mutation CreateServiceAccountKey($input: CreateServiceAccountKeyInput!) {
     createServiceAccountKey(input: $input) {
       __typename
       ... on CreatedServiceAccountKey {
         secret
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-export const RotateServiceAccountKeyMutation = graphql(`
+export const RotateServiceAccountKeyMutation = graphql(
+  `
   mutation RotateServiceAccountKey($keyId: ID!) {
     rotateServiceAccountKey(keyId: $keyId, overlapHours: 24) {
       __typename
       ... on CreatedServiceAccountKey {
         secret
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-export const RevokeServiceAccountKeyMutation = graphql(`
+export const RevokeServiceAccountKeyMutation = graphql(
+  `
   mutation RevokeServiceAccountKey($keyId: ID!) {
     revokeServiceAccountKey(keyId: $keyId) {
       __typename
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-export const SetServiceAccountStatusMutation = graphql(`
+export const SetServiceAccountStatusMutation = graphql(
+  `
   mutation SetServiceAccountStatus($id: ID!, $status: ServiceAccountStatus!) {
     setServiceAccountStatus(serviceAccountId: $id, status: $status) {
       __typename
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
 /** R24: an organization's webhook endpoints and their delivery log (integrations:manage). */
 export const WebhookEndpointsQuery = graphql(`
@@ -197,63 +195,62 @@ export const WebhookEndpointsQuery = graphql(`
   }
 `);
 
-export const CreateWebhookEndpointMutation = graphql(`
+export const CreateWebhookEndpointMutation = graphql(
+  `
   mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
     createWebhookEndpoint(input: $input) {
       __typename
       ... on WebhookSecretPayload {
         secret
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-export const UpdateWebhookEndpointMutation = graphql(`
+export const UpdateWebhookEndpointMutation = graphql(
+  `
   mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {
     updateWebhookEndpoint(input: $input) {
       __typename
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-export const RotateWebhookSecretMutation = graphql(`
+export const RotateWebhookSecretMutation = graphql(
+  `
   mutation RotateWebhookSecret($endpointId: ID!) {
     rotateWebhookSecret(endpointId: $endpointId, overlapHours: 24) {
       __typename
       ... on WebhookSecretPayload {
         secret
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-export const RedeliverWebhookMutation = graphql(`
+export const RedeliverWebhookMutation = graphql(
+  `
   mutation RedeliverWebhook($deliveryId: ID!) {
     redeliverWebhook(deliveryId: $deliveryId) {
       __typename
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-export const SendTestWebhookMutation = graphql(`
+export const SendTestWebhookMutation = graphql(
+  `
   mutation SendTestWebhook($endpointId: ID!) {
     sendTestWebhook(endpointId: $endpointId) {
       __typename
@@ -262,9 +259,9 @@ export const SendTestWebhookMutation = graphql(`
         sequence
         status
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);

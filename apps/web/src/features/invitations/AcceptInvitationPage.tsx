@@ -12,6 +12,7 @@ import { PASSWORD_MIN } from '../auth/ChangePasswordForm.tsx';
 import { AcceptInvitationMutation, InvitationPreviewQuery } from './queries.ts';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
+import { roleLabel } from '../../i18n/data-names.ts';
 
 const ACCEPT_PATH = '/invitations/accept';
 const STORAGE_KEY = 'gatehouse.invitationToken';
@@ -106,7 +107,7 @@ export default function AcceptInvitationPage() {
         <Text size="sm"><Trans>Roles:</Trans></Text>
         {invitation.roles.map((r) => (
           <Badge key={r.key} variant="light" title={r.description}>
-            {r.name}
+            {roleLabel(r)}
           </Badge>
         ))}
       </Group>

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import {
   ActionIcon, Alert, Badge, Button, Group, Menu, Modal, SegmentedControl, Stack, Table, Text, Textarea, Title,
 } from '@mantine/core';
@@ -9,10 +9,11 @@ import { RoleSelector } from '../../components/RoleSelector.tsx';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
 import { addRoleReason, presetDefaultRole } from '@gatehouse/permissions';
-import { failureMessage } from '../../lib/errors.ts';
+import { failureMessage, readError } from '../../lib/errors.ts';
 import { formatDate, formatDateTime } from '../../i18n/format.ts';
-import type { OrgRole } from '../users/queries.ts';
-import { InvitationsQuery, InviteMembersMutation, type InvitationRow } from './queries.ts';
+import { readFragment, type FragmentOf, type ResultOf } from '../../graphql/graphql.ts';
+import { InvitationFields, InvitationsQuery, InviteMembersMutation } from './queries.ts';
+import { roleLabel } from '../../i18n/data-names.ts';
 import { useInvitationActions } from './invitation-actions.ts';
 import { SkeletonRows } from '../../components/SkeletonRows.tsx';
 import { useUrlPaging } from '../../lib/paging.ts';
@@ -22,6 +23,8 @@ import { inviteGrantIssues, inviteGrantLabels, type InviteGrantDraft } from '../
 import { plural, t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 
+type OrgRole = NonNullable<ResultOf<typeof InvitationsQuery>['organization']>['roles'][number];
+
 const STATUS_COLOR: Record<string, string> = { PENDING: 'blue', ACCEPTED: 'green', REVOKED: 'gray', EXPIRED: 'orange' };
 
 /** R8 (seeds 001, 003): invite by email, review, resend, revoke. */
@@ -30,14 +33,16 @@ export default function InvitationsPage() {
   const [status, setStatus] = useState<string>('PENDING');
   const paging = useUrlPaging();
   const [inviting, setInviting] = useState(false);
-  const [revoking, setRevoking] = useState<InvitationRow | null>(null);
+  const [revoking, setRevoking] = useState<InvitationRef | null>(null);
   const [result] = useQuery({
     query: InvitationsQuery,
     variables: { slug: org.slug, first: paging.size, after: paging.after, status: status === 'ALL' ? null : [status as 'PENDING'] },
   });
   const actions = useInvitationActions();
   const invitations = result.data?.organization?.invitations;
-  const roles = result.data?.organization?.roles ?? [];
+  const apiRoles = result.data?.organization?.roles;
+  // Built-in roles by their translated name (the selector and the review show `name`).
+  const roles = useMemo(() => (apiRoles ?? []).map((role) => ({ ...role, name: roleLabel(role) })), [apiRoles]);
   const canInvite = perms.has('members:invite') && preset.policy.invitations;
 
   if (!preset.policy.invitations) {
@@ -87,58 +92,8 @@ export default function InvitationsPage() {
           <Table.Tbody>
             {!invitations &&
               result.fetching && <SkeletonRows rows={3} columns={7} />}
-            {invitations?.edges.map(({ node: inv }) => (
-              <Table.Tr key={inv.id} data-testid={`invitation-${inv.email}`}>
-                <Table.Td>
-                  <Text size="sm">{inv.email}</Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm">{inv.roles.map((r) => r.name).join(', ')}</Text>
-                  {inv.resourceGrants.length > 0 && (
-                    <Text size="xs" c="dimmed" data-testid={`invitation-grants-${inv.email}`}>
-                      {inviteGrantLabels(preset.key, inv.resourceGrants).join(', ')}
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  <Badge variant="light" color={STATUS_COLOR[inv.status] ?? 'gray'}>
-                    {statusWord(inv.status)}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm">{inv.invitedBy?.displayName ?? '—'}</Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm">
-                    {formatDateTime(inv.lastSentAt)}
-                    {inv.sendCount > 1 ? ` (${inv.sendCount}×)` : ''}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm">{formatDate(inv.expiresAt)}</Text>
-                </Table.Td>
-                <Table.Td>
-                  {(inv.status === 'PENDING' || inv.status === 'EXPIRED') && canInvite && (
-                    <Menu position="bottom-end" withinPortal>
-                      <Menu.Target>
-                        <ActionIcon variant="subtle" color="gray" aria-label={t`Actions for the invitation of ${inv.email}`}>
-                          <IconDots size={18} />
-                        </ActionIcon>
-                      </Menu.Target>
-                      <Menu.Dropdown>
-                        <Menu.Item onClick={() => void actions.resend(inv)}>
-                          <Trans>Resend</Trans>
-                        </Menu.Item>
-                        {inv.status === 'PENDING' && (
-                          <Menu.Item color="var(--mantine-color-red-text)" onClick={() => setRevoking(inv)}>
-                            <Trans>Revoke</Trans>
-                          </Menu.Item>
-                        )}
-                      </Menu.Dropdown>
-                    </Menu>
-                  )}
-                </Table.Td>
-              </Table.Tr>
+            {invitations?.edges.map(({ node }) => (
+              <InvitationTableRow key={node.id} invitation={node} canInvite={canInvite} onResend={(inv) => void actions.resend(inv)} onRevoke={setRevoking} />
             ))}
             {invitations && invitations.edges.length === 0 && (
               <Table.Tr>
@@ -164,6 +119,75 @@ export default function InvitationsPage() {
         <Text size="sm"><Trans>The link sent to {revoking?.email} stops working at once.</Trans></Text>
       </ConfirmDialog>
     </Stack>
+  );
+}
+
+interface InvitationRef {
+  id: string;
+  email: string;
+}
+
+/** One invitation of the list (owns InvitationFields). */
+function InvitationTableRow({ invitation, canInvite, onResend, onRevoke }: {
+  invitation: FragmentOf<typeof InvitationFields>;
+  canInvite: boolean;
+  onResend(invitation: InvitationRef): void;
+  onRevoke(invitation: InvitationRef): void;
+}) {
+  const { preset } = useOrg();
+  const inv = readFragment(InvitationFields, invitation);
+  return (
+    <Table.Tr data-testid={`invitation-${inv.email}`}>
+      <Table.Td>
+        <Text size="sm">{inv.email}</Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">{inv.roles.map(roleLabel).join(', ')}</Text>
+        {inv.resourceGrants.length > 0 && (
+          <Text size="xs" c="dimmed" data-testid={`invitation-grants-${inv.email}`}>
+            {inviteGrantLabels(preset.key, inv.resourceGrants).join(', ')}
+          </Text>
+        )}
+      </Table.Td>
+      <Table.Td>
+        <Badge variant="light" color={STATUS_COLOR[inv.status] ?? 'gray'}>
+          {statusWord(inv.status)}
+        </Badge>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">{inv.invitedBy?.displayName ?? '—'}</Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">
+          {formatDateTime(inv.lastSentAt)}
+          {inv.sendCount > 1 ? ` (${inv.sendCount}×)` : ''}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">{formatDate(inv.expiresAt)}</Text>
+      </Table.Td>
+      <Table.Td>
+        {(inv.status === 'PENDING' || inv.status === 'EXPIRED') && canInvite && (
+          <Menu position="bottom-end" withinPortal>
+            <Menu.Target>
+              <ActionIcon variant="subtle" color="gray" aria-label={t`Actions for the invitation of ${inv.email}`}>
+                <IconDots size={18} />
+              </ActionIcon>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Item onClick={() => onResend(inv)}>
+                <Trans>Resend</Trans>
+              </Menu.Item>
+              {inv.status === 'PENDING' && (
+                <Menu.Item color="var(--mantine-color-red-text)" onClick={() => onRevoke(inv)}>
+                  <Trans>Revoke</Trans>
+                </Menu.Item>
+              )}
+            </Menu.Dropdown>
+          </Menu>
+        )}
+      </Table.Td>
+    </Table.Tr>
   );
 }
 
@@ -233,7 +257,7 @@ function InviteDialog({ roles, onClose }: { roles: readonly OrgRole[]; onClose()
     if (payload?.__typename === 'ValidationError') {
       // Paths like ["resourceGrants", "1", "roleKey"] point at one grant.
       const byGrant = new Map<number, string>();
-      for (const issue of payload.issues) {
+      for (const issue of readError(payload)?.issues ?? []) {
         const i = issue.path.indexOf('resourceGrants');
         if (i >= 0 && Number.isInteger(Number(issue.path[i + 1]))) byGrant.set(Number(issue.path[i + 1]), issue.message);
       }
@@ -241,7 +265,7 @@ function InviteDialog({ roles, onClose }: { roles: readonly OrgRole[]; onClose()
     }
     setError(
       payload?.__typename === 'ValidationError'
-        ? payload.issues.map((i) => i.message).join(' ')
+        ? (readError(payload)?.issues ?? []).map((i) => i.message).join(' ')
         : (failureMessage(payload, res.error, 'InviteMembersPayload') ?? t`Could not invite.`),
     );
     return null;

@@ -1,7 +1,9 @@
-import { graphql, type ResultOf } from '../../graphql/graphql.ts';
+import { graphql } from '../../graphql/graphql.ts';
+import { ErrorFields } from '../../graphql/fragments.ts';
 
+/** One invitation as the invitations page lists it; owned by InvitationTableRow (InvitationsPage.tsx). */
 export const InvitationFields = graphql(`
-  fragment InvitationFields on Invitation @_unmask {
+  fragment InvitationFields on Invitation {
     id
     email
     status
@@ -19,7 +21,9 @@ export const InvitationFields = graphql(`
     }
     roles {
       id
+      key
       name
+      builtin
     }
     resourceGrants {
       resourceId
@@ -43,6 +47,7 @@ export const InvitationsQuery = graphql(
         }
         edges {
           node {
+            id
             ...InvitationFields
           }
         }
@@ -62,8 +67,6 @@ export const InvitationsQuery = graphql(
   [InvitationFields],
 );
 
-export type InvitationRow = ResultOf<typeof InvitationFields>;
-
 export const InviteMembersMutation = graphql(
   `
   mutation InviteMembers($organizationId: ID!, $emails: [String!]!, $roleIds: [ID!]!, $dryRun: Boolean, $resourceGrants: [InvitationResourceGrantInput!]) {
@@ -81,22 +84,14 @@ export const InviteMembersMutation = graphql(
           }
         }
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
       ... on LimitExceededError {
         limit
       }
     }
   }
 `,
-  [InvitationFields],
+  [InvitationFields, ErrorFields],
 );
 
 export const ResendInvitationMutation = graphql(
@@ -110,13 +105,11 @@ export const ResendInvitationMutation = graphql(
           ...InvitationFields
         }
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
 `,
-  [InvitationFields],
+  [InvitationFields, ErrorFields],
 );
 
 export const RevokeInvitationMutation = graphql(
@@ -127,13 +120,11 @@ export const RevokeInvitationMutation = graphql(
       ... on Invitation {
         ...InvitationFields
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
 `,
-  [InvitationFields],
+  [InvitationFields, ErrorFields],
 );
 
 export const InvitationPreviewQuery = graphql(`
@@ -155,7 +146,8 @@ export const InvitationPreviewQuery = graphql(`
   }
 `);
 
-export const AcceptInvitationMutation = graphql(`
+export const AcceptInvitationMutation = graphql(
+  `
   mutation AcceptInvitation($token: String!, $firstName: String, $lastName: String, $password: String) {
     acceptInvitation(token: $token, firstName: $firstName, lastName: $lastName, password: $password, refreshTokenDelivery: COOKIE) {
       __typename
@@ -170,18 +162,12 @@ export const AcceptInvitationMutation = graphql(`
           accessTokenExpiresAt
         }
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
       ... on SignInRequiredError {
         email
       }
     }
   }
-`);
+`,
+  [ErrorFields],
+);

@@ -8,6 +8,7 @@ import { OrgAvatar } from './OrgAvatar.tsx';
 import classes from './OrgPicker.module.css';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
+import { roleLabel } from '../../i18n/data-names.ts';
 
 /** Shown after sign-in to members of several organizations (R14). */
 export default function OrgPickerPage() {
@@ -49,7 +50,7 @@ export default function OrgPickerPage() {
                     {m.organization.name}
                   </Text>
                   <Text size="xs" c="dimmed" truncate>
-                    {m.roles.map((r) => r.name).join(', ') || t`No role`} · {m.organization.slug}
+                    {m.roles.map(roleLabel).join(', ') || t`No role`} · {m.organization.slug}
                   </Text>
                 </div>
                 {disabled && (

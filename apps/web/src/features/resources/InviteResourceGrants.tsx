@@ -10,6 +10,7 @@ import { GrantableResourcesQuery } from './queries.ts';
 import { defaultInviteRole, inviteGrantIssues, inviteGrantOptions, resourceTypesOf, type InviteGrantDraft, type InviteGrantOption } from './resource-ui-rules.ts';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
+import { resourceTypeLabel, resourceTypeNoun } from '../../i18n/data-names.ts';
 
 /** How many resources the picker offers (the API's page limit); more need the resource's members tab. */
 export const GRANTABLE_RESOURCES_PAGE = 100;
@@ -22,7 +23,7 @@ export function useGrantableResources(active = true) {
   const connection = result.data?.organization?.resourcesConnection;
   return {
     types,
-    typesLabel: types.map((t) => t.pluralName).join(' and '),
+    typesLabel: types.map((t) => resourceTypeLabel(t.pluralName)).join(' and '),
     resources: connection?.edges.map((e) => e.node) ?? [],
     fetching: result.fetching,
     error: result.error?.message ?? null,
@@ -58,7 +59,7 @@ export function InviteResourceGrants({ options, typesLabel, value, onChange, ser
   const manageable = options.filter((o) => o.reason === null);
   const free = manageable.filter((o) => !value.some((d) => d.resourceId === o.resource.id));
   const severalTypes = new Set(options.map((o) => o.def.key)).size > 1;
-  const label = (o: InviteGrantOption) => (severalTypes ? `${o.def.name}: ${o.resource.name}` : o.resource.name);
+  const label = (o: InviteGrantOption) => (severalTypes ? `${resourceTypeLabel(o.def.name)}: ${o.resource.name}` : o.resource.name);
   const patch = (i: number, change: Partial<InviteGrantDraft>) => onChange(value.map((d, j) => (j === i ? { ...d, ...change } : d)));
 
   const add = () => {
@@ -133,7 +134,7 @@ export function InviteResourceGrants({ options, typesLabel, value, onChange, ser
       })}
       <Group gap="xs">
         <Button variant="subtle" size="compact-sm" disabled={noneReason !== null} onClick={add}>
-          + Add access to a {severalTypes || !options[0] ? 'resource' : options[0].def.name.toLowerCase()}
+          + Add access to a {severalTypes || !options[0] ? 'resource' : resourceTypeNoun(options[0].def.name)}
         </Button>
         {noneReason && value.length === 0 && (
           <Text size="xs" c="dimmed">

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { maskFragments } from 'gql.tada';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { expandPermissions, getPreset } from '@gatehouse/permissions';
@@ -6,6 +7,7 @@ import { OrgContext, type OrgContextValue } from '../orgs/org-context.ts';
 import { mockClient, renderWith } from '../../test/render.tsx';
 import { ResourceMembers } from './ResourcePage.tsx';
 import { resourceTypeOf } from './resource-ui-rules.ts';
+import { RenameResourceFields, ResourceMembersFields } from './queries.ts';
 
 const spaces = getPreset('spaces');
 const SPACE = resourceTypeOf('spaces', 'space')!;
@@ -58,7 +60,7 @@ function renderMembers() {
   let changed = 0;
   renderWith(
     <OrgContext value={editorContext()}>
-      <ResourceMembers def={SPACE} resource={RESOURCE} orgSlug="lab" onChanged={() => changed++} />
+      <ResourceMembers def={SPACE} resource={maskFragments([ResourceMembersFields], { ...RESOURCE, ...maskFragments([RenameResourceFields], RESOURCE) })} orgSlug="lab" onChanged={() => changed++} />
     </OrgContext>,
     { client },
   );

@@ -9,22 +9,24 @@ import { Link, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { expandPermissions, TEXT_LIMITS, type ResourceTypeDef } from '@gatehouse/permissions';
 import { useOrg } from '../orgs/org-context.ts';
-import type { ResultOf } from '../../graphql/graphql.ts';
+import { readFragment, type FragmentOf, type ResultOf } from '../../graphql/graphql.ts';
 import { failureMessage } from '../../lib/errors.ts';
 import { PageLoader } from '../../components/PageLoader.tsx';
 import NotFoundPage from '../../components/NotFoundPage.tsx';
 import {
   CandidateSearchQuery,
   GrantResourceRoleMutation,
+  RenameResourceFields,
   RenameResourceMutation,
+  ResourceMembersFields,
   ResourceQuery,
   RevokeResourceRoleMutation,
-  type ResourceDetail,
   type ResourceMemberData,
 } from './queries.ts';
 import { manageReason, removeReason, renameReason, resourceTypeOf, roleChoices } from './resource-ui-rules.ts';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
+import { resourceTypeLabel, resourceTypeNoun, roleLabel } from '../../i18n/data-names.ts';
 
 const PAGE = 50;
 
@@ -36,19 +38,20 @@ export default function ResourcePage() {
   if (!def) return <NotFoundPage title={t`Not found`} message={t`This platform has no resources of type "${type}".`} />;
   if (result.fetching && !result.data) return <PageLoader />;
   const resource = result.data?.resource;
-  const typeName = def.name.toLowerCase();
-  if (!resource) return <NotFoundPage title={t`${def.name} not found`} message={t`There is no ${typeName} with this id that you can see.`} />;
+  const typeName = resourceTypeNoun(def.name);
+  if (!resource) return <NotFoundPage title={t`${resourceTypeLabel(def.name)} not found`} message={t`There is no ${typeName} with this id that you can see.`} />;
   return <ResourceMembers def={def} resource={resource} orgSlug={org.slug} onChanged={() => refetch({ requestPolicy: 'network-only' })} />;
 }
 
 interface MembersProps {
   def: ResourceTypeDef;
-  resource: ResourceDetail;
+  resource: FragmentOf<typeof ResourceMembersFields>;
   orgSlug: string;
   onChanged(): void;
 }
 
-export function ResourceMembers({ def, resource, orgSlug, onChanged }: MembersProps) {
+export function ResourceMembers({ def, resource: ref, orgSlug, onChanged }: MembersProps) {
+  const resource = readFragment(ResourceMembersFields, ref);
   const { org, perms } = useOrg();
   const onResource = expandPermissions(resource.viewerPermissions);
   const actorMembershipId = org.viewerMembership?.id ?? null;
@@ -81,7 +84,7 @@ export function ResourceMembers({ def, resource, orgSlug, onChanged }: MembersPr
   return (
     <Stack gap="md">
       <Anchor component={Link} to={`/o/${orgSlug}/resources/${def.key}`}>
-        ← {def.pluralName}
+        ← {resourceTypeLabel(def.pluralName)}
       </Anchor>
       <Title order={1}>{resource.name}</Title>
       <RenameResource def={def} resource={resource} reason={renameReason(def, onResource)} onRenamed={onChanged} />
@@ -99,13 +102,13 @@ export function ResourceMembers({ def, resource, orgSlug, onChanged }: MembersPr
         <AddMember def={def} orgSlug={orgSlug} existing={new Set(members.map((m) => m.membership?.id ?? ''))} base={base} onAdd={setRole} />
       )}
       {members.length === 0 ? (
-        <Text><Trans>No one holds a role on this {def.name.toLowerCase()} yet.</Trans></Text>
+        <Text><Trans>No one holds a role on this {resourceTypeNoun(def.name)} yet.</Trans></Text>
       ) : (
         <Table aria-label={t`Members of ${resource.name}`}>
           <Table.Thead>
             <Table.Tr>
               <Table.Th><Trans>Member</Trans></Table.Th>
-              <Table.Th><Trans>{def.name} role</Trans></Table.Th>
+              <Table.Th><Trans>{resourceTypeLabel(def.name)} role</Trans></Table.Th>
               <Table.Th><Trans>Actions</Trans></Table.Th>
             </Table.Tr>
           </Table.Thead>
@@ -116,7 +119,7 @@ export function ResourceMembers({ def, resource, orgSlug, onChanged }: MembersPr
                 return (
                   <Table.Tr key={`${m.roleKey}-${label}`}>
                     <Table.Td>{label}</Table.Td>
-                    <Table.Td>{m.role?.name ?? m.roleKey}</Table.Td>
+                    <Table.Td>{m.role ? roleLabel(m.role) : m.roleKey}</Table.Td>
                     <Table.Td />
                   </Table.Tr>
                 );
@@ -131,7 +134,7 @@ export function ResourceMembers({ def, resource, orgSlug, onChanged }: MembersPr
                   <Table.Td>{label}</Table.Td>
                   <Table.Td>
                     <Select
-                      aria-label={t`${def.name} role of ${label}`}
+                      aria-label={t`${resourceTypeLabel(def.name)} role of ${label}`}
                       data={choices.map((c) => ({ value: c.value, label: c.reason ? `${c.label} — ${c.reason}` : c.label, disabled: c.disabled }))}
                       value={m.roleKey}
                       allowDeselect={false}
@@ -161,14 +164,15 @@ export function ResourceMembers({ def, resource, orgSlug, onChanged }: MembersPr
 
 interface RenameProps {
   def: ResourceTypeDef;
-  resource: ResourceDetail;
+  resource: FragmentOf<typeof RenameResourceFields>;
   /** Why renaming is off (from @gatehouse/permissions), or null. */
   reason: string | null;
   onRenamed(): void;
 }
 
 /** Rename in place: the type's rename permission on this resource (OEC projects:update; Spaces spaces:assign). */
-function RenameResource({ def, resource, reason, onRenamed }: RenameProps) {
+function RenameResource({ def, resource: ref, reason, onRenamed }: RenameProps) {
+  const resource = readFragment(RenameResourceFields, ref);
   const [name, setName] = useState(resource.name);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -182,7 +186,7 @@ function RenameResource({ def, resource, reason, onRenamed }: RenameProps) {
     const failure = failureMessage(res.data?.renameResource, res.error, 'Resource');
     setError(failure);
     if (!failure) {
-      notifications.show({ color: 'green', message: t`${def.name} renamed.` });
+      notifications.show({ color: 'green', message: t`${resourceTypeLabel(def.name)} renamed.` });
       onRenamed();
     }
   };
@@ -195,7 +199,7 @@ function RenameResource({ def, resource, reason, onRenamed }: RenameProps) {
     >
       <Group align="flex-end" wrap="wrap">
         <TextInput
-          label={t`${def.name} name`}
+          label={t`${resourceTypeLabel(def.name)} name`}
           value={name}
           maxLength={100}
           disabled={reason !== null}
@@ -265,7 +269,7 @@ function AddMember({ def, orgSlug, existing, base, onAdd }: AddMemberProps) {
         style={{ minWidth: 280 }}
       />
       <Select
-        label={t`${def.name} role`}
+        label={t`${resourceTypeLabel(def.name)} role`}
         placeholder={target ? t`Choose a role` : t`Pick a member first`}
         data={choices.map((c) => ({ value: c.value, label: c.reason ? `${c.label} — ${c.reason}` : c.label, disabled: c.disabled }))}
         value={roleKey}

@@ -18,6 +18,7 @@ import { CreateResourceMutation, DeleteResourceMutation, ResourcesQuery, type Re
 import { createReason, deleteReason, resourceTypeOf } from './resource-ui-rules.ts';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
+import { resourceTypeLabel, resourceTypeNoun } from '../../i18n/data-names.ts';
 
 export default function ResourcesPage() {
   const { type = '' } = useParams();
@@ -38,8 +39,8 @@ export default function ResourcesPage() {
 
   if (!def) return <NotFoundPage title={t`Not found`} message={t`This platform has no resources of type "${type}".`} />;
   const cannotCreate = createReason(def, perms);
-  const typeName = def.name.toLowerCase();
-  const pluralName = def.pluralName.toLowerCase();
+  const typeName = resourceTypeNoun(def.name);
+  const pluralName = resourceTypeNoun(def.pluralName);
 
   const connection = result.data?.organization?.resourcesConnection;
   const rows = connection?.edges.map((e) => e.node) ?? [];
@@ -55,13 +56,13 @@ export default function ResourcesPage() {
     }
     setName('');
     setNameError(null);
-    notifications.show({ color: 'green', message: t`${def.name} created.` });
+    notifications.show({ color: 'green', message: t`${resourceTypeLabel(def.name)} created.` });
     refetch({ requestPolicy: 'network-only' });
   };
 
   return (
     <Stack gap="md">
-      <Title order={1}>{def.pluralName}</Title>
+      <Title order={1}>{resourceTypeLabel(def.pluralName)}</Title>
       <Text c="dimmed">{def.description}</Text>
       <form onSubmit={onCreate} aria-label={t`Create a ${typeName}`}>
         <Group align="flex-end">
@@ -87,7 +88,7 @@ export default function ResourcesPage() {
       ) : rows.length === 0 && paging.page === 0 ? (
         <Text><Trans>No {pluralName} you can see yet.</Trans></Text>
       ) : (
-        <Table striped highlightOnHover aria-label={def.pluralName}>
+        <Table striped highlightOnHover aria-label={resourceTypeLabel(def.pluralName)}>
           <Table.Thead>
             <Table.Tr>
               <Table.Th><Trans>Name</Trans></Table.Th>
@@ -128,7 +129,7 @@ export default function ResourcesPage() {
         shown={rows.length}
         hasNext={Boolean(connection?.pageInfo.hasNextPage)}
         endCursor={connection?.pageInfo.endCursor}
-        noun={def.pluralName.toLowerCase()}
+        noun={resourceTypeNoun(def.pluralName)}
       />
       <ConfirmDialog
         opened={deleting !== null}

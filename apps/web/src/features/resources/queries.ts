@@ -1,5 +1,6 @@
 // GraphQL documents of the resource pages (OEC projects, Spaces spaces).
 import { graphql, type ResultOf } from '../../graphql/graphql.ts';
+import { ErrorFields } from '../../graphql/fragments.ts';
 
 export const ResourcesQuery = graphql(`
   query OrgResources($slug: String!, $type: String!, $first: Int!, $after: String) {
@@ -57,47 +58,70 @@ export const GrantableResourcesQuery = graphql(`
 
 export type GrantableResource = NonNullable<ResultOf<typeof GrantableResourcesQuery>['organization']>['resourcesConnection']['edges'][number]['node'];
 
-export const ResourceQuery = graphql(`
-  query ResourceDetail($id: ID!, $first: Int!, $after: String) {
-    resource(id: $id) {
-      id
-      name
-      type
-      viewerPermissions
-      viewerCanManageMembers
-      members(first: $first, after: $after) {
-        totalCount
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
-        edges {
-          node {
-            roleKey
-            role {
+/** The name form of the resource page (owned by RenameResource). */
+export const RenameResourceFields = graphql(`
+  fragment RenameResourceFields on Resource {
+    id
+    name
+  }
+`);
+
+/**
+ * One resource with its members as the resource page shows them (owned by ResourceMembers). Pages
+ * through `members` with the $first and $after of the query that spreads it.
+ */
+export const ResourceMembersFields = graphql(
+  `
+  fragment ResourceMembersFields on Resource {
+    id
+    name
+    viewerPermissions
+    members(first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          roleKey
+          role {
+            key
+            name
+          }
+          membership {
+            id
+            roles {
               key
-              name
             }
-            membership {
+            user {
               id
-              roles {
-                key
-              }
-              user {
-                id
-                email
-                displayName
-              }
+              email
+              displayName
             }
           }
         }
       }
     }
+    ...RenameResourceFields
   }
-`);
+`,
+  [RenameResourceFields],
+);
 
-export type ResourceDetail = NonNullable<ResultOf<typeof ResourceQuery>['resource']>;
-export type ResourceMemberData = ResourceDetail['members']['edges'][number]['node'];
+export type ResourceMemberData = ResultOf<typeof ResourceMembersFields>['members']['edges'][number]['node'];
+
+export const ResourceQuery = graphql(
+  `
+  query ResourceDetail($id: ID!, $first: Int!, $after: String) {
+    resource(id: $id) {
+      id
+      ...ResourceMembersFields
+    }
+  }
+`,
+  [ResourceMembersFields],
+);
 
 /** Candidates for "Add member": members of the org with their org roles (for the cap, R19). */
 export const CandidateSearchQuery = graphql(`
@@ -123,75 +147,68 @@ export const CandidateSearchQuery = graphql(`
   }
 `);
 
-export const CreateResourceMutation = graphql(`
+export const CreateResourceMutation = graphql(
+  `
   mutation CreateResource($organizationId: ID!, $type: String!, $name: String!) {
     createResource(organizationId: $organizationId, type: $type, name: $name) {
       __typename
       ... on Resource {
         id
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-export const DeleteResourceMutation = graphql(`
+export const DeleteResourceMutation = graphql(
+  `
   mutation DeleteResource($resourceId: ID!) {
     deleteResource(resourceId: $resourceId) {
       __typename
       ... on DeletedResourcePayload {
         resourceId
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-export const GrantResourceRoleMutation = graphql(`
+export const GrantResourceRoleMutation = graphql(
+  `
   mutation GrantResourceRole($resourceId: ID!, $membershipId: ID!, $roleKey: String!) {
     grantResourceRole(resourceId: $resourceId, membershipId: $membershipId, roleKey: $roleKey) {
       __typename
       ... on Resource {
         id
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-export const RevokeResourceRoleMutation = graphql(`
+export const RevokeResourceRoleMutation = graphql(
+  `
   mutation RevokeResourceRole($resourceId: ID!, $membershipId: ID!) {
     revokeResourceRole(resourceId: $resourceId, membershipId: $membershipId) {
       __typename
       ... on Resource {
         id
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-export const RenameResourceMutation = graphql(`
+export const RenameResourceMutation = graphql(
+  `
   mutation RenameResource($resourceId: ID!, $name: String!) {
     renameResource(resourceId: $resourceId, name: $name) {
       __typename
@@ -199,15 +216,9 @@ export const RenameResourceMutation = graphql(`
         id
         name
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);

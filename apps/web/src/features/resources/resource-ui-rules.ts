@@ -14,6 +14,7 @@ import {
   type ResourceTypeDef,
 } from '@gatehouse/permissions';
 import { t } from '@lingui/core/macro';
+import { resourceTypeNoun, roleLabel } from '../../i18n/data-names.ts';
 
 export function resourceTypesOf(presetKey: string | undefined): ResourceTypeDef[] {
   if (!presetKey) return [];
@@ -32,18 +33,18 @@ export function resourceTypeOf(presetKey: string | undefined, type: string | und
 /** Why a resource action is off, or null when it is allowed. */
 export function createReason(def: ResourceTypeDef, orgPerms: ReadonlySet<string>): string | null {
   const perm = permissionOf(def, 'create');
-  const type = def.name.toLowerCase();
+  const type = resourceTypeNoun(def.name);
   return orgPerms.has(perm) ? null : t`Your role cannot create a ${type} (${perm}).`;
 }
 
 export function deleteReason(def: ResourceTypeDef, permsOnResource: ReadonlySet<string>): string | null {
   const perm = permissionOf(def, 'delete');
-  const type = def.name.toLowerCase();
+  const type = resourceTypeNoun(def.name);
   return permsOnResource.has(perm) ? null : t`You cannot delete this ${type} (${perm}).`;
 }
 
 export function renameReason(def: ResourceTypeDef, permsOnResource: ReadonlySet<string>): string | null {
-  const type = def.name.toLowerCase();
+  const type = resourceTypeNoun(def.name);
   const perm = renamePermissionOf(def);
   return canRenameResource(def, permsOnResource) ? null : t`You cannot rename this ${type} (${perm}).`;
 }
@@ -84,7 +85,7 @@ export function roleChoices(input: ChoiceInput): RoleChoice[] {
   }).map((o) => {
     const unchanged = o.role.key === input.currentRoleKey;
     const reason = o.allowed || unchanged ? null : describeResourceGrantProblem(o.reason, input.def);
-    return { value: o.role.key, label: o.role.name, disabled: reason !== null, reason };
+    return { value: o.role.key, label: roleLabel(o.role), disabled: reason !== null, reason };
   });
 }
 
@@ -176,7 +177,7 @@ export function inviteGrantIssues(options: readonly InviteGrantOption[], drafts:
   drafts.forEach((d, i) => {
     const option = options.find((o) => o.resource.id === d.resourceId);
     if (!option) return issues.set(i, t`Choose a resource you manage.`);
-    const type = option.def.name.toLowerCase();
+    const type = resourceTypeNoun(option.def.name);
     if (seen.has(d.resourceId)) return issues.set(i, t`This ${type} is in the list twice.`);
     seen.add(d.resourceId);
     if (option.reason) return issues.set(i, option.reason);
@@ -198,8 +199,9 @@ export function inviteGrantLabels(
 ): string[] {
   return grants.map((g) => {
     const def = resourceTypeOf(presetKey, g.resourceType);
-    const role = def?.roles.find((r) => r.key === g.roleKey)?.name ?? g.roleKey;
-    const type = def?.name.toLowerCase();
+    const found = def?.roles.find((r) => r.key === g.roleKey);
+    const role = found ? roleLabel(found) : g.roleKey;
+    const type = def ? resourceTypeNoun(def.name) : undefined;
     const name = g.resourceName ?? (type ? t`a ${type} you cannot see` : t`a resource you cannot see`);
 
     return `${name}: ${role}`;

@@ -3,22 +3,62 @@ import {
   Accordion, Alert, Anchor, Badge, Button, Checkbox, Group, Paper, SimpleGrid, Stack, Text, Textarea, TextInput, Title, Tooltip,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery } from 'urql';
+import { useMutation, useQuery, type CombinedError } from 'urql';
 import { checkGrant, expandPermissions, ORG_OWN, validateCustomRole } from '@gatehouse/permissions';
-import { graphql } from '../../graphql/graphql.ts';
+import { graphql, readFragment, type FragmentOf, type ResultOf } from '../../graphql/graphql.ts';
+import { ErrorFields } from '../../graphql/fragments.ts';
 import { useOrg } from '../orgs/org-context.ts';
-import { failureMessage, fieldErrors } from '../../lib/errors.ts';
+import { failureMessage, fieldErrors, type Payload } from '../../lib/errors.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { GuardedModal } from '../../components/GuardedModal.tsx';
 import { Link } from 'react-router';
 import { PageLoader } from '../../components/PageLoader.tsx';
 import { isOwnerRole } from '@gatehouse/permissions';
-import { RoleFields, type OrgRole } from '../users/queries.ts';
 import { ExplainPermission } from './ExplainPermission.tsx';
 import { plural, t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 import { permissionDescription } from '../../i18n/permission-descriptions.ts';
 import { roleIssueText } from '../../i18n/rule-texts.ts';
+import { roleLabel } from '../../i18n/data-names.ts';
+
+/** What a role card shows (RoleCard owns it). */
+const RoleCardFields = graphql(`
+  fragment RoleCardFields on Role {
+    key
+    name
+    description
+    permissions
+    builtin
+    memberCount
+  }
+`);
+
+/** What the custom role editor starts from (RoleEditor owns it). */
+const RoleEditorFields = graphql(`
+  fragment RoleEditorFields on Role {
+    id
+    name
+    description
+    permissions
+  }
+`);
+
+/** The page's own fields of a role (sections, delete dialog, the editor's name check), and its children's. */
+const RoleListFields = graphql(
+  `
+  fragment RoleListFields on Role {
+    id
+    name
+    builtin
+    memberCount
+    ...RoleCardFields
+    ...RoleEditorFields
+  }
+`,
+  [RoleCardFields, RoleEditorFields],
+);
+
+type OrgRole = ResultOf<typeof RoleListFields>;
 
 const RolesQuery = graphql(
   `
@@ -26,7 +66,7 @@ const RolesQuery = graphql(
     organization(slug: $slug) {
       id
       roles {
-        ...RoleFields
+        ...RoleListFields
       }
     }
     permissionCatalog {
@@ -41,7 +81,7 @@ const RolesQuery = graphql(
     }
   }
 `,
-  [RoleFields],
+  [RoleListFields],
 );
 
 const CreateRoleMutation = graphql(
@@ -50,24 +90,16 @@ const CreateRoleMutation = graphql(
     createRole(input: $input) {
       __typename
       ... on Role {
-        ...RoleFields
+        ...RoleListFields
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
       ... on LimitExceededError {
         limit
       }
     }
   }
 `,
-  [RoleFields],
+  [RoleListFields, ErrorFields],
 );
 
 const UpdateRoleMutation = graphql(
@@ -76,24 +108,17 @@ const UpdateRoleMutation = graphql(
     updateRole(input: $input) {
       __typename
       ... on Role {
-        ...RoleFields
+        ...RoleListFields
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
     }
   }
 `,
-  [RoleFields],
+  [RoleListFields, ErrorFields],
 );
 
-const DeleteRoleMutation = graphql(`
+const DeleteRoleMutation = graphql(
+  `
   mutation DeleteRole($roleId: ID!, $force: Boolean) {
     deleteRole(roleId: $roleId, force: $force) {
       __typename
@@ -103,12 +128,12 @@ const DeleteRoleMutation = graphql(`
       ... on RoleInUseError {
         memberCount
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
 type Catalog = { resource: string; kind: string; permissions: { key: string; action: string; description: string; usedByPreset: boolean }[] }[];
 
@@ -130,7 +155,7 @@ export default function RolesPage() {
   const [deleting, setDeleting] = useState<OrgRole | null>(null);
   const [inUse, setInUse] = useState<number | null>(null);
   const [, deleteRole] = useMutation(DeleteRoleMutation);
-  const roles = result.data?.organization?.roles ?? [];
+  const roles = readFragment(RoleListFields, result.data?.organization?.roles ?? []);
   const catalog = (result.data?.permissionCatalog ?? []) as Catalog;
   const builtin = roles.filter((r) => r.builtin);
   const custom = roles.filter((r) => !r.builtin);
@@ -239,7 +264,8 @@ export default function RolesPage() {
   );
 }
 
-function RoleCard({ role, catalog, onEdit, onDelete }: { role: OrgRole; catalog: Catalog; onEdit?(): void; onDelete?(): void }) {
+function RoleCard({ role: ref, catalog, onEdit, onDelete }: { role: FragmentOf<typeof RoleCardFields>; catalog: Catalog; onEdit?(): void; onDelete?(): void }) {
+  const role = readFragment(RoleCardFields, ref);
   const perms = expandPermissions(role.permissions);
   const groups = catalog
     .map((g) => ({ ...g, held: g.permissions.filter((p) => perms.has(p.key)) }))
@@ -249,7 +275,7 @@ function RoleCard({ role, catalog, onEdit, onDelete }: { role: OrgRole; catalog:
       <Stack gap="xs">
         <Group justify="space-between" wrap="nowrap">
           <Group gap="xs">
-            <Text fw={600}>{role.name}</Text>
+            <Text fw={600}>{roleLabel(role)}</Text>
             {isOwnerRole(role) && (
               <Badge color="grape" variant="light" size="sm">
                 <Trans>top role</Trans>
@@ -313,7 +339,13 @@ function RoleCard({ role, catalog, onEdit, onDelete }: { role: OrgRole; catalog:
 }
 
 /** Create or edit a custom role: permission checkboxes grouped by resource, within your own (R3, R12). */
-function RoleEditor({ role, catalog, existing, onClose }: { role: OrgRole | null; catalog: Catalog; existing: readonly OrgRole[]; onClose(): void }) {
+function RoleEditor({ role: ref, catalog, existing, onClose }: {
+  role: FragmentOf<typeof RoleEditorFields> | null;
+  catalog: Catalog;
+  existing: readonly { id: string; name: string; builtin: boolean }[];
+  onClose(): void;
+}) {
+  const role = readFragment(RoleEditorFields, ref);
   const { org, preset, perms: actorPerms } = useOrg();
   const [name, setName] = useState(role?.name ?? '');
   const [description, setDescription] = useState(role?.description ?? '');
@@ -353,18 +385,18 @@ function RoleEditor({ role, catalog, existing, onClose }: { role: OrgRole | null
     setFormError(local._ ?? local.permissions ?? null);
     if (issues.length) return;
     setBusy(true);
-    const res = role
-      ? await update({ input: { roleId: role.id, name: name.trim(), description, permissions } })
-      : await create({ input: { organizationId: org.id, name: name.trim(), description, permissions } });
+    const input = { name: name.trim(), description, permissions };
+    const [payload, error]: [Payload | null | undefined, CombinedError | undefined] = role
+      ? await update({ input: { roleId: role.id, ...input } }).then((r) => [r.data?.updateRole, r.error])
+      : await create({ input: { organizationId: org.id, ...input } }).then((r) => [r.data?.createRole, r.error]);
     setBusy(false);
-    const payload = role ? (res.data as { updateRole?: { __typename: string } })?.updateRole : (res.data as { createRole?: { __typename: string } })?.createRole;
     if (payload?.__typename === 'Role') {
       notifications.show({ color: 'green', message: t`Role ${name.trim()} saved.` });
       onClose();
       return;
     }
-    if (payload?.__typename === 'ValidationError') setErrors(fieldErrors(payload as never));
-    setFormError(failureMessage(payload as never, res.error, 'Role'));
+    if (payload?.__typename === 'ValidationError') setErrors(fieldErrors(payload));
+    setFormError(failureMessage(payload, error, 'Role'));
   }
 
   return (

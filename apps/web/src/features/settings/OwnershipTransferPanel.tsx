@@ -4,6 +4,7 @@ import { MemberPicker } from '../../components/MemberPicker.tsx';
 import { notifications } from '@mantine/notifications';
 import { useClient, useMutation, useQuery } from 'urql';
 import { graphql } from '../../graphql/graphql.ts';
+import { ErrorFields } from '../../graphql/fragments.ts';
 import { OrganizationQuery, useOrg } from '../orgs/org-context.ts';
 import { useViewer, ViewerQuery } from '../../app/viewer.ts';
 import { failureMessage } from '../../lib/errors.ts';
@@ -24,35 +25,44 @@ const TransferQuery = graphql(`
   }
 `);
 
-const RequestMutation = graphql(`
+const RequestMutation = graphql(
+  `
   mutation RequestOwnershipTransfer($organizationId: ID!, $toMembershipId: ID!) {
     requestOwnershipTransfer(organizationId: $organizationId, toMembershipId: $toMembershipId) {
       __typename
       ... on OwnershipTransfer { id status }
-      ... on Error { message }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-const AcceptMutation = graphql(`
+const AcceptMutation = graphql(
+  `
   mutation AcceptOwnershipTransfer($transferId: ID!) {
     acceptOwnershipTransfer(transferId: $transferId) {
       __typename
       ... on Organization { id }
-      ... on Error { message }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-const CancelMutation = graphql(`
+const CancelMutation = graphql(
+  `
   mutation CancelOwnershipTransfer($transferId: ID!) {
     cancelOwnershipTransfer(transferId: $transferId) {
       __typename
       ... on OwnershipTransfer { id status }
-      ... on Error { message }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
 /** R6: with a single owner, the owner offers ownership and the new owner accepts it here. */
 export function OwnershipTransferPanel() {

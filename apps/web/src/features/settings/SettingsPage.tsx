@@ -4,18 +4,20 @@ import { notifications } from '@mantine/notifications';
 import { useNavigate } from 'react-router';
 import { useMutation } from 'urql';
 import { graphql } from '../../graphql/graphql.ts';
+import { ErrorFields } from '../../graphql/fragments.ts';
 import { useOrg } from '../orgs/org-context.ts';
 import { useViewer } from '../../app/viewer.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { DisableOrganizationDialog } from './DisableOrganizationDialog.tsx';
-import { failureMessage, fieldErrors } from '../../lib/errors.ts';
+import { failureMessage, fieldErrors, readError } from '../../lib/errors.ts';
 import { LeaveOrganizationDialog } from './LeaveOrganizationDialog.tsx';
 import { OwnershipTransferPanel } from './OwnershipTransferPanel.tsx';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 import { formatDate } from '../../i18n/format.ts';
 
-const UpdateOrganizationMutation = graphql(`
+const UpdateOrganizationMutation = graphql(
+  `
   mutation UpdateOrganization($input: UpdateOrganizationInput!) {
     updateOrganization(input: $input) {
       __typename
@@ -24,34 +26,30 @@ const UpdateOrganizationMutation = graphql(`
         name
         slug
       }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
+      ...ErrorFields
       ... on ConflictError {
         path
       }
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-const DeleteOrganizationMutation = graphql(`
+const DeleteOrganizationMutation = graphql(
+  `
   mutation DeleteOrganization($organizationId: ID!, $confirmSlug: String!) {
     deleteOrganization(organizationId: $organizationId, confirmSlug: $confirmSlug) {
       __typename
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
-export const SetOrganizationStatusMutation = graphql(`
+export const SetOrganizationStatusMutation = graphql(
+  `
   mutation SetOrganizationStatus($organizationId: ID!, $status: OrganizationStatus!) {
     setOrganizationStatus(organizationId: $organizationId, status: $status) {
       __typename
@@ -59,12 +57,12 @@ export const SetOrganizationStatusMutation = graphql(`
         id
         status
       }
-      ... on Error {
-        message
-      }
+      ...ErrorFields
     }
   }
-`);
+`,
+  [ErrorFields],
+);
 
 /** Rename, enable/disable (platform admins), leave and delete the organization. */
 export default function SettingsPage() {
@@ -96,7 +94,7 @@ export default function SettingsPage() {
       return;
     }
     if (payload?.__typename === 'ValidationError') return setErrors(fieldErrors(payload));
-    if (payload?.__typename === 'ConflictError') return setErrors({ [payload.path.at(-1) ?? 'slug']: payload.message });
+    if (payload?.__typename === 'ConflictError') return setErrors({ [payload.path.at(-1) ?? 'slug']: readError(payload)?.message ?? '' });
     setFormError(failureMessage(payload, res.error, 'Organization'));
   }
 

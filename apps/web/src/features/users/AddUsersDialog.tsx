@@ -10,12 +10,59 @@ import { RoleSelector } from '../../components/RoleSelector.tsx';
 import { SecretValue } from '../../components/SecretValue.tsx';
 import { addRoleReason, presetDefaultRole } from '@gatehouse/permissions';
 import { failureMessage } from '../../lib/errors.ts';
-import { LookupUserQuery, ProvisionMembersMutation, type OrgRole } from './queries.ts';
+import { graphql } from '../../graphql/graphql.ts';
+import type { OrgRole } from './queries.ts';
 import { InviteResourceGrants, useGrantableResources } from '../resources/InviteResourceGrants.tsx';
 import { inviteGrantIssues, inviteGrantOptions, type InviteGrantDraft } from '../resources/resource-ui-rules.ts';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 import { emailIssueText } from '../../i18n/rule-texts.ts';
+
+const LookupUserQuery = graphql(`
+  query LookupUser($organizationId: ID!, $email: String!) {
+    lookupUser(organizationId: $organizationId, email: $email) {
+      email
+      exists
+      firstName
+      lastName
+      alreadyMember
+    }
+  }
+`);
+
+const ProvisionMembersMutation = graphql(`
+  mutation ProvisionMembers($organizationId: ID!, $members: [ProvisionMemberInput!]!) {
+    provisionMembers(organizationId: $organizationId, members: $members) {
+      __typename
+      ... on ProvisionMembersPayload {
+        results {
+          email
+          status
+          temporaryPassword
+          membership {
+            id
+          }
+        }
+      }
+      ... on Error {
+        message
+      }
+      ... on ValidationError {
+        issues {
+          path
+          message
+        }
+      }
+      ... on GrantCeilingError {
+        roleKeys
+        ownerOnly
+      }
+      ... on LimitExceededError {
+        limit
+      }
+    }
+  }
+`);
 
 interface Lookup {
   email: string;

@@ -1,14 +1,17 @@
 // Bulk actions on the selected members: change a role, disable, remove. The API has no bulk
 // mutation, so each member is one mutation (four at a time); each answers for itself and the
 // outcome of every item is shown, since a bulk action may partly fail. A member the rules refuse
-// (R3–R6, from @gatehouse/permissions) is not sent and is reported with the reason.
+// (R3–R6, from @gatehouse/permissions) is not sent and is reported with the reason. The selection
+// may span pages: each member is read again just before the action, so a change made since the
+// page was shown (another admin, another page of this table) is what the rules and mutations see.
 import { useState } from 'react';
 import { useClient } from 'urql';
 import { Button, Group, NativeSelect, Paper, Text } from '@mantine/core';
 import type { ControlReason, ControlRole } from '@gatehouse/permissions';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { failureMessage } from '../../lib/errors.ts';
-import { RemoveMemberMutation, SetMemberRolesMutation, SetMembershipStatusMutation, type Member, type OrgRole } from './queries.ts';
+import { graphql, readFragment, type ResultOf } from '../../graphql/graphql.ts';
+import { BulkMemberFields, RemoveMemberMutation, SetMemberRolesMutation, SetMembershipStatusMutation, type BulkMember, type OrgRole } from './queries.ts';
 import type { MemberControls } from './controls.ts';
 import type { BulkOutcome, BulkItem } from './bulk.ts';
 import { reasonText } from '../../i18n/rule-texts.ts';
@@ -16,6 +19,24 @@ import { plural, t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 
 const CONCURRENCY = 4;
+/** The API reads at most 100 nodes per call. */
+const NODES_PER_READ = 100;
+
+const SelectedMembersQuery = graphql(
+  `
+  query SelectedMembers($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      __typename
+      ... on Membership {
+        ...BulkMemberFields
+      }
+    }
+  }
+`,
+  [BulkMemberFields],
+);
+
+type Member = ResultOf<typeof BulkMemberFields>;
 
 type Kind = 'set' | 'add' | 'take' | 'disable' | 'remove';
 
@@ -32,9 +53,11 @@ async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>
 }
 
 export default function BulkBar({
-  selected, roles, controls, orgName, onDone, onClear,
+  selected: selection, elsewhere, roles, controls, orgName, onDone, onClear,
 }: {
-  selected: readonly Member[];
+  selected: readonly BulkMember[];
+  /** How many of the selected are on other pages of the table. */
+  elsewhere: number;
   roles: readonly OrgRole[];
   controls: MemberControls;
   orgName: string;
@@ -46,6 +69,25 @@ export default function BulkBar({
   const [busy, setBusy] = useState<Kind | null>(null);
   const [confirm, setConfirm] = useState<'disable' | 'remove' | null>(null);
   const role = roles.find((r) => r.id === roleId) as ControlRole | undefined;
+  const selected = readFragment(BulkMemberFields, selection);
+
+  /** The selected members as they are now; null for those no longer in the organization. */
+  async function reread(): Promise<Map<string, BulkMember | null>> {
+    const now = new Map<string, BulkMember | null>(selected.map((m) => [m.id, null]));
+    const ids = [...now.keys()];
+    for (let i = 0; i < ids.length; i += NODES_PER_READ) {
+      const res = await client.query(SelectedMembersQuery, { ids: ids.slice(i, i + NODES_PER_READ) }, { requestPolicy: 'network-only' }).toPromise();
+      // Not readable now (a network error): act on what the page showed, the API decides.
+      if (!res.data) return new Map(selection.map((m, j) => [selected[j]!.id, m]));
+      for (const node of res.data.nodes) {
+        if (node?.__typename !== 'Membership') continue;
+        // As the fragment's own type: readFragment narrows a value carrying __typename to nothing.
+        const member: BulkMember = node;
+        now.set(readFragment(BulkMemberFields, member).id, member);
+      }
+    }
+    return now;
+  }
 
   function nextRoles(kind: Kind, m: Member): ControlRole[] {
     if (!role) return m.roles;
@@ -58,7 +100,14 @@ export default function BulkBar({
     setBusy(kind);
     const items: BulkItem[] = [];
     const todo: Member[] = [];
-    for (const m of selected) {
+    const current = await reread();
+    for (const shown of selected) {
+      const fresh = current.get(shown.id);
+      if (!fresh) {
+        items.push({ membershipId: shown.id, email: shown.user.email, ok: false, message: t`No longer a member of ${orgName}.` });
+        continue;
+      }
+      const m = readFragment(BulkMemberFields, fresh);
       let reason: ControlReason | null = null;
       if (kind === 'disable') reason = m.status === 'DISABLED' ? null : controls.actionReason('disable', m);
       else if (kind === 'remove') reason = m.user.id === controls.viewerId ? { code: 'SELF', message: t`To leave the organization, use Leave organization in your own row.` } : controls.actionReason('remove', m);
@@ -104,8 +153,8 @@ export default function BulkBar({
   return (
     <Paper withBorder p="sm" radius="md" role="region" aria-label={t`Bulk actions`} data-testid="bulk-bar">
       <Group gap="sm" align="flex-end" wrap="wrap">
-        <Text size="sm" fw={600} aria-live="polite">
-          <Trans>{n} selected</Trans>
+        <Text size="sm" fw={600} aria-live="polite" data-testid="selection-count">
+          {elsewhere > 0 ? t`${n} selected (${elsewhere} on other pages)` : t`${n} selected`}
         </Text>
         {controls.mayUpdate && (
           <>

@@ -6,7 +6,7 @@ import { notifications } from '@mantine/notifications';
 import { Link } from 'react-router';
 import { useClient, useMutation, useQuery } from 'urql';
 import { canonicalEmail, expandPermissions, roleToggleReason } from '@gatehouse/permissions';
-import { graphql } from '../../graphql/graphql.ts';
+import { graphql, readFragment, type FragmentOf } from '../../graphql/graphql.ts';
 import { useViewer } from '../../app/viewer.ts';
 import { RoleSelector } from '../../components/RoleSelector.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
@@ -14,15 +14,81 @@ import { failureMessage, fieldErrors } from '../../lib/errors.ts';
 import { fullName } from '../../lib/format.ts';
 import { useActiveOwnerIds } from './owners.ts';
 import { useOptionalOrg } from '../orgs/org-context.ts';
-import {
-  GrantOrganizationAccessMutation, RemoveMemberMutation, SetMemberRolesMutation, UpdateUserMutation, UserAccessQuery, type OrgRole,
-} from './queries.ts';
+import { RemoveMemberMutation, RoleFields, SetMemberRolesMutation, UpdateUserMutation } from './queries.ts';
 import { emailIssueText } from '../../i18n/rule-texts.ts';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 
+/** One membership with what its row in Organization access shows and decides from. */
+const MembershipAccessFields = graphql(
+  `
+  fragment MembershipAccessFields on Membership {
+    id
+    status
+    roles {
+      id
+      key
+      name
+      permissions
+    }
+    organization {
+      id
+      slug
+      name
+      status
+      viewerPermissions
+      roles {
+        ...RoleFields
+      }
+    }
+  }
+`,
+  [RoleFields],
+);
+
+const UserAccessQuery = graphql(
+  `
+  query UserAccess($userId: ID!) {
+    node(id: $userId) {
+      __typename
+      ... on User {
+        id
+        email
+        firstName
+        lastName
+        displayName
+        authProvider
+        status
+        memberships {
+          id
+          organization {
+            id
+            viewerPermissions
+          }
+          ...MembershipAccessFields
+        }
+      }
+    }
+  }
+`,
+  [MembershipAccessFields],
+);
+
+const GrantOrganizationAccessMutation = graphql(`
+  mutation GrantOrganizationAccess($userId: ID!, $organizationId: ID!, $roleIds: [ID!]!) {
+    grantOrganizationAccess(userId: $userId, organizationId: $organizationId, roleIds: $roleIds) {
+      __typename
+      ... on Membership {
+        id
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
 type AccessUser = Extract<NonNullable<ReturnType<typeof useUserAccess>['user']>, { __typename: 'User' }>;
-type AccessMembership = AccessUser['memberships'][number];
 
 function useUserAccess(userId: string) {
   const [result] = useQuery({ query: UserAccessQuery, variables: { userId } });
@@ -196,7 +262,8 @@ function OrganizationAccess({ user }: { user: AccessUser }) {
   );
 }
 
-function MembershipAccess({ membership, userId }: { membership: AccessMembership; userId: string }) {
+function MembershipAccess({ membership: data, userId }: { membership: FragmentOf<typeof MembershipAccessFields>; userId: string }) {
+  const membership = readFragment(MembershipAccessFields, data);
   const { viewer } = useViewer();
   const current = useOptionalOrg();
   const [, setRoles] = useMutation(SetMemberRolesMutation);
@@ -209,7 +276,7 @@ function MembershipAccess({ membership, userId }: { membership: AccessMembership
   useEffect(() => setRoleIds(membership.roles.map((r) => r.id)), [membership.roles]);
 
   const org = membership.organization;
-  const roles = org.roles as readonly OrgRole[];
+  const roles = readFragment(RoleFields, org.roles);
   const actorPerms = expandPermissions(org.viewerPermissions);
   const activePreset = usePreset();
   const policy = current?.preset.policy ?? activePreset?.policy;

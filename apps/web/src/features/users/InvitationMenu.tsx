@@ -3,13 +3,21 @@ import { lazy, Suspense, useState } from 'react';
 import { IconDots } from '@tabler/icons-react';
 import { ActionIcon, Menu, Text } from '@mantine/core';
 import { useInvitationActions } from '../invitations/invitation-actions.ts';
-import type { PendingInvitation } from './queries.ts';
+import { graphql, readFragment, type FragmentOf } from '../../graphql/graphql.ts';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 
 const ConfirmDialog = lazy(() => import('../../components/ConfirmDialog.tsx').then((m) => ({ default: m.ConfirmDialog })));
 
-export function InvitationMenu({ invitation }: { invitation: PendingInvitation }) {
+export const InvitationMenuFields = graphql(`
+  fragment InvitationMenuFields on Invitation {
+    id
+    email
+  }
+`);
+
+export function InvitationMenu({ invitation: data }: { invitation: FragmentOf<typeof InvitationMenuFields> }) {
+  const invitation = readFragment(InvitationMenuFields, data);
   const actions = useInvitationActions();
   const [revoking, setRevoking] = useState(false);
   return (

@@ -10,19 +10,113 @@ import { useOrg } from '../orgs/org-context.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { fullName } from '../../lib/format.ts';
 import { formatDate, formatDateTime } from '../../i18n/format.ts';
-import { MemberAuditQuery, MemberDetailQuery, type AuditEventAbout } from './queries.ts';
+import { graphql, readFragment, type FragmentOf } from '../../graphql/graphql.ts';
 import { rawId } from './ids.ts';
 import { plural, t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 
 const EVENTS_SHOWN = 10;
 
+/** What the page shows about the member (profile and roles). */
+const MemberDetailFields = graphql(`
+  fragment MemberDetailFields on Membership {
+    id
+    status
+    createdAt
+    organization {
+      id
+    }
+    addedBy {
+      id
+      displayName
+      email
+    }
+    user {
+      id
+      email
+      emailVerified
+      firstName
+      lastName
+      displayName
+      authProvider
+      status
+      createdAt
+      lastLoginAt
+    }
+    roles {
+      id
+      name
+      permissions
+    }
+  }
+`);
+
+const MemberDetailQuery = graphql(
+  `
+  query MemberDetail($id: ID!, $slug: String!) {
+    node(id: $id) {
+      __typename
+      ... on Membership {
+        ...MemberDetailFields
+      }
+    }
+    organization(slug: $slug) {
+      id
+      roles {
+        id
+        description
+      }
+    }
+  }
+`,
+  [MemberDetailFields],
+);
+
+/** One line of the member's recent activity. */
+const AuditEventAboutFields = graphql(`
+  fragment AuditEventAboutFields on AuditEvent {
+    id
+    action
+    actorLabel
+    createdAt
+  }
+`);
+
+type AuditEventAbout = FragmentOf<typeof AuditEventAboutFields>;
+
+/** Events about one member: those naming the membership and those naming the account (two targets). */
+const MemberAuditQuery = graphql(
+  `
+  query MemberAudit($slug: String!, $membershipTarget: String!, $userTarget: String!) {
+    organization(slug: $slug) {
+      id
+      aboutMembership: auditLog(targetId: $membershipTarget, first: 10) {
+        edges {
+          node {
+            ...AuditEventAboutFields
+          }
+        }
+      }
+      aboutUser: auditLog(targetId: $userTarget, first: 10) {
+        edges {
+          node {
+            ...AuditEventAboutFields
+          }
+        }
+      }
+    }
+  }
+`,
+  [AuditEventAboutFields],
+);
+
 export default function MemberDetailPage() {
   const { membershipId = '' } = useParams();
   const { org, can } = useOrg();
   const [result] = useQuery({ query: MemberDetailQuery, variables: { id: membershipId, slug: org.slug } });
   const node = result.data?.node;
-  const member = node?.__typename === 'Membership' && node.organization.id === org.id ? node : null;
+  const found = node?.__typename === 'Membership' ? readMember(node) : null;
+  const member = found?.organization.id === org.id ? found : null;
   const mayAudit = can('audit:read');
   const [audit] = useQuery({
     query: MemberAuditQuery,
@@ -149,19 +243,7 @@ export default function MemberDetailPage() {
               </Table.Thead>
               <Table.Tbody>
                 {events.map((e) => (
-                  <Table.Tr key={e.id}>
-                    <Table.Td className="gh-nowrap">
-                      <Text size="sm">{formatDateTime(e.createdAt)}</Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" ff="monospace">
-                        {e.action}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{e.actorLabel}</Text>
-                    </Table.Td>
-                  </Table.Tr>
+                  <EventRow key={readFragment(AuditEventAboutFields, e).id} event={e} />
                 ))}
               </Table.Tbody>
             </Table>
@@ -185,8 +267,33 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
+/** As the fragment's own type: readFragment narrows a value carrying __typename to nothing. */
+function readMember(node: FragmentOf<typeof MemberDetailFields>) {
+  return readFragment(MemberDetailFields, node);
+}
+
+function EventRow({ event }: { event: AuditEventAbout }) {
+  const e = readFragment(AuditEventAboutFields, event);
+  return (
+    <Table.Tr>
+      <Table.Td className="gh-nowrap">
+        <Text size="sm">{formatDateTime(e.createdAt)}</Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm" ff="monospace">
+          {e.action}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">{e.actorLabel}</Text>
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
 /** Newest first, each event once, at most EVENTS_SHOWN. */
 function mergeEvents(a: readonly AuditEventAbout[], b: readonly AuditEventAbout[]): AuditEventAbout[] {
-  const byId = new Map([...a, ...b].map((e) => [e.id, e]));
-  return [...byId.values()].sort((x, y) => y.createdAt.localeCompare(x.createdAt)).slice(0, EVENTS_SHOWN);
+  const read = (e: AuditEventAbout) => readFragment(AuditEventAboutFields, e);
+  const byId = new Map([...a, ...b].map((e) => [read(e).id, e]));
+  return [...byId.values()].sort((x, y) => read(y).createdAt.localeCompare(read(x).createdAt)).slice(0, EVENTS_SHOWN);
 }

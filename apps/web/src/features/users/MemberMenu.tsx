@@ -5,7 +5,8 @@
 import { Link } from 'react-router';
 import { IconDots } from '@tabler/icons-react';
 import { ActionIcon, Menu, Text } from '@mantine/core';
-import type { Member } from './queries.ts';
+import { graphql, readFragment, type FragmentOf } from '../../graphql/graphql.ts';
+import { MemberControlFields } from './queries.ts';
 import type { MemberControls } from './controls.ts';
 import { reasonText } from '../../i18n/rule-texts.ts';
 import { t } from '@lingui/core/macro';
@@ -13,7 +14,27 @@ import { Trans } from '@lingui/react/macro';
 
 export type MemberDialogKind = 'edit' | 'remove' | 'reset' | 'disable' | 'enable' | 'leave';
 
-export function MemberMenu({ member, slug, controls, onAction }: { member: Member; slug: string; controls: MemberControls; onAction(kind: MemberDialogKind, member: Member): void }) {
+/** What the menu shows and decides from. */
+export const MemberMenuFields = graphql(
+  `
+  fragment MemberMenuFields on Membership {
+    id
+    status
+    user {
+      id
+      email
+      authProvider
+    }
+    ...MemberControlFields
+  }
+`,
+  [MemberControlFields],
+);
+
+export function MemberMenu({ member: data, slug, controls, onAction }: {
+  member: FragmentOf<typeof MemberMenuFields>; slug: string; controls: MemberControls; onAction(kind: MemberDialogKind): void;
+}) {
+  const member = readFragment(MemberMenuFields, data);
   const self = member.user.id === controls.viewerId;
   const disableReason = controls.actionReason('disable', member);
   const removeReason = controls.actionReason('remove', member);
@@ -30,28 +51,28 @@ export function MemberMenu({ member, slug, controls, onAction }: { member: Membe
           <Trans>View details</Trans>
         </Menu.Item>
         {controls.mayUpdate && (
-          <Menu.Item onClick={() => onAction('edit', member)}><Trans>Edit</Trans></Menu.Item>
+          <Menu.Item onClick={() => onAction('edit')}><Trans>Edit</Trans></Menu.Item>
         )}
         {controls.mayUpdate && !self && (
-          <Menu.Item onClick={() => onAction('reset', member)} disabled={member.user.authProvider !== 'credentials'}>
+          <Menu.Item onClick={() => onAction('reset')} disabled={member.user.authProvider !== 'credentials'}>
             <Trans>Reset password</Trans>
             {member.user.authProvider !== 'credentials' && <ReasonText>{t`Signs in through ${member.user.authProvider}: no password here.`}</ReasonText>}
           </Menu.Item>
         )}
         {controls.mayUpdate && !self && (
-          <Menu.Item onClick={() => onAction(active ? 'disable' : 'enable', member)} disabled={active && Boolean(disableReason)}>
+          <Menu.Item onClick={() => onAction(active ? 'disable' : 'enable')} disabled={active && Boolean(disableReason)}>
             {active ? t`Disable access` : t`Enable access`}
             {active && disableReason && <ReasonText>{reasonText(disableReason)}</ReasonText>}
           </Menu.Item>
         )}
         {(self || controls.mayRemove) && <Menu.Divider />}
         {self ? (
-          <Menu.Item color="var(--mantine-color-red-text)" onClick={() => onAction('leave', member)}>
+          <Menu.Item color="var(--mantine-color-red-text)" onClick={() => onAction('leave')}>
             <Trans>Leave organization</Trans>
           </Menu.Item>
         ) : (
           controls.mayRemove && (
-            <Menu.Item color="var(--mantine-color-red-text)" onClick={() => onAction('remove', member)} disabled={Boolean(removeReason)}>
+            <Menu.Item color="var(--mantine-color-red-text)" onClick={() => onAction('remove')} disabled={Boolean(removeReason)}>
               <Trans>Remove or delete…</Trans>
 
               {removeReason && <ReasonText>{reasonText(removeReason)}</ReasonText>

@@ -5,16 +5,13 @@ import { RemoveOrDeleteDialog } from './RemoveOrDeleteDialog.tsx';
 import { OrgContext } from '../orgs/org-context.ts';
 import { mockClient, renderWith } from '../../test/render.tsx';
 import { orgContext } from '../../test/org.ts';
-import type { Member } from './queries.ts';
+import { maskFragments } from 'gql.tada';
+import { MemberDialogFields } from './queries.ts';
 
-const member: Member = {
+const member = maskFragments([MemberDialogFields], {
   id: 'm-1',
-  status: 'ACTIVE',
-  createdAt: '2026-01-01T00:00:00Z',
-  organization: { id: 'org-1' },
-  user: { id: 'u-1', email: 'erin@example.com', firstName: 'Erin', lastName: 'Existing', displayName: 'Erin Existing', authProvider: 'credentials', status: 'ACTIVE', createdAt: '2026-01-01T00:00:00Z', lastLoginAt: null },
-  roles: [{ id: 'viewer', key: 'viewer', name: 'Viewer', permissions: ['org:read'] }],
-};
+  user: { id: 'u-1', email: 'erin@example.com', firstName: 'Erin', lastName: 'Existing', displayName: 'Erin Existing' },
+});
 
 describe('RemoveOrDeleteDialog (R9)', () => {
   it('explains both choices and removes the membership by default', async () => {

@@ -5,7 +5,8 @@ import { useMutation } from 'urql';
 import { useOrg } from '../orgs/org-context.ts';
 import { failureMessage } from '../../lib/errors.ts';
 import { fullName } from '../../lib/format.ts';
-import { DeleteUserMutation, RemoveMemberMutation, type Member } from './queries.ts';
+import { readFragment } from '../../graphql/graphql.ts';
+import { DeleteUserMutation, MemberDialogFields, RemoveMemberMutation, type DialogMember } from './queries.ts';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 
@@ -14,7 +15,8 @@ import { Trans } from '@lingui/react/macro';
  * completely erases the account from every organization (platform admins, or org admins when the
  * user belongs to no other organization: the API answers with a PolicyError otherwise).
  */
-export function RemoveOrDeleteDialog({ member, onClose }: { member: Member; onClose(): void }) {
+export function RemoveOrDeleteDialog({ member: data, onClose }: { member: DialogMember; onClose(): void }) {
+  const member = readFragment(MemberDialogFields, data);
   const { org } = useOrg();
   const [choice, setChoice] = useState<'remove' | 'delete'>('remove');
   const [error, setError] = useState<string | null>(null);

@@ -6,12 +6,32 @@ import { useMutation } from 'urql';
 import { failureMessage } from '../../lib/errors.ts';
 import { fullName } from '../../lib/format.ts';
 import { SecretValue } from '../../components/SecretValue.tsx';
-import { ResetMemberPasswordMutation, type Member } from './queries.ts';
+import { graphql, readFragment } from '../../graphql/graphql.ts';
+import { MemberDialogFields, type DialogMember } from './queries.ts';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 
+const ResetMemberPasswordMutation = graphql(`
+  mutation ResetMemberPassword($membershipId: ID!) {
+    resetMemberPassword(membershipId: $membershipId) {
+      __typename
+      ... on TemporaryPasswordPayload {
+        temporaryPassword
+        user {
+          id
+          mustChangePassword
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
 /** R7: an admin gives a member a new temporary password, shown once. */
-export function ResetPasswordDialog({ member, onClose }: { member: Member; onClose(): void }) {
+export function ResetPasswordDialog({ member: data, onClose }: { member: DialogMember; onClose(): void }) {
+  const member = readFragment(MemberDialogFields, data);
   const [, reset] = useMutation(ResetMemberPasswordMutation);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

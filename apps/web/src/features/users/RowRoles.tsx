@@ -9,7 +9,8 @@ import { Badge, Group, Loader, NativeSelect, Popover, Text, UnstyledButton, Visu
 import { isOwnerRole, type ControlRole } from '@gatehouse/permissions';
 import { failureMessage } from '../../lib/errors.ts';
 import { fullName } from '../../lib/format.ts';
-import { SetMemberRolesMutation, type Member, type OrgRole } from './queries.ts';
+import { graphql, readFragment, type FragmentOf, type ResultOf } from '../../graphql/graphql.ts';
+import { MemberControlFields, SetMemberRolesMutation, type OrgRole } from './queries.ts';
 import type { MemberControls } from './controls.ts';
 import { reasonText } from '../../i18n/rule-texts.ts';
 import { t } from '@lingui/core/macro';
@@ -18,7 +19,41 @@ import { Trans } from '@lingui/react/macro';
 // The checkboxes load when the popover first opens: the table's first load stays light.
 const RowRolesEditor = lazy(() => import('./RowRolesEditor.tsx'));
 
-export function RoleBadges({ roles }: { roles: readonly { id: string; name: string; permissions: readonly string[] }[] }) {
+/** A role as a badge (members' and invitations' roles). */
+export const RoleBadgeFields = graphql(`
+  fragment RoleBadgeFields on Role {
+    id
+    name
+    permissions
+  }
+`);
+
+/** What the role selector of a row shows and sends. */
+export const RowRolesFields = graphql(
+  `
+  fragment RowRolesFields on Membership {
+    id
+    user {
+      id
+      email
+      firstName
+      lastName
+      displayName
+    }
+    roles {
+      id
+      ...RoleBadgeFields
+    }
+    ...MemberControlFields
+  }
+`,
+  [RoleBadgeFields, MemberControlFields],
+);
+
+export type RowRolesMember = FragmentOf<typeof RowRolesFields>;
+
+export function RoleBadges({ roles: data }: { roles: readonly FragmentOf<typeof RoleBadgeFields>[] }) {
+  const roles = readFragment(RoleBadgeFields, data);
   if (roles.length === 0) return <Text size="sm" c="dimmed"><Trans>No role</Trans></Text>;
   return (
     <Group gap={4}>
@@ -31,7 +66,7 @@ export function RoleBadges({ roles }: { roles: readonly { id: string; name: stri
   );
 }
 
-export function useSaveRoles(member: Member) {
+export function useSaveRoles(member: ResultOf<typeof RowRolesFields>) {
   const [{ fetching }, setRoles] = useMutation(SetMemberRolesMutation);
   const save = async (roleIds: string[]): Promise<string | null> => {
     const res = await setRoles({ membershipId: member.id, roleIds });
@@ -46,12 +81,19 @@ export function useSaveRoles(member: Member) {
   return { save, saving: fetching };
 }
 
-export function RowRoles({ member, roles, controls }: { member: Member; roles: readonly OrgRole[]; controls: MemberControls }) {
-  if (!controls.mayUpdate) return <RoleBadges roles={member.roles} />;
+interface RowRolesProps {
+  member: RowRolesMember;
+  roles: readonly OrgRole[];
+  controls: MemberControls;
+}
+
+export function RowRoles({ member, roles, controls }: RowRolesProps) {
+  if (!controls.mayUpdate) return <RoleBadges roles={readFragment(RowRolesFields, member).roles} />;
   return controls.multiple ? <RolesPopover member={member} roles={roles} controls={controls} /> : <RoleSelect member={member} roles={roles} controls={controls} />;
 }
 
-function RoleSelect({ member, roles, controls }: { member: Member; roles: readonly OrgRole[]; controls: MemberControls }) {
+function RoleSelect({ member: data, roles, controls }: RowRolesProps) {
+  const member = readFragment(RowRolesFields, data);
   const { save, saving } = useSaveRoles(member);
   const current = member.roles[0]?.id ?? '';
   const reasons = new Map(roles.map((r) => [r.id, controls.toggleReason(member, r as ControlRole)] as const));
@@ -81,7 +123,8 @@ function RoleSelect({ member, roles, controls }: { member: Member; roles: readon
   );
 }
 
-function RolesPopover({ member, roles, controls }: { member: Member; roles: readonly OrgRole[]; controls: MemberControls }) {
+function RolesPopover({ member: data, roles, controls }: RowRolesProps) {
+  const member = readFragment(RowRolesFields, data);
   const [opened, setOpened] = useState(false);
   return (
     <Popover opened={opened} onChange={setOpened} position="bottom-start" withinPortal shadow="md" trapFocus returnFocus width={320}>
@@ -107,7 +150,7 @@ function RolesPopover({ member, roles, controls }: { member: Member; roles: read
       <Popover.Dropdown>
         {opened && (
           <Suspense fallback={<Loader size="sm" />}>
-            <RowRolesEditor member={member} roles={roles} controls={controls} onDone={() => setOpened(false)} />
+            <RowRolesEditor member={data} roles={roles} controls={controls} onDone={() => setOpened(false)} />
           </Suspense>
         )}
       </Popover.Dropdown>

@@ -4,13 +4,15 @@ import { useState } from 'react';
 import { Button, Group, Stack, Text } from '@mantine/core';
 import type { ControlRole } from '@gatehouse/permissions';
 import { RoleSelector } from '../../components/RoleSelector.tsx';
-import { useSaveRoles } from './RowRoles.tsx';
-import type { Member, OrgRole } from './queries.ts';
+import { readFragment } from '../../graphql/graphql.ts';
+import { RowRolesFields, useSaveRoles, type RowRolesMember } from './RowRoles.tsx';
+import type { OrgRole } from './queries.ts';
 import type { MemberControls } from './controls.ts';
 import { t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 
-export default function RowRolesEditor({ member, roles, controls, onDone }: { member: Member; roles: readonly OrgRole[]; controls: MemberControls; onDone(): void }) {
+export default function RowRolesEditor({ member: data, roles, controls, onDone }: { member: RowRolesMember; roles: readonly OrgRole[]; controls: MemberControls; onDone(): void }) {
+  const member = readFragment(RowRolesFields, data);
   const saved = member.roles.map((r) => r.id);
   const [draft, setDraft] = useState<string[]>(saved);
   const [error, setError] = useState<string | null>(null);

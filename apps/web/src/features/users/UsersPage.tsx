@@ -1,24 +1,23 @@
-import { lazy, Suspense, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useSearchParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import {
-  Alert, Anchor, Badge, Button, CloseButton, Group, List, NativeSelect, Paper, Skeleton, Stack, Table, Text, TextInput, Title, VisuallyHidden,
+  Alert, Button, CloseButton, Group, List, NativeSelect, Skeleton, Stack, Table, Text, TextInput, Title, VisuallyHidden,
 } from '@mantine/core';
 import { useOrg } from '../orgs/org-context.ts';
-import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { fullName } from '../../lib/format.ts';
-import { formatDate, formatDateTime } from '../../i18n/format.ts';
 import { failureMessage } from '../../lib/errors.ts';
-import { MembersQuery, PendingInvitationsQuery, SetMembershipStatusMutation, type Member, type PendingInvitation } from './queries.ts';
+import { graphql, readFragment } from '../../graphql/graphql.ts';
+import { MemberDialogFields, RoleFields, SetMembershipStatusMutation, type DialogMember } from './queries.ts';
 import { useUrlPaging, withoutPage } from '../../lib/paging.ts';
 import { Pager } from '../../lib/Pager.tsx';
 import { useFocusReturn } from '../../lib/focus.ts';
-import { useMemberControls, type MemberControls } from './controls.ts';
-import { RoleBadges, RowRoles } from './RowRoles.tsx';
-import { MemberMenu, type MemberDialogKind } from './MemberMenu.tsx';
-import { InvitationMenu } from './InvitationMenu.tsx';
+import { useMemberControls } from './controls.ts';
+import { MemberCard, MemberRow, MemberRowFields, NativeCheckbox, type RowData } from './MemberRow.tsx';
+import type { MemberDialogKind } from './MemberMenu.tsx';
+import { InvitationCard, InvitationRow, PendingInvitationFields } from './InvitationRow.tsx';
 import type { BulkOutcome } from './bulk.ts';
 import { plural, t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
@@ -32,6 +31,71 @@ const ConfirmDialog = lazy(() => import('../../components/ConfirmDialog.tsx').th
 const LeaveOrganizationDialog = lazy(() => import('../settings/LeaveOrganizationDialog.tsx').then((m) => ({ default: m.LeaveOrganizationDialog })));
 const BulkBar = lazy(() => import('./BulkBar.tsx'));
 
+const MembersQuery = graphql(
+  `
+  query Members(
+    $slug: String!
+    $first: Int!
+    $after: String
+    $search: String
+    $roleIds: [ID!]
+    $status: MembershipStatus
+    $orderBy: MemberOrder
+  ) {
+    organization(slug: $slug) {
+      id
+      members(first: $first, after: $after, search: $search, roleIds: $roleIds, status: $status, orderBy: $orderBy) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          cursor
+          node {
+            id
+            # cache.ts finds the lists to refresh after removeMember through the cached organization.
+            organization {
+              id
+            }
+            ...MemberRowFields
+          }
+        }
+      }
+      roles {
+        ...RoleFields
+      }
+    }
+  }
+`,
+  [MemberRowFields, RoleFields],
+);
+
+/** Pending invitations, searched by address like the members (`search`). */
+const PendingInvitationsQuery = graphql(
+  `
+  query PendingInvitations($slug: String!, $first: Int!, $after: String, $search: String) {
+    organization(slug: $slug) {
+      id
+      invitations(first: $first, after: $after, search: $search, status: [PENDING]) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            id
+            ...PendingInvitationFields
+          }
+        }
+      }
+    }
+  }
+`,
+  [PendingInvitationFields],
+);
+
 const sorts = () => [
   { value: 'NAME:ASC', label: t`Name A–Z` },
   { value: 'NAME:DESC', label: t`Name Z–A` },
@@ -40,13 +104,24 @@ const sorts = () => [
   { value: 'CREATED_AT:ASC', label: t`Oldest first` },
 ];
 
-/** Pending invitations shown above the members on the first unfiltered page; the rest under status "Invited". */
+/** Pending invitations shown above the members on the first page (matching the search); the rest under status "Invited". */
 const INVITATIONS_ON_FIRST_PAGE = 5;
 
 /** Below this width the table becomes cards (every action stays reachable). */
 const NARROW = '(max-width: 599px)';
 
-type Dialog = { kind: MemberDialogKind; member: Member } | null;
+type Dialog = { kind: MemberDialogKind; member: RowData } | null;
+
+/**
+ * The selected members, by id, across pages: kept through paging, page size and sort, and dropped
+ * when the organization, the search or a filter changes (it selected among other people).
+ */
+interface Selection {
+  scope: string;
+  members: ReadonlyMap<string, RowData>;
+}
+const NONE: ReadonlyMap<string, RowData> = new Map();
+const NO_ROLES: never[] = [];
 
 export default function UsersPage() {
   const { org, preset, perms } = useOrg();
@@ -62,7 +137,12 @@ export default function UsersPage() {
   const narrow = useMediaQuery(NARROW, false, { getInitialValueInEffect: false });
   const [dialog, setDialogState] = useState<Dialog>(null);
   const [addOpen, setAddOpenState] = useState(false);
-  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const scope = JSON.stringify([org.id, q, roleId, status]);
+  const [selection, setSelection] = useState<Selection>({ scope, members: NONE });
+  // Reset while rendering (React's pattern for state that follows a prop): no frame shows the old selection.
+  if (selection.scope !== scope) setSelection({ scope, members: NONE });
+  const selected = selection.scope === scope ? selection.members : NONE;
+  const setSelected = (members: ReadonlyMap<string, RowData>) => setSelection({ scope, members });
   const [outcome, setOutcome] = useState<BulkOutcome | null>(null);
   const focus = useFocusReturn();
   // Row dialogs return focus to the row's action button (the menu item is gone by then).
@@ -106,40 +186,46 @@ export default function UsersPage() {
   );
   const [result] = useQuery({ query: MembersQuery, variables });
   const members = invitationsOnly ? undefined : result.data?.organization?.members;
-  const roles = result.data?.organization?.roles ?? [];
+  const roles = readFragment(RoleFields, result.data?.organization?.roles ?? NO_ROLES);
   const controls = useMemberControls(roles);
 
-  // Pending invitations in the same table: on the first page without filters, or alone under "Invited".
+  // Pending invitations in the same table, searched like the members: on the first page without a
+  // role or status filter (invitations have no membership status, and the API filters them by
+  // address only), or alone under "Invited".
   const mayReadInvitations = perms.has('members:read') || perms.has('members:invite') || controls.isPlatformAdmin;
-  const showInvitations = invitationsOn && mayReadInvitations && !q && !roleId && (invitationsOnly || (!status && page === 0));
+  const showInvitations = invitationsOn && mayReadInvitations && (invitationsOnly || (!roleId && !status && page === 0));
   const [invResult] = useQuery({
     query: PendingInvitationsQuery,
-    variables: { slug: org.slug, first: invitationsOnly ? pageSize : INVITATIONS_ON_FIRST_PAGE, after: invitationsOnly ? paging.after : null },
+    variables: { slug: org.slug, first: invitationsOnly ? pageSize : INVITATIONS_ON_FIRST_PAGE, after: invitationsOnly ? paging.after : null, search: q || null },
     pause: !showInvitations,
   });
   const invitations = showInvitations ? invResult.data?.organization?.invitations : undefined;
 
-  // A selection belongs to one page of one filter.
-  const pageKey = JSON.stringify(variables);
-  useEffect(() => setSelected(new Set()), [pageKey]);
-
   const [, setStatusMutation] = useMutation(SetMembershipStatusMutation);
   const canAdd = perms.has('members:invite') && preset.policy.provisioning;
   const rowsShown = members?.edges.map((e) => e.node) ?? [];
-  const selectedMembers = rowsShown.filter((m) => selected.has(m.id));
-  const allSelected = rowsShown.length > 0 && selectedMembers.length === rowsShown.length;
+  const selectedHere = rowsShown.filter((m) => selected.has(m.id)).length;
+  const allSelected = rowsShown.length > 0 && selectedHere === rowsShown.length;
   const canSelect = controls.mayUpdate || controls.mayRemove;
-  const toggle = (id: string) =>
-    setSelected((s) => {
-      const next = new Set(s);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
-  const toggleAll = () => setSelected(allSelected ? new Set() : new Set(rowsShown.map((m) => m.id)));
+  const toggle = (member: RowData) => {
+    const next = new Map(selected);
+    if (next.has(member.id)) next.delete(member.id);
+    else next.set(member.id, member);
+    setSelected(next);
+  };
+  // The header box selects or unselects this page's members; those of other pages stay selected.
+  const toggleAll = () => {
+    const next = new Map(selected);
+    for (const node of rowsShown) {
+      if (allSelected) next.delete(node.id);
+      else next.set(node.id, readFragment(MemberRowFields, node));
+    }
+    setSelected(next);
+  };
   const outcomeOf = new Map(outcome?.items.map((i) => [i.membershipId, i]) ?? []);
 
-  async function enable(member: Member) {
+  async function enable(data: DialogMember) {
+    const member = readFragment(MemberDialogFields, data);
     const res = await setStatusMutation({ membershipId: member.id, status: 'ACTIVE' });
     const message = failureMessage(res.data?.setMembershipStatus, res.error, 'Membership');
     notifications.show(
@@ -148,7 +234,7 @@ export default function UsersPage() {
         : { color: 'green', message: t`${fullName(member.user)} is active again in ${org.name}.` },
     );
   }
-  const onAction = (kind: MemberDialogKind, member: Member) => (kind === 'enable' ? void enable(member) : setDialog({ kind, member }));
+  const onAction = (kind: MemberDialogKind, member: RowData) => (kind === 'enable' ? void enable(member) : setDialog({ kind, member }));
 
   const total = invitationsOnly ? (invitations?.totalCount ?? 0) : (members?.totalCount ?? 0);
   const shownCount = invitationsOnly ? (invitations?.edges.length ?? 0) : (members?.edges.length ?? 0);
@@ -179,8 +265,6 @@ export default function UsersPage() {
           onChange={(e) => setSearch(e.currentTarget.value)}
           w={{ base: '100%', sm: 260 }}
           type="search"
-          // The API does not search invitations: under "Invited" the search is off rather than filtering in the browser.
-          disabled={invitationsOnly}
         />
         {/* Native selects: the users page is the first screen most admins open, and these need no JavaScript of their own. */}
         <NativeSelect
@@ -231,18 +315,19 @@ export default function UsersPage() {
         </Alert>
       )}
 
-      {selectedMembers.length > 0 && (
+      {selected.size > 0 && (
         <Suspense fallback={null}>
           <BulkBar
-            selected={selectedMembers}
+            selected={[...selected.values()]}
+            elsewhere={selected.size - selectedHere}
             roles={roles}
             controls={controls}
             orgName={org.name}
             onDone={(o) => {
               setOutcome(o);
-              setSelected(new Set());
+              setSelected(NONE);
             }}
-            onClear={() => setSelected(new Set())}
+            onClear={() => setSelected(NONE)}
           />
         </Suspense>
       )}
@@ -253,7 +338,7 @@ export default function UsersPage() {
         <Stack gap="sm">
           {canSelect && rowsShown.length > 0 && (
             <Group gap="xs" component="label">
-              <NativeCheckbox label={t`Select every member on this page`} checked={allSelected} indeterminate={selectedMembers.length > 0 && !allSelected} onChange={toggleAll} labelled />
+              <NativeCheckbox label={t`Select every member on this page`} checked={allSelected} indeterminate={selectedHere > 0 && !allSelected} onChange={toggleAll} labelled />
               <Text size="sm"><Trans>Select every member on this page</Trans></Text>
             </Group>
           )}
@@ -268,7 +353,7 @@ export default function UsersPage() {
             ))}
           </Stack>
           {moreInvitations && <MoreInvitations count={pendingTotal - invitationNodes.length} onShow={showAllInvitations} />}
-          {empty && <EmptyText filtered={Boolean(q || roleId || status)} invitationsOnly={invitationsOnly} />}
+          {empty && <EmptyText filtered={Boolean(q || roleId || status)} searched={Boolean(q)} invitationsOnly={invitationsOnly} />}
         </Stack>
       ) : (
         <div className="gh-table-scroll">
@@ -277,7 +362,7 @@ export default function UsersPage() {
               <Table.Tr>
                 {canSelect && (
                   <Table.Th w={36}>
-                    <NativeCheckbox label={t`Select every member on this page`} checked={allSelected} indeterminate={selectedMembers.length > 0 && !allSelected} onChange={toggleAll} disabled={rowsShown.length === 0} />
+                    <NativeCheckbox label={t`Select every member on this page`} checked={allSelected} indeterminate={selectedHere > 0 && !allSelected} onChange={toggleAll} disabled={rowsShown.length === 0} />
                   </Table.Th>
                 )}
                 <Table.Th><Trans>Member</Trans></Table.Th>
@@ -318,7 +403,7 @@ export default function UsersPage() {
               {empty && (
                 <Table.Tr>
                   <Table.Td colSpan={canSelect ? 8 : 7}>
-                    <EmptyText filtered={Boolean(q || roleId || status)} invitationsOnly={invitationsOnly} />
+                    <EmptyText filtered={Boolean(q || roleId || status)} searched={Boolean(q)} invitationsOnly={invitationsOnly} />
                   </Table.Td>
                 </Table.Tr>
               )}
@@ -339,235 +424,41 @@ export default function UsersPage() {
 
       <Suspense fallback={null}>
         {canAdd && addOpen && <AddUsersDialog opened={addOpen} onClose={() => setAddOpen(false)} roles={roles} />}
-        {dialog?.kind === 'edit' && <EditUserDialog opened userId={dialog.member.user.id} onClose={() => setDialog(null)} />}
+        {dialog?.kind === 'edit' && <EditUserDialog opened userId={readFragment(MemberDialogFields, dialog.member).user.id} onClose={() => setDialog(null)} />}
         {dialog?.kind === 'remove' && <RemoveOrDeleteDialog member={dialog.member} onClose={() => setDialog(null)} />}
         {dialog?.kind === 'reset' && <ResetPasswordDialog member={dialog.member} onClose={() => setDialog(null)} />}
         {dialog?.kind === 'leave' && <LeaveOrganizationDialog onClose={() => setDialog(null)} />}
-        {dialog?.kind === 'disable' && (
-          <ConfirmDialog
-            opened
-            title={t`Disable ${fullName(dialog.member.user)}'s access?`}
-            confirmLabel={t`Disable access`}
-            onClose={() => setDialog(null)}
-            onConfirm={async () => {
-              const res = await setStatusMutation({ membershipId: dialog.member.id, status: 'DISABLED' });
-              const message = failureMessage(res.data?.setMembershipStatus, res.error, 'Membership');
-              if (!message) notifications.show({ color: 'green', message: t`${fullName(dialog.member.user)} is disabled in ${org.name}.` });
-              return message;
-            }}
-          >
-            <Text size="sm">
-              <Trans>
-                {fullName(dialog.member.user)} cannot use {org.name} until you enable the access again. Roles and details are kept; other organizations are not
-                affected.
-              </Trans>
-            </Text>
-          </ConfirmDialog>
-        )}
+        {dialog?.kind === 'disable' && <DisableDialog member={dialog.member} orgName={org.name} onClose={() => setDialog(null)} />}
       </Suspense>
     </Stack>
   );
 }
 
-interface MemberItemProps {
-  member: Member;
-  slug: string;
-  controls: MemberControls;
-  roles: Parameters<typeof RowRoles>[0]['roles'];
-  selectable: boolean;
-  selected: boolean;
-  onToggle(id: string): void;
-  onAction(kind: MemberDialogKind, member: Member): void;
-  outcome?: { ok: boolean; message: string };
-}
-
-function NameLink({ member, slug, self }: { member: Member; slug: string; self: boolean }) {
+/** Disabling one member from the row menu: confirmed, saying what it does. */
+function DisableDialog({ member: data, orgName, onClose }: { member: DialogMember; orgName: string; onClose(): void }) {
+  const member = readFragment(MemberDialogFields, data);
+  const name = fullName(member.user);
+  const [, setStatus] = useMutation(SetMembershipStatusMutation);
   return (
-    <Group gap={6} wrap="nowrap">
-      <Anchor component={Link} to={`/o/${slug}/users/${encodeURIComponent(member.id)}`} fw={500} size="sm">
-        {fullName(member.user)}
-      </Anchor>
-      {self && (
-        <Badge size="xs" variant="outline">
-          <Trans>you</Trans>
-        </Badge>
-      )}
-    </Group>
-  );
-}
-
-function OutcomeText({ outcome }: { outcome?: { ok: boolean; message: string } }) {
-  if (!outcome) return null;
-  return (
-    <Text size="xs" c={outcome.ok ? 'var(--mantine-color-green-text)' : 'var(--mantine-color-red-text)'}>
-      {outcome.ok ? '✓' : '✗'} {outcome.message || (outcome.ok ? t`Done` : t`Failed`)}
-    </Text>
-  );
-}
-
-/**
- * A native checkbox: the selection column is on the users page's first load, and Mantine's
- * Checkbox would add its chunks to a cold load already at the 200 KB budget.
- */
-function NativeCheckbox({ label, checked, indeterminate = false, disabled, onChange, labelled }: {
-  label: string; checked: boolean; indeterminate?: boolean; disabled?: boolean; onChange(): void; labelled?: boolean;
-}) {
-  const ref = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    if (ref.current) ref.current.indeterminate = indeterminate;
-  }, [indeterminate]);
-  return (
-    <input
-      ref={ref}
-      type="checkbox"
-      aria-label={labelled ? undefined : label}
-      checked={checked}
-      disabled={disabled}
-      onChange={onChange}
-      style={{ width: 18, height: 18, margin: 0, accentColor: 'var(--mantine-primary-color-filled)', cursor: disabled ? 'default' : 'pointer' }}
-    />
-  );
-}
-
-function SelectBox({ member, selected, onToggle }: { member: Member; selected: boolean; onToggle(id: string): void }) {
-  return <NativeCheckbox label={t`Select ${member.user.email}`} checked={selected} onChange={() => onToggle(member.id)} />;
-}
-
-function lastSignIn(member: Member): string {
-  return member.user.lastLoginAt ? formatDateTime(member.user.lastLoginAt) : t`Never`;
-}
-
-function MemberRow({ member: m, slug, controls, roles, selectable, selected, onToggle, onAction, outcome }: MemberItemProps) {
-  const self = m.user.id === controls.viewerId;
-  return (
-    <Table.Tr data-testid={`member-row-${m.user.email}`} aria-selected={selectable ? selected : undefined}>
-      {selectable && (
-        <Table.Td>
-          <SelectBox member={m} selected={selected} onToggle={onToggle} />
-        </Table.Td>
-      )}
-      <Table.Td>
-        <NameLink member={m} slug={slug} self={self} />
-        <Text size="xs" c="dimmed">
-          {m.user.email}
-        </Text>
-        <OutcomeText outcome={outcome} />
-      </Table.Td>
-      <Table.Td>
-        <RowRoles member={m} roles={roles} controls={controls} />
-      </Table.Td>
-      <Table.Td>
-        <StatusBadge status={m.user.status === 'DISABLED' ? 'DISABLED' : m.status} />
-      </Table.Td>
-      <Table.Td>
-        <Text size="sm" c="dimmed">
-          {m.user.authProvider}
-        </Text>
-      </Table.Td>
-      <Table.Td className="gh-nowrap">
-        <Text size="sm">{formatDate(m.createdAt)}</Text>
-      </Table.Td>
-      <Table.Td className="gh-nowrap">
-        <Text size="sm">{lastSignIn(m)}</Text>
-      </Table.Td>
-      <Table.Td>
-        <MemberMenu member={m} slug={slug} controls={controls} onAction={onAction} />
-      </Table.Td>
-    </Table.Tr>
-  );
-}
-
-function MemberCard({ member: m, slug, controls, roles, selectable, selected, onToggle, onAction, outcome }: MemberItemProps) {
-  const self = m.user.id === controls.viewerId;
-  return (
-    <Paper withBorder p="sm" radius="md" role="listitem" data-testid={`member-card-${m.user.email}`}>
-      <Stack gap={6}>
-        <Group justify="space-between" wrap="nowrap" align="flex-start">
-          <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
-            {selectable && <SelectBox member={m} selected={selected} onToggle={onToggle} />}
-            <div style={{ minWidth: 0 }}>
-              <NameLink member={m} slug={slug} self={self} />
-              <Text size="xs" c="dimmed" truncate>
-                {m.user.email}
-              </Text>
-            </div>
-          </Group>
-          <MemberMenu member={m} slug={slug} controls={controls} onAction={onAction} />
-        </Group>
-        <RowRoles member={m} roles={roles} controls={controls} />
-        <Group gap="xs">
-          <StatusBadge status={m.user.status === 'DISABLED' ? 'DISABLED' : m.status} />
-          <Text size="xs" c="dimmed">
-            <Trans>Last sign-in: {lastSignIn(m)}</Trans>
-          </Text>
-        </Group>
-        <OutcomeText outcome={outcome} />
-      </Stack>
-    </Paper>
-  );
-}
-
-function InvitedBadge() {
-  return (
-    <Badge variant="light" color="blue">
-      <Trans>Invited</Trans>
-    </Badge>
-  );
-}
-
-function InvitationRow({ invitation: inv, selectable }: { invitation: PendingInvitation; selectable: boolean }) {
-  return (
-    <Table.Tr data-testid={`invitation-row-${inv.email}`}>
-      {selectable && <Table.Td />}
-      <Table.Td>
-        <Text size="sm">{inv.email}</Text>
-        <Text size="xs" c="dimmed">
-          <Trans>Has not accepted yet</Trans>
-        </Text>
-      </Table.Td>
-      <Table.Td>
-        <RoleBadges roles={inv.roles} />
-      </Table.Td>
-      <Table.Td>
-        <InvitedBadge />
-      </Table.Td>
-      <Table.Td>
-        <Text size="sm" c="dimmed">
-          <Trans>invitation</Trans>
-        </Text>
-      </Table.Td>
-      <Table.Td className="gh-nowrap">
-        <Text size="sm"><Trans>Invited {formatDate(inv.createdAt)}</Trans></Text>
-      </Table.Td>
-      <Table.Td className="gh-nowrap">
-        <Text size="sm"><Trans>Expires {formatDate(inv.expiresAt)}</Trans></Text>
-      </Table.Td>
-      <Table.Td>
-        <InvitationMenu invitation={inv} />
-      </Table.Td>
-    </Table.Tr>
-  );
-}
-
-function InvitationCard({ invitation: inv }: { invitation: PendingInvitation }) {
-  return (
-    <Paper withBorder p="sm" radius="md" role="listitem" data-testid={`invitation-card-${inv.email}`}>
-      <Stack gap={6}>
-        <Group justify="space-between" wrap="nowrap">
-          <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
-            <Text size="sm" truncate>
-              {inv.email}
-            </Text>
-            <InvitedBadge />
-          </Group>
-          <InvitationMenu invitation={inv} />
-        </Group>
-        <RoleBadges roles={inv.roles} />
-        <Text size="xs" c="dimmed">
-          <Trans>Invited {formatDate(inv.createdAt)} · expires {formatDate(inv.expiresAt)}</Trans>
-        </Text>
-      </Stack>
-    </Paper>
+    <ConfirmDialog
+      opened
+      title={t`Disable ${name}'s access?`}
+      confirmLabel={t`Disable access`}
+      onClose={onClose}
+      onConfirm={async () => {
+        const res = await setStatus({ membershipId: member.id, status: 'DISABLED' });
+        const message = failureMessage(res.data?.setMembershipStatus, res.error, 'Membership');
+        if (!message) notifications.show({ color: 'green', message: t`${name} is disabled in ${orgName}.` });
+        return message;
+      }}
+    >
+      <Text size="sm">
+        <Trans>
+          {name} cannot use {orgName} until you enable the access again. Roles and details are kept; other organizations are not
+          affected.
+        </Trans>
+      </Text>
+    </ConfirmDialog>
   );
 }
 
@@ -584,10 +475,16 @@ function MoreInvitations({ count, onShow }: { count: number; onShow(): void }) {
   );
 }
 
-function EmptyText({ filtered, invitationsOnly }: { filtered: boolean; invitationsOnly: boolean }) {
+function EmptyText({ filtered, searched, invitationsOnly }: { filtered: boolean; searched: boolean; invitationsOnly: boolean }) {
   return (
     <Text ta="center" c="dimmed" py="lg">
-      {invitationsOnly ? t`No pending invitations.` : filtered ? t`No user matches these filters.` : t`Nobody here yet. Add the first users.`}
+      {invitationsOnly
+        ? searched
+          ? t`No pending invitation matches this search.`
+          : t`No pending invitations.`
+        : filtered
+          ? t`No user matches these filters.`
+          : t`Nobody here yet. Add the first users.`}
     </Text>
   );
 }

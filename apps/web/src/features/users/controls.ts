@@ -1,11 +1,13 @@
 // What the viewer may do to each member of the open organization, and why not: contexts for the
 // rule functions of @gatehouse/permissions (the API runs the same ones), built once per page.
+// Each function takes any view of a member that spreads `...MemberControlFields`.
 import { useMemo } from 'react';
 import { memberActionReason, roleChangeReason, roleToggleReason, type ControlReason, type ControlRole, type MemberAction, type RoleControlContext } from '@gatehouse/permissions';
 import { useOrg } from '../orgs/org-context.ts';
 import { useViewer } from '../../app/viewer.ts';
 import { useActiveOwnerIds } from './owners.ts';
-import type { Member } from './queries.ts';
+import { readFragment } from '../../graphql/graphql.ts';
+import { MemberControlFields, type ControlledMember } from './queries.ts';
 
 export interface MemberControls {
   /** Several roles per member (checkboxes) or one (a select), from the preset. */
@@ -15,12 +17,12 @@ export interface MemberControls {
   mayRemove: boolean;
   isPlatformAdmin: boolean;
   viewerId: string;
-  roleContext(member: Member): RoleControlContext;
+  roleContext(member: ControlledMember): RoleControlContext;
   /** Why `role` may not be ticked/unticked (or chosen) for the member. */
-  toggleReason(member: Member, role: ControlRole): ControlReason | null;
+  toggleReason(member: ControlledMember, role: ControlRole): ControlReason | null;
   /** Why the member's roles may not become `next`. */
-  changeReason(member: Member, next: readonly ControlRole[]): ControlReason | null;
-  actionReason(action: MemberAction, member: Member): ControlReason | null;
+  changeReason(member: ControlledMember, next: readonly ControlRole[]): ControlReason | null;
+  actionReason(action: MemberAction, member: ControlledMember): ControlReason | null;
 }
 
 export function useMemberControls(roles: readonly ControlRole[]): MemberControls {
@@ -31,15 +33,10 @@ export function useMemberControls(roles: readonly ControlRole[]): MemberControls
     const isPlatformAdmin = viewer?.isPlatformAdmin ?? false;
     const viewerId = viewer?.id ?? '';
     const policy = preset.policy;
-    const roleContext = (m: Member): RoleControlContext => ({
-      actorUserId: viewerId,
-      actorPerms: perms,
-      targetUserId: m.user.id,
-      membershipId: m.id,
-      currentRoles: m.roles,
-      activeOwnerMembershipIds,
-      policy,
-    });
+    const roleContext = (member: ControlledMember): RoleControlContext => {
+      const m = readFragment(MemberControlFields, member);
+      return { actorUserId: viewerId, actorPerms: perms, targetUserId: m.user.id, membershipId: m.id, currentRoles: m.roles, activeOwnerMembershipIds, policy };
+    };
     const actionContext = { actorUserId: viewerId, actorPerms: perms, isPlatformAdmin, activeOwnerMembershipIds, policy };
     return {
       multiple: policy.multipleRolesPerMembership,
@@ -50,7 +47,10 @@ export function useMemberControls(roles: readonly ControlRole[]): MemberControls
       roleContext,
       toggleReason: (m, role) => roleToggleReason(role, roleContext(m), roles),
       changeReason: (m, next) => roleChangeReason(next, roleContext(m), roles),
-      actionReason: (action, m) => memberActionReason(action, { userId: m.user.id, membershipId: m.id, roles: m.roles }, actionContext),
+      actionReason: (action, member) => {
+        const m = readFragment(MemberControlFields, member);
+        return memberActionReason(action, { userId: m.user.id, membershipId: m.id, roles: m.roles }, actionContext);
+      },
     };
   }, [viewer, perms, preset.policy, activeOwnerMembershipIds, roles]);
 }

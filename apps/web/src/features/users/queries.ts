@@ -1,7 +1,13 @@
-import { graphql, type ResultOf } from '../../graphql/graphql.ts';
+// The users feature's shared documents: fragments read by several of its components (or by logic
+// such as the rule contexts) and the mutations more than one file sends. A component that alone
+// renders some data declares its fragment next to itself (MemberRow.tsx, RowRoles.tsx, ...), and
+// each page composes its children's fragments into its query. Fragments are masked: a component
+// sees only the fields it selected, through `readFragment`.
+import { graphql, type FragmentOf, type ResultOf } from '../../graphql/graphql.ts';
 
+/** An organization's role as the users pages use it (filters, rule contexts, role pickers). */
 export const RoleFields = graphql(`
-  fragment RoleFields on Role @_unmask {
+  fragment RoleFields on Role {
     id
     key
     name
@@ -12,24 +18,14 @@ export const RoleFields = graphql(`
   }
 `);
 
-export const MemberFields = graphql(`
-  fragment MemberFields on Membership @_unmask {
+export type OrgRole = ResultOf<typeof RoleFields>;
+
+/** What the rules of @gatehouse/permissions need about a member (controls.ts). */
+export const MemberControlFields = graphql(`
+  fragment MemberControlFields on Membership {
     id
-    status
-    createdAt
-    organization {
-      id
-    }
     user {
       id
-      email
-      firstName
-      lastName
-      displayName
-      authProvider
-      status
-      createdAt
-      lastLoginAt
     }
     roles {
       id
@@ -40,43 +36,47 @@ export const MemberFields = graphql(`
   }
 `);
 
-export const MembersQuery = graphql(
-  `
-  query Members(
-    $slug: String!
-    $first: Int!
-    $after: String
-    $search: String
-    $roleIds: [ID!]
-    $status: MembershipStatus
-    $orderBy: MemberOrder
-  ) {
-    organization(slug: $slug) {
+export type ControlledMember = FragmentOf<typeof MemberControlFields>;
+
+/** Who a member dialog is about (remove or delete, reset password, disable, enable). */
+export const MemberDialogFields = graphql(`
+  fragment MemberDialogFields on Membership {
+    id
+    user {
       id
-      members(first: $first, after: $after, search: $search, roleIds: $roleIds, status: $status, orderBy: $orderBy) {
-        totalCount
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
-        edges {
-          cursor
-          node {
-            ...MemberFields
-          }
-        }
-      }
-      roles {
-        ...RoleFields
-      }
+      email
+      firstName
+      lastName
+      displayName
     }
   }
+`);
+
+export type DialogMember = FragmentOf<typeof MemberDialogFields>;
+
+/** A selected member as the bulk bar (loaded on demand) needs it. */
+export const BulkMemberFields = graphql(
+  `
+  fragment BulkMemberFields on Membership {
+    id
+    status
+    user {
+      id
+      email
+    }
+    roles {
+      id
+      key
+      name
+      permissions
+    }
+    ...MemberControlFields
+  }
 `,
-  [MemberFields, RoleFields],
+  [MemberControlFields],
 );
 
-export type Member = ResultOf<typeof MemberFields>;
-export type OrgRole = ResultOf<typeof RoleFields>;
+export type BulkMember = FragmentOf<typeof BulkMemberFields>;
 
 export const SetMemberRolesMutation = graphql(
   `
@@ -84,20 +84,25 @@ export const SetMemberRolesMutation = graphql(
     setMemberRoles(membershipId: $membershipId, roleIds: $roleIds) {
       __typename
       ... on Membership {
-        ...MemberFields
+        # What every view of a member shows about roles (the cache updates them in place), and the
+        # organization whose lists cache.ts refreshes.
+        id
+        organization {
+          id
+        }
+        roles {
+          id
+          key
+          name
+          permissions
+        }
       }
       ... on Error {
         message
       }
-      ... on GrantCeilingError {
-        roleKeys
-        ownerOnly
-      }
     }
   }
-`,
-  [MemberFields],
-);
+`);
 
 export const SetMembershipStatusMutation = graphql(`
   mutation SetMembershipStatus($membershipId: ID!, $status: MembershipStatus!) {
@@ -156,103 +161,6 @@ export const LeaveOrganizationMutation = graphql(`
   }
 `);
 
-export const ResetMemberPasswordMutation = graphql(`
-  mutation ResetMemberPassword($membershipId: ID!) {
-    resetMemberPassword(membershipId: $membershipId) {
-      __typename
-      ... on TemporaryPasswordPayload {
-        temporaryPassword
-        user {
-          id
-          mustChangePassword
-        }
-      }
-      ... on Error {
-        message
-      }
-    }
-  }
-`);
-
-export const LookupUserQuery = graphql(`
-  query LookupUser($organizationId: ID!, $email: String!) {
-    lookupUser(organizationId: $organizationId, email: $email) {
-      email
-      exists
-      firstName
-      lastName
-      alreadyMember
-    }
-  }
-`);
-
-export const ProvisionMembersMutation = graphql(`
-  mutation ProvisionMembers($organizationId: ID!, $members: [ProvisionMemberInput!]!) {
-    provisionMembers(organizationId: $organizationId, members: $members) {
-      __typename
-      ... on ProvisionMembersPayload {
-        results {
-          email
-          status
-          temporaryPassword
-          membership {
-            id
-          }
-        }
-      }
-      ... on Error {
-        message
-      }
-      ... on ValidationError {
-        issues {
-          path
-          message
-        }
-      }
-      ... on GrantCeilingError {
-        roleKeys
-        ownerOnly
-      }
-      ... on LimitExceededError {
-        limit
-      }
-    }
-  }
-`);
-
-export const UserAccessQuery = graphql(
-  `
-  query UserAccess($userId: ID!) {
-    node(id: $userId) {
-      __typename
-      ... on User {
-        id
-        email
-        firstName
-        lastName
-        displayName
-        authProvider
-        status
-        memberships {
-          ...MemberFields
-          organization {
-            id
-            slug
-            name
-            status
-            viewerPermissions
-            roles {
-              ...RoleFields
-            }
-          }
-        }
-      }
-    }
-  }
-`,
-  [MemberFields, RoleFields],
-);
-
 export const UpdateUserMutation = graphql(`
   mutation UpdateUser($input: UpdateUserInput!) {
     updateUser(input: $input) {
@@ -279,135 +187,3 @@ export const UpdateUserMutation = graphql(`
     }
   }
 `);
-
-export const GrantOrganizationAccessMutation = graphql(`
-  mutation GrantOrganizationAccess($userId: ID!, $organizationId: ID!, $roleIds: [ID!]!) {
-    grantOrganizationAccess(userId: $userId, organizationId: $organizationId, roleIds: $roleIds) {
-      __typename
-      ... on Membership {
-        id
-      }
-      ... on Error {
-        message
-      }
-    }
-  }
-`);
-
-// ---------------------------------------------------------------- pending invitations in the users table
-
-export const PendingInvitationFields = graphql(`
-  fragment PendingInvitationFields on Invitation @_unmask {
-    id
-    email
-    status
-    organization {
-      id
-    }
-    createdAt
-    expiresAt
-    lastSentAt
-    sendCount
-    roles {
-      id
-      key
-      name
-      permissions
-    }
-  }
-`);
-
-export const PendingInvitationsQuery = graphql(
-  `
-  query PendingInvitations($slug: String!, $first: Int!, $after: String) {
-    organization(slug: $slug) {
-      id
-      invitations(first: $first, after: $after, status: [PENDING]) {
-        totalCount
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
-        edges {
-          node {
-            ...PendingInvitationFields
-          }
-        }
-      }
-    }
-  }
-`,
-  [PendingInvitationFields],
-);
-
-export type PendingInvitation = ResultOf<typeof PendingInvitationFields>;
-
-// ---------------------------------------------------------------- member detail
-
-export const MemberDetailQuery = graphql(
-  `
-  query MemberDetail($id: ID!, $slug: String!) {
-    node(id: $id) {
-      __typename
-      ... on Membership {
-        ...MemberFields
-        addedBy {
-          id
-          displayName
-          email
-        }
-        user {
-          id
-          emailVerified
-        }
-      }
-    }
-    organization(slug: $slug) {
-      id
-      roles {
-        ...RoleFields
-      }
-    }
-  }
-`,
-  [MemberFields, RoleFields],
-);
-
-export const AuditEventAboutFields = graphql(`
-  fragment AuditEventAboutFields on AuditEvent @_unmask {
-    id
-    action
-    actorLabel
-    createdAt
-    targetType
-    targetLabel
-  }
-`);
-
-/** Events about one member: those naming the membership and those naming the account (two targets). */
-export const MemberAuditQuery = graphql(
-  `
-  query MemberAudit($slug: String!, $membershipTarget: String!, $userTarget: String!) {
-    organization(slug: $slug) {
-      id
-      aboutMembership: auditLog(targetId: $membershipTarget, first: 10) {
-        edges {
-          node {
-            ...AuditEventAboutFields
-          }
-        }
-      }
-      aboutUser: auditLog(targetId: $userTarget, first: 10) {
-        edges {
-          node {
-            ...AuditEventAboutFields
-          }
-        }
-      }
-    }
-  }
-`,
-  [AuditEventAboutFields],
-);
-
-export type AuditEventAbout = ResultOf<typeof AuditEventAboutFields>;
