@@ -5,6 +5,7 @@
 // may span pages: each member is read again just before the action, so a change made since the
 // page was shown (another admin, another page of this table) is what the rules and mutations see.
 import { useState } from 'react';
+import { roleLabel } from '../../i18n/data-names.ts';
 import { useClient } from 'urql';
 import { Button, Group, NativeSelect, Paper, Text } from '@mantine/core';
 import type { ControlReason, ControlRole } from '@gatehouse/permissions';
@@ -161,7 +162,7 @@ export default function BulkBar({
             <NativeSelect
               size="xs"
               label={t`Role`}
-              data={[{ value: '', label: t`Choose a role` }, ...roles.map((r) => ({ value: r.id, label: r.name }))]}
+              data={[{ value: '', label: t`Choose a role` }, ...roles.map((r) => ({ value: r.id, label: roleLabel(r) }))]}
               value={roleId}
               onChange={(e) => setRoleId(e.currentTarget.value)}
               w={170}

@@ -2,6 +2,7 @@
 // with what they allow, and the recent audit events about them (those naming the membership and
 // those naming the account; audit:read). Anyone who may read members may open it.
 import type { ReactNode } from 'react';
+import { roleLabel } from '../../i18n/data-names.ts';
 import { Link, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { Alert, Anchor, Badge, Group, Paper, SimpleGrid, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
@@ -45,7 +46,9 @@ const MemberDetailFields = graphql(`
     }
     roles {
       id
+      key
       name
+      builtin
       permissions
     }
   }
@@ -196,7 +199,7 @@ export default function MemberDetailPage() {
               {member.roles.map((r) => (
                 <div key={r.id}>
                   <Badge variant="light" radius="sm" color={isOwnerRole(r) ? 'grape' : 'indigo'}>
-                    {r.name}
+                    {roleLabel(r)}
                   </Badge>
                   {roleInfo.get(r.id)?.description && (
                     <Text size="sm" mt={4}>

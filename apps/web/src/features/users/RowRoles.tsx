@@ -2,6 +2,7 @@
 // button opening checkboxes in a popover where several are allowed. Every disabled choice carries
 // its reason from @gatehouse/permissions; the API's typed refusal is shown too.
 import { lazy, Suspense, useState } from 'react';
+import { roleLabel } from '../../i18n/data-names.ts';
 import { useMutation } from 'urql';
 import { notifications } from '@mantine/notifications';
 import { IconChevronDown } from '@tabler/icons-react';
@@ -23,7 +24,9 @@ const RowRolesEditor = lazy(() => import('./RowRolesEditor.tsx'));
 export const RoleBadgeFields = graphql(`
   fragment RoleBadgeFields on Role {
     id
+    key
     name
+    builtin
     permissions
   }
 `);
@@ -59,7 +62,7 @@ export function RoleBadges({ roles: data }: { roles: readonly FragmentOf<typeof 
     <Group gap={4}>
       {roles.map((r) => (
         <Badge key={r.id} variant="light" radius="sm" color={isOwnerRole(r) ? 'grape' : 'indigo'}>
-          {r.name}
+          {roleLabel(r)}
         </Badge>
       ))}
     </Group>
@@ -113,7 +116,7 @@ function RoleSelect({ member: data, roles, controls }: RowRolesProps) {
         ...(current ? [] : [{ value: '', label: t`No role`, disabled: true }]),
         ...roles.map((r) => {
           const reason = r.id === current ? null : reasons.get(r.id);
-          return { value: r.id, label: reason && !shared ? `${r.name} (${reasonText(reason)})` : r.name
+          return { value: r.id, label: reason && !shared ? `${roleLabel(r)} (${reasonText(reason)})` : roleLabel(r)
 , disabled: Boolean(reason) };
         }),
       ]}

@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { roleLabel } from '../../i18n/data-names.ts';
 import { useSearchParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
@@ -269,7 +270,7 @@ export default function UsersPage() {
         {/* Native selects: the users page is the first screen most admins open, and these need no JavaScript of their own. */}
         <NativeSelect
           label={t`Role`}
-          data={[{ value: '', label: t`All roles` }, ...roles.map((r) => ({ value: r.id, label: r.name }))]}
+          data={[{ value: '', label: t`All roles` }, ...roles.map((r) => ({ value: r.id, label: roleLabel(r) }))]}
           value={roleId ?? ''}
           onChange={(e) => update('role', e.currentTarget.value || null)}
           w={{ base: '47%', sm: 180 }}
