@@ -4,7 +4,6 @@ import {
   LockWaitTimeoutException,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
-import type { QueryResult } from '@mikro-orm/core';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Em } from './orm.ts';
 
@@ -45,14 +44,4 @@ function translate(error: unknown): unknown {
   if (error instanceof ForeignKeyConstraintViolationException) return new NotFoundError();
   if (isTransient(error)) return new ConflictError('Another request changed this at the same moment; reload and try again', []);
   return error;
-}
-
-/**
- * Runs an UPDATE or DELETE that must touch exactly one row (one identified by its id, locked
- * earlier in the transaction) and checks that it did: a row deleted by a concurrent request answers
- * NotFoundError instead of a silent no-op.
- */
-export async function changeOne(em: Em, what: string, sql: string, params: unknown[]): Promise<void> {
-  const result = await em.execute<QueryResult>(sql, params, 'run');
-  if (result.affectedRows !== 1) throw new NotFoundError(what);
 }
