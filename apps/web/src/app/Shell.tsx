@@ -1,4 +1,5 @@
 import { Suspense } from 'react';
+import { resourceTypeLabel } from '../i18n/data-names.ts';
 import { AppShell, Badge, Box, Burger, Divider, Group, NavLink, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { NavLink as RouterNavLink, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
@@ -74,7 +75,7 @@ export default function Shell() {
   const invitationsOn = presetData?.preset.policy.invitations ?? true;
   // One page per resource type of the preset (OEC projects, Spaces spaces): every member may have some.
   // (From the API rather than the preset definitions, which would add their chunk to every first load.)
-  const resourceItems: Item[] = (presetData?.preset.resourceTypes ?? []).map((type) => ({ to: `resources/${type.key}`, label: type.pluralName }));
+  const resourceItems: Item[] = (presetData?.preset.resourceTypes ?? []).map((type) => ({ to: `resources/${type.key}`, label: resourceTypeLabel(type.pluralName) }));
 
   const orgItems = slug && (membership || viewer?.isPlatformAdmin)
     ? [...resourceItems, ...orgNavItems()].filter((i) => (i.to !== 'invitations' || invitationsOn) && (!i.permission || viewer?.isPlatformAdmin || perms.has(i.permission)))

@@ -1,4 +1,5 @@
 import { Checkbox, Group, Select, Stack, Text, Tooltip } from '@mantine/core';
+import { roleLabel } from '../i18n/data-names.ts';
 import type { ControlReason as Reason, ControlRole as RoleLike } from '@gatehouse/permissions';
 import { t } from '@lingui/core/macro';
 import { reasonText } from '../i18n/rule-texts.ts';
@@ -34,7 +35,7 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
       <Checkbox
         key={role.id}
         value={role.id}
-        label={role.name}
+        label={roleLabel(role)}
         description={description}
         disabled={reason !== null}
         data-reason={reason?.code}
@@ -70,7 +71,7 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
         label={label}
         placeholder={t`Choose a role`}
 
-        data={roles.map((r) => ({ value: r.id, label: r.name, disabled: reasonFor(r) !== null }))}
+        data={roles.map((r) => ({ value: r.id, label: roleLabel(r), disabled: reasonFor(r) !== null }))}
         value={value[0] ?? null}
         onChange={(v) => onChange(v ? [v] : [])}
         error={error}
@@ -79,7 +80,7 @@ export function RoleSelector({ roles, value, onChange, multiple, reasonFor, labe
       />
       {unavailable.map(([role, reason]) => (
         <Text key={role.id} size="xs" c="var(--mantine-color-orange-text)" data-reason={reason!.code}>
-          {role.name}: {reasonText(reason!)}
+          {roleLabel(role)}: {reasonText(reason!)}
         </Text>
       ))}
     </Stack>

@@ -1,4 +1,5 @@
 import { Badge, Group, Menu, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
+import { roleLabel } from '../../i18n/data-names.ts';
 import { useNavigate } from 'react-router';
 import { IconSelector } from '@tabler/icons-react';
 import { rememberOrg, useViewer } from '../../app/viewer.ts';
@@ -34,7 +35,7 @@ export function OrgSwitcher({ activeSlug, onNavigate }: { activeSlug: string | n
                 {name}
               </Text>
               <Text size="xs" c="dimmed" truncate>
-                {active ? active.roles.map((r) => r.name).join(', ') : t`Switch organization`}
+                {active ? active.roles.map(roleLabel).join(', ') : t`Switch organization`}
               </Text>
             </div>
             <IconSelector size={16} color="var(--mantine-color-dimmed)" aria-hidden />
