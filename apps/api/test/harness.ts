@@ -176,6 +176,8 @@ export interface Member {
 }
 
 export const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+/** The database id inside a global id (for checks in SQL). */
+export const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString().split(':').slice(1).join(':');
 
 /** Adds an account (new unless `userId` is given) to an org with the given role keys, straight in SQL. */
 export async function addMember(ts: TestServer, orgId: string, roleKeys: string[], opts: { userId?: string; status?: 'ACTIVE' | 'DISABLED'; email?: string } = {}): Promise<Member> {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emOf } from '../src/db/orm.ts';
 import { hashToken } from '../src/auth/refresh-token.ts';
-import { addMember, auditCount, createOrg, createUser, gid, roleGid, signIn, startTestServer, uniqueEmail, type TestServer } from './harness.ts';
+import { addMember, auditCount, createOrg, createUser, gid, rawId, roleGid, signIn, startTestServer, uniqueEmail, type TestServer } from './harness.ts';
 
 let ts: TestServer;
 beforeAll(async () => {
@@ -75,7 +75,7 @@ describe('invitations carrying resource grants', () => {
     const accepted = await ts.gql(ACCEPT, { t: await tokenFor(result.invitation.id) });
     expect(accepted.data.acceptInvitation.__typename).toBe('AcceptInvitationPayload');
     expect(accepted.data.acceptInvitation.resourceGrants).toEqual([{ resourceId: t.project, roleKey: 'project_developer', applied: true, reason: null, message: null }]);
-    expect(await grantsOf(accepted.data.acceptInvitation.membership.id)).toEqual([{ resource_id: t.project, role_key: 'project_developer' }]);
+    expect(await grantsOf(accepted.data.acceptInvitation.membership.id)).toEqual([{ resource_id: rawId(t.project), role_key: 'project_developer' }]);
     // One event for the acceptance, naming the grant.
     expect(await auditCount(ts, t.org.id)).toBe(before + 1);
     const [event] = await emOf(ts.orm).execute<{ after: unknown }[]>(`select after from audit_event where org_id = ? and action = 'invitation.accepted'`, [t.org.id]);
@@ -88,7 +88,7 @@ describe('invitations carrying resource grants', () => {
     const email = uniqueEmail('dev');
     const dry = await ts.gql(INVITE, { o: t.orgGid, e: [email], r: [t.roles.restricted], g: [{ resourceId: t.project, roleKey: 'project_developer' }], d: true }, t.tokens.admin);
     expect(dry.data.inviteMembers.results[0]).toMatchObject({ status: 'INVITED', invitation: null });
-    const n = (await emOf(ts.orm).execute<{ n: number }[]>(`select count(*)::int as n from invitation_resource_grant where resource_id = ?`, [t.project]))[0]!.n;
+    const n = (await emOf(ts.orm).execute<{ n: number }[]>(`select count(*)::int as n from invitation_resource_grant where resource_id = ?`, [rawId(t.project)]))[0]!.n;
     expect(n).toBe(0);
     const invited = await ts.gql(INVITE, { o: t.orgGid, e: [email], r: [t.roles.restricted], g: [{ resourceId: t.project, roleKey: 'project_developer' }] }, t.tokens.admin);
     const accepted = await ts.gql(ACCEPT, { t: await tokenFor(invited.data.inviteMembers.results[0].invitation.id) });
@@ -128,7 +128,7 @@ describe('invitations carrying resource grants', () => {
       [crypto.randomUUID(), t.org.id, uniqueEmail('db'), crypto.randomUUID()],
     );
     await expect(
-      emOf(ts.orm).execute(`insert into invitation_resource_grant (invitation_id, resource_id, org_id, role_key) values (?, ?, ?, 'project_developer')`, [inv!.id, other.project, t.org.id]),
+      emOf(ts.orm).execute(`insert into invitation_resource_grant (invitation_id, resource_id, org_id, role_key) values (?, ?, ?, 'project_developer')`, [inv!.id, rawId(other.project), t.org.id]),
     ).rejects.toThrow();
   });
 

@@ -1,7 +1,7 @@
 /** Renaming a resource: the type's rename permission on it (Spaces: `spaces:assign`), audited, input gated. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emOf } from '../src/db/orm.ts';
-import { addMember, auditCount, createOrg, createUser, gid, signIn, startTestServer, type TestServer } from './harness.ts';
+import { addMember, auditCount, createOrg, createUser, gid, rawId, signIn, startTestServer, type TestServer } from './harness.ts';
 
 let ts: TestServer;
 beforeAll(async () => {
@@ -70,7 +70,7 @@ describe('renameResource', () => {
     }
     const huge = await ts.gql(RENAME, { r: t.space, n: 'x'.repeat(100_000) }, t.tokens.editor);
     expect(huge.data?.renameResource?.__typename ?? huge.errors?.[0]?.extensions?.code).toMatch(/ValidationError|BAD_USER_INPUT/);
-    const [row] = await emOf(ts.orm).execute<{ name: string }[]>(`select name from resource where id = ?`, [t.space]);
+    const [row] = await emOf(ts.orm).execute<{ name: string }[]>(`select name from resource where id = ?`, [rawId(t.space)]);
     expect(row!.name).toBe('Alpha');
   });
 });

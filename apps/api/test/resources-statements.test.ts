@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emOf } from '../src/db/orm.ts';
-import { addMember, countQueries, createOrg, createUser, gid, signIn, startTestServer, type TestServer } from './harness.ts';
+import { addMember, countQueries, createOrg, createUser, gid, signIn, startTestServer, type TestServer, rawId } from './harness.ts';
 
 let ts: TestServer;
 let orgGid: string;
@@ -69,7 +69,7 @@ describe('resources connection: one statement per page (no N+1)', () => {
     const { res } = await counted(PAGE, { o: orgGid, n: 50 }, editorToken);
     const conn = res.data.node.resourcesConnection;
     expect(conn.totalCount).toBe(12);
-    const byId = new Map(conn.edges.map((e: { node: { id: string } }) => [e.node.id, e.node]));
+    const byId = new Map(conn.edges.map((e: { node: { id: string } }) => [rawId(e.node.id), e.node]));
     expect([...byId.keys()].sort()).toEqual([...mine, ...assigned].sort());
     const created = byId.get(mine[0]!) as { viewerPermissions: string[]; viewerCanManageMembers: boolean };
     expect(created.viewerPermissions).toContain('spaces:assign');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, auditCount, createOrg, createUser, gid, signIn, startTestServer, type TestServer } from './harness.ts';
+import { addMember, auditCount, createOrg, createUser, gid, rawId, signIn, startTestServer, type TestServer } from './harness.ts';
 
 /** Resources and resource grants under the spaces preset: org roles and space roles add up. */
 let ts: TestServer;
@@ -168,12 +168,12 @@ describe('R1 in the database: a grant ties a membership to a resource of the sam
     const { emOf } = await import('../src/db/orm.ts');
     const em = emOf(ts.orm);
     // No org_id given: the trigger takes the resource's, and the composite key refuses the foreign member.
-    await expect(em.execute(`insert into resource_grant (resource_id, membership_id, role_key) values (?, ?, 'space_operator')`, [space, stranger.membershipId])).rejects.toThrow();
+    await expect(em.execute(`insert into resource_grant (resource_id, membership_id, role_key) values (?, ?, 'space_operator')`, [rawId(space), stranger.membershipId])).rejects.toThrow();
     // Claiming the member's org instead: the resource side refuses.
     const strangerOrg = (await em.execute<{ org_id: string }[]>(`select org_id from membership where id = ?`, [stranger.membershipId]))[0]!.org_id;
-    await expect(em.execute(`insert into resource_grant (resource_id, membership_id, org_id, role_key) values (?, ?, ?, 'space_operator')`, [space, stranger.membershipId, strangerOrg])).rejects.toThrow();
+    await expect(em.execute(`insert into resource_grant (resource_id, membership_id, org_id, role_key) values (?, ?, ?, 'space_operator')`, [rawId(space), stranger.membershipId, strangerOrg])).rejects.toThrow();
     // A member of the same org goes in, with the org filled in.
-    await em.execute(`insert into resource_grant (resource_id, membership_id, role_key) values (?, ?, 'space_operator')`, [space, t.operator.membershipId]);
-    expect((await em.execute<{ org_id: string }[]>(`select org_id from resource_grant where resource_id = ?`, [space]))[0]!.org_id).toBe(t.org.id);
+    await em.execute(`insert into resource_grant (resource_id, membership_id, role_key) values (?, ?, 'space_operator')`, [rawId(space), t.operator.membershipId]);
+    expect((await em.execute<{ org_id: string }[]>(`select org_id from resource_grant where resource_id = ?`, [rawId(space)]))[0]!.org_id).toBe(t.org.id);
   });
 });

@@ -9,7 +9,7 @@
  * access tokens (Spaces preset) and invitations (Gatehouse preset, which invites). More rounds on PostgreSQL, where the requests run on separate connections.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, createOrg, createUser, gid, roleGid, signIn, startTestServer, type GqlResult, type TestServer } from '../harness.ts';
+import { addMember, createOrg, createUser, gid, roleGid, signIn, startTestServer, type GqlResult, type TestServer, rawId } from '../harness.ts';
 import { internalErrors, rounds, sql } from './support.ts';
 
 const ROUNDS = rounds(20, 4);
@@ -65,11 +65,11 @@ describe(`R22 a change racing a removal answers a typed error (${ROUNDS} rounds 
       expect(['ServiceAccount', 'NotFoundError', 'NOT_FOUND', 'FORBIDDEN']).toContain(answerOf(status, 'setServiceAccountStatus'));
       expect(['ServiceAccount', 'NotFoundError', 'NOT_FOUND', 'FORBIDDEN']).toContain(answerOf(setRoles, 'setServiceAccountRoles'));
       expect(['CreatedServiceAccountKey', 'NotFoundError', 'NOT_FOUND', 'FORBIDDEN']).toContain(answerOf(key, 'createServiceAccountKey'));
-      const rawId = Buffer.from(id, 'base64').toString().split(':')[1]!;
-      expect(await sql(ts, `select 1 from service_account where id = ?`, [rawId])).toEqual([]);
-      expect(await audited('service_account.deleted', rawId)).toBe(1);
+      const saId = Buffer.from(id, 'base64').toString().split(':')[1]!;
+      expect(await sql(ts, `select 1 from service_account where id = ?`, [saId])).toEqual([]);
+      expect(await audited('service_account.deleted', saId)).toBe(1);
       // A change answered with its payload happened (before the removal): its event is there, else none.
-      expect(await audited('service_account.disabled', rawId)).toBe(answerOf(status, 'setServiceAccountStatus') === 'ServiceAccount' ? 1 : 0);
+      expect(await audited('service_account.disabled', saId)).toBe(answerOf(status, 'setServiceAccountStatus') === 'ServiceAccount' ? 1 : 0);
     }
   });
 
@@ -107,9 +107,9 @@ describe(`R22 a change racing a removal answers a typed error (${ROUNDS} rounds 
       expect(answerOf(removed, 'deleteWebhookEndpoint')).toBe('DeletedPayload');
       expect(['WebhookEndpoint', 'NotFoundError', 'NOT_FOUND', 'FORBIDDEN']).toContain(answerOf(updated, 'updateWebhookEndpoint'));
       expect(['WebhookSecretPayload', 'NotFoundError', 'NOT_FOUND', 'FORBIDDEN']).toContain(answerOf(rotated, 'rotateWebhookSecret'));
-      const rawId = Buffer.from(id, 'base64').toString().split(':')[1]!;
-      expect(await audited('webhook.endpoint_deleted', rawId)).toBe(1);
-      expect(await audited('webhook.endpoint_updated', rawId)).toBe(answerOf(updated, 'updateWebhookEndpoint') === 'WebhookEndpoint' ? 1 : 0);
+      const endpointId = Buffer.from(id, 'base64').toString().split(':')[1]!;
+      expect(await audited('webhook.endpoint_deleted', endpointId)).toBe(1);
+      expect(await audited('webhook.endpoint_updated', endpointId)).toBe(answerOf(updated, 'updateWebhookEndpoint') === 'WebhookEndpoint' ? 1 : 0);
     }
   });
 
@@ -137,9 +137,9 @@ describe(`R22 a change racing a removal answers a typed error (${ROUNDS} rounds 
       expect(['Resource', 'NotFoundError']).toContain(rename);
       if (rename === 'Resource') expect(renamed.data.renameResource.name).toBe('Renamed');
       expect(['Resource', 'NotFoundError']).toContain(answerOf(regranted, 'grantResourceRole'));
-      expect(await sql(ts, `select 1 from resource where id = ?`, [id])).toEqual([]);
-      expect(await sql(ts, `select 1 from resource_grant where resource_id = ?`, [id])).toEqual([]);
-      expect(await audited('resource.deleted', id)).toBe(1);
+      expect(await sql(ts, `select 1 from resource where id = ?`, [rawId(id)])).toEqual([]);
+      expect(await sql(ts, `select 1 from resource_grant where resource_id = ?`, [rawId(id)])).toEqual([]);
+      expect(await audited('resource.deleted', rawId(id))).toBe(1);
       expect(await audited('resource.renamed', id)).toBe(rename === 'Resource' ? 1 : 0);
     }
   });

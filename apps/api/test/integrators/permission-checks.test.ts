@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emOf } from '../../src/db/orm.ts';
-import { addMember, createOrg, createUser, gid, roleGid, signIn, startTestServer, type Member, type TestServer } from '../harness.ts';
+import { addMember, createOrg, createUser, gid, roleGid, signIn, startTestServer, type Member, type TestServer, rawId } from '../harness.ts';
 
 /**
  * R23 checks for any subject: checkPermissions (batch, with explanations), whoCan and
@@ -233,8 +233,8 @@ describe('resources: checks, whoCan and accessibleResources (preset oec, R19)', 
     const res = await ts.gql(CHECK, {
       o: gid('Organization', orgId),
       c: [
-        { subject: restricted.gid.user, permission: 'deployments:create', resourceId: granted },
-        { subject: restricted.gid.user, permission: 'deployments:create', resourceId: other },
+        { subject: restricted.gid.user, permission: 'deployments:create', resourceId: gid('Resource', granted) },
+        { subject: restricted.gid.user, permission: 'deployments:create', resourceId: gid('Resource', other) },
         { subject: restricted.gid.user, permission: 'deployments:create' },
       ],
     }, checker);
@@ -245,15 +245,15 @@ describe('resources: checks, whoCan and accessibleResources (preset oec, R19)', 
   it('R19 R23 accessibleResources pages through exactly the granted projects; an org-wide holder gets them all', async () => {
     const granted = projects.filter((_, i) => i % 3 === 0).sort();
     const seen = await allPages(ts, checker, { o: gid('Organization', orgId), s: restricted.gid.user, t: 'project', p: 'deployments:create' }, ACCESSIBLE, 'accessibleResources', 2);
-    expect(seen).toEqual(granted);
+    expect(seen.map(rawId)).toEqual(granted);
     const developer = await addMember(ts, orgId, ['developer']);
     const all = await allPages(ts, checker, { o: gid('Organization', orgId), s: developer.gid.user, t: 'project', p: 'deployments:create' }, ACCESSIBLE, 'accessibleResources', 5);
-    expect(all).toEqual([...projects].sort());
+    expect(all.map(rawId)).toEqual([...projects].sort());
   });
 
   it('R19 R23 whoCan on a resource adds its resource-role holders to the organization-wide ones', async () => {
-    const onGranted = await allPages(ts, checker, { o: gid('Organization', orgId), p: 'deployments:create', r: projects[0] }, WHO, 'whoCan', 3);
-    const onOther = await allPages(ts, checker, { o: gid('Organization', orgId), p: 'deployments:create', r: projects[1] }, WHO, 'whoCan', 3);
+    const onGranted = await allPages(ts, checker, { o: gid('Organization', orgId), p: 'deployments:create', r: gid('Resource', projects[0]!) }, WHO, 'whoCan', 3);
+    const onOther = await allPages(ts, checker, { o: gid('Organization', orgId), p: 'deployments:create', r: gid('Resource', projects[1]!) }, WHO, 'whoCan', 3);
     expect(onGranted).toContain(restricted.gid.user);
     expect(onOther).not.toContain(restricted.gid.user);
     expect(onGranted.length).toBe(onOther.length + 1);

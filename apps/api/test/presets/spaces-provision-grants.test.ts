@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emOf } from '../../src/db/orm.ts';
-import { addMember, auditCount, signIn, startTestServer, uniqueEmail, type TestServer } from '../harness.ts';
+import { addMember, auditCount, signIn, startTestServer, uniqueEmail, type TestServer, rawId } from '../harness.ts';
 import { RESOURCE_DOCS } from '../resources-matrix.ts';
 import { team, type Team } from './helpers.ts';
 
@@ -72,14 +72,14 @@ describe('spaces preset (seed 004): provisioning straight into a space (R7 + R19
     expect(res.data.provisionMembers.results[0].status).toBe('CREATED');
     const membershipId = Buffer.from(res.data.provisionMembers.results[0].membership.id, 'base64').toString('utf8').split(':')[1]!;
     const grants = await emOf(ts.orm).execute<{ resource_id: string; role_key: string }[]>(`select resource_id, role_key from resource_grant where membership_id = ?`, [membershipId]);
-    expect(grants).toEqual([{ resource_id: alpha, role_key: 'space_operator' }]);
+    expect(grants).toEqual([{ resource_id: rawId(alpha), role_key: 'space_operator' }]);
     // One event for the call, naming the grant.
     expect(await auditCount(ts, t.orgId)).toBe(before + 1);
     const [event] = await emOf(ts.orm).execute<{ after: { members: { resourceGrants?: unknown[] }[] } }[]>(
       `select after from audit_event where org_id = ? and action = 'members.provisioned' order by created_at desc limit 1`,
       [t.orgId],
     );
-    expect(event!.after.members[0]!.resourceGrants).toEqual([{ resourceId: alpha, resource: 'Alpha', roleKey: 'space_operator' }]);
+    expect(event!.after.members[0]!.resourceGrants).toEqual([{ resourceId: rawId(alpha), resource: 'Alpha', roleKey: 'space_operator' }]);
     // The new Operator, once past the forced password change, lists Alpha only (not Beta).
     await emOf(ts.orm).execute(`update "user" set must_change_password = false where lower(email) = ?`, [email]);
     const token = (await signIn(ts, email, res.data.provisionMembers.results[0].temporaryPassword)).accessToken;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emOf } from '../../src/db/orm.ts';
-import { addMember, signIn, startTestServer, type TestServer } from '../harness.ts';
+import { addMember, signIn, startTestServer, type TestServer, rawId } from '../harness.ts';
 import { RESOURCE_DOCS } from '../resources-matrix.ts';
 import { SET_ROLES, team, type Team } from './helpers.ts';
 
@@ -63,7 +63,7 @@ describe('spaces preset (seed 004): space roles capped by the org role (R19)', (
     const read = await ts.gql(RESOURCE_DOCS.READ, { r: s }, token);
     expect(read.data.resource.viewerPermissions.filter((p: string) => p.startsWith('spaces:'))).toEqual(['spaces:read']);
     // The grant stays (nothing silently deleted) and an Admin can bring it down to what it gives.
-    const row = await emOf(ts.orm).execute<{ role_key: string }[]>(`select role_key from resource_grant where resource_id = ?`, [s]);
+    const row = await emOf(ts.orm).execute<{ role_key: string }[]>(`select role_key from resource_grant where resource_id = ?`, [rawId(s)]);
     expect(row.map((r) => r.role_key)).toEqual(['space_editor']);
     expect((await ts.gql(RESOURCE_DOCS.GRANT, { r: s, m: editor2.gid.membership, k: 'space_operator' }, t.tokens.admin)).data.grantResourceRole.__typename).toBe('Resource');
   });

@@ -4614,6 +4614,10 @@ const introspection = {
           },
           {
             "kind": "OBJECT",
+            "name": "Resource"
+          },
+          {
+            "kind": "OBJECT",
             "name": "Role"
           },
           {
@@ -8090,7 +8094,12 @@ const introspection = {
             "isDeprecated": false
           }
         ],
-        "interfaces": []
+        "interfaces": [
+          {
+            "kind": "INTERFACE",
+            "name": "Node"
+          }
+        ]
       },
       {
         "kind": "OBJECT",

@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { resourceGid, resourceIdOf } from '../resource-id.ts';
 import type { Context } from '../../context.ts';
 import { isUuid } from '../../ids.ts';
 import { InvitationRef } from '../types/invitation.ts';
@@ -94,7 +95,7 @@ const SkippedGrantReasonEnum = builder.enumType('SkippedResourceGrantReason', {
 const ResourceGrantOutcomeRef = builder.objectRef<ResourceGrantOutcome>('InvitationResourceGrantOutcome').implement({
   description: "One resource grant of an accepted invitation: made, or skipped with the reason (re-checked against the inviter's rights at acceptance).",
   fields: (t) => ({
-    resourceId: t.exposeID('resourceId'),
+    resourceId: t.id({ resolve: (o) => resourceGid(o.resourceId) }),
     roleKey: t.exposeString('roleKey'),
     applied: t.exposeBoolean('applied'),
     reason: t.field({ type: SkippedGrantReasonEnum, nullable: true, resolve: (o) => o.reason }),
@@ -124,7 +125,7 @@ builder.mutationField('inviteMembers', (t) =>
     authScopes: (_r, args) => ({ orgPermission: `${args.organizationId.id}:members:invite` }),
     resolve: async (_r, args, ctx) => {
       const dryRun = args.dryRun ?? false;
-      const resourceGrants = (args.resourceGrants ?? []).map((g) => ({ resourceId: String(g.resourceId), roleKey: g.roleKey }));
+      const resourceGrants = (args.resourceGrants ?? []).map((g) => ({ resourceId: resourceIdOf(g.resourceId), roleKey: g.roleKey }));
       const results = await invitations.inviteMembers(ctx.em, ctx, args.organizationId.id, args.emails, args.roleIds.map((r) => r.id), { dryRun, resourceGrants });
       // The invitations written are the unit of work's entities (visible to the inviter who wrote them): no re-read.
       for (const r of results) if (r.created) InvitationRef.getDataloader(ctx).clear(r.created.id).prime(r.created.id, r.created);

@@ -1,4 +1,5 @@
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
+import { resourceGid, resourceIdOf } from '../resource-id.ts';
 import type { PermissionKey } from '@gatehouse/permissions';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
@@ -197,7 +198,7 @@ builder.mutationField('provisionMembers', (t) =>
           firstName: m.firstName,
           lastName: m.lastName,
           roleIds: m.roleIds.map((r) => r.id),
-          resourceGrants: (m.resourceGrants ?? []).map((g) => ({ resourceId: String(g.resourceId), roleKey: g.roleKey })),
+          resourceGrants: (m.resourceGrants ?? []).map((g) => ({ resourceId: resourceIdOf(g.resourceId), roleKey: g.roleKey })),
         })),
       );
       ctx.afterWrite();

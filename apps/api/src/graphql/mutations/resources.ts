@@ -1,4 +1,6 @@
 import { countedConnection } from '../counted-connection.ts';
+import { resourceGid, resourceIdOf } from '../resource-id.ts';
+import { onlyUuids } from '../../ids.ts';
 import { canManageResourceMembers, findResourceRole, type RoleDefinition } from '@gatehouse/permissions';
 import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
@@ -72,10 +74,17 @@ function permsOfViewer(ctx: Context, r: ResourceRow): Promise<ReadonlySet<string
   return memo(viewerPerms, ctx, r.id, async () => resources.permissionsOn(ctx.em, await standingOfViewer(ctx, r.org_id), r, ctx.app.preset, ctx.user!));
 }
 
-export const ResourceRef = builder.objectRef<ResourceRow>('Resource').implement({
+/** A node: answers (by id, `node`, `resource`) only to who may read it (R1, `readableResource`). */
+export const ResourceRef = builder.loadableNodeRef<ResourceRow, string>('Resource', {
+  id: { resolve: (r) => r.id },
+  load: async (ids: string[], ctx) =>
+    (await Promise.all(onlyUuids(ids).map((id) => resources.readableResource(ctx.em, ctx, id)))).flatMap((found) => (found ? [found.resource] : [])),
+  sort: (r) => r.id,
+});
+
+ResourceRef.implement({
   description: 'An org-scoped resource of a preset resource type (OEC project, Spaces space).',
   fields: (t) => ({
-    id: t.exposeID('id'),
     type: t.exposeString('type'),
     resourceType: t.field({
       type: ResourceTypeRef,
@@ -183,7 +192,7 @@ builder.queryField('resource', (t) =>
     authScopes: { member: true },
     description: 'One resource by id; null when it does not exist or you may not read it (R1: the same answer).',
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_r, args, ctx) => (await resources.readableResource(ctx.em, ctx, String(args.id)))?.resource ?? null,
+    resolve: async (_r, args, ctx) => (await resources.readableResource(ctx.em, ctx, resourceIdOf(args.id)))?.resource ?? null,
   }),
 );
 
@@ -207,7 +216,7 @@ builder.mutationField('createResource', (t) =>
 );
 
 const DeletedResourceRef = builder.objectRef<{ resourceId: string; organizationId: string }>('DeletedResourcePayload').implement({
-  fields: (t) => ({ resourceId: t.exposeID('resourceId'), organization: t.field({ type: OrganizationRef, nullable: true, resolve: (p) => p.organizationId }) }),
+  fields: (t) => ({ resourceId: t.id({ resolve: (p) => resourceGid(p.resourceId) }), organization: t.field({ type: OrganizationRef, nullable: true, resolve: (p) => p.organizationId }) }),
 });
 
 builder.mutationField('deleteResource', (t) =>
@@ -218,7 +227,7 @@ builder.mutationField('deleteResource', (t) =>
     authScopes: { member: true },
     args: { resourceId: t.arg.id({ required: true }) },
     resolve: async (_r, args, ctx) => {
-      const row = await resources.deleteResource(ctx.em, ctx, String(args.resourceId));
+      const row = await resources.deleteResource(ctx.em, ctx, resourceIdOf(args.resourceId));
       return { resourceId: row.id, organizationId: row.org_id };
     },
   }),
@@ -234,7 +243,7 @@ builder.mutationField('renameResource', (t) =>
     authScopes: { member: true },
     args: { resourceId: t.arg.id({ required: true }), name: t.arg.string({ required: true }) },
     resolve: async (_r, args, ctx) => {
-      return resources.renameResource(ctx.em, ctx, String(args.resourceId), args.name);
+      return resources.renameResource(ctx.em, ctx, resourceIdOf(args.resourceId), args.name);
     },
   }),
 );
@@ -254,7 +263,7 @@ builder.mutationField('grantResourceRole', (t) =>
     },
     resolve: async (_r, args, ctx) => {
       // The resource as read under the lock; its members and grants are read when asked, after the commit.
-      return resources.grantResourceRole(ctx.em, ctx, String(args.resourceId), args.membershipId.id, args.roleKey);
+      return resources.grantResourceRole(ctx.em, ctx, resourceIdOf(args.resourceId), args.membershipId.id, args.roleKey);
     },
   }),
 );
@@ -270,7 +279,7 @@ builder.mutationField('revokeResourceRole', (t) =>
       membershipId: t.arg.globalID({ required: true, for: [MembershipRef] }),
     },
     resolve: async (_r, args, ctx) => {
-      return resources.revokeResourceRole(ctx.em, ctx, String(args.resourceId), args.membershipId.id);
+      return resources.revokeResourceRole(ctx.em, ctx, resourceIdOf(args.resourceId), args.membershipId.id);
     },
   }),
 );

@@ -1,4 +1,5 @@
 import { Organization } from '../../modules/organizations/organization.entity.ts';
+import { resourceGid, resourceIdOf } from '../resource-id.ts';
 import { canonicalEmail } from '@gatehouse/permissions';
 import { canOnResource, effectivePermissions, explainPermission, isKnownPermission, permissionsByResource, permissionsUsedByPreset, summarizeResourceType, type PermissionDef, type Preset, type ResourceTypeDef, type RoleDefinition } from '@gatehouse/permissions';
 import { builder } from '../builder.ts';
@@ -157,7 +158,7 @@ builder.queryField('can', (t) =>
       // An org the caller cannot see (foreign, disabled for them, or non-existent) answers false everywhere (R1).
       const perms = isUuid(orgId) && (await activeIn(ctx, orgId)) ? await ctx.permissionsIn(orgId) : undefined;
       if (args.resourceId == null) return args.permissions.map((permission) => ({ permission, allowed: perms?.has(permission) ?? false }));
-      const resourceId = String(args.resourceId);
+      const resourceId = resourceIdOf(args.resourceId);
       const inOrg = isUuid(resourceId) && isUuid(orgId)
         ? (await ctx.em.execute<{ id: string }[]>(`select id from resource where id = ? and org_id = ?`, [resourceId, orgId])).length > 0
         : false;

@@ -1,4 +1,5 @@
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { resourceGid, resourceIdOf } from '../resource-id.ts';
 import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { badInput, pageArgs, toPage } from '../pagination.ts';
@@ -47,7 +48,7 @@ const CheckAnswerRef = builder.objectRef<CheckAnswer & { subjectGid: string }>('
   fields: (t) => ({
     subject: t.exposeID('subjectGid', { description: 'The subject as asked.' }),
     permission: t.exposeString('permission'),
-    resourceId: t.exposeID('resourceId', { nullable: true }),
+    resourceId: t.id({ nullable: true, resolve: (a) => (a.resourceId == null ? null : resourceGid(a.resourceId)) }),
     allowed: t.exposeBoolean('allowed'),
     reason: t.field({ type: CheckReasonEnum, resolve: (a) => a.reason }),
     grantedBy: t.field({ type: [GrantSourceRef], description: 'The roles that grant it (explainPermission for this subject).', resolve: (a) => a.grantedBy }),
@@ -73,7 +74,7 @@ builder.queryField('checkPermissions', (t) =>
     },
     resolve: async (_r, args, ctx) => {
       if (args.checks.length > MAX_CHECKS) throw badInput('checks', `Ask at most ${MAX_CHECKS} at once`);
-      const questions = args.checks.map((c) => ({ subject: parseSubject(String(c.subject)), permission: c.permission, resourceId: c.resourceId == null ? null : String(c.resourceId) }));
+      const questions = args.checks.map((c) => ({ subject: parseSubject(String(c.subject)), permission: c.permission, resourceId: c.resourceId == null ? null : resourceIdOf(c.resourceId) }));
       const answers = await answerChecks(ctx.em, ctx.app.preset, args.organizationId.id, questions);
       return answers.map((a, i) => ({ ...a, subjectGid: String(args.checks[i]!.subject) }));
     },
@@ -109,7 +110,7 @@ builder.queryField('whoCan', (t) =>
     resolve: async (_r, args, ctx) => {
       const orgId = args.organizationId.id;
       const page = pageArgs(args, { list: `who-can:${orgId}:${args.permission}:${args.resourceId ?? ''}`, sort: 'none', id: 'uuid' });
-      const resourceId = args.resourceId == null ? null : String(args.resourceId);
+      const resourceId = args.resourceId == null ? null : resourceIdOf(args.resourceId);
       if (resourceId !== null && !isUuid(resourceId)) throw badInput('resourceId', 'No resource with this id in this organization');
       const rows = await holders(ctx.em, ctx.app.preset, orgId, args.permission, resourceId, page.after?.[1] ?? null, page.first + 1);
       if (rows === 'NO_SUCH_RESOURCE') throw badInput('resourceId', 'No resource with this id in this organization');
@@ -120,7 +121,7 @@ builder.queryField('whoCan', (t) =>
 
 const AccessibleResourceRef = builder.objectRef<ResourceRow>('AccessibleResource').implement({
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'The resource id, as `can` and checkPermissions take it.' }),
+    id: t.id({ description: 'The resource id, as `can` and checkPermissions take it.', resolve: (r) => resourceGid(r.id) }),
     type: t.exposeString('type'),
     name: t.exposeString('name'),
   }),

@@ -1,4 +1,5 @@
 import { countedConnection } from '../counted-connection.ts';
+import { resourceGid, resourceIdOf } from '../resource-id.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../../context.ts';
 import { OrganizationRef } from './organization.ts';
@@ -42,7 +43,7 @@ async function rolesOfInvitations(em: Em, invitationIds: readonly string[]): Pro
 const InvitationResourceGrantRef = builder.objectRef<InvitationResourceGrantRow>('InvitationResourceGrant').implement({
   description: 'A resource role an invitation gives on acceptance (project, space).',
   fields: (t) => ({
-    resourceId: t.exposeID('resource_id'),
+    resourceId: t.id({ resolve: (g) => resourceGid(g.resource_id) }),
     resourceType: t.exposeString('resource_type'),
     resourceName: t.exposeString('resource_name', {
       nullable: true,

@@ -102,7 +102,7 @@ export default function ResourcesPage() {
               return (
                 <Table.Tr key={r.id}>
                   <Table.Td>
-                    <Anchor component={Link} to={`/o/${org.slug}/resources/${def.key}/${r.id}`}>
+                    <Anchor component={Link} to={`/o/${org.slug}/resources/${def.key}/${encodeURIComponent(r.id)}`}>
                       {r.name}
                     </Anchor>
                   </Table.Td>

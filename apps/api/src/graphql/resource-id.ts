@@ -1,0 +1,21 @@
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+
+/** No resource has it: what an ID that is not a Resource's global id stands for. */
+const NO_RESOURCE = '00000000-0000-0000-0000-000000000000';
+
+/** The global id of a resource (`Resource.id`, `resourceId` fields). */
+export const resourceGid = (id: string): string => encodeGlobalID('Resource', id);
+
+/**
+ * The resource a `resourceId` argument names. Arguments are `ID`s that must be a Resource's global
+ * id; anything else (another type's id, a raw or malformed id) answers as a resource that does not
+ * exist, with the field's usual typed error (R1, R22), never a decoding failure.
+ */
+export function resourceIdOf(value: string | number): string {
+  try {
+    const { typename, id } = decodeGlobalID(String(value));
+    return typename === 'Resource' ? id : NO_RESOURCE;
+  } catch {
+    return NO_RESOURCE;
+  }
+}
