@@ -140,7 +140,7 @@ describe(`R22 a change racing a removal answers a typed error (${ROUNDS} rounds 
       expect(await sql(ts, `select 1 from resource where id = ?`, [rawId(id)])).toEqual([]);
       expect(await sql(ts, `select 1 from resource_grant where resource_id = ?`, [rawId(id)])).toEqual([]);
       expect(await audited('resource.deleted', rawId(id))).toBe(1);
-      expect(await audited('resource.renamed', id)).toBe(rename === 'Resource' ? 1 : 0);
+      expect(await audited('resource.renamed', rawId(id))).toBe(rename === 'Resource' ? 1 : 0);
     }
   });
 
