@@ -46,8 +46,10 @@ const ResourceMemberRef = builder.objectRef<ResourceMemberRow>('ResourceMember')
   }),
 });
 
+const foundResources = new WeakMap<object, Map<string, Promise<ResourceRow | undefined>>>();
+/** A member row's role: every row of a members page names the same resource, read once per request. */
 async function roleOf(ctx: Context, resourceId: string, roleKey: string): Promise<RoleDefinition | null> {
-  const resource = await resources.findResource(ctx.em, resourceId);
+  const resource = await memo(foundResources, ctx, resourceId, () => resources.findResource(ctx.em, resourceId));
   const def = resource && resources.resourceType(ctx.app.preset, resource.type);
   return (def && findResourceRole(def, roleKey)) ?? null;
 }
