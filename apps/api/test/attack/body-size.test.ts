@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emOf } from '../../src/db/orm.ts';
 import { createUser, signIn, startTestServer, type TestServer } from '../harness.ts';
-import { describeResponse, measureLoop, post, responseProblems, WorkerClient, type RawResponse } from './support.ts';
+import { describeResponse, measureSteadyLoop, post, responseProblems, WorkerClient, type RawResponse } from './support.ts';
 
 const FIVE_MB = 5 * 1024 * 1024;
 const FAST_MS = 1000;
@@ -28,10 +28,10 @@ afterAll(async () => {
 
 /** A refusal must be readable: a connection reset while the client is still sending is no answer. */
 async function timed(fn: () => Promise<RawResponse>) {
-  const started = performance.now();
-  const { result, maxBlockMs } = await measureLoop(() =>
-    fn().catch((error: Error): RawResponse => ({ status: 0, headers: new Headers(), text: error.message, json: undefined, ms: performance.now() - started })),
-  );
+  const { result, maxBlockMs } = await measureSteadyLoop(() => {
+    const started = performance.now();
+    return fn().catch((error: Error): RawResponse => ({ status: 0, headers: new Headers(), text: error.message, json: undefined, ms: performance.now() - started }));
+  }, LOOP_MS);
   return { res: result, loopMs: maxBlockMs };
 }
 

@@ -305,6 +305,21 @@ export async function measureLoop<T>(fn: () => Promise<T>): Promise<{ result: T;
   }
 }
 
+/**
+ * measureLoop for a request that may be sent again (a refused document, an idempotent read): when the
+ * worst block reaches `limitMs`, the request is repeated, up to `attempts` times in all, and the
+ * attempt with the least block is returned. A document whose handling is costly blocks the loop on
+ * every attempt; a garbage collection or a compilation that happens to fall into one does not repeat.
+ */
+export async function measureSteadyLoop<T>(fn: () => Promise<T>, limitMs: number, attempts = 3): Promise<{ result: T; maxBlockMs: number; wallMs: number }> {
+  let best = await measureLoop(fn);
+  for (let i = 1; i < attempts && best.maxBlockMs >= limitMs; i++) {
+    const next = await measureLoop(fn);
+    if (next.maxBlockMs < best.maxBlockMs) best = next;
+  }
+  return best;
+}
+
 // ---------------------------------------------------------------- database observations
 
 export const COUNTED_TABLES = ['user', 'organization', 'membership', 'invitation', 'role', 'audit_event'] as const;
