@@ -184,6 +184,7 @@ function toGrants(list: GrantRow[]): Map<string, MembershipGrant> {
   const grants = new Map<string, MembershipGrant>();
   for (const row of list) {
     const roles = jsonColumn<GrantRow['roles']>(row.roles) ?? [];
+    let permissions: ReadonlySet<string> | undefined;
     grants.set(row.org_id, {
       membershipId: row.membership_id,
       orgId: row.org_id,
@@ -191,7 +192,10 @@ function toGrants(list: GrantRow[]): Map<string, MembershipGrant> {
       orgName: row.name,
       active: row.active,
       roles,
-      permissions: effectivePermissions(roles),
+      // Expanded when first asked: a request usually concerns one of the user's organizations.
+      get permissions() {
+        return (permissions ??= effectivePermissions(roles));
+      },
     });
   }
   return grants;

@@ -88,6 +88,18 @@ describe('bounded documents (R22)', () => {
     expect((await ts.gql(query, { n: 100 }, admin)).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
   });
 
+  it('R22 a passing verdict is reused only for the same page sizes and list lengths', async () => {
+    const query = `query($ids: [ID!]!, $n: Int) { nodes(ids: $ids) { ... on Organization { members(first: $n) { edges { node { roles { id permissions } } } } } } }`;
+    const one = [gid('Organization', crypto.randomUUID())];
+    const many = Array.from({ length: 100 }, () => gid('Organization', crypto.randomUUID()));
+    expect((await ts.gql(query, { ids: one, n: 100 }, admin)).errors?.[0]?.extensions?.code).not.toBe('QUERY_TOO_COMPLEX');
+    // Other ids of the same count reuse the verdict; a longer list or a larger page is costed anew.
+    expect((await ts.gql(query, { ids: [gid('Organization', crypto.randomUUID())], n: 100 }, admin)).errors?.[0]?.extensions?.code).not.toBe('QUERY_TOO_COMPLEX');
+    expect((await ts.gql(query, { ids: many, n: 100 }, admin)).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect((await ts.gql(query, { ids: many, n: 1 }, admin)).errors?.[0]?.extensions?.code).not.toBe('QUERY_TOO_COMPLEX');
+    expect((await ts.gql(query, { ids: many, n: 100 }, admin)).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+  });
+
   it('R22 a document over the token limit is refused before it is parsed whole', async () => {
     const res = await ts.gql(`{ ${'__typename '.repeat(6000)} }`);
     expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');

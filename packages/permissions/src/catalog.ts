@@ -148,13 +148,17 @@ export function permissionsByResource(): PermissionGroup[] {
   return [...groups.values()];
 }
 
+/** The keys of each resource, computed once: the catalog is fixed, and wildcards expand on every request. */
+const KEYS_BY_RESOURCE: ReadonlyMap<string, readonly string[]> = (() => {
+  const map = new Map<string, string[]>();
+  for (const p of PERMISSION_CATALOG) map.set(p.resource, [...(map.get(p.resource) ?? []), p.key]);
+  return map;
+})();
+
 /** Keys matched by an exact key, `resource:*` or `*`; empty when the pattern matches nothing known. */
-export function matchPermissions(pattern: string): string[] {
-  if (pattern === ALL_PERMISSIONS) return [...PERMISSION_KEYS];
-  if (pattern.endsWith(':*')) {
-    const resource = pattern.slice(0, -2);
-    return PERMISSION_CATALOG.filter((p) => p.resource === resource).map((p) => p.key);
-  }
+export function matchPermissions(pattern: string): readonly string[] {
+  if (pattern === ALL_PERMISSIONS) return PERMISSION_KEYS;
+  if (pattern.endsWith(':*')) return KEYS_BY_RESOURCE.get(pattern.slice(0, -2)) ?? [];
   return isKnownPermission(pattern) ? [pattern] : [];
 }
 

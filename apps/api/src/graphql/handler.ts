@@ -27,6 +27,9 @@ export function createGraphQLHandler(app: App) {
     // CORS only for the exact origins of CORS_ORIGINS (yoga's default would reflect any origin).
     cors: corsOptions(app.config.corsOrigins),
     landingPage: false,
+    // server.ts reads and bounds every POST body (MAX_BODY_BYTES) before yoga sees it; yoga's own
+    // limit would pipe the body through one more stream per request for nothing.
+    maxRequestBodySize: false,
     logging: false,
     // Unexpected errors are masked; typed GraphQL errors (codes) pass through.
     maskedErrors: {

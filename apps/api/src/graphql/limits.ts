@@ -5,6 +5,8 @@ import {
   parse,
   validate,
   type ASTVisitor,
+  type DocumentNode,
+  type GraphQLSchema,
   type GraphQLField,
   type ValidationContext,
 } from 'graphql';
@@ -92,16 +94,7 @@ export function limitsPlugin(options: { hideSuggestions: boolean }): Plugin {
       }
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const errors = validate(args.schema, args.document, [
-        createComplexityRule({
-          context: {},
-          variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-          operationName: args.operationName ?? null,
-          maxComplexity: LIMITS.maxComplexity,
-          maxDepth: LIMITS.maxDepth,
-          maxBreadth: LIMITS.maxBreadth,
-        }),
-      ]);
+      const errors = costErrors(args.schema, args.document, args.operationName ?? null, (args.variableValues ?? {}) as Record<string, unknown>);
       if (errors.length > 0) {
         setResultAndStopExecution({
           // Limit errors carry a code; the rest are arguments or variable values that do not fit their
@@ -114,6 +107,39 @@ export function limitsPlugin(options: { hideSuggestions: boolean }): Plugin {
       }
     },
   };
+}
+
+/**
+ * Passing verdicts per parsed document (yoga's parse cache hands the same DocumentNode to every
+ * request with the same text), then per operation name and the variables' shape: numbers, booleans
+ * and list lengths decide the cost (page sizes, @include, ids), string values never do, so they are
+ * left out of the key and no input (a password, say) is kept in memory. A refusal is never reused:
+ * it may name another request's input. Bounded per document.
+ */
+const passed = new WeakMap<DocumentNode, Set<string>>();
+const PASSED_PER_DOCUMENT = 64;
+const costShape = (_key: string, value: unknown) => (typeof value === 'string' ? '' : value);
+
+function costErrors(schema: GraphQLSchema, document: DocumentNode, operationName: string | null, variableValues: Record<string, unknown>): readonly GraphQLError[] {
+  let shapes = passed.get(document);
+  if (!shapes) passed.set(document, (shapes = new Set()));
+  const key = `${operationName ?? ''}\u0000${JSON.stringify(variableValues, costShape)}`;
+  if (shapes.has(key)) return [];
+  const errors = validate(schema, document, [
+    createComplexityRule({
+      context: {},
+      variableValues,
+      operationName,
+      maxComplexity: LIMITS.maxComplexity,
+      maxDepth: LIMITS.maxDepth,
+      maxBreadth: LIMITS.maxBreadth,
+    }),
+  ]);
+  if (errors.length === 0 && key.length <= 1024) {
+    if (shapes.size >= PASSED_PER_DOCUMENT) shapes.delete(shapes.values().next().value!);
+    shapes.add(key);
+  }
+  return errors;
 }
 
 /** No text argument takes more than this; anything longer is refused before graphql-js sees it. */

@@ -8,6 +8,7 @@ import { Membership } from './memberships/membership.entity.ts';
 import { Role } from './roles/role.entity.ts';
 import { Invitation } from './invitations/invitation.entity.ts';
 import { AuditEvent } from './audit/audit-event.entity.ts';
+import type { TransferRow } from './organizations/ownership.service.ts';
 
 /**
  * R1: the one place that decides what an actor may see. Every node loader, every relation field and
@@ -29,6 +30,9 @@ import { AuditEvent } from './audit/audit-event.entity.ts';
  *   snapshots name only organizations the reader may see.
  * - Resource: anyone reading the org's resources sees the resource, but the people on it (creator,
  *   grantees) only as far as the User and Membership rules allow.
+ * - Ownership transfer: `members:read` holders of its organization (they see it as the organization's
+ *   pendingOwnershipTransfer), and its two parties (offering owner, recipient) while active there (R10).
+ *   The people it names only as far as the User and Membership rules allow.
  */
 
 /** Organization ids where the reader holds a permission; 'all' for platform admins; none during a forced change. */
@@ -212,3 +216,21 @@ export async function transferOfParty(ctx: Context, transferId: string): Promise
   return { id: row.id, org_id: row.org_id };
 }
 
+/** Ownership transfers among `ids` the reader may see (see the rules above; node and nodes load through it). */
+export async function visibleOwnershipTransfers(ctx: Context, requested: readonly string[]): Promise<TransferRow[]> {
+  const ids = onlyUuids(requested);
+  const user = ctx.user;
+  if (!user || user.mustChangePassword || ids.length === 0) return [];
+  const found = await ctx.em.execute<(TransferRow & { to_user_id: string | null })[]>(
+    `select t.*, m.user_id as to_user_id
+       from ownership_transfer t left join membership m on m.id = t.to_membership_id where t.id in (${placeholders(ids)})`,
+    ids,
+  );
+  const readers = await orgsWhere(ctx, 'members:read');
+  const out: TransferRow[] = [];
+  for (const { to_user_id: toUserId, ...transfer } of found) {
+    const party = transfer.from_user_id === user.id || toUserId === user.id;
+    if (within(readers, transfer.org_id) || (party && (await ctx.permissionsIn(transfer.org_id)) !== undefined)) out.push(transfer);
+  }
+  return out;
+}

@@ -503,7 +503,7 @@ const introspection = {
             "name": "targetId",
             "type": {
               "kind": "SCALAR",
-              "name": "String"
+              "name": "ID"
             },
             "args": [],
             "isDeprecated": false
@@ -4610,6 +4610,10 @@ const introspection = {
           },
           {
             "kind": "OBJECT",
+            "name": "OwnershipTransfer"
+          },
+          {
+            "kind": "OBJECT",
             "name": "PersonalAccessToken"
           },
           {
@@ -4775,7 +4779,7 @@ const introspection = {
                 "name": "targetId",
                 "type": {
                   "kind": "SCALAR",
-                  "name": "String"
+                  "name": "ID"
                 }
               },
               {
@@ -5334,7 +5338,12 @@ const introspection = {
             "isDeprecated": false
           }
         ],
-        "interfaces": []
+        "interfaces": [
+          {
+            "kind": "INTERFACE",
+            "name": "Node"
+          }
+        ]
       },
       {
         "kind": "ENUM",

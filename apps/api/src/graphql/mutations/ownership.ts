@@ -1,4 +1,5 @@
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
+import { decodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { MembershipRef } from '../types/membership.ts';
@@ -8,14 +9,20 @@ import { NotFoundError, PolicyError, found } from '../../errors.ts';
 import * as ownership from '../../modules/organizations/ownership.service.ts';
 import type { TransferRow } from '../../modules/organizations/ownership.service.ts';
 import type { Context } from '../../context.ts';
-import { transferOfParty } from '../../modules/visibility.ts';
+import { transferOfParty, visibleOwnershipTransfers } from '../../modules/visibility.ts';
 
 const TransferStatus = builder.enumType('OwnershipTransferStatus', { values: ['PENDING', 'ACCEPTED', 'CANCELLED'] as const });
 
-const OwnershipTransferRef = builder.objectRef<TransferRow>('OwnershipTransfer').implement({
+/** A node: answers (by id, `node`, `nodes`) only to who may see it (R1, `visibleOwnershipTransfers`). */
+const OwnershipTransferRef = builder.loadableNodeRef<TransferRow, string>('OwnershipTransfer', {
+  id: { resolve: (r) => r.id },
+  load: (ids: string[], ctx) => visibleOwnershipTransfers(ctx, ids),
+  sort: (r) => r.id,
+});
+
+OwnershipTransferRef.implement({
   description: 'R6: an offer of ownership that the new owner accepts (presets with a single owner).',
   fields: (t) => ({
-    id: t.exposeID('id'),
     status: t.field({ type: TransferStatus, resolve: (r) => r.status }),
     // R1: the people named are shown only as far as the reader may see them.
     from: t.field({ type: UserRef, nullable: true, resolve: (r) => r.from_user_id }),
@@ -43,6 +50,19 @@ async function requireParty(ctx: Context, transferId: string): Promise<void> {
   if (!(await transferOfParty(ctx, transferId))) throw new NotFoundError('Ownership transfer');
 }
 
+/**
+ * The transfer a `transferId` argument names: an OwnershipTransfer global id. Anything else (another
+ * type's id, a raw or malformed one) names no transfer and answers like an unknown one (R1, R22).
+ */
+function transferIdOf(value: string | number): string {
+  try {
+    const { typename, id } = decodeGlobalID(String(value));
+    return typename === 'OwnershipTransfer' ? id : '';
+  } catch {
+    return '';
+  }
+}
+
 builder.mutationField('requestOwnershipTransfer', (t) =>
   t.field({
     type: OwnershipTransferRef,
@@ -66,10 +86,11 @@ builder.mutationField('acceptOwnershipTransfer', (t) =>
     description: 'The recipient accepts: they become the owner, the previous owner becomes an admin.',
     errors: { types: [NotFoundError, PolicyError] },
     authScopes: { member: true },
-    args: { transferId: t.arg.id({ required: true }) },
+    args: { transferId: t.arg.id({ required: true, description: 'An OwnershipTransfer id.' }) },
     resolve: async (_r, args, ctx) => {
-      await requireParty(ctx, String(args.transferId));
-      const orgId = await ownership.acceptOwnershipTransfer(ctx.em, ctx, String(args.transferId));
+      const transferId = transferIdOf(args.transferId);
+      await requireParty(ctx, transferId);
+      const orgId = await ownership.acceptOwnershipTransfer(ctx.em, ctx, transferId);
       // Two memberships changed roles, the actor's own among them: what the request cached about
       // them goes; the organization is the entity the transaction locked (the identity map's, no read).
       ctx.forgetMemberships();
@@ -85,10 +106,11 @@ builder.mutationField('cancelOwnershipTransfer', (t) =>
     description: 'The offering owner withdraws, or the recipient declines.',
     errors: { types: [NotFoundError, PolicyError] },
     authScopes: { member: true },
-    args: { transferId: t.arg.id({ required: true }) },
+    args: { transferId: t.arg.id({ required: true, description: 'An OwnershipTransfer id.' }) },
     resolve: async (_r, args, ctx) => {
-      await requireParty(ctx, String(args.transferId));
-      return ownership.transferRow(await ownership.cancelOwnershipTransfer(ctx.em, ctx, String(args.transferId)));
+      const transferId = transferIdOf(args.transferId);
+      await requireParty(ctx, transferId);
+      return ownership.transferRow(await ownership.cancelOwnershipTransfer(ctx.em, ctx, transferId));
     },
   }),
 );

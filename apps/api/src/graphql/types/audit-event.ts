@@ -2,6 +2,7 @@ import { builder } from '../builder.ts';
 import { AuditEvent } from '../../modules/audit/audit-event.entity.ts';
 import { UserRef } from './user.ts';
 import { redactSnapshot, visibleAuditEvents } from '../../modules/visibility.ts';
+import { auditTargetGid } from '../../modules/audit/audit-target.ts';
 
 /**
  * Append-only record of one state change (R13). Visible to audit:read holders of its org; a platform
@@ -26,7 +27,11 @@ AuditEventRef.implement({
       resolve: (e) => e.actorUserId ?? null,
     }),
     targetType: t.string({ nullable: true, resolve: (e) => e.targetType ?? null }),
-    targetId: t.string({ nullable: true, resolve: (e) => e.targetId ?? null }),
+    targetId: t.id({
+      nullable: true,
+      description: "The target's global id (of its targetType): node(id:) answers it to whoever may see the target, and auditLog(targetId:) filters by it.",
+      resolve: (e) => (e.targetType && e.targetId ? auditTargetGid(e.targetType, e.targetId) : null),
+    }),
     targetLabel: t.string({ nullable: true, resolve: (e) => e.targetLabel ?? null }),
     // R1: snapshots name only organizations the reader may see (e.g. user.deleted lists every org of the account).
     before: t.field({ type: 'JSON', nullable: true, resolve: (e, _a, ctx) => redactSnapshot(ctx, e.before) }),

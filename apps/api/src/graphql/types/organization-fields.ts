@@ -8,7 +8,8 @@ import { AuditEventRef } from './audit-event.ts';
 import { Role } from '../../modules/roles/role.entity.ts';
 import { countMembers, listMembers, type MemberFilter } from '../../modules/memberships/membership.queries.ts';
 import { countAuditEvents, listAuditEvents, type AuditFilter } from '../../modules/audit/audit.queries.ts';
-import { pageArgs } from '../pagination.ts';
+import { badInput, pageArgs } from '../pagination.ts';
+import { AUDIT_TARGET_HINT, auditTargetOf } from '../../modules/audit/audit-target.ts';
 import type { Organization } from '../../modules/organizations/organization.entity.ts';
 import type { Context } from '../../context.ts';
 import { isUuid } from '../../ids.ts';
@@ -77,13 +78,16 @@ builder.objectFields(OrganizationRef, (t) => ({
       args: {
         actorId: t.arg.globalID({ description: 'A User id.' }),
         action: t.arg.string({ description: 'An exact action, or a prefix ending in "." such as "membership."' }),
-        targetId: t.arg.string({ description: 'Raw id of the target (as in targetId of an event).' }),
+        targetId: t.arg.id({ description: `Events about one object: ${AUDIT_TARGET_HINT}, as an event's targetId answers it.` }),
         from: t.arg({ type: 'DateTime' }),
         to: t.arg({ type: 'DateTime' }),
       },
       resolve: async (org, args, ctx: Context) => {
         const actor = args.actorId ? (args.actorId.typename === 'User' && isUuid(args.actorId.id) ? args.actorId.id : '00000000-0000-0000-0000-000000000000') : null;
-        const filter: AuditFilter = { actorUserId: actor, action: args.action, targetId: args.targetId, from: args.from, to: args.to };
+        const target = args.targetId == null ? undefined : auditTargetOf(String(args.targetId));
+        // Not a target's global id (a raw id, another type's id, garbage): a typed error naming the argument (R18, R22).
+        if (args.targetId != null && !target) throw badInput('targetId', `Must be ${AUDIT_TARGET_HINT}`);
+        const filter: AuditFilter = { actorUserId: actor, action: args.action, targetType: target?.type, targetId: target?.id, from: args.from, to: args.to };
         const page = await listAuditEvents(ctx.em, org.id, filter, pageArgs(args, { list: `audit:${org.id}`, sort: 'none', id: 'serial' }));
         return { ...page, totalCount: () => countAuditEvents(ctx.em, org.id, filter) };
       },

@@ -9,6 +9,7 @@ import { isUuid } from '../../ids.ts';
 import { canonicalContent } from './audit.chain.ts';
 import { Params, shaped, statement, type Statement } from '../../db/sql.ts';
 import { auditFilterSql, type AuditFilter } from './audit.queries.ts';
+import { AUDIT_TARGET_HINT, auditTargetOf } from './audit-target.ts';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { allowReplicaReads, replicaRows, wroteRecently } from '../../db/replicas.ts';
 import { parseCookies } from '../../auth/refresh-token.ts';
@@ -44,7 +45,14 @@ function exportFilter(url: URL): AuditFilter | ExportFilterProblem {
     if (raw && raw.length > 200) return { parameter: name, message: `${name} is longer than 200 characters` };
   }
   filter.action = value('action');
-  filter.targetId = value('target');
+  const target = value('target');
+  if (target) {
+    // A target's global id, as AuditEvent.targetId answers it (the rows keep the raw target_id).
+    const named = auditTargetOf(target);
+    if (!named) return { parameter: 'target', message: `target must be ${AUDIT_TARGET_HINT}` };
+    filter.targetType = named.type;
+    filter.targetId = named.id;
+  }
   const actor = value('actor');
   if (actor) {
     const decoded = isUuid(actor) ? { typename: 'User', id: actor } : userIdOf(actor);

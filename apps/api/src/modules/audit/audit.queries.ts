@@ -8,6 +8,8 @@ export interface AuditFilter {
   actorUserId?: string | null;
   /** Exact action, or a prefix ending with a dot: "membership." */
   action?: string | null;
+  /** The target's type and raw id (both set together: a global id names both, modules/audit/audit-target.ts). */
+  targetType?: string | null;
   targetId?: string | null;
   from?: Date | null;
   to?: Date | null;
@@ -21,6 +23,7 @@ export function auditFilterSql(orgId: string, filter: AuditFilter, p: Params): s
     if (filter.action.endsWith('.')) where.push(`action like ${p.add(`${filter.action.replace(/[\\%_]/g, '\\$&')}%`)}`);
     else where.push(`action = ${p.add(filter.action)}`);
   }
+  if (filter.targetType) where.push(`target_type = ${p.add(filter.targetType)}`);
   if (filter.targetId) where.push(`target_id = ${p.add(filter.targetId)}`);
   if (filter.from) where.push(`created_at >= ${p.add(filter.from.toISOString())}::timestamptz`);
   if (filter.to) where.push(`created_at < ${p.add(filter.to.toISOString())}::timestamptz`);

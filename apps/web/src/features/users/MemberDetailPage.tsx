@@ -12,7 +12,6 @@ import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { fullName } from '../../lib/format.ts';
 import { formatDate, formatDateTime } from '../../i18n/format.ts';
 import { graphql, readFragment, type FragmentOf } from '../../graphql/graphql.ts';
-import { rawId } from './ids.ts';
 import { plural, t } from '@lingui/core/macro';
 import { Trans } from '@lingui/react/macro';
 
@@ -90,7 +89,7 @@ type AuditEventAbout = FragmentOf<typeof AuditEventAboutFields>;
 /** Events about one member: those naming the membership and those naming the account (two targets). */
 const MemberAuditQuery = graphql(
   `
-  query MemberAudit($slug: String!, $membershipTarget: String!, $userTarget: String!) {
+  query MemberAudit($slug: String!, $membershipTarget: ID!, $userTarget: ID!) {
     organization(slug: $slug) {
       id
       aboutMembership: auditLog(targetId: $membershipTarget, first: 10) {
@@ -123,7 +122,8 @@ export default function MemberDetailPage() {
   const mayAudit = can('audit:read');
   const [audit] = useQuery({
     query: MemberAuditQuery,
-    variables: { slug: org.slug, membershipTarget: rawId(member?.id ?? '') ?? '', userTarget: rawId(member?.user.id ?? '') ?? '' },
+    // The audit log's targetId filter takes the global ids the member's fields answer.
+    variables: { slug: org.slug, membershipTarget: member?.id ?? '', userTarget: member?.user.id ?? '' },
     pause: !member || !mayAudit,
   });
   const back = (
