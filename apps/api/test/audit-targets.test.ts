@@ -62,10 +62,10 @@ describe('audit event targets are global ids (R13, issue 10)', () => {
 
   it('R18 R22 auditLog(targetId:) answers a raw id, another type\'s id or garbage with a typed BAD_USER_INPUT naming the argument', async () => {
     const t = await team();
-    for (const bad of [t.viewer.membershipId, gid('AuditEvent', '1'), gid('OwnershipTransfer', crypto.randomUUID()), 'not-base64!', '', gid('Membership', '')]) {
+    for (const bad of [t.viewer.membershipId, gid('AuditEvent', '1'), gid('OwnershipTransfer', crypto.randomUUID()), 'not-base64!', '', gid('Membership', ''), gid('Membership', 'not-a-uuid'), gid('User', '\u0000')]) {
       const res = await ts.gql(LOG, { s: t.org.slug, t: bad }, t.token);
       expect(res.data?.organization?.auditLog ?? null, bad).toBeNull();
-      expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.field]), bad).toEqual([['BAD_USER_INPUT', 'targetId']]);
+      expect(res.errors?.map((e) => e.extensions), bad).toEqual([{ code: 'BAD_USER_INPUT', field: 'targetId' }]);
       expect(res.errors?.[0]?.message).toMatch(/^targetId: Must be a global id of a User, /);
     }
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emOf } from '../src/db/orm.ts';
-import { addMember, auditCount, createOrg, createUser, gid, roleGid, signIn, startTestServer, type TestServer } from './harness.ts';
+import { addMember, auditCount, createOrg, createUser, gid, rawId, roleGid, signIn, startTestServer, type TestServer } from './harness.ts';
 
 /** R6 under the oec preset: exactly one owner; ownership moves by a transfer the new owner accepts. */
 let ts: TestServer;
@@ -79,5 +79,48 @@ describe('ownership transfer (R6)', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('R6 a transfer id is an OwnershipTransfer global id; a raw id, another type\'s id or garbage answers like an unknown transfer', async () => {
+    const t = await setup();
+    const offer = (await ts.gql(REQUEST, { o: t.orgGid, m: t.admin.gid.membership }, t.tokens.owner)).data.requestOwnershipTransfer;
+    expect(offer.id).toBe(gid('OwnershipTransfer', rawId(offer.id)));
+    const unknown = await ts.gql(ACCEPT, { t: gid('OwnershipTransfer', crypto.randomUUID()) }, t.tokens.admin);
+    expect(unknown.data.acceptOwnershipTransfer.__typename).toBe('NotFoundError');
+    for (const other of [rawId(offer.id), gid('Membership', rawId(offer.id)), 'not-base64!', '']) {
+      expect(await ts.gql(ACCEPT, { t: other }, t.tokens.admin), other).toEqual(unknown);
+      expect((await ts.gql(CANCEL, { t: other }, t.tokens.admin)).data.cancelOwnershipTransfer.__typename, other).toBe('NotFoundError');
+    }
+    // Nothing moved: the global id still works.
+    expect((await ts.gql(ACCEPT, { t: offer.id }, t.tokens.admin)).data.acceptOwnershipTransfer.__typename).toBe('Organization');
+  });
+
+  it('R1 node(id:) answers a transfer to members:read holders of its organization and to its parties, to anyone else like an unknown one', async () => {
+    const t = await setup();
+    // Parties and bystanders without members:read: a custom role holding only projects:read.
+    const em = emOf(ts.orm);
+    const roleId = crypto.randomUUID();
+    await em.execute(`insert into role (id, org_id, key, name, permissions, builtin) values (?, ?, 'reader', 'Reader', '{projects:read}', false)`, [roleId, t.org.id]);
+    const recipient = await addMember(ts, t.org.id, []);
+    const bystander = await addMember(ts, t.org.id, []);
+    for (const m of [recipient, bystander]) await em.execute(`insert into membership_role (membership_id, role_id) values (?, ?)`, [m.membershipId, roleId]);
+    const offer = (await ts.gql(REQUEST, { o: t.orgGid, m: recipient.gid.membership }, t.tokens.owner)).data.requestOwnershipTransfer;
+    const outsider = await setup();
+    const NODE = `query($id: ID!) { node(id: $id) { __typename id ... on OwnershipTransfer { status to { id } } } }`;
+    const seen = { __typename: 'OwnershipTransfer', id: offer.id, status: 'PENDING', to: { id: recipient.gid.membership } };
+    const tokenOf = async (email: string) => (await signIn(ts, email)).accessToken;
+    for (const token of [t.tokens.owner, t.tokens.dev, await tokenOf(recipient.email)]) {
+      expect((await ts.gql(NODE, { id: offer.id }, token)).data.node).toEqual(seen);
+    }
+    const missing = gid('OwnershipTransfer', crypto.randomUUID());
+    for (const token of [await tokenOf(bystander.email), outsider.tokens.owner]) {
+      const asForeign = await ts.gql(NODE, { id: offer.id }, token);
+      expect(asForeign).toEqual(await ts.gql(NODE, { id: missing }, token));
+      expect(asForeign).toEqual({ data: { node: null } });
+    }
+    expect((await ts.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [offer.id, missing] }, outsider.tokens.owner)).data.nodes).toEqual([null, null]);
+    // A decided transfer stays readable to the same people.
+    await ts.gql(CANCEL, { t: offer.id }, t.tokens.owner);
+    expect((await ts.gql(NODE, { id: offer.id }, t.tokens.dev)).data.node.status).toBe('CANCELLED');
   });
 });

@@ -426,7 +426,7 @@ interface Scene {
   invitationId: string;
   /** A pending invitation to the actor's own address. */
   acceptToken: string;
-  /** A pending ownership transfer to the actor. */
+  /** A pending ownership transfer to the actor (its global id). */
   transferId: string;
   resourceId: string;
 }
@@ -457,8 +457,8 @@ async function scene(kind: 'forced' | 'disabledMembership' | 'disabledOrg'): Pro
     customRoleId,
     invitationId: invitation.id,
     acceptToken: own.token,
-    transferId,
-    resourceId,
+    transferId: gid('OwnershipTransfer', transferId),
+    resourceId: gid('Resource', resourceId),
   };
 }
 

@@ -1,4 +1,5 @@
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { isUuid } from '../../ids.ts';
 
 /**
  * What an audit event names as its target (`target_type`): each is the GraphQL type of that object,
@@ -15,15 +16,19 @@ export function auditTargetGid(type: string, id: string): string {
   return encodeGlobalID(type, id);
 }
 
-/** The target a global id names (type and raw id), or undefined when it is not the id of a target type. */
+/**
+ * The target a global id names (type and raw id), or undefined when it is not the id of a target
+ * type. Every target type has UUID ids: anything else inside (a NUL byte, SQL) is refused before it
+ * reaches a statement (R22).
+ */
 export function auditTargetOf(globalId: string): { type: AuditTargetType; id: string } | undefined {
   try {
     const { typename, id } = decodeGlobalID(globalId);
-    return isTargetType(typename) && id ? { type: typename, id } : undefined;
+    return isTargetType(typename) && isUuid(id) ? { type: typename, id } : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** For messages and descriptions: "a global id of a User, Organization, …, or WebhookEndpoint". */
+/** For messages and descriptions: "a global id of a User, Organization, … or WebhookEndpoint". */
 export const AUDIT_TARGET_HINT = `a global id of a ${AUDIT_TARGET_TYPES.slice(0, -1).join(', ')} or ${AUDIT_TARGET_TYPES.at(-1)}`;
