@@ -16,6 +16,7 @@ import { looksLikeServiceToken } from './auth/client-credentials.ts';
 import { authenticateServiceToken } from './modules/service-accounts/oauth-token.ts';
 import { isServicePrincipal, serviceAccountLabel, serviceAccountOrgIdsWith, serviceAccountPermissionsIn, serviceAccountStandIn, type ServiceAccountIdentity, type ServicePrincipal } from './modules/service-accounts/service-account.principal.ts';
 import { jsonColumn, row, rows, statement } from './db/sql.ts';
+import { membershipViewJson, organizationViewJson, roleViewJson } from './graphql/views.ts';
 
 /** Long-lived parts shared by every request. */
 export interface App {
@@ -154,8 +155,8 @@ export interface GrantRow {
 const GRANTS_OF_USER = `
   select m.id as membership_id, o.id as org_id, o.slug, o.name,
          (m.status = 'ACTIVE' and o.status = 'ACTIVE') as active,
-         to_jsonb(m) as membership_row, to_jsonb(o) as org_row,
-         coalesce((select json_agg(to_jsonb(r) order by r.position, r.name)
+         ${membershipViewJson('m')} as membership_row, ${organizationViewJson('o')} as org_row,
+         coalesce((select json_agg(${roleViewJson('r')} order by r.position, r.name)
                      from membership_role mr join role r on r.id = mr.role_id
                     where mr.membership_id = m.id), '[]') as roles
     from membership m

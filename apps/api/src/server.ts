@@ -2,7 +2,6 @@ import path from 'node:path';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
-import { sendNodeResponse } from '@whatwg-node/server';
 import type { Config } from './config.ts';
 import { openDatabase, emOf, type Orm } from './db/orm.ts';
 import { loadSigningKeys } from './auth/keys.ts';
@@ -20,6 +19,7 @@ import { GRAPHIQL_ASSETS, graphiqlAssets } from './http/graphiql.ts';
 import { logPath } from './http/log-path.ts';
 import { securityHeaders, setHeaders } from './http/security-headers.ts';
 import { spaHandler } from './http/static.ts';
+import { sendResponse } from './http/send-response.ts';
 import { DrainState } from './http/shutdown.ts';
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -112,7 +112,7 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
     // An event stream (R25 accessChanged) ends when the server ends it: its connection is not kept
     // for reuse, or a closing server would wait out the keep-alive timeout before it could exit.
     if (req.headers.accept?.includes('text/event-stream')) res.once('finish', () => req.socket.end());
-    await sendNodeResponse(await yoga.fetch(request, { req, res }), res, req, true);
+    await sendResponse(await yoga.fetch(request, { req, res }), res, req);
   };
 
   const server = http.createServer(handle);

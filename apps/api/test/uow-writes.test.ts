@@ -164,3 +164,29 @@ describe('a mutation answers what its unit of work wrote', () => {
     expect(stored).toEqual([{ name: 'Auditor 2', permissions: ['members:read'] }]);
   });
 });
+
+describe('the request identity map after a transaction (issue 10)', () => {
+  it('R22 a transaction that fails leaves the entities the request holds as they were; one that commits updates them', async () => {
+    const { transaction } = await import('../src/db/retry.ts');
+    const { emOf } = await import('../src/db/orm.ts');
+    const { Organization } = await import('../src/modules/organizations/organization.entity.ts');
+    const org = await createOrg(ts, 'Held Before');
+    const em = emOf(ts.orm);
+    const held = await em.findOneOrFail(Organization, { id: org.id });
+    await expect(
+      transaction(em, async (tx) => {
+        const inside = await tx.findOneOrFail(Organization, { id: org.id });
+        inside.name = 'Changed Then Failed';
+        await tx.flush();
+        throw new Error('the rule said no after the write');
+      }),
+    ).rejects.toThrow('the rule said no');
+    expect(held.name).toBe('Held Before');
+    expect((await sql<{ name: string }>(ts, `select name from organization where id = ?`, [org.id]))[0]!.name).toBe('Held Before');
+    await transaction(em, async (tx) => {
+      (await tx.findOneOrFail(Organization, { id: org.id })).name = 'Committed';
+    });
+    expect(held.name).toBe('Committed');
+    expect((await em.findOneOrFail(Organization, { id: org.id })).name).toBe('Committed');
+  });
+});

@@ -27,11 +27,35 @@ export function expandPermissions(perms: Iterable<string>): Set<string> {
   return out;
 }
 
+/**
+ * Expanded sets by the permission lists they came from. The key is the lists' content, read with the
+ * roles on every request (R2), never a role's identity: a changed role makes a new key at once. Few
+ * distinct combinations exist (roles are shared by many members), and the map is bounded anyway.
+ */
+const expandedByContent = new Map<string, ReadonlySet<string>>();
+const EXPANDED_KEPT = 1000;
+
 /** Union of the permissions of every role held (R2: compute per request from the current roles). */
 export function effectivePermissions(roles: Iterable<HasPermissions>): ReadonlySet<string> {
   const all: string[] = [];
   for (const role of roles) all.push(...role.permissions);
-  return expandPermissions(all);
+  const key = all.join(' ');
+  let expanded = expandedByContent.get(key);
+  if (!expanded) {
+    expanded = expandPermissions(all);
+    if (expandedByContent.size >= EXPANDED_KEPT) expandedByContent.delete(expandedByContent.keys().next().value!);
+    expandedByContent.set(key, expanded);
+  }
+  return expanded;
+}
+
+const sortedBySet = new WeakMap<ReadonlySet<string>, readonly string[]>();
+
+/** The keys of an expanded set in order (for display and for APIs), computed once per set. */
+export function sortedPermissions(perms: ReadonlySet<string>): readonly string[] {
+  let sorted = sortedBySet.get(perms);
+  if (!sorted) sortedBySet.set(perms, (sorted = Object.freeze([...perms].sort())));
+  return sorted;
 }
 
 /** `perms` must be expanded (from effectivePermissions); `permission` is one exact key. */

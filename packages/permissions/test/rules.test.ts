@@ -9,6 +9,7 @@ import {
   checkOwnerFloor,
   checkRoleChange,
   effectivePermissions,
+  sortedPermissions,
   expandPermissions,
   explainPermission,
   getPreset,
@@ -352,5 +353,20 @@ describe('explainPermission', () => {
   it('expands wildcards and returns nothing for an unknown permission', () => {
     expect(explainPermission(getPreset('gatehouse').roles, 'org:own').map((r) => r.key)).toEqual(['owner']);
     expect(explainPermission(getPreset('gatehouse').roles, 'nope:nope')).toEqual([]);
+  });
+});
+
+describe('effective permissions are read from the roles as they are now (R2)', () => {
+  it('R2 a role whose permissions changed expands to the new set at once; equal lists share one expansion', () => {
+    const role = { permissions: ['members:read'] };
+    const before = effectivePermissions([role]);
+    expect([...before]).toEqual(['members:read']);
+    role.permissions = ['members:*'];
+    const after = effectivePermissions([role]);
+    expect(after.has('members:read')).toBe(true);
+    expect(after.has('members:remove')).toBe(true);
+    expect(effectivePermissions([{ permissions: ['members:*'] }])).toBe(after);
+    expect(sortedPermissions(after)).toEqual([...after].sort());
+    expect(Object.isFrozen(sortedPermissions(after))).toBe(true);
   });
 });

@@ -35,9 +35,14 @@ export async function withRetry<T>(run: () => Promise<T>, attempts = 3): Promise
   }
 }
 
-/** One transaction on `em`, run again from the start when it lost a race (see withRetry). */
+/**
+ * One transaction on `em`, run again from the start when it lost a race (see withRetry). The
+ * transaction's fork starts with an empty identity map (`clear: true`): it loads its own instances,
+ * so a change made in an attempt that fails never reaches the entities the request already holds;
+ * MikroORM merges the fork's entities into the request's identity map only after a commit.
+ */
 export function transaction<T>(em: Em, fn: (tx: Em) => Promise<T>): Promise<T> {
-  return withRetry(() => em.transactional((tx) => fn(tx as Em)));
+  return withRetry(() => em.transactional((tx) => fn(tx as Em), { clear: true }));
 }
 
 function translate(error: unknown): unknown {

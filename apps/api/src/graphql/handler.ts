@@ -6,6 +6,7 @@ import { emOf } from '../db/orm.ts';
 import { authenticate, createContext, type App } from '../context.ts';
 import { schema } from './schema.ts';
 import { limitsPlugin } from './limits.ts';
+import { compiledExecution } from './jit.ts';
 import { credentialGate } from './credential-gate.ts';
 import { readRouting } from './read-routing.ts';
 import { presentable } from './error-text.ts';
@@ -46,6 +47,8 @@ export function createGraphQLHandler(app: App) {
       // Read replicas: queries may read lists from one, mutations and recent writers read the primary (graphql/read-routing.ts).
       readRouting(app),
       useErrorHandler(() => {}),
+      // Last, so the limits above have refused a costly document before it is compiled.
+      compiledExecution(),
     ],
     context: async ({ request, req, res }) => {
       const em = emOf(app.orm);

@@ -79,7 +79,16 @@ export function limitsPlugin(options: { hideSuggestions: boolean }): Plugin {
   return {
     onParse({ setParseFn }) {
       // graphql-js stops at the limit and answers GRAPHQL_PARSE_FAILED ("more than N tokens").
-      setParseFn((source, options) => parse(source, { ...options, maxTokens: LIMITS.maxTokens }));
+      setParseFn((source, options) => {
+        try {
+          return parse(source, { ...options, maxTokens: LIMITS.maxTokens });
+        } catch (error) {
+          // graphql-js parses recursively: within the token limit, braces nested a thousand deep
+          // can still exhaust the stack, depending on how deep the caller already is.
+          if (error instanceof RangeError) throw new GraphQLError('Syntax Error: the document is nested too deeply', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+          throw error;
+        }
+      });
     },
     onValidate({ addValidationRule }) {
       addValidationRule(writtenCountsRule);

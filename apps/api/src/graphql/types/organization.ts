@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { sortedPermissions } from '@gatehouse/permissions';
 import { OrganizationView } from '../views.ts';
 import { Organization, OrganizationStatus } from '../../modules/organizations/organization.entity.ts';
 import { visibleOrganizations } from '../../modules/visibility.ts';
@@ -21,7 +22,10 @@ OrganizationRef.implement({
     createdAt: t.field({ type: 'DateTime', resolve: (o) => o.createdAt }),
     viewerPermissions: t.stringList({
       description: "The signed-in user's effective permissions here, for enabling controls in a UI.",
-      resolve: async (org, _args, ctx) => [...((await ctx.permissionsIn(org.id)) ?? [])].sort(),
+      resolve: async (org, _args, ctx) => {
+        const perms = await ctx.permissionsIn(org.id);
+        return perms ? [...sortedPermissions(perms)] : [];
+      },
     }),
   }),
 });

@@ -1,7 +1,7 @@
 import type { Em } from '../../db/orm.ts';
 import { jsonColumn, Params, shaped, type Statement } from '../../db/sql.ts';
 import { replicaRow, replicaRows } from '../../db/replicas.ts';
-import { MembershipView, RoleView, UserView, type OrganizationView } from '../../graphql/views.ts';
+import { MembershipView, RoleView, UserView, roleViewJson, userViewJson, type OrganizationView } from '../../graphql/views.ts';
 import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 import { onlyUuids } from '../../ids.ts';
 
@@ -78,8 +78,8 @@ export function memberPageStatement(orgId: string, filter: MemberFilter, order: 
         where ${where.join(' and ')}
         order by ${sort} ${order.direction}, m.id ${order.direction}
         limit ${limit}::int)
-     select page.*, to_jsonb(u) as user_row,
-            coalesce((select json_agg(to_jsonb(r) order by r.position, r.name)
+     select page.*, ${userViewJson('u')} as user_row,
+            coalesce((select json_agg(${roleViewJson('r')} order by r.position, r.name)
                         from membership_role mr join role r on r.id = mr.role_id
                        where mr.membership_id = page.id), '[]') as role_rows${total}
        from page join "user" u on u.id = page.user_id

@@ -1,0 +1,60 @@
+/**
+ * Documents sent again and again run compiled (graphql/jit.ts) from their third execution on. The
+ * answers must not change when that happens: data, typed error members, masked and coded errors,
+ * R1 nulls, variable errors. Each document is sent six times and every answer equals the first,
+ * interpreted one.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addMember, createOrg, createUser, gid, roleGid, signIn, startTestServer, type TestServer } from './harness.ts';
+
+let ts: TestServer;
+beforeAll(async () => {
+  ts = await startTestServer();
+});
+afterAll(async () => ts?.close());
+
+const MEMBERS = `query CompiledMembers($slug: String!, $first: Int!) { organization(slug: $slug) { id viewerPermissions
+  members(first: $first) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id status createdAt user { id email displayName } roles { key permissions } } } } } }`;
+const SET_ROLES = `mutation CompiledSetRoles($m: ID!, $r: [ID!]!) { setMemberRoles(membershipId: $m, roleIds: $r) {
+  __typename ... on Membership { roles { key } } ... on Error { message } ... on GrantCeilingError { roleKeys ownerOnly } } }`;
+const NODE = `query CompiledNode($id: ID!) { node(id: $id) { id ... on Organization { slug } } }`;
+const CAN = `query CompiledCan($o: ID!, $p: [String!]!) { can(organizationId: $o, permissions: $p) { permission allowed } }`;
+
+async function sixTimes(query: string, variables: Record<string, unknown>, token?: string) {
+  const answers = [];
+  for (let i = 0; i < 6; i++) answers.push(await ts.gql(query, variables, token));
+  return answers;
+}
+
+describe('compiled execution gives the answers of the interpreter', () => {
+  it('R1 R3 R22 a members page, a refused grant, a foreign node, a check and a variable error answer the same on every run', async () => {
+    const owner = await createUser(ts.orm);
+    const org = await createOrg(ts, 'Compiled', owner.id);
+    const foreign = await createOrg(ts, 'Elsewhere');
+    const admin = await addMember(ts, org.id, ['admin']);
+    const viewer = await addMember(ts, org.id, ['viewer']);
+    const adminToken = (await signIn(ts, admin.email)).accessToken;
+    const ownerRole = await roleGid(ts, org.id, 'owner');
+
+    const cases: [string, Record<string, unknown>, string | undefined][] = [
+      [MEMBERS, { slug: org.slug, first: 2 }, adminToken],
+      [MEMBERS, { slug: foreign.slug, first: 2 }, adminToken],
+      [MEMBERS, { slug: org.slug, first: 'two' }, adminToken],
+      [MEMBERS, { slug: org.slug, first: 2 }, undefined],
+      [SET_ROLES, { m: gid('Membership', viewer.membershipId), r: [ownerRole] }, adminToken],
+      [NODE, { id: gid('Organization', foreign.id) }, adminToken],
+      [NODE, { id: 'not a global id' }, adminToken],
+      [CAN, { o: gid('Organization', org.id), p: ['members:read', 'org:own', 'nothing:here'] }, adminToken],
+    ];
+    for (const [query, variables, token] of cases) {
+      const [first, ...rest] = await sixTimes(query, variables, token);
+      expect(first!.data ?? first!.errors).toBeTruthy();
+      for (const answer of rest) expect(answer, JSON.stringify(variables)).toEqual(first);
+    }
+    const page = (await ts.gql(MEMBERS, { slug: org.slug, first: 2 }, adminToken)).data.organization.members;
+    expect(page.totalCount).toBe(3);
+    expect(page.edges).toHaveLength(2);
+    const refused = (await ts.gql(SET_ROLES, { m: gid('Membership', viewer.membershipId), r: [ownerRole] }, adminToken)).data.setMemberRoles;
+    expect(refused).toMatchObject({ __typename: 'GrantCeilingError', roleKeys: ['owner'] });
+  });
+});
