@@ -1,10 +1,10 @@
-import { Suspense } from 'react';
+import { Suspense, useEffect } from 'react';
 import { resourceTypeLabel } from '../i18n/data-names.ts';
 import { AppShell, Badge, Box, Burger, Divider, Group, NavLink, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { NavLink as RouterNavLink, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
 import { useSession } from './session.tsx';
-import { lastOrg, useViewer } from './viewer.ts';
+import { lastOrg, rememberOrg, useViewer } from './viewer.ts';
 import { OrgSwitcher } from '../features/orgs/OrgSwitcher.tsx';
 import { PageLoader } from '../components/PageLoader.tsx';
 import { ColorSchemeToggle } from '../components/ColorSchemeToggle.tsx';
@@ -70,6 +70,14 @@ export default function Shell() {
   const match = useMatch('/o/:slug/*');
   const slug = match?.params.slug ?? lastOrg();
   const membership = viewer?.memberships.find((m) => m.organization.slug === slug);
+  // An organization of one's own is remembered as soon as its address is open, so leaving for My
+  // account before its page has loaded still keeps it in the navigation (OrgRoute remembers the
+  // organizations a platform admin opens without being a member, once they load).
+  const openSlug = match?.params.slug;
+  const ownOpen = Boolean(openSlug && membership);
+  useEffect(() => {
+    if (openSlug && ownOpen) rememberOrg(openSlug);
+  }, [openSlug, ownOpen]);
   const perms = new Set(membership?.organization.viewerPermissions ?? []);
   const [{ data: presetData }] = useQuery({ query: PresetPolicyQuery });
   const invitationsOn = presetData?.preset.policy.invitations ?? true;
