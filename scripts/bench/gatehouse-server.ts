@@ -4,12 +4,12 @@
 //
 // Counting: on PostgreSQL every query that reaches the `pg` driver MikroORM uses (its Client.query,
 // so BEGIN/COMMIT and anything outside the ORM's execute count too); on PGlite, MikroORM's
-// connection (execute, begin, commit, rollback). Nothing in apps/ is changed.
+// connections, through db/orm.ts' statement observer. Nothing in apps/ is changed.
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { loadConfig } from '../../apps/api/src/config.ts';
 import { startServer } from '../../apps/api/src/server.ts';
-import { openDatabase } from '../../apps/api/src/db/orm.ts';
+import { observeStatements, openDatabase } from '../../apps/api/src/db/orm.ts';
 import { ROOT } from './deps.ts';
 import { serveIpc, type Statement } from './ipc.ts';
 
@@ -42,20 +42,8 @@ const orm = await openDatabase({
   ...(config.databaseReplicas.urls.length ? { replicas: { ...config.databaseReplicas, log: (level, message, details) => console.error(level, message, JSON.stringify(details)) } } : {}),
 });
 if (!config.databaseUrl) {
-  const connection = orm.em.getDriver().getConnection() as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const execute = connection.execute!.bind(connection);
-  connection.execute = (...args: unknown[]) => {
-    const [query, params] = args;
-    record(typeof query === 'string' ? query : String((query as { sql?: string })?.sql ?? query), params);
-    return execute(...args);
-  };
-  for (const name of ['begin', 'commit', 'rollback']) {
-    const method = connection[name]!.bind(connection);
-    connection[name] = (...args: unknown[]) => {
-      record(name, undefined);
-      return method(...args);
-    };
-  }
+  // PGlite: the statements the app sends through its connections (db/orm.ts' observer, BEGIN and COMMIT included).
+  observeStatements((text) => record(text, undefined));
 }
 
 const server = await startServer(config, { orm });
