@@ -5,6 +5,8 @@
  * interpreted one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getOperationAST, parse } from 'graphql';
+import { expandedFields } from '../src/graphql/jit.ts';
 import { addMember, createOrg, createUser, gid, roleGid, signIn, startTestServer, type TestServer } from './harness.ts';
 
 let ts: TestServer;
@@ -56,5 +58,23 @@ describe('compiled execution gives the answers of the interpreter', () => {
     expect(page.edges).toHaveLength(2);
     const refused = (await ts.gql(SET_ROLES, { m: gid('Membership', viewer.membershipId), r: [ownerRole] }, adminToken)).data.setMemberRoles;
     expect(refused).toMatchObject({ __typename: 'GrantCeilingError', roleKeys: ['owner'] });
+  });
+});
+
+describe('what is compiled (R22)', () => {
+  const fieldsOf = (text: string) => {
+    const document = parse(text);
+    return expandedFields(document, getOperationAST(document)!.selectionSet);
+  };
+
+  it('R22 fragments are counted expanded, in time linear in the document: a chain of 40 doubling levels is counted at once, not walked', () => {
+    expect(fieldsOf('{ viewer { id email memberships { id roles { key } } } }')).toBe(7);
+    expect(fieldsOf('query { viewer { ...A ...A } } fragment A on User { id email }')).toBe(5);
+    const chain = ['fragment F0 on User { id }', ...Array.from({ length: 40 }, (_, i) => `fragment F${i + 1} on User { ...F${i} memberships { user { ...F${i} } } }`)];
+    const started = performance.now();
+    const count = fieldsOf(`query { viewer { ...F40 } }\n${chain.join('\n')}`);
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(count).toBeGreaterThan(2 ** 40);
+    expect(fieldsOf('query { viewer { ...A } } fragment A on User { ...B } fragment B on User { ...A }')).toBe(Infinity);
   });
 });

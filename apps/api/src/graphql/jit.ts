@@ -1,11 +1,25 @@
-import { getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { Kind, getOperationAST, type DocumentNode, type ExecutionArgs, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
 /** Executions of a document before it is compiled. */
 const COMPILE_AFTER = 3;
+/**
+ * Fields, with every fragment spread expanded, above which a document is never compiled. graphql-jit
+ * generates code per expanded field, on the event loop: about 45 ms for 1,100 fields here, and a
+ * fragment chain of 25 levels (which the cost limits refuse anyway) would take 40 s. At 500 a
+ * compilation blocks for about 20 ms, once per document; the SPA's documents stay well below.
+ */
+const MAX_COMPILED_FIELDS = 500;
 
-/** Per document, per operation name: the runs so far, then the compiled query or null if it does not compile. */
+/**
+ * Compiled documents alive at once. Each holds generated code; yoga keeps up to a thousand parsed
+ * documents, so without a bound a client sending many distinct documents three times each could
+ * fill memory with code. Past the bound new documents stay interpreted until old ones are collected.
+ */
+const MAX_COMPILED_DOCUMENTS = 300;
+
+/** Per document, per operation name: the runs so far, then the compiled query or null when it is not compiled. */
 type Entry = { runs: number; compiled?: CompiledQuery | null };
 
 /**
@@ -14,13 +28,16 @@ type Entry = { runs: number; compiled?: CompiledQuery | null };
  * through graphql-js' interpreter, several times less work on a members page of fifty.
  * - Compiling costs more than interpreting once, so a document is compiled on its COMPILE_AFTER-th
  *   execution only: a stream of one-off documents (an attacker's, R22) stays interpreted.
- * - A document graphql-jit cannot compile stays interpreted, with the same answer as before.
+ * - A document of more than MAX_COMPILED_FIELDS expanded fields, one graphql-jit cannot compile,
+ *   or any beyond MAX_COMPILED_DOCUMENTS alive stays interpreted, with the same answer as before.
  * - Subscriptions stay with graphql-js.
  * Documents are yoga's cached parse results, so the counts and the code live as long as they do.
  * Resolvers, scope-auth checks, error masking and the cost limits (which run first) are unchanged.
  */
 export function compiledExecution(): Plugin {
   const entries = new WeakMap<DocumentNode, Map<string, Entry>>();
+  let compiledAlive = 0;
+  const collected = new FinalizationRegistry<null>(() => compiledAlive--);
   const entryOf = (args: ExecutionArgs): Entry => {
     let byOperation = entries.get(args.document);
     if (!byOperation) entries.set(args.document, (byOperation = new Map()));
@@ -31,14 +48,55 @@ export function compiledExecution(): Plugin {
   };
   return {
     onExecute({ args, setExecuteFn }) {
-      if (getOperationAST(args.document, args.operationName)?.operation === 'subscription') return;
+      const operation = getOperationAST(args.document, args.operationName);
+      if (!operation || operation.operation === 'subscription') return;
       const entry = entryOf(args);
       if (entry.compiled === undefined && ++entry.runs >= COMPILE_AFTER) {
-        const result = compileQuery(args.schema, args.document, args.operationName ?? undefined, { disablingCapturingStackErrors: true });
-        entry.compiled = isCompiledQuery(result) ? result : null;
+        entry.compiled = null;
+        if (compiledAlive < MAX_COMPILED_DOCUMENTS && expandedFields(args.document, operation.selectionSet) <= MAX_COMPILED_FIELDS) {
+          const result = compileQuery(args.schema, args.document, args.operationName ?? undefined, { disablingCapturingStackErrors: true });
+          if (isCompiledQuery(result)) {
+            entry.compiled = result;
+            compiledAlive++;
+            collected.register(args.document, null);
+          }
+        }
       }
       const compiled = entry.compiled;
       if (compiled) setExecuteFn((a) => compiled.query(a.rootValue, a.contextValue, a.variableValues ?? {}));
     },
   };
+}
+
+/**
+ * The number of fields a selection set holds once every fragment is expanded, in time linear in the
+ * document: each fragment's count is computed once. A cycle (refused by validation already) counts
+ * as infinite.
+ */
+export function expandedFields(document: DocumentNode, selectionSet: SelectionSetNode): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const counted = new Map<string, number>();
+  const count = (set: SelectionSetNode, visiting: Set<string>): number => {
+    let total = 0;
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) total += 1 + (selection.selectionSet ? count(selection.selectionSet, visiting) : 0);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) total += count(selection.selectionSet, visiting);
+      else {
+        const name = selection.name.value;
+        let known = counted.get(name);
+        if (known === undefined) {
+          const fragment = fragments.get(name);
+          if (!fragment || visiting.has(name)) return Infinity;
+          visiting.add(name);
+          known = count(fragment.selectionSet, visiting);
+          visiting.delete(name);
+          counted.set(name, known);
+        }
+        total += known;
+      }
+    }
+    return total;
+  };
+  return count(selectionSet, new Set());
 }
