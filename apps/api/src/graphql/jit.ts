@@ -1,4 +1,4 @@
-import { Kind, getOperationAST, type DocumentNode, type ExecutionArgs, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
@@ -54,7 +54,7 @@ export function compiledExecution(): Plugin {
       if (entry.compiled === undefined && ++entry.runs >= COMPILE_AFTER) {
         entry.compiled = null;
         if (compiledAlive < MAX_COMPILED_DOCUMENTS && expandedFields(args.document, operation.selectionSet) <= MAX_COMPILED_FIELDS) {
-          const result = compileQuery(args.schema, args.document, args.operationName ?? undefined, { disablingCapturingStackErrors: true });
+          const result = compileQuery(args.schema, args.document, args.operationName ?? undefined, { disablingCapturingStackErrors: true, customJSONSerializer: true });
           if (isCompiledQuery(result)) {
             entry.compiled = result;
             compiledAlive++;
@@ -63,9 +63,20 @@ export function compiledExecution(): Plugin {
         }
       }
       const compiled = entry.compiled;
-      if (compiled) setExecuteFn((a) => compiled.query(a.rootValue, a.contextValue, a.variableValues ?? {}));
+      if (compiled) setExecuteFn(async (a) => answerOf(compiled, await compiled.query(a.rootValue, a.contextValue, a.variableValues ?? {})));
     },
   };
+}
+
+/**
+ * The result as graphql-js gives it, byte for byte once serialized: a result without errors carries
+ * the document's compiled serializer (yoga uses a result's own `stringify`), one with errors lists
+ * them first, as graphql-js does, and is serialized plainly.
+ */
+function answerOf(compiled: CompiledQuery, result: ExecutionResult): ExecutionResult & { stringify?: (value: unknown) => string } {
+  if (!result.errors?.length) return Object.assign(result, { stringify: compiled.stringify });
+  const { errors, data, extensions } = result;
+  return extensions === undefined ? { errors, data } : { errors, data, extensions };
 }
 
 /**
