@@ -93,7 +93,7 @@ function batchesOf(format: 'csv' | 'ndjson', orgId: string, filter: AuditFilter)
 
 /**
  * GET /audit/export?organization=<slug or id>&format=csv|ndjson (R13), optionally filtered like the
- * audit log's list: &action=<action or family ending in ".">&actor=<User id>&target=<raw id>&from=&to=
+ * audit log's list: &action=<action or family ending in ".">&actor=<User id>&target=<the target's global id>&from=&to=
  * (ISO 8601), so a download holds what the filtered list shows. Bearer token of an audit:read holder.
  * Rows are read in keyset batches and written with backpressure, so memory stays flat.
  * Rows come in chain order (seq). Each NDJSON line also carries `canonical`, the exact text its hash
