@@ -260,10 +260,17 @@ describe('R1 people and organizations through relations', () => {
     });
   });
 
+  // Resources answer the same way under the presets that define resource types (resources-matrix-*.test.ts).
   it('R1 node and nodes answer a foreign id exactly like a non-existent one, for every node type', async () => {
     const invitationB = await insertInvitation(ts, w.b.id, uniqueEmail('foreign'), w.onlyB.userId);
     const invitationA = await insertInvitation(ts, w.a.id, uniqueEmail('ours'), w.adminA.userId);
     const eventOf = async (orgId: string) => gid('AuditEvent', String((await em().execute<{ id: string }[]>(`select id from audit_event where org_id = ? order by id limit 1`, [orgId]))[0]!.id));
+    const transferOf = async (orgId: string, to: Person) => {
+      const id = randomUuid();
+      const owner = (await em().execute<{ user_id: string }[]>(`select m.user_id from membership m join membership_role mr on mr.membership_id = m.id join role r on r.id = mr.role_id where m.org_id = ? and r.key = 'owner' limit 1`, [orgId]))[0]!.user_id;
+      await em().execute(`insert into ownership_transfer (id, org_id, from_user_id, to_membership_id) values (?, ?, ?, ?)`, [id, orgId, owner, to.membershipId]);
+      return gid('OwnershipTransfer', id);
+    };
     const objectsOf = async (orgId: string, p: Person, invitationId: string) => [
       orgGid(orgId),
       p.gid.user,
@@ -271,8 +278,12 @@ describe('R1 people and organizations through relations', () => {
       await roleGid(ts, orgId, 'viewer'),
       gid('Invitation', invitationId),
       await eventOf(orgId),
+      await transferOf(orgId, p),
     ];
-    const missing = [orgGid(randomUuid()), gid('User', randomUuid()), gid('Membership', randomUuid()), gid('Role', randomUuid()), gid('Invitation', randomUuid()), gid('AuditEvent', '999999998')];
+    const missing = [
+      orgGid(randomUuid()), gid('User', randomUuid()), gid('Membership', randomUuid()), gid('Role', randomUuid()), gid('Invitation', randomUuid()), gid('AuditEvent', '999999998'),
+      gid('OwnershipTransfer', randomUuid()),
+    ];
     const ofB = await objectsOf(w.b.id, w.onlyB, invitationB.id);
     const ofA = await objectsOf(w.a.id, w.adminA, invitationA.id);
     const NODE = `query($id: ID!) { node(id: $id) { id } }`;
