@@ -224,16 +224,23 @@ const allowed = new WeakSet<object>();
 /** Principals (user or service-account ids) that wrote recently, until when (ms). */
 const stickyUntil = new Map<string, number>();
 
+/** The type parsers of the ORM's `pg` pool (its `options.types`), if the native client is one. */
+function typeParsersOf(client: unknown): pg.CustomTypesConfig | undefined {
+  const options: unknown = typeof client === 'object' && client !== null ? Reflect.get(client, 'options') : undefined;
+  const types: unknown = typeof options === 'object' && options !== null ? Reflect.get(options, 'types') : undefined;
+  return typeof types === 'object' && types !== null && typeof Reflect.get(types, 'getTypeParser') === 'function' ? (types as pg.CustomTypesConfig) : undefined;
+}
+
 /** Starts the replicas of `orm` (after its first poll) and registers them for its EntityManagers. */
 export async function attachReplicas(orm: Orm, settings: ReplicaSettings, log?: ReplicaLog): Promise<ReadReplicas> {
   const driver = orm.em.getDriver();
-  const primary = (await driver.getConnection('write').getNativeClient()) as unknown as { options?: { types?: pg.CustomTypesConfig } };
+  const primary: unknown = await driver.getConnection('write').getNativeClient();
   const replicas = new ReadReplicas(
     settings,
     async () => (await rows<{ lsn: string }>(orm.em.fork(), 'select pg_current_wal_lsn()::text as lsn'))[0]!.lsn,
     preparedNameOf,
     // The ORM's own type parsers (dates as strings...), so a row reads the same from either server.
-    primary.options?.types,
+    typeParsersOf(primary),
     log,
   );
   await replicas.start();
