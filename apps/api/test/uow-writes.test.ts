@@ -145,6 +145,29 @@ describe('a mutation answers what its unit of work wrote', () => {
     expect((await sql<{ status: string }>(ts, `select status from "user" where id = ?`, [target.userId]))[0]!.status).toBe('DISABLED');
   });
 
+  it('R3 setMemberRoles answers the membership as the members page then shows it (account, organization, new roles in order), without reading it again after its writes', async () => {
+    const t = await team('UoW Member Roles');
+    const target = await addMember(ts, t.org.id, ['viewer']);
+    const roleIds = [await roleGid(ts, t.org.id, 'developer'), await roleGid(ts, t.org.id, 'admin')];
+    const fields = `id status createdAt organization { id } user { id email firstName lastName displayName authProvider status createdAt } roles { id key name permissions }`;
+    const { statements, value: res } = await counted(() =>
+      ts.gql(`mutation($m: ID!, $r: [ID!]!) { setMemberRoles(membershipId: $m, roleIds: $r) { __typename ... on Membership { ${fields} } } }`, { m: target.gid.membership, r: roleIds }, t.ownerToken),
+    );
+    const answered = res.data.setMemberRoles;
+    expect(answered.__typename).toBe('Membership');
+    const slug = (await sql<{ slug: string }>(ts, `select slug from organization where id = ?`, [t.org.id]))[0]!.slug;
+    const page = await ts.gql(`query($s: String!) { organization(slug: $s) { members(first: 50) { edges { node { ${fields} } } } } }`, { s: slug }, t.ownerToken);
+    const shown = page.data.organization.members.edges.map((e: { node: { id: string } }) => e.node).find((n: { id: string }) => n.id === target.gid.membership);
+    expect({ __typename: 'Membership', ...shown }).toEqual(answered);
+    expect(answered.roles.map((r: { key: string }) => r.key)).toEqual(['admin', 'developer']);
+    // One delete of the link taken away (viewer), one insert of the two new ones, one audit event; nothing reads the membership after them.
+    const writes = statements.filter((s) => /^\s*(delete from|insert into)\s+"?membership_role"?/i.test(s));
+    expect(writes).toHaveLength(2);
+    const afterWrites = statements.slice(statements.lastIndexOf(writes.at(-1)!) + 1);
+    expect(afterWrites.filter((s) => /from\s+"?(membership|role|user)"?/i.test(s))).toEqual([]);
+    expect(await auditEventsFor(target.membershipId)).toBe(1);
+  });
+
   it('R12 createRole and updateRole answer the role as stored (permissions included)', async () => {
     const t = await team('UoW Roles');
     const created = await ts.gql(

@@ -13,6 +13,8 @@ import { Membership } from '../../modules/memberships/membership.entity.ts';
 import { User } from '../../modules/users/user.entity.ts';
 import * as members from '../../modules/memberships/membership.service.ts';
 import { activeIn } from '../../modules/visibility.ts';
+import { orgIdOfMembership } from '../../modules/memberships/membership.queries.ts';
+import type { MembershipView } from '../views.ts';
 import {
   ConflictError,
   GrantCeilingError,
@@ -33,20 +35,19 @@ import {
  * FORBIDDEN would tell a foreign membership from a missing one.
  */
 async function membershipScope(ctx: Context, membershipId: string, permission: PermissionKey) {
-  const membership = isUuid(membershipId) ? await ctx.em.findOne(Membership, membershipId) : null;
-  const orgId = membership?.organization.id;
+  const orgId = isUuid(membershipId) ? await orgIdOfMembership(ctx.em, membershipId) : undefined;
   // Active in that org: its permission decides (FORBIDDEN when missing). Anywhere else: not found.
   if (!orgId || (await ctx.permissionsIn(orgId)) === undefined) return { member: true };
   return { orgPermission: `${orgId}:${permission}` };
 }
 
 /**
- * A membership as the service's unit of work wrote it: the entity the identity map now holds (its
- * organization, account and roles read under the lock), so nothing is cleared or read again. Only
- * what the request cached before the write is dropped: the loaders' copies of it and the actor's
- * memberships (their own may have changed).
+ * A membership as the service wrote it: the entity the identity map now holds, or the view of what it
+ * read under the lock with what it wrote (its organization, account and roles), so nothing is cleared
+ * or read again. Only what the request cached before the write is dropped: the loaders' copies of it
+ * and the actor's memberships (their own may have changed).
  */
-function writtenMembership(ctx: Context, membership: Membership): Membership {
+function writtenMembership<M extends Membership | MembershipView>(ctx: Context, membership: M): M {
   ctx.forgetMemberships();
   // The per-request caches of the Pothos loaders too; the identity map stays.
   clearAllDataLoaders(ctx);

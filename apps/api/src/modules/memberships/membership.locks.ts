@@ -100,7 +100,7 @@ export async function permissionsAfterLock(tx: Em, orgId: string, user: { id: st
 }
 
 /** The actor's permissions from the permission lists of their roles in the org. */
-function actorPermissions(rows: readonly { permissions: string[] }[], orgId: string, user: { id: string; isPlatformAdmin: boolean }): ReadonlySet<string> {
+export function actorPermissions(rows: readonly { permissions: string[] }[], orgId: string, user: { id: string; isPlatformAdmin: boolean }): ReadonlySet<string> {
   if (user.isPlatformAdmin) return new Set(PERMISSION_KEYS);
   // A personal access token acts with at most its subset (R23), in rule checks as in scopes.
   return restrictToCredential(credentialOf(user), orgId, effectivePermissions(rows)) ?? new Set<string>();
@@ -115,16 +115,14 @@ const lockOrgOfMembership = statement(
 /**
  * The membership (its row locked too: an account deletion cascades to memberships without taking the
  * organization's lock, and must not remove the row between this read and the unit of work's write),
- * its account, its roles, the roles of the org with the ids in $3 (a role change's new set: roles
- * change only under the org lock, so reading them here is as fresh as a separate read) and the
- * actor's role permissions in its org, read after the lock.
+ * its account, its roles and the actor's role permissions in its org, read after the lock. (A role
+ * change reads the same with views instead of entities: membership.role-change.ts.)
  */
 const membershipUnderLock = statement(
   'membership_under_lock',
   `select m.id, m.org_id, m.user_id, m.status, u.email, u.status as user_status, to_jsonb(m) as membership_row, to_jsonb(u) as user_row,
           coalesce((select json_agg(to_jsonb(r) order by r.position, r.name)
                       from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = m.id), '[]') as roles,
-          coalesce((select json_agg(to_jsonb(r)) from role r where r.org_id = m.org_id and r.id = any($3::uuid[])), '[]') as requested_roles,
           coalesce((select json_agg(json_build_object('permissions', r.permissions))
                       from membership am
                       join organization o on o.id = am.org_id
@@ -149,34 +147,31 @@ export interface LockedMembership {
   userRow: Record<string, unknown>;
   /** Its roles, in the preset's order. */
   roles: RoleRow[];
-  /** The roles asked for (`requestedRoleIds`) that are roles of its org, whole rows; see pickRoles. */
-  requestedRoles: RoleRow[];
   actorPerms: ReadonlySet<string>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * R5: locks the organization of a membership, then reads the membership with its roles and the
  * actor's permissions there: two statements, the second seeing every change committed before the
- * lock. `requestedRoleIds` (a role change's new set) are read by the second statement too.
+ * lock.
  */
 export async function lockMembershipOf(
   tx: Em,
   membershipId: string,
   user: { id: string; isPlatformAdmin: boolean },
-  requestedRoleIds: readonly string[] = [],
 ): Promise<LockedMembership | undefined> {
   const locked = await row<LockedOrg & { org_row: Record<string, unknown> | string }>(tx, lockOrgOfMembership, [membershipId]);
   if (!locked) return undefined;
   const { org_row, ...org } = locked;
-  const found = await row<MembershipRow & { membership_row: Record<string, unknown> | string; user_row: Record<string, unknown> | string; roles: (RoleRow & Record<string, unknown>)[] | string; requested_roles: RoleRow[] | string; actor_roles: { permissions: string[] }[] | string }>(
+  const found = await row<MembershipRow & { membership_row: Record<string, unknown> | string; user_row: Record<string, unknown> | string; roles: (RoleRow & Record<string, unknown>)[] | string; actor_roles: { permissions: string[] }[] | string }>(
     tx,
     membershipUnderLock,
-    [membershipId, user.id, requestedRoleIds.filter((id) => UUID.test(id))],
+    [membershipId, user.id],
   );
   if (!found) return undefined;
-  const { membership_row, user_row, roles: roleRows, requested_roles, actor_roles, ...membership } = found;
+  const { membership_row, user_row, roles: roleRows, actor_roles, ...membership } = found;
   const membershipRow = jsonColumn<Record<string, unknown>>(membership_row);
   const orgRow = jsonColumn<Record<string, unknown>>(org_row);
   const roles = jsonColumn<(RoleRow & Record<string, unknown>)[]>(roleRows);
@@ -192,13 +187,12 @@ export async function lockMembershipOf(
     orgRow,
     userRow: jsonColumn(user_row),
     roles,
-    requestedRoles: jsonColumn(requested_roles),
     actorPerms: (await serviceAccountPermissionsAfterLock(tx, org.id, user)) ?? actorPermissions(jsonColumn(actor_roles), org.id, user),
   };
 }
 
 /** The roles named by `roleIds` among `found` (the org's roles with those ids), in request order without repeats; unknown ids by index. */
-export function pickRoles(roleIds: readonly string[], found: readonly RoleRow[]): { roles: RoleRow[]; unknown: number[] } {
+export function pickRoles<R extends RoleRow>(roleIds: readonly string[], found: readonly R[]): { roles: R[]; unknown: number[] } {
   const byId = new Map(found.map((r) => [r.id, r]));
   const unknown = roleIds.flatMap((id, i) => (byId.has(id) ? [] : [i]));
   return { roles: [...new Set(roleIds)].flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])), unknown };

@@ -1,5 +1,5 @@
 import type { Em } from '../../db/orm.ts';
-import { jsonColumn, Params, shaped, type Statement } from '../../db/sql.ts';
+import { jsonColumn, Params, row, shaped, statement as named, type Statement } from '../../db/sql.ts';
 import { replicaRow, replicaRows } from '../../db/replicas.ts';
 import { MembershipView, RoleView, UserView, roleViewJson, userViewJson, type OrganizationView } from '../../graphql/views.ts';
 import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
@@ -115,4 +115,15 @@ export async function countMembers(em: Em, orgId: string, filter: MemberFilter):
   const where = filterSql(orgId, filter, p);
   const found = await replicaRow<{ n: number }>(em, shaped(`select count(*)::int as n from ${countFrom(filter)} where ${where.join(' and ')}`), p.values);
   return Number(found?.n ?? 0);
+}
+
+const orgOfMembership = named('org_of_membership', `select org_id from membership where id = $1`);
+
+/**
+ * The organization of a membership, from the primary: what a mutation addressed by membership id
+ * checks its permission in (the service reads the membership again under the lock). A column, not an
+ * entity: nothing else of the row is used.
+ */
+export async function orgIdOfMembership(em: Em, membershipId: string): Promise<string | undefined> {
+  return (await row<{ org_id: string }>(em, orgOfMembership, [membershipId]))?.org_id;
 }

@@ -19,7 +19,9 @@ import {
   type RoleRow,
 } from './membership.locks.ts';
 import { Membership } from './membership.entity.ts';
+import { lockMembershipForRoleChange, membershipForWrite } from './membership.role-change.ts';
 import { Role } from '../roles/role.entity.ts';
+import type { MembershipView } from '../../graphql/views.ts';
 import { User } from '../users/user.entity.ts';
 import { assertOwnerFloor, ownerFloorMessage, requirePermission, throwRoleChangeProblems } from './rule-errors.ts';
 import { assertCanAdministerUser } from '../users/user.rules.ts';
@@ -32,12 +34,12 @@ const roleKeys = (roles: RoleRow[]) => roles.map((r) => r.key);
 
 /**
  * Loads a membership the actor may act on, locks its org (and the membership row) and reads the
- * actor's permissions after the lock; `requestedRoleIds` are read in the same statement (see lockMembershipOf).
+ * actor's permissions after the lock.
  */
-async function lockMembership(tx: Tx, acting: Acting, membershipId: string, requestedRoleIds: readonly string[] = []) {
+async function lockMembership(tx: Tx, acting: Acting, membershipId: string) {
   const user = acting.user;
   if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
-  const locked = isUuid(membershipId) ? await lockMembershipOf(tx, membershipId, user, requestedRoleIds) : undefined;
+  const locked = isUuid(membershipId) ? await lockMembershipOf(tx, membershipId, user) : undefined;
   if (!locked) throw new NotFoundError('Membership');
   const { membership, actorPerms, roles: current } = locked;
   if (!actorPerms.has('members:read')) throw new NotFoundError('Membership'); // R1: foreign = non-existent
@@ -49,25 +51,34 @@ function target(m: MembershipRow) {
   return { type: 'Membership', id: m.id, label: m.email };
 }
 
-/** Replaces the whole role set of a membership (R3, R4, R5, R6). */
-export async function setMemberRoles(em: Em, acting: Acting, membershipId: string, roleIds: string[]): Promise<Membership> {
+/**
+ * Replaces the whole role set of a membership (R3, R4, R5, R6). Answers the membership as read under
+ * the lock with its new roles, as a view (membership.role-change.ts): nothing is read again.
+ */
+export async function setMemberRoles(em: Em, acting: Acting, membershipId: string, roleIds: string[]): Promise<MembershipView> {
   return inTransaction(em, acting, async (tx) => {
-    const { membership, actorPerms, actorId, current, rows } = await lockMembership(tx, acting, membershipId, roleIds);
+    const user = acting.user;
+    if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
+    const locked = isUuid(membershipId) ? await lockMembershipForRoleChange(tx, membershipId, user, roleIds) : undefined;
+    if (!locked) throw new NotFoundError('Membership');
+    const { membership, actorPerms, roles: current } = locked;
+    if (!actorPerms.has('members:read')) throw new NotFoundError('Membership'); // R1: foreign = non-existent
     requirePermission(actorPerms, 'members:update');
-    const { roles: next, unknown } = pickRoles(roleIds, rows.requestedRoles);
+    const { roles: next, unknown } = pickRoles(roleIds, locked.requestedRoles);
     if (unknown.length) throw new ValidationError(unknown.map((i) => ({ path: ['roleIds', String(i)], message: 'Not a role of this organization' })));
-    const problems = checkRoleChange({ actorUserId: actorId, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: next, policy: acting.app.preset.policy });
+    const problems = checkRoleChange({ actorUserId: user.id, targetUserId: membership.user_id, actorPerms, currentRoles: current, nextRoles: next, policy: acting.app.preset.policy });
     // The only owner lowering themselves is told why (LastOwnerError: make another user owner first)
     // rather than a bare R4 refusal, in every preset; others follow R4 or the preset's self-downgrade.
     const floorMessage = ownerFloorMessage(acting.app.preset);
-    if (membership.user_id === actorId && current.some(isOwnerRole) && !next.some(isOwnerRole)) {
+    if (membership.user_id === user.id && current.some(isOwnerRole) && !next.some(isOwnerRole)) {
       await assertOwnerFloor(tx, membership.org_id, membership.id, false, floorMessage);
     }
     throwRoleChangeProblems(problems);
     if (current.some(isOwnerRole)) await assertOwnerFloor(tx, membership.org_id, membership.id, next.some(isOwnerRole), floorMessage);
-    // The unit of work writes the difference (the collection's snapshot is the roles read under the
-    // lock): a delete of the roles taken away and one insert of the new ones, at flush.
-    rows.entity.roles.set(next.map((r) => tx.map(Role, r)));
+    // The unit of work writes the difference: the membership as read under the lock, its role links
+    // as references (nothing hydrated), then a delete of the links taken away and one insert of the
+    // new ones, and the audit row, at flush.
+    membershipForWrite(tx, membership, current).roles.set(next.map((r) => tx.getReference(Role, r.id)));
     recordAudit(tx, acting.actor, {
       orgId: membership.org_id,
       action: 'membership.roles_changed',
@@ -75,8 +86,7 @@ export async function setMemberRoles(em: Em, acting: Acting, membershipId: strin
       before: { roles: roleKeys(current) },
       after: { roles: roleKeys(next) },
     });
-    // The entity the unit of work wrote, its organization, account and new roles loaded: the answer.
-    return rows.entity;
+    return locked.withRoles(next);
   });
 }
 
