@@ -1,4 +1,4 @@
-import { Kind, getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
@@ -54,8 +54,8 @@ export function compiledExecution(): Plugin {
       if (entry.compiled === undefined && ++entry.runs >= COMPILE_AFTER) {
         entry.compiled = null;
         if (compiledAlive < MAX_COMPILED_DOCUMENTS && expandedFields(args.document, operation.selectionSet) <= MAX_COMPILED_FIELDS) {
-          const result = compileQuery(args.schema, args.document, args.operationName ?? undefined, { disablingCapturingStackErrors: true, customJSONSerializer: true });
-          if (isCompiledQuery(result)) {
+          const result = compileDocument(args.schema, args.document, args.operationName);
+          if (result) {
             entry.compiled = result;
             compiledAlive++;
             collected.register(args.document, null);
@@ -66,6 +66,19 @@ export function compiledExecution(): Plugin {
       if (compiled) setExecuteFn(async (a) => answerOf(compiled, await compiled.query(a.rootValue, a.contextValue, a.variableValues ?? {})));
     },
   };
+}
+
+/**
+ * The document compiled with a serializer of its own result shape, else (graphql-jit builds those for
+ * the built-in scalars only: a `DateTime` field refuses) with JSON.stringify; undefined when it does
+ * not compile at all.
+ */
+export function compileDocument(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): CompiledQuery | undefined {
+  for (const customJSONSerializer of [true, false]) {
+    const result = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true, customJSONSerializer });
+    if (isCompiledQuery(result)) return result;
+  }
+  return undefined;
 }
 
 /**
