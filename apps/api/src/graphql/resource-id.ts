@@ -1,4 +1,5 @@
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { idOfType } from './global-id.ts';
 
 /** No resource has it: what an ID that is not a Resource's global id stands for. */
 const NO_RESOURCE = '00000000-0000-0000-0000-000000000000';
@@ -12,10 +13,5 @@ export const resourceGid = (id: string): string => encodeGlobalID('Resource', id
  * exist, with the field's usual typed error (R1, R22), never a decoding failure.
  */
 export function resourceIdOf(value: string | number): string {
-  try {
-    const { typename, id } = decodeGlobalID(String(value));
-    return typename === 'Resource' ? id : NO_RESOURCE;
-  } catch {
-    return NO_RESOURCE;
-  }
+  return idOfType('Resource', value) ?? NO_RESOURCE;
 }

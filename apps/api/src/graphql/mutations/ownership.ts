@@ -1,6 +1,6 @@
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
+import { idOfType } from '../global-id.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { MembershipRef } from '../types/membership.ts';
 import { UserRef } from '../types/user.ts';
@@ -51,17 +51,10 @@ async function requireParty(ctx: Context, transferId: string): Promise<void> {
 }
 
 /**
- * The transfer a `transferId` argument names: an OwnershipTransfer global id. Anything else (another
- * type's id, a raw or malformed one) names no transfer and answers like an unknown one (R1, R22).
+ * The transfer a `transferId` argument names: an OwnershipTransfer global id. Anything else names no
+ * transfer and answers like an unknown one (R1, R22).
  */
-function transferIdOf(value: string | number): string {
-  try {
-    const { typename, id } = decodeGlobalID(String(value));
-    return typename === 'OwnershipTransfer' ? id : '';
-  } catch {
-    return '';
-  }
-}
+const transferIdOf = (value: string | number): string => idOfType('OwnershipTransfer', value) ?? '';
 
 builder.mutationField('requestOwnershipTransfer', (t) =>
   t.field({

@@ -106,6 +106,17 @@ export function actorPermissions(rows: readonly { permissions: string[] }[], org
   return restrictToCredential(credentialOf(user), orgId, effectivePermissions(rows)) ?? new Set<string>();
 }
 
+/**
+ * The permission lists of the actor's roles (user $2) in the organization of the membership `m`,
+ * while both are active: what the statements read under the lock to decide with (actorPermissions).
+ */
+export const ACTOR_ROLES_IN_ORG_OF_M = `coalesce((select json_agg(json_build_object('permissions', r.permissions))
+                      from membership am
+                      join organization o on o.id = am.org_id
+                      join membership_role mr on mr.membership_id = am.id
+                      join role r on r.id = mr.role_id
+                     where am.org_id = m.org_id and am.user_id = $2 and am.status = 'ACTIVE' and o.status = 'ACTIVE'), '[]')`;
+
 const lockOrgOfMembership = statement(
   'lock_org_of_membership',
   `select o.id, o.slug, o.name, o.status, to_jsonb(o) as org_row from organization o
@@ -123,12 +134,7 @@ const membershipUnderLock = statement(
   `select m.id, m.org_id, m.user_id, m.status, u.email, u.status as user_status, to_jsonb(m) as membership_row, to_jsonb(u) as user_row,
           coalesce((select json_agg(to_jsonb(r) order by r.position, r.name)
                       from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = m.id), '[]') as roles,
-          coalesce((select json_agg(json_build_object('permissions', r.permissions))
-                      from membership am
-                      join organization o on o.id = am.org_id
-                      join membership_role mr on mr.membership_id = am.id
-                      join role r on r.id = mr.role_id
-                     where am.org_id = m.org_id and am.user_id = $2 and am.status = 'ACTIVE' and o.status = 'ACTIVE'), '[]') as actor_roles
+          ${ACTOR_ROLES_IN_ORG_OF_M} as actor_roles
      from membership m join "user" u on u.id = m.user_id where m.id = $1
       for no key update of m`,
 );

@@ -2,7 +2,7 @@ import type { Em } from '../../db/orm.ts';
 import { jsonColumn, row, statement } from '../../db/sql.ts';
 import { Membership } from './membership.entity.ts';
 import { MembershipView, OrganizationView, RoleView, UserView, roleViewJson, userViewJson } from '../../graphql/views.ts';
-import { actorPermissions, UUID, type MembershipRow, type RoleRow } from './membership.locks.ts';
+import { ACTOR_ROLES_IN_ORG_OF_M, actorPermissions, UUID, type MembershipRow, type RoleRow } from './membership.locks.ts';
 import { serviceAccountPermissionsAfterLock } from '../service-accounts/service-account.principal.ts';
 
 /**
@@ -32,12 +32,7 @@ const membershipUnderLock = statement(
           coalesce((select json_agg(${roleViewJson('r')} order by r.position, r.name)
                       from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = m.id), '[]') as roles,
           coalesce((select json_agg(${roleViewJson('r')}) from role r where r.org_id = m.org_id and r.id = any($3::uuid[])), '[]') as requested_roles,
-          coalesce((select json_agg(json_build_object('permissions', r.permissions))
-                      from membership am
-                      join organization o on o.id = am.org_id
-                      join membership_role mr on mr.membership_id = am.id
-                      join role r on r.id = mr.role_id
-                     where am.org_id = m.org_id and am.user_id = $2 and am.status = 'ACTIVE' and o.status = 'ACTIVE'), '[]') as actor_roles
+          ${ACTOR_ROLES_IN_ORG_OF_M} as actor_roles
      from membership m join "user" u on u.id = m.user_id where m.id = $1
       for no key update of m`,
 );
