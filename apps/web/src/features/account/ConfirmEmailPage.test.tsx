@@ -76,6 +76,19 @@ describe('ConfirmEmailPage (R20)', { timeout: 30_000 }, () => {
     await waitFor(() => expect(sentTokens(fetchMock)).toEqual(['used-token']));
   });
 
+  it('R20 a page mounted again for the same link shows the first answer and sends nothing more (a link works once)', async () => {
+    const fetchMock = stubFetch({
+      data: { confirmEmail: { __typename: 'User', id: 'u1', email: 'ada@again.example', emailVerified: true, pendingEmail: null } },
+    });
+    const first = openLink('#token=remounted-token', 'signedIn');
+    expect(await screen.findByRole('heading', { name: 'Email address confirmed' })).toBeInTheDocument();
+    first.unmount();
+    openLink('#token=remounted-token', 'signedIn');
+    expect(await screen.findByRole('heading', { name: 'Email address confirmed' })).toBeInTheDocument();
+    expect(screen.getByTestId('confirmed-email')).toHaveTextContent('ada@again.example');
+    expect(sentTokens(fetchMock)).toEqual(['remounted-token']);
+  });
+
   it('shows a conflict (the address was taken meanwhile) as such', async () => {
     stubFetch({ data: { confirmEmail: { __typename: 'ConflictError', message: 'Another account already uses this email' } } });
     openLink('#token=t2');

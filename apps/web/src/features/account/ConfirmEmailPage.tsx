@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Alert, Button, Group, Loader, Text } from '@mantine/core';
 import { Link, useLocation } from 'react-router';
 import { useMutation } from 'urql';
@@ -28,24 +28,38 @@ function useLinkToken(): string {
 
 type Outcome = { kind: 'confirmed'; email: string } | { kind: 'failed'; message: string };
 
+/**
+ * A link works once, so it is sent once per page load: a second effect run (StrictMode) or a page
+ * mounted again (the shell re-rendering around it once the session is restored) gets the first
+ * answer instead of sending the token again and showing "not valid any more".
+ */
+const answers = new Map<string, Promise<Outcome>>();
+function confirmOnce(token: string, send: () => Promise<Outcome>): Promise<Outcome> {
+  let answer = answers.get(token);
+  if (!answer) answers.set(token, (answer = send()));
+  return answer;
+}
+
 /** Public page of an email confirmation link (R20): works signed in or not. */
 export default function ConfirmEmailPage() {
   const token = useLinkToken();
   const { status } = useSession();
   const [, confirm] = useMutation(ConfirmEmailMutation);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
-  // A link works once: never send it twice (StrictMode runs effects twice in development).
-  const sent = useRef(false);
 
   useEffect(() => {
     // Wait for a restored session, so a signed-in account's cached address is updated by the answer.
-    if (!token || status === 'loading' || sent.current) return;
-    sent.current = true;
-    void confirm({ token }).then((res) => {
+    if (!token || status === 'loading') return;
+    let current = true;
+    void confirmOnce(token, async () => {
+      const res = await confirm({ token });
       const payload = res.data?.confirmEmail;
-      if (payload?.__typename === 'User') setOutcome({ kind: 'confirmed', email: payload.email });
-      else setOutcome({ kind: 'failed', message: failureMessage(payload, res.error, 'User') ?? t`Could not confirm the address.` });
-    });
+      if (payload?.__typename === 'User') return { kind: 'confirmed', email: payload.email };
+      return { kind: 'failed', message: failureMessage(payload, res.error, 'User') ?? t`Could not confirm the address.` };
+    }).then((answer) => current && setOutcome(answer));
+    return () => {
+      current = false;
+    };
   }, [token, status, confirm]);
 
   const signedIn = status === 'signedIn';
