@@ -71,6 +71,10 @@ export async function membershipId(api: Api, slug: string, email: string): Promi
 /** axe-core on the current page (or one region): no serious or critical violation (WCAG 2.1 AA). */
 export async function expectAccessible(page: Page, what: string, include?: string) {
   await page.waitForLoadState('networkidle').catch(() => undefined);
+  // A menu or dialog still fading in blends its text with the page: axe would measure the blend.
+  await page.waitForFunction(() =>
+    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+  );
   let builder = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
   if (include) builder = builder.include(include);
   const { violations } = await builder.analyze();
