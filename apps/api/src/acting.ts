@@ -3,7 +3,7 @@ import type { App, MembershipGrant } from './context.ts';
 import type { Em } from './db/orm.ts';
 import { transaction } from './db/retry.ts';
 import type { Actor } from './modules/audit/audit.service.ts';
-import type { User } from './modules/users/user.entity.ts';
+import type { UserView } from './graphql/views.ts';
 import type { ServiceAccountIdentity } from './modules/service-accounts/service-account.principal.ts';
 
 /**
@@ -15,7 +15,7 @@ import type { ServiceAccountIdentity } from './modules/service-accounts/service-
 export interface Acting {
   app: App;
   /** The person acting; for a service account, its stand-in (id null, never stored). */
-  user: User | null;
+  user: UserView | null;
   serviceAccount: ServiceAccountIdentity | null;
   /** The audit identity (R13). */
   actor: Actor;

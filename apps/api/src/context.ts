@@ -4,7 +4,6 @@ import type { Config } from './config.ts';
 import type { Em, Orm } from './db/orm.ts';
 import type { SigningKeys } from './auth/keys.ts';
 import { verifyAccessToken } from './auth/access-token.ts';
-import { User } from './modules/users/user.entity.ts';
 import type { Actor } from './modules/audit/audit.service.ts';
 import type { Mailer } from './modules/mail/mailer.ts';
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
@@ -16,7 +15,7 @@ import { looksLikeServiceToken } from './auth/client-credentials.ts';
 import { authenticateServiceToken } from './modules/service-accounts/oauth-token.ts';
 import { isServicePrincipal, serviceAccountLabel, serviceAccountOrgIdsWith, serviceAccountPermissionsIn, serviceAccountStandIn, type ServiceAccountIdentity, type ServicePrincipal } from './modules/service-accounts/service-account.principal.ts';
 import { jsonColumn, row, rows, statement } from './db/sql.ts';
-import { membershipViewJson, organizationViewJson, roleViewJson } from './graphql/views.ts';
+import { membershipViewJson, organizationViewJson, roleViewJson, UserView } from './graphql/views.ts';
 
 /** Long-lived parts shared by every request. */
 export interface App {
@@ -41,7 +40,7 @@ export interface MembershipGrant {
 }
 
 export interface Principal {
-  user: User;
+  user: UserView;
   sessionId: string;
   /** The user's memberships with roles, read in the same statement as the user (R2: every request). */
   grants?: Map<string, MembershipGrant>;
@@ -222,7 +221,7 @@ export async function authenticate(app: App, em: Em, authorization: string | nul
   if (!found?.session_live) return null;
   const { session_live: _live, grants, ...userRow } = found;
   const list = jsonColumn<GrantRow[]>(grants);
-  return { user: em.map(User, userRow), sessionId: claims.sessionId, grants: toGrants(list), grantRows: list };
+  return { user: new UserView(userRow), sessionId: claims.sessionId, grants: toGrants(list), grantRows: list };
 }
 
 export function tokenSettings(config: Config) {

@@ -2,7 +2,7 @@ import { effectivePermissions } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import { hashCredential } from '../../auth/api-key.ts';
 import { row, rows, statement } from '../../db/sql.ts';
-import type { User } from '../users/user.entity.ts';
+import type { UserView } from '../../graphql/views.ts';
 import { attachCredential, credentialOf } from '../tokens/credential.ts';
 
 /**
@@ -112,7 +112,7 @@ function permissionsOf(value: string[][] | string): ReadonlySet<string> {
  * membership or session ever matches it, and it never carries platform-admin powers. The audit
  * actor is the service account itself (context.ts). Never stored, never handed to the ORM.
  */
-export function serviceAccountStandIn(sa: ServiceAccountIdentity): User {
+export function serviceAccountStandIn(sa: ServiceAccountIdentity): UserView {
   const standIn = {
     id: null as unknown as string,
     email: '',
@@ -127,7 +127,7 @@ export function serviceAccountStandIn(sa: ServiceAccountIdentity): User {
     createdAt: new Date(0),
     lastLoginAt: null,
     passwordChangedAt: null,
-  } as unknown as User;
+  } as unknown as UserView;
   attachCredential(standIn, { kind: 'serviceAccount', id: sa.id, name: sa.name, orgId: sa.orgId, permissions: sa.permissions });
   return standIn;
 }

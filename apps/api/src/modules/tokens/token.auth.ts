@@ -1,7 +1,7 @@
 import type { Em } from '../../db/orm.ts';
 import { row as queryRow } from '../../db/sql.ts';
 import { credentialKind, hashCredential } from '../../auth/api-key.ts';
-import { User } from '../users/user.entity.ts';
+import { UserView } from '../../graphql/views.ts';
 import { attachCredential, type PersonalAccessTokenCredential } from './credential.ts';
 import { authenticateServiceAccountKey, type ServicePrincipal } from '../service-accounts/service-account.principal.ts';
 
@@ -17,7 +17,7 @@ type Row = { token_id: string; token_org_id: string; token_name: string; token_p
  * (R2); removal deletes the token with the membership. The user object never carries platform-admin
  * powers: a token acts inside one organization only.
  */
-export async function authenticatePersonalAccessToken(em: Em, secret: string): Promise<{ user: User; credential: PersonalAccessTokenCredential } | null> {
+export async function authenticatePersonalAccessToken(em: Em, secret: string): Promise<{ user: UserView; credential: PersonalAccessTokenCredential } | null> {
   // Kept as SQL: the lookup on every request records the use in the same statement (a writable CTE,
   // at most once a minute per token); through the unit of work it would take a read and a flush.
   const row = await queryRow<Row>(
@@ -37,9 +37,8 @@ export async function authenticatePersonalAccessToken(em: Em, secret: string): P
   );
   if (!row) return null;
   const { token_id, token_org_id, token_name, token_permissions, ...userRow } = row;
-  // Mapped with the flag off: the identity map then holds false as the original value, so nothing
-  // is ever written back, and every platform-admin check sees an ordinary member.
-  const user = em.map(User, { ...userRow, is_platform_admin: false });
+  // Read with the flag off: every platform-admin check sees an ordinary member (R23).
+  const user = new UserView({ ...userRow, is_platform_admin: false });
   const credential: PersonalAccessTokenCredential = {
     kind: 'personalAccessToken',
     id: token_id,
@@ -66,7 +65,7 @@ export async function authenticateCredential(
   em: Em,
   secret: string,
   ip: string | undefined,
-): Promise<{ user: User; sessionId: string; credential: PersonalAccessTokenCredential } | ServicePrincipal | null> {
+): Promise<{ user: UserView; sessionId: string; credential: PersonalAccessTokenCredential } | ServicePrincipal | null> {
   const kind = credentialKind(secret);
   if (kind === 'serviceAccountKey') return authenticateServiceAccountKey(em, secret, ip);
   if (kind !== 'personalAccessToken') return null;
