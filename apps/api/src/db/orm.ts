@@ -97,6 +97,11 @@ export function observeStatements(observer: StatementObserver): () => void {
   return () => observers.delete(observer);
 }
 
+/** Tells the observers of a statement sent outside the ORM's connections (the export's callback reads). */
+export function noteStatement(sql: string): void {
+  for (const observer of observers) observer(sql);
+}
+
 interface ObservedConnection {
   executeQuery(query: { sql: string }, ...rest: unknown[]): Promise<unknown>;
 }
@@ -109,7 +114,7 @@ function isObservable(connection: unknown): connection is ObservedConnection {
 function observeConnection(connection: ObservedConnection) {
   const execute = connection.executeQuery.bind(connection);
   connection.executeQuery = (query, ...rest) => {
-    for (const observer of observers) observer(query.sql);
+    noteStatement(query.sql);
     return execute(query, ...rest);
   };
 }

@@ -1,4 +1,4 @@
-import type { Em, Orm } from '../../db/orm.ts';
+import { noteStatement, type Em, type Orm } from '../../db/orm.ts';
 import { replicaRows, replicasOfOrm } from '../../db/replicas.ts';
 import type { Statement } from '../../db/sql.ts';
 
@@ -26,6 +26,8 @@ export async function exportReader(orm: Orm, em: Em, replicaReadsAllowed: boolea
   const pool = isCallbackPool(native) ? native : undefined;
   return <T>(sql: Statement, params: unknown[]) => {
     if (!pool || (replicaReadsAllowed && replicas?.status().some((r) => r.usable))) return replicaRows<T>(em, sql, params);
+    // Seen by observeStatements like every statement sent through the ORM's connections.
+    noteStatement(sql.text);
     return new Promise<T[]>((resolve, reject) => {
       pool.query(sql.text, params, (error, result) => (error ? reject(em.getDriver().convertException(error)) : resolve(result.rows as T[])));
     });
