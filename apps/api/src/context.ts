@@ -3,7 +3,7 @@ import { effectivePermissions, getPreset, PERMISSION_CATALOG, type Preset, type 
 import type { Config } from './config.ts';
 import type { Em, Orm } from './db/orm.ts';
 import type { SigningKeys } from './auth/keys.ts';
-import { verifyAccessToken } from './auth/access-token.ts';
+import { alreadyVerified, verifyAccessToken } from './auth/access-token.ts';
 import type { Actor } from './modules/audit/audit.service.ts';
 import type { Mailer } from './modules/mail/mailer.ts';
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
@@ -15,7 +15,7 @@ import { looksLikeServiceToken } from './auth/client-credentials.ts';
 import { authenticateServiceToken } from './modules/service-accounts/oauth-token.ts';
 import { isServicePrincipal, serviceAccountLabel, serviceAccountOrgIdsWith, serviceAccountPermissionsIn, serviceAccountStandIn, type ServiceAccountIdentity, type ServicePrincipal } from './modules/service-accounts/service-account.principal.ts';
 import { jsonColumn, row, rows, statement } from './db/sql.ts';
-import { membershipViewJson, organizationViewJson, roleViewJson, UserView } from './graphql/views.ts';
+import { membershipViewJson, organizationViewJson, roleViewJson, userViewColumns, UserView } from './graphql/views.ts';
 
 /** Long-lived parts shared by every request. */
 export interface App {
@@ -88,7 +88,7 @@ export function createContext(
   const user = serviceAccount ? serviceAccountStandIn(serviceAccount) : (principal?.user ?? null);
   let memo: Promise<Map<string, MembershipGrant>> | undefined = principal?.grants ? Promise.resolve(principal.grants) : undefined;
   const memberships = () => {
-    memo ??= user && !serviceAccount ? loadGrants(em, user.id) : Promise.resolve(new Map<string, MembershipGrant>());
+    memo ??= user?.id && !serviceAccount ? loadGrants(em, user.id) : Promise.resolve(new Map<string, MembershipGrant>());
     return memo;
   };
   const permissionsIn = async (orgId: string) => restrictToCredential(principal?.credential, orgId, await ownPermissionsIn(orgId));
@@ -173,7 +173,7 @@ const grantsOfUser = statement(
  */
 const principalOf = statement(
   'principal_of',
-  `select u.*,
+  `select ${userViewColumns('u')},
           exists (select 1 from session s where s.family_id = $1 and s.user_id = u.id
                      and s.revoked_at is null and s.expires_at > now()) as session_live,
           (select coalesce(json_agg(g order by g.name), '[]') from (${GRANTS_OF_USER}) g) as grants
@@ -214,8 +214,10 @@ export async function authenticate(app: App, em: Em, authorization: string | nul
   const match = authorization?.match(/^Bearer\s+(\S+)$/i);
   if (!match?.[1]) return null;
   if (hasCredentialPrefix(match[1])) return authenticateCredential(em, match[1], ip);
-  if (looksLikeServiceToken(match[1])) return authenticateServiceToken(app, em, match[1]);
-  const claims = await verifyAccessToken(app.keys, tokenSettings(app.config), match[1]);
+  // A token seen before skips the service-token sniffing (a JWT decode) as well as the signature.
+  const known = alreadyVerified(app.keys, match[1]);
+  if (!known && looksLikeServiceToken(match[1])) return authenticateServiceToken(app, em, match[1]);
+  const claims = known ?? (await verifyAccessToken(app.keys, tokenSettings(app.config), match[1]));
   if (!claims) return null;
   const found = await row<{ session_live: boolean; grants: GrantRow[] | string } & Record<string, unknown>>(em, principalOf, [claims.sessionId, claims.userId]);
   if (!found?.session_live) return null;

@@ -37,6 +37,16 @@ export async function signAccessToken(keys: SigningKeys, settings: AccessTokenSe
 const VERIFIED_LIMIT = 10_000;
 const verified = new WeakMap<SigningKeys, Map<string, { claims: AccessClaims; expiresAt: number }>>();
 
+/** The claims of a user's access token verified before and not yet expired; no decoding, no crypto. */
+export function alreadyVerified(keys: SigningKeys, token: string): AccessClaims | undefined {
+  const cache = verified.get(keys);
+  const hit = cache?.get(token);
+  if (!cache || !hit) return undefined;
+  if (hit.expiresAt > Date.now()) return hit.claims;
+  cache.delete(token);
+  return undefined;
+}
+
 /** Verifies signature (allow-listed algorithm, known kid), iss, aud, typ and expiry; undefined when any fails. */
 export async function verifyAccessToken(
   keys: SigningKeys,
@@ -44,15 +54,12 @@ export async function verifyAccessToken(
   token: string,
 ): Promise<AccessClaims | undefined> {
   if (token.length > 4096) return undefined;
-  let cache = verified.get(keys);
-  if (!cache) verified.set(keys, (cache = new Map()));
-  const hit = cache.get(token);
-  if (hit) {
-    if (hit.expiresAt > Date.now()) return hit.claims;
-    cache.delete(token);
-  }
+  const known = alreadyVerified(keys, token);
+  if (known) return known;
   const claims = await verifySignature(keys, settings, token);
   if (claims) {
+    let cache = verified.get(keys);
+    if (!cache) verified.set(keys, (cache = new Map()));
     if (cache.size >= VERIFIED_LIMIT) cache.delete(cache.keys().next().value!); // oldest first
     cache.set(token, { claims: { userId: claims.userId, sessionId: claims.sessionId }, expiresAt: claims.expiresAt });
   }

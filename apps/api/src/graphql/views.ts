@@ -23,8 +23,10 @@ const text = (v: unknown): string => (v === null || v === undefined ? '' : Strin
  * as a password hash). `alias` is the table's alias in the statement.
  */
 const jsonOf = (alias: string, columns: readonly string[]) => `json_build_object(${columns.map((c) => `'${c}', ${alias}.${c}`).join(', ')})`;
-export const userViewJson = (alias: string) =>
-  jsonOf(alias, ['id', 'email', 'email_verified_at', 'first_name', 'last_name', 'auth_provider', 'must_change_password', 'status', 'is_platform_admin', 'created_at', 'last_login_at']);
+const USER_VIEW_COLUMNS = ['id', 'email', 'email_verified_at', 'first_name', 'last_name', 'auth_provider', 'must_change_password', 'status', 'is_platform_admin', 'created_at', 'last_login_at'];
+export const userViewJson = (alias: string) => jsonOf(alias, USER_VIEW_COLUMNS);
+/** The same columns as plain select-list items, for a statement whose row is the account. */
+export const userViewColumns = (alias: string) => USER_VIEW_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
 export const organizationViewJson = (alias: string) => jsonOf(alias, ['id', 'slug', 'name', 'status', 'created_at']);
 export const roleViewJson = (alias: string) => jsonOf(alias, ['id', 'org_id', 'key', 'name', 'description', 'permissions', 'builtin', 'position']);
 export const membershipViewJson = (alias: string) => jsonOf(alias, ['id', 'org_id', 'user_id', 'status', 'added_by_id', 'created_at']);
