@@ -2,9 +2,16 @@ import type { PermissionKey } from '@gatehouse/permissions';
 import type { App, MembershipGrant } from './context.ts';
 import type { Em } from './db/orm.ts';
 import { transaction } from './db/retry.ts';
+import { AuthError } from './errors.ts';
 import type { Actor } from './modules/audit/audit.service.ts';
 import type { UserView } from './graphql/views.ts';
-import type { ServiceAccountIdentity } from './modules/service-accounts/service-account.principal.ts';
+import type { ServiceAccountIdentity, ServiceAccountStandIn } from './modules/service-accounts/service-account.principal.ts';
+
+/**
+ * Who acts: a person, or a service account's stand-in (R23), whose id is null: no membership,
+ * session or account row matches it, and nothing it writes names a user.
+ */
+export type ActingUser = UserView | ServiceAccountStandIn;
 
 /**
  * What a service needs to know about whoever calls it: who acts (for R1 checks and the audit
@@ -15,7 +22,7 @@ import type { ServiceAccountIdentity } from './modules/service-accounts/service-
 export interface Acting {
   app: App;
   /** The person acting; for a service account, its stand-in (id null, never stored). */
-  user: UserView | null;
+  user: ActingUser | null;
   serviceAccount: ServiceAccountIdentity | null;
   /** The audit identity (R13). */
   actor: Actor;
@@ -38,4 +45,15 @@ export interface Acting {
 export async function inTransaction<T>(em: Em, acting: Acting, fn: (tx: Em) => Promise<T>): Promise<T> {
   await acting.memberships();
   return transaction(em, fn);
+}
+
+/**
+ * The person acting, for what only a person does (their own account, sessions, tokens, ownership).
+ * A service account is no person: refused (the GraphQL gate never lets one reach these, R23).
+ */
+export function personOf(acting: Pick<Acting, 'user'>): UserView {
+  const user = acting.user;
+  if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
+  if (user.id === null) throw new AuthError('FORBIDDEN', 'A service account cannot do this: sign in as a person');
+  return user;
 }

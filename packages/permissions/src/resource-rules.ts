@@ -97,7 +97,8 @@ export type ResourceGrantProblem =
 
 export interface ResourceGrantChange {
   def: ResourceTypeDef;
-  actorUserId: string;
+  /** Null for a service account (R23): never anyone's self. */
+  actorUserId: string | null;
   targetUserId: string;
   /** The actor's org permissions (for members:update). */
   actorOrgPerms: ReadonlySet<string>;

@@ -100,7 +100,8 @@ export type RoleChangeProblem =
   | { code: 'SINGLE_OWNER'; roleKeys: string[] };
 
 export interface RoleChangeInput {
-  actorUserId: string;
+  /** Null for a service account (R23): it is nobody, so never the target (R4 cannot apply). */
+  actorUserId: string | null;
   targetUserId: string;
   actorPerms: ReadonlySet<string>;
   currentRoles: readonly KeyedRole[];
@@ -138,7 +139,8 @@ export type SelfRoleChangeVerdict =
   | { outcome: 'REFUSED'; reason: SelfRoleChangeReason; message: string };
 
 export interface SelfRoleChangeInput {
-  actorUserId: string;
+  /** Null for a service account (R23): never anyone's self. */
+  actorUserId: string | null;
   targetUserId: string;
   /** Whether the actor manages these roles (org: members:update; resource: members:update or `<prefix>:assign` on it). */
   actorMayManage: boolean;

@@ -35,7 +35,7 @@ builder.subscriptionField('accessChanged', (t) =>
       if (!live) throw new GraphQLError('Live access is not running in this process', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
       const orgIds = [...(ctx.principal.grants?.keys() ?? [])];
       try {
-        return live.hub.open(ctx.user.id, ctx.principal.sessionId, orgIds);
+        return live.hub.open(ctx.principal.user.id, ctx.principal.sessionId, orgIds);
       } catch (error) {
         if (error instanceof TooManyStreamsError) throw new GraphQLError(error.message, { extensions: { code: 'RATE_LIMITED' } });
         throw error;

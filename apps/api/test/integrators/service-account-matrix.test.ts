@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { personOf } from '../../src/acting.ts';
 import { emOf } from '../../src/db/orm.ts';
+import { AuthError } from '../../src/errors.ts';
 import { lockOrganization, permissionsAfterLock } from '../../src/modules/memberships/membership.locks.ts';
 import { serviceAccountStandIn } from '../../src/modules/service-accounts/service-account.principal.ts';
 import { addMember, createOrg, createUser, gid, roleGid, signIn, startTestServer, type TestServer } from '../harness.ts';
@@ -314,6 +316,23 @@ describe('rule checks read a service account’s roles after the lock (R2)', () 
     expect([...elsewhere]).toEqual([]);
     expect(standIn.isPlatformAdmin).toBe(false);
     expect(standIn.id).toBeNull();
+  });
+});
+
+describe('a service account’s stand-in is no person (R23)', () => {
+  it('R23 its id is null in its type too, and what needs a person refuses it', () => {
+    const standIn = serviceAccountStandIn({ id: crypto.randomUUID(), orgId, name: 'svc', keyId: null, permissions: new Set(['members:read']) });
+    // @ts-expect-error the typecheck (tsc over the tests) proves a stand-in's id cannot pass for a user id
+    const userId: string = standIn.id;
+    expect(userId).toBeNull();
+    let refused: unknown;
+    try {
+      personOf({ user: standIn });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(AuthError);
+    expect(refused).toMatchObject({ code: 'FORBIDDEN' });
   });
 });
 

@@ -1,5 +1,6 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../../context.ts';
+import { personOf } from '../../acting.ts';
 import { UserRef } from '../types/user.ts';
 import {
   InvalidCredentialsError,
@@ -105,7 +106,7 @@ builder.mutationField('signOutEverywhere', (t) =>
     authScopes: { member: true },
     description: 'Ends every session of the signed-in user on every device.',
     resolve: async (_root, _args, ctx) => {
-      await sessions.signOutEverywhere(ctx.em, ctx.actor, ctx.user!.id);
+      await sessions.signOutEverywhere(ctx.em, ctx.actor, personOf(ctx).id);
       ctx.setCookie(clearedRefreshCookie(ctx.app.config.publicUrl.startsWith('https:')));
       return { ok: true as const };
     },
@@ -126,7 +127,7 @@ builder.mutationField('changePassword', (t) =>
     resolve: async (_root, args, ctx) =>
       deliver(
         ctx,
-        await sessions.changePassword(ctx.app, ctx.em, ctx.actor, ctx.user!.id, args.currentPassword, args.newPassword),
+        await sessions.changePassword(ctx.app, ctx.em, ctx.actor, personOf(ctx).id, args.currentPassword, args.newPassword),
         args.refreshTokenDelivery ?? 'RESPONSE',
       ),
   }),

@@ -8,6 +8,7 @@ import * as users from '../../modules/users/user.service.ts';
 import { AuthError, ConflictError, InvalidEmailTokenError, LastOwnerError, NotFoundError, PolicyError, TooManyAttemptsError, ValidationError } from '../../errors.ts';
 import * as emails from '../../modules/users/email.service.ts';
 import type { Context } from '../../context.ts';
+import { personOf } from '../../acting.ts';
 
 /**
  * The account as the service's unit of work wrote it: the entity the identity map now holds, so
@@ -94,7 +95,7 @@ builder.mutationField('requestEmailChange', (t) =>
       newEmail: t.arg.string({ required: true }),
     },
     resolve: async (_r, args, ctx) => {
-      return writtenUser(ctx, await emails.requestEmailChange(ctx.app, ctx.em, ctx.actor, ctx.user!.id, args.currentPassword, args.newEmail));
+      return writtenUser(ctx, await emails.requestEmailChange(ctx.app, ctx.em, ctx.actor, personOf(ctx).id, args.currentPassword, args.newEmail));
     },
   }),
 );
@@ -105,7 +106,7 @@ builder.mutationField('requestEmailVerification', (t) =>
     description: 'R20: sends a link that proves your current address (accounts created by an administrator start unproven).',
     authScopes: { member: true },
     resolve: async (_r, _args, ctx) => {
-      return writtenUser(ctx, await emails.requestEmailVerification(ctx.app, ctx.em, ctx.actor, ctx.user!.id));
+      return writtenUser(ctx, await emails.requestEmailVerification(ctx.app, ctx.em, ctx.actor, personOf(ctx).id));
     },
   }),
 );

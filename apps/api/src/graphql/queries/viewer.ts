@@ -6,6 +6,7 @@ builder.queryField('viewer', (t) =>
     type: UserRef,
     nullable: true,
     description: 'The signed-in user, with their memberships. Null when not signed in. Allowed during a forced password change.',
-    resolve: (_root, _args, ctx) => ctx.user,
+    // The signed-in person: a service account (no session, refused this field anyway) is nobody's viewer.
+    resolve: (_root, _args, ctx) => ctx.principal?.user ?? null,
   }),
 );

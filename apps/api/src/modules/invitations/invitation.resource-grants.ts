@@ -18,6 +18,7 @@ import { Membership } from '../memberships/membership.entity.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { ValidationError, type FieldIssue } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
+import type { RuleActor } from '../memberships/membership.locks.ts';
 import { findResource, permissionsOn, permissionsOnListed, resourceType, standingIn, throwGrantProblems, type OrgStanding, type ResourceRow } from '../resources/resource.service.ts';
 
 export interface ResourceGrantInput {
@@ -52,7 +53,7 @@ export async function checkInvitationResourceGrants(
   tx: Em,
   preset: Preset,
   orgId: string,
-  inviter: { id: string; isPlatformAdmin: boolean },
+  inviter: RuleActor,
   invitedOrgRoleKeys: readonly string[],
   grants: readonly ResourceGrantInput[],
   options: {
@@ -158,7 +159,7 @@ export async function grantsOfInvitationsFor(
   em: Em,
   preset: Preset,
   invitationIds: readonly string[],
-  reader: { id: string; isPlatformAdmin: boolean } | null,
+  reader: RuleActor | null,
 ): Promise<InvitationResourceGrantRow[]> {
   if (invitationIds.length === 0) return [];
   const found = await rows<GrantForReaderRow>(

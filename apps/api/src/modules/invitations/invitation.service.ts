@@ -487,7 +487,8 @@ export async function acceptInvitation(em: Em, acting: Acting, token: string, in
   if (signedIn?.mustChangePassword) throw new AuthError('PASSWORD_CHANGE_REQUIRED', 'Change your temporary password to continue');
   let passwordHash: string | undefined;
   if (signedIn) {
-    if (signedIn.email.toLowerCase() !== email) throw new InvitationEmailMismatchError();
+    // A service account's stand-in has no address (and no id): it is never the invitee.
+    if (signedIn.id === null || signedIn.email.toLowerCase() !== email) throw new InvitationEmailMismatchError();
   } else {
     if (await accountHolding(em, email) === 'PROVEN') throw new SignInRequiredError(email);
     const issues = newAccountIssues(input, email);

@@ -15,6 +15,15 @@ import { serviceAccountPermissionsAfterLock } from '../service-accounts/service-
  * row is locked, so they see the latest committed state (never a cached entity).
  */
 
+/**
+ * Whose permissions a rule check reads: a person, or a service account's stand-in (R23), whose null
+ * id matches no membership row (its permissions come from its roles, through its credential).
+ */
+export interface RuleActor {
+  id: string | null;
+  isPlatformAdmin: boolean;
+}
+
 export interface LockedOrg {
   id: string;
   slug: string;
@@ -83,7 +92,7 @@ export async function rolesInOrg(tx: Em, orgId: string, roleIds: readonly string
 }
 
 /** The actor's permissions in the org, read after the lock (platform admins hold every permission). */
-export async function permissionsAfterLock(tx: Em, orgId: string, user: { id: string; isPlatformAdmin: boolean }): Promise<ReadonlySet<string>> {
+export async function permissionsAfterLock(tx: Em, orgId: string, user: RuleActor): Promise<ReadonlySet<string>> {
   if (user.isPlatformAdmin) return actorPermissions([], orgId, user);
   // A service account (R23) holds its own roles, not a membership's.
   const asServiceAccount = await serviceAccountPermissionsAfterLock(tx, orgId, user);
@@ -100,7 +109,7 @@ export async function permissionsAfterLock(tx: Em, orgId: string, user: { id: st
 }
 
 /** The actor's permissions from the permission lists of their roles in the org. */
-export function actorPermissions(rows: readonly { permissions: string[] }[], orgId: string, user: { id: string; isPlatformAdmin: boolean }): ReadonlySet<string> {
+export function actorPermissions(rows: readonly { permissions: string[] }[], orgId: string, user: RuleActor): ReadonlySet<string> {
   if (user.isPlatformAdmin) return new Set(PERMISSION_KEYS);
   // A personal access token acts with at most its subset (R23), in rule checks as in scopes.
   return restrictToCredential(credentialOf(user), orgId, effectivePermissions(rows)) ?? new Set<string>();
@@ -166,7 +175,7 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export async function lockMembershipOf(
   tx: Em,
   membershipId: string,
-  user: { id: string; isPlatformAdmin: boolean },
+  user: RuleActor,
 ): Promise<LockedMembership | undefined> {
   const locked = await row<LockedOrg & { org_row: Record<string, unknown> | string }>(tx, lockOrgOfMembership, [membershipId]);
   if (!locked) return undefined;

@@ -2,7 +2,7 @@ import type { Em } from '../../db/orm.ts';
 import { jsonColumn, row, statement } from '../../db/sql.ts';
 import { Membership } from './membership.entity.ts';
 import { MembershipView, OrganizationView, RoleView, UserView, roleViewJson, userViewJson } from '../../graphql/views.ts';
-import { ACTOR_ROLES_IN_ORG_OF_M, actorPermissions, UUID, type MembershipRow, type RoleRow } from './membership.locks.ts';
+import { ACTOR_ROLES_IN_ORG_OF_M, actorPermissions, UUID, type MembershipRow, type RoleRow, type RuleActor } from './membership.locks.ts';
 import { serviceAccountPermissionsAfterLock } from '../service-accounts/service-account.principal.ts';
 
 /**
@@ -59,7 +59,7 @@ export type MembershipColumns = MembershipRow & { added_by_id: string | null; cr
 export async function lockMembershipForRoleChange(
   tx: Em,
   membershipId: string,
-  user: { id: string; isPlatformAdmin: boolean },
+  user: RuleActor,
   requestedRoleIds: readonly string[],
 ): Promise<MembershipForRoleChange | undefined> {
   const org = await row<Record<string, unknown> & { id: string }>(tx, lockOrgOfMembership, [membershipId]);

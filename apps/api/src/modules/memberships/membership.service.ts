@@ -1,6 +1,6 @@
 import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
 import { checkLeave, checkRoleChange, effectivePermissions, isOwnerRole, type Preset } from '@gatehouse/permissions';
-import { inTransaction, type Acting } from '../../acting.ts';
+import { inTransaction, personOf, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, ConflictError, LimitExceededError, NotFoundError, PolicyError, ValidationError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
@@ -142,7 +142,7 @@ export async function removeMember(em: Em, acting: Acting, membershipId: string)
 
 /** R11: a member leaves, subject to the preset's leave rule and the owner floor (R5). */
 export async function leaveOrganization(em: Em, acting: Acting, orgId: string): Promise<string> {
-  const user = acting.user!;
+  const user = personOf(acting); // a service account holds no membership to leave
   return inTransaction(em, acting, async (tx) => {
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     const found = await findMembershipOf(tx, orgId, user.id);

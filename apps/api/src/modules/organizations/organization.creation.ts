@@ -14,7 +14,7 @@
 // is a LimitExceededError (nothing written, R13); a creation records `creationLimit { limit, owned }`
 // (owned before it) in its organization.created event.
 
-import { inTransaction, type Acting } from '../../acting.ts';
+import { inTransaction, personOf, type Acting } from '../../acting.ts';
 import { AuthError, LimitExceededError, ValidationError } from '../../errors.ts';
 import type { Em } from '../../db/orm.ts';
 import { row } from '../../db/sql.ts';
@@ -40,8 +40,7 @@ export async function mayCreateOrganization(acting: Acting): Promise<boolean> {
 
 /** Creates an organization under the policy; the creator (unless a platform admin naming another owner) gets the top role. */
 export async function createOrganizationAsViewer(em: Em, acting: Acting, input: { name: string; slug?: string | null; ownerUserId?: string | null }): Promise<Organization> {
-  const user = acting.user;
-  if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
+  const user = personOf(acting); // the creator becomes the owner (or counts the organizations they own)
   if (!(await mayCreateOrganization(acting))) {
     const { policy, permission } = acting.app.config.organizationCreation;
     throw new AuthError('FORBIDDEN', policy === 'permission' ? `Creating organizations needs ${permission} in one of your organizations` : 'Only platform admins create organizations here');

@@ -1,6 +1,6 @@
 import { rows } from '../../db/sql.ts';
 import { isOwnerRole } from '@gatehouse/permissions';
-import { inTransaction, type Acting } from '../../acting.ts';
+import { inTransaction, personOf, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { NotFoundError, PolicyError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
@@ -51,7 +51,7 @@ async function lockTransfer(tx: Em, transferId: string): Promise<{ transfer: Tra
 /** R6: the owner offers ownership to another active member; it moves only when they accept. */
 export async function requestOwnershipTransfer(em: Em, acting: Acting, orgId: string, toMembershipId: string): Promise<OwnershipTransfer> {
   if (!acting.app.preset.policy.ownershipTransfer) throw new PolicyError('This platform allows several owners: grant the owner role instead', 'PRESET_DISALLOWS');
-  const user = acting.user!;
+  const user = personOf(acting); // the offer names its owner (from_user_id): a person
   return inTransaction(em, acting, async (tx) => {
     if (!isUuid(orgId) || !isUuid(toMembershipId)) throw new NotFoundError('Membership');
     await lockOrganization(tx, orgId);

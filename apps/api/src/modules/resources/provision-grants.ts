@@ -16,6 +16,7 @@ import { Resource, ResourceGrant } from './resource.entity.ts';
 import { Membership } from '../memberships/membership.entity.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { ValidationError } from '../../errors.ts';
+import type { RuleActor } from '../memberships/membership.locks.ts';
 import { checkInvitationResourceGrants, type CheckedResourceGrant, type ResourceGrantInput } from '../invitations/invitation.resource-grants.ts';
 
 /** Resource grants per provisioned person (R22: bounded work per call, bulkLimit × this). */
@@ -26,7 +27,7 @@ export async function checkProvisionResourceGrants(
   tx: Em,
   preset: Preset,
   orgId: string,
-  actor: { id: string; isPlatformAdmin: boolean },
+  actor: RuleActor,
   rowIndex: number,
   target: { userId: string | null; orgRoleKeys: readonly string[] },
   grants: readonly ResourceGrantInput[],

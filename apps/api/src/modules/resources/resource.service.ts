@@ -23,7 +23,7 @@ import { Membership } from '../memberships/membership.entity.ts';
 import { User } from '../users/user.entity.ts';
 import { isUuid } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { findMembership, lockOrganization, permissionsAfterLock } from '../memberships/membership.locks.ts';
+import { findMembership, lockOrganization, permissionsAfterLock, type RuleActor } from '../memberships/membership.locks.ts';
 import { credentialOf, restrictToCredential } from '../tokens/credential.ts';
 
 export const RESOURCE_NAME_MAX = 100;
@@ -68,7 +68,8 @@ export async function grantsOf(em: Em, resourceId: string): Promise<ResourceGran
 /** A user's standing in one org, for resource rules: org permissions, org role keys (for the cap), membership. */
 export interface OrgStanding {
   orgId: string;
-  userId: string;
+  /** Null for a service account (R23): no membership, so no resource role and no creator role. */
+  userId: string | null;
   membershipId: string | null;
   orgPerms: ReadonlySet<string>;
   orgRoleKeys: string[];
@@ -79,7 +80,7 @@ export interface OrgStanding {
  * Reads the standing inside or outside a transaction. Only an active membership of an active user in
  * an active org counts (permissionsAfterLock); a personal access token keeps to its subset (R23).
  */
-export async function standingIn(em: Em, orgId: string, user: { id: string; isPlatformAdmin: boolean }): Promise<OrgStanding> {
+export async function standingIn(em: Em, orgId: string, user: RuleActor): Promise<OrgStanding> {
   // A service account holds its own roles, not a membership's: permissionsAfterLock knows them (R23).
   if (credentialOf(user)?.kind === 'serviceAccount') {
     return { orgId, userId: user.id, membershipId: null, orgPerms: await permissionsAfterLock(em, orgId, user), orgRoleKeys: [], isPlatformAdmin: false };
@@ -140,7 +141,7 @@ export async function permissionsOn(em: Em, standing: OrgStanding, resource: Res
  * Permissions a user holds on one resource through resource roles only (capped by their org roles).
  * Used by `can(resourceId:)`, which adds the org permissions itself.
  */
-export async function resourcePermissions(em: Em, orgId: string, userId: string, resourceId: string, preset: Preset): Promise<Set<string>> {
+export async function resourcePermissions(em: Em, orgId: string, userId: string | null, resourceId: string, preset: Preset): Promise<Set<string>> {
   if (!isUuid(orgId) || !isUuid(resourceId)) return new Set();
   const resource = await findResource(em, resourceId);
   if (!resource || resource.org_id !== orgId) return new Set();

@@ -2,7 +2,6 @@ import { effectivePermissions } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import { hashCredential } from '../../auth/api-key.ts';
 import { row, rows, statement } from '../../db/sql.ts';
-import type { UserView } from '../../graphql/views.ts';
 import { attachCredential, credentialOf } from '../tokens/credential.ts';
 
 /**
@@ -112,24 +111,28 @@ function permissionsOf(value: string[][] | string): ReadonlySet<string> {
  * membership or session ever matches it, and it never carries platform-admin powers. The audit
  * actor is the service account itself (context.ts). Never stored, never handed to the ORM.
  */
-export function serviceAccountStandIn(sa: ServiceAccountIdentity): UserView {
-  const standIn = {
-    id: null as unknown as string,
-    email: '',
-    emailVerifiedAt: null,
-    firstName: sa.name,
-    lastName: '(service account)',
-    authProvider: 'service-account',
-    passwordHash: null,
-    mustChangePassword: false,
-    status: 'ACTIVE',
-    isPlatformAdmin: false,
-    createdAt: new Date(0),
-    lastLoginAt: null,
-    passwordChangedAt: null,
-  } as unknown as UserView;
+export function serviceAccountStandIn(sa: ServiceAccountIdentity): ServiceAccountStandIn {
+  const standIn = new ServiceAccountStandIn(sa.name);
   attachCredential(standIn, { kind: 'serviceAccount', id: sa.id, name: sa.name, orgId: sa.orgId, permissions: sa.permissions });
   return standIn;
+}
+
+/** A service account's stand-in: the user fields services read, with no id (it is no person). */
+export class ServiceAccountStandIn {
+  readonly id = null;
+  readonly email = '';
+  readonly emailVerifiedAt = null;
+  readonly firstName: string;
+  readonly lastName = '(service account)';
+  readonly authProvider = 'service-account';
+  readonly mustChangePassword = false;
+  readonly status = 'ACTIVE';
+  readonly isPlatformAdmin = false;
+  readonly createdAt = new Date(0);
+  readonly lastLoginAt = null;
+  constructor(name: string) {
+    this.firstName = name;
+  }
 }
 
 const rolePermissionsOfAccount = statement(

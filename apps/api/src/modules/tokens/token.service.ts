@@ -21,7 +21,8 @@ export interface CreateTokenInput {
 /** Credentials never mint or revoke credentials: only a person signed in with a session does. */
 function requireSession(acting: Acting) {
   if (!acting.user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
-  if (credentialOf(acting.user)) throw new AuthError('FORBIDDEN', 'A token cannot manage tokens');
+  // A service account's stand-in carries a credential too (and no id): tokens belong to a person.
+  if (credentialOf(acting.user) || acting.user.id === null) throw new AuthError('FORBIDDEN', 'A token cannot manage tokens');
   return acting.user;
 }
 
