@@ -11,6 +11,7 @@
 // Answers have exactly the shape of Gatehouse's GraphQL `data` for the benchmark's documents (global
 // IDs included), so the benchmark can compare the two answers field by field.
 //
+//   GET  /floor                                    { __typename } signed in: the security work alone
 //   GET  /viewer                                   ViewerQuery of the SPA (apps/web/src/app/viewer.ts)
 //   GET  /members?slug=&first=&search=             members page + totalCount (MemberFields)
 //   POST /can              {organizationId, permissions}
@@ -369,6 +370,13 @@ async function members(req: http.IncomingMessage, url: URL) {
   };
 }
 
+/** The security work every request does (token, user, session, memberships), then no data work. */
+async function floor(req: http.IncomingMessage) {
+  const p = await authenticate(req);
+  if (!member(p)) throw p ? forbidden() : unauthenticated();
+  return { data: { __typename: 'Query' } };
+}
+
 async function can(req: http.IncomingMessage, body: any) {
   const p = await authenticate(req);
   if (!member(p)) throw p ? forbidden() : unauthenticated();
@@ -603,6 +611,7 @@ const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     let body: unknown;
     switch (`${req.method} ${url.pathname}`) {
+      case 'GET /floor': body = await floor(req); break;
       case 'GET /viewer': body = await viewer(req); break;
       case 'GET /members': body = await members(req, url); break;
       case 'POST /can': body = await can(req, await readJson(req)); break;

@@ -40,6 +40,7 @@ const MEMBER_FIELDS = `fragment MemberFields on Membership {
 }`;
 
 export const DOCS = {
+  floor: `query Floor { __typename }`,
   viewer: `query Viewer {
   viewer {
     id email firstName lastName displayName authProvider status isPlatformAdmin mustChangePassword createdAt lastLoginAt
@@ -224,6 +225,14 @@ export function workloads(f: Fixtures): Workload[] {
 
   return [
     {
+      // What every request costs before any data work: HTTP, the token, the principal statement (R2)
+      // and, on Gatehouse, the GraphQL layer. No workload can go faster than this on either side.
+      key: 'floor',
+      title: 'the floor: `{ __typename }` signed in',
+      request: (side) => (side !== 'l1' ? graphql(DOCS.floor, {}) : { method: 'GET', path: '/floor', auth: true }),
+      check: (data) => (data?.__typename === 'Query' ? undefined : `floor: ${JSON.stringify(data).slice(0, 200)}`),
+    },
+    {
       key: 'viewer',
       title: 'viewer with memberships',
       request: (side) => (side !== 'l1' ? graphql(DOCS.viewer, {}) : { method: 'GET', path: '/viewer', auth: true }),
@@ -313,4 +322,4 @@ export function workloads(f: Fixtures): Workload[] {
 }
 
 /** Every workload key, in the order they run (the export runs before setMemberRoles writes to "big"). */
-export const WORKLOAD_KEYS = ['viewer', 'members-big', 'members-small', 'can', 'can-100', 'search', 'export', 'set-member-roles', 'sign-in', 'spa', 'integrators'];
+export const WORKLOAD_KEYS = ['floor', 'viewer', 'members-big', 'members-small', 'can', 'can-100', 'search', 'export', 'set-member-roles', 'sign-in', 'spa', 'integrators'];
