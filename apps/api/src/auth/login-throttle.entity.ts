@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
 /** Failed sign-ins per account and per address (auth/throttle.ts); one row per key. */
-const LoginThrottleSchema = defineEntity({
+export const LoginThrottleSchema = defineEntity({
   name: 'LoginThrottle',
   tableName: 'login_throttle',
   properties: {

@@ -5,7 +5,7 @@ import { defineEntity, p } from '@mikro-orm/core';
  * append so events of a chain are numbered and hashed one after another (modules/audit/audit.chain.ts).
  * Written by the audit_event trigger; read by the chain verifier.
  */
-const AuditChainHeadSchema = defineEntity({
+export const AuditChainHeadSchema = defineEntity({
   name: 'AuditChainHead',
   tableName: 'audit_chain_head',
   properties: {

@@ -13,7 +13,7 @@ const BY_TRIGGER = '(set by trigger audit_event_chain) stored';
  * one of its organization (seq, hash: see modules/audit/audit.chain.ts). No foreign keys, so events
  * outlive their subjects.
  */
-const AuditEventSchema = defineEntity({
+export const AuditEventSchema = defineEntity({
   name: 'AuditEvent',
   tableName: 'audit_event',
   properties: {

@@ -1,6 +1,7 @@
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Em } from '../../db/orm.ts';
-import { Params, shaped } from '../../db/sql.ts';
-import { replicaRow, replicaRows } from '../../db/replicas.ts';
+import type { Params } from '../../db/sql.ts';
+import { builder, replicaRowOf, replicaRowsOf, ShapeCache, type DB } from '../../db/kysely.ts';
 import { AuditEvent } from './audit-event.entity.ts';
 import { toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 
@@ -15,12 +16,18 @@ export interface AuditFilter {
   to?: Date | null;
 }
 
-/** The WHERE terms of a filtered read of one organization's log (the list, its count and the export). */
+/** "membership." matches every action of that family: a LIKE prefix, its wildcards escaped. */
+const familyPattern = (family: string) => `${family.replace(/[\\%_]/g, '\\$&')}%`;
+
+/**
+ * The WHERE terms of a filtered read of one organization's log as SQL text, for the export's keyset
+ * batches (audit.export.ts); the list and its count use `auditTerms`, the same terms for the typed builder.
+ */
 export function auditFilterSql(orgId: string, filter: AuditFilter, p: Params): string[] {
   const where = [`org_id = ${p.add(orgId)}`];
   if (filter.actorUserId) where.push(`actor_user_id = ${p.add(filter.actorUserId)}::uuid`);
   if (filter.action) {
-    if (filter.action.endsWith('.')) where.push(`action like ${p.add(`${filter.action.replace(/[\\%_]/g, '\\$&')}%`)}`);
+    if (filter.action.endsWith('.')) where.push(`action like ${p.add(familyPattern(filter.action))}`);
     else where.push(`action = ${p.add(filter.action)}`);
   }
   if (filter.targetType) where.push(`target_type = ${p.add(filter.targetType)}`);
@@ -30,20 +37,87 @@ export function auditFilterSql(orgId: string, filter: AuditFilter, p: Params): s
   return where;
 }
 
+type Events = ExpressionBuilder<DB, 'audit_event'>;
+
+/** What decides the text of a filtered read (db/kysely.ts ShapeCache); the values are in `FilterValues`. */
+interface FilterShape {
+  actor: boolean;
+  action: 'any' | 'family' | 'exact';
+  targetType: boolean;
+  targetId: boolean;
+  from: boolean;
+  to: boolean;
+}
+
+interface FilterValues {
+  orgId: string;
+  actor: string | null | undefined;
+  action: string;
+  targetType: string | null | undefined;
+  targetId: string | null | undefined;
+  from: string | undefined;
+  to: string | undefined;
+}
+
+function filterOf(orgId: string, filter: AuditFilter): { shape: FilterShape; values: FilterValues } {
+  const family = Boolean(filter.action?.endsWith('.'));
+  return {
+    shape: {
+      actor: Boolean(filter.actorUserId),
+      action: !filter.action ? 'any' : family ? 'family' : 'exact',
+      targetType: Boolean(filter.targetType),
+      targetId: Boolean(filter.targetId),
+      from: Boolean(filter.from),
+      to: Boolean(filter.to),
+    },
+    values: {
+      orgId,
+      actor: filter.actorUserId,
+      action: !filter.action ? '' : family ? familyPattern(filter.action) : filter.action,
+      targetType: filter.targetType,
+      targetId: filter.targetId,
+      from: filter.from?.toISOString(),
+      to: filter.to?.toISOString(),
+    },
+  };
+}
+
+/** The same terms as `auditFilterSql`, for the typed builder (the list and its count). */
+function auditTerms(eb: Events, shape: FilterShape, v: FilterValues): Expression<SqlBool> {
+  const terms: Expression<SqlBool>[] = [eb('org_id', '=', v.orgId)];
+  if (shape.actor) terms.push(eb('actor_user_id', '=', eb.cast<string>(eb.val(v.actor), 'uuid')));
+  if (shape.action !== 'any') terms.push(eb('action', shape.action === 'family' ? 'like' : '=', v.action));
+  if (shape.targetType) terms.push(eb('target_type', '=', v.targetType!));
+  if (shape.targetId) terms.push(eb('target_id', '=', v.targetId!));
+  if (shape.from) terms.push(eb('created_at', '>=', eb.cast<Date>(eb.val(v.from), 'timestamptz')));
+  if (shape.to) terms.push(eb('created_at', '<', eb.cast<Date>(eb.val(v.to), 'timestamptz')));
+  return eb.and(terms);
+}
+
+const matching = (shape: FilterShape, v: FilterValues) => builder.selectFrom('audit_event').where((eb) => auditTerms(eb, shape, v));
+
+/** Newest first, keyset on the identity column (index org_id, id). */
+const pages = new ShapeCache((shape: FilterShape & { after: boolean }, v: FilterValues & { afterId: number; limit: number }) =>
+  matching(shape, v)
+    .selectAll()
+    .$if(shape.after, (qb) => qb.where('id', '<', v.afterId))
+    .orderBy('id', 'desc')
+    .limit(v.limit),
+);
+
+const counts = new ShapeCache((shape: FilterShape, v: FilterValues) => matching(shape, v).select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n')));
+
 /** Newest first, keyset on the identity column (index org_id, id). Reading the log decides nothing: a read replica may answer (db/replicas.ts). */
 export async function listAuditEvents(em: Em, orgId: string, filter: AuditFilter, page: PageRequest): Promise<Page<AuditEvent>> {
-  const p = new Params();
-  const where = auditFilterSql(orgId, filter, p);
-  if (page.after) where.push(`id < ${p.add(Number(page.after[1]))}`);
-  const limit = p.add(page.first + 1);
-  const found = await replicaRows<Record<string, unknown>>(em, shaped(`select * from audit_event where ${where.join(' and ')} order by id desc limit ${limit}::int`), p.values);
+  const { shape, values } = filterOf(orgId, filter);
+  const query = pages.prepared({ ...shape, after: page.after !== undefined }, { ...values, afterId: Number(page.after?.[1] ?? 0), limit: page.first + 1 });
+  const found = await replicaRowsOf(em, query);
   const events = found.map((row) => em.map(AuditEvent, row));
   return toPage(events, page, (e) => [null, e.id]);
 }
 
 export async function countAuditEvents(em: Em, orgId: string, filter: AuditFilter): Promise<number> {
-  const p = new Params();
-  const where = auditFilterSql(orgId, filter, p);
-  const found = await replicaRow<{ n: number }>(em, shaped(`select count(*)::int as n from audit_event where ${where.join(' and ')}`), p.values);
+  const { shape, values } = filterOf(orgId, filter);
+  const found = await replicaRowOf(em, counts.prepared(shape, values));
   return Number(found?.n ?? 0);
 }

@@ -7,7 +7,7 @@ import { Organization } from '../organizations/organization.entity.ts';
  * A resource role an invitation grants on acceptance (docs/resources.md). The organization is repeated
  * so foreign keys keep the invitation and the resource in the same organization.
  */
-const InvitationResourceGrantSchema = defineEntity({
+export const InvitationResourceGrantSchema = defineEntity({
   name: 'InvitationResourceGrant',
   tableName: 'invitation_resource_grant',
   properties: {

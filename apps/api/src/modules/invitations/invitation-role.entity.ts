@@ -3,7 +3,7 @@ import { Invitation } from './invitation.entity.ts';
 import { Role } from '../roles/role.entity.ts';
 
 /** A role an invitation grants on acceptance; links cascade with the invitation and the role. */
-const InvitationRoleSchema = defineEntity({
+export const InvitationRoleSchema = defineEntity({
   name: 'InvitationRole',
   tableName: 'invitation_role',
   properties: {

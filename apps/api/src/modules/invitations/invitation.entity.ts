@@ -6,7 +6,7 @@ export const InvitationStatus = ['PENDING', 'ACCEPTED', 'REVOKED', 'EXPIRED'] as
 export type InvitationStatus = (typeof InvitationStatus)[number];
 
 /** R8: roles are linked through invitation_role (cascading from the invitation and the role). */
-const InvitationSchema = defineEntity({
+export const InvitationSchema = defineEntity({
   name: 'Invitation',
   tableName: 'invitation',
   properties: {

@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
 /** A message written in the transaction of the change that causes it, sent after commit (modules/mail/mailer.ts). */
-const MailOutboxSchema = defineEntity({
+export const MailOutboxSchema = defineEntity({
   name: 'MailOutbox',
   tableName: 'mail_outbox',
   properties: {

@@ -6,7 +6,7 @@ import { Role } from '../roles/role.entity.ts';
 export const MembershipStatus = ['ACTIVE', 'DISABLED'] as const;
 export type MembershipStatus = (typeof MembershipStatus)[number];
 
-const MembershipSchema = defineEntity({
+export const MembershipSchema = defineEntity({
   name: 'Membership',
   tableName: 'membership',
   properties: {

@@ -1,6 +1,7 @@
+import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import type { Em } from '../../db/orm.ts';
-import { jsonColumn, Params, row, shaped, statement as named, type Statement } from '../../db/sql.ts';
-import { replicaRow, replicaRows } from '../../db/replicas.ts';
+import { jsonColumn, row, statement as named, type Statement } from '../../db/sql.ts';
+import { builder, replicaRowOf, replicaRowsOf, ShapeCache, type DB, type Prepared } from '../../db/kysely.ts';
 import { MembershipView, RoleView, UserView, roleViewJson, userViewJson, type OrganizationView } from '../../graphql/views.ts';
 import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 import { onlyUuids } from '../../ids.ts';
@@ -20,30 +21,76 @@ export interface MemberFilter {
  * by the database's own triggers (migration 20261124054000_membership_sort_keys): the order and the
  * cursors are the same as when the page sorted by the user's columns.
  */
-const SORT_SQL: Record<MemberSortField, string> = {
-  NAME: `m.sort_name`,
-  EMAIL: `m.sort_email`,
-  CREATED_AT: `m.created_at`,
-};
+const SORT_COLUMN = {
+  NAME: 'm.sort_name',
+  EMAIL: 'm.sort_email',
+  CREATED_AT: 'm.created_at',
+} as const satisfies Record<MemberSortField, `m.${keyof DB['membership']}`>;
 
-/** The search expression matches the trigram index on "user" exactly, so search uses the index. */
-function filterSql(orgId: string, filter: MemberFilter, p: Params): string[] {
-  const where = [`m.org_id = ${p.add(orgId)}`];
-  if (filter.status) where.push(`m.status = ${p.add(filter.status)}`);
-  if (filter.search?.trim()) where.push(`lower(u.first_name || ' ' || u.last_name || ' ' || u.email) like ${p.add(likePattern(filter.search))}`);
-  if (filter.roleIds?.length) {
-    const ids = onlyUuids(filter.roleIds);
-    where.push(ids.length === 0 ? 'false' : `exists (select 1 from membership_role mr where mr.membership_id = m.id and mr.role_id = any(${p.add(ids)}::uuid[]))`);
+/** What decides a filter's text (db/kysely.ts ShapeCache); its values are in `FilterValues`. */
+interface FilterShape {
+  status: boolean;
+  search: boolean;
+  /** No role filter, a filter naming no valid id (matches nothing), or some ids. */
+  roles: 'any' | 'nothing' | 'some';
+}
+
+interface FilterValues {
+  orgId: string;
+  status: string | null | undefined;
+  pattern: string;
+  roleIds: string[];
+}
+
+function filterOf(orgId: string, filter: MemberFilter): { shape: FilterShape; values: FilterValues } {
+  const search = filter.search?.trim() ? filter.search : undefined;
+  const roleIds = filter.roleIds?.length ? onlyUuids(filter.roleIds) : [];
+  return {
+    shape: { status: Boolean(filter.status), search: search !== undefined, roles: !filter.roleIds?.length ? 'any' : roleIds.length === 0 ? 'nothing' : 'some' },
+    values: { orgId, status: filter.status, pattern: search === undefined ? '' : likePattern(search), roleIds },
+  };
+}
+
+type Members = ExpressionBuilder<DB & { m: DB['membership'] }, 'm'>;
+type MembersWithUsers = ExpressionBuilder<DB & { m: DB['membership']; u: DB['user'] }, 'm' | 'u'>;
+
+/** The filter's terms on membership alone (the search, on the user, is `searchTerm`). */
+function memberTerms(eb: Members, shape: FilterShape, v: FilterValues): Expression<SqlBool> {
+  const terms: Expression<SqlBool>[] = [eb('m.org_id', '=', v.orgId)];
+  if (shape.status) terms.push(eb('m.status', '=', v.status as 'ACTIVE' | 'DISABLED'));
+  if (shape.roles === 'nothing') terms.push(sql<SqlBool>`false`);
+  if (shape.roles === 'some') {
+    const ids = eb.cast<string[]>(eb.val(v.roleIds), sql`uuid[]`);
+    terms.push(eb.exists(eb.selectFrom('membership_role as mr').select(sql.lit(1).as('one')).whereRef('mr.membership_id', '=', 'm.id').where('mr.role_id', '=', eb.fn<string>('any', [ids]))));
   }
-  return where;
+  return eb.and(terms);
 }
 
 /**
- * Only a search reads the user's names: without one, the page and the count read membership alone
- * (PostgreSQL cannot drop an inner join by itself, and the join is what made the first page by name
- * read every member of the organization).
+ * The search: this exact expression is the one of the trigram index on "user" (user_search_trgm_idx),
+ * so the search reads that index. The separators are literals of the expression, not parameters.
  */
-const countFrom = (filter: MemberFilter) => (filter.search?.trim() ? `membership m join "user" u on u.id = m.user_id` : `membership m`);
+function searchTerm(eb: MembersWithUsers, pattern: string): Expression<SqlBool> {
+  const space = sql.lit(' ');
+  const text = eb(eb(eb(eb('u.first_name', '||', space), '||', eb.ref('u.last_name')), '||', space), '||', eb.ref('u.email'));
+  return eb(eb.fn<string>('lower', [text]), 'like', pattern);
+}
+
+/**
+ * The members matching a filter, as a query to select from. Only a search reads the user's names:
+ * without one, the page and the count read membership alone (PostgreSQL cannot drop an inner join
+ * by itself, and the join is what made the first page by name read every member of the organization).
+ */
+function matching(shape: FilterShape, v: FilterValues) {
+  return builder
+    .selectFrom('membership as m')
+    .where((eb) => memberTerms(eb, shape, v))
+    .$if(shape.search, (qb) => qb.innerJoin('user as u', 'u.id', 'm.user_id').where((eb) => searchTerm(eb, v.pattern)));
+}
+
+const countOf = (shape: FilterShape, v: FilterValues) => matching(shape, v).select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n'));
+
+const counts = new ShapeCache(countOf);
 
 /** Plain views, not entities: a page renders a hundred objects and hydrating entities costs more than the SQL (graphql/views.ts). */
 export interface MemberPage extends Page<MembershipView> {
@@ -53,38 +100,79 @@ export interface MemberPage extends Page<MembershipView> {
 
 export type MemberOrder = { field: MemberSortField; direction: 'ASC' | 'DESC' };
 
+/** The view columns as JSON objects (graphql/views.ts): SQL without values, the same for every page. */
+const USER_ROW = sql.raw<object>(userViewJson('u'));
+const ROLE_ROWS_AGG = sql.raw<object[]>(`json_agg(${roleViewJson('r')} order by r.position, r.name)`);
+
+interface PageShape extends FilterShape {
+  field: MemberSortField;
+  direction: 'ASC' | 'DESC';
+  after: boolean;
+  total: boolean;
+}
+
+interface PageValues extends FilterValues {
+  afterKey: string | null;
+  afterId: string;
+  limit: number;
+}
+
+function memberPageQuery(shape: PageShape, v: PageValues) {
+  const sort = SORT_COLUMN[shape.field];
+  const direction = shape.direction === 'ASC' ? 'asc' : 'desc';
+  // The page is chosen on narrow rows; only its own accounts are then read whole (carrying whole
+  // account rows through the sort of a 10,000-member org more than doubled its time).
+  const pageRows = matching(shape, v)
+    .select(['m.id', 'm.org_id', 'm.user_id', 'm.status', 'm.added_by_id', 'm.created_at'])
+    .select((eb) => eb.ref(sort).as('sort_key'))
+    .$if(shape.after, (qb) =>
+      qb.where((eb) => {
+        // The cursor's sort value comes as text: a timestamp is cast, as the column's index needs.
+        const key = shape.field === 'CREATED_AT' ? eb.cast<string | Date>(eb.val(v.afterKey), 'timestamptz') : eb.val<string | Date>(v.afterKey!);
+        return eb(eb.refTuple(sort, 'm.id'), shape.direction === 'ASC' ? '>' : '<', eb.tuple(key, eb.cast<string>(eb.val(v.afterId), 'uuid')));
+      }),
+    )
+    .orderBy(sort, direction)
+    .orderBy('m.id', direction)
+    .limit(v.limit);
+  return builder
+    .with('page', () => pageRows)
+    .selectFrom('page')
+    .innerJoin('user as u', 'u.id', 'page.user_id')
+    .selectAll('page')
+    .select((eb) => [
+      USER_ROW.as('user_row'),
+      eb.fn
+        .coalesce(
+          eb.selectFrom('membership_role as mr').innerJoin('role as r', 'r.id', 'mr.role_id').whereRef('mr.membership_id', '=', 'page.id').select(ROLE_ROWS_AGG.as('agg')),
+          sql.lit('[]'),
+        )
+        .as('role_rows'),
+    ])
+    // The total counts the filter without the cursor; it is computed once for the statement (InitPlan).
+    .$if(shape.total, (qb) => qb.select(countOf(shape, v).as('total')))
+    .orderBy('page.sort_key', direction)
+    .orderBy('page.id', direction);
+}
+
+const pages = new ShapeCache(memberPageQuery);
+
+function memberPage(orgId: string, filter: MemberFilter, order: MemberOrder, page: PageRequest, withTotal: boolean) {
+  const { shape, values } = filterOf(orgId, filter);
+  return pages.prepared(
+    { ...shape, field: order.field, direction: order.direction, after: page.after !== undefined, total: withTotal },
+    { ...values, afterKey: page.after?.[0] ?? null, afterId: page.after?.[1] ?? '', limit: page.first + 1 },
+  );
+}
+
 /**
  * The statement of one members page and its bound parameters (listMembers runs it; the tests
  * EXPLAIN it). The page is chosen on membership alone, by an index range read of
  * (org_id, sort key, id) from the cursor on; only its own accounts and roles are then read.
  */
 export function memberPageStatement(orgId: string, filter: MemberFilter, order: MemberOrder, page: PageRequest, withTotal = false): { statement: Statement; values: unknown[] } {
-  const sort = SORT_SQL[order.field];
-  const p = new Params();
-  const where = filterSql(orgId, filter, p);
-  // The total counts the filter without the cursor; it is computed once for the statement (InitPlan).
-  const total = withTotal ? `, (select count(*)::int from ${countFrom(filter)} where ${where.join(' and ')}) as total` : '';
-  const cmp = order.direction === 'ASC' ? '>' : '<';
-  if (page.after) {
-    const cast = order.field === 'CREATED_AT' ? '::timestamptz' : '';
-    where.push(`(${sort}, m.id) ${cmp} (${p.add(page.after[0])}${cast}, ${p.add(page.after[1])}::uuid)`);
-  }
-  const limit = p.add(page.first + 1);
-  // The page is chosen on narrow rows; only its own accounts are then read whole (carrying whole
-  // account rows through the sort of a 10,000-member org more than doubled its time).
-  const statement = shaped(`with page as (
-       select m.id, m.org_id, m.user_id, m.status, m.added_by_id, m.created_at, ${sort} as sort_key
-         from ${countFrom(filter)}
-        where ${where.join(' and ')}
-        order by ${sort} ${order.direction}, m.id ${order.direction}
-        limit ${limit}::int)
-     select page.*, ${userViewJson('u')} as user_row,
-            coalesce((select json_agg(${roleViewJson('r')} order by r.position, r.name)
-                        from membership_role mr join role r on r.id = mr.role_id
-                       where mr.membership_id = page.id), '[]') as role_rows${total}
-       from page join "user" u on u.id = page.user_id
-      order by page.sort_key ${order.direction}, page.id ${order.direction}`);
-  return { statement, values: p.values };
+  const { statement, values } = memberPage(orgId, filter, order, page, withTotal);
+  return { statement, values };
 }
 
 /**
@@ -93,9 +181,8 @@ export function memberPageStatement(orgId: string, filter: MemberFilter, order: 
  */
 export async function listMembers(em: Em, organization: OrganizationView, filter: MemberFilter, order: MemberOrder, page: PageRequest, withTotal = false): Promise<MemberPage> {
   const orgId = organization.id;
-  const { statement, values } = memberPageStatement(orgId, filter, order, page, withTotal);
   // A list decides nothing: a read replica may answer it (db/replicas.ts).
-  const found = await replicaRows<Record<string, unknown>>(em, statement, values);
+  const found = await replicaRowsOf(em, memberPage(orgId, filter, order, page, withTotal));
   const keys = new Map<string, unknown>();
   // Each membership carries the account and roles the statement read, and its organization.
   const members = found.map(({ sort_key, user_row, role_rows, total: _total, ...columns }) => {
@@ -109,11 +196,9 @@ export async function listMembers(em: Em, organization: OrganizationView, filter
   return { ...toPage(members, page, (m) => [keys.get(m.id), m.id]), total: counted };
 }
 
-
 export async function countMembers(em: Em, orgId: string, filter: MemberFilter): Promise<number> {
-  const p = new Params();
-  const where = filterSql(orgId, filter, p);
-  const found = await replicaRow<{ n: number }>(em, shaped(`select count(*)::int as n from ${countFrom(filter)} where ${where.join(' and ')}`), p.values);
+  const { shape, values } = filterOf(orgId, filter);
+  const found = await replicaRowOf(em, counts.prepared(shape, values));
   return Number(found?.n ?? 0);
 }
 

@@ -3,7 +3,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 export const OrganizationStatus = ['ACTIVE', 'DISABLED'] as const;
 export type OrganizationStatus = (typeof OrganizationStatus)[number];
 
-const OrganizationSchema = defineEntity({
+export const OrganizationSchema = defineEntity({
   name: 'Organization',
   tableName: 'organization',
   properties: {

@@ -7,7 +7,7 @@ export const OwnershipTransferStatus = ['PENDING', 'ACCEPTED', 'CANCELLED'] as c
 export type OwnershipTransferStatus = (typeof OwnershipTransferStatus)[number];
 
 /** An owner's offer of ownership to another member (R5, R15): at most one pending per organization. */
-const OwnershipTransferSchema = defineEntity({
+export const OwnershipTransferSchema = defineEntity({
   name: 'OwnershipTransfer',
   tableName: 'ownership_transfer',
   properties: {

@@ -4,7 +4,7 @@ import { Membership } from '../memberships/membership.entity.ts';
 import { User } from '../users/user.entity.ts';
 
 /** A project or space of an organization (the preset's resource types; docs/resources.md). */
-const ResourceSchema = defineEntity({
+export const ResourceSchema = defineEntity({
   name: 'Resource',
   tableName: 'resource',
   properties: {
@@ -24,7 +24,7 @@ ResourceSchema.setClass(Resource);
  * A member's role on one resource (R3 ceilings and preset caps in packages/permissions). The
  * organization is repeated so foreign keys keep a grant inside its organization.
  */
-const ResourceGrantSchema = defineEntity({
+export const ResourceGrantSchema = defineEntity({
   name: 'ResourceGrant',
   tableName: 'resource_grant',
   properties: {

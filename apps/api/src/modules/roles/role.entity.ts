@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Organization } from '../organizations/organization.entity.ts';
 
-const RoleSchema = defineEntity({
+export const RoleSchema = defineEntity({
   name: 'Role',
   tableName: 'role',
   properties: {

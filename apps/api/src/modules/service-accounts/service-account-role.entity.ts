@@ -3,7 +3,7 @@ import { ServiceAccount } from './service-account.entity.ts';
 import { Role } from '../roles/role.entity.ts';
 
 /** A role a service account holds (R23); links cascade with the account and the role. */
-const ServiceAccountRoleSchema = defineEntity({
+export const ServiceAccountRoleSchema = defineEntity({
   name: 'ServiceAccountRole',
   tableName: 'service_account_role',
   properties: {

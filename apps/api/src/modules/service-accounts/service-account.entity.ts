@@ -4,7 +4,7 @@ export const ServiceAccountStatus = ['ACTIVE', 'DISABLED'] as const;
 export type ServiceAccountStatus = (typeof ServiceAccountStatus)[number];
 
 /** A non-human principal owned by one organization (R23). Roles live in service_account_role. */
-const ServiceAccountSchema = defineEntity({
+export const ServiceAccountSchema = defineEntity({
   name: 'ServiceAccount',
   tableName: 'service_account',
   properties: {
@@ -22,7 +22,7 @@ export class ServiceAccount extends ServiceAccountSchema.class {}
 ServiceAccountSchema.setClass(ServiceAccount);
 
 /** One API key of a service account; the secret is shown once, only its sha256 is kept. */
-const ServiceAccountKeySchema = defineEntity({
+export const ServiceAccountKeySchema = defineEntity({
   name: 'ServiceAccountKey',
   tableName: 'service_account_key',
   properties: {

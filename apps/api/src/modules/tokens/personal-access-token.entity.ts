@@ -4,7 +4,7 @@ import { defineEntity, p } from '@mikro-orm/core';
  * A member's personal access token for one organization (R23). Plain ids rather than relations: the
  * hot path (authentication) reads it with SQL, and the GraphQL type loads its organization itself.
  */
-const PersonalAccessTokenSchema = defineEntity({
+export const PersonalAccessTokenSchema = defineEntity({
   name: 'PersonalAccessToken',
   tableName: 'personal_access_token',
   properties: {

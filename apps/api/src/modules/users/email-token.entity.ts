@@ -8,7 +8,7 @@ export type EmailTokenPurpose = (typeof EmailTokenPurpose)[number];
  * A single-use confirmation link sent to an address (R20): VERIFY proves the account's current
  * address, CHANGE moves the account to `email` once its holder follows the link. Stored hashed.
  */
-const EmailTokenSchema = defineEntity({
+export const EmailTokenSchema = defineEntity({
   name: 'EmailToken',
   tableName: 'email_token',
   properties: {

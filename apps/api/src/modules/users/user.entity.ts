@@ -3,7 +3,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 export const UserStatus = ['ACTIVE', 'DISABLED'] as const;
 export type UserStatus = (typeof UserStatus)[number];
 
-const UserSchema = defineEntity({
+export const UserSchema = defineEntity({
   name: 'User',
   tableName: 'user',
   properties: {
