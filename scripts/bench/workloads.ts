@@ -322,4 +322,4 @@ export function workloads(f: Fixtures): Workload[] {
 }
 
 /** Every workload key, in the order they run (the export runs before setMemberRoles writes to "big"). */
-export const WORKLOAD_KEYS = ['floor', 'viewer', 'members-big', 'members-small', 'can', 'can-100', 'search', 'export', 'set-member-roles', 'sign-in', 'spa', 'integrators'];
+export const WORKLOAD_KEYS = ['viewer', 'members-big', 'members-small', 'can', 'can-100', 'floor', 'search', 'export', 'set-member-roles', 'sign-in', 'spa', 'integrators'];
