@@ -52,7 +52,8 @@ export function decodeCursor(cursor: string | null | undefined, spec: CursorSpec
 function sortIsValid(sort: unknown, kind: CursorSpec['sort']): boolean {
   if (kind === 'none') return sort === null;
   if (typeof sort !== 'string' || sort.length > 1000 || !sort.isWellFormed() || sort.includes('\u0000')) return false;
-  return kind === 'text' || (TIMESTAMP.test(sort) && !Number.isNaN(Date.parse(sort.replace(' ', 'T'))));
+  // PostgreSQL prints a UTC offset as `+00`, which Date.parse refuses: it reads `+00:00`.
+  return kind === 'text' || (TIMESTAMP.test(sort) && !Number.isNaN(Date.parse(sort.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00'))));
 }
 
 /** Forward keyset pagination only; `first` is capped; `after` must be a cursor of this list. */

@@ -3,11 +3,13 @@ import { OrganizationRef } from '../types/organization.ts';
 import { UserRef } from '../types/user.ts';
 import { Organization } from '../../modules/organizations/organization.entity.ts';
 import { User } from '../../modules/users/user.entity.ts';
-import { likePattern, pageArgs, toPage } from '../pagination.ts';
+import { likePattern, pageArgs, toPage, type Cursor } from '../pagination.ts';
 import { visibleOrganization } from '../../modules/visibility.ts';
 import { ownMemberships } from '../own-memberships.ts';
 import { OrganizationView } from '../views.ts';
+import { sql } from 'kysely';
 import { row, statement } from '../../db/sql.ts';
+import { builder as sqlBuilder, rowsOf } from '../../db/kysely.ts';
 import type { Em } from '../../db/orm.ts';
 
 const ORGANIZATION_BY_SLUG = statement('organization_by_slug', `select id, slug, name, status, created_at from organization where slug = $1`);
@@ -35,6 +37,42 @@ builder.queryField('organization', (t) =>
   }),
 );
 
+const searched = (search: string | null | undefined) => (search?.trim() ? likePattern(search) : undefined);
+
+/** Organizations by lower(name), id; a search matches the name or the slug. */
+function organizationPage(search: string | null | undefined, first: number, after: Cursor | undefined) {
+  const pattern = searched(search);
+  return sqlBuilder
+    .selectFrom('organization')
+    .selectAll()
+    .$if(pattern !== undefined, (qb) => qb.where((eb) => eb.or([eb(eb.fn<string>('lower', ['name']), 'like', pattern!), eb('slug', 'like', pattern!)])))
+    .$if(after !== undefined, (qb) =>
+      qb.where((eb) => eb(eb.tuple(eb.fn<string>('lower', ['name']), eb.ref('id')), '>', eb.tuple(after![0]!, eb.cast<string>(eb.val(after![1]), 'uuid')))),
+    )
+    .orderBy((eb) => eb.fn('lower', ['name']))
+    .orderBy('id')
+    .limit(first + 1);
+}
+
+/** Accounts by email, id; a search matches lower(first_name || ' ' || last_name || ' ' || email). */
+function userPage(search: string | null | undefined, first: number, after: Cursor | undefined) {
+  const pattern = searched(search);
+  return sqlBuilder
+    .selectFrom('user')
+    .selectAll()
+    .$if(pattern !== undefined, (qb) =>
+      qb.where((eb) => {
+        const space = sql.lit(' ');
+        const text = eb(eb(eb(eb('first_name', '||', space), '||', eb.ref('last_name')), '||', space), '||', eb.ref('email'));
+        return eb(eb.fn<string>('lower', [text]), 'like', pattern!);
+      }),
+    )
+    .$if(after !== undefined, (qb) => qb.where((eb) => eb(eb.refTuple('email', 'id'), '>', eb.tuple(after![0]!, eb.cast<string>(eb.val(after![1]), 'uuid')))))
+    .orderBy('email')
+    .orderBy('id')
+    .limit(first + 1);
+}
+
 builder.queryField('organizations', (t) =>
   t.connection({
     type: OrganizationRef,
@@ -43,21 +81,7 @@ builder.queryField('organizations', (t) =>
     args: { search: t.arg.string() },
     resolve: async (_root, args, ctx) => {
       const page = pageArgs(args, { list: 'organizations', sort: 'text', id: 'uuid' });
-      const { first, after } = page;
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (args.search?.trim()) {
-        where.push(`(lower(name) like ? or slug like ?)`);
-        params.push(likePattern(args.search), likePattern(args.search));
-      }
-      if (after) {
-        where.push(`(lower(name), id) > (?, ?::uuid)`);
-        params.push(after[0], after[1]);
-      }
-      const rows = await ctx.em.execute<Record<string, unknown>[]>(
-        `select * from organization ${where.length ? `where ${where.join(' and ')}` : ''} order by lower(name), id limit ${first + 1}`,
-        params,
-      );
+      const rows = await rowsOf(ctx.em, organizationPage(args.search, page.first, page.after));
       const orgs = rows.map((r) => ctx.em.map(Organization, r));
       return toPage(orgs, page, (o) => [o.name.toLowerCase(), o.id]);
     },
@@ -72,21 +96,7 @@ builder.queryField('users', (t) =>
     args: { search: t.arg.string() },
     resolve: async (_root, args, ctx) => {
       const page = pageArgs(args, { list: 'users', sort: 'text', id: 'uuid' });
-      const { first, after } = page;
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (args.search?.trim()) {
-        where.push(`lower(first_name || ' ' || last_name || ' ' || email) like ?`);
-        params.push(likePattern(args.search));
-      }
-      if (after) {
-        where.push(`(email, id) > (?, ?::uuid)`);
-        params.push(after[0], after[1]);
-      }
-      const rows = await ctx.em.execute<Record<string, unknown>[]>(
-        `select * from "user" ${where.length ? `where ${where.join(' and ')}` : ''} order by email, id limit ${first + 1}`,
-        params,
-      );
+      const rows = await rowsOf(ctx.em, userPage(args.search, page.first, page.after));
       const users = rows.map((r) => ctx.em.map(User, r));
       return toPage(users, page, (u) => [u.email, u.id]);
     },

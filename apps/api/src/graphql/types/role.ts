@@ -1,10 +1,19 @@
 import { builder } from '../builder.ts';
 import { partOf, RoleView } from '../views.ts';
 import { Organization } from '../../modules/organizations/organization.entity.ts';
-import { rows } from '../../db/sql.ts';
+import { sql } from 'kysely';
+import { builder as sqlBuilder, rowsOf } from '../../db/kysely.ts';
 import { Role } from '../../modules/roles/role.entity.ts';
 import { OrganizationRef } from './organization.ts';
 import { visibleRoles } from '../../modules/visibility.ts';
+
+/** How many memberships hold each role: one statement for a batch of roles. */
+const memberCounts = (roleIds: string[]) =>
+  sqlBuilder
+    .selectFrom('membership_role')
+    .select((eb) => ['role_id', eb.cast<number>(eb.fn.countAll(), 'integer').as('n')])
+    .where((eb) => eb('role_id', '=', eb.fn<string>('any', [eb.cast<string[]>(eb.val(roleIds), sql`uuid[]`)])))
+    .groupBy('role_id');
 
 /** Visible to org:read holders of its org (R1, modules/visibility.ts); its organization is part of it. */
 export const RoleRef = builder.loadableNodeRef<RoleView | Role, string>('Role', {
@@ -27,11 +36,7 @@ RoleRef.implement({
       type: 'Int',
       description: 'How many members hold this role.',
       load: async (roleIds: string[], ctx) => {
-        const found = await rows<{ role_id: string; n: number }>(
-          ctx.em,
-          `select role_id, count(*)::int as n from membership_role where role_id = any($1::uuid[]) group by role_id`,
-          [roleIds],
-        );
+        const found = await rowsOf(ctx.em, memberCounts(roleIds));
         const counts = new Map(found.map((r) => [r.role_id, Number(r.n)]));
         return roleIds.map((id) => counts.get(id) ?? 0);
       },

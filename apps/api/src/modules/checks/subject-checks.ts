@@ -1,7 +1,9 @@
 import { effectivePermissions, expandPermissions, isKnownPermission, type Preset } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import { isUuid, placeholders } from '../../ids.ts';
+import { sql, type AliasableExpression, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { jsonColumn, rows as queryRows, statement } from '../../db/sql.ts';
+import { builder, rowsOf, ShapeCache, type DB } from '../../db/kysely.ts';
 import { findResource, permissionsOn, resourceType, standingIn, type ResourceRow } from '../resources/resource.service.ts';
 
 /**
@@ -163,13 +165,31 @@ export type Holder =
   | { kind: 'User'; id: string; email: string; membershipId: string; name: string }
   | { kind: 'ServiceAccount'; id: string; name: string; email: null; membershipId: null };
 
-const serviceAccountHolders = statement(
-  'service_account_holders',
-  `select s.id, s.name from service_account s
-     join organization o on o.id = s.org_id and o.status = 'ACTIVE'
-    where s.org_id = $1 and s.status = 'ACTIVE' and s.id > $2
-      and exists (select 1 from service_account_role sr where sr.service_account_id = s.id and sr.role_id = any($3::uuid[]))
-    order by s.id limit $4`,
+const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** Active service accounts of an active org holding one of some roles, by id after a cursor: one shape, built once. */
+const serviceAccountHolders = new ShapeCache((_: object, v: { orgId: string; afterId: string; roleIds: string[]; limit: number }) =>
+  builder
+    .selectFrom('service_account as s')
+    .innerJoin('organization as o', (join) => join.onRef('o.id', '=', 's.org_id').on('o.status', '=', ACTIVE))
+    .select(['s.id', 's.name'])
+    .where((eb) =>
+      eb.and([
+        eb('s.org_id', '=', v.orgId),
+        eb('s.status', '=', ACTIVE),
+        eb('s.id', '>', v.afterId),
+        eb.exists(
+          eb
+            .selectFrom('service_account_role as sr')
+            .select(sql.lit(1).as('one'))
+            .whereRef('sr.service_account_id', '=', 's.id')
+            .where('sr.role_id', '=', eb.fn<string>('any', [eb.cast<string[]>(eb.val(v.roleIds), sql`uuid[]`)])),
+        ),
+      ]),
+    )
+    .orderBy('s.id')
+    .limit(v.limit),
 );
 
 /** How many candidate rows each round reads when rows must be filtered one by one (resource roles). */
@@ -191,33 +211,44 @@ export async function holders(em: Em, preset: Preset, orgId: string, permission:
   }
   const members = await memberHolders(em, preset, orgId, permission, granting, resource, afterId, limit);
   const accounts: Holder[] = granting.length
-    ? (await queryRows<{ id: string; name: string }>(em, serviceAccountHolders, [orgId, afterId ?? '00000000-0000-0000-0000-000000000000', granting, limit])).map((a) => ({ kind: 'ServiceAccount', id: a.id, name: a.name, email: null, membershipId: null }))
+    ? (await rowsOf(em, serviceAccountHolders.prepared({}, { orgId, afterId: afterId ?? NIL_UUID, roleIds: granting, limit }))).map((a) => ({ kind: 'ServiceAccount', id: a.id, name: a.name, email: null, membershipId: null }))
     : [];
   return [...members, ...accounts].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, limit);
 }
 
+/**
+ * One round of whoCan's members: active members (active account) of the active org who hold the
+ * permission through an org role (`by_org`) or may through a resource role (checked one by one).
+ */
+function memberHolderRound(orgId: string, granting: string[], resource: ResourceRow | undefined, after: string | null, limit: number) {
+  type Members = ExpressionBuilder<DB & { m: DB['membership']; u: DB['user'] }, 'm' | 'u'>;
+  const byOrgRole = (eb: Members): AliasableExpression<SqlBool> =>
+    granting.length
+      ? eb.exists(eb.selectFrom('membership_role as mr').select(sql.lit(1).as('one')).whereRef('mr.membership_id', '=', 'm.id').where('mr.role_id', 'in', granting))
+      : sql<SqlBool>`false`;
+  const byResource = (eb: Members): Expression<SqlBool> =>
+    resource
+      ? eb.or([
+          eb.exists(eb.selectFrom('resource_grant as g').select(sql.lit(1).as('one')).where('g.resource_id', '=', resource.id).whereRef('g.membership_id', '=', 'm.id')),
+          eb('u.id', '=', resource.created_by_id ?? NIL_UUID),
+        ])
+      : sql<SqlBool>`false`;
+  return builder
+    .selectFrom('membership as m')
+    .innerJoin('user as u', (join) => join.onRef('u.id', '=', 'm.user_id').on('u.status', '=', ACTIVE))
+    .innerJoin('organization as o', (join) => join.onRef('o.id', '=', 'm.org_id').on('o.status', '=', ACTIVE))
+    .select((eb) => ['u.id as userId', 'u.email', 'm.id as membershipId', byOrgRole(eb).as('by_org')])
+    .where((eb) => eb.and([eb('m.org_id', '=', orgId), eb('m.status', '=', ACTIVE), eb.or([byOrgRole(eb), byResource(eb)])]))
+    .$if(after !== null, (qb) => qb.where('u.id', '>', after!))
+    .orderBy('u.id')
+    .limit(limit);
+}
+
 async function memberHolders(em: Em, preset: Preset, orgId: string, permission: string, granting: string[], resource: ResourceRow | undefined, afterUserId: string | null, limit: number): Promise<Holder[]> {
-  const byOrgRole = granting.length ? `exists (select 1 from membership_role mr where mr.membership_id = m.id and mr.role_id in (${placeholders(granting)}))` : 'false';
-  const byResource = resource ? `(exists (select 1 from resource_grant g where g.resource_id = ? and g.membership_id = m.id) or u.id = ?)` : 'false';
   const out: Holder[] = [];
   let after = afterUserId;
   while (out.length < limit) {
-    const rows = await em.execute<{ userId: string; email: string; membershipId: string; by_org: boolean }[]>(
-      `select u.id as "userId", u.email, m.id as "membershipId", ${byOrgRole} as by_org
-         from membership m
-         join "user" u on u.id = m.user_id and u.status = 'ACTIVE'
-         join organization o on o.id = m.org_id and o.status = 'ACTIVE'
-        where m.org_id = ? and m.status = 'ACTIVE' and (${byOrgRole} or ${byResource}) ${after ? 'and u.id > ?' : ''}
-        order by u.id limit ?`,
-      [
-        ...granting,
-        orgId,
-        ...granting,
-        ...(resource ? [resource.id, resource.created_by_id ?? '00000000-0000-0000-0000-000000000000'] : []),
-        ...(after ? [after] : []),
-        resource ? CHUNK : limit,
-      ],
-    );
+    const rows = await rowsOf(em, memberHolderRound(orgId, granting, resource, after, resource ? CHUNK : limit));
     for (const row of rows) {
       if (out.length >= limit) break;
       const holds = row.by_org || (resource !== undefined && (await permissionsOn(em, await standingIn(em, orgId, { id: row.userId, isPlatformAdmin: false }), resource, preset, {})).has(permission));
@@ -244,14 +275,27 @@ export async function accessible(em: Em, preset: Preset, orgId: string, subject:
   let after = afterId;
   const standing = whole ? undefined : await standingIn(em, orgId, { id: subject.id, isPlatformAdmin: false });
   while (out.length < limit) {
-    const candidates = whole
-      ? ''
-      : `and (r.created_by_id = ? or exists (select 1 from resource_grant g where g.resource_id = r.id and g.membership_id = ?))`;
     const size = whole ? limit : CHUNK;
-    const rows = await em.execute<ResourceRow[]>(
-      `select r.* from resource r where r.org_id = ? and r.type = ? ${candidates} ${after ? 'and r.id > ?' : ''} order by r.id limit ?`,
-      [orgId, type, ...(whole ? [] : [subject.id, standing!.membershipId ?? '00000000-0000-0000-0000-000000000000']), ...(after ? [after] : []), size],
-    );
+    const cursor = after;
+    const query = builder
+      .selectFrom('resource as r')
+      .selectAll('r')
+      .where('r.org_id', '=', orgId)
+      .where('r.type', '=', type)
+      // Without the permission on the whole type: only what the member created or was granted, each checked below.
+      .$if(!whole, (qb) =>
+        qb.where((eb) =>
+          eb.or([
+            eb('r.created_by_id', '=', subject.id),
+            eb.exists(eb.selectFrom('resource_grant as g').select(sql.lit(1).as('one')).whereRef('g.resource_id', '=', 'r.id').where('g.membership_id', '=', standing!.membershipId ?? NIL_UUID)),
+          ]),
+        ),
+      )
+      .$if(cursor !== null, (qb) => qb.where('r.id', '>', cursor!))
+      .orderBy('r.id')
+      .limit(size)
+      .$castTo<ResourceRow>();
+    const rows = await rowsOf(em, query);
     for (const row of rows) {
       if (out.length >= limit) break;
       if (whole || (await permissionsOn(em, standing!, row, preset, {})).has(permission)) out.push(row);

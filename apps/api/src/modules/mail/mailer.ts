@@ -2,6 +2,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import { emOf, type Em, type Orm } from '../../db/orm.ts';
+import { builder, rowsOf } from '../../db/kysely.ts';
 
 export interface MailMessage {
   to: string;
@@ -72,21 +73,18 @@ export async function listOutbox(
   filter: { to?: string | null },
   page: { first: number; after: [string | number | null, string | number] | undefined },
 ): Promise<OutboxMail[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (filter.to?.trim()) {
-    where.push('lower(to_address) = ?');
-    params.push(filter.to.trim().toLowerCase());
-  }
-  if (page.after) {
-    where.push('(created_at, id) < (?::timestamptz, ?::uuid)');
-    params.push(page.after[0], page.after[1]);
-  }
-  const rows = await em.execute<{ id: string; to_address: string; subject: string; text_body: string; html_body: string; created_at: Date | string; sort_key: string }[]>(
-    `select id, to_address, subject, text_body, html_body, created_at, created_at::text as sort_key from mail_outbox
-      ${where.length ? `where ${where.join(' and ')}` : ''}
-      order by created_at desc, id desc limit ${page.first + 1}`,
-    params,
-  );
+  const to = filter.to?.trim() ? filter.to.trim().toLowerCase() : undefined;
+  const after = page.after;
+  const query = builder
+    .selectFrom('mail_outbox')
+    .select((eb) => ['id', 'to_address', 'subject', 'text_body', 'html_body', 'created_at', eb.cast<string>('created_at', 'text').as('sort_key')])
+    .$if(to !== undefined, (qb) => qb.where((eb) => eb(eb.fn<string>('lower', ['to_address']), '=', to!)))
+    .$if(after !== undefined, (qb) =>
+      qb.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(eb.cast<Date>(eb.val(after![0]), 'timestamptz'), eb.cast<string>(eb.val(after![1]), 'uuid')))),
+    )
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.first + 1);
+  const rows = await rowsOf(em, query);
   return rows.map((r) => ({ id: r.id, to: r.to_address, subject: r.subject, text: r.text_body, html: r.html_body, createdAt: new Date(r.created_at), sortKey: r.sort_key }));
 }

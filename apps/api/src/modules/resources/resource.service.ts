@@ -16,7 +16,9 @@ import {
 import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, GrantCeilingError, NotFoundError, ResourceRoleCapError, SelfRoleChangeError, ValidationError } from '../../errors.ts';
-import { row, rows, Params } from '../../db/sql.ts';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { row, rows } from '../../db/sql.ts';
+import { builder, rowOf as firstRowOf, rowsOf, type DB } from '../../db/kysely.ts';
 import { Resource, ResourceGrant } from './resource.entity.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { Membership } from '../memberships/membership.entity.ts';
@@ -160,23 +162,59 @@ export interface VisibleResourceRow extends ResourceRow {
   sort_key: string;
 }
 
+/** Which rows of one type a standing may read: the type, and unless it is read whole, who may read. */
+interface ReadablePlan {
+  type: string;
+  /** The creator reads their own (the creator role gives read after the cap). */
+  creator: string | null;
+  /** Grant roles that give read after the cap. */
+  grantKeys: string[];
+  whole: boolean;
+}
+
 /**
- * Which rows of one type a standing may read, as SQL over `r` (resource) and `g` (the standing's
- * grant): every row when the org role holds `<prefix>:read`, else the rows they created (when the
- * creator role gives read after the cap) or were granted a role that gives read after the cap.
- * Computed from the pure rules, so the list agrees with `permissionsOn` row by row (R1, R19).
+ * Which rows of one type a standing may read: every row when the org role holds `<prefix>:read`, else
+ * the rows they created (when the creator role gives read after the cap) or were granted a role that
+ * gives read after the cap; undefined when none. Computed from the pure rules, so the list agrees
+ * with `permissionsOn` row by row (R1, R19).
  */
-function readableClause(standing: OrgStanding, def: ResourceTypeDef, p: Params): string {
+function readablePlan(standing: OrgStanding, def: ResourceTypeDef): ReadablePlan | undefined {
   const read = permissionOf(def, 'read');
-  const type = `r.type = ${p.add(def.key)}`;
-  if (standing.orgPerms.has(read)) return `(${type})`;
-  if (!standing.membershipId) return 'false';
+  if (standing.orgPerms.has(read)) return { type: def.key, creator: null, grantKeys: [], whole: true };
+  if (!standing.membershipId) return undefined;
   const gives = (roleKey: string) => resourceRolePermissions({ def, orgRoleKeys: standing.orgRoleKeys, roleKeys: [roleKey] }).has(read);
-  const either: string[] = [];
-  if (def.creatorRoleKey && gives(def.creatorRoleKey)) either.push(`r.created_by_id = ${p.add(standing.userId)}`);
+  const creator = def.creatorRoleKey && gives(def.creatorRoleKey) ? standing.userId : null;
   const grantKeys = def.roles.map((r) => r.key).filter(gives);
-  if (grantKeys.length) either.push(`g.role_key = any(${p.add(grantKeys)}::text[])`);
-  return either.length ? `(${type} and (${either.join(' or ')}))` : 'false';
+  return creator !== null || grantKeys.length ? { type: def.key, creator, grantKeys, whole: false } : undefined;
+}
+
+type Listed = ExpressionBuilder<DB & { r: DB['resource']; g: DB['resource_grant'] }, 'r' | 'g'>;
+
+/** A plan as terms over `r` (resource) and `g` (the standing's grant on it). */
+function readableTerm(eb: Listed, plan: ReadablePlan): Expression<SqlBool> {
+  const type = eb('r.type', '=', plan.type);
+  if (plan.whole) return type;
+  const either: Expression<SqlBool>[] = [];
+  if (plan.creator !== null) either.push(eb('r.created_by_id', '=', plan.creator));
+  if (plan.grantKeys.length) either.push(eb('g.role_key', '=', eb.fn<string>('any', [eb.cast<string[]>(eb.val(plan.grantKeys), sql`text[]`)])));
+  return eb.and([type, eb.or(either)]);
+}
+
+const NO_MEMBERSHIP = '00000000-0000-0000-0000-000000000000';
+
+/** The plans of the types asked for that the standing may read anything of. */
+function readablePlans(standing: OrgStanding, preset: Preset, type: string | null | undefined): ReadablePlan[] {
+  if (standing.orgPerms.size === 0) return [];
+  return preset.policy.resourceTypes.filter((d) => !type || d.key === type).flatMap((d) => readablePlan(standing, d) ?? []);
+}
+
+/** The org's resources the plans let the standing read, each with the standing's grant on it (`g`). */
+function visibleFrom(standing: OrgStanding, plans: ReadablePlan[]) {
+  return builder
+    .selectFrom('resource as r')
+    .leftJoin('resource_grant as g', (join) => join.onRef('g.resource_id', '=', 'r.id').on('g.membership_id', '=', standing.membershipId ?? NO_MEMBERSHIP))
+    .where('r.org_id', '=', standing.orgId)
+    .where((eb) => eb.or(plans.map((plan) => readableTerm(eb, plan))));
 }
 
 /**
@@ -191,29 +229,25 @@ export async function visibleResourcePage(
   preset: Preset,
   options: { type?: string | null; first?: number; after?: [string | null, string] } = {},
 ): Promise<VisibleResourceRow[]> {
-  if (standing.orgPerms.size === 0) return [];
-  const defs = preset.policy.resourceTypes.filter((d) => !options.type || d.key === options.type);
-  if (defs.length === 0) return [];
-  const p = new Params();
-  const membership = p.add(standing.membershipId ?? '00000000-0000-0000-0000-000000000000');
-  const org = p.add(standing.orgId);
-  const readable = defs.map((d) => readableClause(standing, d, p)).filter((c) => c !== 'false');
-  if (readable.length === 0) return [];
-  let keyset = '';
-  if (options.after) {
-    const [sort, id] = options.after;
-    const cut = (sort ?? '').indexOf('\n');
-    keyset = ` and (r.type, r.name, r.id) > (${p.add(cut < 0 ? sort ?? '' : (sort ?? '').slice(0, cut))}, ${p.add(cut < 0 ? '' : (sort ?? '').slice(cut + 1))}, ${p.add(id)}::uuid)`;
-  }
-  const limit = options.first === undefined ? '' : ` limit ${p.add(options.first + 1)}`;
-  return rows<VisibleResourceRow>(
-    em,
-    `select r.*, g.role_key as grant_role, r.type || chr(10) || r.name as sort_key from resource r
-       left join resource_grant g on g.resource_id = r.id and g.membership_id = ${membership}
-      where r.org_id = ${org} and (${readable.join(' or ')})${keyset}
-      order by r.type, r.name, r.id${limit}`,
-    p.values,
-  );
+  const plans = readablePlans(standing, preset, options.type);
+  if (plans.length === 0) return [];
+  // The cursor's sort value is the type and the name joined by a newline.
+  const sort = options.after?.[0] ?? '';
+  const cut = sort.indexOf('\n');
+  const query = visibleFrom(standing, plans)
+    .selectAll('r')
+    .select((eb) => ['g.role_key as grant_role', eb(eb('r.type', '||', sql<string>`chr(10)`), '||', eb.ref('r.name')).as('sort_key')])
+    .$if(options.after !== undefined, (qb) =>
+      qb.where((eb) =>
+        eb(eb.refTuple('r.type', 'r.name', 'r.id'), '>', eb.tuple(cut < 0 ? sort : sort.slice(0, cut), cut < 0 ? '' : sort.slice(cut + 1), eb.cast<string>(eb.val(options.after![1]), 'uuid'))),
+      ),
+    )
+    .orderBy('r.type')
+    .orderBy('r.name')
+    .orderBy('r.id')
+    .$if(options.first !== undefined, (qb) => qb.limit(options.first! + 1))
+    .$castTo<VisibleResourceRow>();
+  return rowsOf(em, query);
 }
 
 /** Every resource of the org the standing may read (the plain list; see visibleResourcePage). */
@@ -223,19 +257,9 @@ export async function visibleResources(em: Em, standing: OrgStanding, preset: Pr
 
 /** How many resources the standing may read (the connection's totalCount). */
 export async function countVisibleResources(em: Em, standing: OrgStanding, preset: Preset, type?: string | null): Promise<number> {
-  if (standing.orgPerms.size === 0) return 0;
-  const defs = preset.policy.resourceTypes.filter((d) => !type || d.key === type);
-  const p = new Params();
-  const membership = p.add(standing.membershipId ?? '00000000-0000-0000-0000-000000000000');
-  const org = p.add(standing.orgId);
-  const readable = defs.map((d) => readableClause(standing, d, p)).filter((c) => c !== 'false');
-  if (readable.length === 0) return 0;
-  const counted = await row<{ n: string | number }>(
-    em,
-    `select count(*) as n from resource r left join resource_grant g on g.resource_id = r.id and g.membership_id = ${membership}
-      where r.org_id = ${org} and (${readable.join(' or ')})`,
-    p.values,
-  );
+  const plans = readablePlans(standing, preset, type);
+  if (plans.length === 0) return 0;
+  const counted = await firstRowOf(em, visibleFrom(standing, plans).select((eb) => eb.fn.countAll<string | number>().as('n')));
   return Number(counted?.n ?? 0);
 }
 
@@ -270,22 +294,25 @@ export interface ResourceMemberRow extends ResourceGrantRow {
 
 /** One page of a resource's grants, ordered by the grantee's email (keyset: email, membership id). */
 export async function listResourceMembers(em: Em, resourceId: string, first: number, after: [string | null, string] | undefined): Promise<ResourceMemberRow[]> {
-  const p = new Params();
-  const resource = p.add(resourceId);
-  const keyset = after ? ` and (lower(u.email), m.id) > (${p.add(after[0] ?? '')}, ${p.add(after[1])}::uuid)` : '';
-  return rows<ResourceMemberRow>(
-    em,
-    `select g.*, lower(u.email) as sort_key from resource_grant g
-       join membership m on m.id = g.membership_id
-       join "user" u on u.id = m.user_id
-      where g.resource_id = ${resource}${keyset}
-      order by lower(u.email), m.id limit ${p.add(first + 1)}`,
-    p.values,
-  );
+  const query = builder
+    .selectFrom('resource_grant as g')
+    .innerJoin('membership as m', 'm.id', 'g.membership_id')
+    .innerJoin('user as u', 'u.id', 'm.user_id')
+    .selectAll('g')
+    .select((eb) => eb.fn<string>('lower', ['u.email']).as('sort_key'))
+    .where('g.resource_id', '=', resourceId)
+    .$if(after !== undefined, (qb) =>
+      qb.where((eb) => eb(eb.tuple(eb.fn<string>('lower', ['u.email']), eb.ref('m.id')), '>', eb.tuple(after![0] ?? '', eb.cast<string>(eb.val(after![1]), 'uuid')))),
+    )
+    .orderBy((eb) => eb.fn('lower', ['u.email']))
+    .orderBy('m.id')
+    .limit(first + 1)
+    .$castTo<ResourceMemberRow>();
+  return rowsOf(em, query);
 }
 
 export async function countResourceMembers(em: Em, resourceId: string): Promise<number> {
-  const counted = await row<{ n: string | number }>(em, `select count(*) as n from resource_grant where resource_id = $1`, [resourceId]);
+  const counted = await firstRowOf(em, builder.selectFrom('resource_grant').select((eb) => eb.fn.countAll<string | number>().as('n')).where('resource_id', '=', resourceId));
   return Number(counted?.n ?? 0);
 }
 

@@ -8,7 +8,8 @@ import { requirePermission } from '../memberships/rule-errors.ts';
 import type { Em } from '../../db/orm.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { Role } from './role.entity.ts';
-import { exec, row, rows, statement } from '../../db/sql.ts';
+import { exec, rows, statement } from '../../db/sql.ts';
+import { builder, rowOf } from '../../db/kysely.ts';
 
 /** Creates the preset's built-in roles for a new organization (inside the caller's transaction). */
 export function createBuiltinRoles(em: Em, org: Organization, preset: Preset): Role[] {
@@ -162,6 +163,15 @@ export async function updateRole(em: Em, acting: Acting, roleId: string, input: 
   });
 }
 
+/** A role with how many memberships hold it (deleteRole reads it under the org's lock). */
+const roleWithHolders = (roleId: string) =>
+  builder
+    .selectFrom('role as r')
+    .selectAll('r')
+    .select((eb) => eb.cast<number>(eb.selectFrom('membership_role as mr').select(eb.fn.countAll().as('n')).whereRef('mr.role_id', '=', 'r.id'), 'integer').as('holders'))
+    .where('r.id', '=', roleId)
+    .$castTo<RoleRecord & { holders: number }>();
+
 /** R12: deleting a role in use says how many members hold it, unless forced. */
 export async function deleteRole(em: Em, acting: Acting, roleId: string, force: boolean): Promise<string> {
   return inTransaction(em, acting, async (tx) => {
@@ -170,11 +180,7 @@ export async function deleteRole(em: Em, acting: Acting, roleId: string, force: 
     const perms = await permissionsAfterLock(tx, visible.org_id, acting.user!);
     requirePermission(perms, 'roles:manage');
     // The role as it is under the lock, with how many memberships hold it: deleted meanwhile answers not found.
-    const found = await row<RoleRecord & { holders: number }>(
-      tx,
-      `select r.*, (select count(*) from membership_role mr where mr.role_id = r.id)::int as holders from role r where r.id = $1`,
-      [visible.id],
-    );
+    const found = await rowOf(tx, roleWithHolders(visible.id));
     if (!found) throw new NotFoundError('Role');
     const { holders, ...role } = found;
     if (role.builtin) throw new PolicyError('Built-in roles come from the preset and cannot be deleted', 'PRESET_DISALLOWS');

@@ -2,7 +2,9 @@ import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
+import { sql } from 'kysely';
 import { row, rows } from '../../db/sql.ts';
+import { builder, rowOf } from '../../db/kysely.ts';
 import { Role } from '../roles/role.entity.ts';
 import { ServiceAccountRole } from './service-account-role.entity.ts';
 import { generateCredential } from '../../auth/api-key.ts';
@@ -107,6 +109,10 @@ export interface CreateServiceAccountInput {
   roleIds: readonly string[];
 }
 
+/** How many service accounts an org has (the limit is checked under the org's lock). */
+const accountsOfOrg = (orgId: string) =>
+  builder.selectFrom('service_account').select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n')).where('org_id', '=', orgId);
+
 export async function createServiceAccount(em: Em, acting: Acting, input: CreateServiceAccountInput): Promise<ServiceAccount> {
   if (!isUuid(input.orgId)) throw new NotFoundError('Organization');
   return inTransaction(em, acting, async (tx) => {
@@ -114,7 +120,7 @@ export async function createServiceAccount(em: Em, acting: Acting, input: Create
     const name = validateName(input.name, ['input', 'name']);
     const roles = await resolveRoles(tx, input.orgId, input.roleIds, ['input', 'roleIds']);
     checkServiceAccountRoles(perms, roles);
-    const count = (await row<{ n: number }>(tx, `select count(*)::int as n from service_account where org_id = $1`, [input.orgId]))!.n;
+    const count = (await rowOf(tx, accountsOfOrg(input.orgId)))!.n;
     if (count >= SERVICE_ACCOUNT_LIMIT) throw new LimitExceededError(`At most ${SERVICE_ACCOUNT_LIMIT} service accounts per organization`, SERVICE_ACCOUNT_LIMIT);
     const taken = await rows(tx, `select 1 from service_account where org_id = $1 and lower(name) = lower($2)`, [input.orgId, name]);
     if (taken.length) throw new ConflictError('A service account with this name exists', ['input', 'name']);
@@ -193,12 +199,15 @@ export async function deleteServiceAccount(em: Em, acting: Acting, id: string): 
   });
 }
 
+/** How many keys of an account are live: not revoked, not expired. */
+const liveKeysOf = (accountId: string) =>
+  builder
+    .selectFrom('service_account_key')
+    .select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n'))
+    .where((eb) => eb.and([eb('service_account_id', '=', accountId), eb('revoked_at', 'is', null), eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)])]));
+
 async function issueKey(acting: Acting, tx: Em, account: AccountRow, name: string, expiresAt: Date | null) {
-  const live = (await row<{ n: number }>(
-    tx,
-    `select count(*)::int as n from service_account_key where service_account_id = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
-    [account.id],
-  ))!.n;
+  const live = (await rowOf(tx, liveKeysOf(account.id)))!.n;
   if (live >= SERVICE_ACCOUNT_KEY_LIMIT) throw new LimitExceededError(`At most ${SERVICE_ACCOUNT_KEY_LIMIT} live keys per service account`, SERVICE_ACCOUNT_KEY_LIMIT);
   const { secret, hash, hint } = generateCredential('serviceAccountKey');
   const key = tx.create(ServiceAccountKey, {

@@ -1,7 +1,9 @@
 import { checkTokenPermissions, effectivePermissions, TOKEN_LIMIT_PER_MEMBER, TOKEN_MAX_DAYS } from '@gatehouse/permissions';
 import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
+import { sql } from 'kysely';
 import { row, rows } from '../../db/sql.ts';
+import { builder, rowOf } from '../../db/kysely.ts';
 import { PersonalAccessToken } from './personal-access-token.entity.ts';
 import { AuthError, LimitExceededError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
@@ -58,6 +60,13 @@ function validate(input: CreateTokenInput, ownerPerms: ReadonlySet<string>): { n
   return { name, permissions };
 }
 
+/** How many tokens of a membership are live: not revoked, not expired (the per-member limit). */
+const liveTokensOf = (membershipId: string) =>
+  builder
+    .selectFrom('personal_access_token')
+    .select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n'))
+    .where((eb) => eb.and([eb('membership_id', '=', membershipId), eb('revoked_at', 'is', null), eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)])]));
+
 /**
  * R23: a member (tokens:create) creates a token for one organization with a subset of their own
  * permissions there. The secret is returned once; only its sha256 is stored.
@@ -72,12 +81,7 @@ export async function createPersonalAccessToken(em: Em, acting: Acting, input: C
     if (!membership) throw new NotFoundError('Organization');
     if (!membership.permissions.has('tokens:create')) throw new PolicyError('You may not create tokens in this organization');
     const clean = validate(input, membership.permissions);
-    const live = await row<{ n: number }>(
-      tx,
-      `select count(*)::int as n from personal_access_token
-        where membership_id = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
-      [membership.id],
-    );
+    const live = await rowOf(tx, liveTokensOf(membership.id));
     if (live!.n >= TOKEN_LIMIT_PER_MEMBER) throw new LimitExceededError(`At most ${TOKEN_LIMIT_PER_MEMBER} live tokens per member and organization`, TOKEN_LIMIT_PER_MEMBER);
     const { secret, hash, hint } = generateCredential('personalAccessToken');
     const expiresAt = input.expiresInDays === null ? null : new Date(Date.now() + input.expiresInDays * 86_400_000);

@@ -1,5 +1,6 @@
 import type { Em } from '../../db/orm.ts';
 import { row as sqlRow } from '../../db/sql.ts';
+import { builder, rowOf } from '../../db/kysely.ts';
 import { User } from './user.entity.ts';
 import { isOwnerRole } from '@gatehouse/permissions';
 import { inTransaction, type Acting } from '../../acting.ts';
@@ -23,6 +24,10 @@ interface UserRow {
   [column: string]: unknown;
 }
 
+/** How many memberships a user has among some organizations (does the actor share one with them?). */
+const membershipsIn = (userId: string, orgIds: readonly string[]) =>
+  builder.selectFrom('membership').select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n')).where('user_id', '=', userId).where('org_id', 'in', orgIds);
+
 /**
  * Locks the account row (`for no key update`: nothing else changes or deletes it until commit) and
  * reads it whole; `entity` is that row in the unit of work, so changes to it are written at flush.
@@ -35,7 +40,7 @@ async function loadUserRow(acting: Acting, tx: Em, userId: string): Promise<User
   if (!acting.user!.isPlatformAdmin && row.id !== acting.user!.id) {
     const readable = await acting.orgIdsWith('members:read');
     const shared = readable === 'all' ? 1 : (readable.length
-      ? (await tx.execute<{ n: number }[]>(`select count(*)::int as n from membership where user_id = ? and org_id in (${readable.map(() => '?').join(',')})`, [row.id, ...readable]))[0]!.n
+      ? (await rowOf(tx, membershipsIn(row.id, readable)))!.n
       : 0);
     if (!shared) throw new NotFoundError('User');
   }

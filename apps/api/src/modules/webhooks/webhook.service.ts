@@ -2,6 +2,7 @@ import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, LimitExceededError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
 import { exec, row, rows } from '../../db/sql.ts';
+import { builder, rowOf } from '../../db/kysely.ts';
 import { isUuid } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { lockOrganization, permissionsAfterLock } from '../memberships/membership.locks.ts';
@@ -84,12 +85,16 @@ function checkInput(acting: Acting, input: { url?: string | null; eventTypes?: r
   if (issues.length) throw new ValidationError(issues);
 }
 
+/** How many webhook endpoints an org has (the limit is checked under the org's lock). */
+const endpointsOfOrg = (orgId: string) =>
+  builder.selectFrom('webhook_endpoint').select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n')).where('org_id', '=', orgId);
+
 export async function createWebhookEndpoint(em: Em, acting: Acting, input: { orgId: string; url: string; eventTypes: readonly string[]; description: string }) {
   if (!isUuid(input.orgId)) throw new NotFoundError('Organization');
   checkInput(acting, input, ['input']);
   return inTransaction(em, acting, async (tx) => {
     await managerLock(acting, tx, input.orgId);
-    const count = (await row<{ n: number }>(tx, `select count(*)::int as n from webhook_endpoint where org_id = $1`, [input.orgId]))!.n;
+    const count = (await rowOf(tx, endpointsOfOrg(input.orgId)))!.n;
     if (count >= ENDPOINT_LIMIT) throw new LimitExceededError(`At most ${ENDPOINT_LIMIT} webhook endpoints per organization`, ENDPOINT_LIMIT);
     const secret = newWebhookSecret();
     const eventTypes = [...new Set(input.eventTypes)];
