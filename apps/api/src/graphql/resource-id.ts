@@ -1,8 +1,9 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { idOfType } from './global-id.ts';
+import { NO_ID } from '../ids.ts';
 
 /** No resource has it: what an ID that is not a Resource's global id stands for. */
-const NO_RESOURCE = '00000000-0000-0000-0000-000000000000';
+const NO_RESOURCE = NO_ID;
 
 /** The global id of a resource (`Resource.id`, `resourceId` fields). */
 export const resourceGid = (id: string): string => encodeGlobalID('Resource', id);

@@ -12,7 +12,7 @@ import { badInput, pageArgs } from '../pagination.ts';
 import { AUDIT_TARGET_HINT, auditTargetOf } from '../../modules/audit/audit-target.ts';
 import type { Organization } from '../../modules/organizations/organization.entity.ts';
 import type { Context } from '../../context.ts';
-import { isUuid } from '../../ids.ts';
+import { isUuid, NO_ID } from '../../ids.ts';
 import { selects } from '../selection.ts';
 import { mayIn } from '../../modules/visibility.ts';
 import { ownMemberships } from '../own-memberships.ts';
@@ -83,7 +83,7 @@ builder.objectFields(OrganizationRef, (t) => ({
         to: t.arg({ type: 'DateTime' }),
       },
       resolve: async (org, args, ctx: Context) => {
-        const actor = args.actorId ? (args.actorId.typename === 'User' && isUuid(args.actorId.id) ? args.actorId.id : '00000000-0000-0000-0000-000000000000') : null;
+        const actor = args.actorId ? (args.actorId.typename === 'User' && isUuid(args.actorId.id) ? args.actorId.id : NO_ID) : null;
         const target = args.targetId == null ? undefined : auditTargetOf(String(args.targetId));
         // Not a target's global id (a raw id, another type's id, garbage): a typed error naming the argument (R18, R22).
         if (args.targetId != null && !target) throw badInput('targetId', `Must be ${AUDIT_TARGET_HINT}`);

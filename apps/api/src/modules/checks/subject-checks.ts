@@ -1,6 +1,6 @@
 import { effectivePermissions, expandPermissions, isKnownPermission, type Preset } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
-import { isUuid, placeholders } from '../../ids.ts';
+import { isUuid, NO_ID, placeholders } from '../../ids.ts';
 import { sql, type AliasableExpression, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { jsonColumn, rows as queryRows, statement } from '../../db/sql.ts';
 import { builder, rowsOf, ShapeCache, type DB } from '../../db/kysely.ts';
@@ -166,7 +166,6 @@ export type Holder =
   | { kind: 'ServiceAccount'; id: string; name: string; email: null; membershipId: null };
 
 const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Active service accounts of an active org holding one of some roles, by id after a cursor: one shape, built once. */
 const serviceAccountHolders = new ShapeCache((_: object, v: { orgId: string; afterId: string; roleIds: string[]; limit: number }) =>
@@ -211,7 +210,7 @@ export async function holders(em: Em, preset: Preset, orgId: string, permission:
   }
   const members = await memberHolders(em, preset, orgId, permission, granting, resource, afterId, limit);
   const accounts: Holder[] = granting.length
-    ? (await rowsOf(em, serviceAccountHolders.prepared({}, { orgId, afterId: afterId ?? NIL_UUID, roleIds: granting, limit }))).map((a) => ({ kind: 'ServiceAccount', id: a.id, name: a.name, email: null, membershipId: null }))
+    ? (await rowsOf(em, serviceAccountHolders.prepared({}, { orgId, afterId: afterId ?? NO_ID, roleIds: granting, limit }))).map((a) => ({ kind: 'ServiceAccount', id: a.id, name: a.name, email: null, membershipId: null }))
     : [];
   return [...members, ...accounts].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, limit);
 }
@@ -230,7 +229,7 @@ function memberHolderRound(orgId: string, granting: string[], resource: Resource
     resource
       ? eb.or([
           eb.exists(eb.selectFrom('resource_grant as g').select(sql.lit(1).as('one')).where('g.resource_id', '=', resource.id).whereRef('g.membership_id', '=', 'm.id')),
-          eb('u.id', '=', resource.created_by_id ?? NIL_UUID),
+          eb('u.id', '=', resource.created_by_id ?? NO_ID),
         ])
       : sql<SqlBool>`false`;
   return builder
@@ -287,7 +286,7 @@ export async function accessible(em: Em, preset: Preset, orgId: string, subject:
         qb.where((eb) =>
           eb.or([
             eb('r.created_by_id', '=', subject.id),
-            eb.exists(eb.selectFrom('resource_grant as g').select(sql.lit(1).as('one')).whereRef('g.resource_id', '=', 'r.id').where('g.membership_id', '=', standing!.membershipId ?? NIL_UUID)),
+            eb.exists(eb.selectFrom('resource_grant as g').select(sql.lit(1).as('one')).whereRef('g.resource_id', '=', 'r.id').where('g.membership_id', '=', standing!.membershipId ?? NO_ID)),
           ]),
         ),
       )

@@ -17,7 +17,7 @@ import { Resource, ResourceGrant } from '../resources/resource.entity.ts';
 import { Membership } from '../memberships/membership.entity.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { ValidationError, type FieldIssue } from '../../errors.ts';
-import { isUuid } from '../../ids.ts';
+import { isUuid, NO_ID } from '../../ids.ts';
 import type { RuleActor } from '../memberships/membership.locks.ts';
 import { findResource, permissionsOn, permissionsOnListed, resourceType, standingIn, throwGrantProblems, type OrgStanding, type ResourceRow } from '../resources/resource.service.ts';
 
@@ -171,7 +171,7 @@ export async function grantsOfInvitationsFor(
        left join membership vm on vm.org_id = r.org_id and vm.user_id = $2::uuid
        left join resource_grant vg on vg.resource_id = r.id and vg.membership_id = vm.id
       where g.invitation_id = any($1::uuid[]) order by r.type, r.name, r.id`,
-    [[...invitationIds], reader?.id ?? '00000000-0000-0000-0000-000000000000'],
+    [[...invitationIds], reader?.id ?? NO_ID],
   );
   const standings = new Map<string, OrgStanding>();
   const out: InvitationResourceGrantRow[] = [];

@@ -23,7 +23,7 @@ import { Resource, ResourceGrant } from './resource.entity.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { Membership } from '../memberships/membership.entity.ts';
 import { User } from '../users/user.entity.ts';
-import { isUuid } from '../../ids.ts';
+import { isUuid, NO_ID } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { findMembership, lockOrganization, permissionsAfterLock, type RuleActor } from '../memberships/membership.locks.ts';
 import { credentialOf, restrictToCredential } from '../tokens/credential.ts';
@@ -200,7 +200,6 @@ function readableTerm(eb: Listed, plan: ReadablePlan): Expression<SqlBool> {
   return eb.and([type, eb.or(either)]);
 }
 
-const NO_MEMBERSHIP = '00000000-0000-0000-0000-000000000000';
 
 /** The plans of the types asked for that the standing may read anything of. */
 function readablePlans(standing: OrgStanding, preset: Preset, type: string | null | undefined): ReadablePlan[] {
@@ -212,7 +211,7 @@ function readablePlans(standing: OrgStanding, preset: Preset, type: string | nul
 function visibleFrom(standing: OrgStanding, plans: ReadablePlan[]) {
   return builder
     .selectFrom('resource as r')
-    .leftJoin('resource_grant as g', (join) => join.onRef('g.resource_id', '=', 'r.id').on('g.membership_id', '=', standing.membershipId ?? NO_MEMBERSHIP))
+    .leftJoin('resource_grant as g', (join) => join.onRef('g.resource_id', '=', 'r.id').on('g.membership_id', '=', standing.membershipId ?? NO_ID))
     .where('r.org_id', '=', standing.orgId)
     .where((eb) => eb.or(plans.map((plan) => readableTerm(eb, plan))));
 }
