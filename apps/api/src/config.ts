@@ -154,6 +154,8 @@ const environmentSchema = z
     SMTP_URL: variable(urlOf(['smtp:', 'smtps:'])),
     MAIL_FROM: variable(z.string()),
     GRAPHIQL: variable(flag),
+    /** The direct path for plain JSON POSTs to /graphql (graphql/direct.ts); false sends every request through yoga's adapter. */
+    GRAPHQL_DIRECT: variable(flag),
     LOG_LEVEL: variable(oneOf(LOG_LEVELS)),
     /**
      * Which proxies' X-Forwarded-For to believe: false (none, the default), true (the private
@@ -254,6 +256,7 @@ const configSchema = (cwd: string) =>
       smtpUrl: e.SMTP_URL,
       mailFrom: e.MAIL_FROM ?? 'Gatehouse <no-reply@gatehouse.local>',
       graphiql: e.GRAPHIQL ?? env !== 'production',
+      graphqlDirect: e.GRAPHQL_DIRECT ?? true,
       logLevel: e.LOG_LEVEL ?? (env === 'test' ? 'silent' : 'info'),
       trustProxy: e.TRUST_PROXY ?? false,
       /** Largest request body accepted, in bytes (counted while reading; 413 above). */

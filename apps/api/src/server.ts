@@ -7,6 +7,7 @@ import { openDatabase, emOf, type Orm } from './db/orm.ts';
 import { loadSigningKeys } from './auth/keys.ts';
 import { presetOf, type App } from './context.ts';
 import { createGraphQLHandler } from './graphql/handler.ts';
+import { directGraphQL } from './graphql/direct.ts';
 import { syncBuiltinRoles } from './modules/roles/role.service.ts';
 import { handleAuditExport } from './modules/audit/audit.export.ts';
 import { handleTokenRequest } from './modules/service-accounts/oauth-token.ts';
@@ -49,6 +50,7 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
   // R25: accessChanged streams, fed by PostgreSQL LISTEN/NOTIFY (modules/live).
   const live = await startLive(app);
   const yoga = createGraphQLHandler(app);
+  const direct = config.graphqlDirect ? directGraphQL(yoga, config.corsOrigins) : undefined;
   const baseHeaders = securityHeaders(config);
   const serveWeb = spaHandler(WEB_DIST);
   const serveGraphiQL = config.graphiql ? graphiqlAssets() : undefined;
@@ -62,12 +64,15 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
     res.setHeader('x-request-id', requestId);
     setHeaders(res, baseHeaders);
     drain.mark(res);
-    const started = performance.now();
-    // Never the query string, and secret-looking path segments redacted (http/log-path.ts).
-    const loggedPath = logPath(req.url);
-    res.on('finish', () => {
-      app.log.info({ requestId, method: req.method, url: loggedPath, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
-    });
+    // The access log, when its level is on: never the query string, and secret-looking path segments
+    // redacted (http/log-path.ts).
+    if (app.log.isLevelEnabled('info')) {
+      const started = performance.now();
+      const loggedPath = logPath(req.url);
+      res.on('finish', () => {
+        app.log.info({ requestId, method: req.method, url: loggedPath, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+      });
+    }
     try {
       if ((req.url?.length ?? 0) > MAX_URL_BYTES) return problem(res, 414, 'URI_TOO_LONG', `The request URL is longer than ${MAX_URL_BYTES} bytes`);
       if (declaredTooLarge(req, limit)) return refusePayload(req, res, limit);
@@ -101,6 +106,7 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
     // The body is read (and bounded) here and handed to yoga as a Request. Not as `req.body`: yoga's
     // node adapter then calls Object.keys on it, one string per byte, 15 ms of CPU for 130 KB.
     const body = await readBody(req, limit);
+    if (direct && (await direct(req, res, body))) return;
     const aborted = new AbortController();
     res.once('close', () => res.writableFinished || aborted.abort());
     const request = new yoga.fetchAPI.Request(`http://localhost${req.url ?? '/graphql'}`, {
