@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { App } from './context.ts';
 import { emOf } from './db/orm.ts';
+import { builder, rowOf } from './db/kysely.ts';
 import { User } from './modules/users/user.entity.ts';
 import { createOrganization } from './modules/organizations/organization.service.ts';
 import { generateTemporaryPassword, hashPassword } from './auth/passwords.ts';
@@ -24,7 +25,7 @@ export async function bootstrapIfEmpty(app: App, config: Config, log: Logger): P
   const passwordHash = await hashPassword(password);
   const system = { userId: null, label: 'system' };
   const admin = await em.transactional(async (tx) => {
-    await tx.execute('select pg_advisory_xact_lock(?)', [BOOTSTRAP_LOCK_KEY]);
+    await rowOf(tx, builder.selectNoFrom((eb) => eb.fn<void>('pg_advisory_xact_lock', [eb.cast(eb.val(BOOTSTRAP_LOCK_KEY), 'bigint')]).as('locked')));
     if ((await tx.count(User, {})) > 0) return null;
     const user = tx.create(User, {
       id: crypto.randomUUID(),

@@ -1,5 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
+import { sql } from 'kysely';
 import type { Em } from '../db/orm.ts';
+import { builder, execOf, rowOf, ShapeCache } from '../db/kysely.ts';
 import type { App } from '../context.ts';
 import { tokenSettings } from '../context.ts';
 import { User } from '../modules/users/user.entity.ts';
@@ -97,6 +99,22 @@ async function issueTokens(app: App, em: Em, user: User, familyId: string, actor
   return { user, accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: token, refreshTokenExpiresAt };
 }
 
+/** The account a refresh token belongs to, read before the account is locked (R21 lock order). */
+const ownerOfToken = new ShapeCache((_: object, v: { tokenHash: string }) => builder.selectFrom('session').select('user_id').where('token_hash', '=', v.tokenHash));
+
+/** The account row, locked: NO KEY UPDATE (see revokeSessions). */
+const lockAccount = new ShapeCache((_: object, v: { userId: string }) => builder.selectFrom('user').select('id').where('id', '=', v.userId).forNoKeyUpdate());
+
+/** The sessions of an account (or of one family of it) still open, ended now. */
+const endSessions = new ShapeCache((shape: { family: boolean }, v: { userId: string; familyId: string }) =>
+  builder
+    .updateTable('session')
+    .set({ revoked_at: sql<Date>`now()` })
+    .where('user_id', '=', v.userId)
+    .$if(shape.family, (qb) => qb.where('family_id', '=', v.familyId))
+    .where('revoked_at', 'is', null),
+);
+
 /**
  * R17: rotate on every use. Presenting a token that was already rotated means it leaked or was
  * replayed, so the whole family is revoked.
@@ -110,7 +128,7 @@ async function issueTokens(app: App, em: Em, user: User, familyId: string, actor
 export async function refreshSession(app: App, em: Em, actor: Actor, refreshToken: string): Promise<IssuedTokens> {
   const tokenHash = hashToken(refreshToken);
   const outcome = await transaction(em, async (tx) => {
-    const owner = (await tx.execute<{ user_id: string }[]>(`select user_id from session where token_hash = ?`, [tokenHash]))[0];
+    const owner = await rowOf(tx, ownerOfToken.prepared({}, { tokenHash }));
     if (!owner) return 'invalid' as const;
     const user = await tx.findOne(User, { id: owner.user_id }, { lockMode: LockMode.PESSIMISTIC_READ, refresh: true });
     if (!user) return 'invalid' as const;
@@ -141,12 +159,9 @@ export async function refreshSession(app: App, em: Em, actor: Actor, refreshToke
  * (which take KEY SHARE) are not blocked by it.
  */
 export async function revokeSessions(em: Em, userId: string, familyId?: string): Promise<void> {
-  await em.execute(`select 1 from "user" where id = ? for no key update`, [userId]);
-  if (familyId) {
-    await em.execute(`update session set revoked_at = now() where user_id = ? and family_id = ? and revoked_at is null`, [userId, familyId]);
-  } else {
-    await em.execute(`update session set revoked_at = now() where user_id = ? and revoked_at is null`, [userId]);
-  }
+  await execOf(em, lockAccount.prepared({}, { userId }));
+  // One set-based update: the unit of work would load every session of the account first.
+  await execOf(em, endSessions.prepared({ family: Boolean(familyId) }, { userId, familyId: familyId ?? '' }));
 }
 
 export function revokeAllSessions(em: Em, userId: string): Promise<void> {

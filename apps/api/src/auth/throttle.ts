@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Em } from '../db/orm.ts';
+import { builder, execOf, rowOf, ShapeCache } from '../db/kysely.ts';
 import { TooManyAttemptsError } from '../errors.ts';
 
 /**
@@ -36,23 +38,7 @@ export async function countAttempt(em: Em, keys: ThrottleKeys): Promise<void> {
     [keys.account, POLICY.account],
     [keys.ip, POLICY.ip],
   ] as const) {
-    const rows = await em.execute<{ allowed: boolean; wait: number | null }[]>(
-      `insert into login_throttle as t (key, failures, last_failure_at, locked_until, last_attempt_allowed)
-       values (?, 1, now(), null, true)
-       on conflict (key) do update set
-         failures = case when t.last_failure_at < now() - interval '1 day' then 1 else t.failures + 1 end,
-         last_failure_at = now(),
-         last_attempt_allowed = (t.locked_until is null or t.locked_until <= now()),
-         locked_until = case
-           when t.locked_until > now() then t.locked_until
-           when t.last_failure_at >= now() - interval '1 day' and t.failures + 1 >= ?
-             then now() + make_interval(secs => least(?, ? * power(2, t.failures + 1 - ?)))
-           else null end
-       returning last_attempt_allowed as allowed,
-                 ceil(extract(epoch from locked_until - now()))::int as wait`,
-      [key, policy.free, policy.maxSeconds, policy.firstLockSeconds, policy.free],
-    );
-    const row = rows[0];
+    const row = await rowOf(em, countStatement.prepared({}, { key, free: policy.free, maxSeconds: policy.maxSeconds, firstLockSeconds: policy.firstLockSeconds }));
     if (row && !row.allowed) wait = Math.max(wait, row.wait ?? 1);
   }
   if (wait > 0) throw new TooManyAttemptsError(wait);
@@ -60,12 +46,56 @@ export async function countAttempt(em: Em, keys: ThrottleKeys): Promise<void> {
 
 /** A successful sign-in: the account starts afresh; the address gets one attempt back. */
 export async function recordSuccess(em: Em, keys: ThrottleKeys): Promise<void> {
-  await em.execute(`delete from login_throttle where key = ?`, [keys.account]);
-  // The lock this attempt may have set while it was counted is lifted again if the rest is under budget.
-  await em.execute(
-    `update login_throttle set failures = greatest(failures - 1, 0),
-            locked_until = case when failures - 1 < ? then null else locked_until end
-      where key = ?`,
-    [POLICY.ip.free, keys.ip],
-  );
+  await execOf(em, clearAccount.prepared({}, { key: keys.account }));
+  await execOf(em, creditAddress.prepared({}, { key: keys.ip, free: POLICY.ip.free }));
 }
+
+/** Something in PostgreSQL's clock: `now()`, the transaction's start, as the hand-written text had it. */
+const now = sql<Date>`now()`;
+const dayAgo = sql<Date>`now() - interval '1 day'`;
+
+/**
+ * Counts one attempt against a key (the upsert described at countAttempt). Built once (ShapeCache):
+ * it runs twice per sign-in, as one named statement. Columns of the old row are `login_throttle.x`
+ * (an insert cannot alias its table in Kysely; PostgreSQL accepts the table's name as well).
+ */
+const countStatement = new ShapeCache((_: object, v: { key: string; free: number; maxSeconds: number; firstLockSeconds: number }) =>
+  builder
+    .insertInto('login_throttle')
+    .values((eb) => ({ key: v.key, failures: eb.lit(1), last_failure_at: now, locked_until: eb.lit(null), last_attempt_allowed: eb.lit(true) }))
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet((eb) => {
+        const failures = eb.ref('login_throttle.failures');
+        const lastFailureAt = eb.ref('login_throttle.last_failure_at');
+        const lockedUntil = eb.ref('login_throttle.locked_until');
+        const lockSeconds = eb.fn<number>('least', [eb.val(v.maxSeconds), eb(eb.val(v.firstLockSeconds), '*', eb.fn<number>('power', [eb.lit(2), eb(eb(failures, '+', eb.lit(1)), '-', eb.val(v.free))]))]);
+        return {
+          failures: eb.case().when(lastFailureAt, '<', dayAgo).then(eb.lit(1)).else(eb(failures, '+', eb.lit(1))).end(),
+          last_failure_at: now,
+          last_attempt_allowed: eb.or([eb(lockedUntil, 'is', null), eb(lockedUntil, '<=', now)]).$castTo<boolean>(),
+          locked_until: eb
+            .case()
+            .when(lockedUntil, '>', now)
+            .then(lockedUntil)
+            .when(eb.and([eb(lastFailureAt, '>=', dayAgo), eb(eb(failures, '+', eb.lit(1)), '>=', eb.val(v.free))]))
+            .then(sql<Date>`${now} + make_interval(secs => ${lockSeconds})`)
+            .else(eb.lit(null))
+            .end(),
+        };
+      }),
+    )
+    .returning((eb) => ['last_attempt_allowed as allowed', sql<number | null>`ceil(extract(epoch from ${eb.ref('locked_until')} - ${now}))::int`.as('wait')]),
+);
+
+const clearAccount = new ShapeCache((_: object, v: { key: string }) => builder.deleteFrom('login_throttle').where('key', '=', v.key));
+
+/** One attempt back for the address; the lock its counting may have set goes if the rest is under budget. */
+const creditAddress = new ShapeCache((_: object, v: { key: string; free: number }) =>
+  builder
+    .updateTable('login_throttle')
+    .set((eb) => ({
+      failures: eb.fn<number>('greatest', [eb('failures', '-', eb.lit(1)), eb.lit(0)]),
+      locked_until: eb.case().when(eb('failures', '-', eb.lit(1)), '<', eb.val(v.free)).then(eb.lit(null)).else(eb.ref('locked_until')).end(),
+    }))
+    .where('key', '=', v.key),
+);

@@ -1,7 +1,7 @@
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Compilable } from 'kysely';
 import type { InferKyselyDB } from '@mikro-orm/sql';
 import type { Em } from './orm.ts';
-import { row, rows, shaped, type Statement } from './sql.ts';
+import { exec, row, rows, shaped, type Statement } from './sql.ts';
 import { replicaRow, replicaRows } from './replicas.ts';
 import type { UserSchema } from '../modules/users/user.entity.ts';
 import type { OrganizationSchema } from '../modules/organizations/organization.entity.ts';
@@ -142,6 +142,12 @@ export function rowsOf<O>(em: Em, query: Compilable<O> | Prepared<O>): Promise<O
 export function rowOf<O>(em: Em, query: Compilable<O> | Prepared<O>): Promise<O | undefined> {
   const { statement, values } = preparedOf(query);
   return row<O>(em, statement, values);
+}
+
+/** Runs a built write (or lock) on the primary; answers the number of rows it touched. */
+export function execOf(em: Em, query: Compilable<unknown> | Prepared<unknown>): Promise<number> {
+  const { statement, values } = preparedOf(query);
+  return exec(em, statement, values);
 }
 
 /** Rows of a built list query that a read replica may answer (db/replicas.ts). */

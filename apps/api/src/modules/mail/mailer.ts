@@ -1,8 +1,9 @@
 import nodemailer, { type Transporter } from 'nodemailer';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import { emOf, type Em, type Orm } from '../../db/orm.ts';
-import { builder, rowsOf } from '../../db/kysely.ts';
+import { builder, execOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 
 export interface MailMessage {
   to: string;
@@ -39,14 +40,19 @@ function smtpMailer(smtpUrl: string, from: string): Mailer {
   };
 }
 
+/**
+ * One message into the development outbox. created_at is the column's default (the database's clock):
+ * the entity's `onCreate` makes the builder ask for it, `default` says so.
+ */
+const outboxInsert = new ShapeCache((_: object, v: { id: string; to: string; subject: string; text: string; html: string }) =>
+  builder.insertInto('mail_outbox').values({ id: v.id, to_address: v.to, subject: v.subject, text_body: v.text, html_body: v.html, created_at: sql<Date>`default` }),
+);
+
 function outboxMailer(orm: Orm, log: Logger, printToLog: boolean): Mailer {
   return {
     mode: 'outbox',
     async send(message) {
-      await emOf(orm).execute(
-        `insert into mail_outbox (id, to_address, subject, text_body, html_body) values (?, ?, ?, ?, ?)`,
-        [crypto.randomUUID(), message.to, message.subject, message.text, message.html],
-      );
+      await execOf(emOf(orm), outboxInsert.prepared({}, { id: crypto.randomUUID(), to: message.to, subject: message.subject, text: message.text, html: message.html }));
       // Only without SMTP (the embedded development default): the body, with its link and token, is
       // printed so that a developer on a fresh machine can follow it. With SMTP_URL set, or in
       // production, mail bodies never reach the log.

@@ -1,4 +1,5 @@
 import { checkGrant, validateCustomRole, type Preset } from '@gatehouse/permissions';
+import { sql } from 'kysely';
 import { inTransaction, type Acting } from '../../acting.ts';
 import { GrantCeilingError, LimitExceededError, NotFoundError, PolicyError, RoleInUseError, ValidationError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
@@ -8,8 +9,7 @@ import { requirePermission } from '../memberships/rule-errors.ts';
 import type { Em } from '../../db/orm.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { Role } from './role.entity.ts';
-import { exec, rows, statement } from '../../db/sql.ts';
-import { builder, rowOf } from '../../db/kysely.ts';
+import { builder, execOf, rowOf, rowsOf } from '../../db/kysely.ts';
 
 /** Creates the preset's built-in roles for a new organization (inside the caller's transaction). */
 export function createBuiltinRoles(em: Em, org: Organization, preset: Preset): Role[] {
@@ -34,34 +34,53 @@ export function createBuiltinRoles(em: Em, org: Organization, preset: Preset): R
  */
 export async function syncBuiltinRoles(em: Em, preset: Preset): Promise<void> {
   const definitions = preset.roles.map((def, position) => ({ key: def.key, name: def.name, description: def.description, permissions: [...def.permissions], position }));
-  // SQL on purpose (an exception to writes through the unit of work): set-based over every
-  // organization, an `on conflict` upsert the ORM cannot batch; hydrating every built-in role took
-  // 19 s at start with 10,000 organizations (and 9 minutes before that, filtered per organization).
+  // Two set-based statements (typed builder) rather than the unit of work: an `on conflict` upsert
+  // over every organization the ORM cannot batch; hydrating every built-in role took 19 s at start
+  // with 10,000 organizations (and 9 minutes before that, filtered per organization).
   await em.transactional(async (tx) => {
-    await exec(tx, SYNC_BUILTIN_ROLES, [JSON.stringify(definitions)]);
-    await exec(tx, DROP_STALE_BUILTIN_ROLES, [definitions.map((d) => d.key)]);
+    await execOf(tx, syncBuiltinRolesQuery(JSON.stringify(definitions)));
+    await execOf(tx, dropStaleBuiltinRolesQuery(definitions.map((d) => d.key)));
   });
 }
 
+/** The preset's roles, one row each, from the JSON array bound as the one value. */
+const presetRoles = (definitions: string) =>
+  sql<{ key: string; name: string; description: string; permissions: string[]; position: number }>`jsonb_to_recordset(${definitions}::jsonb)`.as<'d'>(
+    sql`d(key text, name text, description text, permissions text[], position int)`,
+  );
+
 /** Every organization gets each preset role, and built-in roles take the preset's name, text, permissions and order. */
-const SYNC_BUILTIN_ROLES = statement(
-  'sync_builtin_roles',
-  `insert into role (id, org_id, key, name, description, permissions, builtin, position)
-   select gen_random_uuid(), o.id, d.key, d.name, d.description, d.permissions, true, d.position
-     from organization o
-     cross join jsonb_to_recordset($1::jsonb) as d(key text, name text, description text, permissions text[], position int)
-   on conflict (org_id, key) do update
-     set name = excluded.name, description = excluded.description, permissions = excluded.permissions, position = excluded.position
-     where role.builtin
-       and (role.name, role.description, role.permissions, role.position) is distinct from (excluded.name, excluded.description, excluded.permissions, excluded.position)`,
-);
+const syncBuiltinRolesQuery = (definitions: string) =>
+  builder
+    .insertInto('role')
+    .columns(['id', 'org_id', 'key', 'name', 'description', 'permissions', 'builtin', 'position'])
+    .expression((eb) =>
+      eb
+        .selectFrom('organization as o')
+        .crossJoin(presetRoles(definitions))
+        .select([sql<string>`gen_random_uuid()`.as('id'), 'o.id as org_id', 'd.key', 'd.name', 'd.description', 'd.permissions', sql.lit(true).as('builtin'), 'd.position']),
+    )
+    .onConflict((oc) =>
+      oc
+        .columns(['org_id', 'key'])
+        .doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), description: eb.ref('excluded.description'), permissions: eb.ref('excluded.permissions'), position: eb.ref('excluded.position') }))
+        .where('role.builtin', '=', sql.lit(true))
+        .where((eb) =>
+          eb(
+            eb.refTuple('role.name', 'role.description', 'role.permissions', 'role.position'),
+            'is distinct from',
+            eb.refTuple('excluded.name', 'excluded.description', 'excluded.permissions', 'excluded.position'),
+          ),
+        ),
+    );
 
 /** Built-in roles the preset no longer has go, unless someone still holds them. */
-const DROP_STALE_BUILTIN_ROLES = statement(
-  'drop_stale_builtin_roles',
-  `delete from role where builtin and not (key = any($1::text[]))
-     and not exists (select 1 from membership_role mr where mr.role_id = role.id)`,
-);
+const dropStaleBuiltinRolesQuery = (keys: string[]) =>
+  builder
+    .deleteFrom('role')
+    .where('builtin', '=', sql.lit(true))
+    .where((eb) => eb.not(eb('key', '=', eb.fn<string>('any', [eb.cast<string[]>(eb.val(keys), sql`text[]`)]))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('membership_role as mr').select(sql.lit(1).as('one')).whereRef('mr.role_id', '=', 'role.id'))));
 
 /** The preset's top role (the one holding org:own), given to an organization's creator. */
 export function topRoleKey(preset: Preset): string {
@@ -88,7 +107,7 @@ interface RoleRecord {
 
 /** Every role of the org as stored now (read after the org lock, so no role changes meanwhile). */
 async function rolesOfOrg(tx: Em, orgId: string): Promise<RoleRecord[]> {
-  return rows<RoleRecord>(tx, `select * from role where org_id = $1`, [orgId]);
+  return rowsOf(tx, builder.selectFrom('role').selectAll().where('org_id', '=', orgId));
 }
 
 function customRoleContext(roles: readonly RoleRecord[], exceptRoleId?: string) {
@@ -200,10 +219,7 @@ export async function deleteRole(em: Em, acting: Acting, roleId: string, force: 
 
 async function findVisibleRole(acting: Acting, tx: Em, roleId: string) {
   const row = isUuid(roleId)
-    ? (await tx.execute<{ id: string; org_id: string; name: string; description: string; permissions: string[]; builtin: boolean }[]>(
-        `select id, org_id, name, description, permissions, builtin from role where id = ?`,
-        [roleId],
-      ))[0]
+    ? await rowOf(tx, builder.selectFrom('role').select(['id', 'org_id', 'name', 'description', 'permissions', 'builtin']).where('id', '=', roleId))
     : undefined;
   const readable = await acting.orgIdsWith('org:read');
   if (!row || (readable !== 'all' && !readable.includes(row.org_id))) throw new NotFoundError('Role');

@@ -1,6 +1,6 @@
 import type { Em } from '../../db/orm.ts';
-import { row as sqlRow } from '../../db/sql.ts';
-import { builder, rowOf } from '../../db/kysely.ts';
+import type { Selectable } from 'kysely';
+import { builder, rowOf, rowsOf, type DB } from '../../db/kysely.ts';
 import { User } from './user.entity.ts';
 import { isOwnerRole } from '@gatehouse/permissions';
 import { inTransaction, type Acting } from '../../acting.ts';
@@ -14,26 +14,25 @@ import { lockOrganization, permissionsAfterLock, rolesOfMembership } from '../me
 import { assertOwnerFloor, requirePermission } from '../memberships/rule-errors.ts';
 import { assertCanAdministerUser } from './user.rules.ts';
 
-interface UserRow {
-  id: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  status: 'ACTIVE' | 'DISABLED';
-  is_platform_admin: boolean;
-  [column: string]: unknown;
-}
-
 /** How many memberships a user has among some organizations (does the actor share one with them?). */
 const membershipsIn = (userId: string, orgIds: readonly string[]) =>
   builder.selectFrom('membership').select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n')).where('user_id', '=', userId).where('org_id', 'in', orgIds);
+
+/** The account row, whole and locked (see loadUserRow). */
+const lockedUser = (userId: string) => builder.selectFrom('user').selectAll().where('id', '=', userId).forNoKeyUpdate();
+/** A row of "user" as the builder knows it (columns from the entity). */
+type UserRow = Selectable<DB['user']>;
+
+/** Another account using an address (lower-cased as the unique index on `lower(email)` is). */
+const emailTakenBy = (email: string, exceptId: string) =>
+  builder.selectFrom('user').select('id').where((eb) => eb(eb.fn<string>('lower', ['email']), '=', email)).where('id', '<>', exceptId);
 
 /**
  * Locks the account row (`for no key update`: nothing else changes or deletes it until commit) and
  * reads it whole; `entity` is that row in the unit of work, so changes to it are written at flush.
  */
 async function loadUserRow(acting: Acting, tx: Em, userId: string): Promise<UserRow & { entity: User }> {
-  const found = isUuid(userId) ? await sqlRow<UserRow>(tx, `select * from "user" where id = $1 for no key update`, [userId]) : undefined;
+  const found = isUuid(userId) ? await rowOf(tx, lockedUser(userId)) : undefined;
   if (!found) throw new NotFoundError('User');
   const row = { ...found, entity: tx.map(User, found) };
   // R1: someone the actor cannot see answers as non-existent.
@@ -69,8 +68,8 @@ export async function updateUser(em: Em, acting: Acting, userId: string, input: 
       if (row.id === acting.user!.id) {
         throw ValidationError.field(['input', 'email'], 'Your own email changes with your current password and a confirmation link: use "Change email"');
       }
-      const taken = await tx.execute(`select 1 from "user" where lower(email) = ? and id <> ?`, [email, row.id]);
-      if (taken.length) throw new ConflictError('Another account already uses this email', ['input', 'email']);
+      const taken = await rowOf(tx, emailTakenBy(email, row.id));
+      if (taken) throw new ConflictError('Another account already uses this email', ['input', 'email']);
       emailChange = email;
     }
     const next = {
@@ -95,7 +94,7 @@ export async function updateUser(em: Em, acting: Acting, userId: string, input: 
 
 /** Owner floor for every org where the user is an owner, locking those orgs in id order (no deadlocks). */
 async function assertNotLastOwnerAnywhere(tx: Em, userId: string, message: string): Promise<void> {
-  const memberships = await tx.execute<{ id: string; org_id: string }[]>(`select id, org_id from membership where user_id = ? order by org_id`, [userId]);
+  const memberships = await rowsOf(tx, builder.selectFrom('membership').select(['id', 'org_id']).where('user_id', '=', userId).orderBy('org_id'));
   for (const m of memberships) {
     if (!(await rolesOfMembership(tx, m.id)).some(isOwnerRole)) continue;
     await lockOrganization(tx, m.org_id);
@@ -112,7 +111,7 @@ export async function deleteUser(em: Em, acting: Acting, userId: string, orgId: 
   return inTransaction(em, acting, async (tx) => {
     const row = await loadUserRow(acting, tx, userId);
     if (row.id === actor.id) throw new PolicyError('You cannot delete your own account here', 'SELF_ACTION');
-    const orgs = (await tx.execute<{ org_id: string }[]>(`select org_id from membership where user_id = ?`, [row.id])).map((r) => r.org_id);
+    const orgs = (await rowsOf(tx, builder.selectFrom('membership').select('org_id').where('user_id', '=', row.id))).map((r) => r.org_id);
     if (!actor.isPlatformAdmin) {
       if (!orgId || !isUuid(orgId) || !orgs.includes(orgId)) throw new NotFoundError('User');
       await lockOrganization(tx, orgId);

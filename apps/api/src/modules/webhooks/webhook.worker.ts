@@ -1,7 +1,8 @@
+import { sql } from 'kysely';
 import type { App } from '../../context.ts';
 import { emOf, type Em } from '../../db/orm.ts';
 import { transaction } from '../../db/retry.ts';
-import { exec, rows, statement } from '../../db/sql.ts';
+import { builder, execOf, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { postWebhook, type SendResult } from './webhook.sender.ts';
 import { signatureHeaders } from './webhook.signing.ts';
@@ -35,30 +36,45 @@ interface Claimed {
   payload: Record<string, unknown> | string;
 }
 
+const now = sql<Date>`now()`;
+/** A status as a literal, not a bound value: the due-deliveries index is partial (`where status = 'PENDING'`). */
+const status = (value: 'PENDING' | 'SUCCEEDED' | 'FAILED') => sql.lit(value).$castTo<'PENDING' | 'SUCCEEDED' | 'FAILED'>();
+
 /** Due deliveries no other worker holds, each the endpoint's earliest pending one (per-endpoint order). */
-const dueDeliveries = statement(
-  'webhook_due_deliveries',
-  `select d.id from webhook_delivery d
-     join webhook_endpoint e on e.id = d.endpoint_id and e.enabled
-    where d.status = 'PENDING' and d.next_attempt_at <= now() and (d.leased_until is null or d.leased_until < now())
-      and not exists (select 1 from webhook_delivery p where p.endpoint_id = d.endpoint_id and p.status = 'PENDING' and p.seq < d.seq)
-    order by d.next_attempt_at, d.seq
-    limit $1 for update of d skip locked`,
+const dueDeliveries = new ShapeCache((_: object, v: { limit: number }) =>
+  builder
+    .selectFrom('webhook_delivery as d')
+    .innerJoin('webhook_endpoint as e', (join) => join.onRef('e.id', '=', 'd.endpoint_id').on('e.enabled', '=', sql.lit(true)))
+    .select('d.id')
+    .where('d.status', '=', status('PENDING'))
+    .where('d.next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('d.leased_until', 'is', null), eb('d.leased_until', '<', now)]))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('webhook_delivery as p').select(sql.lit(1).as('one')).whereRef('p.endpoint_id', '=', 'd.endpoint_id').where('p.status', '=', status('PENDING')).whereRef('p.seq', '<', 'd.seq'))),
+    )
+    .orderBy('d.next_attempt_at')
+    .orderBy('d.seq')
+    .limit(v.limit)
+    .forUpdate('d')
+    .skipLocked(),
 );
 
-const leaseDeliveries = statement(
-  'webhook_lease_deliveries',
-  `update webhook_delivery d set leased_until = now() + interval '${LEASE_SECONDS} seconds', attempts = d.attempts + 1
-     from webhook_endpoint e, webhook_event ev
-    where d.id = any($1::uuid[]) and e.id = d.endpoint_id and ev.id = d.event_id
-    returning d.id, d.org_id, d.event_id, d.attempts, e.id as endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at, ev.payload`,
+const leaseDeliveries = new ShapeCache((_: object, v: { ids: string[] }) =>
+  builder
+    .updateTable('webhook_delivery as d')
+    .from(['webhook_endpoint as e', 'webhook_event as ev'])
+    .set((eb) => ({ leased_until: sql<Date>`${now} + make_interval(secs => ${sql.lit(LEASE_SECONDS)})`, attempts: eb('d.attempts', '+', eb.lit(1)) }))
+    .where((eb) => eb('d.id', '=', eb.fn<string>('any', [eb.cast<string[]>(eb.val(v.ids), sql`uuid[]`)])))
+    .whereRef('e.id', '=', 'd.endpoint_id')
+    .whereRef('ev.id', '=', 'd.event_id')
+    .returning(['d.id', 'd.org_id', 'd.event_id', 'd.attempts', 'e.id as endpoint_id', 'e.url', 'e.secret', 'e.previous_secret', 'e.previous_secret_expires_at', 'ev.payload']),
 );
 
 export async function claimDue(em: Em, limit = BATCH): Promise<Claimed[]> {
   return transaction(em, async (tx) => {
-    const due = await rows<{ id: string }>(tx, dueDeliveries, [limit]);
+    const due = await rowsOf(tx, dueDeliveries.prepared({}, { limit }));
     if (due.length === 0) return [];
-    return rows<Claimed>(tx, leaseDeliveries, [due.map((d) => d.id)]);
+    return rowsOf(tx, leaseDeliveries.prepared({}, { ids: due.map((d) => d.id) }));
   });
 }
 
@@ -81,38 +97,63 @@ function secretsOf(row: Claimed): string[] {
   return previousValid ? [row.secret, row.previous_secret!] : [row.secret];
 }
 
-const insertAttempt = statement('webhook_insert_attempt', `insert into webhook_attempt (org_id, delivery_id, status_code, error, duration_ms) values ($1, $2, $3, $4, $5)`);
-const deliverySucceeded = statement(
-  'webhook_delivery_succeeded',
-  `update webhook_delivery set status = 'SUCCEEDED', leased_until = null, last_status = $1, last_error = null, last_attempt_at = now() where id = $2`,
+const insertAttempt = new ShapeCache((_: object, v: { orgId: string; deliveryId: string; status: number | null; error: string | null; durationMs: number }) =>
+  builder
+    .insertInto('webhook_attempt')
+    // attempted_at: the column's default, the database's clock (the entity has no default the builder knows of).
+    .values({ org_id: v.orgId, delivery_id: v.deliveryId, status_code: v.status, error: v.error, duration_ms: v.durationMs, attempted_at: sql<Date>`default` }),
 );
-const deliveryRetryLater = statement(
-  'webhook_delivery_retry_later',
-  `update webhook_delivery set leased_until = null, last_status = $1, last_error = $2, last_attempt_at = now(), next_attempt_at = now() + make_interval(secs => $3::int) where id = $4`,
+
+const deliverySucceeded = new ShapeCache((_: object, v: { id: string; status: number | null }) =>
+  builder
+    .updateTable('webhook_delivery')
+    .set((eb) => ({ status: status('SUCCEEDED'), leased_until: eb.lit(null), last_status: v.status, last_error: eb.lit(null), last_attempt_at: now }))
+    .where('id', '=', v.id),
 );
+const deliveryRetryLater = new ShapeCache((_: object, v: { id: string; status: number | null; error: string; delay: number }) =>
+  builder
+    .updateTable('webhook_delivery')
+    .set((eb) => ({
+      leased_until: eb.lit(null),
+      last_status: v.status,
+      last_error: v.error,
+      last_attempt_at: now,
+      next_attempt_at: sql<Date>`${now} + make_interval(secs => ${eb.cast(eb.val(v.delay), 'integer')})`,
+    }))
+    .where('id', '=', v.id),
+);
+const deliveryFailed = new ShapeCache((_: object, v: { id: string; status: number | null; error: string }) =>
+  builder
+    .updateTable('webhook_delivery')
+    .set((eb) => ({ status: status('FAILED'), leased_until: eb.lit(null), last_status: v.status, last_error: v.error, last_attempt_at: now }))
+    .where('id', '=', v.id),
+);
+
+/** Turns an endpoint off unless it already is; answers its id when this did it. */
+const disableEndpoint = new ShapeCache((_: object, v: { id: string; reason: string }) =>
+  builder.updateTable('webhook_endpoint').set({ enabled: sql.lit(false), disabled_reason: v.reason }).where('id', '=', v.id).where('enabled', '=', sql.lit(true)).returning('id'),
+);
+
+/** Runs a built write that answers no rows. */
 
 async function record(app: App, em: Em, row: Claimed, result: SendResult) {
   const ok = result.status !== null && result.status >= 200 && result.status < 300;
   await transaction(em, async (tx) => {
-    await exec(tx, insertAttempt, [row.org_id, row.id, result.status, result.error, result.durationMs]);
+    await execOf(tx, insertAttempt.prepared({}, { orgId: row.org_id, deliveryId: row.id, status: result.status, error: result.error, durationMs: result.durationMs }));
     if (ok) {
-      await exec(tx, deliverySucceeded, [result.status, row.id]);
+      await execOf(tx, deliverySucceeded.prepared({}, { id: row.id, status: result.status }));
       return;
     }
     const error = result.error ?? `HTTP ${result.status}`;
     if (row.attempts < MAX_ATTEMPTS) {
       const delay = RETRY_DELAYS_SECONDS[row.attempts - 1]!;
-      await exec(tx, deliveryRetryLater, [result.status, error, delay, row.id]);
+      await execOf(tx, deliveryRetryLater.prepared({}, { id: row.id, status: result.status, error, delay }));
       return;
     }
     // Given up after a day of retries: the endpoint keeps failing, so it is turned off (and that is audited).
-    await exec(tx, `update webhook_delivery set status = 'FAILED', leased_until = null, last_status = $1, last_error = $2, last_attempt_at = now() where id = $3`, [result.status, error, row.id]);
-    const disabled = await rows<{ id: string }>(
-      tx,
-      `update webhook_endpoint set enabled = false, disabled_reason = $1 where id = $2 and enabled returning id`,
-      [`Disabled after ${MAX_ATTEMPTS} failed attempts of one delivery: ${error}`.slice(0, 500), row.endpoint_id],
-    );
-    if (disabled.length) {
+    await execOf(tx, deliveryFailed.prepared({}, { id: row.id, status: result.status, error }));
+    const disabled = await rowOf(tx, disableEndpoint.prepared({}, { id: row.endpoint_id, reason: `Disabled after ${MAX_ATTEMPTS} failed attempts of one delivery: ${error}`.slice(0, 500) }));
+    if (disabled) {
       recordAudit(tx, { userId: null, label: 'webhook delivery' }, {
         orgId: row.org_id,
         action: 'webhook.endpoint_disabled',
