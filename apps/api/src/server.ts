@@ -6,7 +6,7 @@ import type { Config } from './config.ts';
 import { openDatabase, emOf, type Orm } from './db/orm.ts';
 import { loadSigningKeys } from './auth/keys.ts';
 import { presetOf, type App } from './context.ts';
-import { createGraphQLHandler } from './graphql/handler.ts';
+import { createGraphQLHandler, maskErrorFor } from './graphql/handler.ts';
 import { directGraphQL } from './graphql/direct.ts';
 import { syncBuiltinRoles } from './modules/roles/role.service.ts';
 import { handleAuditExport } from './modules/audit/audit.export.ts';
@@ -50,7 +50,7 @@ export async function startServer(config: Config, options: { log?: Logger; orm?:
   // R25: accessChanged streams, fed by PostgreSQL LISTEN/NOTIFY (modules/live).
   const live = await startLive(app);
   const yoga = createGraphQLHandler(app);
-  const direct = config.graphqlDirect ? directGraphQL(yoga, config.corsOrigins) : undefined;
+  const direct = config.graphqlDirect ? directGraphQL(yoga, config.corsOrigins, maskErrorFor(app)) : undefined;
   const baseHeaders = securityHeaders(config);
   const serveWeb = spaHandler(WEB_DIST);
   const serveGraphiQL = config.graphiql ? graphiqlAssets() : undefined;

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { isAsyncIterable, processRegularResult, type GraphQLParams, type YogaServerInstance } from 'graphql-yoga';
 import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
-import type { ExecutionResult } from 'graphql';
+import type { ExecutionResult, GraphQLError } from 'graphql';
 import { corsOptions } from '../http/cors.ts';
 import { sendResponse } from '../http/send-response.ts';
 
@@ -11,23 +11,24 @@ const JSON_BODY = /^application\/(graphql\+)?json\s*(;\s*charset="?utf-8"?\s*)?$
 const PARAM_KEYS = new Set(['query', 'variables', 'operationName', 'extensions']);
 const RESPONSE_TYPES = ['application/graphql-response+json', 'application/json'] as const;
 
+/** Requests answered by the direct path in this process (read by its tests). */
+export const directAnswers = { count: 0 };
+
 /**
  * The direct path for the common GraphQL request: a POST of a JSON object with a query or mutation.
- * It answers through the same yoga instance, its envelop plugins and its error masking
- * (`getResultForParams` runs the limits, parameter checks, parse and validation caches, context,
- * credential gate, compiled execution and masking), but without building a Fetch API request body,
- * response object and the adapter's promise chain around them: a quarter of the CPU of a small
- * request (docs/benchmarks.md, "the floor").
+ * It answers through the same yoga instance: `parseRequest` runs every plugin's onRequestParse hook
+ * (CSRF prevention, the introspection switch, the method check) and `getResultForParams` the rest
+ * (onParams limits and checks, parse and validation caches, context, credential gate, compiled
+ * execution, error masking). What it leaves out is the Fetch API adapter around them: its response
+ * object, its onResponse hooks (only CORS here, applied below with the same options) and its promise
+ * chains, about a fifth of the CPU of a small request (docs/benchmarks.md).
  *
  * Anything else, and anything this path would have to answer differently, goes to yoga as before:
  * the caller gets `false` and hands the request on. Which requests those are is decided before any
  * work with side effects (authentication, execution), so no request is ever run twice. The
  * equivalence of both paths is tested request by request (test/graphql-direct.test.ts).
  */
-/** Requests answered by the direct path in this process (read by its tests). */
-export const directAnswers = { count: 0 };
-
-export function directGraphQL(yoga: Yoga, allowedOrigins: readonly string[]) {
+export function directGraphQL(yoga: Yoga, allowedOrigins: readonly string[], maskError: (error: unknown, message: string) => GraphQLError) {
   const cors = corsOptions(allowedOrigins);
   return async (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<boolean> => {
     if (req.method !== 'POST' || !JSON_BODY.test(req.headers['content-type'] ?? '')) return false;
@@ -48,7 +49,9 @@ export function directGraphQL(yoga: Yoga, allowedOrigins: readonly string[]) {
     // Subscriptions answer in a stream or refuse with 406: yoga's result processors decide that.
     if (!params || /\bsubscription\b/.test(params.query)) return false;
     directAnswers.count++;
-    const result = await yoga.getResultForParams({ params, request }, serverContext);
+    // What escapes yoga's own handling (a throwing onParams or onExecutionResult hook) is masked as
+    // yoga's adapter would: its maskError, its message.
+    const result = await Promise.resolve(yoga.getResultForParams({ params, request }, serverContext)).catch((error: unknown): ExecutionResult => ({ errors: [maskError(error, 'Unexpected error.')] }));
     const headers = getCORSHeadersByRequestAndOptions(request, cors(request));
     if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
     if (!result) throw new Error('yoga answered a request with no result');

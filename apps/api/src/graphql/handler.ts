@@ -33,10 +33,7 @@ export function createGraphQLHandler(app: App) {
     maxRequestBodySize: false,
     logging: false,
     // Unexpected errors are masked; typed GraphQL errors (codes) pass through.
-    maskedErrors: {
-      maskError: (error, message) => presentable(classify(app, error, message), !app.config.graphiql),
-
-    },
+    maskedErrors: { maskError: maskErrorFor(app) },
     plugins: [
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       limitsPlugin({ hideSuggestions: !app.config.graphiql }),
@@ -62,6 +59,11 @@ export function createGraphQLHandler(app: App) {
       return createContext(app, em, meta, principal, (cookie) => res?.appendHeader('set-cookie', cookie));
     },
   });
+}
+
+/** yoga's `maskError`, also used by the direct path (graphql/direct.ts) for what escapes yoga's own handling. */
+export function maskErrorFor(app: App) {
+  return (error: unknown, message: string) => presentable(classify(app, error, message), !app.config.graphiql);
 }
 
 /** Typed errors keep their code; anything unexpected is logged and masked (never a stack trace). */
