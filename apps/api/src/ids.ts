@@ -11,7 +11,3 @@ export const NO_ID = '00000000-0000-0000-0000-000000000000';
 export function onlyUuids(ids: readonly string[]): string[] {
   return ids.filter(isUuid);
 }
-
-export function placeholders(values: readonly unknown[]): string {
-  return values.map(() => '?').join(',');
-}

@@ -16,7 +16,7 @@ import { createOrg, createUser, onPostgres, signIn, startTestServer, type TestSe
 const SEEDED = 40_000;
 const BATCH = 500;
 /** The text every unfiltered export batch shares (audit.export.ts, both formats). */
-const BATCH_TEXT = 'from audit_event e where e.org_id = $1 and e.seq > $2 order by e.seq limit 500';
+const BATCH_TEXT = 'from "audit_event" where "org_id" = $1 and "seq" > $2 order by "audit_event"."seq" limit 500';
 
 let ts: TestServer;
 let slug: string;

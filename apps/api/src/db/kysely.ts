@@ -1,4 +1,4 @@
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Compilable } from 'kysely';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type Compilable, type ExpressionBuilder } from 'kysely';
 import type { InferKyselyDB } from '@mikro-orm/sql';
 import type { Em } from './orm.ts';
 import { exec, row, rows, shaped, type Statement } from './sql.ts';
@@ -142,6 +142,14 @@ export function rowsOf<O>(em: Em, query: Compilable<O> | Prepared<O>): Promise<O
 export function rowOf<O>(em: Em, query: Compilable<O> | Prepared<O>): Promise<O | undefined> {
   const { statement, values } = preparedOf(query);
   return row<O>(em, statement, values);
+}
+
+/**
+ * `any($n::uuid[])` (or `text[]`), for `column = any(...)`: one bound array, so one statement text
+ * for any number of values, where an `in` list would be one text (and one prepared statement) per length.
+ */
+export function anyOf<D, T extends keyof D>(eb: ExpressionBuilder<D, T>, values: readonly string[], type: 'uuid' | 'text' = 'uuid') {
+  return eb.fn<string>('any', [eb.cast<string[]>(eb.val(values), sql.raw(`${type}[]`))]);
 }
 
 /** Runs a built write (or lock) on the primary; answers the number of rows it touched. */

@@ -1,7 +1,9 @@
 import type { Acting } from '../acting.ts';
 import type { PermissionKey } from '@gatehouse/permissions';
 import type { Context } from '../context.ts';
-import { onlyUuids, placeholders } from '../ids.ts';
+import { NO_ID, onlyUuids } from '../ids.ts';
+import { sql } from 'kysely';
+import { anyOf, builder, rowOf, rowsOf, ShapeCache } from '../db/kysely.ts';
 import { User } from './users/user.entity.ts';
 import { Organization } from './organizations/organization.entity.ts';
 import { Membership } from './memberships/membership.entity.ts';
@@ -63,6 +65,23 @@ export async function visibleOrganizations(ctx: Context, requested: readonly str
   return allowed.length ? ctx.em.find(Organization, { id: allowed }) : [];
 }
 
+
+/** Accounts among `ids` that are the reader, or members of one of `orgIds` (when the shape has them). */
+const usersSeen = new ShapeCache((shape: { orgs: boolean }, v: { ids: readonly string[]; self: string; orgIds: readonly string[] }) =>
+  builder
+    .selectFrom('user as u')
+    .selectAll('u')
+    .where((eb) =>
+      eb.and([
+        eb('u.id', '=', anyOf(eb, v.ids)),
+        eb.or([
+          eb('u.id', '=', v.self),
+          ...(shape.orgs ? [eb.exists(eb.selectFrom('membership as m').select(sql.lit(1).as('one')).whereRef('m.user_id', '=', 'u.id').where('m.org_id', '=', anyOf(eb, v.orgIds)))] : []),
+        ]),
+      ]),
+    ),
+);
+
 /** Users among `ids` the reader may see. */
 export async function visibleUsers(ctx: Context, requested: readonly string[]): Promise<User[]> {
   const ids = onlyUuids(requested);
@@ -71,12 +90,7 @@ export async function visibleUsers(ctx: Context, requested: readonly string[]): 
   if (self.mustChangePassword) return ids.includes(self.id) ? ctx.em.find(User, { id: self.id }) : [];
   const orgIds = await orgsWhere(ctx, 'members:read');
   if (orgIds === 'all') return ctx.em.find(User, { id: ids });
-  const rows = await ctx.em.execute(
-    `select u.* from "user" u
-      where u.id in (${placeholders(ids)})
-        and (u.id = ? ${orgIds.length ? `or exists (select 1 from membership m where m.user_id = u.id and m.org_id in (${placeholders(orgIds)}))` : ''})`,
-    [...ids, self.id, ...orgIds],
-  );
+  const rows = await rowsOf(ctx.em, usersSeen.prepared({ orgs: orgIds.length > 0 }, { ids, self: self.id ?? NO_ID, orgIds })); // a service account's stand-in (no id) is no account
   return rows.map((row) => ctx.em.map(User, row));
 }
 
@@ -169,6 +183,20 @@ export async function redactSnapshot(ctx: Acting, raw: Record<string, unknown> |
   return walk(snapshot) as Record<string, unknown>;
 }
 
+/** An account by address (the lower(email) index), with whether it is a member of one org. */
+const accountByEmail = new ShapeCache((_: object, v: { orgId: string; email: string }) =>
+  builder
+    .selectFrom('user as u')
+    .select((eb) => [
+      'u.id',
+      'u.first_name',
+      'u.last_name',
+      eb.exists(eb.selectFrom('membership as m').select(sql.lit(1).as('one')).whereRef('m.user_id', '=', 'u.id').where('m.org_id', '=', v.orgId)).as('member'),
+      eb('u.email_verified_at', 'is not', null).as('verified'),
+    ])
+    .where((eb) => eb(eb.fn<string>('lower', ['u.email']), '=', v.email)),
+);
+
 /**
  * For the add-users dialog (lookupUser, seed 002: "if the user exists, a green checkmark appears and
  * name fields are pre-filled"): an account is found, with its names, when its holder proved the
@@ -178,12 +206,7 @@ export async function redactSnapshot(ctx: Acting, raw: Record<string, unknown> |
  */
 export async function lookupAccount(ctx: Context, orgId: string, email: string): Promise<{ exists: boolean; firstName: string | null; lastName: string | null; alreadyMember: boolean }> {
   const none = { exists: false, firstName: null, lastName: null, alreadyMember: false };
-  const row = (await ctx.em.execute<{ id: string; first_name: string; last_name: string; member: boolean; verified: boolean }[]>(
-    `select u.id, u.first_name, u.last_name, exists (select 1 from membership m where m.user_id = u.id and m.org_id = ?) as member,
-            u.email_verified_at is not null as verified
-       from "user" u where lower(u.email) = ?`,
-    [orgId, email],
-  ))[0];
+  const row = await rowOf(ctx.em, accountByEmail.prepared({}, { orgId, email }));
   if (!row) return none;
   if (!row.verified && !row.member && !ctx.user?.isPlatformAdmin) return none;
   return { exists: true, firstName: row.first_name, lastName: row.last_name, alreadyMember: Boolean(row.member) };
@@ -199,6 +222,17 @@ export async function activeIn(ctx: Context, orgId: string): Promise<boolean> {
   return (await ctx.permissionsIn(orgId)) !== undefined;
 }
 
+/** Ownership transfers by id, each with the account its recipient membership belongs to. */
+const transfersWithRecipient = new ShapeCache((_: object, v: { ids: readonly string[] }) =>
+  builder
+    .selectFrom('ownership_transfer as t')
+    .leftJoin('membership as m', 'm.id', 't.to_membership_id')
+    .selectAll('t')
+    .select('m.user_id as to_user_id')
+    .where((eb) => eb('t.id', '=', anyOf(eb, v.ids)))
+    .$castTo<TransferRow & { to_user_id: string | null }>(),
+);
+
 /**
  * An ownership transfer the actor is a party to (the offering owner or the recipient), in an
  * organization where they are active (R10); undefined otherwise, like a transfer that does not exist.
@@ -206,11 +240,7 @@ export async function activeIn(ctx: Context, orgId: string): Promise<boolean> {
 export async function transferOfParty(ctx: Context, transferId: string): Promise<{ id: string; org_id: string } | undefined> {
   const user = ctx.user;
   if (!user || user.mustChangePassword || !onlyUuids([transferId]).length) return undefined;
-  const row = (await ctx.em.execute<{ id: string; org_id: string; from_user_id: string; to_user_id: string | null }[]>(
-    `select t.id, t.org_id, t.from_user_id, m.user_id as to_user_id
-       from ownership_transfer t left join membership m on m.id = t.to_membership_id where t.id = ?`,
-    [transferId],
-  ))[0];
+  const row = await rowOf(ctx.em, transfersWithRecipient.prepared({}, { ids: [transferId] }));
   if (!row || (row.from_user_id !== user.id && row.to_user_id !== user.id)) return undefined;
   if ((await ctx.permissionsIn(row.org_id)) === undefined) return undefined;
   return { id: row.id, org_id: row.org_id };
@@ -221,11 +251,7 @@ export async function visibleOwnershipTransfers(ctx: Context, requested: readonl
   const ids = onlyUuids(requested);
   const user = ctx.user;
   if (!user || user.mustChangePassword || ids.length === 0) return [];
-  const found = await ctx.em.execute<(TransferRow & { to_user_id: string | null })[]>(
-    `select t.*, m.user_id as to_user_id
-       from ownership_transfer t left join membership m on m.id = t.to_membership_id where t.id in (${placeholders(ids)})`,
-    ids,
-  );
+  const found = await rowsOf(ctx.em, transfersWithRecipient.prepared({}, { ids }));
   const readers = await orgsWhere(ctx, 'members:read');
   const out: TransferRow[] = [];
   for (const { to_user_id: toUserId, ...transfer } of found) {

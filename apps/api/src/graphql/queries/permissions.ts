@@ -3,6 +3,7 @@ import { resourceGid, resourceIdOf } from '../resource-id.ts';
 import { canonicalEmail } from '@gatehouse/permissions';
 import { canOnResource, effectivePermissions, explainPermission, isKnownPermission, permissionsByResource, permissionsUsedByPreset, summarizeResourceType, type PermissionDef, type Preset, type ResourceTypeDef, type RoleDefinition } from '@gatehouse/permissions';
 import { builder } from '../builder.ts';
+import { builder as statements, rowOf, ShapeCache } from '../../db/kysely.ts';
 import { RoleRef } from '../types/role.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { UserRef } from '../types/user.ts';
@@ -14,6 +15,11 @@ import { resourcePermissions } from '../../modules/resources/resource.service.ts
 import { activeIn, lookupAccount } from '../../modules/visibility.ts';
 import { ServiceAccountRef } from '../types/service-account.ts';
 import { serviceAccountStandingIn } from '../../modules/checks/subject-checks.ts';
+
+/** Whether a resource belongs to an organization. */
+const resourceInOrg = new ShapeCache((_: object, v: { resourceId: string; orgId: string }) =>
+  statements.selectFrom('resource').select('id').where('id', '=', v.resourceId).where('org_id', '=', v.orgId),
+);
 
 const PermissionRef = builder.objectRef<PermissionDef>('Permission').implement({
   fields: (t) => ({
@@ -160,7 +166,7 @@ builder.queryField('can', (t) =>
       if (args.resourceId == null) return args.permissions.map((permission) => ({ permission, allowed: perms?.has(permission) ?? false }));
       const resourceId = resourceIdOf(args.resourceId);
       const inOrg = isUuid(resourceId) && isUuid(orgId)
-        ? (await ctx.em.execute<{ id: string }[]>(`select id from resource where id = ? and org_id = ?`, [resourceId, orgId])).length > 0
+        ? (await rowOf(ctx.em, resourceInOrg.prepared({}, { resourceId, orgId }))) !== undefined
         : false;
       if (!perms || !inOrg) return args.permissions.map((permission) => ({ permission, allowed: false }));
       const resourceRolePerms = ctx.user!.isPlatformAdmin ? new Set<string>() : await resourcePermissions(ctx.em, orgId, ctx.user!.id, resourceId, ctx.app.preset);

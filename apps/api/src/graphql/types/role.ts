@@ -1,8 +1,7 @@
 import { builder } from '../builder.ts';
 import { partOf, RoleView } from '../views.ts';
 import { Organization } from '../../modules/organizations/organization.entity.ts';
-import { sql } from 'kysely';
-import { builder as sqlBuilder, rowsOf } from '../../db/kysely.ts';
+import { anyOf, builder as sqlBuilder, rowsOf } from '../../db/kysely.ts';
 import { Role } from '../../modules/roles/role.entity.ts';
 import { OrganizationRef } from './organization.ts';
 import { visibleRoles } from '../../modules/visibility.ts';
@@ -12,7 +11,7 @@ const memberCounts = (roleIds: string[]) =>
   sqlBuilder
     .selectFrom('membership_role')
     .select((eb) => ['role_id', eb.cast<number>(eb.fn.countAll(), 'integer').as('n')])
-    .where((eb) => eb('role_id', '=', eb.fn<string>('any', [eb.cast<string[]>(eb.val(roleIds), sql`uuid[]`)])))
+    .where((eb) => eb('role_id', '=', anyOf(eb, roleIds)))
     .groupBy('role_id');
 
 /** Visible to org:read holders of its org (R1, modules/visibility.ts); its organization is part of it. */

@@ -6,8 +6,9 @@ import { Organization } from '../organizations/organization.entity.ts';
 import { isUuid } from '../../ids.ts';
 import { COLUMNS, CSV_HEADER, csvLine, ndjsonLine, type ExportRow } from './audit.export-format.ts';
 import { exportReader } from './audit.export-reader.ts';
-import { Params, shaped, statement, type Statement } from '../../db/sql.ts';
-import { auditFilterSql, type AuditFilter } from './audit.queries.ts';
+import { sql } from 'kysely';
+import { ShapeCache, type Prepared } from '../../db/kysely.ts';
+import { auditEventsMatching, auditFilterOf, type AuditFilter, type AuditFilterShape, type AuditFilterValues } from './audit.queries.ts';
 import { AUDIT_TARGET_HINT, auditTargetOf } from './audit-target.ts';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { allowReplicaReads, wroteRecently } from '../../db/replicas.ts';
@@ -20,13 +21,38 @@ import { PRIMARY_COOKIE } from '../../graphql/read-routing.ts';
  * objects alive at each young collection, which is what makes V8 grow its young generation.
  */
 const BATCH = 500;
-/** The exported columns, in COLUMNS order. */
-const EXPORTED = `${COLUMNS.slice(0, -2).map((c) => `e.${c}`).join(', ')}, e.seq::text as seq, encode(e.hash, 'hex') as hash`;
-/** NDJSON also carries the exact text forms the canonical content is built from. */
-const CANONICAL = `, e.before::text as before_text, e.after::text as after_text, floor(extract(epoch from e.created_at) * 1000000)::bigint::text as created_us`;
-const batchStatement = (format: 'csv' | 'ndjson') =>
-  statement(`audit_export_${format}`, `select ${EXPORTED}${format === 'ndjson' ? CANONICAL : ''} from audit_event e where e.org_id = $1 and e.seq > $2 order by e.seq limit ${BATCH}`);
-const BATCH_OF = { csv: batchStatement('csv'), ndjson: batchStatement('ndjson') };
+/** The exported columns before seq and hash, in COLUMNS order, as they are stored. */
+const PLAIN = COLUMNS.slice(0, -2) as Exclude<(typeof COLUMNS)[number], 'seq' | 'hash'>[];
+
+/**
+ * One keyset batch in chain order, with the audit log's own filter terms (audit.queries.ts): each
+ * filter shape and format is built once, only the values are bound. The batch size stays constant
+ * text, as before: bound, it would only change the row estimate of PostgreSQL's generic plan.
+ */
+const batchStatements = new ShapeCache((shape: AuditFilterShape & { format: 'csv' | 'ndjson' }, v: AuditFilterValues & { afterSeq: number }) =>
+  auditEventsMatching(shape, v)
+    .select(PLAIN)
+    .select((eb) => [eb.cast<string>('seq', 'text').as('seq'), eb.fn<string>('encode', ['hash', sql.lit('hex')]).as('hash')])
+    // NDJSON also carries the exact text forms the canonical content is built from.
+    .$if(shape.format === 'ndjson', (qb) =>
+      qb.select((eb) => [
+        eb.cast<string>('before', 'text').as('before_text'),
+        eb.cast<string>('after', 'text').as('after_text'),
+        sql<string>`floor(extract(epoch from ${eb.ref('created_at')}) * 1000000)::bigint::text`.as('created_us'),
+      ]),
+    )
+    .where('seq', '>', v.afterSeq)
+    // Qualified: a bare "seq" in ORDER BY would name the text column selected as seq (text order, a sort of every row).
+    .orderBy('audit_event.seq')
+    .limit(sql.lit(BATCH)),
+);
+
+/** The statement and values of the batch after `seq` of an export of `orgId`'s log filtered by `filter`. */
+export function exportBatch(format: 'csv' | 'ndjson', orgId: string, filter: AuditFilter): (seq: number) => Prepared<unknown> {
+  const { shape, values } = auditFilterOf(orgId, filter);
+  const formatted = { ...shape, format };
+  return (seq) => batchStatements.prepared(formatted, { ...values, afterSeq: seq });
+}
 
 interface ExportFilterProblem {
   parameter: string;
@@ -77,20 +103,6 @@ function userIdOf(globalId: string): { typename: string; id: string } | undefine
   }
 }
 
-/** Keyset batches in chain order: the named statement without filters, one shaped per filter combination. */
-function batchesOf(format: 'csv' | 'ndjson', orgId: string, filter: AuditFilter): { sql: Statement; params: (seq: number) => unknown[] } {
-  if (!filter.action && !filter.actorUserId && !filter.targetId && !filter.from && !filter.to) {
-    return { sql: BATCH_OF[format], params: (seq) => [orgId, seq] };
-  }
-  const p = new Params();
-  const where = auditFilterSql(orgId, filter, p);
-  const after = p.add(0);
-  const values = p.values;
-  const at = values.length - 1;
-  const sql = shaped(`select ${EXPORTED}${format === 'ndjson' ? CANONICAL : ''} from audit_event e where ${where.join(' and ')} and e.seq > ${after} order by e.seq limit ${BATCH}`);
-  return { sql, params: (seq) => values.map((v, i) => (i === at ? seq : v)) };
-}
-
 /**
  * GET /audit/export?organization=<slug or id>&format=csv|ndjson (R13), optionally filtered like the
  * audit log's list: &action=<action or family ending in ".">&actor=<User id>&target=<the target's global id>&from=&to=
@@ -126,9 +138,12 @@ export async function handleAuditExport(app: App, req: http.IncomingMessage, res
     'content-disposition': `attachment; filename="audit-${org.slug}.${format === 'csv' ? 'csv' : 'ndjson'}"`,
     'cache-control': 'no-store',
   });
-  const batches = batchesOf(format, org.id, filter);
+  const batchOf = exportBatch(format, org.id, filter);
   const read = await exportReader(app.orm, em, replicaReads);
-  const batchAfter = (seq: number) => read<ExportRow>(batches.sql, batches.params(seq));
+  const batchAfter = (seq: number) => {
+    const batch = batchOf(seq);
+    return read<ExportRow>(batch.statement, batch.values);
+  };
   const lineOf = format === 'csv' ? csvLine : ndjsonLine;
   if (format === 'csv' && !(await write(res, CSV_HEADER))) return;
   // One batch in flight: the next is read while this one is written, as one chunk with backpressure.

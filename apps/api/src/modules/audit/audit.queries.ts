@@ -1,6 +1,5 @@
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Em } from '../../db/orm.ts';
-import type { Params } from '../../db/sql.ts';
 import { builder, replicaRowOf, replicaRowsOf, ShapeCache, type DB } from '../../db/kysely.ts';
 import { AuditEvent } from './audit-event.entity.ts';
 import { toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
@@ -19,28 +18,10 @@ export interface AuditFilter {
 /** "membership." matches every action of that family: a LIKE prefix, its wildcards escaped. */
 const familyPattern = (family: string) => `${family.replace(/[\\%_]/g, '\\$&')}%`;
 
-/**
- * The WHERE terms of a filtered read of one organization's log as SQL text, for the export's keyset
- * batches (audit.export.ts); the list and its count use `auditTerms`, the same terms for the typed builder.
- */
-export function auditFilterSql(orgId: string, filter: AuditFilter, p: Params): string[] {
-  const where = [`org_id = ${p.add(orgId)}`];
-  if (filter.actorUserId) where.push(`actor_user_id = ${p.add(filter.actorUserId)}::uuid`);
-  if (filter.action) {
-    if (filter.action.endsWith('.')) where.push(`action like ${p.add(familyPattern(filter.action))}`);
-    else where.push(`action = ${p.add(filter.action)}`);
-  }
-  if (filter.targetType) where.push(`target_type = ${p.add(filter.targetType)}`);
-  if (filter.targetId) where.push(`target_id = ${p.add(filter.targetId)}`);
-  if (filter.from) where.push(`created_at >= ${p.add(filter.from.toISOString())}::timestamptz`);
-  if (filter.to) where.push(`created_at < ${p.add(filter.to.toISOString())}::timestamptz`);
-  return where;
-}
-
 type Events = ExpressionBuilder<DB, 'audit_event'>;
 
-/** What decides the text of a filtered read (db/kysely.ts ShapeCache); the values are in `FilterValues`. */
-interface FilterShape {
+/** What decides the text of a filtered read (db/kysely.ts ShapeCache); the values are in `AuditFilterValues`. */
+export interface AuditFilterShape {
   actor: boolean;
   action: 'any' | 'family' | 'exact';
   targetType: boolean;
@@ -49,7 +30,7 @@ interface FilterShape {
   to: boolean;
 }
 
-interface FilterValues {
+export interface AuditFilterValues {
   orgId: string;
   actor: string | null | undefined;
   action: string;
@@ -59,7 +40,8 @@ interface FilterValues {
   to: string | undefined;
 }
 
-function filterOf(orgId: string, filter: AuditFilter): { shape: FilterShape; values: FilterValues } {
+/** A filter as a shape and its values: the list, its count and the export (audit.export.ts) read through the same terms. */
+export function auditFilterOf(orgId: string, filter: AuditFilter): { shape: AuditFilterShape; values: AuditFilterValues } {
   const family = Boolean(filter.action?.endsWith('.'));
   return {
     shape: {
@@ -82,8 +64,8 @@ function filterOf(orgId: string, filter: AuditFilter): { shape: FilterShape; val
   };
 }
 
-/** The same terms as `auditFilterSql`, for the typed builder (the list and its count). */
-function auditTerms(eb: Events, shape: FilterShape, v: FilterValues): Expression<SqlBool> {
+/** The WHERE terms of a filtered read of one organization's log. */
+function auditTerms(eb: Events, shape: AuditFilterShape, v: AuditFilterValues): Expression<SqlBool> {
   const terms: Expression<SqlBool>[] = [eb('org_id', '=', v.orgId)];
   if (shape.actor) terms.push(eb('actor_user_id', '=', eb.cast<string>(eb.val(v.actor), 'uuid')));
   if (shape.action !== 'any') terms.push(eb('action', shape.action === 'family' ? 'like' : '=', v.action));
@@ -94,22 +76,23 @@ function auditTerms(eb: Events, shape: FilterShape, v: FilterValues): Expression
   return eb.and(terms);
 }
 
-const matching = (shape: FilterShape, v: FilterValues) => builder.selectFrom('audit_event').where((eb) => auditTerms(eb, shape, v));
+/** The events of one organization a filter matches, for a `ShapeCache` build (the list, its count, the export's batches). */
+export const auditEventsMatching = (shape: AuditFilterShape, v: AuditFilterValues) => builder.selectFrom('audit_event').where((eb) => auditTerms(eb, shape, v));
 
 /** Newest first, keyset on the identity column (index org_id, id). */
-const pages = new ShapeCache((shape: FilterShape & { after: boolean }, v: FilterValues & { afterId: number; limit: number }) =>
-  matching(shape, v)
+const pages = new ShapeCache((shape: AuditFilterShape & { after: boolean }, v: AuditFilterValues & { afterId: number; limit: number }) =>
+  auditEventsMatching(shape, v)
     .selectAll()
     .$if(shape.after, (qb) => qb.where('id', '<', v.afterId))
     .orderBy('id', 'desc')
     .limit(v.limit),
 );
 
-const counts = new ShapeCache((shape: FilterShape, v: FilterValues) => matching(shape, v).select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n')));
+const counts = new ShapeCache((shape: AuditFilterShape, v: AuditFilterValues) => auditEventsMatching(shape, v).select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n')));
 
 /** Newest first, keyset on the identity column (index org_id, id). Reading the log decides nothing: a read replica may answer (db/replicas.ts). */
 export async function listAuditEvents(em: Em, orgId: string, filter: AuditFilter, page: PageRequest): Promise<Page<AuditEvent>> {
-  const { shape, values } = filterOf(orgId, filter);
+  const { shape, values } = auditFilterOf(orgId, filter);
   const query = pages.prepared({ ...shape, after: page.after !== undefined }, { ...values, afterId: Number(page.after?.[1] ?? 0), limit: page.first + 1 });
   const found = await replicaRowsOf(em, query);
   const events = found.map((row) => em.map(AuditEvent, row));
@@ -117,7 +100,7 @@ export async function listAuditEvents(em: Em, orgId: string, filter: AuditFilter
 }
 
 export async function countAuditEvents(em: Em, orgId: string, filter: AuditFilter): Promise<number> {
-  const { shape, values } = filterOf(orgId, filter);
+  const { shape, values } = auditFilterOf(orgId, filter);
   const found = await replicaRowOf(em, counts.prepared(shape, values));
   return Number(found?.n ?? 0);
 }

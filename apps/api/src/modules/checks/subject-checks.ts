@@ -1,9 +1,9 @@
 import { effectivePermissions, expandPermissions, isKnownPermission, type Preset } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
-import { isUuid, NO_ID, placeholders } from '../../ids.ts';
+import { isUuid, NO_ID } from '../../ids.ts';
 import { sql, type AliasableExpression, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { jsonColumn, rows as queryRows, statement } from '../../db/sql.ts';
-import { builder, rowsOf, ShapeCache, type DB } from '../../db/kysely.ts';
+import { anyOf, builder, type DB, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { findResource, permissionsOn, resourceType, standingIn, type ResourceRow } from '../resources/resource.service.ts';
 
 /**
@@ -61,40 +61,53 @@ function group(rows: RoleRow[]): Map<string, SubjectRoles> {
   return new Map([...bySubject].map(([id, roles]) => [id, { roles, permissions: effectivePermissions(roles) }]));
 }
 
+
+const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
+
+const memberRoleRows = new ShapeCache((_: object, v: { orgId: string; ids: readonly string[] }) =>
+  builder
+    .selectFrom('membership as m')
+    .innerJoin('user as u', (join) => join.onRef('u.id', '=', 'm.user_id').on('u.status', '=', ACTIVE))
+    .innerJoin('organization as o', (join) => join.onRef('o.id', '=', 'm.org_id').on('o.status', '=', ACTIVE))
+    .leftJoin('membership_role as mr', 'mr.membership_id', 'm.id')
+    .leftJoin('role as r', 'r.id', 'mr.role_id')
+    .select(['m.user_id as subject_id', 'r.key', 'r.name', 'r.permissions'])
+    .where((eb) => eb.and([eb('m.org_id', '=', v.orgId), eb('m.status', '=', ACTIVE), eb('m.user_id', '=', anyOf(eb, v.ids))])),
+);
+
 /** Org roles of active members (active account) of the org, if the org is active: one statement. */
 export async function memberRoles(em: Em, orgId: string, userIds: readonly string[]): Promise<Map<string, SubjectRoles>> {
   const ids = [...new Set(userIds.filter(isUuid))];
   if (ids.length === 0) return new Map();
-  return group(
-    await em.execute<RoleRow[]>(
-      `select m.user_id as subject_id, r.key, r.name, r.permissions
-         from membership m
-         join "user" u on u.id = m.user_id and u.status = 'ACTIVE'
-         join organization o on o.id = m.org_id and o.status = 'ACTIVE'
-         left join membership_role mr on mr.membership_id = m.id
-         left join role r on r.id = mr.role_id
-        where m.org_id = ? and m.status = 'ACTIVE' and m.user_id in (${placeholders(ids)})`,
-      [orgId, ...ids],
-    ),
-  );
+  return group(await rowsOf(em, memberRoleRows.prepared({}, { orgId, ids })));
 }
+
+const serviceAccountRoleRows = new ShapeCache((_: object, v: { orgId: string; ids: readonly string[] }) =>
+  builder
+    .selectFrom('service_account as s')
+    .innerJoin('organization as o', (join) => join.onRef('o.id', '=', 's.org_id').on('o.status', '=', ACTIVE))
+    .leftJoin('service_account_role as sr', 'sr.service_account_id', 's.id')
+    .leftJoin('role as r', 'r.id', 'sr.role_id')
+    .select(['s.id as subject_id', 'r.key', 'r.name', 'r.permissions'])
+    .where((eb) => eb.and([eb('s.org_id', '=', v.orgId), eb('s.status', '=', ACTIVE), eb('s.id', '=', anyOf(eb, v.ids))])),
+);
 
 /** Roles of active service accounts of the org, if the org is active: one statement. */
 export async function serviceAccountRoles(em: Em, orgId: string, accountIds: readonly string[]): Promise<Map<string, SubjectRoles>> {
   const ids = [...new Set(accountIds.filter(isUuid))];
   if (ids.length === 0) return new Map();
-  return group(
-    await em.execute<RoleRow[]>(
-      `select s.id as subject_id, r.key, r.name, r.permissions
-         from service_account s
-         join organization o on o.id = s.org_id and o.status = 'ACTIVE'
-         left join service_account_role sr on sr.service_account_id = s.id
-         left join role r on r.id = sr.role_id
-        where s.org_id = ? and s.status = 'ACTIVE' and s.id in (${placeholders(ids)})`,
-      [orgId, ...ids],
-    ),
-  );
+  return group(await rowsOf(em, serviceAccountRoleRows.prepared({}, { orgId, ids })));
 }
+
+const resourcesIn = new ShapeCache((_: object, v: { orgId: string; ids: readonly string[] }) =>
+  builder
+    .selectFrom('resource')
+    .selectAll()
+    .where((eb) => eb.and([eb('org_id', '=', v.orgId), eb('id', '=', anyOf(eb, v.ids))]))
+    .$castTo<ResourceRow>(),
+);
+
+const orgRoles = new ShapeCache((_: object, v: { orgId: string }) => builder.selectFrom('role').select(['id', 'permissions']).where('org_id', '=', v.orgId));
 
 const grantingRoles = (subject: SubjectRoles, permission: string): GrantSource[] =>
   subject.roles.filter((r) => expandPermissions(r.permissions).has(permission)).map((r) => ({ source: 'ORGANIZATION_ROLE', key: r.key, name: r.name }));
@@ -106,8 +119,7 @@ export async function answerChecks(em: Em, preset: Preset, orgId: string, questi
   const resourceIds = [...new Set(questions.flatMap((q) => (q.resourceId && isUuid(q.resourceId) ? [q.resourceId] : [])))];
   const resources = new Map<string, ResourceRow>();
   if (resourceIds.length) {
-    const rows = await em.execute<ResourceRow[]>(`select * from resource where org_id = ? and id in (${placeholders(resourceIds)})`, [orgId, ...resourceIds]);
-    for (const row of rows) resources.set(row.id, row);
+    for (const row of await rowsOf(em, resourcesIn.prepared({}, { orgId, ids: resourceIds }))) resources.set(row.id, row);
   }
   // Resource roles of one member on one resource, read once per pair.
   const onResource = new Map<string, Promise<ReadonlySet<string>>>();
@@ -156,7 +168,7 @@ export async function answerChecks(em: Em, preset: Preset, orgId: string, questi
 
 /** Roles of the org that grant a permission (wildcards expanded). */
 export async function rolesGranting(em: Em, orgId: string, permission: string): Promise<string[]> {
-  const roles = await em.execute<{ id: string; permissions: string[] }[]>(`select id, permissions from role where org_id = ?`, [orgId]);
+  const roles = await rowsOf(em, orgRoles.prepared({}, { orgId }));
   return roles.filter((r) => expandPermissions(r.permissions).has(permission)).map((r) => r.id);
 }
 
@@ -164,8 +176,6 @@ export async function rolesGranting(em: Em, orgId: string, permission: string): 
 export type Holder =
   | { kind: 'User'; id: string; email: string; membershipId: string; name: string }
   | { kind: 'ServiceAccount'; id: string; name: string; email: null; membershipId: null };
-
-const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
 
 /** Active service accounts of an active org holding one of some roles, by id after a cursor: one shape, built once. */
 const serviceAccountHolders = new ShapeCache((_: object, v: { orgId: string; afterId: string; roleIds: string[]; limit: number }) =>
@@ -183,7 +193,7 @@ const serviceAccountHolders = new ShapeCache((_: object, v: { orgId: string; aft
             .selectFrom('service_account_role as sr')
             .select(sql.lit(1).as('one'))
             .whereRef('sr.service_account_id', '=', 's.id')
-            .where('sr.role_id', '=', eb.fn<string>('any', [eb.cast<string[]>(eb.val(v.roleIds), sql`uuid[]`)])),
+            .where('sr.role_id', '=', anyOf(eb, v.roleIds)),
         ),
       ]),
     )

@@ -1,7 +1,7 @@
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import type { Em } from '../../db/orm.ts';
 import { jsonColumn, row, statement as named, type Statement } from '../../db/sql.ts';
-import { builder, replicaRowOf, replicaRowsOf, ShapeCache, type DB, type Prepared } from '../../db/kysely.ts';
+import { anyOf, builder, type DB, type Prepared, replicaRowOf, replicaRowsOf, ShapeCache } from '../../db/kysely.ts';
 import { MembershipView, RoleView, UserView, roleViewJson, userViewJson, type OrganizationView } from '../../graphql/views.ts';
 import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 import { onlyUuids } from '../../ids.ts';
@@ -60,8 +60,7 @@ function memberTerms(eb: Members, shape: FilterShape, v: FilterValues): Expressi
   if (shape.status) terms.push(eb('m.status', '=', v.status as 'ACTIVE' | 'DISABLED'));
   if (shape.roles === 'nothing') terms.push(sql<SqlBool>`false`);
   if (shape.roles === 'some') {
-    const ids = eb.cast<string[]>(eb.val(v.roleIds), sql`uuid[]`);
-    terms.push(eb.exists(eb.selectFrom('membership_role as mr').select(sql.lit(1).as('one')).whereRef('mr.membership_id', '=', 'm.id').where('mr.role_id', '=', eb.fn<string>('any', [ids]))));
+    terms.push(eb.exists(eb.selectFrom('membership_role as mr').select(sql.lit(1).as('one')).whereRef('mr.membership_id', '=', 'm.id').where('mr.role_id', '=', anyOf(eb, v.roleIds))));
   }
   return eb.and(terms);
 }

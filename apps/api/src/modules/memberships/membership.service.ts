@@ -2,6 +2,7 @@ import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
 import { checkLeave, checkRoleChange, effectivePermissions, isOwnerRole, type Preset } from '@gatehouse/permissions';
 import { inTransaction, personOf, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
+import { builder, rowOf, ShapeCache } from '../../db/kysely.ts';
 import { AuthError, ConflictError, LimitExceededError, NotFoundError, PolicyError, ValidationError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
@@ -31,6 +32,16 @@ import type { ResourceGrantInput } from '../invitations/invitation.resource-gran
 type Tx = Em;
 
 const roleKeys = (roles: RoleRow[]) => roles.map((r) => r.key);
+
+/** An account by address (the lower(email) index), and whether its holder proved it (R20). */
+const accountByEmail = new ShapeCache((_: object, v: { email: string }) =>
+  builder
+    .selectFrom('user')
+    .select((eb) => ['id', 'first_name', 'last_name', eb('email_verified_at', 'is not', null).as('verified')])
+    .where((eb) => eb(eb.fn<string>('lower', ['email']), '=', v.email)),
+);
+
+const emailOf = new ShapeCache((_: object, v: { userId: string }) => builder.selectFrom('user').select('email').where('id', '=', v.userId));
 
 /**
  * Loads a membership the actor may act on, locks its org (and the membership row) and reads the
@@ -223,10 +234,7 @@ export async function provisionMembers(em: Em, acting: Acting, orgId: string, ro
       const { roles, unknown } = await rolesInOrg(tx, orgId, row.roleIds);
       grantedRoles.push(roleKeys(roles));
       if (unknown.length) throw new ValidationError(unknown.map((j) => ({ path: ['members', String(i), 'roleIds', String(j)], message: 'Not a role of this organization' })));
-      const existing = (await tx.execute<{ id: string; first_name: string; last_name: string; verified: boolean }[]>(
-        `select id, first_name, last_name, email_verified_at is not null as verified from "user" where lower(email) = ?`,
-        [row.email],
-      ))[0];
+      const existing = await rowOf(tx, accountByEmail.prepared({}, { email: row.email }));
       throwRoleChangeProblems(
         checkRoleChange({ actorUserId: user.id, targetUserId: existing?.id ?? 'new', actorPerms, currentRoles: [], nextRoles: roles, policy: preset.policy }),
         { field: ['members', String(i), 'roleIds'] },
@@ -299,7 +307,7 @@ export async function grantOrganizationAccess(em: Em, acting: Acting, userId: st
     if (!isUuid(orgId)) throw new NotFoundError('Organization');
     if (!isUuid(userId)) throw new NotFoundError('User');
     await lockOrganization(tx, orgId);
-    const userRow = (await tx.execute<{ email: string }[]>(`select email from "user" where id = ?`, [userId]))[0];
+    const userRow = await rowOf(tx, emailOf.prepared({}, { userId }));
     if (!userRow) throw new NotFoundError('User');
     if (await findMembershipOf(tx, orgId, userId)) throw new ConflictError('This user is already a member of that organization', ['organizationId']);
     const { roles, unknown } = await rolesInOrg(tx, orgId, roleIds);

@@ -18,7 +18,7 @@ import type { Em } from '../../db/orm.ts';
 import { AuthError, GrantCeilingError, NotFoundError, ResourceRoleCapError, SelfRoleChangeError, ValidationError } from '../../errors.ts';
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { row, rows } from '../../db/sql.ts';
-import { builder, rowOf as firstRowOf, rowsOf, type DB } from '../../db/kysely.ts';
+import { anyOf, builder, type DB, rowOf as firstRowOf, rowsOf } from '../../db/kysely.ts';
 import { Resource, ResourceGrant } from './resource.entity.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { Membership } from '../memberships/membership.entity.ts';
@@ -196,7 +196,7 @@ function readableTerm(eb: Listed, plan: ReadablePlan): Expression<SqlBool> {
   if (plan.whole) return type;
   const either: Expression<SqlBool>[] = [];
   if (plan.creator !== null) either.push(eb('r.created_by_id', '=', plan.creator));
-  if (plan.grantKeys.length) either.push(eb('g.role_key', '=', eb.fn<string>('any', [eb.cast<string[]>(eb.val(plan.grantKeys), sql`text[]`)])));
+  if (plan.grantKeys.length) either.push(eb('g.role_key', '=', anyOf(eb, plan.grantKeys, 'text')));
   return eb.and([type, eb.or(either)]);
 }
 

@@ -9,7 +9,7 @@ import { requirePermission } from '../memberships/rule-errors.ts';
 import type { Em } from '../../db/orm.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { Role } from './role.entity.ts';
-import { builder, execOf, rowOf, rowsOf } from '../../db/kysely.ts';
+import { anyOf, builder, execOf, rowOf, rowsOf } from '../../db/kysely.ts';
 
 /** Creates the preset's built-in roles for a new organization (inside the caller's transaction). */
 export function createBuiltinRoles(em: Em, org: Organization, preset: Preset): Role[] {
@@ -79,7 +79,7 @@ const dropStaleBuiltinRolesQuery = (keys: string[]) =>
   builder
     .deleteFrom('role')
     .where('builtin', '=', sql.lit(true))
-    .where((eb) => eb.not(eb('key', '=', eb.fn<string>('any', [eb.cast<string[]>(eb.val(keys), sql`text[]`)]))))
+    .where((eb) => eb.not(eb('key', '=', anyOf(eb, keys, 'text'))))
     .where((eb) => eb.not(eb.exists(eb.selectFrom('membership_role as mr').select(sql.lit(1).as('one')).whereRef('mr.role_id', '=', 'role.id'))));
 
 /** The preset's top role (the one holding org:own), given to an organization's creator. */

@@ -1,8 +1,21 @@
 import { checkGrant } from '@gatehouse/permissions';
 import { type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
+import { builder, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { AuthError, PolicyError } from '../../errors.ts';
 import { permissionsAfterLock } from '../memberships/membership.locks.ts';
+
+const platformAdminFlag = new ShapeCache((_: object, v: { userId: string }) => builder.selectFrom('user').select('is_platform_admin').where('id', '=', v.userId));
+
+/** The permissions of each role the account holds, by organization (an org without roles: one row, permissions null). */
+const rolePermissionsByOrg = new ShapeCache((_: object, v: { userId: string }) =>
+  builder
+    .selectFrom('membership as m')
+    .leftJoin('membership_role as mr', 'mr.membership_id', 'm.id')
+    .leftJoin('role as r', 'r.id', 'mr.role_id')
+    .select(['m.org_id', 'r.permissions'])
+    .where('m.user_id', '=', v.userId),
+);
 
 /**
  * Changing a global account (password reset, email, names) touches every org it belongs to, so an
@@ -12,14 +25,9 @@ export async function assertCanAdministerUser(tx: Em, acting: Acting, userId: st
   const actor = acting.user;
   if (!actor) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
   if (actor.isPlatformAdmin || actor.id === userId) return;
-  const target = (await tx.execute<{ is_platform_admin: boolean }[]>(`select is_platform_admin from "user" where id = ?`, [userId]))[0];
+  const target = await rowOf(tx, platformAdminFlag.prepared({}, { userId }));
   if (target?.is_platform_admin) throw new PolicyError('Only platform admins can change a platform admin account', 'OUTSIDE_AUTHORITY');
-  const rows = await tx.execute<{ org_id: string; permissions: string[] | null }[]>(
-    `select m.org_id, r.permissions from membership m
-       left join membership_role mr on mr.membership_id = m.id left join role r on r.id = mr.role_id
-      where m.user_id = ?`,
-    [userId],
-  );
+  const rows = await rowsOf(tx, rolePermissionsByOrg.prepared({}, { userId }));
   const byOrg = new Map<string, string[][]>();
   for (const row of rows) byOrg.set(row.org_id, [...(byOrg.get(row.org_id) ?? []), ...(row.permissions ? [row.permissions] : [])]);
   for (const [orgId, rolePerms] of byOrg) {

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { App } from '../../context.ts';
 import { emOf, type Em } from '../../db/orm.ts';
 import { transaction } from '../../db/retry.ts';
-import { builder, execOf, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
+import { anyOf, builder, execOf, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { postWebhook, type SendResult } from './webhook.sender.ts';
 import { signatureHeaders } from './webhook.signing.ts';
@@ -64,7 +64,7 @@ const leaseDeliveries = new ShapeCache((_: object, v: { ids: string[] }) =>
     .updateTable('webhook_delivery as d')
     .from(['webhook_endpoint as e', 'webhook_event as ev'])
     .set((eb) => ({ leased_until: sql<Date>`${now} + make_interval(secs => ${sql.lit(LEASE_SECONDS)})`, attempts: eb('d.attempts', '+', eb.lit(1)) }))
-    .where((eb) => eb('d.id', '=', eb.fn<string>('any', [eb.cast<string[]>(eb.val(v.ids), sql`uuid[]`)])))
+    .where((eb) => eb('d.id', '=', anyOf(eb, v.ids)))
     .whereRef('e.id', '=', 'd.endpoint_id')
     .whereRef('ev.id', '=', 'd.event_id')
     .returning(['d.id', 'd.org_id', 'd.event_id', 'd.attempts', 'e.id as endpoint_id', 'e.url', 'e.secret', 'e.previous_secret', 'e.previous_secret_expires_at', 'ev.payload']),
