@@ -6,7 +6,8 @@ import { User } from '../users/user.entity.ts';
 import { Role } from '../roles/role.entity.ts';
 import { Membership } from './membership.entity.ts';
 import { NotFoundError } from '../../errors.ts';
-import { jsonColumn, row, rows, statement } from '../../db/sql.ts';
+import { jsonColumn, row, statement } from '../../db/sql.ts';
+import { anyOf, builder, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { credentialOf, restrictToCredential } from '../tokens/credential.ts';
 import { serviceAccountPermissionsAfterLock } from '../service-accounts/service-account.principal.ts';
 
@@ -57,38 +58,48 @@ export async function lockOrganization(tx: Em, orgId: string): Promise<Organizat
   return org;
 }
 
-export async function findMembership(tx: Em, membershipId: string): Promise<MembershipRow | undefined> {
-  const rows = await tx.execute<MembershipRow[]>(
-    `select m.id, m.org_id, m.user_id, m.status, u.email, u.status as user_status
-       from membership m join "user" u on u.id = m.user_id where m.id = ?`,
-    [membershipId],
-  );
-  return rows[0];
+/** A membership with its account's address and status; the two shapes: by id, or by organization and account. */
+const membershipWithAccount = new ShapeCache((shape: { by: 'id' | 'orgAndUser' }, v: { id: string; orgId: string; userId: string }) =>
+  builder
+    .selectFrom('membership as m')
+    .innerJoin('user as u', 'u.id', 'm.user_id')
+    .select(['m.id', 'm.org_id', 'm.user_id', 'm.status', 'u.email', 'u.status as user_status'])
+    .$if(shape.by === 'id', (qb) => qb.where('m.id', '=', v.id))
+    .$if(shape.by === 'orgAndUser', (qb) => qb.where('m.org_id', '=', v.orgId).where('m.user_id', '=', v.userId)),
+);
+
+export function findMembership(tx: Em, membershipId: string): Promise<MembershipRow | undefined> {
+  return rowOf(tx, membershipWithAccount.prepared({ by: 'id' }, { id: membershipId, orgId: '', userId: '' }));
 }
 
-export async function findMembershipOf(tx: Em, orgId: string, userId: string): Promise<MembershipRow | undefined> {
-  const rows = await tx.execute<MembershipRow[]>(
-    `select m.id, m.org_id, m.user_id, m.status, u.email, u.status as user_status
-       from membership m join "user" u on u.id = m.user_id where m.org_id = ? and m.user_id = ?`,
-    [orgId, userId],
-  );
-  return rows[0];
+export function findMembershipOf(tx: Em, orgId: string, userId: string): Promise<MembershipRow | undefined> {
+  return rowOf(tx, membershipWithAccount.prepared({ by: 'orgAndUser' }, { id: '', orgId, userId }));
 }
 
-export async function rolesOfMembership(tx: Em, membershipId: string): Promise<RoleRow[]> {
-  return tx.execute<RoleRow[]>(
-    `select r.id, r.key, r.name, r.permissions, r.builtin from membership_role mr join role r on r.id = mr.role_id
-      where mr.membership_id = ? order by r.position, r.name`,
-    [membershipId],
-  );
+/** A membership's roles, in the organization's role order. */
+const rolesOfMembershipQuery = new ShapeCache((_: object, v: { membershipId: string }) =>
+  builder
+    .selectFrom('membership_role as mr')
+    .innerJoin('role as r', 'r.id', 'mr.role_id')
+    .select(['r.id', 'r.key', 'r.name', 'r.permissions', 'r.builtin'])
+    .where('mr.membership_id', '=', v.membershipId)
+    .orderBy('r.position')
+    .orderBy('r.name'),
+);
+
+export function rolesOfMembership(tx: Em, membershipId: string): Promise<RoleRow[]> {
+  return rowsOf(tx, rolesOfMembershipQuery.prepared({}, { membershipId }));
 }
 
-const rolesByIdInOrg = statement('roles_by_id_in_org', `select * from role where org_id = $1 and id = any($2::uuid[])`);
+/** Whole role rows of an organization among the given ids: one text for any number of ids. */
+const rolesByIdInOrg = new ShapeCache((_: object, v: { orgId: string; ids: readonly string[] }) =>
+  builder.selectFrom('role').selectAll().where('org_id', '=', v.orgId).where((eb) => eb('id', '=', anyOf(eb, v.ids))),
+);
 
 /** Roles of the org with the given ids (whole rows); ids that are not roles of this org are reported by index. */
 export async function rolesInOrg(tx: Em, orgId: string, roleIds: readonly string[]): Promise<{ roles: RoleRow[]; unknown: number[] }> {
   const valid = roleIds.filter((id) => UUID.test(id));
-  return pickRoles(roleIds, valid.length ? await rows<RoleRow>(tx, rolesByIdInOrg, [orgId, valid]) : []);
+  return pickRoles(roleIds, valid.length ? await rowsOf(tx, rolesByIdInOrg.prepared({}, { orgId, ids: valid })) : []);
 }
 
 /** The actor's permissions in the org, read after the lock (platform admins hold every permission). */

@@ -1,7 +1,7 @@
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import type { Em } from '../../db/orm.ts';
-import { jsonColumn, row, statement as named, type Statement } from '../../db/sql.ts';
-import { anyOf, builder, type DB, type Prepared, replicaRowOf, replicaRowsOf, ShapeCache } from '../../db/kysely.ts';
+import { jsonColumn, type Statement } from '../../db/sql.ts';
+import { anyOf, builder, type DB, type Prepared, replicaRowOf, replicaRowsOf, rowOf, ShapeCache } from '../../db/kysely.ts';
 import { MembershipView, RoleView, UserView, roleViewJson, userViewJson, type OrganizationView } from '../../graphql/views.ts';
 import { likePattern, toPage, type Page, type PageRequest } from '../../graphql/pagination.ts';
 import { onlyUuids } from '../../ids.ts';
@@ -201,7 +201,7 @@ export async function countMembers(em: Em, orgId: string, filter: MemberFilter):
   return Number(found?.n ?? 0);
 }
 
-const orgOfMembership = named('org_of_membership', `select org_id from membership where id = $1`);
+const orgOfMembership = new ShapeCache((_: object, v: { membershipId: string }) => builder.selectFrom('membership').select('org_id').where('id', '=', v.membershipId));
 
 /**
  * The organization of a membership, from the primary: what a mutation addressed by membership id
@@ -209,5 +209,5 @@ const orgOfMembership = named('org_of_membership', `select org_id from membershi
  * entity: nothing else of the row is used.
  */
 export async function orgIdOfMembership(em: Em, membershipId: string): Promise<string | undefined> {
-  return (await row<{ org_id: string }>(em, orgOfMembership, [membershipId]))?.org_id;
+  return (await rowOf(em, orgOfMembership.prepared({}, { membershipId })))?.org_id;
 }
