@@ -32,7 +32,7 @@ export function directGraphQL(yoga: Yoga, allowedOrigins: readonly string[], mas
   const cors = corsOptions(allowedOrigins);
   return async (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<boolean> => {
     if (req.method !== 'POST' || !JSON_BODY.test(req.headers['content-type'] ?? '')) return false;
-    const responseType = regularResponseType(req.headers.accept);
+    const responseType = responseTypeFor(req.headers.accept);
     if (!responseType) return false;
     const request = new yoga.fetchAPI.Request(`http://localhost${req.url ?? '/graphql'}`, { method: 'POST', headers: req.headers as Record<string, string>, body: new Uint8Array(body) });
     // What the adapter adds to every request's server context: background work it waits for on dispose.
@@ -87,6 +87,16 @@ function plainParams(parsed: GraphQLParams | GraphQLParams[] | undefined): (Grap
 }
 
 const isPlainObject = (value: unknown): value is Record<string, any> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Clients send the same few Accept headers again and again: the answers for the last few are kept. */
+const RESPONSE_TYPE_OF = new Map<string | undefined, ReturnType<typeof regularResponseType>>();
+function responseTypeFor(accept: string | undefined) {
+  if (RESPONSE_TYPE_OF.has(accept)) return RESPONSE_TYPE_OF.get(accept);
+  const type = regularResponseType(accept);
+  if (RESPONSE_TYPE_OF.size >= 32) RESPONSE_TYPE_OF.clear();
+  RESPONSE_TYPE_OF.set(accept, type);
+  return type;
+}
 
 /**
  * The media type yoga's result processors would answer a single result with, when that is one of the
