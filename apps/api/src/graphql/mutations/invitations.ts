@@ -12,7 +12,7 @@ import { Invitation } from '../../modules/invitations/invitation.entity.ts';
 import * as invitations from '../../modules/invitations/invitation.service.ts';
 import type { ResourceGrantOutcome } from '../../modules/invitations/invitation.resource-grants.ts';
 import { hashToken } from '../../auth/refresh-token.ts';
-import { rows } from '../../db/sql.ts';
+import { builder as sqlBuilder, rowOf, ShapeCache } from '../../db/kysely.ts';
 import { publicOrMember } from '../auth-scopes.ts';
 import { partOf } from '../views.ts';
 import { Organization } from '../../modules/organizations/organization.entity.ts';
@@ -172,10 +172,12 @@ builder.mutationField('revokeInvitation', (t) =>
  * accepting (which would consume the invitation and leave the membership disabled) is refused.
  * A disabled organization is refused by the service for everyone.
  */
+const orgOfToken = new ShapeCache((_: object, v: { tokenHash: string }) => sqlBuilder.selectFrom('invitation').select('org_id').where('token_hash', '=', v.tokenHash));
+
 async function refuseDisabledMembership(ctx: Context, token: string): Promise<void> {
   const trimmed = token.trim();
   if (!ctx.user || !/^[A-Za-z0-9_-]{20,200}$/.test(trimmed)) return;
-  const orgId = (await rows<{ org_id: string }>(ctx.em, `select org_id from invitation where token_hash = $1`, [hashToken(trimmed)]))[0]?.org_id;
+  const orgId = (await rowOf(ctx.em, orgOfToken.prepared({}, { tokenHash: hashToken(trimmed) })))?.org_id;
   const grant = orgId ? (await ctx.memberships()).get(orgId) : undefined;
   if (grant && !grant.active) throw new PolicyError('Your membership in this organization or the organization is disabled', 'DISABLED');
 }

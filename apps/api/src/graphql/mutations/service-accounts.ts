@@ -9,17 +9,20 @@ import type { ServiceAccountKey } from '../../modules/service-accounts/service-a
 import * as accounts from '../../modules/service-accounts/service-account.service.ts';
 import { serviceAccountsOf } from '../../modules/service-accounts/service-account.queries.ts';
 import { isUuid } from '../../ids.ts';
-import { row } from '../../db/sql.ts';
+import { builder as sqlBuilder, rowOf, ShapeCache } from '../../db/kysely.ts';
 import type { Context } from '../../context.ts';
+
+const accountOrg = new ShapeCache((_: object, v: { id: string }) => sqlBuilder.selectFrom('service_account').select('org_id').where('id', '=', v.id));
+const keyOwner = new ShapeCache((_: object, v: { id: string }) => sqlBuilder.selectFrom('service_account_key').select(['org_id', 'service_account_id']).where('id', '=', v.id));
 
 /** Scope of changes to an existing account: service_accounts:manage in its org (a foreign id finds no org, R1). */
 async function accountScope(ctx: Context, id: string) {
-  const account = isUuid(id) ? await row<{ org_id: string }>(ctx.em, `select org_id from service_account where id = $1`, [id]) : undefined;
+  const account = isUuid(id) ? await rowOf(ctx.em, accountOrg.prepared({}, { id })) : undefined;
   return { orgPermission: `${account?.org_id ?? 'none'}:service_accounts:manage` };
 }
 
 async function keyScope(ctx: Context, id: string) {
-  const key = isUuid(id) ? await row<{ org_id: string; service_account_id: string }>(ctx.em, `select org_id, service_account_id from service_account_key where id = $1`, [id]) : undefined;
+  const key = isUuid(id) ? await rowOf(ctx.em, keyOwner.prepared({}, { id })) : undefined;
   // A service account may rotate its own keys (the service checks the rest).
   if (ctx.serviceAccount && key?.service_account_id === ctx.serviceAccount.id) return true;
   return { orgPermission: `${key?.org_id ?? 'none'}:service_accounts:manage` };

@@ -3,7 +3,7 @@ import { builder } from '../builder.ts';
 import { OrganizationRef } from '../types/organization.ts';
 import { DeletedPayload } from './users.ts';
 import { LimitExceededError, NotFoundError, PolicyError, ValidationError } from '../../errors.ts';
-import { row } from '../../db/sql.ts';
+import { builder as sqlBuilder, rowOf, ShapeCache } from '../../db/kysely.ts';
 import { isUuid, onlyUuids } from '../../ids.ts';
 import { orgsWhere } from '../../modules/visibility.ts';
 import { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../../modules/webhooks/webhook.entity.ts';
@@ -37,6 +37,10 @@ const WebhookAttemptRef = builder.objectRef<WebhookAttempt>('WebhookAttempt').im
   }),
 });
 
+const eventTypeById = new ShapeCache((_: object, v: { id: string }) => sqlBuilder.selectFrom('webhook_event').select('type').where('id', '=', v.id));
+const endpointOrg = new ShapeCache((_: object, v: { id: string }) => sqlBuilder.selectFrom('webhook_endpoint').select('org_id').where('id', '=', v.id));
+const deliveryOrg = new ShapeCache((_: object, v: { id: string }) => sqlBuilder.selectFrom('webhook_delivery').select('org_id').where('id', '=', v.id));
+
 /** Deliveries listed per endpoint, newest first. */
 const DELIVERY_PAGE_MAX = 100;
 
@@ -68,7 +72,7 @@ WebhookDeliveryRef.implement({
   isTypeOf: (v) => v instanceof WebhookDelivery,
   fields: (t) => ({
     sequence: t.int({ description: 'The organization’s sequence number of the event.', resolve: (d) => Number(d.seq) }),
-    eventType: t.string({ resolve: async (d, _a, ctx) => (await row<{ type: string }>(ctx.em, `select type from webhook_event where id = $1`, [d.eventId]))?.type ?? '' }),
+    eventType: t.string({ resolve: async (d, _a, ctx) => (await rowOf(ctx.em, eventTypeById.prepared({}, { id: d.eventId })))?.type ?? '' }),
     status: t.exposeString('status', { description: 'PENDING, SUCCEEDED or FAILED (gave up).' }),
     attemptCount: t.exposeInt('attempts'),
     nextAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => (d.status === 'PENDING' ? d.nextAttemptAt : null) }),
@@ -95,12 +99,12 @@ const ReplayPayload = builder.objectRef<{ queued: number; nextSequence: number |
 });
 
 async function endpointScope(ctx: Context, id: string) {
-  const found = isUuid(id) ? await row<{ org_id: string }>(ctx.em, `select org_id from webhook_endpoint where id = $1`, [id]) : undefined;
+  const found = isUuid(id) ? await rowOf(ctx.em, endpointOrg.prepared({}, { id })) : undefined;
   return { orgPermission: `${found?.org_id ?? 'none'}:integrations:manage` };
 }
 
 async function deliveryScope(ctx: Context, id: string) {
-  const found = isUuid(id) ? await row<{ org_id: string }>(ctx.em, `select org_id from webhook_delivery where id = $1`, [id]) : undefined;
+  const found = isUuid(id) ? await rowOf(ctx.em, deliveryOrg.prepared({}, { id })) : undefined;
   return { orgPermission: `${found?.org_id ?? 'none'}:integrations:manage` };
 }
 

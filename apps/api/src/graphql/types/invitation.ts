@@ -10,7 +10,7 @@ import { effectiveStatus, Invitation, InvitationStatus } from '../../modules/inv
 import { countInvitations, listInvitations } from '../../modules/invitations/invitation.queries.ts';
 import type { InvitationPreview } from '../../modules/invitations/invitation.service.ts';
 import type { OutboxMail } from '../../modules/mail/mailer.ts';
-import { rows } from '../../db/sql.ts';
+import { anyOf, builder as sqlBuilder, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { grantsOfInvitationsFor, type InvitationResourceGrantRow } from '../../modules/invitations/invitation.resource-grants.ts';
 import { visibleInvitations } from '../../modules/visibility.ts';
 import { partOf } from '../views.ts';
@@ -23,13 +23,13 @@ export const InvitationStatusEnum = builder.enumType('InvitationStatus', {
   description: 'EXPIRED is also shown for a pending invitation past its expiry.',
 });
 
+const roleLinks = new ShapeCache((_: object, v: { invitationIds: readonly string[] }) =>
+  sqlBuilder.selectFrom('invitation_role').select(['invitation_id', 'role_id']).where((eb) => eb('invitation_id', '=', anyOf(eb, v.invitationIds))),
+);
+
 /** Each invitation's roles, in the preset's order: two statements for a whole page. */
 async function rolesOfInvitations(em: Em, invitationIds: readonly string[]): Promise<Role[][]> {
-  const links = await rows<{ invitation_id: string; role_id: string }>(
-    em,
-    `select invitation_id, role_id from invitation_role where invitation_id = any($1::uuid[])`,
-    [[...invitationIds]],
-  );
+  const links = await rowsOf(em, roleLinks.prepared({}, { invitationIds }));
   const roles = links.length ? await em.find(Role, { id: [...new Set(links.map((l) => l.role_id))] }) : [];
   const byId = new Map(roles.map((r) => [r.id, r]));
   return invitationIds.map((id) =>

@@ -7,7 +7,12 @@ import { Role } from '../roles/role.entity.ts';
 import { Membership } from './membership.entity.ts';
 import { NotFoundError } from '../../errors.ts';
 import { jsonColumn, row, statement } from '../../db/sql.ts';
-import { anyOf, builder, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
+import { sql, type ExpressionBuilder } from 'kysely';
+import { anyOf, builder, rowOf, rowsOf, ShapeCache, type DB } from '../../db/kysely.ts';
+import { NO_ID } from '../../ids.ts';
+
+/** The status as a literal in the text, as the hand-written statements had it. */
+const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
 import { credentialOf, restrictToCredential } from '../tokens/credential.ts';
 import { serviceAccountPermissionsAfterLock } from '../service-accounts/service-account.principal.ts';
 
@@ -102,20 +107,27 @@ export async function rolesInOrg(tx: Em, orgId: string, roleIds: readonly string
   return pickRoles(roleIds, valid.length ? await rowsOf(tx, rolesByIdInOrg.prepared({}, { orgId, ids: valid })) : []);
 }
 
+/** The permission lists of a member's roles, while membership and organization are active. */
+const permissionsOfActiveMember = new ShapeCache((_: object, v: { orgId: string; userId: string }) =>
+  builder
+    .selectFrom('membership as m')
+    .innerJoin('organization as o', 'o.id', 'm.org_id')
+    .innerJoin('membership_role as mr', 'mr.membership_id', 'm.id')
+    .innerJoin('role as r', 'r.id', 'mr.role_id')
+    .select('r.permissions')
+    .where('m.org_id', '=', v.orgId)
+    .where('m.user_id', '=', v.userId)
+    .where('m.status', '=', ACTIVE)
+    .where('o.status', '=', ACTIVE),
+);
+
 /** The actor's permissions in the org, read after the lock (platform admins hold every permission). */
 export async function permissionsAfterLock(tx: Em, orgId: string, user: RuleActor): Promise<ReadonlySet<string>> {
   if (user.isPlatformAdmin) return actorPermissions([], orgId, user);
   // A service account (R23) holds its own roles, not a membership's.
   const asServiceAccount = await serviceAccountPermissionsAfterLock(tx, orgId, user);
   if (asServiceAccount) return asServiceAccount;
-  const rows = await tx.execute<{ permissions: string[] }[]>(
-    `select r.permissions from membership m
-       join organization o on o.id = m.org_id
-       join membership_role mr on mr.membership_id = m.id
-       join role r on r.id = mr.role_id
-      where m.org_id = ? and m.user_id = ? and m.status = 'ACTIVE' and o.status = 'ACTIVE'`,
-    [orgId, user.id],
-  );
+  const rows = await rowsOf(tx, permissionsOfActiveMember.prepared({}, { orgId, userId: user.id ?? NO_ID }));
   return actorPermissions(rows, orgId, user);
 }
 
@@ -224,21 +236,26 @@ export function pickRoles<R extends RoleRow>(roleIds: readonly string[], found: 
   return { roles: [...new Set(roleIds)].flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])), unknown };
 }
 
-/** Active memberships of active users that hold org:own through any role (R5). */
-/** SQL: role `alias` holds org:own, directly or through `org:*` / `*` (what isOwnerRole checks). */
-export const HOLDS_ORG_OWN = (alias: string) =>
-  `('org:own' = any(${alias}.permissions) or 'org:*' = any(${alias}.permissions) or '*' = any(${alias}.permissions))`;
+/** Role `r` holds org:own, directly or through `org:*` / `*` (what isOwnerRole checks): narrows the rows read, isOwnerRole decides. */
+export const holdsOrgOwn = (eb: ExpressionBuilder<DB & { r: DB['role'] }, 'r'>) =>
+  eb.or((['org:own', 'org:*', '*'] as const).map((key) => eb(sql.lit<string>(key), '=', eb.fn<string>('any', ['r.permissions']))));
 
+const ownerCandidates = new ShapeCache((_: object, v: { orgId: string }) =>
+  builder
+    .selectFrom('membership as m')
+    .innerJoin('user as u', 'u.id', 'm.user_id')
+    .innerJoin('membership_role as mr', 'mr.membership_id', 'm.id')
+    .innerJoin('role as r', 'r.id', 'mr.role_id')
+    .select(['m.id', 'r.permissions'])
+    .where('m.org_id', '=', v.orgId)
+    .where('m.status', '=', ACTIVE)
+    .where('u.status', '=', ACTIVE)
+    .where(holdsOrgOwn),
+);
+
+/** Active memberships of active users that hold org:own through any role (R5). */
 export async function activeOwnerMembershipIds(tx: Em, orgId: string): Promise<string[]> {
-  const rows = await tx.execute<{ id: string; permissions: string[] }[]>(
-    `select m.id, r.permissions from membership m
-       join "user" u on u.id = m.user_id
-       join membership_role mr on mr.membership_id = m.id
-       join role r on r.id = mr.role_id
-      where m.org_id = ? and m.status = 'ACTIVE' and u.status = 'ACTIVE'
-        and ${HOLDS_ORG_OWN('r')}`,
-    [orgId],
-  );
+  const rows = await rowsOf(tx, ownerCandidates.prepared({}, { orgId }));
   return [...new Set(rows.filter((r) => isOwnerRole(r)).map((r) => r.id))];
 }
 

@@ -17,14 +17,30 @@
 import { inTransaction, personOf, type Acting } from '../../acting.ts';
 import { AuthError, LimitExceededError, ValidationError } from '../../errors.ts';
 import type { Em } from '../../db/orm.ts';
-import { row } from '../../db/sql.ts';
+import { sql } from 'kysely';
+import { builder, rowOf, ShapeCache } from '../../db/kysely.ts';
 import type { Config } from '../../config.ts';
 import { credentialOf } from '../tokens/credential.ts';
 import { createOrganization } from './organization.service.ts';
-import { HOLDS_ORG_OWN } from '../memberships/membership.locks.ts';
+import { holdsOrgOwn } from '../memberships/membership.locks.ts';
 import type { Organization } from './organization.entity.ts';
 
 export type OrganizationCreationPolicy = Config['organizationCreation']['policy'];
+
+/** The creator's account row, locked `for update` while it is active: serializes one account's creations. */
+const lockActiveAccount = new ShapeCache((_: object, v: { userId: string }) =>
+  builder.selectFrom('user').select('id').where('id', '=', v.userId).where('status', '=', sql.lit<'ACTIVE'>('ACTIVE')).forUpdate(),
+);
+
+const ownedCount = new ShapeCache((_: object, v: { userId: string }) =>
+  builder
+    .selectFrom('membership as m')
+    .innerJoin('membership_role as mr', 'mr.membership_id', 'm.id')
+    .innerJoin('role as r', 'r.id', 'mr.role_id')
+    .select((eb) => eb.cast<number>(eb.fn.count('m.org_id').distinct(), 'integer').as('n'))
+    .where('m.user_id', '=', v.userId)
+    .where(holdsOrgOwn),
+);
 
 /** Whether the signed-in user may create an organization under the configured policy. */
 export async function mayCreateOrganization(acting: Acting): Promise<boolean> {
@@ -55,7 +71,7 @@ export async function createOrganizationAsViewer(em: Em, acting: Acting, input: 
   const limit = acting.app.config.organizationCreationLimit;
   return inTransaction(em, acting, async (tx) => {
     // Serializes this account's creations: a concurrent one waits here, then counts what this one made.
-    const locked = await row<{ id: string }>(tx, `select id from "user" where id = $1 and status = 'ACTIVE' for update`, [user.id]);
+    const locked = await rowOf(tx, lockActiveAccount.prepared({}, { userId: user.id }));
     if (!locked) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
     const owned = await ownedOrganizations(tx, user.id);
     if (owned >= limit) {
@@ -78,13 +94,6 @@ export async function createOrganizationAsViewer(em: Em, acting: Acting, input: 
  * status: a disabled organization is still theirs.
  */
 export async function ownedOrganizations(em: Em, userId: string): Promise<number> {
-  const counted = await row<{ n: number }>(
-    em,
-    `select count(distinct m.org_id)::int as n from membership m
-       join membership_role mr on mr.membership_id = m.id
-       join role r on r.id = mr.role_id
-      where m.user_id = $1 and ${HOLDS_ORG_OWN('r')}`,
-    [userId],
-  );
+  const counted = await rowOf(em, ownedCount.prepared({}, { userId }));
   return counted?.n ?? 0;
 }

@@ -1,4 +1,5 @@
-import { rows } from '../../db/sql.ts';
+import { sql, type Selectable } from 'kysely';
+import { anyOf, builder, rowOf, rowsOf, ShapeCache, type DB } from '../../db/kysely.ts';
 import { isOwnerRole } from '@gatehouse/permissions';
 import { inTransaction, personOf, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
@@ -6,7 +7,7 @@ import { NotFoundError, PolicyError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { topRoleKey } from '../roles/role.service.ts';
-import { findMembership, findMembershipOf, lockOrganization, permissionsAfterLock, type RoleRow } from '../memberships/membership.locks.ts';
+import { findMembership, findMembershipOf, lockOrganization, permissionsAfterLock } from '../memberships/membership.locks.ts';
 import { Membership } from '../memberships/membership.entity.ts';
 import { Role } from '../roles/role.entity.ts';
 import { User } from '../users/user.entity.ts';
@@ -14,18 +15,24 @@ import { Organization } from './organization.entity.ts';
 import { OwnershipTransfer } from './ownership-transfer.entity.ts';
 import { requirePermission } from '../memberships/rule-errors.ts';
 
-export interface TransferRow {
-  id: string;
-  org_id: string;
-  from_user_id: string;
-  to_membership_id: string;
-  status: 'PENDING' | 'ACCEPTED' | 'CANCELLED';
-  created_at: Date;
-  decided_at: Date | null;
-}
+export type TransferRow = Selectable<DB['ownership_transfer']>;
+
+const pendingOfOrg = new ShapeCache((_: object, v: { orgId: string }) =>
+  builder.selectFrom('ownership_transfer').selectAll().where('org_id', '=', v.orgId).where('status', '=', sql.lit<'PENDING'>('PENDING')),
+);
+
+const transferById = new ShapeCache((_: object, v: { id: string }) => builder.selectFrom('ownership_transfer').selectAll().where('id', '=', v.id));
+
+/** The transfer's row locked `for update` (lockTransfer). */
+const lockedTransferById = new ShapeCache((_: object, v: { id: string }) => builder.selectFrom('ownership_transfer').selectAll().where('id', '=', v.id).forUpdate());
+
+/** The org's roles of the given keys (the two the accepted transfer hands out). */
+const rolesByKey = new ShapeCache((_: object, v: { orgId: string; keys: readonly string[] }) =>
+  builder.selectFrom('role').selectAll().where('org_id', '=', v.orgId).where((eb) => eb('key', '=', anyOf(eb, v.keys, 'text'))),
+);
 
 export async function pendingTransfer(em: Em, orgId: string): Promise<TransferRow | undefined> {
-  return (await rows<TransferRow>(em, `select * from ownership_transfer where org_id = $1 and status = 'PENDING'`, [orgId]))[0];
+  return rowOf(em, pendingOfOrg.prepared({}, { orgId }));
 }
 
 /** A transfer as a plain row, the shape the GraphQL type reads (from the entity the unit of work wrote). */
@@ -39,10 +46,10 @@ export function transferRow(t: OwnershipTransfer): TransferRow {
  * between this read and the unit of work's update. Answers the entity the unit of work holds.
  */
 async function lockTransfer(tx: Em, transferId: string): Promise<{ transfer: TransferRow; entity: OwnershipTransfer }> {
-  const row = isUuid(transferId) ? (await rows<TransferRow>(tx, `select * from ownership_transfer where id = $1`, [transferId]))[0] : undefined;
+  const row = isUuid(transferId) ? await rowOf(tx, transferById.prepared({}, { id: transferId })) : undefined;
   if (!row) throw new NotFoundError('Ownership transfer');
   await lockOrganization(tx, row.org_id);
-  const fresh = (await rows<TransferRow>(tx, `select * from ownership_transfer where id = $1 for update`, [transferId]))[0];
+  const fresh = await rowOf(tx, lockedTransferById.prepared({}, { id: transferId }));
   if (!fresh) throw new NotFoundError('Ownership transfer');
   if (fresh.status !== 'PENDING') throw new PolicyError('This transfer was already accepted or cancelled', 'NOT_PENDING');
   return { transfer: fresh, entity: tx.map(OwnershipTransfer, { ...fresh }) };
@@ -98,7 +105,7 @@ export async function acceptOwnershipTransfer(em: Em, acting: Acting, transferId
     const topKey = topRoleKey(preset);
     const nextKey = preset.roles.find((r) => r.key !== topKey)!.key;
     const byKey = new Map(
-      (await rows<RoleRow & Record<string, unknown>>(tx, `select * from role where org_id = $1 and key = any($2::text[])`, [transfer.org_id, [topKey, nextKey]])).map((r) => [r.key, tx.map(Role, r)]),
+      (await rowsOf(tx, rolesByKey.prepared({}, { orgId: transfer.org_id, keys: [topKey, nextKey] }))).map((r) => [r.key, tx.map(Role, r)]),
     );
     // The unit of work writes both role changes together at flush: one delete, one insert.
     targetEntity.roles.set([byKey.get(topKey)!]);

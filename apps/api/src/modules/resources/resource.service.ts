@@ -16,9 +16,8 @@ import {
 import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, GrantCeilingError, NotFoundError, ResourceRoleCapError, SelfRoleChangeError, ValidationError } from '../../errors.ts';
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import { row, rows } from '../../db/sql.ts';
-import { anyOf, builder, type DB, rowOf as firstRowOf, rowsOf } from '../../db/kysely.ts';
+import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
+import { anyOf, builder, type DB, rowOf as firstRowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { Resource, ResourceGrant } from './resource.entity.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { Membership } from '../memberships/membership.entity.ts';
@@ -30,22 +29,50 @@ import { credentialOf, restrictToCredential } from '../tokens/credential.ts';
 
 export const RESOURCE_NAME_MAX = 100;
 
-export interface ResourceRow {
-  id: string;
-  org_id: string;
-  type: string;
-  name: string;
-  created_by_id: string | null;
-  created_at: Date;
-}
+export type ResourceRow = Selectable<DB['resource']>;
 
-export interface ResourceGrantRow {
-  resource_id: string;
-  membership_id: string;
-  role_key: string;
-  granted_by_id: string | null;
-  created_at: Date;
-}
+export type ResourceGrantRow = Selectable<DB['resource_grant']>;
+
+const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
+
+const resourceById = new ShapeCache((_: object, v: { id: string }) => builder.selectFrom('resource').selectAll().where('id', '=', v.id));
+
+/** The resource's row locked `for update` (lockResource): nothing deletes or renames it before the transaction ends. */
+const lockedResourceById = new ShapeCache((_: object, v: { id: string }) => builder.selectFrom('resource').selectAll().where('id', '=', v.id).forUpdate());
+
+const grantsOfResource = new ShapeCache((_: object, v: { resourceId: string }) =>
+  builder.selectFrom('resource_grant').selectAll().where('resource_id', '=', v.resourceId).orderBy('created_at').orderBy('membership_id'),
+);
+
+/** One member's grant on one resource. */
+const grantOf = new ShapeCache((_: object, v: { resourceId: string; membershipId: string }) =>
+  builder.selectFrom('resource_grant').selectAll().where('resource_id', '=', v.resourceId).where('membership_id', '=', v.membershipId),
+);
+
+const grantRoleKey = new ShapeCache((_: object, v: { resourceId: string; membershipId: string }) =>
+  builder.selectFrom('resource_grant').select('role_key').where('resource_id', '=', v.resourceId).where('membership_id', '=', v.membershipId),
+);
+
+/** The active membership of an active user in an active org: a row per role (one with null role columns when it has none). */
+const standingRows = new ShapeCache((_: object, v: { orgId: string; userId: string }) =>
+  builder
+    .selectFrom('membership as m')
+    .innerJoin('user as u', 'u.id', 'm.user_id')
+    .innerJoin('organization as o', 'o.id', 'm.org_id')
+    .leftJoin('membership_role as mr', 'mr.membership_id', 'm.id')
+    .leftJoin('role as r', 'r.id', 'mr.role_id')
+    .select(['m.id as membership_id', 'r.key', 'r.permissions'])
+    .where('m.org_id', '=', v.orgId)
+    .where('m.user_id', '=', v.userId)
+    .where('m.status', '=', ACTIVE)
+    .where('u.status', '=', ACTIVE)
+    .where('o.status', '=', ACTIVE),
+);
+
+/** The org role keys of a membership (the target's cap in a grant change). */
+const roleKeysOfMembership = new ShapeCache((_: object, v: { membershipId: string }) =>
+  builder.selectFrom('membership_role as mr').innerJoin('role as r', 'r.id', 'mr.role_id').select('r.key').where('mr.membership_id', '=', v.membershipId),
+);
 
 export function resourceType(preset: Preset, type: string): ResourceTypeDef | undefined {
   return findResourceType(preset, type);
@@ -58,11 +85,11 @@ export function permissionPrefixOf(preset: Preset, type: string): string {
 
 export async function findResource(em: Em, resourceId: string): Promise<ResourceRow | undefined> {
   if (!isUuid(resourceId)) return undefined;
-  return row<ResourceRow>(em, `select * from resource where id = $1`, [resourceId]);
+  return firstRowOf(em, resourceById.prepared({}, { id: resourceId }));
 }
 
 export async function grantsOf(em: Em, resourceId: string): Promise<ResourceGrantRow[]> {
-  return rows<ResourceGrantRow>(em, `select * from resource_grant where resource_id = $1 order by created_at, membership_id`, [resourceId]);
+  return rowsOf(em, grantsOfResource.prepared({}, { resourceId }));
 }
 
 // ---------------------------------------------------------------- who holds what (R2: read per request)
@@ -88,18 +115,8 @@ export async function standingIn(em: Em, orgId: string, user: RuleActor): Promis
     return { orgId, userId: user.id, membershipId: null, orgPerms: await permissionsAfterLock(em, orgId, user), orgRoleKeys: [], isPlatformAdmin: false };
   }
   // One statement: the membership with its roles' keys and permissions (org permissions and the cap's keys).
-  const roleRows = isUuid(orgId)
-    ? await rows<{ membership_id: string; key: string | null; permissions: string[] | null }>(
-        em,
-        `select m.id as membership_id, r.key, r.permissions from membership m
-           join "user" u on u.id = m.user_id
-           join organization o on o.id = m.org_id
-           left join membership_role mr on mr.membership_id = m.id
-           left join role r on r.id = mr.role_id
-          where m.org_id = $1 and m.user_id = $2 and m.status = 'ACTIVE' and u.status = 'ACTIVE' and o.status = 'ACTIVE'`,
-        [orgId, user.id],
-      )
-    : [];
+  // An actor without an id is no member: the nil UUID matches no row, as a bound null did.
+  const roleRows = isUuid(orgId) ? await rowsOf(em, standingRows.prepared({}, { orgId, userId: user.id ?? NO_ID })) : [];
   // As permissionsAfterLock: a platform admin holds the catalog; a personal access token keeps to its subset (R23).
   const held = effectivePermissions(roleRows.flatMap((r) => (r.permissions ? [{ permissions: r.permissions }] : [])));
   const orgPerms = !isUuid(orgId)
@@ -127,7 +144,7 @@ function heldRoleKeys(standing: OrgStanding, def: ResourceTypeDef, resource: Res
 
 async function grantRoleKeyOf(em: Em, resourceId: string, membershipId: string | null): Promise<string | undefined> {
   if (!membershipId) return undefined;
-  return (await row<{ role_key: string }>(em, `select role_key from resource_grant where resource_id = $1 and membership_id = $2`, [resourceId, membershipId]))?.role_key;
+  return (await firstRowOf(em, grantRoleKey.prepared({}, { resourceId, membershipId })))?.role_key;
 }
 
 /** Everything the standing holds on one resource: org permissions ∪ capped resource-role permissions (R19). */
@@ -367,7 +384,7 @@ async function lockResource(acting: Acting, tx: Em, resourceId: string): Promise
   const found = await findResource(tx, resourceId);
   if (!found) throw new NotFoundError('Resource');
   await lockOrganization(tx, found.org_id);
-  const resource = await row<ResourceRow>(tx, `select * from resource where id = $1 for update`, [resourceId]);
+  const resource = await firstRowOf(tx, lockedResourceById.prepared({}, { id: resourceId }));
   const def = resource && resourceType(acting.app.preset, resource.type);
   if (!resource || !def) throw new NotFoundError('Resource');
   const standing = await standingIn(tx, resource.org_id, user);
@@ -449,11 +466,9 @@ async function prepareGrantChange(acting: Acting, tx: Em, resourceId: string, me
   const locked = await lockResource(acting, tx, resourceId);
   const target = isUuid(membershipId) ? await findMembership(tx, membershipId) : undefined;
   if (!target || target.org_id !== locked.resource.org_id) throw new NotFoundError('Membership');
-  const targetOrgRoleKeys = (
-    await rows<{ key: string }>(tx, `select r.key from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = $1`, [target.id])
-  ).map((r) => r.key);
+  const targetOrgRoleKeys = (await rowsOf(tx, roleKeysOfMembership.prepared({}, { membershipId: target.id }))).map((r) => r.key);
   // Every writer of resource_grant holds the org lock, so this row stays as read until the commit.
-  const found = await row<ResourceGrantRow & { org_id: string }>(tx, `select * from resource_grant where resource_id = $1 and membership_id = $2`, [locked.resource.id, target.id]);
+  const found = await firstRowOf(tx, grantOf.prepared({}, { resourceId: locked.resource.id, membershipId: target.id }));
   const grant = found ? tx.map(ResourceGrant, { ...found }) : undefined;
   return { ...locked, target, targetOrgRoleKeys, current: found?.role_key ?? null, grant };
 }

@@ -1,8 +1,9 @@
 import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, LimitExceededError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
-import { exec, row, rows } from '../../db/sql.ts';
-import { builder, rowOf } from '../../db/kysely.ts';
+import { sql } from 'kysely';
+import { exec } from '../../db/sql.ts';
+import { anyOf, builder, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { isUuid } from '../../ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { lockOrganization, permissionsAfterLock } from '../memberships/membership.locks.ts';
@@ -24,13 +25,48 @@ export const ROTATION_MAX_HOURS = 168;
 export const REPLAY_BATCH = 1000;
 const EVENT_TYPE = /^(\*|[a-z_]+(\.[a-z_]+)+)$/;
 
-interface EndpointRow {
-  id: string;
-  org_id: string;
-  url: string;
-  event_types: string[];
-  enabled: boolean;
-}
+// Bigint columns (seq, audit_event.id) may arrive as text: read through Number() where a number is needed.
+
+const endpointById = new ShapeCache((_: object, v: { id: string }) =>
+  builder.selectFrom('webhook_endpoint').select(['id', 'org_id', 'url', 'event_types', 'enabled']).where('id', '=', v.id),
+);
+
+/** The endpoint's row locked `for update`, with the transaction's now() (lockEndpoint). */
+const lockedEndpointById = new ShapeCache((_: object, v: { id: string }) =>
+  builder.selectFrom('webhook_endpoint').selectAll().select(sql<Date | string>`now()`.as('db_now')).where('id', '=', v.id).forUpdate(),
+);
+
+const deliveryById = new ShapeCache((_: object, v: { id: string }) =>
+  builder.selectFrom('webhook_delivery').select(['endpoint_id', 'event_id', 'seq', 'org_id']).where('id', '=', v.id),
+);
+
+/** Events of the org from a sequence number that the endpoint's types match (`*`: every type), in order. */
+const eventsFrom = new ShapeCache((_: object, v: { orgId: string; from: number; types: readonly string[]; limit: number }) =>
+  builder
+    .selectFrom('webhook_event')
+    .select(['id', 'seq'])
+    .where('org_id', '=', v.orgId)
+    .where('seq', '>=', v.from)
+    .where((eb) => eb.or([eb('type', '=', anyOf(eb, v.types, 'text')), eb(sql.lit<string>('*'), '=', anyOf(eb, v.types, 'text'))]))
+    .orderBy('seq')
+    .limit(v.limit),
+);
+
+/** The newest test audit event of an endpoint. */
+const lastTestAudit = new ShapeCache((_: object, v: { orgId: string; endpointId: string }) =>
+  builder
+    .selectFrom('audit_event')
+    .select(['id', 'seq'])
+    .where('org_id', '=', v.orgId)
+    .where('action', '=', sql.lit<string>('webhook.test'))
+    .where('target_id', '=', v.endpointId)
+    .orderBy('id', 'desc')
+    .limit(sql.lit<number>(1)),
+);
+
+const eventOfSeq = new ShapeCache((_: object, v: { orgId: string; seq: number }) =>
+  builder.selectFrom('webhook_event').select('id').where('org_id', '=', v.orgId).where('seq', '=', v.seq),
+);
 
 /** A delivery queued for the worker, written by the unit of work when the transaction flushes. */
 function newDelivery(tx: Em, d: { orgId: string; endpointId: string; eventId: string; seq: string | number }): WebhookDelivery {
@@ -50,9 +86,9 @@ async function managerLock(acting: Acting, tx: Em, orgId: string) {
   requirePermission(await permissionsAfterLock(tx, orgId, requireSession(acting)), 'integrations:manage');
 }
 
-async function findEndpoint(acting: Acting, tx: Em, id: string): Promise<EndpointRow> {
+async function findEndpoint(acting: Acting, tx: Em, id: string) {
   if (!isUuid(id)) throw new NotFoundError('WebhookEndpoint');
-  const found = await row<EndpointRow>(tx, `select id, org_id, url, event_types, enabled from webhook_endpoint where id = $1`, [id]);
+  const found = await rowOf(tx, endpointById.prepared({}, { id }));
   if (!found || !(await acting.can(found.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookEndpoint');
   return found;
 }
@@ -63,10 +99,10 @@ async function findEndpoint(acting: Acting, tx: Em, id: string): Promise<Endpoin
  * it): a concurrent delete either committed before (NotFoundError) or waits for this transaction.
  */
 async function lockEndpoint(tx: Em, id: string): Promise<{ endpoint: WebhookEndpoint; now: Date }> {
-  const found = await row<{ id: string; db_now: Date | string } & Record<string, unknown>>(tx, `select *, now() as db_now from webhook_endpoint where id = $1 for update`, [id]);
+  const found = await rowOf(tx, lockedEndpointById.prepared({}, { id }));
   if (!found) throw new NotFoundError('WebhookEndpoint');
   const { db_now, ...columns } = found;
-  return { endpoint: tx.map(WebhookEndpoint, columns as { id: string }), now: db_now instanceof Date ? db_now : new Date(db_now) };
+  return { endpoint: tx.map(WebhookEndpoint, columns), now: db_now instanceof Date ? db_now : new Date(db_now) };
 }
 
 function checkInput(acting: Acting, input: { url?: string | null; eventTypes?: readonly string[] | null }, prefix: string[]) {
@@ -164,7 +200,7 @@ export async function deleteWebhookEndpoint(em: Em, acting: Acting, id: string) 
 export async function redeliver(em: Em, acting: Acting, deliveryId: string): Promise<WebhookDelivery> {
   if (!isUuid(deliveryId)) throw new NotFoundError('WebhookDelivery');
   return inTransaction(em, acting, async (tx) => {
-    const delivery = await row<{ endpoint_id: string; event_id: string; seq: string; org_id: string }>(tx, `select endpoint_id, event_id, seq, org_id from webhook_delivery where id = $1`, [deliveryId]);
+    const delivery = await rowOf(tx, deliveryById.prepared({}, { id: deliveryId }));
     if (!delivery || !(await acting.can(delivery.org_id, 'integrations:manage'))) throw new NotFoundError('WebhookDelivery');
     await managerLock(acting, tx, delivery.org_id);
     // An endpoint deleted meanwhile fails the delivery's foreign key at the flush: NotFoundError (db/retry.ts).
@@ -184,11 +220,7 @@ export async function replay(em: Em, acting: Acting, endpointId: string, fromSeq
   return inTransaction(em, acting, async (tx) => {
     const endpoint = await findEndpoint(acting, tx, endpointId);
     await managerLock(acting, tx, endpoint.org_id);
-    const events = await rows<{ id: string; seq: string }>(
-      tx,
-      `select id, seq from webhook_event where org_id = $1 and seq >= $2 and (type = any ($3::text[]) or '*' = any ($3::text[])) order by seq limit $4`,
-      [endpoint.org_id, fromSequence, endpoint.event_types, REPLAY_BATCH + 1],
-    );
+    const events = await rowsOf(tx, eventsFrom.prepared({}, { orgId: endpoint.org_id, from: fromSequence, types: endpoint.event_types, limit: REPLAY_BATCH + 1 }));
     const batch = events.slice(0, REPLAY_BATCH);
     // Written by the unit of work at the end: multi-row inserts instead of one statement per event.
     for (const event of batch) newDelivery(tx, { orgId: endpoint.org_id, endpointId: endpoint.id, eventId: event.id, seq: event.seq });
@@ -232,16 +264,12 @@ export async function sendTestEvent(em: Em, acting: Acting, endpointId: string):
     recordAudit(tx, acting.actor, { orgId: endpoint.org_id, action: 'webhook.test', target: { type: 'WebhookEndpoint', id: endpoint.id, label: endpoint.url }, after: { test: true } });
     await tx.flush();
     // The org row is locked: this is the test event just written, no other one of this endpoint can be newer.
-    const audit = await row<{ id: string; seq: string }>(
-      tx,
-      `select id, seq from audit_event where org_id = $1 and action = 'webhook.test' and target_id = $2 order by id desc limit 1`,
-      [endpoint.org_id, endpoint.id],
-    );
+    const audit = await rowOf(tx, lastTestAudit.prepared({}, { orgId: endpoint.org_id, endpointId: endpoint.id }));
     if (!audit) throw new Error('the test audit event was not written');
     // Kept as SQL: `insert … select … on conflict do nothing` builds the payload from the audit row in
     // the database, exactly as the trigger does, and may find the trigger's row already there.
     await exec(tx, OUTBOX_EVENT_OF_AUDIT, [audit.id]);
-    const event = (await row<{ id: string }>(tx, `select id from webhook_event where org_id = $1 and seq = $2`, [endpoint.org_id, audit.seq]))!;
+    const event = (await rowOf(tx, eventOfSeq.prepared({}, { orgId: endpoint.org_id, seq: audit.seq })))!;
     // The trigger queued it already when the endpoint subscribes to the test events.
     const queued = await tx.findOne(WebhookDelivery, { endpointId: endpoint.id, eventId: event.id });
     if (queued) return queued;
