@@ -8,14 +8,15 @@ import { visibleOrganization } from '../../modules/visibility.ts';
 import { ownMemberships } from '../own-memberships.ts';
 import { OrganizationView } from '../views.ts';
 import { sql } from 'kysely';
-import { row, statement } from '../../db/sql.ts';
-import { builder as sqlBuilder, rowsOf } from '../../db/kysely.ts';
+import { builder as sqlBuilder, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import type { Em } from '../../db/orm.ts';
 
-const ORGANIZATION_BY_SLUG = statement('organization_by_slug', `select id, slug, name, status, created_at from organization where slug = $1`);
+const ORGANIZATION_BY_SLUG = new ShapeCache((_: object, v: { slug: string }) =>
+  sqlBuilder.selectFrom('organization').select(['id', 'slug', 'name', 'status', 'created_at']).where('slug', '=', v.slug),
+);
 
 async function organizationBySlug(em: Em, slug: string): Promise<OrganizationView | null> {
-  const found = await row<Record<string, unknown>>(em, ORGANIZATION_BY_SLUG, [slug]);
+  const found = await rowOf(em, ORGANIZATION_BY_SLUG.prepared({}, { slug }));
   return found ? new OrganizationView(found) : null;
 }
 

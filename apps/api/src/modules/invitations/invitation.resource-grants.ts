@@ -10,7 +10,8 @@
 
 import { checkResourceGrantChange, describeResourceGrantProblem, findResourceRole, permissionOf, type Preset, type ResourceTypeDef } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
-import { row, rows } from '../../db/sql.ts';
+import { sql } from 'kysely';
+import { anyOf, builder, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { Invitation } from './invitation.entity.ts';
 import { InvitationResourceGrant } from './invitation-resource-grant.entity.ts';
 import { Resource, ResourceGrant } from '../resources/resource.entity.ts';
@@ -118,6 +119,27 @@ export function storeInvitationResourceGrants(tx: Em, orgId: string, invitationI
   }
 }
 
+/** The grants of some invitations with their resources, in the resources' order. */
+const grantsOf = (invitationIds: readonly string[]) =>
+  builder
+    .selectFrom('invitation_resource_grant as g')
+    .innerJoin('resource as r', 'r.id', 'g.resource_id')
+    .select(['g.invitation_id', 'g.resource_id', 'g.role_key', 'r.name as resource_name', 'r.type as resource_type'])
+    .where((eb) => eb('g.invitation_id', '=', anyOf(eb, invitationIds)))
+    .orderBy('r.type')
+    .orderBy('r.name')
+    .orderBy('r.id');
+
+const grantsOfInvitationsQuery = new ShapeCache((_: object, v: { invitationIds: readonly string[] }) => grantsOf(v.invitationIds));
+
+/** The same with what the reader needs to decide whether they may read each resource: its org, creator and their own grant on it. */
+const grantsForReaderQuery = new ShapeCache((_: object, v: { invitationIds: readonly string[]; readerId: string }) =>
+  grantsOf(v.invitationIds)
+    .leftJoin('membership as vm', (join) => join.onRef('vm.org_id', '=', 'r.org_id').on('vm.user_id', '=', v.readerId))
+    .leftJoin('resource_grant as vg', (join) => join.onRef('vg.resource_id', '=', 'r.id').onRef('vg.membership_id', '=', 'vm.id'))
+    .select(['r.org_id', 'r.created_by_id', 'vg.role_key as reader_grant_role']),
+);
+
 export interface InvitationResourceGrantRow {
   invitation_id: string;
   resource_id: string;
@@ -130,20 +152,7 @@ export interface InvitationResourceGrantRow {
 /** The grants of some invitations, with their resources' names (one statement). */
 export async function grantsOfInvitations(em: Em, invitationIds: readonly string[]): Promise<InvitationResourceGrantRow[]> {
   if (invitationIds.length === 0) return [];
-  return rows<InvitationResourceGrantRow>(
-    em,
-    `select g.invitation_id, g.resource_id, g.role_key, r.name as resource_name, r.type as resource_type
-       from invitation_resource_grant g join resource r on r.id = g.resource_id
-      where g.invitation_id = any($1::uuid[]) order by r.type, r.name, r.id`,
-    [[...invitationIds]],
-  );
-}
-
-interface GrantForReaderRow extends InvitationResourceGrantRow {
-  org_id: string;
-  created_by_id: string | null;
-  /** The reader's own grant on the resource (their membership in the resource's org), if any. */
-  reader_grant_role: string | null;
+  return rowsOf(em, grantsOfInvitationsQuery.prepared({}, { invitationIds: [...invitationIds] }));
 }
 
 /**
@@ -162,17 +171,7 @@ export async function grantsOfInvitationsFor(
   reader: RuleActor | null,
 ): Promise<InvitationResourceGrantRow[]> {
   if (invitationIds.length === 0) return [];
-  const found = await rows<GrantForReaderRow>(
-    em,
-    `select g.invitation_id, g.resource_id, g.role_key, r.name as resource_name, r.type as resource_type,
-            r.org_id, r.created_by_id, vg.role_key as reader_grant_role
-       from invitation_resource_grant g
-       join resource r on r.id = g.resource_id
-       left join membership vm on vm.org_id = r.org_id and vm.user_id = $2::uuid
-       left join resource_grant vg on vg.resource_id = r.id and vg.membership_id = vm.id
-      where g.invitation_id = any($1::uuid[]) order by r.type, r.name, r.id`,
-    [[...invitationIds], reader?.id ?? NO_ID],
-  );
+  const found = await rowsOf(em, grantsForReaderQuery.prepared({}, { invitationIds: [...invitationIds], readerId: reader?.id ?? NO_ID }));
   const standings = new Map<string, OrgStanding>();
   const out: InvitationResourceGrantRow[] = [];
   for (const g of found) {
@@ -191,6 +190,23 @@ export async function grantsOfInvitationsFor(
   }
   return out;
 }
+
+const activeInviter = new ShapeCache((_: object, v: { id: string }) =>
+  builder.selectFrom('user').select(['id', 'is_platform_admin']).where('id', '=', v.id).where('status', '=', sql.lit('ACTIVE')),
+);
+
+const orgRoleKeysOf = new ShapeCache((_: object, v: { membershipId: string }) =>
+  builder.selectFrom('membership_role as mr').innerJoin('role as r', 'r.id', 'mr.role_id').select('r.key').where('mr.membership_id', '=', v.membershipId),
+);
+
+/** The member's grants among some resources. */
+const grantsHeld = new ShapeCache((_: object, v: { membershipId: string; resourceIds: readonly string[] }) =>
+  builder
+    .selectFrom('resource_grant')
+    .select(['resource_id', 'role_key'])
+    .where('membership_id', '=', v.membershipId)
+    .where((eb) => eb('resource_id', '=', anyOf(eb, v.resourceIds))),
+);
 
 /**
  * On acceptance (inside its transaction, after the org and invitation locks): makes each grant the
@@ -213,20 +229,16 @@ export async function applyInvitationResourceGrants(
     message,
   });
   const inviter = invitation.inviter_id
-    ? await row<{ id: string; is_platform_admin: boolean }>(tx, `select id, is_platform_admin from "user" where id = $1 and status = 'ACTIVE'`, [invitation.inviter_id])
+    ? await rowOf(tx, activeInviter.prepared({}, { id: invitation.inviter_id }))
     : undefined;
   if (!inviter) return grants.map((g) => skip(g, 'INVITER_GONE', 'The person who invited you can no longer grant this role.'));
 
   const standing = await standingIn(tx, invitation.org_id, { id: inviter.id, isPlatformAdmin: inviter.is_platform_admin });
   const memberOrgRoleKeys = (
-    await rows<{ key: string }>(tx, `select r.key from membership_role mr join role r on r.id = mr.role_id where mr.membership_id = $1`, [member.membershipId])
+    await rowsOf(tx, orgRoleKeysOf.prepared({}, { membershipId: member.membershipId }))
   ).map((r) => r.key);
   const existing = new Map(
-    (await rows<{ resource_id: string; role_key: string }>(
-      tx,
-      `select resource_id, role_key from resource_grant where membership_id = $1 and resource_id = any($2::uuid[])`,
-      [member.membershipId, grants.map((g) => g.resource_id)],
-    )).map((r) => [r.resource_id, r.role_key]),
+    (await rowsOf(tx, grantsHeld.prepared({}, { membershipId: member.membershipId, resourceIds: grants.map((g) => g.resource_id) }))).map((r) => [r.resource_id, r.role_key]),
   );
 
   const outcomes: ResourceGrantOutcome[] = [];

@@ -16,7 +16,8 @@ import {
   type FieldIssue,
 } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
-import { rows } from '../../db/sql.ts';
+import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
+import { anyOf, builder, rowOf, rowsOf, ShapeCache, type DB } from '../../db/kysely.ts';
 import { Role } from '../roles/role.entity.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { Invitation } from './invitation.entity.ts';
@@ -157,23 +158,13 @@ export async function inviteMembers(
     const resourceGrants = await checkInvitationResourceGrants(tx, acting.app.preset, orgId, user, roleKeys(roles), options.resourceGrants ?? []);
 
     const addresses = valid.map((a) => a.email);
-    const members = new Set(
-      addresses.length
-        ? (await rows<{ email: string }>(tx, `select lower(u.email) as email from membership m join "user" u on u.id = m.user_id
-              where m.org_id = $1 and lower(u.email) = any($2::text[])`,
-            [orgId, addresses],
-          )).map((r) => r.email)
-        : [],
-    );
+    const members = new Set(addresses.length ? (await rowsOf(tx, membersByEmail.prepared({}, { orgId, addresses }))).map((r) => r.email) : []);
     // Whole rows, so an expired one can be handed to the unit of work without another read.
     const pending = new Map(
-      (addresses.length
-        ? await rows<InvitationColumns & { email_key: string; expired: boolean }>(tx, `select *, lower(email) as email_key, expires_at <= now() as expired from invitation
-              where org_id = $1 and status = 'PENDING' and lower(email) = any($2::text[])`,
-            [orgId, addresses],
-          )
-        : []
-      ).map(({ email_key, expired, ...columns }) => [email_key, { id: columns.id, expired, columns }]),
+      (addresses.length ? await rowsOf(tx, pendingByEmail.prepared({}, { orgId, addresses })) : []).map(({ email_key, expired, ...columns }) => [
+        email_key,
+        { id: columns.id, expired, columns },
+      ]),
     );
 
     const out: InviteResult[] = [];
@@ -249,32 +240,59 @@ export async function inviteMembers(
   return results;
 }
 
-/** The invitation table's columns as stored (handed to `tx.map` to become the managed entity). */
-type InvitationColumns = { id: string } & Record<string, unknown>;
+/** The database's clock (the transaction's start), in comparisons. */
+const sqlNow = sql<Date>`now()`;
+/** `expires_at <= now()`: whether an invitation has run out, by the database's clock. */
+const expiredNow = (eb: ExpressionBuilder<DB, 'invitation'>) => eb('expires_at', '<=', sqlNow).$castTo<boolean>().as('expired');
+/** Seconds from a time column to now(), as a float8. */
+const secondsSince = (eb: ExpressionBuilder<DB, 'invitation'>, column: 'last_sent_at' | 'send_window_started_at') =>
+  eb.cast<number>(sql`extract(epoch from (${sqlNow} - ${eb.ref(column)}))`, 'float8');
 
-interface LockedInvitation {
-  id: string;
-  org_id: string;
-  email: string;
-  token_hash: string;
-  status: 'PENDING' | 'ACCEPTED' | 'REVOKED' | 'EXPIRED';
-  expires_at: Date;
+/** Members of the org among the addresses (lower-cased). */
+const membersByEmail = new ShapeCache((_: object, v: { orgId: string; addresses: readonly string[] }) =>
+  builder
+    .selectFrom('membership as m')
+    .innerJoin('user as u', 'u.id', 'm.user_id')
+    .select((eb) => eb.fn<string>('lower', ['u.email']).as('email'))
+    .where('m.org_id', '=', v.orgId)
+    .where((eb) => eb(eb.fn<string>('lower', ['u.email']), '=', anyOf(eb, v.addresses, 'text'))),
+);
+
+/** The org's pending invitations to the addresses, whole rows with their lower-cased address and whether they ran out. */
+const pendingByEmail = new ShapeCache((_: object, v: { orgId: string; addresses: readonly string[] }) =>
+  builder
+    .selectFrom('invitation')
+    .selectAll()
+    .select((eb) => [eb.fn<string>('lower', ['email']).as('email_key'), expiredNow(eb)])
+    .where('org_id', '=', v.orgId)
+    .where('status', '=', sql.lit('PENDING'))
+    .where((eb) => eb(eb.fn<string>('lower', ['email']), '=', anyOf(eb, v.addresses, 'text'))),
+);
+
+/** The invitation row locked, with the times the rules compare taken from the database's clock. */
+const lockedInvitation = new ShapeCache((_: object, v: { id: string }) =>
+  builder
+    .selectFrom('invitation')
+    .selectAll()
+    .select((eb) => [
+      expiredNow(eb),
+      secondsSince(eb, 'last_sent_at').as('seconds_since_sent'),
+      secondsSince(eb, 'send_window_started_at').as('window_age_seconds'),
+      // The transaction's now(), so the times written agree with the database's clock, as `now()` in SQL did.
+      sql<Date | string>`now()`.as('db_now'),
+    ])
+    .where('id', '=', v.id)
+    .forUpdate(),
+);
+
+type LockedInvitation = Selectable<DB['invitation']> & {
   expired: boolean;
-  inviter_id: string | null;
-  send_count: number;
   seconds_since_sent: number;
   window_age_seconds: number;
-  send_window_count: number;
-  /** The transaction's now(), so the times written agree with the database's clock, as `now()` in SQL did. */
   db_now: Date | string;
   /** The row as the unit of work's entity: changes to it are written when the transaction flushes. */
   entity: Invitation;
-}
-
-const LOCK_INVITATION = `select *, expires_at <= now() as expired,
-  extract(epoch from (now() - last_sent_at))::float8 as seconds_since_sent,
-  extract(epoch from (now() - send_window_started_at))::float8 as window_age_seconds, now() as db_now
-  from invitation where id = $1 for update`;
+};
 
 /**
  * Locks the invitation row (after its org's) and reads it with the times the rules compare in the
@@ -282,20 +300,29 @@ const LOCK_INVITATION = `select *, expires_at <= now() as expired,
  * the change is written by the unit of work (no `update … where id` that might touch no row).
  */
 async function lockInvitation(tx: Em, invitationId: string): Promise<LockedInvitation | undefined> {
-  const found = (await rows<Omit<LockedInvitation, 'entity'>>(tx, LOCK_INVITATION, [invitationId]))[0];
+  const found = await rowOf(tx, lockedInvitation.prepared({}, { id: invitationId }));
   if (!found) return undefined;
   const { expired, seconds_since_sent, window_age_seconds, db_now, ...columns } = found;
-  return { ...found, entity: tx.map(Invitation, columns as InvitationColumns) };
+  return { ...found, entity: tx.map(Invitation, columns) };
 }
 
 const dateOf = (value: Date | string) => (value instanceof Date ? value : new Date(value));
 
+const rolesOfInvitationQuery = new ShapeCache((_: object, v: { invitationId: string }) =>
+  builder
+    .selectFrom('invitation_role as ir')
+    .innerJoin('role as r', 'r.id', 'ir.role_id')
+    .select(['r.id', 'r.key', 'r.name', 'r.permissions', 'r.builtin'])
+    .where('ir.invitation_id', '=', v.invitationId)
+    .orderBy('r.position')
+    .orderBy('r.name'),
+);
+
 async function rolesOfInvitation(tx: Em, invitationId: string): Promise<RoleRow[]> {
-  return rows<RoleRow>(tx, `select r.id, r.key, r.name, r.permissions, r.builtin from invitation_role ir join role r on r.id = ir.role_id
-      where ir.invitation_id = $1 order by r.position, r.name`,
-    [invitationId],
-  );
+  return rowsOf(tx, rolesOfInvitationQuery.prepared({}, { invitationId }));
 }
+
+const orgOfInvitation = new ShapeCache((_: object, v: { id: string }) => builder.selectFrom('invitation').select('org_id').where('id', '=', v.id));
 
 /**
  * Locks the invitation's org, then the invitation row, and reads the actor's permissions after the
@@ -305,7 +332,7 @@ async function lockInvitationForAdmin(tx: Em, acting: Acting, invitationId: stri
   const user = acting.user;
   if (!user) throw new AuthError('UNAUTHENTICATED', 'Sign in to continue');
   const found = isUuid(invitationId)
-    ? (await rows<{ org_id: string }>(tx, `select org_id from invitation where id = $1`, [invitationId]))[0]
+    ? await rowOf(tx, orgOfInvitation.prepared({}, { id: invitationId }))
     : undefined;
   if (!found) throw new NotFoundError('Invitation');
   const org = await lockOrganization(tx, found.org_id);
@@ -403,24 +430,53 @@ export interface InvitationPreview {
   accountExists: boolean;
 }
 
+/** An invitation by token, with its organization, its inviter and whether an account holds its address. */
+const invitationPreview = new ShapeCache((_: object, v: { hash: string }) =>
+  builder
+    .selectFrom('invitation as i')
+    .innerJoin('organization as o', 'o.id', 'i.org_id')
+    .leftJoin('user as u', 'u.id', 'i.inviter_id')
+    .select((eb) => [
+      'i.id',
+      'i.email',
+      'i.status',
+      'i.expires_at',
+      eb('i.expires_at', '<=', sqlNow).$castTo<boolean>().as('expired'),
+      'o.name as org_name',
+      'o.slug as org_slug',
+      'u.first_name',
+      'u.last_name',
+      'u.email as inviter_email',
+      eb
+        .exists(
+          eb
+            .selectFrom('user as x')
+            .select(sql.lit(1).as('one'))
+            .where((x) => x(x.fn<string>('lower', ['x.email']), '=', x.fn<string>('lower', ['i.email']))),
+        )
+        .$castTo<boolean>()
+        .as('account_exists'),
+    ])
+    .where('i.token_hash', '=', v.hash),
+);
+
+const previewRoles = new ShapeCache((_: object, v: { invitationId: string }) =>
+  builder
+    .selectFrom('invitation_role as ir')
+    .innerJoin('role as r', 'r.id', 'ir.role_id')
+    .select(['r.key', 'r.name', 'r.description'])
+    .where('ir.invitation_id', '=', v.invitationId)
+    .orderBy('r.position')
+    .orderBy('r.name'),
+);
+
 /** What the accept page shows. Unknown, revoked and replaced tokens all answer null. */
 export async function previewInvitation(em: Em, token: string): Promise<InvitationPreview | null> {
   const hash = tokenHashOf(token);
   if (!hash) return null;
-  const row = (await rows<{
-    id: string; email: string; status: string; expires_at: Date; expired: boolean; org_name: string; org_slug: string;
-    first_name: string | null; last_name: string | null; inviter_email: string | null; account_exists: boolean;
-  }>(em, `select i.id, i.email, i.status, i.expires_at, i.expires_at <= now() as expired, o.name as org_name, o.slug as org_slug,
-            u.first_name, u.last_name, u.email as inviter_email,
-            exists (select 1 from "user" x where lower(x.email) = lower(i.email)) as account_exists
-       from invitation i join organization o on o.id = i.org_id left join "user" u on u.id = i.inviter_id
-      where i.token_hash = $1`,
-    [hash],
-  ))[0];
+  const row = await rowOf(em, invitationPreview.prepared({}, { hash }));
   if (!row || row.status === 'REVOKED') return null;
-  const roles = await rows<{ key: string; name: string; description: string }>(em, `select r.key, r.name, r.description from invitation_role ir join role r on r.id = ir.role_id where ir.invitation_id = $1 order by r.position, r.name`,
-    [row.id],
-  );
+  const roles = await rowsOf(em, previewRoles.prepared({}, { invitationId: row.id }));
   const status = row.status === 'ACCEPTED' ? 'ACCEPTED' : row.status === 'EXPIRED' || row.expired ? 'EXPIRED' : 'PENDING';
   return {
     email: row.email,
@@ -469,6 +525,18 @@ function newAccountIssues(input: AcceptInput, email: string): FieldIssue[] {
   return issues;
 }
 
+const invitationByToken = new ShapeCache((_: object, v: { hash: string }) =>
+  builder
+    .selectFrom('invitation')
+    .select((eb) => ['id', 'org_id', 'email', 'status', expiredNow(eb)])
+    .where('token_hash', '=', v.hash),
+);
+
+/** The preset's default role of the org, when every role of an invitation was deleted meanwhile. */
+const roleByKey = new ShapeCache((_: object, v: { orgId: string; key: string }) =>
+  builder.selectFrom('role').select(['id', 'key', 'name', 'permissions', 'builtin']).where('org_id', '=', v.orgId).where('key', '=', v.key),
+);
+
 /**
  * R8: a signed-in user whose email matches joins the org; a new person creates an account and is
  * signed in; an existing account must sign in first. The org row and then the invitation row are
@@ -477,9 +545,7 @@ function newAccountIssues(input: AcceptInput, email: string): FieldIssue[] {
 export async function acceptInvitation(em: Em, acting: Acting, token: string, input: AcceptInput): Promise<AcceptResult> {
   const hash = tokenHashOf(token);
   if (!hash) throw new InvalidInvitationError();
-  const found = (await rows<{ id: string; org_id: string; email: string; status: string; expired: boolean }>(em, `select id, org_id, email, status, expires_at <= now() as expired from invitation where token_hash = $1`,
-    [hash],
-  ))[0];
+  const found = await rowOf(em, invitationByToken.prepared({}, { hash }));
   assertAcceptable(found);
   const email = found!.email.toLowerCase();
   const signedIn = acting.user;
@@ -510,12 +576,12 @@ export async function acceptInvitation(em: Em, acting: Acting, token: string, in
     if (signedIn) {
       userId = signedIn.id;
       // The account row, locked as the UPDATE it replaces would have (org row first, then the account).
-      const account = await lockedUser(tx, `id = $1`, userId);
+      const account = await lockedUser(tx, 'id', userId);
       if (!account) throw new NotFoundError('User');
       // R20: the link reached this mailbox, so its holder proved the address.
       account.user.emailVerifiedAt ??= now;
     } else {
-      const holder = await lockedUser(tx, `lower(email) = $1`, email);
+      const holder = await lockedUser(tx, 'email', email);
       if (holder?.user.emailVerifiedAt) throw new SignInRequiredError(email);
       if (holder) {
         // R20: an account holds this address without ever having proved it (created by an administrator
@@ -545,7 +611,7 @@ export async function acceptInvitation(em: Em, acting: Acting, token: string, in
     let roles = await rolesOfInvitation(tx, inv!.id);
     if (roles.length === 0) {
       // Every role of the invitation was deleted meanwhile: the preset's default role.
-      roles = await rows<RoleRow>(tx, `select id, key, name, permissions, builtin from role where org_id = $1 and key = $2`, [org.id, acting.app.preset.defaultRoleKey]);
+      roles = await rowsOf(tx, roleByKey.prepared({}, { orgId: org.id, key: acting.app.preset.defaultRoleKey }));
     }
     const existing = await findMembershipOf(tx, org.id, userId);
     const membershipId = existing?.id ?? (await insertMembership(tx, { orgId: org.id, userId, roleIds: roles.map((r) => r.id), addedById: inv!.inviter_id }));
@@ -579,17 +645,33 @@ export async function acceptInvitation(em: Em, acting: Acting, token: string, in
   });
 }
 
+/** The account row by id or by (lower-cased) address, locked `for no key update`. */
+const lockedUserBy = new ShapeCache((shape: { by: 'id' | 'email' }, v: { value: string }) =>
+  builder
+    .selectFrom('user')
+    .selectAll()
+    .where((eb) => eb(shape.by === 'id' ? eb.ref('id') : eb.fn<string>('lower', ['email']), '=', v.value))
+    .forNoKeyUpdate(),
+);
+
 /**
  * The account row `for no key update` (what an UPDATE of it takes), as the managed entity: the org
- * row is locked first (see the lock order in docs/architecture.md). `where` is a fixed condition on `$1`.
+ * row is locked first (see the lock order in docs/architecture.md).
  */
-async function lockedUser(tx: Em, where: 'id = $1' | 'lower(email) = $1', value: string): Promise<{ user: User } | undefined> {
-  const found = (await rows<{ id: string } & Record<string, unknown>>(tx, `select * from "user" where ${where} for no key update`, [value]))[0];
+async function lockedUser(tx: Em, by: 'id' | 'email', value: string): Promise<{ user: User } | undefined> {
+  const found = await rowOf(tx, lockedUserBy.prepared({ by }, { value }));
   return found ? { user: tx.map(User, found) } : undefined;
 }
 
+const emailVerified = new ShapeCache((_: object, v: { email: string }) =>
+  builder
+    .selectFrom('user')
+    .select((eb) => eb('email_verified_at', 'is not', null).$castTo<boolean>().as('verified'))
+    .where((eb) => eb(eb.fn<string>('lower', ['email']), '=', v.email)),
+);
+
 /** Whether an account holds this address, and whether its holder proved it (R20). */
 async function accountHolding(em: Em, email: string): Promise<'NONE' | 'UNPROVEN' | 'PROVEN'> {
-  const row = (await rows<{ verified: boolean }>(em, `select email_verified_at is not null as verified from "user" where lower(email) = $1`, [email]))[0];
+  const row = await rowOf(em, emailVerified.prepared({}, { email }));
   return row ? (row.verified ? 'PROVEN' : 'UNPROVEN') : 'NONE';
 }

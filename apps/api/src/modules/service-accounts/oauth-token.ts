@@ -8,7 +8,8 @@ import { signServiceToken, verifyServiceToken } from '../../auth/client-credenti
 import { readBody } from '../../http/body.ts';
 import { clientIp } from '../../http/client-ip.ts';
 import { isUuid } from '../../ids.ts';
-import { row, statement } from '../../db/sql.ts';
+import { sql } from 'kysely';
+import { builder, rowOf, ShapeCache } from '../../db/kysely.ts';
 import { countAttempt, recordSuccess, type ThrottleKeys } from '../../auth/throttle.ts';
 import { TooManyAttemptsError } from '../../errors.ts';
 import { authenticateServiceAccountKey, loadServiceAccount, type ServicePrincipal } from './service-account.principal.ts';
@@ -29,11 +30,21 @@ function tokenThrottleKeys(clientId: string, ip: string | undefined): ThrottleKe
   return { account: `oauth-client:${digest}`, ip: `oauth-ip:${(ip ?? 'unknown').slice(0, 64)}` };
 }
 
-const organizationSlug = statement('organization_slug', `select slug from organization where id = $1`);
-const keyStillLive = statement(
-  'service_account_key_live',
-  `select exists (select 1 from service_account_key where id = $1 and service_account_id = $2 and revoked_at is null
-                   and (expires_at is null or expires_at > now())) as ok`,
+const organizationSlug = new ShapeCache((_: object, v: { orgId: string }) => builder.selectFrom('organization').select('slug').where('id', '=', v.orgId));
+const keyStillLive = new ShapeCache((_: object, v: { keyId: string; serviceAccountId: string }) =>
+  builder.selectNoFrom((eb) =>
+    eb
+      .exists(
+        eb
+          .selectFrom('service_account_key')
+          .select(sql.lit(1).as('one'))
+          .where('id', '=', v.keyId)
+          .where('service_account_id', '=', v.serviceAccountId)
+          .where('revoked_at', 'is', null)
+          .where((k) => k.or([k('expires_at', 'is', null), k('expires_at', '>', sql<Date>`now()`)])),
+      )
+      .as('ok'),
+  ),
 );
 
 function reply(res: http.ServerResponse, status: number, body: Record<string, unknown>, extra: Record<string, string> = {}) {
@@ -107,7 +118,7 @@ export async function handleTokenRequest(app: App, req: http.IncomingMessage, re
   if (!principal || principal.serviceAccount.id !== id.toLowerCase()) return fail(res, 'invalid_client', 'Unknown client or wrong secret', Boolean(basic));
   await recordSuccess(em, throttle);
   const sa = principal.serviceAccount;
-  const slug = (await row<{ slug: string }>(em, organizationSlug, [sa.orgId]))?.slug ?? '';
+  const slug = (await rowOf(em, organizationSlug.prepared({}, { orgId: sa.orgId })))?.slug ?? '';
   const { token, expiresIn } = await signServiceToken(app.keys, tokenSettings(app.config), { serviceAccountId: sa.id, orgId: sa.orgId, orgSlug: slug, keyId: sa.keyId! });
   reply(res, 200, { access_token: token, token_type: 'Bearer', expires_in: expiresIn });
 }
@@ -121,7 +132,7 @@ export async function authenticateServiceToken(app: App, em: Em, token: string):
   const claims = await verifyServiceToken(app.keys, tokenSettings(app.config), token);
   if (!claims) return null;
   if (!isUuid(claims.keyId) || !isUuid(claims.serviceAccountId)) return null;
-  const live = await row<{ ok: boolean }>(em, keyStillLive, [claims.keyId, claims.serviceAccountId]);
+  const live = await rowOf(em, keyStillLive.prepared({}, { keyId: claims.keyId, serviceAccountId: claims.serviceAccountId }));
   if (!live?.ok) return null;
   const sa = await loadServiceAccount(em, claims.serviceAccountId);
   if (!sa || sa.orgId !== claims.orgId) return null;

@@ -1,7 +1,8 @@
 import { effectivePermissions } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import { hashCredential } from '../../auth/api-key.ts';
-import { row, rows, statement } from '../../db/sql.ts';
+import { sql, type Expression } from 'kysely';
+import { builder, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { attachCredential, credentialOf } from '../tokens/credential.ts';
 
 /**
@@ -43,42 +44,62 @@ export function serviceAccountLabel(sa: Pick<ServiceAccountIdentity, 'id' | 'nam
 /** Writes of last_used_at/ip are spaced out, unless the address changed. */
 const LAST_USED_RESOLUTION = '1 minute';
 
-interface Row {
-  key_id: string;
-  id: string;
-  org_id: string;
-  name: string;
-  role_permissions: string[][] | string;
-}
+const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
+const sqlNow = sql<Date>`now()`;
 
-/** The permission lists of an account's roles, as one json column (the account's id in `account`). */
-const rolePermissions = (account: string) =>
-  `coalesce((select json_agg(r.permissions) from service_account_role sr join role r on r.id = sr.role_id where sr.service_account_id = ${account}), '[]')`;
+/** The permission lists of an account's roles (the account's id in `account`), as one json column: PGlite may hand over its text. */
+const rolePermissions = (account: Expression<string>) =>
+  sql<string[][] | string>`coalesce(${builder
+    .selectFrom('service_account_role as sr')
+    .innerJoin('role as r', 'r.id', 'sr.role_id')
+    .select((eb) => eb.fn.jsonAgg(eb.ref('r.permissions')).as('lists'))
+    .where('sr.service_account_id', '=', account)}, '[]')`;
 
-// Kept as SQL: the key lookup on every request records the use in the same statement (a writable
-// CTE, at most once a minute per key); through the unit of work it would take a read and a flush.
-const serviceAccountByKey = statement(
-  'service_account_by_key',
-  `with hit as (
-     select k.id as key_id, k.last_used_at, k.last_used_ip, s.id, s.org_id, s.name
-       from service_account_key k
-       join service_account s on s.id = k.service_account_id and s.status = 'ACTIVE'
-       join organization o on o.id = s.org_id and o.status = 'ACTIVE'
-      where k.key_hash = decode($1, 'hex') and k.revoked_at is null and (k.expires_at is null or k.expires_at > now())
-   ), touched as (
-     update service_account_key set last_used_at = now(), last_used_ip = $2
-      where id in (select key_id from hit
-                    where last_used_at is null or last_used_at < now() - interval '${LAST_USED_RESOLUTION}'
-                       or last_used_ip is distinct from $2))
-   select hit.key_id, hit.id, hit.org_id, hit.name, ${rolePermissions('hit.id')} as role_permissions
-     from hit`,
+/**
+ * The key lookup on every request records the use in the same statement (a writable CTE, at most
+ * once a minute per key, or when the address changed); through the unit of work it would take a
+ * read and a flush. `ip` is bound twice (the new address, and the comparison with the last one).
+ */
+const serviceAccountByKey = new ShapeCache((_: object, v: { keyHashHex: string; ip: string | null }) =>
+  builder
+    .with('hit', (db) =>
+      db
+        .selectFrom('service_account_key as k')
+        .innerJoin('service_account as s', (join) => join.onRef('s.id', '=', 'k.service_account_id').on('s.status', '=', ACTIVE))
+        .innerJoin('organization as o', (join) => join.onRef('o.id', '=', 's.org_id').on('o.status', '=', ACTIVE))
+        .select(['k.id as key_id', 'k.last_used_at', 'k.last_used_ip', 's.id', 's.org_id', 's.name'])
+        .where('k.key_hash', '=', sql<Buffer>`decode(${v.keyHashHex}, 'hex')`)
+        .where('k.revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', sqlNow)])),
+    )
+    .with('touched', (db) =>
+      db
+        .updateTable('service_account_key')
+        .set({ last_used_at: sqlNow, last_used_ip: v.ip })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('hit')
+            .select('key_id')
+            .where((h) =>
+              h.or([
+                h('last_used_at', 'is', null),
+                h('last_used_at', '<', sql<Date>`now() - interval '${sql.raw(LAST_USED_RESOLUTION)}'`),
+                h('last_used_ip', 'is distinct from', v.ip),
+              ]),
+            ),
+        ),
+    )
+    .selectFrom('hit')
+    .select((eb) => ['hit.key_id', 'hit.id', 'hit.org_id', 'hit.name', rolePermissions(eb.ref('hit.id')).as('role_permissions')]),
 );
 
-const activeServiceAccount = statement(
-  'active_service_account',
-  `select s.id, s.org_id, s.name, ${rolePermissions('s.id')} as role_permissions
-     from service_account s join organization o on o.id = s.org_id and o.status = 'ACTIVE'
-    where s.id = $1 and s.status = 'ACTIVE'`,
+const activeServiceAccount = new ShapeCache((_: object, v: { id: string }) =>
+  builder
+    .selectFrom('service_account as s')
+    .innerJoin('organization as o', (join) => join.onRef('o.id', '=', 's.org_id').on('o.status', '=', ACTIVE))
+    .select((eb) => ['s.id', 's.org_id', 's.name', rolePermissions(eb.ref('s.id')).as('role_permissions')])
+    .where('s.id', '=', v.id)
+    .where('s.status', '=', ACTIVE),
 );
 
 /**
@@ -87,14 +108,14 @@ const activeServiceAccount = statement(
  * organization: no principal.
  */
 export async function authenticateServiceAccountKey(em: Em, secret: string, ip: string | undefined): Promise<ServicePrincipal | null> {
-  const found = await row<Row>(em, serviceAccountByKey, [hashCredential(secret).toString('hex'), ip?.slice(0, 64) ?? null]);
+  const found = await rowOf(em, serviceAccountByKey.prepared({}, { keyHashHex: hashCredential(secret).toString('hex'), ip: ip?.slice(0, 64) ?? null }));
   if (!found) return null;
   return { serviceAccount: { id: found.id, orgId: found.org_id, name: found.name, keyId: found.key_id, permissions: permissionsOf(found.role_permissions) } };
 }
 
 /** The current permissions of an active service account in an active organization (client credentials). */
 export async function loadServiceAccount(em: Em, serviceAccountId: string): Promise<ServiceAccountIdentity | null> {
-  const found = await row<Omit<Row, 'key_id'>>(em, activeServiceAccount, [serviceAccountId]);
+  const found = await rowOf(em, activeServiceAccount.prepared({}, { id: serviceAccountId }));
   return found ? { id: found.id, orgId: found.org_id, name: found.name, keyId: null, permissions: permissionsOf(found.role_permissions) } : null;
 }
 
@@ -135,13 +156,16 @@ export class ServiceAccountStandIn {
   }
 }
 
-const rolePermissionsOfAccount = statement(
-  'service_account_role_permissions',
-  `select r.permissions from service_account s
-     join organization o on o.id = s.org_id and o.status = 'ACTIVE'
-     join service_account_role sr on sr.service_account_id = s.id
-     join role r on r.id = sr.role_id
-    where s.id = $1 and s.org_id = $2 and s.status = 'ACTIVE'`,
+const rolePermissionsOfAccount = new ShapeCache((_: object, v: { id: string; orgId: string }) =>
+  builder
+    .selectFrom('service_account as s')
+    .innerJoin('organization as o', (join) => join.onRef('o.id', '=', 's.org_id').on('o.status', '=', ACTIVE))
+    .innerJoin('service_account_role as sr', 'sr.service_account_id', 's.id')
+    .innerJoin('role as r', 'r.id', 'sr.role_id')
+    .select('r.permissions')
+    .where('s.id', '=', v.id)
+    .where('s.org_id', '=', v.orgId)
+    .where('s.status', '=', ACTIVE),
 );
 
 /**
@@ -152,5 +176,5 @@ export async function serviceAccountPermissionsAfterLock(tx: Em, orgId: string, 
   const credential = credentialOf(actor);
   if (credential?.kind !== 'serviceAccount') return undefined;
   if (credential.orgId !== orgId) return new Set<string>();
-  return effectivePermissions(await rows<{ permissions: string[] }>(tx, rolePermissionsOfAccount, [credential.id, orgId]));
+  return effectivePermissions(await rowsOf(tx, rolePermissionsOfAccount.prepared({}, { id: credential.id, orgId })));
 }

@@ -1,7 +1,7 @@
 import type { Em } from '../../db/orm.ts';
 import { type Acting } from '../../acting.ts';
 import { isUuid, onlyUuids } from '../../ids.ts';
-import { rows } from '../../db/sql.ts';
+import { builder, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { orgsWhere } from '../visibility.ts';
 import { Role } from '../roles/role.entity.ts';
 import { ServiceAccount, ServiceAccountKey } from './service-account.entity.ts';
@@ -31,8 +31,12 @@ export async function serviceAccountsOf(em: Em, acting: Acting, orgId: string): 
   return em.find(ServiceAccount, { orgId }, { orderBy: { name: 'asc', id: 'asc' } });
 }
 
+const roleIdsOf = new ShapeCache((_: object, v: { id: string }) =>
+  builder.selectFrom('service_account_role').select('role_id').where('service_account_id', '=', v.id),
+);
+
 export async function rolesOfServiceAccount(em: Em, acting: Acting, id: string): Promise<Role[]> {
-  const held = await rows<{ role_id: string }>(em, `select role_id from service_account_role where service_account_id = $1`, [id]);
+  const held = await rowsOf(em, roleIdsOf.prepared({}, { id }));
   return held.length ? em.find(Role, { id: held.map((r) => r.role_id) }, { orderBy: { position: 'asc', name: 'asc' } }) : [];
 }
 

@@ -2,9 +2,8 @@ import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
-import { sql } from 'kysely';
-import { row, rows } from '../../db/sql.ts';
-import { builder, rowOf } from '../../db/kysely.ts';
+import { sql, type Selectable } from 'kysely';
+import { builder, rowOf, rowsOf, ShapeCache, type DB } from '../../db/kysely.ts';
 import { Role } from '../roles/role.entity.ts';
 import { ServiceAccountRole } from './service-account-role.entity.ts';
 import { generateCredential } from '../../auth/api-key.ts';
@@ -28,13 +27,11 @@ import { ServiceAccount, ServiceAccountKey, type ServiceAccountStatus } from './
  * event (R13). Only people signed in with a session manage them.
  */
 
-interface AccountRow {
-  id: string;
-  org_id: string;
-  name: string;
-  description: string;
-  status: ServiceAccountStatus;
-}
+const accountById = new ShapeCache((_: object, v: { id: string }) =>
+  builder.selectFrom('service_account').select(['id', 'org_id', 'name', 'description', 'status']).where('id', '=', v.id),
+);
+
+type AccountRow = Pick<Selectable<DB['service_account']>, 'id' | 'org_id' | 'name' | 'description' | 'status'>;
 
 function requireSession(acting: Acting) {
   if (!acting.user || credentialOf(acting.user)) throw new AuthError('FORBIDDEN', 'Sign in as a person to manage service accounts');
@@ -52,19 +49,24 @@ async function managerPerms(acting: Acting, tx: Em, orgId: string): Promise<Read
 /** The account, visible only to service_accounts:manage holders of its org: anything else is NotFound (R1). */
 async function findAccount(acting: Acting, tx: Em, id: string): Promise<AccountRow> {
   if (!isUuid(id)) throw new NotFoundError('ServiceAccount');
-  const found = await row<AccountRow>(tx, `select id, org_id, name, description, status from service_account where id = $1`, [id]);
+  const found = await rowOf(tx, accountById.prepared({}, { id }));
   const itself = found !== undefined && acting.serviceAccount?.id === found.id;
   if (!found || !(itself || (await acting.can(found.org_id, 'service_accounts:manage')))) throw new NotFoundError('ServiceAccount');
   return found;
 }
 
+const rolesOfAccountQuery = new ShapeCache((_: object, v: { id: string }) =>
+  builder
+    .selectFrom('service_account_role as sr')
+    .innerJoin('role as r', 'r.id', 'sr.role_id')
+    .select(['r.id', 'r.key', 'r.name', 'r.permissions', 'r.builtin'])
+    .where('sr.service_account_id', '=', v.id)
+    .orderBy('r.position')
+    .orderBy('r.name'),
+);
+
 async function rolesOfAccount(tx: Em, id: string): Promise<RoleRow[]> {
-  return rows<RoleRow>(
-    tx,
-    `select r.id, r.key, r.name, r.permissions, r.builtin from service_account_role sr join role r on r.id = sr.role_id
-      where sr.service_account_id = $1 order by r.position, r.name`,
-    [id],
-  );
+  return rowsOf(tx, rolesOfAccountQuery.prepared({}, { id }));
 }
 
 async function resolveRoles(tx: Em, orgId: string, roleIds: readonly string[], field: string[]): Promise<RoleRow[]> {
@@ -82,22 +84,34 @@ function setRoles(tx: Em, account: ServiceAccount, current: readonly RoleRow[], 
   for (const r of next) if (!had.has(r.id)) tx.create(ServiceAccountRole, { serviceAccount: account, role: tx.getReference(Role, r.id) });
 }
 
+const lockedAccount = new ShapeCache((_: object, v: { id: string }) => builder.selectFrom('service_account').selectAll().where('id', '=', v.id).forUpdate());
+
 /**
  * The account row locked `for update` after its org's lock, as the unit of work's entity: a
  * concurrent delete either committed before (NotFoundError here) or waits for this transaction.
  */
 async function lockAccount(tx: Em, id: string): Promise<ServiceAccount> {
-  const found = await row<{ id: string } & Record<string, unknown>>(tx, `select * from service_account where id = $1 for update`, [id]);
+  const found = await rowOf(tx, lockedAccount.prepared({}, { id }));
   if (!found) throw new NotFoundError('ServiceAccount');
   return tx.map(ServiceAccount, found);
 }
 
+const lockedKey = new ShapeCache((_: object, v: { id: string }) =>
+  builder
+    .selectFrom('service_account_key')
+    .selectAll()
+    .select(sql<Date | string>`now()`.as('db_now'))
+    .where('id', '=', v.id)
+    .forUpdate(),
+);
+
 /** The key row locked `for update` after its org's lock (see lockAccount), with the transaction's now(). */
+
 async function lockKey(tx: Em, id: string): Promise<{ key: ServiceAccountKey; now: Date }> {
-  const found = await row<{ id: string; db_now: Date | string } & Record<string, unknown>>(tx, `select *, now() as db_now from service_account_key where id = $1 for update`, [id]);
+  const found = await rowOf(tx, lockedKey.prepared({}, { id }));
   if (!found) throw new NotFoundError('ServiceAccountKey');
   const { db_now, ...columns } = found;
-  return { key: tx.map(ServiceAccountKey, columns as { id: string }), now: db_now instanceof Date ? db_now : new Date(db_now) };
+  return { key: tx.map(ServiceAccountKey, columns), now: db_now instanceof Date ? db_now : new Date(db_now) };
 }
 
 const roleKeys = (roles: readonly RoleRow[]) => roles.map((r) => r.key);
@@ -108,6 +122,15 @@ export interface CreateServiceAccountInput {
   description: string;
   roleIds: readonly string[];
 }
+
+/** Whether the org has an account of this name (names are unique per org regardless of case). */
+const nameTaken = new ShapeCache((_: object, v: { orgId: string; name: string }) =>
+  builder
+    .selectFrom('service_account')
+    .select(sql.lit(1).as('one'))
+    .where('org_id', '=', v.orgId)
+    .where((eb) => eb(eb.fn<string>('lower', ['name']), '=', eb.fn<string>('lower', [eb.val(v.name)]))),
+);
 
 /** How many service accounts an org has (the limit is checked under the org's lock). */
 const accountsOfOrg = (orgId: string) =>
@@ -122,7 +145,7 @@ export async function createServiceAccount(em: Em, acting: Acting, input: Create
     checkServiceAccountRoles(perms, roles);
     const count = (await rowOf(tx, accountsOfOrg(input.orgId)))!.n;
     if (count >= SERVICE_ACCOUNT_LIMIT) throw new LimitExceededError(`At most ${SERVICE_ACCOUNT_LIMIT} service accounts per organization`, SERVICE_ACCOUNT_LIMIT);
-    const taken = await rows(tx, `select 1 from service_account where org_id = $1 and lower(name) = lower($2)`, [input.orgId, name]);
+    const taken = await rowsOf(tx, nameTaken.prepared({}, { orgId: input.orgId, name }));
     if (taken.length) throw new ConflictError('A service account with this name exists', ['input', 'name']);
     const account = tx.create(ServiceAccount, { id: crypto.randomUUID(), orgId: input.orgId, name, description: input.description.trim(), status: 'ACTIVE', createdById: acting.user!.id });
     setRoles(tx, account, [], roles);
@@ -236,18 +259,15 @@ export async function createServiceAccountKey(em: Em, acting: Acting, serviceAcc
   });
 }
 
-interface KeyRow {
-  id: string;
-  service_account_id: string;
-  name: string;
-  expires_at: Date | null;
-  revoked_at: Date | null;
-  created_at: Date;
-}
+type KeyRow = Pick<Selectable<DB['service_account_key']>, 'id' | 'service_account_id' | 'name' | 'expires_at' | 'revoked_at' | 'created_at'>;
+
+const keyById = new ShapeCache((_: object, v: { id: string }) =>
+  builder.selectFrom('service_account_key').select(['id', 'service_account_id', 'name', 'expires_at', 'revoked_at', 'created_at']).where('id', '=', v.id),
+);
 
 async function findKey(acting: Acting, tx: Em, keyId: string): Promise<{ key: KeyRow; account: AccountRow }> {
   if (!isUuid(keyId)) throw new NotFoundError('ServiceAccountKey');
-  const key = await row<KeyRow>(tx, `select id, service_account_id, name, expires_at, revoked_at, created_at from service_account_key where id = $1`, [keyId]);
+  const key = await rowOf(tx, keyById.prepared({}, { id: keyId }));
   if (!key) throw new NotFoundError('ServiceAccountKey');
   try {
     return { key, account: await findAccount(acting, tx, key.service_account_id) };

@@ -2,8 +2,7 @@ import { checkTokenPermissions, effectivePermissions, TOKEN_LIMIT_PER_MEMBER, TO
 import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { sql } from 'kysely';
-import { row, rows } from '../../db/sql.ts';
-import { builder, rowOf } from '../../db/kysely.ts';
+import { builder, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { PersonalAccessToken } from './personal-access-token.entity.ts';
 import { AuthError, LimitExceededError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
@@ -28,17 +27,25 @@ function requireSession(acting: Acting) {
   return acting.user;
 }
 
+const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
+
+/** One row per role of the membership (a membership without roles: one row, permissions null). */
+const ownMembershipRoles = new ShapeCache((_: object, v: { orgId: string; userId: string }) =>
+  builder
+    .selectFrom('membership as m')
+    .innerJoin('organization as o', 'o.id', 'm.org_id')
+    .leftJoin('membership_role as mr', 'mr.membership_id', 'm.id')
+    .leftJoin('role as r', 'r.id', 'mr.role_id')
+    .select(['m.id', 'r.permissions'])
+    .where('m.org_id', '=', v.orgId)
+    .where('m.user_id', '=', v.userId)
+    .where('m.status', '=', ACTIVE)
+    .where('o.status', '=', ACTIVE),
+);
+
 /** The caller's own membership in the org and its current permissions, read after the lock (R2). */
 async function ownMembership(tx: Em, orgId: string, userId: string) {
-  const found = await rows<{ id: string; permissions: string[] | null }>(
-    tx,
-    `select m.id, r.permissions from membership m
-       join organization o on o.id = m.org_id
-       left join membership_role mr on mr.membership_id = m.id
-       left join role r on r.id = mr.role_id
-      where m.org_id = $1 and m.user_id = $2 and m.status = 'ACTIVE' and o.status = 'ACTIVE'`,
-    [orgId, userId],
-  );
+  const found = await rowsOf(tx, ownMembershipRoles.prepared({}, { orgId, userId }));
   if (!found[0]) return undefined;
   return { id: found[0].id, permissions: effectivePermissions(found.filter((r) => r.permissions).map((r) => ({ permissions: r.permissions! }))) };
 }
@@ -99,6 +106,17 @@ export async function createPersonalAccessToken(em: Em, acting: Acting, input: C
   });
 }
 
+/** The token row (only it: `for update of t`) with its owner's address and the transaction's now(). */
+const lockedToken = new ShapeCache((_: object, v: { tokenId: string }) =>
+  builder
+    .selectFrom('personal_access_token as t')
+    .innerJoin('user as u', 'u.id', 't.user_id')
+    .selectAll('t')
+    .select(['u.email as owner_email', sql<Date | string>`now()`.as('db_now')])
+    .where('t.id', '=', v.tokenId)
+    .forUpdate('t'),
+);
+
 /**
  * Revokes a token: its owner, or a members:update holder of its organization (an admin answering a
  * leak). Anyone else, and a foreign id, gets NotFound (R1).
@@ -109,15 +127,10 @@ export async function revokePersonalAccessToken(em: Em, acting: Acting, tokenId:
   return inTransaction(em, acting, async (tx) => {
     // The token row locked `for update`: a concurrent revoke or removal either committed before this
     // read (answered below) or waits until this transaction ends. Its columns become the managed entity.
-    const found = await row<{ id: string; owner_email: string; db_now: Date | string } & Record<string, unknown>>(
-      tx,
-      `select t.*, u.email as owner_email, now() as db_now
-         from personal_access_token t join "user" u on u.id = t.user_id where t.id = $1 for update of t`,
-      [tokenId],
-    );
+    const found = await rowOf(tx, lockedToken.prepared({}, { tokenId }));
     if (!found) throw new NotFoundError('PersonalAccessToken');
     const { owner_email, db_now, ...columns } = found;
-    const token = tx.map(PersonalAccessToken, columns as { id: string });
+    const token = tx.map(PersonalAccessToken, columns);
     if (!(token.userId === user.id || (await acting.can(token.orgId, 'members:update')))) throw new NotFoundError('PersonalAccessToken');
     // Revoked already (perhaps by a concurrent revoke, which wrote the event): this one answers the same.
     if (token.revokedAt) return token;
