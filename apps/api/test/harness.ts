@@ -153,6 +153,18 @@ export async function signIn(ts: TestServer, email: string, password = PASSWORD)
   return { accessToken: payload.accessToken, refreshToken: payload.refreshToken, userId: payload.user.id };
 }
 
+/** The statement texts sent while `fn` runs, transaction control (BEGIN, COMMIT, savepoints) left out. */
+export async function statementsOf(fn: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const stop = observeStatements((text) => seen.push(text));
+  try {
+    await fn();
+  } finally {
+    stop();
+  }
+  return seen.filter((text) => !/^\s*(begin|commit|rollback|savepoint|release|start transaction|set transaction)/i.test(text));
+}
+
 /** Counts SQL statements sent to the database while `fn` runs (for N+1 checks; BEGIN/COMMIT included). */
 export async function countQueries(_orm: Orm, fn: () => Promise<unknown>): Promise<number> {
   let count = 0;

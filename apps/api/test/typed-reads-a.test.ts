@@ -5,9 +5,8 @@
  * (prepared once per connection) and no value in any text.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { observeStatements } from '../src/db/orm.ts';
 import { preparedNameOf } from '../src/db/sql.ts';
-import { addMember, createOrg, createUser, gid, signIn, startTestServer, type TestServer } from './harness.ts';
+import { addMember, createOrg, createUser, gid, signIn, startTestServer, statementsOf, type TestServer } from './harness.ts';
 
 let plain: TestServer;
 let oec: TestServer;
@@ -22,17 +21,6 @@ beforeAll(async () => {
 });
 afterAll(async () => Promise.all([plain?.close(), oec?.close(), spaces?.close()]));
 
-/** Texts sent while `fn` runs, transaction control left out. */
-async function statementsOf(fn: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const stop = observeStatements((text) => seen.push(text));
-  try {
-    await fn();
-  } finally {
-    stop();
-  }
-  return seen.filter((text) => !/^\s*(begin|commit|rollback|savepoint|release|start transaction|set transaction)/i.test(text));
-}
 
 /**
  * The builder's reads among `texts` (quoted identifiers; the ORM's own, with aliases "o0"..., and

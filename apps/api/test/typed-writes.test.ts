@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builder, rowOf, rowsOf } from '../src/db/kysely.ts';
-import { emOf, observeStatements } from '../src/db/orm.ts';
+import { emOf } from '../src/db/orm.ts';
 import { preparedNameOf } from '../src/db/sql.ts';
 import { loadConfig } from '../src/config.ts';
 import { presetOf, type App } from '../src/context.ts';
@@ -11,7 +11,7 @@ import { revokeSessions } from '../src/auth/session.service.ts';
 import { transaction } from '../src/db/retry.ts';
 import { claimDue } from '../src/modules/webhooks/webhook.worker.ts';
 import { User } from '../src/modules/users/user.entity.ts';
-import { createOrg, createTestDb, createUser, gid, onPostgres, signIn, startTestServer, TEST_SIGNING_KEY, type TestServer } from './harness.ts';
+import { createOrg, createTestDb, createUser, gid, onPostgres, signIn, startTestServer, statementsOf, TEST_SIGNING_KEY, type TestServer } from './harness.ts';
 
 /**
  * Issue 10: the writes and row locks that were SQL text now come from the typed builder. What the
@@ -41,17 +41,6 @@ async function createRole(name: string) {
   expect(res.data.createRole.__typename).toBe('Role');
 }
 
-/** Texts sent while `fn` runs, BEGIN/COMMIT and the like left out. */
-async function statementsOf(fn: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const stop = observeStatements((text) => seen.push(text));
-  try {
-    await fn();
-  } finally {
-    stop();
-  }
-  return seen.filter((text) => !/^\s*(begin|commit|rollback|savepoint|release|start transaction|set transaction)/i.test(text));
-}
 
 beforeAll(async () => {
   ts = await startTestServer({ WEBHOOKS_WORKER: 'false', WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: 'true' });

@@ -145,6 +145,12 @@ export function rowOf<O>(em: Em, query: Compilable<O> | Prepared<O>): Promise<O 
 }
 
 /**
+ * The status 'ACTIVE' written into the text, not bound, as the hand-written statements had it: a
+ * constant of the statement's meaning, not a value of the request.
+ */
+export const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
+
+/**
  * `any($n::uuid[])` (or `text[]`), for `column = any(...)`: one bound array, so one statement text
  * for any number of values, where an `in` list would be one text (and one prepared statement) per length.
  */

@@ -3,7 +3,7 @@ import type { Em } from '../../db/orm.ts';
 import { isUuid, NO_ID } from '../../ids.ts';
 import { sql, type AliasableExpression, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { jsonColumn, rows as queryRows, statement } from '../../db/sql.ts';
-import { anyOf, builder, type DB, rowsOf, ShapeCache } from '../../db/kysely.ts';
+import { ACTIVE, anyOf, builder, type DB, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { findResource, permissionsOn, resourceType, standingIn, type ResourceRow } from '../resources/resource.service.ts';
 
 /**
@@ -62,7 +62,6 @@ function group(rows: RoleRow[]): Map<string, SubjectRoles> {
 }
 
 
-const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
 
 const memberRoleRows = new ShapeCache((_: object, v: { orgId: string; ids: readonly string[] }) =>
   builder

@@ -27,14 +27,7 @@ import { hashToken, newOpaqueToken } from '../../auth/refresh-token.ts';
 import { hashPassword, passwordIssues } from '../../auth/passwords.ts';
 import { revokeAllSessions, startSession, type IssuedTokens } from '../../auth/session.service.ts';
 import { User, displayName } from '../users/user.entity.ts';
-import {
-  findMembershipOf,
-  insertMembership,
-  lockOrganization,
-  permissionsAfterLock,
-  rolesInOrg,
-  type RoleRow,
-} from '../memberships/membership.locks.ts';
+import { findMembershipOf, insertMembership, lockOrganization, permissionsAfterLock, rolesInOrg, type RoleRow, ROLE_ROW_COLUMNS } from '../memberships/membership.locks.ts';
 import { requirePermission, throwRoleChangeProblems } from '../memberships/rule-errors.ts';
 import { canonicalEmail, emailIssue } from '@gatehouse/permissions';
 import { invitationMail } from './invitation.mail.ts';
@@ -312,7 +305,7 @@ const rolesOfInvitationQuery = new ShapeCache((_: object, v: { invitationId: str
   builder
     .selectFrom('invitation_role as ir')
     .innerJoin('role as r', 'r.id', 'ir.role_id')
-    .select(['r.id', 'r.key', 'r.name', 'r.permissions', 'r.builtin'])
+    .select(ROLE_ROW_COLUMNS)
     .where('ir.invitation_id', '=', v.invitationId)
     .orderBy('r.position')
     .orderBy('r.name'),

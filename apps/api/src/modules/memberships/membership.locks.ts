@@ -8,11 +8,9 @@ import { Membership } from './membership.entity.ts';
 import { NotFoundError } from '../../errors.ts';
 import { jsonColumn, row, statement } from '../../db/sql.ts';
 import { sql, type ExpressionBuilder } from 'kysely';
-import { anyOf, builder, rowOf, rowsOf, ShapeCache, type DB } from '../../db/kysely.ts';
+import { ACTIVE, anyOf, builder, rowOf, rowsOf, ShapeCache, type DB } from '../../db/kysely.ts';
 import { NO_ID } from '../../ids.ts';
 
-/** The status as a literal in the text, as the hand-written statements had it. */
-const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
 import { credentialOf, restrictToCredential } from '../tokens/credential.ts';
 import { serviceAccountPermissionsAfterLock } from '../service-accounts/service-account.principal.ts';
 
@@ -44,6 +42,9 @@ export interface RoleRow {
   permissions: string[];
   builtin: boolean;
 }
+
+/** The columns of a `RoleRow`, from a role aliased `r`. */
+export const ROLE_ROW_COLUMNS = ['r.id', 'r.key', 'r.name', 'r.permissions', 'r.builtin'] as const;
 
 export interface MembershipRow {
   id: string;
@@ -86,7 +87,7 @@ const rolesOfMembershipQuery = new ShapeCache((_: object, v: { membershipId: str
   builder
     .selectFrom('membership_role as mr')
     .innerJoin('role as r', 'r.id', 'mr.role_id')
-    .select(['r.id', 'r.key', 'r.name', 'r.permissions', 'r.builtin'])
+    .select(ROLE_ROW_COLUMNS)
     .where('mr.membership_id', '=', v.membershipId)
     .orderBy('r.position')
     .orderBy('r.name'),

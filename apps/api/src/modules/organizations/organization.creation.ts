@@ -17,8 +17,7 @@
 import { inTransaction, personOf, type Acting } from '../../acting.ts';
 import { AuthError, LimitExceededError, ValidationError } from '../../errors.ts';
 import type { Em } from '../../db/orm.ts';
-import { sql } from 'kysely';
-import { builder, rowOf, ShapeCache } from '../../db/kysely.ts';
+import { ACTIVE, builder, rowOf, ShapeCache } from '../../db/kysely.ts';
 import type { Config } from '../../config.ts';
 import { credentialOf } from '../tokens/credential.ts';
 import { createOrganization } from './organization.service.ts';
@@ -29,7 +28,7 @@ export type OrganizationCreationPolicy = Config['organizationCreation']['policy'
 
 /** The creator's account row, locked `for update` while it is active: serializes one account's creations. */
 const lockActiveAccount = new ShapeCache((_: object, v: { userId: string }) =>
-  builder.selectFrom('user').select('id').where('id', '=', v.userId).where('status', '=', sql.lit<'ACTIVE'>('ACTIVE')).forUpdate(),
+  builder.selectFrom('user').select('id').where('id', '=', v.userId).where('status', '=', ACTIVE).forUpdate(),
 );
 
 const ownedCount = new ShapeCache((_: object, v: { userId: string }) =>

@@ -17,7 +17,7 @@ import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { AuthError, GrantCeilingError, NotFoundError, ResourceRoleCapError, SelfRoleChangeError, ValidationError } from '../../errors.ts';
 import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
-import { anyOf, builder, type DB, rowOf as firstRowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
+import { ACTIVE, anyOf, builder, type DB, rowOf as firstRowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { Resource, ResourceGrant } from './resource.entity.ts';
 import { Organization } from '../organizations/organization.entity.ts';
 import { Membership } from '../memberships/membership.entity.ts';
@@ -33,7 +33,6 @@ export type ResourceRow = Selectable<DB['resource']>;
 
 export type ResourceGrantRow = Selectable<DB['resource_grant']>;
 
-const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
 
 const resourceById = new ShapeCache((_: object, v: { id: string }) => builder.selectFrom('resource').selectAll().where('id', '=', v.id));
 

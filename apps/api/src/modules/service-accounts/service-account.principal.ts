@@ -2,7 +2,7 @@ import { effectivePermissions } from '@gatehouse/permissions';
 import type { Em } from '../../db/orm.ts';
 import { hashCredential } from '../../auth/api-key.ts';
 import { sql, type Expression } from 'kysely';
-import { builder, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
+import { ACTIVE, builder, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { attachCredential, credentialOf } from '../tokens/credential.ts';
 
 /**
@@ -44,7 +44,6 @@ export function serviceAccountLabel(sa: Pick<ServiceAccountIdentity, 'id' | 'nam
 /** Writes of last_used_at/ip are spaced out, unless the address changed. */
 const LAST_USED_RESOLUTION = '1 minute';
 
-const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
 const sqlNow = sql<Date>`now()`;
 
 /** The permission lists of an account's roles (the account's id in `account`), as one json column: PGlite may hand over its text. */

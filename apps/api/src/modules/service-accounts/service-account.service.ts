@@ -8,7 +8,7 @@ import { Role } from '../roles/role.entity.ts';
 import { ServiceAccountRole } from './service-account-role.entity.ts';
 import { generateCredential } from '../../auth/api-key.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { lockOrganization, permissionsAfterLock, rolesInOrg, type RoleRow } from '../memberships/membership.locks.ts';
+import { lockOrganization, permissionsAfterLock, rolesInOrg, type RoleRow, ROLE_ROW_COLUMNS } from '../memberships/membership.locks.ts';
 import { requirePermission } from '../memberships/rule-errors.ts';
 import { credentialOf } from '../tokens/credential.ts';
 import {
@@ -59,7 +59,7 @@ const rolesOfAccountQuery = new ShapeCache((_: object, v: { id: string }) =>
   builder
     .selectFrom('service_account_role as sr')
     .innerJoin('role as r', 'r.id', 'sr.role_id')
-    .select(['r.id', 'r.key', 'r.name', 'r.permissions', 'r.builtin'])
+    .select(ROLE_ROW_COLUMNS)
     .where('sr.service_account_id', '=', v.id)
     .orderBy('r.position')
     .orderBy('r.name'),

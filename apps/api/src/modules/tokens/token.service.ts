@@ -2,7 +2,7 @@ import { checkTokenPermissions, effectivePermissions, TOKEN_LIMIT_PER_MEMBER, TO
 import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { sql } from 'kysely';
-import { builder, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
+import { ACTIVE, builder, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
 import { PersonalAccessToken } from './personal-access-token.entity.ts';
 import { AuthError, LimitExceededError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
@@ -27,7 +27,6 @@ function requireSession(acting: Acting) {
   return acting.user;
 }
 
-const ACTIVE = sql.lit<'ACTIVE'>('ACTIVE');
 
 /** One row per role of the membership (a membership without roles: one row, permissions null). */
 const ownMembershipRoles = new ShapeCache((_: object, v: { orgId: string; userId: string }) =>
