@@ -232,7 +232,7 @@ function memberHolderRound(orgId: string, granting: string[], resource: Resource
   type Members = ExpressionBuilder<DB & { m: DB['membership']; u: DB['user'] }, 'm' | 'u'>;
   const byOrgRole = (eb: Members): AliasableExpression<SqlBool> =>
     granting.length
-      ? eb.exists(eb.selectFrom('membership_role as mr').select(sql.lit(1).as('one')).whereRef('mr.membership_id', '=', 'm.id').where('mr.role_id', 'in', granting))
+      ? eb.exists(eb.selectFrom('membership_role as mr').select(sql.lit(1).as('one')).whereRef('mr.membership_id', '=', 'm.id').where((inner) => inner('mr.role_id', '=', anyOf(inner, granting))))
       : sql<SqlBool>`false`;
   const byResource = (eb: Members): Expression<SqlBool> =>
     resource

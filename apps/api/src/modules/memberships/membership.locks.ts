@@ -108,19 +108,29 @@ export async function rolesInOrg(tx: Em, orgId: string, roleIds: readonly string
   return pickRoles(roleIds, valid.length ? await rowsOf(tx, rolesByIdInOrg.prepared({}, { orgId, ids: valid })) : []);
 }
 
-/** The permission lists of a member's roles, while membership and organization are active. */
-const permissionsOfActiveMember = new ShapeCache((_: object, v: { orgId: string; userId: string }) =>
+/**
+ * An active member's membership in an active organization, one row per role (a membership without
+ * roles: one row, permissions null). Read after the lock by rule checks and token creation (R2).
+ */
+const activeMembershipRolesQuery = new ShapeCache((_: object, v: { orgId: string; userId: string }) =>
   builder
     .selectFrom('membership as m')
     .innerJoin('organization as o', 'o.id', 'm.org_id')
-    .innerJoin('membership_role as mr', 'mr.membership_id', 'm.id')
-    .innerJoin('role as r', 'r.id', 'mr.role_id')
-    .select('r.permissions')
+    .leftJoin('membership_role as mr', 'mr.membership_id', 'm.id')
+    .leftJoin('role as r', 'r.id', 'mr.role_id')
+    .select(['m.id', 'r.permissions'])
     .where('m.org_id', '=', v.orgId)
     .where('m.user_id', '=', v.userId)
     .where('m.status', '=', ACTIVE)
     .where('o.status', '=', ACTIVE),
 );
+
+export function activeMembershipRoles(tx: Em, orgId: string, userId: string | null) {
+  return rowsOf(tx, activeMembershipRolesQuery.prepared({}, { orgId, userId: userId ?? NO_ID }));
+}
+
+/** The rows of `activeMembershipRoles` that carry a role. */
+export const withRole = <R extends { permissions: string[] | null }>(row: R): row is R & { permissions: string[] } => row.permissions !== null;
 
 /** The actor's permissions in the org, read after the lock (platform admins hold every permission). */
 export async function permissionsAfterLock(tx: Em, orgId: string, user: RuleActor): Promise<ReadonlySet<string>> {
@@ -128,7 +138,7 @@ export async function permissionsAfterLock(tx: Em, orgId: string, user: RuleActo
   // A service account (R23) holds its own roles, not a membership's.
   const asServiceAccount = await serviceAccountPermissionsAfterLock(tx, orgId, user);
   if (asServiceAccount) return asServiceAccount;
-  const rows = await rowsOf(tx, permissionsOfActiveMember.prepared({}, { orgId, userId: user.id ?? NO_ID }));
+  const rows = (await activeMembershipRoles(tx, orgId, user.id)).filter(withRole);
   return actorPermissions(rows, orgId, user);
 }
 

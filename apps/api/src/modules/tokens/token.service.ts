@@ -2,13 +2,13 @@ import { checkTokenPermissions, effectivePermissions, TOKEN_LIMIT_PER_MEMBER, TO
 import { inTransaction, type Acting } from '../../acting.ts';
 import type { Em } from '../../db/orm.ts';
 import { sql } from 'kysely';
-import { ACTIVE, builder, rowOf, rowsOf, ShapeCache } from '../../db/kysely.ts';
+import { builder, rowOf, ShapeCache } from '../../db/kysely.ts';
 import { PersonalAccessToken } from './personal-access-token.entity.ts';
 import { AuthError, LimitExceededError, NotFoundError, PolicyError, ValidationError, type FieldIssue } from '../../errors.ts';
 import { isUuid } from '../../ids.ts';
 import { generateCredential } from '../../auth/api-key.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { lockOrganization } from '../memberships/membership.locks.ts';
+import { activeMembershipRoles, lockOrganization, withRole } from '../memberships/membership.locks.ts';
 import { credentialOf } from './credential.ts';
 
 export interface CreateTokenInput {
@@ -28,25 +28,11 @@ function requireSession(acting: Acting) {
 }
 
 
-/** One row per role of the membership (a membership without roles: one row, permissions null). */
-const ownMembershipRoles = new ShapeCache((_: object, v: { orgId: string; userId: string }) =>
-  builder
-    .selectFrom('membership as m')
-    .innerJoin('organization as o', 'o.id', 'm.org_id')
-    .leftJoin('membership_role as mr', 'mr.membership_id', 'm.id')
-    .leftJoin('role as r', 'r.id', 'mr.role_id')
-    .select(['m.id', 'r.permissions'])
-    .where('m.org_id', '=', v.orgId)
-    .where('m.user_id', '=', v.userId)
-    .where('m.status', '=', ACTIVE)
-    .where('o.status', '=', ACTIVE),
-);
-
 /** The caller's own membership in the org and its current permissions, read after the lock (R2). */
 async function ownMembership(tx: Em, orgId: string, userId: string) {
-  const found = await rowsOf(tx, ownMembershipRoles.prepared({}, { orgId, userId }));
+  const found = await activeMembershipRoles(tx, orgId, userId);
   if (!found[0]) return undefined;
-  return { id: found[0].id, permissions: effectivePermissions(found.filter((r) => r.permissions).map((r) => ({ permissions: r.permissions! }))) };
+  return { id: found[0].id, permissions: effectivePermissions(found.filter(withRole)) };
 }
 
 function validate(input: CreateTokenInput, ownerPerms: ReadonlySet<string>): { name: string; permissions: string[] } {

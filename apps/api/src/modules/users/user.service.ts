@@ -1,6 +1,6 @@
 import type { Em } from '../../db/orm.ts';
 import type { Selectable } from 'kysely';
-import { builder, rowOf, rowsOf, type DB } from '../../db/kysely.ts';
+import { anyOf, builder, type DB, rowOf, rowsOf } from '../../db/kysely.ts';
 import { User } from './user.entity.ts';
 import { isOwnerRole } from '@gatehouse/permissions';
 import { inTransaction, type Acting } from '../../acting.ts';
@@ -16,7 +16,7 @@ import { assertCanAdministerUser } from './user.rules.ts';
 
 /** How many memberships a user has among some organizations (does the actor share one with them?). */
 const membershipsIn = (userId: string, orgIds: readonly string[]) =>
-  builder.selectFrom('membership').select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n')).where('user_id', '=', userId).where('org_id', 'in', orgIds);
+  builder.selectFrom('membership').select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n')).where('user_id', '=', userId).where((eb) => eb('org_id', '=', anyOf(eb, orgIds)));
 
 /** The account row, whole and locked (see loadUserRow). */
 const lockedUser = (userId: string) => builder.selectFrom('user').selectAll().where('id', '=', userId).forNoKeyUpdate();
